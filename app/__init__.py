@@ -1,0 +1,1 @@
+"""yizhan's surfaces: the ``yizhan`` command line (and, later, the web app)."""

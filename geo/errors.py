@@ -1,0 +1,69 @@
+"""One exception hierarchy for yizhan.
+
+Every class also derives from the matching built-in exception, so callers may catch either ours or the
+built-in one (``except ValueError`` still works).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class YizhanError(Exception):
+    """Base of every error yizhan raises on purpose."""
+
+
+class InputError(YizhanError, ValueError):
+    """A parameter has a bad value. ``parameter`` names it, for the API and the command line."""
+
+    def __init__(self, message: str, *, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data file: where (file, Excel row, column) and what."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
+
+
+class DataFileError(YizhanError, ValueError):
+    """A data file has problems. ``problems`` lists every one of them, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"... and {len(self.problems) - 50} more problems")
+        super().__init__(f"{len(self.problems)} problem(s) found:\n" + "\n".join(lines))
+
+
+class NetworkError(YizhanError, ValueError):
+    """A road network could not be built, read or used (unreadable file, empty graph, offline)."""
+
+
+class OffNetworkError(YizhanError, ValueError):
+    """A point lies farther from the road network than the maximum snap distance."""
+
+    def __init__(self, message: str, *, distance_m: float):
+        super().__init__(message)
+        self.distance_m = distance_m
+
+
+class NotFoundError(YizhanError, LookupError):
+    """A station (or other record) with the given id does not exist."""

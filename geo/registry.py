@@ -1,0 +1,252 @@
+"""The station registry: a database of stations with their full change history.
+
+SQLAlchemy; an SQLite file by default, PostgreSQL by URL (``postgresql+psycopg://…``). The URL comes
+from the argument, else the environment variable ``YIZHAN_DB``, else ``yizhan.sqlite`` in the user
+data directory (platformdirs). Every write is one transaction; every change to a station is kept in
+``station_history`` (when, what, before, after); deletion is soft.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import platformdirs
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+from geo import settings
+from geo.errors import InputError, NotFoundError
+from geo.stations import KINDS, Station
+
+metadata = MetaData()
+
+stations_table = Table(
+    "stations", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("services", JSON, nullable=False),
+    Column("hours", Text, nullable=False, default=""),
+    Column("timezone", String(64), nullable=False),
+    Column("capacity", Integer),
+    Column("access", String(16), nullable=False, default="public"),
+    Column("phone", Text, nullable=False, default=""),
+    Column("operator", Text, nullable=False, default=""),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+
+history_table = Table(
+    "station_history", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("station_id", String(64), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("action", String(16), nullable=False),  # create | update | delete | restore
+    Column("source", Text, nullable=False, default=""),
+    Column("before", JSON),
+    Column("after", JSON),
+)
+
+_FIELDS = [c.name for c in stations_table.columns
+           if c.name not in ("created_at", "updated_at", "deleted_at")]
+
+
+def default_data_dir() -> Path:
+    """The user data directory for yizhan (platformdirs), e.g. ``~/.local/share/yizhan``."""
+    return Path(platformdirs.user_data_dir("yizhan", appauthor=False))
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: ``url``, else ``$YIZHAN_DB``, else the SQLite file in the user data dir.
+
+    A plain file path is taken as an SQLite file.
+    """
+    url = url or os.environ.get(settings.db_env_var)
+    if not url:
+        url = str(default_data_dir() / "yizhan.sqlite")
+    if "://" not in url:
+        path = Path(url).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    return url
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What a write did: station ids created, updated, unchanged."""
+
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+    def as_dict(self) -> dict:
+        return {"created": len(self.created), "updated": len(self.updated),
+                "unchanged": len(self.unchanged)}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _row_to_station(row) -> Station:
+    data = {k: row._mapping[k] for k in _FIELDS}
+    return Station.from_record(data)
+
+
+class Registry:
+    """Stations in a database.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL or SQLite file path; see :func:`resolve_url`.
+    """
+
+    def __init__(self, url: str | None = None):
+        self.url = resolve_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except Exception as exc:
+            raise InputError(f"cannot use database {self.url!r}: {exc}", parameter="db") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # --- reading ---
+
+    def stations(self, *, kinds: Iterable[str] | None = None,
+                 include_deleted: bool = False) -> list[Station]:
+        """All stations (not deleted ones unless asked), ordered by id."""
+        query = select(stations_table).order_by(stations_table.c.id)
+        if not include_deleted:
+            query = query.where(stations_table.c.deleted_at.is_(None))
+        if kinds:
+            kinds = list(kinds)
+            unknown = set(kinds) - set(KINDS)
+            if unknown:
+                raise InputError(f"`kind` was {sorted(unknown)} but must be among {sorted(KINDS)}",
+                                 parameter="kind")
+            query = query.where(stations_table.c.kind.in_(kinds))
+        with self.engine.connect() as conn:
+            return [_row_to_station(r) for r in conn.execute(query)]
+
+    def get(self, station_id: str) -> Station:
+        """One station by id; :class:`NotFoundError` when there is none (or it was deleted)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(stations_table).where(
+                stations_table.c.id == station_id, stations_table.c.deleted_at.is_(None))).first()
+        if row is None:
+            raise NotFoundError(f"no station with id {station_id!r}")
+        return _row_to_station(row)
+
+    def version(self) -> tuple[int, int]:
+        """A value that changes whenever any station changes (count and last history entry)."""
+        with self.engine.connect() as conn:
+            last = conn.execute(select(func.max(history_table.c.seq))).scalar() or 0
+            count = conn.execute(select(func.count()).select_from(history_table)).scalar() or 0
+        return int(last), int(count)
+
+    def history(self, station_id: str | None = None) -> list[dict]:
+        """Change history, oldest first: ``{station_id, at, action, source, before, after}``."""
+        query = select(history_table).order_by(history_table.c.seq)
+        if station_id is not None:
+            query = query.where(history_table.c.station_id == station_id)
+        with self.engine.connect() as conn:
+            return [{k: v for k, v in r._mapping.items() if k != "seq"} for r in conn.execute(query)]
+
+    # --- writing ---
+
+    def upsert(self, stations: Iterable[Station], *, source: str = "") -> WriteSummary:
+        """Insert new stations and update changed ones by id, in one transaction.
+
+        Deleted stations that come back are restored. Unchanged stations are left alone (no
+        history entry).
+        """
+        stations = list(stations)
+        created, updated, unchanged = [], [], []
+        now = _now()
+        with self.engine.begin() as conn:
+            existing = {}
+            ids = [s.id for s in stations]
+            for chunk in range(0, len(ids), 500):
+                for row in conn.execute(select(stations_table).where(
+                        stations_table.c.id.in_(ids[chunk:chunk + 500]))):
+                    existing[row.id] = row
+            for station in stations:
+                after = _record(station)
+                row = existing.get(station.id)
+                if row is None:
+                    conn.execute(insert(stations_table).values(
+                        **after, created_at=now, updated_at=now, deleted_at=None))
+                    self._log(conn, station.id, now, "create", source, None, after)
+                    created.append(station.id)
+                    continue
+                before = _record(_row_to_station(row))
+                if before == after and row.deleted_at is None:
+                    unchanged.append(station.id)
+                    continue
+                action = "restore" if row.deleted_at is not None else "update"
+                conn.execute(update(stations_table).where(stations_table.c.id == station.id)
+                             .values(**after, updated_at=now, deleted_at=None))
+                self._log(conn, station.id, now, action, source, before, after)
+                updated.append(station.id)
+        return WriteSummary(created, updated, unchanged)
+
+    def delete(self, station_id: str, *, source: str = "") -> None:
+        """Soft-delete a station: it disappears from :meth:`stations` but stays in the history."""
+        now = _now()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(stations_table).where(
+                stations_table.c.id == station_id, stations_table.c.deleted_at.is_(None))).first()
+            if row is None:
+                raise NotFoundError(f"no station with id {station_id!r}")
+            conn.execute(update(stations_table).where(stations_table.c.id == station_id)
+                         .values(deleted_at=now, updated_at=now))
+            self._log(conn, station_id, now, "delete", source, _record(_row_to_station(row)), None)
+
+    @staticmethod
+    def _log(conn, station_id, at, action, source, before, after) -> None:
+        conn.execute(insert(history_table).values(
+            station_id=station_id, at=at, action=action, source=source,
+            before=before, after=after))
+
+
+def _record(station: Station) -> dict:
+    record = station.to_record()
+    return {k: record[k] for k in _FIELDS}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+

@@ -1,0 +1,49 @@
+"""Analysis defaults, read at call time so tests and notebooks can override them.
+
+>>> from geo import settings
+>>> settings.max_snap_m = 500
+
+Units: speeds in km/h, distances in metres, times in seconds unless a name says otherwise.
+"""
+
+from __future__ import annotations
+
+#: Time zone in which opening hours are evaluated unless a station says otherwise.
+timezone: str = "Asia/Shanghai"
+
+#: Walking speed, km/h.
+walk_speed_kmh: float = 4.5
+#: E-bike speed (delivery riders), km/h.
+ebike_speed_kmh: float = 15.0
+#: Driving speed by OSM ``highway`` value when a way has no usable ``maxspeed``, km/h.
+drive_speed_kmh: dict[str, float] = {
+    "motorway": 100.0,
+    "motorway_link": 60.0,
+    "trunk": 80.0,
+    "trunk_link": 50.0,
+    "primary": 60.0,
+    "primary_link": 40.0,
+    "secondary": 50.0,
+    "secondary_link": 35.0,
+    "tertiary": 40.0,
+    "tertiary_link": 30.0,
+    "unclassified": 30.0,
+    "residential": 30.0,
+    "living_street": 10.0,
+    "service": 20.0,
+    "road": 30.0,
+}
+#: Driving speed for any highway value not listed above, km/h.
+drive_default_speed_kmh: float = 30.0
+
+#: A point farther than this from the road network is "off network", metres.
+max_snap_m: float = 300.0
+#: Default number of stations a nearest-station query returns, and the allowed maximum.
+default_k: int = 3
+max_k: int = 50
+
+#: Two stations with the same name closer than this are reported as duplicates, metres.
+duplicate_name_radius_m: float = 50.0
+
+#: Environment variable naming the registry URL when ``--db`` is not given.
+db_env_var: str = "YIZHAN_DB"

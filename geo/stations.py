@@ -1,0 +1,376 @@
+"""The station model: kinds, services, opening hours, and the vocabularies a union office types.
+
+A :class:`Station` is one rest station. Coordinates are WGS-84 (EPSG:4326) degrees; opening hours are
+OpenStreetMap ``opening_hours`` syntax evaluated in the station's time zone (default Asia/Shanghai).
+Reading and writing station files lives in :mod:`geo.stationfiles`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
+from typing import Iterable, Literal
+from zoneinfo import ZoneInfo
+
+import opening_hours
+
+from geo import settings
+from geo.errors import InputError
+
+Kind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
+
+#: Station kinds: id -> (中文, English).
+KINDS: dict[str, tuple[str, str]] = {
+    "driver_home": ("司机之家", "driver home"),
+    "sanitation_station": ("环卫工人爱心驿站", "sanitation worker station"),
+    "outdoor_rest_point": ("户外劳动者服务站点", "outdoor worker rest point"),
+}
+
+#: Services a station offers: id -> (中文, English).
+SERVICES: dict[str, tuple[str, str]] = {
+    "rest": ("休息", "rest"),
+    "toilet": ("厕所", "toilet"),
+    "drinking_water": ("饮水", "drinking water"),
+    "food_heating": ("热饭", "food heating"),
+    "cooling": ("降温", "cooling"),
+    "heating": ("取暖", "heating"),
+    "phone_charging": ("手机充电", "phone charging"),
+    "ebike_charging": ("电动车充电", "e-bike charging"),
+    "first_aid": ("医药箱", "first aid"),
+    "reading": ("阅读", "reading"),
+    "wifi": ("无线网络", "Wi-Fi"),
+    "meals": ("餐食", "meals"),
+    "shower": ("淋浴", "shower"),
+    "laundry": ("洗衣", "laundry"),
+    "parking": ("停车", "parking"),
+    "oxygen": ("吸氧", "oxygen"),
+    "accessible": ("无障碍", "accessible"),
+}
+
+#: Who may use a station: id -> (中文, English).
+ACCESS: dict[str, tuple[str, str]] = {
+    "public": ("对外开放", "public"),
+    "workers_only": ("仅限劳动者", "workers only"),
+}
+
+# What union offices type, mapped to our ids. Keys are compared after _fold() (lower case, no spaces).
+_KIND_ALIASES = {
+    "司机之家": "driver_home",
+    "货车司机之家": "driver_home",
+    "drivershome": "driver_home",
+    "driverhome": "driver_home",
+    "环卫工人爱心驿站": "sanitation_station",
+    "环卫驿站": "sanitation_station",
+    "环卫工人驿站": "sanitation_station",
+    "爱心驿站": "sanitation_station",
+    "环卫工人休息点": "sanitation_station",
+    "sanitationstation": "sanitation_station",
+    "sanitationworkerstation": "sanitation_station",
+    "户外劳动者服务站点": "outdoor_rest_point",
+    "户外劳动者服务站": "outdoor_rest_point",
+    "户外劳动者驿站": "outdoor_rest_point",
+    "户外劳动者爱心驿站": "outdoor_rest_point",
+    "工会驿站": "outdoor_rest_point",
+    "工会户外劳动者服务站点": "outdoor_rest_point",
+    "暖心驿站": "outdoor_rest_point",
+    "outdoorrestpoint": "outdoor_rest_point",
+    "outdoorworkerrestpoint": "outdoor_rest_point",
+}
+
+_SERVICE_ALIASES = {
+    "休息": "rest", "休息区": "rest", "歇脚": "rest", "座椅": "rest",
+    "厕所": "toilet", "卫生间": "toilet", "如厕": "toilet", "公厕": "toilet", "洗手间": "toilet",
+    "饮水": "drinking_water", "热水": "drinking_water", "喝水": "drinking_water",
+    "饮用水": "drinking_water", "开水": "drinking_water", "water": "drinking_water",
+    "微波炉": "food_heating", "热饭": "food_heating", "加热": "food_heating",
+    "加热食物": "food_heating", "热饭菜": "food_heating",
+    "空调": "cooling", "降温": "cooling", "防暑降温": "cooling", "纳凉": "cooling",
+    "取暖": "heating", "暖气": "heating", "供暖": "heating",
+    "充电": "phone_charging", "手机充电": "phone_charging",
+    "电动车充电": "ebike_charging", "换电": "ebike_charging", "电瓶车充电": "ebike_charging",
+    "电动自行车充电": "ebike_charging",
+    "医药箱": "first_aid", "急救": "first_aid", "药箱": "first_aid", "急救箱": "first_aid",
+    "常用药品": "first_aid",
+    "阅读": "reading", "书报": "reading", "图书": "reading", "书籍": "reading", "书报阅读": "reading",
+    "无线网络": "wifi", "wifi": "wifi", "wi-fi": "wifi", "无线上网": "wifi",
+    "餐食": "meals", "用餐": "meals", "就餐": "meals", "餐饮": "meals", "爱心餐": "meals",
+    "淋浴": "shower", "洗澡": "shower", "洗浴": "shower",
+    "洗衣": "laundry", "洗衣机": "laundry",
+    "停车": "parking", "停车场": "parking", "停车位": "parking",
+    "吸氧": "oxygen", "氧吧": "oxygen", "高原氧吧": "oxygen", "供氧": "oxygen",
+    "无障碍": "accessible", "无障碍设施": "accessible",
+}
+
+_ACCESS_ALIASES = {
+    "对外开放": "public", "公开": "public", "开放": "public", "所有人": "public",
+    "仅限劳动者": "workers_only", "内部": "workers_only", "仅限户外劳动者": "workers_only",
+    "workersonly": "workers_only", "workers_only": "workers_only",
+}
+
+#: Separators between services in one cell: ``;`` ``,`` ``，`` ``、`` ``/`` ``；`` ``|``.
+SERVICE_SEPARATORS = re.compile(r"[;,，、/；|\n]+")
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+
+
+def _lookup(value: str, ids: dict, aliases: dict) -> str | None:
+    """Map a typed value to an id: the id itself, a Chinese or English label, or an alias."""
+    folded = _fold(value)
+    for key, (zh, en) in ids.items():
+        if folded in (_fold(key), _fold(zh), _fold(en)):
+            return key
+    return aliases.get(folded) or aliases.get(value.strip())
+
+
+def parse_kind(value: str) -> str:
+    """The kind id for a typed kind (``司机之家``, ``环卫驿站``, ``driver_home`` …).
+
+    Raises
+    ------
+    InputError
+        When the value names no kind; the message lists the accepted ones.
+    """
+    kind = _lookup(value, KINDS, _KIND_ALIASES) if str(value).strip() else None
+    if kind is None:
+        allowed = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
+        raise InputError(f"unknown station kind {value!r}; use one of {allowed}", parameter="kind")
+    return kind
+
+
+def parse_services(value: str | Iterable[str] | None) -> frozenset[str]:
+    """Service ids from a cell such as ``休息、厕所、热水`` or a list of ids.
+
+    Raises
+    ------
+    InputError
+        Naming every unknown service at once.
+    """
+    if value is None:
+        return frozenset()
+    tokens = SERVICE_SEPARATORS.split(value) if isinstance(value, str) else list(value)
+    found, unknown = set(), []
+    for token in (str(t).strip() for t in tokens):
+        if not token:
+            continue
+        service = _lookup(token, SERVICES, _SERVICE_ALIASES)
+        if service is None:
+            unknown.append(token)
+        else:
+            found.add(service)
+    if unknown:
+        raise InputError(
+            f"unknown service(s) {', '.join(map(repr, unknown))}; known services: "
+            + ", ".join(f"{k} ({zh})" for k, (zh, _) in SERVICES.items()),
+            parameter="service",
+        )
+    return frozenset(found)
+
+
+def parse_access(value: str | None) -> str:
+    """``public`` or ``workers_only`` from a typed value; empty means public."""
+    if value is None or not str(value).strip():
+        return "public"
+    access = _lookup(str(value), ACCESS, _ACCESS_ALIASES)
+    if access is None:
+        raise InputError(
+            f"unknown access {value!r}; use public (对外开放) or workers_only (仅限劳动者)",
+            parameter="access",
+        )
+    return access
+
+
+# --- opening hours -------------------------------------------------------------------------------
+
+_ALWAYS = {"24/7", "全天", "24小时", "全天24小时", "24小时开放", "全天开放", "全天候", "00:00-24:00",
+           "0:00-24:00", "24h", "全年无休", "7x24小时", "7×24小时", "24小时营业"}
+_DAYS = {"一": "Mo", "二": "Tu", "三": "We", "四": "Th", "五": "Fr", "六": "Sa", "日": "Su", "天": "Su",
+         "七": "Su"}
+_DAY_WORD = r"(?:周|星期|礼拜)"
+_DAY_CHAR = "[一二三四五六日天七]"
+
+
+def _day(ch: str) -> str:
+    return _DAYS[ch]
+
+
+def normalize_hours(text: str | None) -> str:
+    """Opening hours in OSM ``opening_hours`` syntax from what people type.
+
+    Accepts the OSM syntax itself (``Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00``), and common Chinese
+    spellings: ``全天``/``24小时`` (→ ``24/7``), ``8:30-18:00``, ``8:30～18:00``, ``8:30至18:00``,
+    ``周一至周五 8:30-18:00``, ``工作日``, ``周末``, ``每天``. An empty value means the hours are unknown
+    and returns ``""``.
+
+    Raises
+    ------
+    InputError
+        When the text cannot be read as opening hours.
+    """
+    if text is None:
+        return ""
+    raw = str(text).strip()
+    if not raw or raw.lower() in {"nan", "none"}:
+        return ""
+    compact = re.sub(r"\s+", "", raw)
+    if compact in _ALWAYS or compact.lower() in _ALWAYS:
+        return "24/7"
+    s = raw
+    for a, b in (("：", ":"), ("；", ";"), ("，", ","), ("、", ","), ("～", "-"), ("~", "-"),
+                 ("—", "-"), ("–", "-"), ("－", "-"), ("−", "-"), ("（", "("), ("）", ")")):
+        s = s.replace(a, b)
+    if re.search(r"[\u4e00-\u9fff]", s):
+        s = re.sub(r"(\d{1,2})点(\d{2})分?", r"\1:\2", s)
+        s = re.sub(r"(\d{1,2})点半", r"\1:30", s)
+        s = re.sub(r"(\d{1,2})[点时]", r"\1:00", s)
+        s = re.sub(r"(上午|早上|早)", "", s)
+        s = re.sub(r"(下午|晚上|晚)(\d{1,2}):(\d{2})",
+                   lambda m: f"{int(m[2]) + 12 if int(m[2]) < 12 else m[2]}:{m[3]}", s)
+        s = re.sub(r"工作日", "Mo-Fr ", s)
+        s = re.sub(r"(周末|双休日)", "Sa,Su ", s)
+        s = re.sub(r"(每天|每日|全周|全年|天天)", "Mo-Su ", s)
+        s = re.sub(r"(法定)?节假日", "PH ", s)
+        s = re.sub(rf"{_DAY_WORD}({_DAY_CHAR})\s*(?:至|到|-)\s*{_DAY_WORD}?({_DAY_CHAR})",
+                   lambda m: f"{_day(m[1])}-{_day(m[2])} ", s)
+        s = re.sub(rf"{_DAY_WORD}({_DAY_CHAR})", lambda m: f"{_day(m[1])} ", s)
+        s = re.sub(r"(\d)\s*(?:至|到)\s*(\d)", r"\1-\2", s)
+        s = re.sub(r"(休息|关闭|闭馆|不开放)", "off", s)
+        s = s.replace("开放", "").replace("营业", "").replace("服务", "")
+    # zero-pad hours: 8:30 -> 08:30
+    s = re.sub(r"(?<![\d:])(\d):(\d{2})", r"0\1:\2", s)
+    s = re.sub(r"\s*-\s*", "-", s)
+    s = re.sub(r"(\d{2}:\d{2}-\d{2}:\d{2})\s*,\s*(?=[A-Z])", r"\1; ", s)
+    s = re.sub(r"([A-Z][a-z])\s*,\s*(?=[A-Z][a-z])", r"\1,", s)
+    s = re.sub(r"\s*;\s*", "; ", s)
+    s = re.sub(r"\s+", " ", s).strip(" ;,")
+    if s in {"00:00-24:00", "Mo-Su 00:00-24:00"}:
+        return "24/7"
+    if re.search(r"[\u4e00-\u9fff]", s) or not opening_hours.validate(s):
+        raise InputError(
+            f"cannot read opening hours {raw!r}; write them like '24/7', '08:30-18:00' or "
+            "'Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00' (OpenStreetMap opening_hours syntax), "
+            "or in Chinese like '全天' or '周一至周五 8:30-18:00'",
+            parameter="hours",
+        )
+    return s
+
+
+@lru_cache(maxsize=4096)
+def _compiled_hours(hours: str, timezone: str) -> opening_hours.OpeningHours:
+    return opening_hours.OpeningHours(hours, timezone=ZoneInfo(timezone))
+
+
+def local_time(at: datetime | str | None, timezone: str | None = None) -> datetime:
+    """``at`` as an aware datetime; naive values and ``None`` (now) are taken in ``timezone``.
+
+    Raises
+    ------
+    InputError
+        When a string is not an ISO 8601 time (parameter ``open_at``).
+    """
+    tz = ZoneInfo(timezone or settings.timezone)
+    if at is None:
+        return datetime.now(tz)
+    if isinstance(at, str):
+        try:
+            at = datetime.fromisoformat(at.strip())
+        except ValueError:
+            raise InputError(
+                f"`open_at` was {at!r} but must be an ISO 8601 time such as 2026-11-28T04:30 "
+                "or 2026-11-28T04:30+08:00", parameter="open_at") from None
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at
+
+
+# --- the station ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Station:
+    """One rest station.
+
+    Attributes
+    ----------
+    lon, lat
+        WGS-84 (EPSG:4326) degrees.
+    services
+        Service ids from :data:`SERVICES`.
+    hours
+        OSM ``opening_hours`` syntax in the station's ``timezone``; ``""`` when unknown.
+    capacity
+        People (truck places for a driver home); ``None`` when unknown.
+    """
+
+    id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    address: str = ""
+    services: frozenset[str] = field(default_factory=frozenset)
+    hours: str = "24/7"
+    capacity: int | None = None
+    access: str = "public"
+    phone: str = ""
+    operator: str = ""
+    notes: str = ""
+    timezone: str = field(default_factory=lambda: settings.timezone)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise InputError(f"`kind` was {self.kind!r} but must be one of {sorted(KINDS)}",
+                             parameter="kind")
+        unknown = set(self.services) - set(SERVICES)
+        if unknown:
+            raise InputError(f"unknown service(s) {sorted(unknown)}; known: {sorted(SERVICES)}",
+                             parameter="services")
+        if self.access not in ACCESS:
+            raise InputError(f"`access` was {self.access!r} but must be one of {sorted(ACCESS)}",
+                             parameter="access")
+        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            raise InputError(f"coordinates ({self.lon}, {self.lat}) are out of range", parameter="lon")
+        object.__setattr__(self, "services", frozenset(self.services))
+
+    def is_open(self, at: datetime | str | None = None) -> bool | None:
+        """Whether the station is open at ``at`` (aware, or naive in the station's zone; None = now).
+
+        Returns ``None`` when the hours are unknown.
+        """
+        if not self.hours:
+            return None
+        when = local_time(at, self.timezone)
+        return _compiled_hours(self.hours, self.timezone).is_open(when)
+
+    def to_record(self) -> dict:
+        """A flat dict with services as a sorted list, for JSON and the registry."""
+        record = asdict(self)
+        record["services"] = sorted(self.services)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict) -> "Station":
+        """The inverse of :meth:`to_record`."""
+        data = {k: record[k] for k in cls.__dataclass_fields__ if k in record}
+        data["services"] = frozenset(data.get("services") or ())
+        return cls(**data)
+
+    def replace(self, **changes) -> "Station":
+        """A copy with ``changes`` applied (validated again)."""
+        return replace(self, **changes)
+
+    @property
+    def kind_label(self) -> tuple[str, str]:
+        """(中文, English) label of the kind."""
+        return KINDS[self.kind]
+
+
+def stable_id(kind: str, name: str, lon: float, lat: float) -> str:
+    """A stable id for a row that has none: the same station gives the same id on every import.
+
+    Built from kind, name and the position rounded to about 10 m, so re-importing the same list
+    updates the same stations.
+    """
+    key = f"{kind}|{name.strip()}|{lon:.4f}|{lat:.4f}"
+    return "st-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]

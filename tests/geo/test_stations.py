@@ -1,0 +1,154 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from geo.errors import InputError
+from geo.stations import (
+    KINDS,
+    SERVICES,
+    Station,
+    local_time,
+    normalize_hours,
+    parse_access,
+    parse_kind,
+    parse_services,
+    stable_id,
+)
+
+
+@pytest.mark.parametrize("typed, kind", [
+    ("司机之家", "driver_home"),
+    ("driver_home", "driver_home"),
+    ("Driver home", "driver_home"),
+    ("环卫工人爱心驿站", "sanitation_station"),
+    ("环卫驿站", "sanitation_station"),
+    ("户外劳动者服务站点", "outdoor_rest_point"),
+    ("户外劳动者驿站", "outdoor_rest_point"),
+    ("工会驿站", "outdoor_rest_point"),
+    (" outdoor_rest_point ", "outdoor_rest_point"),
+])
+def test_parse_kind(typed, kind):
+    assert parse_kind(typed) == kind
+
+
+@pytest.mark.parametrize("typed", ["加油站", "", "driver"])
+def test_parse_kind_unknown(typed):
+    with pytest.raises(InputError, match="unknown station kind"):
+        parse_kind(typed)
+
+
+def test_parse_services_all_separators_and_chinese():
+    assert parse_services("休息、厕所;热水,微波炉，WiFi/电动车充电；医药箱") == {
+        "rest", "toilet", "drinking_water", "food_heating", "wifi", "ebike_charging", "first_aid"}
+    assert parse_services("吸氧、无障碍、书报、空调、取暖") == {
+        "oxygen", "accessible", "reading", "cooling", "heating"}
+    assert parse_services(["rest", "toilet"]) == {"rest", "toilet"}
+    assert parse_services("") == frozenset()
+
+
+def test_every_service_label_parses_back():
+    for service, (zh, en) in SERVICES.items():
+        assert parse_services(zh) == {service}
+        assert parse_services(en) == {service}
+        assert parse_services(service) == {service}
+    for kind, (zh, en) in KINDS.items():
+        assert parse_kind(zh) == kind and parse_kind(en) == kind
+
+
+def test_parse_services_names_every_unknown():
+    with pytest.raises(InputError, match="'飞行', 'teleport'"):
+        parse_services("休息、飞行、teleport")
+
+
+def test_parse_access():
+    assert parse_access("") == "public"
+    assert parse_access("仅限劳动者") == "workers_only"
+    with pytest.raises(InputError, match="unknown access"):
+        parse_access("VIP")
+
+
+@pytest.mark.parametrize("typed, osm", [
+    ("24/7", "24/7"),
+    ("全天", "24/7"),
+    ("24小时", "24/7"),
+    ("00:00-24:00", "24/7"),
+    ("8:30-18:00", "08:30-18:00"),
+    ("8:30～18:00", "08:30-18:00"),
+    ("8:30至18:00", "08:30-18:00"),
+    ("8：30—18：00", "08:30-18:00"),
+    ("8点-18点", "08:00-18:00"),
+    ("周一至周五 8:30-18:00", "Mo-Fr 08:30-18:00"),
+    ("工作日8:30-17:30", "Mo-Fr 08:30-17:30"),
+    ("每天 6:00-22:00", "Mo-Su 06:00-22:00"),
+    ("周一至周五 8:30-18:00，周六、周日 9:00-17:00", "Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00"),
+    ("周一至周五 8:30-18:00；周末休息", "Mo-Fr 08:30-18:00; Sa,Su off"),
+    ("08:00-12:00、14:00-18:00", "08:00-12:00,14:00-18:00"),
+    ("Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00", "Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00"),
+    ("22:00-06:00", "22:00-06:00"),
+    ("", ""),
+])
+def test_normalize_hours(typed, osm):
+    assert normalize_hours(typed) == osm
+
+
+@pytest.mark.parametrize("typed", ["hello", "25:00-26:00", "周八 9:00-10:00", "8:30-", "看情况"])
+def test_normalize_hours_rejects(typed):
+    with pytest.raises(InputError, match="cannot read opening hours"):
+        normalize_hours(typed)
+
+
+def station(**kw):
+    base = dict(id="s1", name="测试驿站", kind="sanitation_station", lon=116.4, lat=39.9)
+    return Station(**{**base, **kw})
+
+
+def test_opening_hours_in_station_time_zone():
+    s = station(hours="Mo-Fr 08:30-18:00")
+    # Friday 2026-11-27 09:00 in Shanghai is open; 04:00 is not.
+    assert s.is_open(datetime(2026, 11, 27, 9, 0)) is True
+    assert s.is_open(datetime(2026, 11, 27, 4, 0)) is False
+    # 01:30 UTC is 09:30 in Shanghai.
+    assert s.is_open(datetime(2026, 11, 27, 1, 30, tzinfo=ZoneInfo("UTC"))) is True
+    # Saturday
+    assert s.is_open("2026-11-28T10:00") is False
+
+
+def test_opening_hours_across_midnight():
+    s = station(hours="22:00-06:00")
+    assert s.is_open("2026-11-27T23:30") is True
+    assert s.is_open("2026-11-28T03:59") is True
+    assert s.is_open("2026-11-28T06:30") is False
+    assert s.is_open("2026-11-28T12:00") is False
+
+
+def test_unknown_hours_are_neither_open_nor_closed():
+    assert station(hours="").is_open("2026-11-27T12:00") is None
+
+
+def test_local_time_rejects_malformed():
+    with pytest.raises(InputError, match="open_at"):
+        local_time("tomorrow at noon")
+    assert local_time("2026-11-28T04:00").utcoffset().total_seconds() == 8 * 3600
+
+
+def test_station_validates_itself():
+    with pytest.raises(InputError, match="kind"):
+        station(kind="petrol")
+    with pytest.raises(InputError, match="service"):
+        station(services={"spa"})
+    with pytest.raises(InputError, match="out of range"):
+        station(lat=120)
+
+
+def test_record_round_trip():
+    s = station(services={"rest", "toilet"}, capacity=5, hours="24/7")
+    assert Station.from_record(s.to_record()) == s
+    assert s.to_record()["services"] == ["rest", "toilet"]
+
+
+def test_stable_id_is_stable_and_distinct():
+    a = stable_id("sanitation_station", "建国门环卫驿站", 116.4356, 39.9082)
+    assert a == stable_id("sanitation_station", " 建国门环卫驿站 ", 116.43561, 39.90821)
+    assert a != stable_id("sanitation_station", "建国门环卫驿站", 116.4456, 39.9082)
+    assert a.startswith("st-")
