@@ -123,10 +123,245 @@ def export_cmd(file, db_url, crs, kinds):
     click.echo(f"Wrote {len(stations)} stations to {file}")
 
 
+# --- networks -------------------------------------------------------------------------------------
+
+MODE_CHOICE = click.Choice(["walk", "ebike", "drive"])
+
+
+@main.group("network")
+def network_group():
+    """Road networks per travel mode (walk, ebike, drive)."""
+
+
+@network_group.command("build")
+@click.option("--place", help="A place name to download with osmnx (needs the internet).")
+@click.option("--bbox", help="W,S,E,N in degrees, downloaded with osmnx (needs the internet).")
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path),
+              help="An OpenStreetMap file: .osm (XML) or .osm.pbf.")
+@click.option("--mode", type=MODE_CHOICE, required=True, help="Travel mode.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The network file to write (.npz).")
+def network_build(place, bbox, osm_file, mode, output):
+    """Build a road network for one travel mode and save it as one file."""
+    import time
+
+    from geo.network import build_network
+
+    sources = [x for x in (place, bbox, osm_file) if x]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of --place, --bbox or --osm")
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+        except ValueError:
+            raise click.BadParameter(f"{bbox!r} is not W,S,E,N numbers", param_hint="--bbox")
+    started = time.perf_counter()
+    net = build_network(place=place, bbox=box, osm=osm_file, mode=mode)
+    path = net.save(output)
+    click.echo(f"{mode} network: {net.n_nodes} nodes, {net.n_edges} edges, built in "
+               f"{time.perf_counter() - started:.1f} s; saved to {path}")
+
+
+def open_network(path: Path, mode: str | None):
+    """A network from a saved file, .osm or .osm.pbf; the mode must agree with a saved one."""
+    from geo.network import load_network
+
+    suffix = "".join(path.suffixes[-2:]).lower()
+    needs_mode = suffix.endswith(".osm") or suffix.endswith(".pbf")
+    net = load_network(path, mode=(mode or "walk") if needs_mode else mode)
+    if mode and net.mode != mode:
+        raise InputError(f"`mode` was {mode!r} but {path} is a {net.mode} network",
+                         parameter="mode")
+    return net
+
+
+def open_stations(db_url: str | None, stations_file: Path | None, crs: str):
+    from geo.registry import Registry
+    from geo.stationfiles import load_stations
+
+    if stations_file is not None:
+        return load_stations(stations_file, crs=crs)
+    return Registry(db_url).stations()
+
+
+def read_points(path: Path, crs: str):
+    """Points (ids, lon, lat) from CSV/XLSX/GeoJSON/GPKG with lon/lat (经度/纬度) and optional id."""
+    import numpy as np
+
+    from geo.errors import DataFileError, Problem
+    from geo.stationfiles import read_table
+
+    frame, first_row = read_table(path)
+    names = {str(c).strip().lower().lstrip("\ufeff"): c for c in frame.columns}
+    pick = {key: next((names[a] for a in aliases if a in names), None) for key, aliases in {
+        "lon": ("lon", "lng", "longitude", "经度", "x"), "lat": ("lat", "latitude", "纬度", "y"),
+        "id": ("id", "point_id", "编号", "name", "名称")}.items()}
+    missing = [k for k in ("lon", "lat") if pick[k] is None]
+    if missing:
+        raise DataFileError([Problem(str(path), None, None,
+                                     "missing column(s) " + ", ".join(missing))])
+    problems, lon, lat = [], [], []
+    for offset, (x, y) in enumerate(zip(frame[pick["lon"]], frame[pick["lat"]])):
+        try:
+            lon.append(float(x))
+            lat.append(float(y))
+        except ValueError:
+            column = pick["lon"] if not _is_number(x) else pick["lat"]
+            problems.append(Problem(str(path), first_row + offset, str(column),
+                                    f"{(x if column == pick['lon'] else y)!r} is not a number"))
+    if problems:
+        raise DataFileError(problems)
+    ids = (frame[pick["id"]].tolist() if pick["id"] is not None
+           else list(range(1, len(frame) + 1)))
+    lon, lat = coords.to_wgs84(np.array(lon), np.array(lat), crs)
+    return ids, np.asarray(lon), np.asarray(lat)
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except ValueError:
+        return False
+
+
+@main.command("nearest")
+@click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
+              help="Network file: saved (.npz), .osm or .osm.pbf.")
+@db_option
+@click.option("--stations", "stations_file", type=click.Path(path_type=Path),
+              help="Read stations from this file instead of the registry.")
+@click.option("--lat", type=float, help="Latitude of the point (with --lon).")
+@click.option("--lon", type=float, help="Longitude of the point (with --lat).")
+@click.option("--points", "points_file", type=click.Path(path_type=Path),
+              help="Many points: CSV/XLSX/GeoJSON with lon,lat[,id].")
+@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="Coordinate system of the point(s) and of --stations.")
+@click.option("--mode", type=MODE_CHOICE, help="Travel mode (default: the network's own; walk "
+                                               "for .osm/.pbf files).")
+@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only these kinds.")
+@click.option("--service", "services", multiple=True,
+              help="Only stations offering this service (repeat for several; ids or Chinese).")
+@click.option("--open-at", help="Only stations open at this time (ISO 8601, Asia/Shanghai "
+                                "unless an offset is given).")
+@click.option("--open-now", is_flag=True, help="Only stations open now.")
+@click.option("--k", type=int, default=3, show_default=True, help="How many stations, 1 to 50.")
+@click.option("--max-snap", type=float, help="Maximum distance from the point to the network, "
+                                             "metres (default 300).")
+@click.option("--route", is_flag=True, help="Include the route (GeoJSON LineString).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="With --points: write the table here (.csv, .json) instead of printing it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs, mode, kinds,
+                services, open_at, open_now, k, max_snap, route, output, as_json):
+    """The k nearest stations by network distance, with filters applied before k is counted."""
+    from geo import settings
+    from geo.errors import OffNetworkError
+    from geo.nearest import StationFinder
+    from geo.stations import parse_services
+
+    if (lat is None) != (lon is None):
+        raise click.UsageError("give both --lat and --lon")
+    if (lat is None) == (points_file is None):
+        raise click.UsageError("give either --lat/--lon or --points FILE")
+    if open_at and open_now:
+        raise click.UsageError("give --open-at or --open-now, not both")
+    wanted = parse_services(list(services)) if services else None
+    net = open_network(network_path, mode)
+    stations = open_stations(db_url, stations_file, crs)
+    finder = StationFinder(net, stations, max_snap_m=max_snap or settings.max_snap_m)
+    filters = dict(k=k, kinds=kinds or None, services=wanted, open_at=open_at,
+                   open_only=bool(open_at or open_now))
+    if points_file is not None:
+        ids, xs, ys = read_points(points_file, crs)
+        table = finder.nearest_many(xs, ys, ids=ids, **filters)
+        if output is not None:
+            if output.suffix.lower() == ".json":
+                output.write_text(table.to_json(orient="records", force_ascii=False), "utf-8")
+            else:
+                table.to_csv(output, index=False, encoding="utf-8-sig")
+            click.echo(f"{len(ids)} points, {int((table.status == 'off_network').sum())} off "
+                       f"network; wrote {len(table)} rows to {output}")
+        elif as_json:
+            click.echo(table.to_json(orient="records", force_ascii=False))
+        else:
+            click.echo(table.to_csv(index=False), nl=False)
+        return
+    x, y = coords.to_wgs84(lon, lat, crs)
+    try:
+        hits = finder.nearest(float(x), float(y), route=route, **filters)
+    except OffNetworkError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        echo_json([h.as_dict() for h in hits])
+        return
+    if not hits:
+        click.echo("No station matches within reach.")
+    for h in hits:
+        s = h.station
+        state = {True: "开放 open", False: "关闭 closed", None: "时间未知 hours unknown"}[h.open]
+        click.echo(f"{h.rank}. {s.name}  [{KINDS[s.kind][0]} {KINDS[s.kind][1]}]  "
+                   f"{h.distance_m:,.0f} m, {h.duration_s / 60:.1f} min, {state}")
+        if route and h.route:
+            click.echo(f"   route: {len(h.route)} points")
+
+
+def data_dir_option(function):
+    return click.option(
+        "--data-dir", type=click.Path(path_type=Path),
+        help="Where the demo data lives (default: the user data dir, e.g. ~/.local/share/yizhan).",
+    )(function)
+
+
 @main.command("demo")
 @click.option("--build-only", is_flag=True, help="Build the demo data and stop.")
-def demo_cmd(build_only):
-    """Build the demo region (central Helsinki, real OpenStreetMap data) and serve it."""
-    click.echo("The demo region and the web app are not part of this version yet. "
-               "What works now: `yizhan import FILE` and `yizhan export FILE`.", err=True)
-    sys.exit(1)
+@data_dir_option
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path),
+              help="Build from this .osm/.osm.pbf file instead of the Helsinki extract.")
+@click.option("--place", help="Build from a place downloaded with osmnx (needs the internet).")
+@click.option("--rebuild", is_flag=True, help="Build again even when the data is there.")
+def demo_cmd(build_only, data_dir, osm_file, place, rebuild):
+    """Build the demo region (central Helsinki, real OpenStreetMap data) and show it.
+
+    演示区域：赫尔辛基市中心的真实 OpenStreetMap 数据，站点与劳动者分布均为演示数据。
+    """
+    import time
+
+    from geo.demo import DemoRegion, build_demo
+    from geo.registry import default_data_dir
+
+    if osm_file and place:
+        raise click.UsageError("give --osm or --place, not both")
+    region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
+    if rebuild or osm_file or place or not region.is_built():
+        started = time.perf_counter()
+        click.echo(f"Building the demo region in {region.data_dir} …", err=True)
+        build_demo(region.data_dir, osm=osm_file, place=place,
+                   progress=lambda m: click.echo(f"  {m}", err=True))
+        click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
+    manifest = region.manifest()
+    click.echo(f"Demo region ({manifest['label']}) from {manifest['source']} in {region.data_dir}")
+    for mode, info in manifest["networks"].items():
+        click.echo(f"  {mode:5} network: {info['nodes']:,} nodes, {info['edges']:,} edges")
+    click.echo(f"  {manifest['stations']} demo stations in {region.db_url}")
+    workers = ", ".join(f"{g} {w:,.0f}" for g, w in manifest["demand"]["workers"].items())
+    click.echo(f"  worker density: {manifest['demand']['points']} points ({workers})")
+    if build_only:
+        return
+    from geo.nearest import StationFinder
+    from geo.registry import Registry
+
+    west, south, east, north = manifest["bounds"]
+    lon, lat = (west + east) / 2, (south + north) / 2
+    finder = StationFinder(region.network("walk"), Registry(region.db_url).stations())
+    click.echo(f"\nThe 3 nearest stations on foot from the centre ({lon:.5f}, {lat:.5f}):")
+    for h in finder.nearest(lon, lat, k=3):
+        state = {True: "开放 open", False: "关闭 closed", None: "?"}[h.open]
+        click.echo(f"  {h.rank}. {h.station.name} — {h.distance_m:,.0f} m, "
+                   f"{h.duration_s / 60:.1f} min, {state}")
+    click.echo("\nTry: yizhan nearest --network "
+               f"{region.network_path('walk')} --db {region.db_url} --lat {lat:.5f} "
+               f"--lon {lon:.5f} --service toilet --open-now")
+    click.echo("The map (web app) is not part of this version yet.")

