@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import resource
 import time
-import tracemalloc
 from contextlib import contextmanager
 
 import numpy as np
@@ -35,14 +34,3 @@ def summary_ms(seconds: np.ndarray) -> str:
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@contextmanager
-def traced_peak(into: dict, key: str):
-    """Peak Python+NumPy allocation inside the block, MB (tracemalloc)."""
-    tracemalloc.start()
-    try:
-        yield
-    finally:
-        into[key] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()

@@ -108,6 +108,10 @@ class NearestTable:
     station: np.ndarray
 
 
+#: Stations per block in the many-points search (a block holds block × nodes distances).
+_BLOCK = 32
+
+
 def _check_k(k: int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= settings.max_k:
         raise InputError(f"`k` was {k!r} but must be a whole number from 1 to {settings.max_k}",
@@ -366,23 +370,21 @@ class StationFinder:
         else:
             nodes, legs = np.zeros(0, dtype=np.int64), np.zeros(0)
         speed = access_speed_kmh(self.network.mode) / 3.6
-        table = (self.nearest_table(kinds, services=services, open_at=when, open_only=open_only)
-                 if k == 1 else None)
         matches = self._matcher(kinds, services, when, open_only)
-        by_node: dict[int, list[tuple[float, float, int]]] = {}
+        table = self.nearest_table(kinds, services=services, open_at=when, open_only=open_only)
+        on = legs <= self.max_snap_m
+        targets = np.unique(nodes[on])
+        if k == 1:
+            by_node = {int(x): ([] if table.station[x] < 0 else [(
+                float(table.distance_m[x]), float(table.duration_s[x]), int(table.station[x]))])
+                for x in targets.tolist()}
+        else:
+            by_node = self._k_nearest_many(targets, k, table, matches)
         rows = []
         for pid, node, leg in zip(ids, nodes.tolist(), legs.tolist()):
             if leg > self.max_snap_m:
                 rows.append((pid, None, None, None, None, None, None, None, "off_network"))
                 continue
-            if node not in by_node:
-                if table is not None:
-                    i = int(table.station[node])
-                    by_node[node] = ([] if i < 0 else
-                                     [(float(table.distance_m[node]),
-                                       float(table.duration_s[node]), i)])
-                else:
-                    by_node[node] = [(d, t, i) for d, t, i, _ in self._search(node, k, matches)]
             found = by_node[node]
             if not found:
                 rows.append((pid, None, None, None, None, None, None, None, "no_station"))
@@ -392,6 +394,79 @@ class StationFinder:
                              round(t + leg / speed, 1), s.is_open(when), "ok"))
         return pd.DataFrame(rows, columns=["point_id", "rank", "station_id", "name", "kind",
                                            "distance_m", "duration_s", "open", "status"])
+
+    def _k_nearest_many(self, targets: np.ndarray, k: int, table: NearestTable,
+                        matches) -> dict[int, list[tuple[float, float, int]]]:
+        """The k nearest matching stations of many nodes at once.
+
+        One bounded search per matching station (``scipy.sparse.csgraph.dijkstra`` on the reversed
+        graph, in blocks of stations) within a radius taken from the nearest-station table; a node
+        whose k-th best lies within the radius is exact, any other falls back to its own search.
+        """
+        chosen = np.array([i for i in range(len(self.stations))
+                           if self.station_node[i] >= 0 and matches(i)], dtype=np.int64)
+        result: dict[int, list[tuple[float, float, int]]] = {}
+        first = table.distance_m[targets]
+        reachable = np.isfinite(first)
+        if len(chosen) == 0 or not reachable.any():
+            return {int(x): [] for x in targets.tolist()}
+        radius = 3.0 * float(np.percentile(first[reachable], 95)) + self.max_snap_m
+        rev = self.network.reverse_graph("length")
+        best_d = np.full((k, len(targets)), np.inf)
+        best_i = np.full((k, len(targets)), -1, dtype=np.int64)
+        for start in range(0, len(chosen), _BLOCK):
+            block = chosen[start:start + _BLOCK]
+            dist = dijkstra(rev, directed=True, indices=self.station_node[block], limit=radius)
+            dist = dist[:, targets] + self.station_leg_m[block, None]
+            all_d = np.vstack([best_d, dist])
+            all_i = np.vstack([best_i, np.repeat(block[:, None], len(targets), axis=1)])
+            order = np.argsort(all_d, axis=0, kind="stable")[:k]
+            best_d = np.take_along_axis(all_d, order, axis=0)
+            best_i = np.take_along_axis(all_i, order, axis=0)
+        exact = best_d[k - 1] <= radius
+        durations = self._durations_to(best_d, best_i, targets, exact)
+        for j, x in enumerate(targets.tolist()):
+            if exact[j]:
+                result[x] = [(float(d), float(t), int(i)) for d, t, i in
+                             zip(best_d[:, j], durations[:, j], best_i[:, j])]
+            else:
+                result[x] = [(d, t, i) for d, t, i, _ in self._search(x, k, matches)]
+        return result
+
+    def _durations_to(self, best_d: np.ndarray, best_i: np.ndarray, targets: np.ndarray,
+                      exact: np.ndarray) -> np.ndarray:
+        """Travel times along the shortest paths from ``targets`` to their chosen stations."""
+        uniform = self._uniform_speed
+        if uniform is not None:
+            return best_d / uniform
+        out = np.full(best_d.shape, np.inf)
+        rev = self.network.reverse_graph("length")
+        indptr, indices, time = self.network.indptr, self.network.indices, self.network.time
+        pairs: dict[int, list[tuple[int, int]]] = {}
+        for r, j in zip(*np.nonzero(np.isfinite(best_d) & exact[None, :])):
+            pairs.setdefault(int(best_i[r, j]), []).append((int(r), int(j)))
+        for i, wanted in pairs.items():
+            reach = max(best_d[r, j] for r, j in wanted)
+            _, pred = dijkstra(rev, directed=True, indices=int(self.station_node[i]),
+                               limit=reach + 1e-6, return_predecessors=True)
+            for r, j in wanted:
+                node, total = int(targets[j]), float(self.station_leg_s[i])
+                while pred[node] >= 0:
+                    nxt = int(pred[node])
+                    a, b = indptr[node], indptr[node + 1]
+                    total += float(time[a + int(np.searchsorted(indices[a:b], nxt))])
+                    node = nxt
+                out[r, j] = total
+        return out
+
+    @cached_property
+    def _uniform_speed(self) -> float | None:
+        """The one speed (m/s) of every edge and access leg, when there is one (walk, e-bike)."""
+        net = self.network
+        speed = access_speed_kmh(net.mode) / 3.6
+        if net.n_edges and np.allclose(net.length / net.time, speed, rtol=1e-9):
+            return speed
+        return None
 
     # --- every node's nearest station at once ---
 

@@ -203,3 +203,33 @@ def test_no_stations():
 def test_access_speed_comes_from_settings(monkeypatch):
     monkeypatch.setattr(settings, "walk_speed_kmh", 5.0)
     assert access_speed_kmh("walk") == 5.0
+
+
+@pytest.mark.parametrize("filters", [dict(k=1), dict(k=3), dict(k=4, kinds=["driver_home"]),
+                                     dict(k=3, services=["toilet"], open_at=FRIDAY_10,
+                                          open_only=True)], ids=str)
+def test_many_points_equal_single_queries(city, filters):
+    net, stations, finder = city
+    lon, lat = random_points(net, 40, seed=11, jitter_deg=0.0002)
+    lon = np.append(lon, float(net.lon.max()) + 0.05)  # one point off the network
+    lat = np.append(lat, float(net.lat.mean()))
+    table = finder.nearest_many(lon, lat, ids=[f"p{j}" for j in range(len(lon))], **filters)
+    assert table.loc[table.point_id == f"p{len(lon) - 1}", "status"].tolist() == ["off_network"]
+    assert table.loc[table.status == "off_network", "distance_m"].isna().all()
+    for j in range(len(lon) - 1):
+        rows = table[table.point_id == f"p{j}"]
+        hits = finder.nearest(float(lon[j]), float(lat[j]), **filters)
+        if not hits:
+            assert rows.status.tolist() == ["no_station"]
+            continue
+        assert rows["rank"].tolist() == [h.rank for h in hits]
+        assert rows["distance_m"].tolist() == pytest.approx(
+            [round(h.distance_m, 1) for h in hits], abs=0.051)
+        assert rows["duration_s"].tolist() == pytest.approx(
+            [round(h.duration_s, 1) for h in hits], abs=0.051)
+
+
+def test_many_points_rejects_bad_coordinates(city):
+    _, _, finder = city
+    with pytest.raises(InputError, match="point 'b'"):
+        finder.nearest_many([114.3, 300.0], [30.5, 30.5], ids=["a", "b"])
