@@ -169,7 +169,7 @@ def open_network(path: Path, mode: str | None):
 
     suffix = "".join(path.suffixes[-2:]).lower()
     needs_mode = suffix.endswith(".osm") or suffix.endswith(".pbf")
-    net = load_network(path, mode=(mode or "walk") if needs_mode else mode)
+    net = load_network(path, mode=(mode or "walk") if needs_mode else None)
     if mode and net.mode != mode:
         raise InputError(f"`mode` was {mode!r} but {path} is a {net.mode} network",
                          parameter="mode")

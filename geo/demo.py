@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.coords import haversine_m
 from geo.errors import NetworkError
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES, Network, build_network, load_network
@@ -58,9 +59,11 @@ _HOSTS = {
                   "Mo-Su 10:00-22:00", 6),
 }
 #: How many stations to take of each category (the order is the OSM id order).
-_QUOTA = {"fuel": 6, "parking": 6, "post_office": 3, "townhall": 1, "toilets": 12, "park": 6,
-          "community_centre": 3, "bank": 10, "social_facility": 2, "supermarket": 6,
-          "convenience": 6, "fast_food": 6}
+_QUOTA = {"fuel": 6, "parking": 8, "post_office": 3, "townhall": 1, "toilets": 14, "park": 8,
+          "community_centre": 3, "bank": 12, "social_facility": 2, "supermarket": 8,
+          "convenience": 8, "fast_food": 12}
+#: Smallest distance between two demo stations, metres.
+_SPACING_M = 60.0
 _OPTIONAL = ["wifi", "reading", "first_aid", "accessible", "phone_charging", "cooling"]
 
 #: Worker-density proxies: restaurants and shops for riders, street length for sanitation
@@ -200,10 +203,18 @@ def _venues(source: Path | None, place: str | None) -> pd.DataFrame:
 def _stations(venues: pd.DataFrame, walk: Network) -> list[Station]:
     _, snap = walk.snap(venues["lon"].to_numpy(), venues["lat"].to_numpy())
     venues = venues.assign(snap=snap)
-    stations = []
+    stations: list[Station] = []
+    taken: list[tuple[float, float]] = []  # no two stations closer than _SPACING_M
     for category, (kind, services, hours, capacity) in _HOSTS.items():
-        chosen = venues[(venues["category"] == category) & (venues["snap"] <= 100)]
-        for row in chosen.head(_QUOTA[category]).itertuples():
+        candidates = venues[(venues["category"] == category) & (venues["snap"] <= 100)]
+        chosen = []
+        for row in candidates.itertuples():
+            if len(chosen) == _QUOTA[category]:
+                break
+            if all(haversine_m(x, y, row.lon, row.lat) >= _SPACING_M for x, y in taken):
+                chosen.append(row)
+                taken.append((row.lon, row.lat))
+        for row in chosen:
             digest = hashlib.sha1(str(row.osm_id).encode()).digest()
             extra = {s for j, s in enumerate(_OPTIONAL) if digest[j] % 3 == 0}
             late = digest[10] % 4 == 0 and hours != "24/7"

@@ -30,3 +30,18 @@ def drive_net(helsinki_pbf):
     from geo.network import load_network
 
     return load_network(helsinki_pbf, mode="drive")
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo region (Helsinki networks, demo stations, demand), built once per session."""
+    from geo.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def demo_stations(demo):
+    from geo.registry import Registry
+
+    return Registry(demo.db_url).stations()
