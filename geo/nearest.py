@@ -108,6 +108,8 @@ class NearestTable:
     station: np.ndarray
 
 
+#: How many nearest-station tables a finder keeps.
+_TABLE_CACHE = 64
 #: Stations per block in the many-points search (a block holds block × nodes distances).
 _BLOCK = 32
 
@@ -472,26 +474,36 @@ class StationFinder:
 
     def nearest_table(self, kinds: Iterable[str] | None = None, *,
                       services: Iterable[str] | None = None, open_at: datetime | str | None = None,
-                      open_only: bool = False) -> NearestTable:
+                      open_only: bool = False, weight: str = "length") -> NearestTable:
         """Every node's nearest matching station, from one multi-source Dijkstra.
 
-        Tables without a time filter are cached per (kinds, services).
+        Parameters
+        ----------
+        weight
+            ``"length"``: the nearest station by network distance; ``"time"``: the quickest to
+            reach (differs from the nearest when driving). The other quantity is measured along
+            the chosen path.
+
+        Tables are cached by the set of stations they search from, so hours of the day with the
+        same stations open share one search.
         """
         kinds = check_kinds(kinds)
         services = check_services(services)
-        key = (kinds, services)
-        if not open_only and key in self._tables:
-            return self._tables[key]
+        if weight not in ("length", "time"):
+            raise InputError(f"`weight` was {weight!r} but must be 'length' or 'time'",
+                             parameter="weight")
         when = local_time(open_at) if open_only else None
-        chosen = [i for i, s in enumerate(self.stations)
-                  if self.station_node[i] >= 0 and (kinds is None or s.kind in kinds)
-                  and services <= s.services and (not open_only or s.is_open(when))]
-        table = self._multi_source(np.array(chosen, dtype=np.int64))
-        if not open_only:
-            self._tables[key] = table
-        return table
+        chosen = tuple(i for i, s in enumerate(self.stations)
+                       if self.station_node[i] >= 0 and (kinds is None or s.kind in kinds)
+                       and services <= s.services and (not open_only or s.is_open(when)))
+        key = (weight, chosen)
+        if key not in self._tables:
+            if len(self._tables) >= _TABLE_CACHE:
+                self._tables.pop(next(iter(self._tables)))
+            self._tables[key] = self._multi_source(np.array(chosen, dtype=np.int64), weight)
+        return self._tables[key]
 
-    def _multi_source(self, chosen: np.ndarray) -> NearestTable:
+    def _multi_source(self, chosen: np.ndarray, weight: str) -> NearestTable:
         net = self.network
         n = net.n_nodes
         if len(chosen) == 0:
@@ -499,44 +511,48 @@ class StationFinder:
         # Reversed graph (a search *to* the stations) with one virtual node per station, linked to
         # the station's node by its leg, so that the legs count in the ordering.
         m = len(chosen)
-        rev = net.reverse_graph("length").tocoo()
+        legs = {"length": self.station_leg_m, "time": self.station_leg_s}
+        rev = net.reverse_graph(weight).tocoo()
         rows = np.concatenate([rev.row, n + np.arange(m)])
         cols = np.concatenate([rev.col, self.station_node[chosen]])
-        vals = np.concatenate([rev.data, np.maximum(self.station_leg_m[chosen], 1e-9)])
+        vals = np.concatenate([rev.data, np.maximum(legs[weight][chosen], 1e-9)])
         graph = csr_array((vals, (rows, cols)), shape=(n + m, n + m))
         graph.sum_duplicates()
-        dist, pred, src = dijkstra(graph, directed=True, indices=n + np.arange(m),
+        best, pred, src = dijkstra(graph, directed=True, indices=n + np.arange(m),
                                    min_only=True, return_predecessors=True)
-        dist, pred, src = dist[:n], pred[:n], src[:n]
-        station = np.where(src >= 0, chosen[np.clip(src - n, 0, m - 1)], -1)
-        duration = self._durations(dist, pred, station)
-        return NearestTable(dist, duration, station.astype(np.int64))
+        best, pred, src = best[:n], pred[:n], src[:n]
+        station = np.where(src >= 0, chosen[np.clip(src - n, 0, m - 1)], -1).astype(np.int64)
+        other = "time" if weight == "length" else "length"
+        along = self._along_tree(best, pred, station, getattr(net, other), legs[other])
+        if weight == "length":
+            return NearestTable(best, along, station)
+        return NearestTable(along, best, station)
 
-    def _durations(self, dist: np.ndarray, pred: np.ndarray, station: np.ndarray) -> np.ndarray:
-        """Travel time along each node's shortest path to its station (forward direction)."""
+    def _along_tree(self, best: np.ndarray, pred: np.ndarray, station: np.ndarray,
+                    edge_values: np.ndarray, leg_values: np.ndarray) -> np.ndarray:
+        """Sum of ``edge_values`` (and the station leg) along each node's path to its station."""
         net = self.network
         n = net.n_nodes
-        duration = np.full(n, np.inf)
-        reached = np.flatnonzero(np.isfinite(dist))
+        out = np.full(n, np.inf)
+        reached = np.flatnonzero(np.isfinite(best))
         if len(reached) == 0:
-            return duration
-        # The time of each tree edge node -> pred[node] in the forward graph.
+            return out
+        # Each tree edge is node -> pred[node] in the forward graph.
         forward = pred[reached]
         is_root = forward >= n  # predecessor is a virtual station node: the access leg only
-        edge_time = np.zeros(len(reached))
+        step = np.zeros(len(reached))
         inner = ~is_root
-        u, v = reached[inner], forward[inner]
-        edge_time[inner] = _edge_values(net, u, v, net.time)
-        edge_time[is_root] = self.station_leg_s[station[reached[is_root]]]
-        # Accumulate along the tree in order of distance: parents come before children.
-        order = np.argsort(dist[reached], kind="stable")
+        step[inner] = _edge_values(net, reached[inner], forward[inner], edge_values)
+        step[is_root] = leg_values[station[reached[is_root]]]
+        # Accumulate along the tree in search order: parents come before children.
+        order = np.argsort(best[reached], kind="stable")
         nodes = reached[order].tolist()
         parents = np.where(is_root, -1, forward)[order].tolist()
-        times = edge_time[order].tolist()
-        out = duration.tolist()
-        for node, parent, t in zip(nodes, parents, times):
-            out[node] = t if parent < 0 else out[parent] + t
-        return np.array(out)
+        steps = step[order].tolist()
+        values = out.tolist()
+        for node, parent, value in zip(nodes, parents, steps):
+            values[node] = value if parent < 0 else values[parent] + value
+        return np.array(values)
 
 
 def _edge_values(net: Network, u: np.ndarray, v: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -47,3 +47,6 @@ duplicate_name_radius_m: float = 50.0
 
 #: Environment variable naming the registry URL when ``--db`` is not given.
 db_env_var: str = "YIZHAN_DB"
+
+#: H3 resolution for demand cells and gap areas (9: cells of about 0.1 km², 175 m across).
+h3_res: int = 9

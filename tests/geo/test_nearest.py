@@ -233,3 +233,23 @@ def test_many_points_rejects_bad_coordinates(city):
     _, _, finder = city
     with pytest.raises(InputError, match="point 'b'"):
         finder.nearest_many([114.3, 300.0], [30.5, 30.5], ids=["a", "b"])
+
+
+def test_quickest_table_equals_brute_force(city):
+    net, stations, finder = city
+    table = finder.nearest_table(["outdoor_rest_point"], weight="time")
+    graph = net.to_networkx("time").reverse(copy=True)
+    expected = np.full(net.n_nodes, np.inf)
+    for i, s in enumerate(stations):
+        if s.kind != "outdoor_rest_point" or finder.station_node[i] < 0:
+            continue
+        for node, t in nx.single_source_dijkstra_path_length(
+                graph, int(finder.station_node[i]), weight="weight").items():
+            expected[node] = min(expected[node], t + finder.station_leg_s[i])
+    assert np.allclose(table.duration_s, expected, atol=1e-6)
+    by_length = finder.nearest_table(["outdoor_rest_point"])
+    reached = np.isfinite(expected)
+    assert np.all(table.duration_s[reached] <= by_length.duration_s[reached] + 1e-9)
+    assert np.all(table.distance_m[reached] >= by_length.distance_m[reached] - 1e-9)
+    with pytest.raises(InputError, match="weight"):
+        finder.nearest_table(weight="cost")
