@@ -1,0 +1,118 @@
+"""Problem reports from workers about a station (closed, full, moved, a missing service …).
+
+Reports live in the same database as the station registry (:class:`geo.registry.Registry`), in a
+``reports`` table with its own metadata, so adding them changes nothing in the registry's schema.
+Planners read them to fix the registry; workers only ever add.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text, insert, select
+
+from geo.errors import InputError
+from geo.registry import Registry
+
+#: What a worker can report: id -> (中文, English).
+REPORT_KINDS: dict[str, tuple[str, str]] = {
+    "closed": ("站点关闭", "station closed"),
+    "full": ("站点已满", "station full"),
+    "moved": ("位置有误或已搬迁", "wrong place or moved"),
+    "missing_service": ("服务缺失", "a service is missing"),
+    "other": ("其他问题", "something else"),
+}
+
+#: Longest free text kept, characters.
+MAX_TEXT = 1000
+
+metadata = MetaData()
+
+reports_table = Table(
+    "reports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("station_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class Reports:
+    """Problem reports stored beside a registry's stations.
+
+    Parameters
+    ----------
+    registry
+        The registry whose database (engine) holds the reports; the table is created if missing.
+    """
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.engine = registry.engine
+        metadata.create_all(self.engine)
+
+    def add(self, station_id: str, kind: str, text: str = "", *, lon: float | None = None,
+            lat: float | None = None) -> dict:
+        """Store one report and return it as a dict (with its ``id`` and ``created_at``).
+
+        Parameters
+        ----------
+        station_id
+            A station of the registry (not deleted).
+        kind
+            One of :data:`REPORT_KINDS`.
+        text
+            Free text, at most :data:`MAX_TEXT` characters.
+        lon, lat
+            Where the worker was, EPSG:4326 degrees (optional, both or neither).
+
+        Raises
+        ------
+        InputError
+            Naming the field that is wrong (``station_id``, ``kind``, ``text``, ``lon``, ``lat``).
+        """
+        if not isinstance(station_id, str) or not station_id.strip():
+            raise InputError("`station_id` is required: the id of the station reported",
+                             parameter="station_id")
+        if kind not in REPORT_KINDS:
+            raise InputError(f"`kind` was {kind!r} but must be one of {list(REPORT_KINDS)}",
+                             parameter="kind")
+        if text is None:
+            text = ""
+        if not isinstance(text, str) or len(text) > MAX_TEXT:
+            raise InputError(f"`text` must be text of at most {MAX_TEXT} characters",
+                             parameter="text")
+        if (lon is None) != (lat is None):
+            raise InputError("give both `lon` and `lat`, or neither",
+                             parameter="lat" if lat is None else "lon")
+        for name, value, bound in (("lon", lon, 180), ("lat", lat, 90)):
+            if value is None:
+                continue
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not math.isfinite(value) or not -bound <= value <= bound):
+                raise InputError(f"`{name}` was {value!r} but must be a number from {-bound} to "
+                                 f"{bound} (EPSG:4326 degrees)", parameter=name)
+        try:
+            self.registry.get(station_id)
+        except LookupError:
+            raise InputError(f"`station_id` was {station_id!r} but no open station has that id",
+                             parameter="station_id") from None
+        row = {"station_id": station_id, "kind": kind, "text": text.strip(),
+               "lon": None if lon is None else float(lon),
+               "lat": None if lat is None else float(lat),
+               "created_at": datetime.now(timezone.utc)}
+        with self.engine.begin() as conn:
+            new_id = conn.execute(insert(reports_table).values(**row)).inserted_primary_key[0]
+        return {"id": int(new_id), **row}
+
+    def list(self, *, station_id: str | None = None, limit: int = 500) -> list[dict]:
+        """Reports, newest first, optionally of one station only."""
+        query = select(reports_table).order_by(reports_table.c.id.desc()).limit(limit)
+        if station_id is not None:
+            query = query.where(reports_table.c.station_id == station_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]

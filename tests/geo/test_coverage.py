@@ -1,0 +1,234 @@
+from datetime import date
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geo.coverage import accessibility, coverage, parse_at, station_costs, step_decay, two_step_fca
+from geo.demand import to_h3
+from geo.errors import InputError
+from geo.groups import DEFAULT_GROUPS
+from geo.nearest import StationFinder, access_speed_kmh
+from geo.stations import Station
+from geo.synthetic import city_network, random_points, random_stations
+
+FRIDAY = date(2026, 11, 27)
+
+
+def brute_force_travel(finder, lon, lat, kinds, *, weight="time", open_at=None):
+    """Minutes (or metres) to the nearest usable station by networkx, every station tried."""
+    net = finder.network
+    graph = net.to_networkx(weight)
+    nodes, legs = net.snap(np.asarray(lon), np.asarray(lat), main_component=True)
+    speed = access_speed_kmh(net.mode) / 3.6
+    out = []
+    for node, leg in zip(nodes.tolist(), legs.tolist()):
+        if leg > finder.max_snap_m:
+            out.append(np.inf)
+            continue
+        cost = nx.single_source_dijkstra_path_length(graph, node, weight="weight")
+        best = np.inf
+        for i, s in enumerate(finder.stations):
+            target = int(finder.station_node[i])
+            if s.kind not in kinds or target < 0 or target not in cost:
+                continue
+            if open_at is not None and not s.is_open(open_at):
+                continue
+            station_leg = finder.station_leg_s[i] if weight == "time" else finder.station_leg_m[i]
+            best = min(best, cost[target] + station_leg)
+        if weight == "time":
+            out.append((best + leg / speed) / 60)
+        else:
+            out.append(best + leg)
+    return np.array(out)
+
+
+@pytest.fixture(scope="module")
+def town():
+    nets = {m: city_network(1600, mode=m, seed=2) for m in ("walk", "ebike", "drive")}
+    stations = random_stations(nets["walk"], 25, seed=6)
+    frames = []
+    for k, gid in enumerate(DEFAULT_GROUPS):
+        lon, lat = random_points(nets["walk"], 30, seed=20 + k, jitter_deg=0.0004)
+        frames.append(pd.DataFrame({"lon": lon, "lat": lat, "weight": np.arange(1, 31) % 7 + 1,
+                                    "group": gid}))
+    demand = pd.concat(frames, ignore_index=True)
+    demand.loc[0, ["lon", "lat"]] = [float(nets["walk"].lon.max()) + 0.05, 30.59]  # off network
+    return nets, stations, demand
+
+
+@pytest.mark.parametrize("budget", [dict(minutes=4), dict(minutes=9), dict(meters=700)], ids=str)
+def test_covered_shares_equal_networkx_brute_force(town, budget):
+    nets, stations, demand = town
+    result = coverage(nets, stations, demand, **budget)
+    weight = "length" if "meters" in budget else "time"
+    for gid, group in DEFAULT_GROUPS.items():
+        rows = demand[demand.group == gid]
+        finder = StationFinder(nets[group.mode], stations)
+        travel = brute_force_travel(finder, rows.lon, rows.lat, group.kinds, weight=weight)
+        limit = budget.get("minutes", budget.get("meters"))
+        covered = rows.weight.to_numpy()[travel <= limit].sum()
+        entry = result.summary["groups"][gid]
+        assert entry["covered"] == pytest.approx(covered)
+        assert entry["total"] == pytest.approx(rows.weight.sum())
+        assert entry["share"] == pytest.approx(covered / rows.weight.sum(), abs=1e-6)
+        ours = result.points[result.points.group == gid].travel.to_numpy()
+        assert np.allclose(ours, travel, atol=1e-6, equal_nan=True) or np.array_equal(
+            np.isinf(ours), np.isinf(travel))
+        assert np.allclose(ours[np.isfinite(travel)], travel[np.isfinite(travel)], atol=1e-6)
+
+
+def test_off_network_points_are_uncovered_and_reported(town):
+    nets, stations, demand = town
+    result = coverage(nets, stations, demand, minutes=60)
+    rider = result.summary["groups"]["delivery_rider"]
+    assert rider["off_network"] == pytest.approx(demand.weight[0])
+    assert rider["covered"] <= rider["total"] - rider["off_network"]
+    first = result.points.iloc[0]
+    assert first.off_network and not first.covered and np.isinf(first.travel)
+
+
+def test_hour_of_day_follows_hand_made_opening_hours():
+    net = city_network(900, mode="walk", seed=4)
+    centre = int(np.argmin((net.x - net.x.mean()) ** 2 + (net.y - net.y.mean()) ** 2))
+    lon, lat = float(net.lon[centre]), float(net.lat[centre])
+    stations = [
+        Station(id="bank", name="bank", kind="outdoor_rest_point", lon=lon, lat=lat,
+                hours="Mo-Fr 09:00-17:00"),
+        Station(id="night", name="night", kind="sanitation_station", lon=lon, lat=lat,
+                hours="22:00-06:00"),
+    ]
+    demand = pd.DataFrame({"lon": [lon], "lat": [lat], "weight": [10.0],
+                           "group": ["sanitation_worker"]})
+    result = coverage({"walk": net}, stations, demand, by_hour=True, day=FRIDAY)
+    shares = result.summary["groups"]["sanitation_worker"]["by_hour"]
+    expected = [1.0 if (h < 6 or h >= 22 or 9 <= h < 17) else 0.0 for h in range(24)]
+    assert shares == expected
+    assert result.summary["groups"]["sanitation_worker"]["shift_hours"][0] == 4
+    at_four = coverage({"walk": net}, stations[:1], demand, at="04:00", day=FRIDAY)
+    assert at_four.summary["groups"]["sanitation_worker"]["share"] == 0.0
+    saturday = coverage({"walk": net}, stations[:1], demand, at="2026-11-28T10:00")
+    assert saturday.summary["groups"]["sanitation_worker"]["share"] == 0.0
+
+
+def test_helsinki_coverage_equals_networkx(demo, demo_stations):
+    nets = {m: demo.network(m) for m in ("walk", "ebike", "drive")}
+    demand = pd.read_csv(demo.demand_path).groupby("group").head(25).reset_index(drop=True)
+    result = coverage(nets, demo_stations, demand, minutes=3, at="04:00", day=FRIDAY)
+    when = parse_at("04:00", FRIDAY)
+    for gid, group in DEFAULT_GROUPS.items():
+        rows = demand[demand.group == gid]
+        finder = StationFinder(nets[group.mode], demo_stations)
+        travel = brute_force_travel(finder, rows.lon, rows.lat, group.kinds, open_at=when)
+        covered = rows.weight.to_numpy()[travel <= 3].sum()
+        assert result.summary["groups"][gid]["covered"] == pytest.approx(covered)
+
+
+def test_sanitation_share_drops_at_four(demo, demo_stations):
+    nets = {m: demo.network(m) for m in ("walk", "ebike", "drive")}
+    demand = pd.read_csv(demo.demand_path)
+    result = coverage(nets, demo_stations, demand, wanted=["sanitation_worker"], minutes=4,
+                      by_hour=True, day=FRIDAY)
+    by_hour = result.summary["groups"]["sanitation_worker"]["by_hour"]
+    assert by_hour[4] < by_hour[10]
+
+
+def test_h3_cells_and_districts(town):
+    nets, stations, demand = town
+    cells = coverage(nets, stations, demand, minutes=6, h3_res=9)
+    plain = coverage(nets, stations, demand, minutes=6)
+    for gid in DEFAULT_GROUPS:
+        assert cells.summary["groups"][gid]["total"] == pytest.approx(
+            plain.summary["groups"][gid]["total"])
+    assert len(cells.points) < len(plain.points)
+    w, s, e, n = nets["walk"].lon.min(), nets["walk"].lat.min(), nets["walk"].lon.max(), \
+        nets["walk"].lat.max()
+    mid = (w + e) / 2
+    districts = gpd.GeoDataFrame({"name": ["西区", "东区"]},
+                                 geometry=[box(w - 1, s - 1, mid, n + 1), box(mid, s - 1, e + 1, n + 1)],
+                                 crs=4326)
+    result = coverage(nets, stations, demand, minutes=6, districts=districts)
+    for gid, entry in result.summary["groups"].items():
+        by = entry["by_district"]
+        assert set(by) <= {"西区", "东区"}
+        assert sum(d["covered"] for d in by.values()) == pytest.approx(entry["covered"])
+
+
+def test_gap_areas_are_ranked_and_cover_the_uncovered(town):
+    nets, stations, demand = town
+    result = coverage(nets, stations, demand, minutes=3)
+    gaps = result.gaps
+    assert len(gaps) > 0
+    assert list(gaps["rank"]) == list(range(1, len(gaps) + 1))
+    assert list(gaps["workers"]) == sorted(gaps["workers"], reverse=True)
+    uncovered = result.points[~result.points.covered & ~result.points.off_network].weight.sum()
+    assert gaps["workers"].sum() == pytest.approx(uncovered)
+    assert all(g.is_valid and not g.is_empty for g in gaps.geometry)
+    first = result.summary["gaps"][0]
+    assert first["polygon"]["type"] in ("Polygon", "MultiPolygon")
+    assert all(v is None or v > 0 for v in first["nearest"].values())
+
+
+def test_bad_parameters(town):
+    nets, stations, demand = town
+    with pytest.raises(InputError, match="minutes"):
+        coverage(nets, stations, demand, minutes=-1)
+    with pytest.raises(InputError, match="not both"):
+        coverage(nets, stations, demand, minutes=5, meters=500)
+    with pytest.raises(InputError, match="`at`"):
+        coverage(nets, stations, demand, at="25:00")
+    with pytest.raises(InputError, match="no ebike network"):
+        coverage({"walk": nets["walk"]}, stations, demand)
+    with pytest.raises(InputError, match="unknown worker group"):
+        coverage(nets, stations, demand, wanted=["astronaut"])
+
+
+def test_two_step_fca_equals_pysal_access(town):
+    from access import Access, weights
+
+    nets, stations, demand = town
+    finder = StationFinder(nets["walk"], stations)
+    cells = to_h3(demand[demand.group == "sanitation_worker"], 9).reset_index(drop=True)
+    cost = station_costs(finder, cells.lon, cells.lat, max_cost=10)
+    coo = cost.tocoo()
+    cost_df = pd.DataFrame({"origin": coo.row, "dest": coo.col, "cost": coo.data})
+    supply = pd.DataFrame({"sid": range(len(stations)),
+                           "capacity": [s.capacity for s in stations]})
+    demand_df = pd.DataFrame({"did": range(len(cells)), "workers": cells.weight.to_numpy()})
+    peer = Access(demand_df=demand_df, demand_index="did", demand_value="workers",
+                  supply_df=supply, supply_index="sid", supply_value="capacity",
+                  cost_df=cost_df, cost_origin="origin", cost_dest="dest", cost_name="cost")
+    expected = peer.two_stage_fca(max_cost=10).iloc[:, 0].reindex(range(len(cells))).fillna(0)
+    ours = two_step_fca(cost, cells.weight.to_numpy(), supply.capacity.to_numpy(), max_cost=10)
+    assert np.allclose(ours, expected.to_numpy())
+    steps = {10 / 3: 1, 20 / 3: 0.68, 10: 0.22}
+    expected_e = peer.enhanced_two_stage_fca(max_cost=10, weight_fn=weights.step_fn(steps))
+    expected_e = expected_e.iloc[:, 0].reindex(range(len(cells))).fillna(0)
+    ours_e = two_step_fca(cost, cells.weight.to_numpy(), supply.capacity.to_numpy(),
+                          max_cost=10, weight_fn=step_decay(steps))
+    assert np.allclose(ours_e, expected_e.to_numpy())
+    scores = accessibility(finder, cells, max_cost=10)
+    assert np.allclose(scores.fca2, ours) and np.allclose(scores.e2sfca, ours_e)
+    assert (scores.fca2 > 0).any()
+
+
+def test_station_costs_equal_networkx(town):
+    nets, stations, demand = town
+    finder = StationFinder(nets["walk"], stations)
+    rows = demand.iloc[1:15]
+    cost = station_costs(finder, rows.lon, rows.lat, max_cost=12).toarray()
+    graph = nets["walk"].to_networkx("time")
+    nodes, legs = nets["walk"].snap(rows.lon.to_numpy(), rows.lat.to_numpy(), main_component=True)
+    speed = access_speed_kmh("walk") / 3.6
+    for r, (node, leg) in enumerate(zip(nodes.tolist(), legs.tolist())):
+        reach = nx.single_source_dijkstra_path_length(graph, node, weight="weight")
+        for j in range(len(stations)):
+            target = int(finder.station_node[j])
+            expected = (reach.get(target, np.inf) + finder.station_leg_s[j] + leg / speed) / 60
+            if expected <= 12:
+                assert cost[r, j] == pytest.approx(expected, abs=1e-9)
+            else:
+                assert cost[r, j] == 0
