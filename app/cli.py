@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 
 from geo import coords
 from geo.errors import DataFileError, InputError, NetworkError, NotFoundError, YizhanError
@@ -306,6 +307,134 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
                    f"{h.distance_m:,.0f} m, {h.duration_s / 60:.1f} min, {state}")
         if route and h.route:
             click.echo(f"   route: {len(h.route)} points")
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+def open_networks(paths: tuple[Path, ...], modes: set[str]) -> dict:
+    """Networks by mode: saved files give their own mode; an .osm/.pbf file gives every mode
+    in ``modes``."""
+    from geo.network import load_network
+
+    networks = {}
+    for path in paths:
+        suffix = "".join(path.suffixes[-2:]).lower()
+        if suffix.endswith(".osm") or suffix.endswith(".pbf"):
+            for mode in sorted(modes - set(networks)):
+                networks[mode] = load_network(path, mode=mode)
+        else:
+            net = load_network(path)
+            networks[net.mode] = net
+    return networks
+
+
+@main.command("coverage")
+@click.option("--network", "network_paths", type=click.Path(path_type=Path), multiple=True,
+              required=True, help="Network file(s): one saved .npz per mode, or one .osm/.pbf.")
+@db_option
+@click.option("--stations", "stations_file", type=click.Path(path_type=Path),
+              help="Read stations from this file instead of the registry.")
+@click.option("--demand", "demand_file", type=click.Path(path_type=Path), required=True,
+              help="Worker density: CSV/XLSX/GeoJSON/GPKG with lon, lat, weight (人数), group (群体)"
+                   "; polygons with counts are spread over the streets.")
+@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="Coordinate system of the demand and stations files.")
+@click.option("--group", "wanted", multiple=True, help="Only these worker groups.")
+@click.option("--groups", "groups_file", type=click.Path(path_type=Path),
+              help="TOML file overriding the worker groups.")
+@click.option("--minutes", type=float, help="One travel budget for all groups, minutes.")
+@click.option("--meters", type=float, help="A distance budget for all groups, metres.")
+@click.option("--at", help="Count stations open at HH:MM (Asia/Shanghai) or an ISO time.")
+@click.option("--by-hour", is_flag=True, help="Coverage for each hour of the day.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day for --at HH:MM and --by-hour (default today).")
+@click.option("--districts", type=click.Path(path_type=Path),
+              help="Polygons with a name column (GeoJSON/GPKG): coverage per district.")
+@click.option("--h3-res", type=int, help="Aggregate demand to H3 cells of this resolution.")
+@click.option("--access", "with_access", is_flag=True,
+              help="Also compute 2SFCA/E2SFCA accessibility per demand cell.")
+@click.option("-o", "--outdir", type=click.Path(path_type=Path),
+              help="Write GeoPackage, CSV, charts and an HTML map here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted, groups_file,
+                 minutes, meters, at, by_hour, day, districts, h3_res, with_access, outdir,
+                 as_json):
+    """Which workers no station serves: coverage by group, district and hour; gap areas."""
+    from geo.coverage import accessibility, coverage
+    from geo.demand import groups_in, read_demand, to_h3
+    from geo.groups import load_groups
+
+    if at and by_hour:
+        raise click.UsageError("give --at or --by-hour, not both")
+    groups = load_groups(groups_file)
+    stations = open_stations(db_url, stations_file, crs)
+    first = open_networks(network_paths[:1], {"walk"})
+    demand = read_demand(demand_file, crs=crs, network=next(iter(first.values())), groups=groups)
+    chosen = groups_in(demand, wanted, groups)
+    networks = open_networks(network_paths, {groups[g].mode for g in chosen})
+    district_frame = None
+    if districts is not None:
+        import geopandas as gpd
+
+        try:
+            district_frame = gpd.read_file(districts)
+        except Exception as exc:
+            raise InputError(f"cannot read districts file {districts}: {exc}",
+                             parameter="districts") from exc
+    steps = len(chosen) + 2
+    with click.progressbar(length=steps, label="coverage", file=sys.stderr,
+                           hidden=as_json) as bar:
+        result = coverage(networks, stations, demand, groups=groups, wanted=chosen,
+                          minutes=minutes, meters=meters, at=at, by_hour=by_hour,
+                          day=day.date() if day else None, h3_res=h3_res,
+                          districts=district_frame, progress=lambda _: bar.update(1))
+    if with_access:
+        cells = to_h3(demand, h3_res)
+        scores = []
+        for gid in chosen:
+            group = groups[gid]
+            finder = result.finders[group.mode]
+            rows = cells[cells["group"] == gid]
+            scores.append(accessibility(finder, rows, max_cost=result.budgets[gid],
+                                        weight="length" if meters else "time"))
+        import pandas as pd
+
+        access = pd.concat(scores, ignore_index=True)
+        result.summary["accessibility"] = {
+            gid: {"mean_2sfca": round(float(part["fca2"].mean()), 6),
+                  "mean_e2sfca": round(float(part["e2sfca"].mean()), 6),
+                  "cells_without_station": int((part["stations_in_reach"] == 0).sum())}
+            for gid, part in access.groupby("group")}
+    if outdir is not None:
+        from geo.report import write_coverage
+
+        from geo.demo import DEMO_LABEL
+
+        label = DEMO_LABEL if any(DEMO_LABEL in s.notes for s in stations) else None
+        files = write_coverage(result, stations, outdir, network=networks.get("walk"),
+                               groups=groups, demo_label=label)
+        if with_access:
+            access.to_csv(outdir / "accessibility.csv", index=False, encoding="utf-8-sig")
+        if not as_json:
+            click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
+    if as_json:
+        echo_json(result.summary)
+        return
+    unit = "min" if result.unit == "minutes" else "m"
+    for gid, e in result.summary["groups"].items():
+        line = (f"{e['zh']} {gid}: {e['covered']:,.0f} of {e['total']:,.0f} workers covered "
+                f"({e['share']:.1%}) within {e['budget']:g} {unit} by {e['mode']}")
+        if e["off_network"]:
+            line += f"; {e['off_network']:,.0f} off the network"
+        click.echo(line)
+        if "by_hour" in e:
+            low = int(np.argmin(e["by_hour"]))
+            click.echo(f"    lowest at {low:02d}:30 — {e['by_hour'][low]:.1%}")
+    gaps = result.summary["gaps"]
+    click.echo(f"{len(gaps)} gap areas" + (":" if gaps else "."))
+    for g in gaps[:5]:
+        click.echo(f"  #{g['rank']}: {g['workers']:,.0f} workers near ({g['lon']:.5f}, "
+                   f"{g['lat']:.5f}), {g['cells']} cells")
 
 
 def data_dir_option(function):
