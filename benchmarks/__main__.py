@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"nearest": "benchmarks.nearest"}
+BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage"}
 
 
 def main(argv: list[str]) -> int:
