@@ -437,6 +437,101 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
                    f"{g['lat']:.5f}), {g['cells']} cells")
 
 
+# --- siting ---------------------------------------------------------------------------------------
+
+@main.command("plan")
+@click.option("--network", "network_paths", type=click.Path(path_type=Path), multiple=True,
+              required=True, help="Network file(s): one saved .npz per mode, or one .osm/.pbf.")
+@db_option
+@click.option("--stations", "stations_file", type=click.Path(path_type=Path),
+              help="Read the existing stations from this file instead of the registry.")
+@click.option("--demand", "demand_file", type=click.Path(path_type=Path), required=True,
+              help="Worker density (as for `yizhan coverage`).")
+@click.option("--candidates", "candidates_file", type=click.Path(path_type=Path),
+              help="Candidate sites (CSV/XLSX/GeoJSON/GPKG: lon, lat[, id, name, cost, capacity]). "
+                   "Default: road nodes spread over the uncovered workers.")
+@click.option("--osm-candidates", type=click.Path(path_type=Path),
+              help="Candidate sites at OSM venues (banks, fuel stations, shops …) of this file.")
+@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="Coordinate system of the input files.")
+@click.option("--kind", type=KIND_CHOICE, default="outdoor_rest_point", show_default=True,
+              help="The kind of the new stations.")
+@click.option("--group", "wanted", multiple=True, help="Only these worker groups.")
+@click.option("--groups", "groups_file", type=click.Path(path_type=Path),
+              help="TOML file overriding the worker groups.")
+@click.option("--minutes", type=float, help="One travel budget for all groups, minutes.")
+@click.option("--add", type=int, help="Open this many new stations (maximal covering).")
+@click.option("--target", type=float, help="Fewest new stations reaching this covered share.")
+@click.option("--budget", type=float, help="Most coverage for this total candidate cost.")
+@click.option("--capacity", "capacitated", is_flag=True,
+              help="With --add: a station serves at most its capacity.")
+@click.option("--curve", type=int, help="Also the covered share for 1..N new stations.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True,
+              help="Solver time limit, seconds.")
+@click.option("-o", "--outdir", type=click.Path(path_type=Path),
+              help="Write the proposal (GeoJSON, CSV, XLSX), the curve (PNG) and a map here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file, osm_candidates,
+             crs, kind, wanted, groups_file, minutes, add, target, budget, capacitated, curve,
+             time_limit, outdir, as_json):
+    """Where the next stations should go, with the existing ones kept."""
+    from geo.coverage import coverage
+    from geo.demand import groups_in, read_demand
+    from geo.groups import load_groups
+    from geo.planning import (coverage_matrix, gap_candidates, plan, read_candidates,
+                              venue_candidates, write_plan)
+
+    if sum(x is not None for x in (add, target, budget)) != 1:
+        raise click.UsageError("give exactly one of --add, --target or --budget")
+    if candidates_file and osm_candidates:
+        raise click.UsageError("give --candidates or --osm-candidates, not both")
+    if capacitated and add is None:
+        raise click.UsageError("--capacity goes with --add")
+    groups = load_groups(groups_file)
+    stations = open_stations(db_url, stations_file, crs)
+    first = open_networks(network_paths[:1], {"walk"})
+    demand = read_demand(demand_file, crs=crs, network=next(iter(first.values())), groups=groups)
+    chosen = [g for g in groups_in(demand, wanted, groups) if kind in groups[g].kinds]
+    networks = open_networks(network_paths, {groups[g].mode for g in chosen} | {"walk"})
+    if candidates_file:
+        candidates = read_candidates(candidates_file, crs=crs)
+    elif osm_candidates:
+        candidates = venue_candidates(osm_candidates)
+    else:
+        before = coverage(networks, stations, demand, groups=groups, wanted=chosen,
+                          minutes=minutes)
+        uncovered = before.points[~before.points["covered"] & ~before.points["off_network"]]
+        candidates = gap_candidates(uncovered, networks.get("walk") or next(iter(networks.values())))
+    if candidates.empty:
+        raise InputError("there are no candidate sites (every worker is covered already, or the "
+                         "candidates file is empty)", parameter="candidates")
+    matrix = coverage_matrix(networks, stations, demand, candidates, kind=kind, groups=groups,
+                             wanted=chosen, minutes=minutes)
+    result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
+                  curve=curve, time_limit=time_limit)
+    if outdir is not None:
+        from geo.demo import DEMO_LABEL
+
+        label = DEMO_LABEL if any(DEMO_LABEL in s.notes for s in stations) else None
+        files = write_plan(result, outdir, network=networks.get("walk"), demo_label=label)
+        if not as_json:
+            click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
+    if as_json:
+        echo_json(result.as_json())
+        return
+    r = result.result
+    state = "optimal" if r.optimal else f"gap {r.gap:.2%}"
+    click.echo(f"{len(result.sites)} new {KINDS[kind][0]} {KINDS[kind][1]} sites "
+               f"({result.model}, {state}, {len(candidates)} candidates):")
+    for site in result.sites.itertuples():
+        click.echo(f"  {site.rank}. {site.name} ({site.lon:.6f}, {site.lat:.6f}) — "
+                   f"+{site.newly_covered:,.1f} workers")
+    for gid in result.before:
+        click.echo(f"  {groups[gid].zh} {gid}: {result.before[gid]:.1%} → {result.after[gid]:.1%}")
+    for point in result.curve or []:
+        click.echo(f"  curve: {point['new_stations']} new → {point['share']:.1%}")
+
+
 def data_dir_option(function):
     return click.option(
         "--data-dir", type=click.Path(path_type=Path),

@@ -136,7 +136,7 @@ def build_demo(data_dir: str | Path, *, osm: str | Path | None = None, place: st
         net.save(region.network_path(mode))
         networks[mode] = net
     say("venues")
-    venues = _venues(source, place)
+    venues = read_venues(source, place)
     stations = _stations(venues, networks["walk"])
     say(f"{len(stations)} stations")
     registry = Registry(region.db_url)
@@ -164,7 +164,7 @@ def build_demo(data_dir: str | Path, *, osm: str | Path | None = None, place: st
     return region
 
 
-def _venues(source: Path | None, place: str | None) -> pd.DataFrame:
+def read_venues(source: Path | None, place: str | None = None) -> pd.DataFrame:
     """Venues (osm_id, name, category, lon, lat) of the host and proxy categories."""
     amenities = ["fuel", "parking", "post_office", "townhall", "toilets", "community_centre",
                  "bank", "social_facility", "restaurant", "fast_food", "cafe"]

@@ -1,0 +1,407 @@
+"""Where the next stations should go: candidates, coverage matrices on the road network, and plans.
+
+A plan chooses new stations of one kind among candidate sites so that more workers of the groups
+that use that kind are within their travel budget, keeping the existing stations (and counting what
+they already cover). The coverage matrix (demand × candidate) comes from bounded multi-source
+searches on each group's network (:func:`geo.coverage.station_costs`), never from straight lines;
+the models are in :mod:`geo.siting`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal, Sequence
+
+import h3
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from geo import coords, settings
+from geo.coverage import station_costs
+from geo.demand import groups_in
+from geo.errors import DataFileError, InputError, Problem
+from geo.groups import DEFAULT_GROUPS, WorkerGroup
+from geo.nearest import StationFinder
+from geo.network import Network
+from geo.siting import (
+    SitingResult,
+    coverage_curve,
+    maximize_coverage,
+    maximize_coverage_budget,
+    maximize_coverage_capacitated,
+    minimize_facilities,
+)
+from geo.stations import KINDS, Station
+
+#: Candidate columns: id, name, lon, lat, cost, capacity, source.
+CANDIDATE_COLUMNS = ["id", "name", "lon", "lat", "cost", "capacity", "source"]
+_HEADERS = {"id": "id", "编号": "id", "name": "name", "名称": "name", "站点名称": "name",
+            "lon": "lon", "lng": "lon", "经度": "lon", "longitude": "lon",
+            "lat": "lat", "纬度": "lat", "latitude": "lat", "cost": "cost", "成本": "cost",
+            "费用": "cost", "造价": "cost", "capacity": "capacity", "容量": "capacity"}
+#: Host categories taken from OSM when candidates come from venues.
+HOST_CATEGORIES = ("bank", "fuel", "community_centre", "post_office", "supermarket",
+                   "convenience", "social_facility", "townhall", "toilets", "parking")
+
+
+def read_candidates(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
+    """Candidate sites from CSV/XLSX/GeoJSON/GPKG: ``lon, lat`` (经度, 纬度) and optionally
+    ``id, name, cost (成本), capacity (容量)``. Every bad row is reported with file, row, column."""
+    from geo.stationfiles import read_table
+
+    frame, first_row = read_table(path)
+    frame = frame.rename(columns={c: _HEADERS.get(re.sub(r"\s+", "", str(c)).lower().lstrip(
+        "\ufeff"), c) for c in frame.columns})
+    name = str(path)
+    missing = [c for c in ("lon", "lat") if c not in frame]
+    if missing:
+        raise DataFileError([Problem(name, None, None, "missing column(s) " + ", ".join(missing))])
+    problems, rows = [], []
+    for offset, rec in enumerate(frame.to_dict("records")):
+        row = first_row + offset
+        values = {k: str(v).strip() for k, v in rec.items()}
+        if not any(values.values()):
+            continue
+        parsed = {"id": values.get("id") or f"cand-{row}", "name": values.get("name") or "",
+                  "source": "file"}
+        for column, default in (("lon", None), ("lat", None), ("cost", 1.0), ("capacity", np.nan)):
+            text = values.get(column, "")
+            if not text and default is not None:
+                parsed[column] = default
+                continue
+            try:
+                parsed[column] = float(text)
+            except ValueError:
+                problems.append(Problem(name, row, column, f"{text!r} is not a number"))
+        if parsed.get("cost", 1.0) < 0:
+            problems.append(Problem(name, row, "cost", "the cost must be ≥ 0"))
+        if "lon" in parsed and "lat" in parsed and not (
+                -180 <= parsed["lon"] <= 180 and -90 <= parsed["lat"] <= 90):
+            problems.append(Problem(name, row, "lon", "coordinates out of range"))
+        rows.append(parsed)
+    if problems:
+        raise DataFileError(problems)
+    out = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+    lon, lat = coords.to_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), crs)
+    out = out.assign(lon=lon, lat=lat)
+    duplicated = out["id"].duplicated()
+    if duplicated.any():
+        raise DataFileError([Problem(name, None, "id", f"duplicate candidate id {i!r}")
+                             for i in out.loc[duplicated, "id"]])
+    return out
+
+
+def venue_candidates(source: str | Path | None = None, *,
+                     categories: Iterable[str] = HOST_CATEGORIES) -> pd.DataFrame:
+    """Candidate sites at OSM venues that often host stations (banks, fuel stations, community
+    centres, shops …), from an ``.osm.pbf``/``.osm`` file (default: the demo's Helsinki extract)."""
+    from geo.demo import helsinki_pbf, read_venues
+
+    venues = read_venues(Path(source) if source else helsinki_pbf())
+    venues = venues[venues["category"].isin(list(categories))]
+    return pd.DataFrame({"id": [f"osm-{i}" for i in venues["osm_id"]],
+                         "name": venues["name"].where(venues["name"] != "", venues["category"]),
+                         "lon": venues["lon"], "lat": venues["lat"], "cost": 1.0,
+                         "capacity": np.nan, "source": "osm:" + venues["category"]}
+                        ).reset_index(drop=True)
+
+
+def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None = None,
+                   ) -> pd.DataFrame:
+    """Candidate sites in the gap areas: per H3 cell of uncovered demand, the road node nearest
+    to the cell's weighted centre (so candidates spread over the uncovered workers)."""
+    res = settings.h3_res if res is None else res
+    if uncovered.empty:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    cells = [h3.latlng_to_cell(y, x, res) for x, y in zip(uncovered["lon"], uncovered["lat"])]
+    frame = uncovered.assign(cell=cells, wx=uncovered["lon"] * uncovered["weight"],
+                             wy=uncovered["lat"] * uncovered["weight"])
+    agg = frame.groupby("cell").agg(w=("weight", "sum"), wx=("wx", "sum"), wy=("wy", "sum"),
+                                    mx=("lon", "mean"), my=("lat", "mean"))
+    lon = np.where(agg["w"] > 0, agg["wx"] / agg["w"].where(agg["w"] > 0, 1), agg["mx"])
+    lat = np.where(agg["w"] > 0, agg["wy"] / agg["w"].where(agg["w"] > 0, 1), agg["my"])
+    nodes, _ = network.snap(lon, lat, main_component=True)
+    nodes = np.unique(nodes)
+    return pd.DataFrame({"id": [f"gap-{network.node_ids[n]}" for n in nodes],
+                         "name": [f"缺口候选点 gap site {k + 1}" for k in range(len(nodes))],
+                         "lon": network.lon[nodes], "lat": network.lat[nodes], "cost": 1.0,
+                         "capacity": np.nan, "source": "gap"})
+
+
+@dataclass
+class CoverageMatrix:
+    """Which demand rows each column (existing station or candidate) covers.
+
+    Attributes
+    ----------
+    cover
+        Sparse boolean (demand rows × columns); columns are ``existing`` stations first, then
+        candidates.
+    rows
+        Demand rows (``lon, lat, weight, group``) in matrix order.
+    cost
+        Sparse travel costs in the same layout (minutes or metres), for attributing workers to
+        the nearest chosen site.
+    """
+
+    cover: sparse.csc_array
+    rows: pd.DataFrame
+    cost: sparse.csr_array
+    existing: list[Station]
+    candidates: pd.DataFrame
+    kind: str
+    budgets: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def fixed(self) -> np.ndarray:
+        return np.arange(len(self.existing))
+
+
+def coverage_matrix(networks: dict[str, Network], stations: Sequence[Station],
+                    demand: pd.DataFrame, candidates: pd.DataFrame, *, kind: str,
+                    groups: dict[str, WorkerGroup] | None = None,
+                    wanted: Iterable[str] | None = None, minutes: float | None = None,
+                    meters: float | None = None) -> CoverageMatrix:
+    """The demand × (existing stations + candidates) coverage matrix.
+
+    Rows are the demand of the groups that use ``kind`` (the kind of the new stations); a column
+    covers a row when the station's kind is one the row's group uses and the network travel from
+    the row to it is within the group's budget.
+    """
+    groups = groups or DEFAULT_GROUPS
+    if kind not in KINDS:
+        raise InputError(f"`kind` was {kind!r} but must be one of {sorted(KINDS)}",
+                         parameter="kind")
+    chosen = [g for g in groups_in(demand, wanted, groups) if kind in groups[g].kinds]
+    if not chosen:
+        raise InputError(f"no worker group in the demand uses {kind} stations",
+                         parameter="group")
+    sites = [Station(id=str(c.id), name=str(c.name) or str(c.id), kind=kind, lon=float(c.lon),
+                     lat=float(c.lat), hours="24/7",
+                     capacity=None if pd.isna(c.capacity) else int(c.capacity))
+             for c in candidates.itertuples()]
+    columns = list(stations) + sites
+    blocks, costs, rows, budgets = [], [], [], {}
+    for gid in chosen:
+        group = groups[gid]
+        if group.mode not in networks:
+            raise InputError(f"group {gid} travels by {group.mode} but no {group.mode} network "
+                             "was given", parameter="network")
+        part = demand[demand["group"] == gid].reset_index(drop=True)
+        budget = meters if meters is not None else (minutes or group.budget_min)
+        budgets[gid] = float(budget)
+        finder = StationFinder(networks[group.mode], columns)
+        cost = station_costs(finder, part["lon"], part["lat"], max_cost=budget,
+                             weight="length" if meters is not None else "time")
+        usable = np.array([s.kind in group.kinds for s in columns], float)
+        cost = sparse.csr_array(cost @ sparse.diags_array(usable))
+        cost.eliminate_zeros()
+        blocks.append(cost)
+        rows.append(part)
+    cost = sparse.csr_array(sparse.vstack(blocks))
+    cover = sparse.csc_array(cost > 0)
+    return CoverageMatrix(cover, pd.concat(rows, ignore_index=True), cost, list(stations),
+                          candidates.reset_index(drop=True), kind, budgets)
+
+
+@dataclass
+class Plan:
+    """A siting proposal with before/after figures."""
+
+    sites: pd.DataFrame
+    before: dict[str, float]
+    after: dict[str, float]
+    result: SitingResult
+    matrix: CoverageMatrix
+    curve: list[dict] | None = None
+    model: str = "max_coverage"
+
+    def as_json(self) -> dict:
+        return {
+            "model": self.model, "kind": self.matrix.kind,
+            "sites": self.sites.replace({np.nan: None}).to_dict("records"),
+            "before": self.before, "after": self.after,
+            "optimal": bool(self.result.optimal), "gap": float(self.result.gap),
+            "method": self.result.method, "greedy_weight": float(self.result.greedy_weight),
+            "covered_weight": float(self.result.covered_weight),
+            "curve": self.curve,
+        }
+
+
+def _shares(matrix: CoverageMatrix, open_columns: np.ndarray) -> dict[str, float]:
+    covered = np.asarray(matrix.cover[:, open_columns].sum(axis=1)).ravel() > 0 \
+        if len(open_columns) else np.zeros(matrix.cover.shape[0], bool)
+    out = {}
+    for gid, part in matrix.rows.groupby("group", sort=False):
+        w = part["weight"].to_numpy(float)
+        total = w.sum()
+        out[gid] = round(float(w[covered[part.index]].sum() / total), 6) if total > 0 else 0.0
+    return out
+
+
+def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None = None,
+         budget: float | None = None, capacitated: bool = False, curve: int | None = None,
+         time_limit: float | None = 60.0) -> Plan:
+    """Choose new sites: ``add`` N (maximal covering), reach a ``target`` share with the fewest
+    (set covering), or spend at most ``budget`` (candidate costs). ``capacitated`` caps what each
+    station serves at its capacity (candidates without one get the median existing capacity).
+    """
+    if sum(x is not None for x in (add, target, budget)) != 1:
+        raise InputError("give exactly one of `add`, `target` or `budget`", parameter="add")
+    weights = matrix.rows["weight"].to_numpy(float)
+    fixed = matrix.fixed
+    n_fixed = len(fixed)
+    model = "max_coverage"
+    if add is not None:
+        if not isinstance(add, (int, np.integer)) or add < 1:
+            raise InputError(f"`add` was {add!r} but must be a whole number ≥ 1", parameter="add")
+        add = min(int(add), len(matrix.candidates))
+        if capacitated:
+            known = [s.capacity for s in matrix.existing if s.capacity]
+            default = float(np.median(known)) if known else 10.0
+            caps = np.array([s.capacity or default for s in matrix.existing]
+                            + [default if pd.isna(c) else c for c in matrix.candidates["capacity"]],
+                            float)
+            result = maximize_coverage_capacitated(matrix.cover, weights, n_fixed + add, caps,
+                                                   fixed=fixed, time_limit=time_limit)
+            model = "capacitated"
+        else:
+            result = maximize_coverage(matrix.cover, weights, n_fixed + add, fixed=fixed,
+                                       time_limit=time_limit)
+    elif target is not None:
+        result = minimize_facilities(matrix.cover, weights, target, fixed=fixed,
+                                     time_limit=time_limit)
+        model = "set_covering"
+    else:
+        costs = np.concatenate([np.zeros(n_fixed), matrix.candidates["cost"].to_numpy(float)])
+        result = maximize_coverage_budget(matrix.cover, weights, costs, budget, fixed=fixed,
+                                          time_limit=time_limit)
+        model = "budget"
+    selected = np.asarray(result.selected)
+    new = selected[selected >= n_fixed]
+    before = _shares(matrix, fixed)
+    after = _shares(matrix, selected)
+    sites = _describe_sites(matrix, fixed, new)
+    curve_rows = None
+    if curve:
+        points = coverage_curve(matrix.cover, weights, min(int(curve), len(matrix.candidates)),
+                                fixed=fixed, time_limit=time_limit)
+        total = weights.sum()
+        curve_rows = [{"new_stations": k + 1, "share": round(float(r.covered_weight / total), 6),
+                       "optimal": bool(r.optimal)} for k, r in enumerate(points)]
+    return Plan(sites, before, after, result, matrix, curve_rows, model)
+
+
+def _describe_sites(matrix: CoverageMatrix, fixed: np.ndarray, new: np.ndarray) -> pd.DataFrame:
+    """The chosen sites with the workers each newly covers, per group (each newly covered worker
+    counted at the nearest chosen site)."""
+    n_fixed = len(fixed)
+    already = (np.asarray(matrix.cover[:, fixed].sum(axis=1)).ravel() > 0) if n_fixed else \
+        np.zeros(matrix.cover.shape[0], bool)
+    cost = matrix.cost.tocsc()[:, new].toarray() if len(new) else np.zeros((len(already), 0))
+    cost[cost == 0] = np.inf
+    best = np.argmin(cost, axis=1) if len(new) else np.zeros(len(already), int)
+    reached = np.isfinite(cost.min(axis=1)) if len(new) else np.zeros(len(already), bool)
+    gain_rows = reached & ~already
+    groups = list(dict.fromkeys(matrix.rows["group"]))
+    records = []
+    for k, column in enumerate(new.tolist()):
+        c = matrix.candidates.iloc[column - n_fixed]
+        mine = gain_rows & (best == k)
+        per_group = {g: round(float(matrix.rows.loc[mine & (matrix.rows["group"] == g).to_numpy(),
+                                                    "weight"].sum()), 3) for g in groups}
+        records.append({"rank": k + 1, "id": c["id"], "name": c["name"],
+                        "lon": round(float(c["lon"]), 7), "lat": round(float(c["lat"]), 7),
+                        "source": c["source"], "cost": c["cost"],
+                        "newly_covered": round(sum(per_group.values()), 3),
+                        **{f"new_{g}": v for g, v in per_group.items()}})
+    frame = pd.DataFrame(records)
+    if len(frame):
+        frame = frame.sort_values("newly_covered", ascending=False, kind="stable")
+        frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame.reset_index(drop=True)
+
+
+def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
+               demo_label: str | None = None) -> dict[str, Path]:
+    """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map."""
+    import geopandas as gpd
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    sites = p.sites
+    gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get("lon", []),
+                                                              sites.get("lat", [])), crs=4326)
+    files["geojson"] = outdir / "proposal.geojson"
+    files["geojson"].write_text(gdf.to_json(ensure_ascii=False), "utf-8")
+    files["csv"] = outdir / "proposal.csv"
+    sites.to_csv(files["csv"], index=False, encoding="utf-8-sig")
+    files["xlsx"] = outdir / "proposal.xlsx"
+    sites.to_excel(files["xlsx"], index=False, sheet_name="proposal")
+    if p.curve:
+        files["curve"] = _write_curve(p, outdir / "coverage_curve.png")
+    files["map"] = _write_plan_map(p, outdir / "plan_map.html", network, demo_label)
+    return files
+
+
+def _write_curve(p: Plan, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from geo.report import _font, _label
+
+    font = _font()
+    cjk = font is not None
+    total = p.matrix.rows["weight"].sum()
+    existing = sum(p.before[g] * p.matrix.rows.loc[p.matrix.rows.group == g, "weight"].sum()
+                   for g in p.before) / total if total else 0
+    xs = [0] + [c["new_stations"] for c in p.curve]
+    ys = [existing * 100] + [c["share"] * 100 for c in p.curve]
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
+                         "axes.spines.top": False, "axes.spines.right": False}):
+        fig, ax = plt.subplots(figsize=(8, 4.6), dpi=120)
+        ax.plot(xs, ys, marker="o", color="#1565c0", lw=2)
+        gains = np.diff(ys)
+        for x, y, g in zip(xs[1:], ys[1:], gains):
+            ax.annotate(f"+{g:.1f}", (x, y), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=8, color="#555")
+        ax.set_xlabel(_label("新建驿站数量", "new stations", cjk))
+        ax.set_ylabel(_label("覆盖比例 %", "workers covered, %", cjk))
+        ax.set_title(_label("新增驿站的边际收益", "Coverage curve: what each new station adds",
+                            cjk), loc="left", fontsize=13)
+        ax.set_xticks(xs)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
+def _write_plan_map(p: Plan, path: Path, network: Network | None, demo_label: str | None) -> Path:
+    import folium
+
+    from geo.maps import add_network, add_stations, offline_map, save_map
+
+    rows = p.matrix.rows
+    lon = np.concatenate([rows["lon"], [s.lon for s in p.matrix.existing]])
+    lat = np.concatenate([rows["lat"], [s.lat for s in p.matrix.existing]])
+    m = offline_map((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+                    title="驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else ""))
+    if network is not None:
+        add_network(m, network)
+    add_stations(m, p.matrix.existing, name="现有驿站 existing stations", radius=6)
+    layer = folium.FeatureGroup(name="新建驿站 proposed stations")
+    for site in p.sites.itertuples():
+        folium.RegularPolygonMarker([site.lat, site.lon], number_of_sides=4, radius=11,
+                                    rotation=45, color="#fff", weight=2, fill=True,
+                                    fill_color="#d81b60", fill_opacity=1,
+                                    tooltip=f"#{site.rank} +{site.newly_covered:.0f} 人 workers"
+                                    ).add_to(layer)
+    layer.add_to(m)
+    return save_map(m, path)
