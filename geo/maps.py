@@ -29,16 +29,26 @@ def leaflet_dir() -> Path:
     return Path(leaflet.BASE_DIR)
 
 
-def offline_map(bounds: tuple[float, float, float, float], *, title: str = "") -> folium.Map:
+def offline_map(bounds: tuple[float, float, float, float], *, title: str = "",
+                inline: bool = False) -> folium.Map:
     """A folium map fitted to ``bounds`` (W, S, E, N in degrees) that loads only local Leaflet.
 
-    Save it with :func:`save_map`, which puts the Leaflet files beside the HTML file.
+    Save it with :func:`save_map`, which puts the Leaflet files beside the HTML file; with
+    ``inline=True`` Leaflet is embedded in the page itself, so the map also shows inline in a
+    notebook with no internet.
     """
     west, south, east, north = bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
                    control_scale=True, prefer_canvas=True, zoom_start=15)
-    m.default_js = [("leaflet", "leaflet/leaflet.js")]
-    m.default_css = [("leaflet_css", "leaflet/leaflet.css")]
+    if inline:
+        m.default_js, m.default_css = [], []
+        source = leaflet_dir()
+        m.get_root().header.add_child(folium.Element(
+            f"<style>{(source / 'leaflet.css').read_text('utf-8')}</style>"
+            f"<script>{(source / 'leaflet.js').read_text('utf-8')}</script>"))
+    else:
+        m.default_js = [("leaflet", "leaflet/leaflet.js")]
+        m.default_css = [("leaflet_css", "leaflet/leaflet.css")]
     # folium builds popups with jQuery's $(html); this one-line stand-in avoids loading jQuery
     m.get_root().header.add_child(folium.Element(
         "<script>window.$ = window.$ || function (html) { var t = document.createElement("
@@ -96,11 +106,16 @@ def add_stations(m: folium.Map, stations, *, name: str = "驿站 stations", radi
     layer.add_to(m)
 
 
+def finish(m: folium.Map) -> folium.Map:
+    """Add the layer switcher (once all layers are on the map)."""
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
 def save_map(m: folium.Map, path: str | Path) -> Path:
     """Write the map and copy Leaflet beside it (``leaflet/``), so it opens offline."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    folium.LayerControl(collapsed=False).add_to(m)
     m.save(str(path))
     target = path.parent / "leaflet"
     target.mkdir(exist_ok=True)

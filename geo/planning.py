@@ -218,6 +218,7 @@ class Plan:
     matrix: CoverageMatrix
     curve: list[dict] | None = None
     model: str = "max_coverage"
+    newly_covered: np.ndarray | None = None  # per demand row: covered now, not before
 
     def as_json(self) -> dict:
         return {
@@ -231,9 +232,15 @@ class Plan:
         }
 
 
+def _covered(matrix: CoverageMatrix, open_columns: np.ndarray) -> np.ndarray:
+    """Per demand row: whether any of ``open_columns`` covers it."""
+    if len(open_columns) == 0:
+        return np.zeros(matrix.cover.shape[0], bool)
+    return np.asarray(matrix.cover[:, open_columns].sum(axis=1)).ravel() > 0
+
+
 def _shares(matrix: CoverageMatrix, open_columns: np.ndarray) -> dict[str, float]:
-    covered = np.asarray(matrix.cover[:, open_columns].sum(axis=1)).ravel() > 0 \
-        if len(open_columns) else np.zeros(matrix.cover.shape[0], bool)
+    covered = _covered(matrix, open_columns)
     out = {}
     for gid, part in matrix.rows.groupby("group", sort=False):
         w = part["weight"].to_numpy(float)
@@ -292,15 +299,15 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
         total = weights.sum()
         curve_rows = [{"new_stations": k + 1, "share": round(float(r.covered_weight / total), 6),
                        "optimal": bool(r.optimal)} for k, r in enumerate(points)]
-    return Plan(sites, before, after, result, matrix, curve_rows, model)
+    return Plan(sites, before, after, result, matrix, curve_rows, model,
+                _covered(matrix, selected) & ~_covered(matrix, fixed))
 
 
 def _describe_sites(matrix: CoverageMatrix, fixed: np.ndarray, new: np.ndarray) -> pd.DataFrame:
     """The chosen sites with the workers each newly covers, per group (each newly covered worker
     counted at the nearest chosen site)."""
     n_fixed = len(fixed)
-    already = (np.asarray(matrix.cover[:, fixed].sum(axis=1)).ravel() > 0) if n_fixed else \
-        np.zeros(matrix.cover.shape[0], bool)
+    already = _covered(matrix, fixed)
     cost = matrix.cost.tocsc()[:, new].toarray() if len(new) else np.zeros((len(already), 0))
     cost[cost == 0] = np.inf
     best = np.argmin(cost, axis=1) if len(new) else np.zeros(len(already), int)
@@ -344,7 +351,10 @@ def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
     sites.to_excel(files["xlsx"], index=False, sheet_name="proposal")
     if p.curve:
         files["curve"] = _write_curve(p, outdir / "coverage_curve.png")
-    files["map"] = _write_plan_map(p, outdir / "plan_map.html", network, demo_label)
+    from geo.maps import save_map
+
+    files["map"] = save_map(plan_map(p, network=network, demo_label=demo_label),
+                            outdir / "plan_map.html")
     return files
 
 
@@ -383,25 +393,36 @@ def _write_curve(p: Plan, path: Path) -> Path:
     return path
 
 
-def _write_plan_map(p: Plan, path: Path, network: Network | None, demo_label: str | None) -> Path:
+def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None = None,
+             inline: bool = False):
+    """A folium map of existing and proposed stations (works offline)."""
     import folium
 
-    from geo.maps import add_network, add_stations, offline_map, save_map
+    from geo.maps import add_network, add_stations, finish, offline_map
 
     rows = p.matrix.rows
     lon = np.concatenate([rows["lon"], [s.lon for s in p.matrix.existing]])
     lat = np.concatenate([rows["lat"], [s.lat for s in p.matrix.existing]])
     m = offline_map((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
-                    title="驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else ""))
+                    title="驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else ""),
+                    inline=inline)
     if network is not None:
         add_network(m, network)
+    if p.newly_covered is not None and p.newly_covered.any():
+        gained = folium.FeatureGroup(name="新覆盖的劳动者 newly covered workers")
+        for r in rows[p.newly_covered].itertuples():
+            folium.CircleMarker([r.lat, r.lon], radius=3, weight=0, fill=True,
+                                fill_color="#d81b60", fill_opacity=0.55,
+                                tooltip=f"{r.group}: {r.weight:.1f}").add_to(gained)
+        gained.add_to(m)
     add_stations(m, p.matrix.existing, name="现有驿站 existing stations", radius=6)
     layer = folium.FeatureGroup(name="新建驿站 proposed stations")
     for site in p.sites.itertuples():
-        folium.RegularPolygonMarker([site.lat, site.lon], number_of_sides=4, radius=11,
-                                    rotation=45, color="#fff", weight=2, fill=True,
-                                    fill_color="#d81b60", fill_opacity=1,
-                                    tooltip=f"#{site.rank} +{site.newly_covered:.0f} 人 workers"
-                                    ).add_to(layer)
+        folium.CircleMarker([site.lat, site.lon], radius=11, color="#fff", weight=3, fill=True,
+                            fill_color="#d81b60", fill_opacity=1,
+                            popup=folium.Popup(f"新建 proposed #{site.rank}<br>"
+                                               f"+{site.newly_covered:.0f} 人 workers newly covered"),
+                            tooltip=folium.Tooltip(f"新{site.rank}", permanent=True,
+                                                   direction="right")).add_to(layer)
     layer.add_to(m)
-    return save_map(m, path)
+    return finish(m)

@@ -200,10 +200,18 @@ def write_charts(result: CoverageResult, outdir: Path,
 
 def write_map(result: CoverageResult, stations: list[Station], path: Path, *, network=None,
               demo_label: str | None = None) -> Path:
-    """An offline HTML map: demand coloured covered/uncovered, gap areas, stations."""
+    """An offline HTML map file of :func:`coverage_map`."""
+    from geo.maps import save_map
+
+    return save_map(coverage_map(result, stations, network=network, demo_label=demo_label), path)
+
+
+def coverage_map(result: CoverageResult, stations: list[Station], *, network=None,
+                 demo_label: str | None = None, inline: bool = False):
+    """A folium map: demand coloured covered/uncovered, gap areas, stations (works offline)."""
     import folium
 
-    from geo.maps import add_network, add_stations, offline_map, save_map
+    from geo.maps import add_network, add_stations, finish, offline_map
 
     points = result.points
     lon = np.concatenate([points["lon"].to_numpy(float), [s.lon for s in stations]])
@@ -212,7 +220,7 @@ def write_map(result: CoverageResult, stations: list[Station], path: Path, *, ne
         lon, lat = np.array([0.0]), np.array([0.0])
     bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
     title = "驿站覆盖 Station coverage" + (f" · {demo_label}" if demo_label else "")
-    m = offline_map(bounds, title=title)
+    m = offline_map(bounds, title=title, inline=inline)
     if network is not None:
         add_network(m, network)
     for covered, name, colour in ((True, "已覆盖 covered", "#43a047"),
@@ -233,4 +241,4 @@ def write_map(result: CoverageResult, stations: list[Station], path: Path, *, ne
                 tooltip=f"#{g.rank}: {g.workers:.0f} 人 workers").add_to(gaps)
         gaps.add_to(m)
     add_stations(m, stations)
-    return save_map(m, path)
+    return finish(m)
