@@ -154,7 +154,8 @@ def spread_polygons(polygons, network: Network) -> pd.DataFrame:
     nodes = gpd.GeoDataFrame({"node": np.arange(network.n_nodes)},
                              geometry=gpd.points_from_xy(network.lon, network.lat), crs=4326)
     joined = gpd.sjoin(nodes, polygons[["geometry"]].reset_index(names="poly"),
-                       predicate="within")
+                       predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")]  # a node on a shared border: once
     out = []
     for poly, part in joined.groupby("poly"):
         lengths = street[part["node"].to_numpy()]
