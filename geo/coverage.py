@@ -244,7 +244,7 @@ def _district_names(points: pd.DataFrame, districts) -> pd.Series:
     districts = districts.to_crs(4326) if districts.crs is not None else districts
     gpts = gpd.GeoDataFrame(index=points.index,
                             geometry=gpd.points_from_xy(points["lon"], points["lat"]), crs=4326)
-    joined = gpd.sjoin(gpts, districts[["name", "geometry"]], predicate="within", how="left")
+    joined = gpd.sjoin(gpts, districts[["name", "geometry"]], predicate="intersects", how="left")
     joined = joined[~joined.index.duplicated(keep="first")]
     return joined["name"].reindex(points.index)
 
