@@ -1,7 +1,13 @@
+import os
+
 import pytest
 
 from geo.errors import InputError, NotFoundError
-from geo.registry import Registry, resolve_url
+from geo.registry import Registry, metadata, resolve_url
+
+#: A PostgreSQL database the tests may empty, e.g. postgresql+psycopg://u:p@127.0.0.1/yizhan_test
+#: (.ci/run starts one); without it the registry tests run on SQLite only.
+POSTGRES = os.environ.get("YIZHAN_TEST_POSTGRES")
 from geo.stations import Station
 
 
@@ -11,9 +17,18 @@ def station(i, **kw):
     return Station(**{**base, **kw})
 
 
-@pytest.fixture
-def registry(tmp_path):
-    return Registry(f"sqlite:///{tmp_path / 'r.sqlite'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request, tmp_path):
+    if request.param == "sqlite":
+        yield Registry(f"sqlite:///{tmp_path / 'r.sqlite'}")
+        return
+    if not POSTGRES:
+        pytest.skip("set YIZHAN_TEST_POSTGRES to a PostgreSQL URL to run on PostgreSQL too")
+    registry = Registry(POSTGRES)
+    metadata.drop_all(registry.engine)
+    metadata.create_all(registry.engine)
+    yield registry
+    registry.engine.dispose()
 
 
 def test_upsert_creates_updates_and_keeps_unchanged(registry):
