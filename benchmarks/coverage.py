@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._measure import peak_rss_mb
+from benchmarks._peers import osmnx_graph
 from geo.coverage import coverage
 from geo.groups import DEFAULT_GROUPS
 from geo.nearest import StationFinder, access_speed_kmh
@@ -48,19 +49,6 @@ def peer_covered(graph, finder: StationFinder, node: int, snap: float, kinds, bu
         if s.kind in kinds and target in times and times[target] + finder.station_leg_s[i] <= budget_s:
             return True
     return False
-
-
-def osmnx_graph(net) -> nx.MultiDiGraph:
-    keep = net.main_component()
-    graph = nx.MultiDiGraph(crs=net.crs)
-    graph.add_nodes_from((int(i), {"x": float(net.x[i]), "y": float(net.y[i])}) for i in keep)
-    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
-    inside = np.zeros(net.n_nodes, bool)
-    inside[keep] = True
-    mask = inside[rows] & inside[net.indices]
-    graph.add_edges_from((int(u), int(v), {"time": float(t)}) for u, v, t in
-                         zip(rows[mask], net.indices[mask], net.time[mask]))
-    return graph
 
 
 def main(argv: list[str]) -> int:
@@ -96,7 +84,7 @@ def main(argv: list[str]) -> int:
               f"{len(result.summary['gaps'])} gap areas in all")
 
     started = time.perf_counter()
-    graphs = {mode: osmnx_graph(net) for mode, net in nets.items()}
+    graphs = {mode: osmnx_graph(net, "time") for mode, net in nets.items()}
     graph_s = time.perf_counter() - started
     peer_per_point = []
     for gid, group in DEFAULT_GROUPS.items():

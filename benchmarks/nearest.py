@@ -18,27 +18,13 @@ import networkx as nx
 import numpy as np
 
 from benchmarks._measure import latencies, peak_rss_mb, summary_ms, timer
+from benchmarks._peers import osmnx_graph
 from geo.coords import project
 from geo.nearest import StationFinder
 from geo.network import Network
 from geo.synthetic import city_network, random_points, random_stations
 
 FILTERS = dict(k=3, services=["toilet"], open_at="2026-11-27T10:00", open_only=True)
-
-
-def osmnx_graph(net: Network) -> nx.MultiDiGraph:
-    """The same network as an osmnx graph (projected, ``length`` in metres), restricted like ours
-    to the largest strongly connected component, which is what osmnx keeps by default too."""
-    keep = net.main_component()
-    graph = nx.MultiDiGraph(crs=net.crs)
-    graph.add_nodes_from((int(i), {"x": float(net.x[i]), "y": float(net.y[i])}) for i in keep)
-    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
-    inside = np.zeros(net.n_nodes, bool)
-    inside[keep] = True
-    mask = inside[rows] & inside[net.indices]
-    graph.add_edges_from((int(u), int(v), {"length": float(d)}) for u, v, d in
-                         zip(rows[mask], net.indices[mask], net.length[mask]))
-    return graph
 
 
 def peer_nearest(graph, finder: StationFinder, lon: float, lat: float, *, k, services, open_at,
