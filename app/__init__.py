@@ -1,1 +1,225 @@
-"""yizhan's surfaces: the ``yizhan`` command line (and, later, the web app)."""
+"""yizhan's surfaces: the ``yizhan`` command line and the web app.
+
+The web app is a Flask application factory, :func:`create_app`, with two blueprints: the pages
+(``/`` worker finder, ``/plan``, ``/planner``, ``/s/<id>``, ``/healthz``) and the JSON API under
+``/api`` (described at ``/api/openapi.json``). :func:`serve` runs it under waitress.
+
+Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
+``YIZHAN_TILES=osm``):
+
+``DATA_DIR``
+    Where the data lives (default: :func:`geo.registry.default_data_dir`).
+``DB_URL``
+    The station registry (default: ``$YIZHAN_DB`` as for the command line, else
+    ``sqlite:///{DATA_DIR}/yizhan.sqlite``).
+``NETWORKS``
+    Travel mode -> network file (default: the ``network-{mode}.npz`` files in ``DATA_DIR``).
+``TILES``
+    Basemap: ``none`` (the network's streets, works offline; default), ``osm``, ``tianditu``
+    (needs ``TIANDITU_KEY``) or ``amap`` (GCJ-02; markers are shifted to match).
+``PLANNER_PASSWORD``
+    Planner sign-in password; unset means planner sign-in and writes are disabled.
+``SECRET_KEY``
+    Signs the session cookie (default: random per process, so sign-ins end on restart).
+``NEAREST_CACHE``
+    Nearest-station searches kept per process and registry version, shared by the points that
+    snap to the same network node (default 2048, about 40 MB at most; 0 turns it off).
+``REGISTRY_CHECK_INTERVAL``
+    Seconds between two checks for station changes made elsewhere (default 1).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+__all__ = ["create_app", "serve"]
+
+TILE_CHOICES = ("none", "osm", "tianditu", "amap")
+
+
+def _default_networks(data_dir: Path) -> dict[str, str]:
+    from geo.demo import DemoRegion
+    from geo.network import MODES
+
+    region = DemoRegion(data_dir)
+    return {m: str(region.network_path(m)) for m in MODES if region.network_path(m).is_file()}
+
+
+def create_app(test_config: dict | None = None, *, config: dict | None = None) -> Flask:
+    """The yizhan web app.
+
+    Parameters
+    ----------
+    test_config
+        Settings for tests; when given, the environment is not read.
+    config
+        Settings that override the environment (used by :func:`serve`).
+    """
+    from app import api, pages
+    from app.engine import Engine
+    from geo.registry import default_data_dir, resolve_url
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
+        PLANNER_PASSWORD=None, SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12), MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    if test_config is None:
+        app.config.from_prefixed_env("YIZHAN")
+        app.config.update(config or {})
+    else:
+        app.config.update(test_config)
+    cfg = app.config
+    cfg["DATA_DIR"] = Path(cfg["DATA_DIR"] or default_data_dir()).expanduser()
+    if not cfg["DB_URL"] and cfg.get("DB"):  # $YIZHAN_DB, as the command line reads it
+        cfg["DB_URL"] = resolve_url(str(cfg["DB"]))
+    if not cfg["DB_URL"]:
+        cfg["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+        cfg["DB_URL"] = f"sqlite:///{cfg['DATA_DIR'] / 'yizhan.sqlite'}"
+    if cfg["NETWORKS"] is None:
+        cfg["NETWORKS"] = _default_networks(cfg["DATA_DIR"])
+    if cfg["TILES"] not in TILE_CHOICES:
+        raise ValueError(f"`TILES` was {cfg['TILES']!r} but must be one of {list(TILE_CHOICES)}")
+    if cfg["TILES"] == "tianditu" and not cfg["TIANDITU_KEY"]:
+        raise ValueError("`TILES` is 'tianditu' but `TIANDITU_KEY` is not set: get a key at "
+                         "the Tianditu console and set YIZHAN_TIANDITU_KEY")
+    if cfg["PLANNER_PASSWORD"] is not None:  # from the environment "1234" arrives as a number
+        cfg["PLANNER_PASSWORD"] = str(cfg["PLANNER_PASSWORD"])
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = secrets.token_hex(32)
+
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["yizhan"] = Engine(cfg["DB_URL"], cfg["NETWORKS"],
+                                      check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
+                                      cache_size=int(cfg["NEAREST_CACHE"]))
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    api.register_error_handlers(app)
+    headers = _security_headers(cfg["TILES"])
+    app.after_request(lambda response: _add_headers(response, headers))
+    return app
+
+
+def _security_headers(tiles: str) -> dict[str, str]:
+    """Keep every page to its own host (and the configured tile service) and out of frames."""
+    from app.pages import TILE_SERVICES
+
+    hosts = TILE_SERVICES.get(tiles, {}).get("hosts", "")
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + f"img-src 'self' data: {hosts}".rstrip() + "; connect-src 'self'; "
+            "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'"),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+
+
+def _add_headers(response, headers: dict[str, str]):
+    for name, value in headers.items():  # plain assignment: setdefault costs an exception
+        response.headers[name] = value
+    return response
+
+
+def serve(data_dir: str | Path | None = None, db_url: str | None = None,
+          networks: dict[str, str | Path] | None = None, host: str = "127.0.0.1",
+          port: int = 5000, *, threads: int = 8, workers: int = 1,
+          tiles: str | None = None) -> None:
+    """Run the web app under waitress (a production WSGI server) until interrupted.
+
+    Parameters
+    ----------
+    data_dir, db_url, networks
+        Override ``DATA_DIR``, ``DB_URL`` and ``NETWORKS`` (else the environment, else defaults).
+    host, port
+        Where to listen; ``0.0.0.0`` to serve the local network.
+    threads
+        Waitress worker threads per process.
+    workers
+        Processes sharing the listening socket (POSIX only). Nearest-station searches are
+        CPU-bound Python, so one process uses one core; use about one worker per core. The
+        networks are loaded once, before the workers fork, and shared copy-on-write.
+    tiles
+        Override ``TILES``.
+    """
+    import waitress
+
+    overrides = {"DATA_DIR": data_dir, "DB_URL": db_url, "NETWORKS": networks, "TILES": tiles}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    workers = max(1, int(workers)) if hasattr(os, "fork") else 1
+    if workers > 1 and not os.environ.get("YIZHAN_SECRET_KEY"):
+        overrides["SECRET_KEY"] = secrets.token_hex(32)  # one key, so sessions work in all
+    app = create_app(config=overrides)
+    app.extensions["yizhan"].warm_up()
+    # Everything loaded so far (networks, finders, libraries) lives as long as the server: keep
+    # it out of the garbage collector's full passes, which would otherwise pause every request
+    # for ~0.1 s now and then (and, with workers, dirty the pages the workers share).
+    gc.collect()
+    gc.freeze()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    modes = ", ".join(app.extensions["yizhan"].networks) or "none"
+    print(f"yizhan web app on http://{shown}:{port}/  (networks: {modes}; "
+          f"{workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl+C stops)",
+          flush=True)
+    if workers == 1:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="yizhan")
+        return
+    _serve_forked(app, host, port, threads, workers)
+
+
+def _serve_forked(app: Flask, host: str, port: int, threads: int, workers: int) -> None:
+    """Pre-fork: bind once, fork ``workers`` processes that each run waitress on the socket."""
+    import signal
+    import socket
+
+    import waitress
+
+    sock = socket.create_server((host, port), backlog=1024)
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                app.extensions["yizhan"].after_fork()
+                waitress.serve(app, sockets=[sock], threads=threads, ident="yizhan")
+            except KeyboardInterrupt:
+                pass
+            except BaseException:  # noqa: BLE001 - report, then leave without the parent's cleanup
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def stop(signum, _frame):
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        for child in children:
+            os.waitpid(child, 0)
+    except KeyboardInterrupt:
+        stop(signal.SIGINT, None)
+        for child in children:
+            os.waitpid(child, 0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sock.close()

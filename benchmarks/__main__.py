@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage"}
+BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage",
+              "web": "benchmarks.web", "siting": "benchmarks.siting"}
 
 
 def main(argv: list[str]) -> int:

@@ -8,9 +8,20 @@ Planners read them to fix the registry; workers only ever add.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
 
 from geo.errors import InputError
 from geo.registry import Registry
@@ -104,7 +115,7 @@ class Reports:
         row = {"station_id": station_id, "kind": kind, "text": text.strip(),
                "lon": None if lon is None else float(lon),
                "lat": None if lat is None else float(lat),
-               "created_at": datetime.now(timezone.utc)}
+               "created_at": datetime.now(UTC)}
         with self.engine.begin() as conn:
             new_id = conn.execute(insert(reports_table).values(**row)).inserted_primary_key[0]
         return {"id": int(new_id), **row}

@@ -1,0 +1,530 @@
+"""The JSON API under /api, with Flask's test client on the demo region."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sqlite3
+
+import pytest
+
+from app import create_app
+from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
+from geo.nearest import StationFinder
+from geo.registry import Registry
+from geo.stations import Station
+
+CENTRE = (24.9440, 60.1705)  # lon, lat: central Helsinki, on every demo network
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def app(demo):
+    """The app on the session demo region (read-only tests)."""
+    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def copy_db(demo, tmp_path) -> str:
+    """A private copy of the demo registry, so that writes leave the session demo alone."""
+    target = tmp_path / "yizhan.sqlite"
+    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def writable(demo, tmp_path):
+    """An app with its own copy of the registry and a planner password."""
+    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                       "DB_URL": copy_db(demo, tmp_path), "PLANNER_PASSWORD": "s3cret",
+                       "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0})
+
+
+@pytest.fixture
+def planner(writable):
+    client = writable.test_client()
+    assert client.post("/api/login", json={"password": "s3cret"}).status_code == 200
+    return client
+
+
+@pytest.fixture(scope="module")
+def finders(demo, demo_stations):
+    return {mode: StationFinder(demo.network(mode), demo_stations)
+            for mode in ("walk", "ebike", "drive")}
+
+
+def assert_error(response, status: int, parameter: str | None = None) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert isinstance(body["error"], str) and body["error"]
+    if parameter is not None:
+        assert body["parameter"] == parameter, body
+    return body
+
+
+# --- stations -------------------------------------------------------------------------------------
+
+def test_stations_are_geojson_with_links(client, demo_stations):
+    body = client.get("/api/stations").get_json()
+    assert body["type"] == "FeatureCollection"
+    assert [f["id"] for f in body["features"]] == [s.id for s in demo_stations]
+    station, feature = demo_stations[0], body["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [station.lon, station.lat]}
+    props = feature["properties"]
+    assert props["name"] == station.name and props["kind"] == station.kind
+    assert props["services"] == sorted(station.services) and "演示数据" in props["notes"]
+    assert props["open"] in (True, False, None)
+    g_lon, g_lat = wgs84_to_gcj02(station.lon, station.lat)
+    b_lon, b_lat = wgs84_to_bd09(station.lon, station.lat)
+    links = props["links"]
+    assert links["geo"].startswith(f"geo:{station.lat:.6f},{station.lon:.6f}")
+    assert f"uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}" in links["amap"]
+    assert f"location={b_lat:.6f},{b_lon:.6f}" in links["baidu"]
+    assert "coord_type=bd09ll" in links["baidu"]
+
+
+def test_amap_and_baidu_links_shift_inside_china():
+    from app.engine import nav_links
+
+    s = Station(id="bj", name="天安门 驿站", kind="outdoor_rest_point", lon=116.391, lat=39.907)
+    links = nav_links(s)
+    g_lon, g_lat = wgs84_to_gcj02(116.391, 39.907)
+    assert abs(g_lon - 116.391) > 1e-3  # GCJ-02 really moves points in China
+    assert f"position={g_lon:.6f},{g_lat:.6f}" in links["amap"]
+    assert "name=%E5%A4%A9%E5%AE%89%E9%97%A8%20" in links["amap"]
+
+
+@pytest.mark.parametrize("query, check", [
+    ("kind=driver_home", lambda s: s.kind == "driver_home"),
+    ("kind=司机之家&kind=sanitation_station",
+     lambda s: s.kind in ("driver_home", "sanitation_station")),
+    ("kind=driver_home,outdoor_rest_point", lambda s: s.kind != "sanitation_station"),
+    ("service=toilet&service=热饭", lambda s: {"toilet", "food_heating"} <= s.services),
+    ("open_at=2026-11-28T03:00", lambda s: s.is_open("2026-11-28T03:00")),
+    ("bbox=24.94,60.165,24.95,60.175",
+     lambda s: 24.94 <= s.lon <= 24.95 and 60.165 <= s.lat <= 60.175),
+])
+def test_station_filters(client, demo_stations, query, check):
+    ids = [f["id"] for f in client.get(f"/api/stations?{query}").get_json()["features"]]
+    expected = [s.id for s in demo_stations if check(s)]
+    assert ids == expected and 0 < len(ids) < len(demo_stations)
+
+
+def test_one_station_and_unknown_id(client, demo_stations):
+    station = demo_stations[3]
+    feature = client.get(f"/api/stations/{station.id}").get_json()
+    assert feature["type"] == "Feature" and feature["properties"]["name"] == station.name
+    assert_error(client.get("/api/stations/no-such-station"), 404)
+
+
+# --- nearest --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, kwargs", [
+    ("", {}),
+    ("&k=5", {"k": 5}),
+    ("&mode=ebike&k=4", {"k": 4, "mode": "ebike"}),
+    ("&mode=drive&kind=driver_home", {"mode": "drive", "kinds": ["driver_home"]}),
+    ("&service=toilet&service=food_heating", {"services": ["toilet", "food_heating"]}),
+    ("&open_at=2026-11-28T03:00&k=2", {"open_at": "2026-11-28T03:00", "open_only": True,
+                                        "k": 2}),
+    ("&kind=sanitation_station&kind=outdoor_rest_point&open_at=2026-11-25T12:00",
+     {"kinds": ["sanitation_station", "outdoor_rest_point"], "open_at": "2026-11-25T12:00",
+      "open_only": True}),
+])
+def test_nearest_equals_station_finder(client, finders, query, kwargs):
+    lon, lat = CENTRE
+    mode = kwargs.pop("mode", "walk")
+    kwargs.setdefault("k", 3)
+    if "open_at" not in kwargs:
+        kwargs["open_at"] = "2026-11-25T12:00"  # a fixed time, so that `open` is comparable
+        query += "&open_at=2026-11-25T12:00"
+        kwargs["open_only"] = True
+    body = client.get(f"/api/nearest?lat={lat}&lon={lon}{query}").get_json()
+    hits = finders[mode].nearest(lon, lat, **kwargs)
+    assert body["mode"] == mode and len(hits) > 0
+    got = [{k: v for k, v in r.items() if k != "links"} for r in body["results"]]
+    assert got == [h.as_dict() for h in hits]
+    snap = finders[mode].snap(lon, lat)
+    assert body["snapped"] == {"lon": snap.lon, "lat": snap.lat,
+                               "distance_m": round(snap.distance_m, 1)}
+
+
+def test_nearest_open_now_and_routes(client, finders):
+    lon, lat = CENTRE
+    body = client.get(f"/api/nearest?lat={lat}&lon={lon}&open_now=1&route=1&k=3").get_json()
+    hits = finders["walk"].nearest(lon, lat, k=3, open_only=True, route=True)
+    assert [r["id"] for r in body["results"]] == [h.station.id for h in hits]
+    for result in body["results"]:
+        assert result["open"] is True
+        line = result["route"]
+        assert line["type"] == "LineString" and line["coordinates"][0] == [lon, lat]
+        assert line["coordinates"][-1] == [result["lon"], result["lat"]]
+        assert set(result["links"]) == {"geo", "amap", "baidu"}
+    plain = client.get(f"/api/nearest?lat={lat}&lon={lon}").get_json()
+    assert all("route" not in r for r in plain["results"])
+
+
+@pytest.mark.parametrize("mode, options", [
+    ("walk", {"k": 5, "route": True}),
+    ("ebike", {"k": 3, "route": True, "services": ["toilet"]}),
+    ("drive", {"k": 2, "kinds": ["driver_home"], "open_only": True}),
+])
+def test_searches_shared_by_points_on_one_node_equal_the_finder(app, finders, demo, mode,
+                                                                options):
+    """The engine reuses a search for points that snap to the same node, bit for bit."""
+    import numpy as np
+
+    from geo.errors import OffNetworkError
+
+    engine = app.extensions["yizhan"]
+    snap = engine.current()
+    west, south, east, north = demo.manifest()["bounds"]
+    rng = np.random.default_rng(11)
+    lons, lats = rng.uniform(west, east, 150), rng.uniform(south, north, 150)
+    # points a few metres apart share nodes, so the second of each pair is served from memory
+    lons, lats = np.repeat(lons, 2) + np.tile([0, 2e-5], 150), np.repeat(lats, 2)
+    compared = 0
+    options = {**options, "open_at": local("2026-11-25T12:00")}
+    for lon, lat in zip(lons.tolist(), lats.tolist()):
+        try:
+            where, hits = engine.nearest(snap, mode, lon, lat, **options)
+        except OffNetworkError:
+            continue
+        expected = finders[mode].nearest(lon, lat, **options)
+        assert [h.as_dict() for h in hits] == [h.as_dict() for h in expected]
+        assert where == finders[mode].snap(lon, lat)
+        compared += 1
+    assert compared > 100 and sum(key[0] == mode for key in snap.searches) < compared
+
+
+def test_nodes_that_do_not_snap_to_themselves_get_their_own_search(demo, finders):
+    from geo.nearest import Snap
+
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
+    engine = app.extensions["yizhan"]
+    snap = engine.current()
+    finder = snap.finders["walk"]
+    lon, lat = CENTRE
+    where = finder.snap(lon, lat)
+    assert engine._node_snaps_to_itself("walk", finder, where)
+    # a node whose position snaps to another node (a twin at the same place) is refused
+    other = int(finder.network.main_component()[0])
+    assert other != where.node
+    assert not engine._node_snaps_to_itself("walk", finder, Snap(other, 0.0, where.lon, where.lat))
+    engine._self_snapping["walk"][where.node] = False  # as if two nodes shared this position
+    options = {"k": 3, "route": True, "open_at": local("2026-11-25T12:00")}
+    _, hits = engine.nearest(snap, "walk", lon, lat, **options)
+    assert [h.as_dict() for h in hits] == [h.as_dict() for h in finders["walk"].nearest(
+        lon, lat, **options)]
+    assert snap.searches == {}
+
+
+def local(text):
+    from geo.stations import local_time
+
+    return local_time(text)
+
+
+def test_off_network_point_is_422_with_the_distance(client):
+    body = assert_error(client.get("/api/nearest?lat=60.0&lon=20.0"), 422, "lat")
+    assert body["distance_m"] > 100_000 and "off this network" in body["error"]
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("lat=abc&lon=24.94", "lat"),
+    ("lon=24.94", "lat"),
+    ("lat=60.17", "lon"),
+    ("lat=91&lon=24.94", "lat"),
+    ("lat=60.17&lon=nan", "lon"),
+    ("lat=60.17&lon=24.94&k=0", "k"),
+    ("lat=60.17&lon=24.94&k=99", "k"),
+    ("lat=60.17&lon=24.94&k=2.5", "k"),
+    ("lat=60.17&lon=24.94&mode=plane", "mode"),
+    ("lat=60.17&lon=24.94&kind=x", "kind"),
+    ("lat=60.17&lon=24.94&service=x", "service"),
+    ("lat=60.17&lon=24.94&open_at=x", "open_at"),
+    ("lat=60.17&lon=24.94&open_now=maybe", "open_now"),
+    ("lat=60.17&lon=24.94&open_now=1&open_at=2026-11-28T03:00", "open_now"),
+    ("lat=60.17&lon=24.94&route=2", "route"),
+    ("lat=60.17&lon=24.94&colour=red", "colour"),
+])
+def test_bad_nearest_parameters_are_400_naming_them(client, query, parameter):
+    assert_error(client.get(f"/api/nearest?{query}"), 400, parameter)
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("bbox=1,2", "bbox"), ("bbox=3,2,1,4", "bbox"), ("bbox=a,b,c,d", "bbox"),
+    ("kind=x", "kind"), ("service=x", "service"), ("open_at=x", "open_at"),
+    ("open_at=2026-02-30T10:00", "open_at"),
+])
+def test_bad_station_parameters_are_400_naming_them(client, query, parameter):
+    assert_error(client.get(f"/api/stations?{query}"), 400, parameter)
+
+
+JUNK = ["", " ", "abc", "-1", "0", "1e309", "-1e309", "nan", "inf", "99999999999999999999",
+        "1,2", "1,2,3,4,5", ",,,", "\x00", "%00", "☃", "[]", "{}", "true", "null",
+        "2026-13-45", "9999-12-31T23:59:59+14:00", "0001-01-01T00:00", "' OR 1=1 --", XSS,
+        "a" * 3000, "60.17,24.94", "司机之家、厕所"]
+
+
+def test_fuzzing_every_parameter_never_gives_a_server_error(client, demo_stations):
+    lon, lat = CENTRE
+    base = {"lat": str(lat), "lon": str(lon)}
+    names = ["lat", "lon", "mode", "kind", "service", "open_at", "open_now", "k", "route"]
+    checked = 0
+    for name in names:
+        for junk in JUNK:
+            response = client.get("/api/nearest", query_string={**base, name: junk})
+            assert response.status_code < 500, (name, junk, response.get_data(as_text=True))
+            assert response.is_json
+            checked += 1
+    for name in ["kind", "service", "open_at", "bbox"]:
+        for junk in JUNK:
+            response = client.get("/api/stations", query_string={name: junk})
+            assert response.status_code < 500, (name, junk)
+            checked += 1
+    for junk in JUNK[1:]:
+        for path in (f"/api/stations/{junk}", f"/api/networks/{junk}/lines",
+                     f"/api/stations/{junk}/history"):
+            assert client.get(path).status_code < 500, path
+        response = client.post("/api/reports", json={"station_id": junk, "kind": junk,
+                                                     "text": junk})
+        assert response.status_code < 500
+    assert checked > 300
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+def test_reports_are_stored_and_planners_read_them(writable, planner, demo_stations):
+    client = writable.test_client()
+    station = demo_stations[0]
+    response = client.post("/api/reports", json={"station_id": station.id, "kind": "closed",
+                                                 "text": "门锁着 locked", "lon": 24.94,
+                                                 "lat": 60.17})
+    assert response.status_code == 201
+    stored = response.get_json()
+    assert stored["station_id"] == station.id and stored["kind"] == "closed"
+    assert_error(client.get("/api/reports"), 401)
+    listed = planner.get(f"/api/reports?station_id={station.id}").get_json()["reports"]
+    assert [r["text"] for r in listed] == ["门锁着 locked"]
+    assert re.match(r"\d{4}-\d\d-\d\dT", listed[0]["created_at"])
+
+
+@pytest.mark.parametrize("body, parameter", [
+    ({"station_id": "nope", "kind": "closed"}, "station_id"),
+    ({"kind": "closed"}, "station_id"),
+    ({"station_id": "$FIRST", "kind": "broken"}, "kind"),
+    ({"station_id": "$FIRST", "kind": "full", "text": "x" * 1001}, "text"),
+    ({"station_id": "$FIRST", "kind": "full", "text": 5}, "text"),
+    ({"station_id": "$FIRST", "kind": "moved", "lon": 24.9}, "lat"),
+    ({"station_id": "$FIRST", "kind": "moved", "lon": 200, "lat": 60}, "lon"),
+    ({"station_id": "$FIRST", "kind": "moved", "who": "me"}, "who"),
+    ([1, 2], "body"),
+])
+def test_bad_reports_are_400_naming_the_field(writable, demo_stations, body, parameter):
+    if isinstance(body, dict) and body.get("station_id") == "$FIRST":
+        body["station_id"] = demo_stations[0].id
+    assert_error(writable.test_client().post("/api/reports", json=body), 400, parameter)
+
+
+def test_a_report_must_be_json(writable):
+    response = writable.test_client().post("/api/reports", data="station_id=x&kind=closed")
+    assert_error(response, 400, "body")
+
+
+# --- planner sign-in ------------------------------------------------------------------------------
+
+def test_sign_in_is_disabled_without_a_password(client):
+    assert client.get("/api/session").get_json() == {"planner": False, "enabled": False}
+    assert_error(client.post("/api/login", json={"password": ""}), 403)
+    assert_error(client.post("/api/stations", json={}), 401)
+
+
+def test_sign_in_and_out(writable):
+    client = writable.test_client()
+    assert_error(client.post("/api/login", json={"password": "wrong"}), 401, "password")
+    assert_error(client.post("/api/login", json={}), 400, "password")
+    assert client.post("/api/login", json={"password": "s3cret"}).get_json() == {"planner": True}
+    assert client.get("/api/session").get_json() == {"planner": True, "enabled": True}
+    assert client.get("/api/reports").status_code == 200
+    client.post("/api/logout")
+    assert_error(client.get("/api/reports"), 401)
+
+
+def test_a_session_ends_when_the_password_changes(writable):
+    client = writable.test_client()
+    client.post("/api/login", json={"password": "s3cret"})
+    writable.config["PLANNER_PASSWORD"] = "new one"
+    assert_error(client.get("/api/reports"), 401)
+
+
+def test_repeated_failed_sign_ins_are_throttled(writable, monkeypatch):
+    from app import api
+
+    monkeypatch.setattr(api, "_failures", {})
+    client = writable.test_client()
+    for _ in range(api.MAX_FAILURES):
+        assert client.post("/api/login", json={"password": "guess"}).status_code == 401
+    assert_error(client.post("/api/login", json={"password": "s3cret"}), 429)
+
+
+@pytest.mark.parametrize("method, path", [
+    ("post", "/api/stations"), ("patch", "/api/stations/x"), ("delete", "/api/stations/x"),
+    ("get", "/api/stations/x/history"), ("get", "/api/reports"),
+])
+def test_planner_endpoints_need_sign_in(writable, method, path):
+    response = getattr(writable.test_client(), method)(path, json={"name": "x"})
+    assert_error(response, 401)
+
+
+# --- planner edits --------------------------------------------------------------------------------
+
+NEW = {"name": "江汉路 户外劳动者驿站", "kind": "户外劳动者驿站", "lon": CENTRE[0],
+       "lat": CENTRE[1], "services": "休息、厕所、热水", "hours": "周一至周五 8:30-18:00",
+       "capacity": 6, "address": "Helsinki", "phone": "027-12345678"}
+
+
+def test_create_edit_move_close_and_history(writable, planner):
+    created = planner.post("/api/stations", json=NEW)
+    assert created.status_code == 201, created.get_json()
+    feature = created.get_json()
+    sid = feature["id"]
+    props = feature["properties"]
+    assert sid.startswith("st-") and props["kind"] == "outdoor_rest_point"
+    assert props["services"] == ["drinking_water", "rest", "toilet"]
+    assert props["hours"] == "Mo-Fr 08:30-18:00"
+    assert_error(planner.post("/api/stations", json=NEW), 409, "id")
+    # the finder sees the new station at once
+    query = f"/api/nearest?lat={CENTRE[1]}&lon={CENTRE[0]}&k=1&open_at=2026-11-25T12:00"
+    assert planner.get(query).get_json()["results"][0]["id"] == sid
+    edited = planner.patch(f"/api/stations/{sid}", json={"name": "新名字", "capacity": None})
+    assert edited.status_code == 200
+    assert edited.get_json()["properties"]["name"] == "新名字"
+    assert edited.get_json()["properties"]["capacity"] is None
+    assert planner.get(query).get_json()["results"][0]["name"] == "新名字"
+    moved = planner.patch(f"/api/stations/{sid}", json={"lon": 24.9450, "lat": 60.1710})
+    assert moved.get_json()["geometry"]["coordinates"] == [24.9450, 60.1710]
+    assert planner.delete(f"/api/stations/{sid}").get_json() == {"deleted": sid}
+    assert_error(planner.get(f"/api/stations/{sid}"), 404)
+    assert_error(planner.delete(f"/api/stations/{sid}"), 404)
+    history = planner.get(f"/api/stations/{sid}/history").get_json()["history"]
+    assert [h["action"] for h in history] == ["create", "update", "update", "delete"]
+    assert {h["source"] for h in history} == {"planner"}
+    assert history[1]["before"]["name"] == NEW["name"] and history[1]["after"]["name"] == "新名字"
+    assert_error(planner.get("/api/stations/never-existed/history"), 404)
+    assert_error(planner.patch("/api/stations/never-existed", json={"name": "x"}), 404)
+
+
+@pytest.mark.parametrize("change, parameter", [
+    ({"kind": "bakery"}, "kind"),
+    ({"kind": 3}, "kind"),
+    ({"services": "休息、魔法"}, "services"),
+    ({"services": 7}, "services"),
+    ({"hours": "whenever"}, "hours"),
+    ({"capacity": -1}, "capacity"),
+    ({"capacity": "ten"}, "capacity"),
+    ({"capacity": True}, "capacity"),
+    ({"lon": 181}, "lon"),
+    ({"lat": "60"}, "lat"),
+    ({"name": ""}, "name"),
+    ({"name": "x" * 201}, "name"),
+    ({"access": "vip"}, "access"),
+    ({"id": "other"}, "id"),
+    ({"colour": "red"}, "colour"),
+])
+def test_bad_edits_are_400_naming_the_field(planner, demo_stations, change, parameter):
+    sid = demo_stations[0].id
+    assert_error(planner.patch(f"/api/stations/{sid}", json=change), 400, parameter)
+
+
+@pytest.mark.parametrize("body, parameter", [
+    ({k: v for k, v in NEW.items() if k != "name"}, "name"),
+    ({k: v for k, v in NEW.items() if k != "kind"}, "kind"),
+    ({k: v for k, v in NEW.items() if k != "lat"}, "lat"),
+    ({**NEW, "id": "bad id with spaces"}, "id"),
+])
+def test_bad_new_stations_are_400(planner, body, parameter):
+    assert_error(planner.post("/api/stations", json=body), 400, parameter)
+
+
+def test_fuzzing_planner_bodies_never_gives_a_server_error(planner, demo_stations):
+    sid = demo_stations[0].id
+    values = [None, "", "x", -1, 0, 1e308, float("inf"), [], {}, ["toilet", 3], True, XSS,
+              "a" * 5000]
+    for field in ["id", "name", "kind", "lon", "lat", "services", "hours", "capacity", "access",
+                  "phone", "address", "operator", "notes"]:
+        for value in values:
+            for response in (planner.patch(f"/api/stations/{sid}", json={field: value}),
+                             planner.post("/api/stations", json={**NEW, field: value})):
+                assert response.status_code < 500, (field, value, response.get_data(as_text=True))
+
+
+def test_the_finder_follows_changes_made_elsewhere(writable, demo_stations):
+    client = writable.test_client()
+    station = demo_stations[0]
+    Registry(writable.config["DB_URL"]).upsert([station.replace(name="改名了")], source="other")
+    feature = client.get(f"/api/stations/{station.id}").get_json()
+    assert feature["properties"]["name"] == "改名了"
+
+
+def test_station_names_are_data_not_html(writable, demo_stations):
+    station = demo_stations[0].replace(name=XSS, address=XSS)
+    Registry(writable.config["DB_URL"]).upsert([station], source="test")
+    client = writable.test_client()
+    response = client.get(f"/api/stations/{station.id}")
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.get_json()["properties"]["name"] == XSS
+    lon, lat = station.lon, station.lat
+    near = client.get(f"/api/nearest?lat={lat}&lon={lon}&k=1&open_at=2026-11-25T12:00")
+    assert near.mimetype == "application/json" and XSS in near.get_data(as_text=True)
+
+
+# --- description and health -----------------------------------------------------------------------
+
+def test_openapi_lists_every_api_route(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    documented = {(path, method) for path, item in spec["paths"].items()
+                  for method in item if method != "parameters"}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, (path, method)
+    routes = {re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()}
+    assert set(spec["paths"]) <= routes
+
+
+def test_healthz(client, demo_stations):
+    assert client.get("/healthz").get_json() == {"ok": True, "stations": len(demo_stations),
+                                                 "networks": ["walk", "ebike", "drive"]}
+
+
+def test_network_lines_are_gzipped_and_cached(client, demo):
+    plain = client.get("/api/networks/walk/lines")
+    assert plain.status_code == 200 and plain.mimetype == "application/geo+json"
+    feature = json.loads(plain.data)
+    assert feature["geometry"]["type"] == "MultiLineString"
+    west, south, east, north = demo.manifest()["bounds"]
+    lon, lat = feature["geometry"]["coordinates"][0][0]
+    assert west - 1e-6 <= lon <= east + 1e-6 and south - 1e-6 <= lat <= north + 1e-6
+    zipped = client.get("/api/networks/walk/lines", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.data)) == feature
+    again = client.get("/api/networks/walk/lines", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304
+    assert_error(client.get("/api/networks/plane/lines"), 404)
+
+
+def test_unknown_api_paths_and_methods_are_json(client):
+    assert_error(client.get("/api/nothing-here"), 404)
+    assert_error(client.put("/api/stations"), 405)

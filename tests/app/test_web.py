@@ -1,0 +1,284 @@
+"""The web pages and the app factory, with Flask's test client on the demo region."""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import shutil
+import sqlite3
+
+import pytest
+
+import app as app_module
+from app import create_app
+from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
+from geo.registry import Registry
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def app(demo):
+    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def page_config(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="config">(.*?)</script>', html, re.DOTALL)
+    assert found, "the page has no config"
+    return json.loads(found.group(1))
+
+
+def outside_urls(html: str) -> list[str]:
+    """URLs in src/href attributes of tags that make the browser fetch something."""
+    fetched = re.findall(r'<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)="([^"]+)"', html)
+    fetched += re.findall(r'url\(([^)]+)\)', html)
+    return [u for u in fetched if re.match(r"(https?:)?//", u)]
+
+
+# --- the worker finder ----------------------------------------------------------------------------
+
+def test_finder_is_chinese_by_default(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert "驿站" in html and "定位我" in html and "演示数据" in html
+    assert 'href="/?lang=en"' in html and ">English<" in html
+    config = page_config(html)
+    assert config["lang"] == "zh" and config["kinds"]["driver_home"]["label"] == "司机之家"
+    assert config["modes"] == ["walk", "ebike", "drive"] and config["tiles"] is None
+    assert config["demo"]["label"] == "演示数据 demo data"
+
+
+@pytest.mark.parametrize("how", [{"query_string": {"lang": "en"}},
+                                 {"headers": {"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"}}])
+def test_finder_in_english(client, how):
+    html = client.get("/", **how).get_data(as_text=True)
+    assert '<html lang="en">' in html and "Locate me" in html and "Demo data" in html
+    assert ">中文<" in html and "lang=zh" in html
+    assert page_config(html)["kinds"]["sanitation_station"]["label"] == \
+        "sanitation worker station"
+
+
+def test_chinese_browsers_get_chinese(client):
+    html = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).get_data(
+        as_text=True)
+    assert '<html lang="zh-CN">' in html
+
+
+def test_pages_fetch_nothing_from_other_hosts(client):
+    for path in ["/", "/?lang=en", "/plan", "/planner"]:
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert outside_urls(html) == [], path
+        assert "cdn" not in html.lower()
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "img-src 'self' data:;" in csp
+        assert "connect-src 'self'" in csp
+    for path in ["/static/css/app.css", "/static/js/finder.js", "/static/js/common.js",
+                 "/static/js/planner.js"]:
+        with client.get(path) as response:
+            text = response.get_data(as_text=True)
+        # the only outside addresses: the SVG namespace and the link in the map attribution
+        assert set(re.findall(r"https?://[^\s\"'<>)]+", text)) <= {"https://leafletjs.com", "http://www.w3.org/2000/svg"}, path
+
+
+def test_leaflet_comes_from_the_xstatic_package(client):
+    import xstatic.pkg.leaflet as xleaflet
+
+    html = client.get("/").get_data(as_text=True)
+    assert '<script src="/static/vendor/leaflet/leaflet.js">' in html
+    with client.get("/static/vendor/leaflet/leaflet.js") as js:
+        assert js.status_code == 200 and xleaflet.VERSION.encode() in js.data[:200]
+    with client.get("/static/vendor/leaflet/leaflet.css") as css:
+        assert css.status_code == 200 and b".leaflet-container" in css.data
+    with client.get("/static/vendor/leaflet/images/layers.png") as png:
+        assert png.status_code == 200 and png.mimetype == "image/png"
+    assert client.get("/static/vendor/leaflet/../../__init__.py").status_code == 404
+
+
+def test_no_demo_banner_without_a_demo(demo, tmp_path):
+    (tmp_path / "net").mkdir()
+    shutil.copy(demo.network_path("walk"), tmp_path / "net" / "network-walk.npz")
+    real = create_app({"TESTING": True, "DATA_DIR": tmp_path / "net"})
+    html = real.test_client().get("/").get_data(as_text=True)
+    assert "demo-banner" not in html and page_config(html)["demo"] is None
+    assert page_config(html)["modes"] == ["walk"]
+    assert real.test_client().get("/healthz").get_json() == {
+        "ok": True, "stations": 0, "networks": ["walk"]}
+
+
+@pytest.mark.parametrize("tiles, host", [("osm", "https://tile.openstreetmap.org"),
+                                         ("amap", "https://*.is.autonavi.com"),
+                                         ("tianditu", "https://*.tianditu.gov.cn")])
+def test_tile_services(demo, tiles, host):
+    configured = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "TILES": tiles,
+                             "TIANDITU_KEY": "k&y"})
+    response = configured.test_client().get("/")
+    config = page_config(response.get_data(as_text=True))["tiles"]
+    assert config["name"] == tiles and config["url"].startswith("https://")
+    assert host in response.headers["Content-Security-Policy"]
+    assert config.get("gcj02", False) is (tiles == "amap")
+    if tiles == "tianditu":
+        assert "tk=k%26y" in config["url"] and "tk=k%26y" in config["labels"]
+
+
+def test_bad_tile_settings_fail_at_start(demo):
+    with pytest.raises(ValueError, match="TILES"):
+        create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "TILES": "google"})
+    with pytest.raises(ValueError, match="TIANDITU_KEY"):
+        create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "TILES": "tianditu"})
+
+
+# --- other pages ----------------------------------------------------------------------------------
+
+def test_plan_is_a_bilingual_placeholder(client):
+    html = client.get("/plan").get_data(as_text=True)
+    assert "规划视图即将推出" in html and "The planner view is coming" in html
+    assert 'href="/planner?lang=zh"' in html
+
+
+def test_planner_page(client):
+    html = client.get("/planner?lang=en").get_data(as_text=True)
+    assert "Planner sign-in" in html and 'type="password"' in html
+    assert "/static/js/planner.js" in html
+
+
+def test_station_page_has_navigation_links(client, demo_stations):
+    station = demo_stations[0]
+    response = client.get(f"/s/{station.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and station.name in html
+    g_lon, g_lat = wgs84_to_gcj02(station.lon, station.lat)
+    b_lon, b_lat = wgs84_to_bd09(station.lon, station.lat)
+    assert f"geo:{station.lat:.6f},{station.lon:.6f}" in html
+    assert f"position={g_lon:.6f},{g_lat:.6f}" in html
+    assert f"location={b_lat:.6f},{b_lon:.6f}" in html
+    assert f'href="/?lang=zh&amp;station={station.id}"' in html
+    missing = client.get("/s/nope?lang=en")
+    assert missing.status_code == 404 and "No such station" in missing.get_data(as_text=True)
+
+
+def test_station_names_are_escaped_in_pages(demo, tmp_path):
+    target = tmp_path / "yizhan.sqlite"
+    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    url = f"sqlite:///{target}"
+    registry = Registry(url)
+    station = registry.stations()[0].replace(name=XSS, address=XSS, phone='"><script>x</script>')
+    registry.upsert([station])
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url})
+    client = app.test_client()
+    for path in [f"/s/{station.id}", "/", "/?lang=en", "/planner"]:
+        html = client.get(path).get_data(as_text=True)
+        assert XSS not in html and "<script>x</script>" not in html, path
+    html = client.get(f"/s/{station.id}").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+@pytest.mark.parametrize("hours, zh, en", [
+    ("24/7", "全天 24 小时", "24 hours, every day"),
+    ("Mo-Fr 09:00-17:00; Sa 09:00-12:00", "周一至周五 09:00-17:00；周六 09:00-12:00",
+     "Mo-Fr 09:00-17:00 · Sa 09:00-12:00"),
+    ("Mo,We 08:00-12:00; PH off", "周一、周三 08:00-12:00；节假日 休息",
+     "Mo,We 08:00-12:00 · PH off"),
+    ("", "开放时间未知", "Hours unknown"),
+])
+def test_opening_hours_read_like_people_write_them(hours, zh, en):
+    from app.pages import format_hours
+
+    assert format_hours(hours, "zh") == zh and format_hours(hours, "en") == en
+
+
+def test_unknown_pages_are_html_404(client):
+    response = client.get("/nothing-here")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+# --- the factory and the server -------------------------------------------------------------------
+
+def test_settings_come_from_the_environment(demo, monkeypatch, tmp_path):
+    monkeypatch.delenv("YIZHAN_DB", raising=False)
+    monkeypatch.setenv("YIZHAN_DATA_DIR", str(demo.data_dir))
+    monkeypatch.setenv("YIZHAN_TILES", "osm")
+    monkeypatch.setenv("YIZHAN_PLANNER_PASSWORD", "1234")
+    monkeypatch.setenv("YIZHAN_NETWORKS", json.dumps({"drive": str(demo.network_path("drive"))}))
+    configured = create_app()
+    assert configured.config["PLANNER_PASSWORD"] == "1234"  # a string, though it looks a number
+    assert configured.config["DB_URL"] == f"sqlite:///{demo.data_dir / 'yizhan.sqlite'}"
+    assert list(configured.extensions["yizhan"].networks) == ["drive"]
+    assert configured.config["TILES"] == "osm" and configured.config["SECRET_KEY"]
+    client = configured.test_client()
+    assert client.post("/api/login", json={"password": "1234"}).status_code == 200
+
+
+def test_the_command_line_database_variable_is_honoured(demo, monkeypatch, tmp_path):
+    monkeypatch.setenv("YIZHAN_DATA_DIR", str(demo.data_dir))
+    monkeypatch.setenv("YIZHAN_DB", str(tmp_path / "other.sqlite"))
+    configured = create_app()
+    assert configured.config["DB_URL"] == f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert configured.test_client().get("/healthz").get_json()["stations"] == 0
+
+
+def test_serve_runs_waitress(demo, monkeypatch, capsys):
+    import waitress
+
+    calls = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.update(app=app, **kw))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.update(frozen=True))  # not the test process
+    app_module.serve(data_dir=demo.data_dir, host="0.0.0.0", port=8765)
+    assert calls["host"] == "0.0.0.0" and calls["port"] == 8765 and calls["threads"] >= 4
+    assert calls["app"].extensions["yizhan"].networks and calls["frozen"]
+    assert "http://127.0.0.1:8765/" in capsys.readouterr().out
+
+
+def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
+    """Two forked waitress workers on one socket: both answer, and both accept a sign-in."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if not hasattr(os, "fork"):
+        pytest.skip("worker processes need fork (POSIX)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = (f"from app import serve; serve(data_dir={str(demo.data_dir)!r}, port={port}, "
+            "workers=2, threads=2)")
+    env = {**os.environ, "YIZHAN_PLANNER_PASSWORD": "pw", "YIZHAN_NEAREST_CACHE": "0"}
+    env.pop("YIZHAN_SECRET_KEY", None)
+    server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    assert json.load(response)["ok"] is True
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.2)
+        login = urllib.request.Request(base + "/api/login", data=b'{"password": "pw"}',
+                                       headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(login) as response:
+            cookie = response.headers["Set-Cookie"].split(";")[0]
+        states = []
+        for _ in range(12):  # new connections: the kernel spreads them over both workers
+            request = urllib.request.Request(base + "/api/session", headers={"Cookie": cookie})
+            with urllib.request.urlopen(request) as response:
+                states.append(json.load(response)["planner"])
+        assert all(states)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=20)
+    assert "2 workers" in out and server.returncode == 0, err

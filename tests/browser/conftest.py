@@ -1,0 +1,152 @@
+"""Browser tests: Playwright driving Debian's Chromium against the app served on loopback.
+
+Skipped with a reason when /usr/bin/chromium or the ``playwright`` package is missing (CI installs
+both; never ``playwright install``). Screenshots go to /tmp/yizhan-shots/.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path("/tmp/yizhan-shots")
+PASSWORD = "planner-pw"
+XSS = "<img src=x onerror=alert(1)>"
+MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
+          "is_mobile": True, "has_touch": True}
+
+#: A point on the map, inside the region and far from every marker, so that a tap there hits the
+#: map (in container pixels).
+FREE_POINT_JS = """() => {
+  const map = yizhan.map, size = map.getSize();
+  const pins = [];
+  map.eachLayer(l => { if (l.getLatLng && l.options && l.options.icon) {
+    pins.push(map.latLngToContainerPoint(l.getLatLng())); } });
+  const mapTop = document.getElementById("map").getBoundingClientRect().top;
+  const top = document.querySelector(".filterbar").getBoundingClientRect().bottom - mapTop + 30;
+  const bottom = document.getElementById("sheet").getBoundingClientRect().top - mapTop - 30;
+  const cx = size.x / 2, cy = (top + bottom) / 2;
+  let best = null;
+  for (let x = 40; x < size.x - 60; x += 8) for (let y = top; y < bottom; y += 8) {
+    const d = Math.min(...pins.map(p => Math.hypot(p.x - x, p.y - 20 - y)));
+    const score = Math.min(d, 60) * 10 - Math.hypot(x - cx, y - cy);
+    if (!best || score > best[2]) best = [x, y, score];
+  }
+  return [best[0], best[1]];
+}"""
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium "
+                    "(apt-get install chromium); CI installs it")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="browser tests need the `playwright` package")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--no-proxy-server"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def server(demo, tmp_path_factory, chromium):
+    """The app on a private copy of the demo registry (one station named like an XSS attack),
+    served by werkzeug in a thread on a free loopback port."""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from geo.registry import Registry
+
+    target = tmp_path_factory.mktemp("browser") / "yizhan.sqlite"
+    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    url = f"sqlite:///{target}"
+    registry = Registry(url)
+    stations = registry.stations()
+    registry.upsert([stations[-1].replace(name=XSS)], source="test")
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url,
+                      "PLANNER_PASSWORD": PASSWORD, "SECRET_KEY": "browser-tests",
+                      "REGISTRY_CHECK_INTERVAL": 0.2})
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    yield {"base": base, "db_url": url, "xss_id": stations[-1].id}
+    httpd.shutdown()
+    thread.join(5)
+    httpd.server_close()
+    registry.engine.dispose()
+
+
+class Watcher:
+    """Records requests to other hosts (and blocks them), console errors and page errors."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def route(self, route):
+        url = route.request.url
+        if url.startswith((self.base + "/", "data:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def attach(self, context, page) -> None:
+        context.route("**/*", self.route)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.accept()
+
+
+@pytest.fixture
+def open_page(chromium, server):
+    """``open_page(path, **context_options)`` -> (page, watcher) on a fresh mobile context."""
+    contexts = []
+
+    def opener(path: str = "/", **options):
+        context = chromium.new_context(**{**MOBILE, "locale": "zh-CN", **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        watcher = Watcher(server["base"])
+        watcher.attach(context, page)
+        page.goto(server["base"] + path)
+        if path.startswith("/?") or path == "/":
+            page.wait_for_selector("body[data-ready='1']")
+        return page, watcher
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def tap_free_point(page) -> None:
+    """Tap the map where no marker is."""
+    x, y = page.evaluate(FREE_POINT_JS)
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    wait_for_results(page)
+
+
+def wait_for_results(page) -> None:
+    page.wait_for_function("() => document.body.dataset.searching === '0' && "
+                           "document.body.dataset.results !== undefined")

@@ -1,0 +1,183 @@
+"""The worker finder and the planner editor in a real browser (Chromium, mobile viewport)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from app.pages import format_hours
+from geo.coords import gcj02_to_wgs84, wgs84_to_gcj02
+from tests.browser.conftest import PASSWORD, SHOTS, XSS, tap_free_point, wait_for_results
+
+
+def api(server, path: str) -> dict:
+    with urllib.request.urlopen(server["base"] + path) as response:
+        return json.load(response)
+
+
+def result_ids(page) -> list[str]:
+    return page.eval_on_selector_all("#results > li", "items => items.map(li => li.dataset.id)")
+
+
+def test_finder_loads_with_nothing_from_other_hosts(open_page, server):
+    page, watcher = open_page("/")
+    stations = api(server, "/api/stations")["features"]
+    assert page.locator(".leaflet-marker-icon.pin").count() == len(stations)
+    page.wait_for_selector(".leaflet-pane canvas")  # the streets basemap
+    assert page.locator(".demo-banner").inner_text().startswith("演示数据")
+    assert page.locator("#modes [role=radio]").count() == 3
+    for hours in ["24/7", "Mo-Fr 09:00-17:00; Sa 09:00-12:00", "Mo,We 08:00-12:00; PH off", ""]:
+        assert page.evaluate("h => Y.fmtHours(h)", hours) == format_hours(hours, "zh")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "01-finder-start.png"))
+    assert watcher.outside == [] and watcher.errors == []
+
+
+def test_tapping_the_map_lists_the_nearest_and_draws_the_route(open_page, server):
+    page, watcher = open_page("/")
+    tap_free_point(page)
+    lon, lat = page.evaluate("() => yizhan.state.origin")
+    expected = api(server, f"/api/nearest?lat={lat:.7f}&lon={lon:.7f}&k=5&route=1")["results"]
+    assert result_ids(page) == [r["id"] for r in expected] and len(expected) == 5
+    first = page.locator("#results > li").first
+    assert first.locator(".result-name").inner_text() == expected[0]["name"]
+    assert "分钟" in first.locator(".result-time").inner_text()
+    assert page.locator("path.route-line").count() == 1
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "02-finder-results.png"))
+    first.locator("button").click()
+    card = page.locator("#card-view")
+    assert card.is_visible() and card.locator(".card-name").inner_text() == expected[0]["name"]
+    amap = card.locator("a.nav", has_text="高德地图").get_attribute("href")
+    baidu = card.locator("a.nav", has_text="百度地图").get_attribute("href")
+    assert amap.startswith("https://uri.amap.com/marker?position=")
+    assert baidu.startswith("https://api.map.baidu.com/marker?location=")
+    assert card.locator("a.nav").first.get_attribute("href").startswith("geo:")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "03-station-card.png"))
+    card.locator(".back").click()
+    assert page.locator("#list-view").is_visible()
+    assert watcher.outside == [] and watcher.errors == []
+
+
+def test_filters_change_the_list(open_page):
+    page, watcher = open_page("/")
+    tap_free_point(page)
+    before = page.eval_on_selector_all("#results > li", "items => items.map(li => li.dataset.kind)")
+    assert "outdoor_rest_point" in before
+    page.locator(".kind-chip.kind-outdoor_rest_point").click()
+    wait_for_results(page)
+    after = page.eval_on_selector_all("#results > li", "items => items.map(li => li.dataset.kind)")
+    assert after and "outdoor_rest_point" not in after
+    assert page.locator(".pin.kind-outdoor_rest_point").count() == 0  # the layer is off
+    page.locator("#services-button").click()
+    page.locator("#service-chips [data-service=shower]").click()
+    wait_for_results(page)
+    page.screenshot(path=str(SHOTS / "04-filters.png"))
+    page.locator("#services-done").click()
+    assert page.evaluate(
+        "() => yizhan.state.results.length > 0 && "
+        "yizhan.state.results.every(r => r.services.includes('shower'))")
+    page.locator("#open-now").click()
+    wait_for_results(page)
+    opens = page.eval_on_selector_all("#results > li", "items => items.map(li => li.dataset.open)")
+    assert set(opens) <= {"true"}
+    page.locator("#modes [data-mode=drive]").click()
+    wait_for_results(page)
+    assert page.evaluate("() => yizhan.state.mode") == "drive"
+    assert watcher.errors == []
+
+
+def test_locate_me_uses_the_phone_position(open_page, server):
+    page, watcher = open_page("/", geolocation={"latitude": 60.1705, "longitude": 24.9440},
+                              permissions=["geolocation"])
+    page.locator("#locate").click()
+    wait_for_results(page)
+    assert page.evaluate("() => yizhan.state.origin") == [24.944, 60.1705]
+    expected = api(server, "/api/nearest?lat=60.1705&lon=24.944&k=5")["results"]
+    assert result_ids(page) == [r["id"] for r in expected]
+    assert watcher.errors == []
+
+
+def test_switching_to_english(open_page):
+    page, watcher = open_page("/")
+    page.locator(".lang-switch").click()
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Locate me" in page.locator("#locate").inner_text()
+    tap_free_point(page)
+    assert "min" in page.locator("#results > li .result-time").first.inner_text()
+    # the same GCJ-02 shift as geo.coords (used with Amap tiles), in and outside China
+    for lon, lat in [(116.391, 39.907), (114.27, 30.58), (24.94, 60.17)]:
+        shifted = page.evaluate(f"() => Y.wgs2gcj({lon}, {lat})")
+        assert shifted == pytest.approx(list(wgs84_to_gcj02(lon, lat)), abs=1e-9)
+        back = page.evaluate(f"() => Y.gcj2wgs({shifted[0]}, {shifted[1]})")
+        assert back == pytest.approx(list(gcj02_to_wgs84(*shifted)), abs=1e-9)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "05-finder-english.png"))
+    assert watcher.errors == []
+
+
+def test_reporting_a_problem(open_page, server):
+    page, watcher = open_page("/")
+    tap_free_point(page)
+    station_id = result_ids(page)[0]
+    page.locator("#results > li button").first.click()
+    page.locator("#report-open").click()
+    page.locator("#report-send").click()
+    assert page.locator("#report-error").is_visible()  # no problem chosen yet
+    page.locator("#report-kinds input[value=full]").check()
+    page.locator("#report-form textarea").fill("满了 full at noon")
+    page.screenshot(path=str(SHOTS / "06-report.png"))
+    page.locator("#report-send").click()
+    page.wait_for_selector("#toast:not([hidden])")
+    from geo.registry import Registry
+    from geo.reports import Reports
+
+    reports = Reports(Registry(server["db_url"])).list(station_id=station_id)
+    assert reports[0]["kind"] == "full" and reports[0]["text"] == "满了 full at noon"
+    assert reports[0]["lon"] is not None
+    assert watcher.errors == []
+
+
+def test_station_names_show_as_text(open_page, server):
+    page, watcher = open_page(f"/?station={server['xss_id']}")
+    page.wait_for_selector("#card-view:not([hidden])")
+    assert page.locator("#card-view .card-name").inner_text() == XSS
+    assert page.locator("img[src=x]").count() == 0
+    assert watcher.dialogs == [] and watcher.errors == []
+
+
+def test_a_planner_edit_shows_in_the_finder(open_page, server):
+    station = api(server, "/api/stations")["features"][0]
+    page, watcher = open_page("/planner", viewport={"width": 1200, "height": 860},
+                              is_mobile=False, has_touch=False)
+    page.wait_for_selector("#signin:not([hidden])")
+    page.fill("#password", "wrong")
+    page.locator("#signin-form button[type=submit]").click()
+    page.wait_for_selector("#signin-error:not([hidden])")
+    page.fill("#password", PASSWORD)
+    page.locator("#signin-form button[type=submit]").click()
+    page.wait_for_selector("#editor:not([hidden])")
+    page.fill("#station-search", station["properties"]["name"])
+    page.locator(f"#station-list button[data-id='{station['id']}']").click()
+    page.fill("#f-name", "新名字 · 测试驿站")
+    page.fill("#f-hours", "全天")
+    page.locator("#save").click()
+    page.wait_for_selector("#toast:not([hidden])")
+    page.wait_for_selector("#history li")
+    page.screenshot(path=str(SHOTS / "07-planner.png"))
+    assert api(server, f"/api/stations/{station['id']}")["properties"]["name"] == "新名字 · 测试驿站"
+    finder, finder_watcher = open_page(f"/?station={station['id']}")
+    finder.wait_for_selector("#card-view:not([hidden])")
+    assert finder.locator("#card-view .card-name").inner_text() == "新名字 · 测试驿站"
+    assert "全天" in finder.locator("#card-view").inner_text()
+    lon, lat = station["geometry"]["coordinates"]
+    finder.evaluate(f"() => yizhan.setOrigin({lon}, {lat}, false)")
+    wait_for_results(finder)
+    assert "新名字 · 测试驿站" in finder.locator("#results").inner_text()
+    # the one console error is the refused wrong password
+    assert len(watcher.errors) == 1 and "401" in watcher.errors[0]
+    assert finder_watcher.errors == []
