@@ -340,7 +340,8 @@ class Station:
         """
         if not self.hours:
             return None
-        when = local_time(at, self.timezone)
+        # opening_hours needs a ZoneInfo time: a fixed offset (+08:00) is converted first
+        when = local_time(at, self.timezone).astimezone(ZoneInfo(self.timezone))
         return _compiled_hours(self.hours, self.timezone).is_open(when)
 
     def to_record(self) -> dict:
