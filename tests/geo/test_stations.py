@@ -114,7 +114,7 @@ def test_opening_hours_in_station_time_zone():
     assert s.is_open("2026-11-28T10:00") is False
     # a fixed offset, as ISO 8601 writes it
     assert s.is_open("2026-11-27T10:00+08:00") is True
-    assert s.is_open("2026-11-27T01:00+00:00") is False
+    assert s.is_open("2026-11-26T20:00+00:00") is False  # 04:00 in Shanghai
 
 
 def test_opening_hours_across_midnight():
