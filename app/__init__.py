@@ -135,7 +135,7 @@ def _add_headers(response, headers: dict[str, str]):
 def serve(data_dir: str | Path | None = None, db_url: str | None = None,
           networks: dict[str, str | Path] | None = None, host: str = "127.0.0.1",
           port: int = 5000, *, threads: int = 8, workers: int = 1,
-          tiles: str | None = None) -> None:
+          tiles: str | None = None, planner_password: str | None = None) -> None:
     """Run the web app under waitress (a production WSGI server) until interrupted.
 
     Parameters
@@ -150,12 +150,13 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         Processes sharing the listening socket (POSIX only). Nearest-station searches are
         CPU-bound Python, so one process uses one core; use about one worker per core. The
         networks are loaded once, before the workers fork, and shared copy-on-write.
-    tiles
-        Override ``TILES``.
+    tiles, planner_password
+        Override ``TILES`` and ``PLANNER_PASSWORD``.
     """
     import waitress
 
-    overrides = {"DATA_DIR": data_dir, "DB_URL": db_url, "NETWORKS": networks, "TILES": tiles}
+    overrides = {"DATA_DIR": data_dir, "DB_URL": db_url, "NETWORKS": networks, "TILES": tiles,
+                 "PLANNER_PASSWORD": planner_password}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     workers = max(1, int(workers)) if hasattr(os, "fork") else 1
     if workers > 1 and not os.environ.get("YIZHAN_SECRET_KEY"):

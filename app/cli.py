@@ -539,6 +539,23 @@ def data_dir_option(function):
     )(function)
 
 
+def serve_options(function):
+    for option in reversed([
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (0.0.0.0: the whole local network)."),
+        click.option("--port", default=5000, show_default=True, type=int, help="Port."),
+        click.option("--tiles", type=click.Choice(["none", "osm", "tianditu", "amap"]),
+                     help="Basemap tiles (default none: the street network is drawn; "
+                          "tianditu needs YIZHAN_TIANDITU_KEY)."),
+        click.option("--workers", default=1, show_default=True, type=int,
+                     help="Server processes (about one per CPU core)."),
+        click.option("--planner-password", help="Enable planner sign-in with this password "
+                                                 "(else $YIZHAN_PLANNER_PASSWORD)."),
+    ]):
+        function = option(function)
+    return function
+
+
 @main.command("demo")
 @click.option("--build-only", is_flag=True, help="Build the demo data and stop.")
 @data_dir_option
@@ -546,8 +563,10 @@ def data_dir_option(function):
               help="Build from this .osm/.osm.pbf file instead of the Helsinki extract.")
 @click.option("--place", help="Build from a place downloaded with osmnx (needs the internet).")
 @click.option("--rebuild", is_flag=True, help="Build again even when the data is there.")
-def demo_cmd(build_only, data_dir, osm_file, place, rebuild):
-    """Build the demo region (central Helsinki, real OpenStreetMap data) and show it.
+@serve_options
+def demo_cmd(build_only, data_dir, osm_file, place, rebuild, host, port, tiles, workers,
+             planner_password):
+    """Build the demo region (central Helsinki, real OpenStreetMap data) and serve it.
 
     演示区域：赫尔辛基市中心的真实 OpenStreetMap 数据，站点与劳动者分布均为演示数据。
     """
@@ -570,22 +589,47 @@ def demo_cmd(build_only, data_dir, osm_file, place, rebuild):
     for mode, info in manifest["networks"].items():
         click.echo(f"  {mode:5} network: {info['nodes']:,} nodes, {info['edges']:,} edges")
     click.echo(f"  {manifest['stations']} demo stations in {region.db_url}")
-    workers = ", ".join(f"{g} {w:,.0f}" for g, w in manifest["demand"]["workers"].items())
-    click.echo(f"  worker density: {manifest['demand']['points']} points ({workers})")
+    counts = ", ".join(f"{g} {w:,.0f}" for g, w in manifest["demand"]["workers"].items())
+    click.echo(f"  worker density: {manifest['demand']['points']} points ({counts})")
     if build_only:
         return
-    from geo.nearest import StationFinder
-    from geo.registry import Registry
+    _serve(region.data_dir, None, None, host, port, tiles, workers, planner_password,
+           demo=True)
 
-    west, south, east, north = manifest["bounds"]
-    lon, lat = (west + east) / 2, (south + north) / 2
-    finder = StationFinder(region.network("walk"), Registry(region.db_url).stations())
-    click.echo(f"\nThe 3 nearest stations on foot from the centre ({lon:.5f}, {lat:.5f}):")
-    for h in finder.nearest(lon, lat, k=3):
-        state = {True: "开放 open", False: "关闭 closed", None: "?"}[h.open]
-        click.echo(f"  {h.rank}. {h.station.name} — {h.distance_m:,.0f} m, "
-                   f"{h.duration_s / 60:.1f} min, {state}")
-    click.echo("\nTry: yizhan nearest --network "
-               f"{region.network_path('walk')} --db {region.db_url} --lat {lat:.5f} "
-               f"--lon {lon:.5f} --service toilet --open-now")
-    click.echo("The map (web app) is not part of this version yet.")
+
+def _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_password, *,
+           demo=False):
+    import os
+    import secrets
+
+    from app import serve
+
+    password = planner_password or os.environ.get("YIZHAN_PLANNER_PASSWORD")
+    if demo and not password:
+        password = secrets.token_urlsafe(9)
+    if password:
+        click.echo(f"Planner sign-in (规划人员登录) at /plan with the password: {password}"
+                   if demo else "Planner sign-in is on (password from --planner-password or "
+                                "$YIZHAN_PLANNER_PASSWORD).")
+    serve(data_dir=data_dir, db_url=db_url, networks=networks, host=host, port=port,
+          tiles=tiles, workers=workers, planner_password=password)
+
+
+@main.command("serve")
+@data_dir_option
+@db_option
+@click.option("--network", "network_paths", type=click.Path(path_type=Path), multiple=True,
+              help="Saved network files (.npz), one per mode (default: those in the data dir).")
+@serve_options
+def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, planner_password):
+    """Serve the worker finder (/), the planner view (/plan) and the JSON API (/api).
+
+    Under waitress, a production WSGI server. 工人找站、规划人员视图与 JSON 接口。
+    """
+    from geo.network import load_network
+
+    networks = None
+    if network_paths:
+        networks = {load_network(path).mode: str(path) for path in network_paths}
+    _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_password)
+

@@ -117,3 +117,27 @@ def test_demo_build_only(runner, tmp_path):
     result = runner.invoke(main, ["demo", "--build-only", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "demo data" in result.stdout and re.search(r"\b[5-7]\d demo stations", result.stdout)
+
+
+def test_demo_serves_the_built_region_with_a_planner_password(runner, demo, monkeypatch):
+    import app
+
+    served = {}
+    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
+    monkeypatch.delenv("YIZHAN_PLANNER_PASSWORD", raising=False)
+    result = runner.invoke(main, ["demo", "--data-dir", str(demo.data_dir), "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert served["data_dir"] == demo.data_dir and served["port"] == 5099
+    assert f"password: {served['planner_password']}" in result.output
+
+
+def test_serve_takes_saved_networks(runner, demo, monkeypatch):
+    import app
+
+    served = {}
+    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
+    result = runner.invoke(main, ["serve", "--db", demo.db_url, "--network",
+                                  str(demo.network_path("drive")), "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert served["networks"] == {"drive": str(demo.network_path("drive"))}
+    assert served["host"] == "0.0.0.0" and served["db_url"] == demo.db_url
