@@ -619,17 +619,23 @@ def _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_passw
 @data_dir_option
 @db_option
 @click.option("--network", "network_paths", type=click.Path(path_type=Path), multiple=True,
-              help="Saved network files (.npz), one per mode (default: those in the data dir).")
+              help="Network files: saved .npz (one per mode), or an .osm/.osm.pbf file for all "
+                   "three modes (default: the saved ones in the data dir).")
 @serve_options
 def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, planner_password):
     """Serve the worker finder (/), the planner view (/plan) and the JSON API (/api).
 
     Under waitress, a production WSGI server. 工人找站、规划人员视图与 JSON 接口。
     """
-    from geo.network import load_network
+    from geo.network import MODES, load_network
 
     networks = None
-    if network_paths:
-        networks = {load_network(path).mode: str(path) for path in network_paths}
+    for path in network_paths:
+        networks = networks or {}
+        suffix = "".join(path.suffixes[-2:]).lower()
+        if suffix.endswith(".osm") or suffix.endswith(".pbf"):
+            networks.update({mode: str(path) for mode in MODES if mode not in networks})
+        else:
+            networks[load_network(path).mode] = str(path)
     _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_password)
 

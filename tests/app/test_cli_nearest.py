@@ -141,3 +141,15 @@ def test_serve_takes_saved_networks(runner, demo, monkeypatch):
     assert result.exit_code == 0, result.output
     assert served["networks"] == {"drive": str(demo.network_path("drive"))}
     assert served["host"] == "0.0.0.0" and served["db_url"] == demo.db_url
+
+
+def test_serve_takes_an_osm_file_for_every_mode(runner, demo, helsinki_pbf, monkeypatch):
+    import app
+
+    served = {}
+    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
+    result = runner.invoke(main, ["serve", "--db", demo.db_url, "--network",
+                                  str(demo.network_path("walk")), "--network", str(helsinki_pbf)])
+    assert result.exit_code == 0, result.output
+    assert served["networks"] == {"walk": str(demo.network_path("walk")),
+                                  "ebike": str(helsinki_pbf), "drive": str(helsinki_pbf)}
