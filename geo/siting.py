@@ -28,17 +28,24 @@ How they are solved
 1. **Reduction.** Demand rows no candidate covers, rows of zero weight and rows an existing
    (fixed) station already covers are dropped (the latter count as covered); identical rows are
    merged (weights summed); a candidate whose remaining rows are a subset of another candidate's
-   (at no lower cost) is dropped when that is safe (the uncapacitated models; never the
+   (at no higher cost) is dropped where that is safe (the uncapacitated models; never the
    capacitated one); rows only one candidate covers become that candidate's own objective weight.
    The reduced problem has the same optimum.
 2. **Greedy.** The lazy greedy (a priority queue of stale gains, exact because coverage is
    submodular) gives a solution in milliseconds and, with the data-dependent bound
    ``f(S) + sum of the best p marginal gains``, a proven upper bound.
-3. **Exact.** HiGHS (:func:`scipy.optimize.milp`) solves the reduced mixed-integer program to
-   proven optimality, or until ``time_limit``. SciPy's interface takes no starting solution, so
-   the greedy answer is not a warm start; instead the better of the two is returned: **the answer
-   is never worse than greedy**. When the time limit stops HiGHS, ``optimal`` is false and
-   ``gap`` and ``bound`` say how far from the optimum the answer can at most be.
+3. **Better incumbents and bounds** (:func:`maximize_coverage`, :func:`coverage_curve`): a
+   best-improvement swap local search from the greedy answer; a Lagrangian dual (subgradient)
+   whose bound tends to the LP relaxation's at a fraction of its cost, and whose best column
+   sets, improved by the same local search, are often optimal; Lagrangian fixing then drops the
+   candidates no better solution can open.
+4. **Exact.** HiGHS (:func:`scipy.optimize.milp`) solves what is left to proven optimality, or
+   until ``time_limit``, told to look only for solutions at least as good as the incumbent.
+   SciPy's interface takes no starting solution, so the heuristic answer is no warm start;
+   the best of all answers is returned instead: **never worse than greedy**. When the time
+   limit stops HiGHS, ``optimal`` is false and ``gap`` and ``bound`` (the best of HiGHS' dual
+   bound, the Lagrangian and the greedy bound) say how far from the optimum the answer can at
+   most be.
 
 All weights are in the caller's unit (workers, usually); costs and budget in any one unit.
 """
@@ -48,13 +55,15 @@ from __future__ import annotations
 import heapq
 import math
 import time
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from geo.errors import InputError
 
@@ -94,8 +103,11 @@ class SitingResult:
         the maximising models, a lower bound on the number of open candidates (fixed included)
         for :func:`minimize_facilities`. From HiGHS' dual bound and the greedy bounds.
     method
-        ``"highs"`` when the answer is HiGHS' solution, ``"greedy"`` when it is the greedy one
-        (greedy was as good, HiGHS had no incumbent in time or failed, or only greedy was asked).
+        Where the answer comes from: ``"highs"`` (HiGHS' solution), ``"local_search"`` (swap
+        local search from the greedy or the Lagrangian heuristic; :func:`maximize_coverage` and
+        :func:`coverage_curve` only) or ``"greedy"`` (as good as anything else found, or HiGHS
+        had no better incumbent in time or failed, or only greedy was asked). ``optimal`` says
+        whether the answer is proven optimal whatever its source.
     greedy_weight
         The greedy solution's objective: covered (served) weight for the maximising models, the
         number of open candidates for :func:`minimize_facilities`. The answer is never worse.
@@ -143,8 +155,9 @@ def maximize_coverage(cover: Any, weights: Any, p: int, *, fixed: Any = None,
         Indices of candidates that are open whatever happens (existing stations), or a boolean
         mask of length ``n_candidates``.
     time_limit
-        Seconds for the whole call; HiGHS gets what is left after the reduction and greedy.
-        ``None``: no limit.
+        Seconds for the whole call (up to HiGHS' own reaction time): the local search and the
+        Lagrangian bound take a share, HiGHS gets the rest. ``None``: no limit, solve to proven
+        optimality however long it takes.
 
     Returns
     -------
@@ -283,7 +296,7 @@ def minimize_facilities(cover: Any, weights: Any, target_share: float, *, fixed:
     if greedy_count <= lower:
         return result(greedy.selected, "greedy", True, lower)
 
-    a_single, w_single, a_multi, w_multi = _fold_singletons(red)
+    w_single, a_multi, w_multi = _fold_singletons(red.a, red.w)
     n_cols = red.shape[1]
     scale = float(red.w.max())
     if need >= float(red.w.sum()) - tol:
@@ -453,17 +466,21 @@ def maximize_coverage_budget(cover: Any, weights: Any, cost: Any, budget: float,
         return finish(greedy.selected, "greedy", True, bound)
     if float(ccost.sum()) <= budget:  # everything useful fits: open it all
         return finish(np.union1d(inp.fixed, red.cols), "greedy", True, bound)
-    a_single, w_single, a_multi, w_multi = _fold_singletons(red)
-    extra = LinearConstraint(np.concatenate([ccost, np.zeros(a_multi.shape[0])])[None, :],
-                             -np.inf, budget)
-    sol, chosen = _solve_coverage_milp(red, a_multi, w_single, w_multi, extra, deadline)
-    if sol.dual is not None:
-        bound = min(bound, sol.dual)
-    if chosen is not None and float(costs[chosen].sum()) <= budget + slack:
+    sol = _coverage_milp(red.a, red.w, ccost, budget, cutoff=greedy.value - red.base,
+                         lower=None, deadline=deadline, heuristics=True)
+    if sol.infeasible:  # nothing covers as much as greedy: greedy is optimal
+        return finish(greedy.selected, "greedy", True, bound)
+    if sol.upper is not None:
+        bound = min(bound, red.base + max(sol.upper, greedy.value - red.base))
+    optimal = sol.optimal
+    if sol.open is not None:
+        chosen = red.cols[sol.open]
         selected = np.union1d(inp.fixed, chosen)
-        if inp.covered(selected) >= greedy.value:
-            return finish(selected, "highs", sol.optimal, bound)
-    return finish(greedy.selected, "greedy", sol.optimal and chosen is not None, bound)
+        if float(costs[chosen].sum()) > budget + slack:
+            optimal = False  # HiGHS' answer breaks the budget beyond rounding: do not trust it
+        elif inp.covered(selected) >= greedy.value:
+            return finish(selected, "highs", optimal, bound)
+    return finish(greedy.selected, "greedy", optimal, bound)
 
 
 def greedy_max_coverage(cover: Any, weights: Any, p: int | None, *, fixed: Any = None,
@@ -594,10 +611,9 @@ def _check_cover(cover: Any) -> sp.csc_array:
             raise InputError(f"`cover` must be 2-D (demand × candidates) but has shape "
                              f"{arr.shape}", parameter="cover")
         a, data = arr, arr
-    if data.dtype != bool:
-        if not (np.issubdtype(data.dtype, np.number)
-                and bool(np.all((data == 0) | (data == 1)))):
-            raise InputError("`cover` must hold booleans or 0/1 only (is it a distance matrix? "
+    if data.dtype != bool and not (np.issubdtype(data.dtype, np.number)
+                                   and bool(np.all((data == 0) | (data == 1)))):
+        raise InputError("`cover` must hold booleans or 0/1 only (is it a distance matrix? "
                              "pass `distance <= radius`)", parameter="cover")
     if sp.issparse(a):
         a = sp.csc_array(a.astype(bool))  # duplicates of True sum to True
@@ -813,14 +829,16 @@ def _dominated(sub: sp.csc_array, cost: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _fold_singletons(red: _Reduced):
-    """Split rows covered by one candidate (their weight joins that candidate's objective)."""
-    lengths = np.diff(red.a.indptr)
+def _fold_singletons(a: sp.csr_array, w: np.ndarray):
+    """Rows one candidate covers become that candidate's own weight (``w_single`` per column);
+    returns it with the rows several candidates cover (``a_multi``, ``w_multi``). Rows no
+    candidate covers drop out."""
+    lengths = np.diff(a.indptr)
     single = lengths == 1
-    a_single = red.a[np.flatnonzero(single)]
-    w_single = np.bincount(a_single.indices, red.w[single], minlength=red.shape[1])
-    multi = np.flatnonzero(~single)
-    return a_single, w_single, red.a[multi], red.w[multi]
+    w_single = np.bincount(a.indices[np.repeat(single, lengths)], w[single],
+                           minlength=a.shape[1])
+    multi = np.flatnonzero(lengths > 1)
+    return w_single, a[multi], w[multi]
 
 
 # --------------------------------------------------------------------------------------------
@@ -949,8 +967,9 @@ def _fractional_knapsack(gain: np.ndarray, cost: np.ndarray, budget: float) -> f
 def _greedy_capacitated(inp: _Input, red: _Reduced, cap: np.ndarray,
                         k: int) -> tuple[np.ndarray, np.ndarray]:
     """Greedy for the capacitated model: open the candidate that can serve the most unserved
-    weight, and fill it with the rows fewest candidates reach first. Returns the selection and
-    the weight served per input row."""
+    weight, and fill it with the rows fewest candidates reach first; then serve the opened set
+    as well as it can be (a transportation LP). Returns the selection and the weight served per
+    input row."""
     a = red.a.tocsc()
     a.sort_indices()
     indptr, indices = a.indptr, a.indices
@@ -992,8 +1011,33 @@ def _greedy_capacitated(inp: _Input, red: _Reduced, cap: np.ndarray,
             continue
         fill(j)
         order.append(j)
-    selected = np.union1d(inp.fixed, red.cols[np.asarray(order, dtype=np.int64)])
-    return selected, red.expand(served, inp.w)
+    opened = np.union1d(np.flatnonzero(is_fixed), np.asarray(order, dtype=np.int64))
+    best = _best_assignment(red, cap, opened)
+    if best is not None and best.sum() > served.sum():
+        served = best
+    return np.union1d(inp.fixed, red.cols[opened]), red.expand(served, inp.w)
+
+
+def _best_assignment(red: _Reduced, cap: np.ndarray, opened: np.ndarray) -> np.ndarray | None:
+    """The most weight the ``opened`` (reduced) columns can serve: a transportation LP (HiGHS).
+
+    Returns the weight served per reduced row, or None if the LP solver failed."""
+    a = red.a.tocsc()[:, opened].tocsr()
+    a.sort_indices()
+    nnz = a.nnz
+    if nnz == 0:
+        return np.zeros(a.shape[0])
+    scale = float(red.w.max())
+    pair_row = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+    rows = sp.csr_array((np.ones(nnz), np.arange(nnz), a.indptr), shape=(a.shape[0], nnz))
+    cols = sp.csr_array((np.ones(nnz), (a.indices, np.arange(nnz))), shape=(len(opened), nnz))
+    limits = np.concatenate([red.w, np.minimum(cap[red.cols[opened]], red.w.sum())]) / scale
+    res = linprog(-np.ones(nnz), A_ub=sp.vstack([rows, cols], format="csr"), b_ub=limits,
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return None
+    served = np.bincount(pair_row, np.clip(res.x, 0.0, None), minlength=a.shape[0]) * scale
+    return np.minimum(served, red.w)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1004,18 +1048,45 @@ def _greedy_capacitated(inp: _Input, red: _Reduced, cap: np.ndarray,
 class _Milp:
     x: np.ndarray | None   # HiGHS' incumbent, None without one
     optimal: bool
-    dual: float | None     # bound on the minimised objective c @ x (unscaled as given)
+    dual: float | None     # bound on the minimised objective c @ x, as HiGHS reports it
+    infeasible: bool = False
 
 
-def _run_milp(c, integrality, bounds, constraints, deadline: float | None) -> _Milp:
-    options: dict[str, Any] = {"disp": False, "mip_rel_gap": MIP_REL_GAP}
+#: HiGHS options that switch its primal heuristics off, for models where we bring a better
+#: incumbent than they would find: they spent most of HiGHS' time on MCLP instances, and proving
+#: went about 1.5x faster without them. SciPy's ``milp`` passes options it does not know to
+#: HiGHS verbatim (with a RuntimeWarning saying so, silenced below); an option HiGHS does not
+#: know raises SciPy's OptimizeWarning, which the test suite turns into an error. The same way
+#: passes HiGHS' ``objective_bound`` (the incumbent as a cutoff, since there is no warm start).
+_NO_HEURISTICS = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_zi_round": False,
+    "mip_heuristic_run_shifting": False,
+}
+
+
+def _run_milp(c, integrality, bounds, constraints, deadline: float | None, *,
+              presolve: bool = True, heuristics: bool = True,
+              objective_bound: float | None = None) -> _Milp:
+    """HiGHS through :func:`scipy.optimize.milp`; ``objective_bound`` is HiGHS' cutoff (only
+    solutions with ``c @ x`` below it are looked for; none: status infeasible)."""
+    options: dict[str, Any] = {"disp": False, "mip_rel_gap": MIP_REL_GAP, "presolve": presolve}
+    if not heuristics:
+        options.update(_NO_HEURISTICS)
+    if objective_bound is not None:
+        options["objective_bound"] = float(objective_bound)
     if deadline is not None:
         left = deadline - time.perf_counter()
         if left <= 0:
             return _Milp(None, False, None)
         options["time_limit"] = left
-    res = milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
-               options=options)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Unrecognized options detected",
+                                category=RuntimeWarning)
+        res = milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
+                   options=options)
     dual = getattr(res, "mip_dual_bound", None)
     if dual is not None and not math.isfinite(dual):
         dual = None
@@ -1023,30 +1094,180 @@ def _run_milp(c, integrality, bounds, constraints, deadline: float | None) -> _M
         return _Milp(res.x, True, dual if dual is not None else float(res.fun))
     if res.status == 1 and res.x is not None:
         return _Milp(res.x, False, dual)
-    return _Milp(None, False, dual)
+    return _Milp(None, False, dual, infeasible=res.status == 2)
 
 
-def _solve_coverage_milp(red: _Reduced, a_multi, w_single, w_multi, extra: LinearConstraint,
-                         deadline: float | None):
-    """Solve ``max w_single·y + w_multi·z, z ≤ A_multi y, extra`` on the reduced problem.
+@dataclass
+class _CoverMilp:
+    """HiGHS on a reduced coverage problem, in reduced terms (fixed rows' weight excluded)."""
 
-    Returns the HiGHS outcome (``dual`` already turned into an upper bound on the covered
-    weight, fixed rows included) and the chosen input candidates (or None)."""
-    n_cols = red.shape[1]
+    open: np.ndarray | None   # boolean per reduced column, None without an incumbent
+    optimal: bool             # proven: no solution covering more than the cutoff is missed
+    upper: float | None       # proven upper bound on the covered weight (None: HiGHS gave none)
+    infeasible: bool          # nothing reaches the cutoff
+
+
+def _coverage_milp(a: sp.csr_array, w: np.ndarray, row: np.ndarray, limit: float, *,
+                   cutoff: float, lower: np.ndarray | None, deadline: float | None,
+                   heuristics: bool) -> _CoverMilp:
+    """``max covered weight`` s.t. ``row · y ≤ limit`` and ``covered ≥ cutoff``, by HiGHS.
+
+    The formulation counts **uncovered** weight: ``min sum_i w_i u_i`` s.t.
+    ``sum_j a_ij y_j + u_i ≥ 1``, ``0 ≤ u ≤ 1``, with rows a single candidate covers folded
+    into that candidate's objective. HiGHS' presolve is off: the reduction has done its work,
+    and on these models presolve measurably slowed HiGHS down. The cutoff (the incumbent's
+    value, a hair below, as HiGHS' ``objective_bound``) prunes the search.
+    """
+    n = a.shape[1]
+    w_single, a_multi, w_multi = _fold_singletons(a, w)
     mm = a_multi.shape[0]
-    scale = float(red.w.max())
-    c = -np.concatenate([w_single, w_multi]) / scale
-    link = sp.hstack([-a_multi, sp.eye_array(mm)], format="csr")
-    cons = [LinearConstraint(link, -np.inf, 0.0), extra]
-    integrality = np.concatenate([np.ones(n_cols), np.zeros(mm)])
-    sol = _run_milp(c, integrality, Bounds(0.0, 1.0), cons, deadline)
-    dual = None if sol.dual is None else red.base - sol.dual * scale
-    chosen = None if sol.x is None else red.cols[sol.x[:n_cols] > 0.5]
-    return _Milp(sol.x, sol.optimal, dual), chosen
+    scale = float(w.max())
+    total_multi = float(w_multi.sum())
+    c = np.concatenate([-w_single, w_multi]) / scale
+    cover_rows = sp.hstack([a_multi, sp.eye_array(mm)], format="csr")
+    extra = np.concatenate([row, np.zeros(mm)])[None, :]
+    cons = [LinearConstraint(cover_rows, 1.0, np.inf), LinearConstraint(extra, -np.inf, limit)]
+    lb = np.zeros(n + mm)
+    if lower is not None:
+        lb[:n] = lower
+    integrality = np.concatenate([np.ones(n), np.zeros(mm)])
+    sol = _run_milp(c, integrality, Bounds(lb, 1.0), cons, deadline, presolve=False,
+                    heuristics=heuristics,
+                    objective_bound=(total_multi - cutoff) / scale + 1e-7)
+    upper = None if sol.dual is None else total_multi - sol.dual * scale
+    chosen = None if sol.x is None else sol.x[:n] > 0.5
+    return _CoverMilp(chosen, sol.optimal, upper, sol.infeasible)
+
+
+def _swap_search(a: sp.csc_array, at: sp.csr_array, w: np.ndarray, start: Sequence[int],
+                 deadline: float | None) -> tuple[list[int], float]:
+    """Best-improvement 1-swap local search for maximal coverage on a reduced problem.
+
+    Each round evaluates every (close one, open another) pair at once with two sparse products
+    and makes the best strictly improving swap, until none is left (or the deadline).
+    """
+    m, n = a.shape
+    sel = [int(j) for j in start]
+    count = np.zeros(m, dtype=np.int64)
+    indptr, indices = a.indptr, a.indices
+    for j in sel:
+        count[indices[indptr[j]:indptr[j + 1]]] += 1
+    value = float(w[count > 0].sum())
+    tol = 1e-12 * max(float(w.sum()), 1.0)
+    chunk = max(1, 4_000_000 // max(n, 1))
+    for _ in range(50 * len(sel) + 100):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        gain = at @ np.where(count == 0, w, 0.0)
+        gain[sel] = -np.inf
+        cols = np.asarray(sel, dtype=np.int64)
+        rows = indices[_ranges(indptr[cols], indptr[cols + 1])]
+        owner = np.repeat(np.arange(len(cols)), indptr[cols + 1] - indptr[cols])
+        alone = count[rows] == 1
+        unique = sp.csc_array((w[rows[alone]], (rows[alone], owner[alone])),
+                              shape=(m, len(cols)))
+        loss = np.asarray(unique.sum(axis=0)).ravel()
+        best, best_in, best_out = tol, -1, -1
+        for lo in range(0, len(cols), chunk):
+            delta = (at @ unique[:, lo:lo + chunk]).toarray()
+            delta += gain[:, None] - loss[None, lo:lo + chunk]
+            flat = int(np.argmax(delta))
+            j_in, s_out = divmod(flat, delta.shape[1])
+            if delta[j_in, s_out] > best:
+                best, best_in, best_out = float(delta[j_in, s_out]), j_in, lo + s_out
+        if best_in < 0:
+            break
+        out = sel[best_out]
+        count[indices[indptr[out]:indptr[out + 1]]] -= 1
+        count[indices[indptr[best_in]:indptr[best_in + 1]]] += 1
+        sel[best_out] = best_in
+        value = float(w[count > 0].sum())
+    return sel, value
+
+
+@dataclass
+class _Lagrange:
+    upper: float        # proven upper bound on the covered weight (reduced terms)
+    constant: float     # sum_i (w_i - lambda_i) at the best multipliers
+    profit: np.ndarray  # column profits (A^T lambda) at the best multipliers
+    starts: list[np.ndarray]  # the best-covering column sets seen (Lagrangian heuristic)
+
+
+def _lagrangian(a: sp.csc_array, at: sp.csr_array, w: np.ndarray, k: int, incumbent: float,
+                deadline: float | None, *, iterations: int = 1000,
+                starts: int = 5) -> _Lagrange:
+    """Lagrangian dual of the MCLP by deflected subgradient optimisation.
+
+    Relaxing ``z_i ≤ sum_j a_ij y_j`` with multipliers ``0 ≤ lambda_i ≤ w_i`` gives the bound
+    ``sum_i (w_i - lambda_i) + (sum of the k largest (A^T lambda)_j)`` for any multipliers; its
+    minimum equals the LP relaxation's optimum. Cheap on problems where the LP itself is slow.
+    Stops when the bound meets the incumbent (which is then optimal), when the step has shrunk
+    to nothing, or at the deadline. The k best columns of every iteration are a solution too:
+    the best few are kept as starts for the local search.
+    """
+    m = a.shape[0]
+    indptr, indices = a.indptr, a.indices
+    lam = w.copy()
+    direction = np.zeros(m)
+    step, stall = 2.0, 0
+    best: _Lagrange | None = None
+    eps = 1e-6 * max(incumbent, 1e-12)
+    seen: dict[bytes, float] = {}
+    for _ in range(iterations):
+        profit = at @ lam
+        top = np.argpartition(-profit, k - 1)[:k]
+        constant = float((w - lam).sum())
+        value = constant + float(profit[top].sum())
+        if best is None or value < best.upper:
+            stall = 0 if best is None or value < best.upper - eps else stall + 1
+            best = _Lagrange(value, constant, profit, [])
+        else:
+            stall += 1
+        if stall >= 30:
+            step, stall = step / 2, 0
+        if best.upper <= incumbent * (1 + _REL_TOL) or step < 1e-4:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        count = np.bincount(indices[_ranges(indptr[top], indptr[top + 1])], minlength=m)
+        seen[np.sort(top).tobytes()] = float(w[count > 0].sum())
+        sub = count - 1.0  # d bound / d lambda_i
+        sub[((lam <= 0) & (sub > 0)) | ((lam >= w) & (sub < 0))] = 0.0
+        direction = sub + 0.5 * direction
+        norm = float(direction @ direction)
+        if norm == 0:
+            break
+        lam = np.clip(lam - step * (value - incumbent) / norm * direction, 0.0, w)
+    assert best is not None
+    ranked = sorted(seen.items(), key=lambda item: -item[1])[:starts]
+    best.starts = [np.frombuffer(key, dtype=top.dtype) for key, _ in ranked]
+    return best
+
+
+def _lagrange_fixing(lag: _Lagrange, k: int, incumbent: float) -> tuple[np.ndarray, np.ndarray]:
+    """Columns no solution better than ``incumbent`` opens (drop) or closes (force open).
+
+    With the column profits ``g`` sorted, opening a column outside the k best bounds the
+    covered weight by ``upper - g_(k) + g_j``; closing one of the k best by
+    ``upper - g_j + g_(k+1)``. Where that is below the incumbent the column is decided.
+    """
+    g = lag.profit
+    n = len(g)
+    order = np.argsort(-g, kind="stable")
+    upper = lag.constant + float(g[order[:k]].sum())
+    in_top = np.zeros(n, dtype=bool)
+    in_top[order[:k]] = True
+    kth = float(g[order[k - 1]])
+    next_ = float(g[order[k]]) if k < n else 0.0
+    margin = 1e-7 * max(abs(upper), 1.0)
+    drop = ~in_top & (upper - kth + g < incumbent - margin)
+    force = in_top & (upper - g + next_ < incumbent - margin)
+    return drop, force
 
 
 def _solve_mclp(inp: _Input, red: _Reduced, k: int, greedy: _Greedy, started: float,
                 deadline: float | None) -> SitingResult:
+    """Greedy, swap local search, Lagrangian bound and fixing, then HiGHS on what is left."""
     bound = min(greedy.bound, red.base + float(red.w.sum()))
 
     def finish(selected, method, optimal, bound):
@@ -1056,17 +1277,51 @@ def _solve_mclp(inp: _Input, red: _Reduced, k: int, greedy: _Greedy, started: fl
         return finish(greedy.selected, "greedy", True, bound)
     if red.shape[1] <= k:  # every useful candidate fits: open them all
         return finish(np.union1d(inp.fixed, red.cols), "greedy", True, bound)
-    a_single, w_single, a_multi, w_multi = _fold_singletons(red)
-    extra = LinearConstraint(
-        np.concatenate([np.ones(red.shape[1]), np.zeros(a_multi.shape[0])])[None, :], -np.inf, k)
-    sol, chosen = _solve_coverage_milp(red, a_multi, w_single, w_multi, extra, deadline)
-    if sol.dual is not None:
-        bound = min(bound, sol.dual)
-    if chosen is not None:
-        selected = np.union1d(inp.fixed, chosen)
-        if inp.covered(selected) >= greedy.value:
+
+    def share(fraction: float) -> float | None:
+        if deadline is None:
+            return None
+        now = time.perf_counter()
+        return now + max(deadline - now, 0.0) * fraction
+
+    a = red.a.tocsc()
+    at = sp.csr_array(a.T)
+    reduced = _Input(a, red.w, np.zeros(0, dtype=np.int64))
+    start = _greedy_cover(reduced, k=k).order
+    local, local_value = _swap_search(a, at, red.w, start, share(0.1))
+    best_sel, best_value, method = greedy.selected, greedy.value, "greedy"
+    if red.base + local_value > greedy.value * (1 + _REL_TOL):
+        best_sel = np.union1d(inp.fixed, red.cols[np.asarray(local, dtype=np.int64)])
+        best_value, method = inp.covered(best_sel), "local_search"
+    incumbent = best_value - red.base
+    lag = _lagrangian(a, at, red.w, k, incumbent, share(0.2))
+    bound = min(bound, red.base + lag.upper)
+    stop = share(0.1)
+    for begin in lag.starts:  # the Lagrangian heuristic's best sets, improved by swaps
+        if best_value >= bound * (1 - _REL_TOL):
+            break
+        local, local_value = _swap_search(a, at, red.w, begin, stop)
+        if red.base + local_value > best_value * (1 + _REL_TOL):
+            best_sel = np.union1d(inp.fixed, red.cols[np.asarray(local, dtype=np.int64)])
+            best_value, method = inp.covered(best_sel), "local_search"
+    incumbent = best_value - red.base
+    if best_value >= bound * (1 - _REL_TOL):
+        return finish(best_sel, method, True, bound)
+
+    drop, force = _lagrange_fixing(lag, k, incumbent)
+    keep = np.flatnonzero(~drop)
+    sol = _coverage_milp(red.a[:, keep].tocsr(), red.w, np.ones(len(keep)), float(k),
+                         cutoff=incumbent, lower=force[keep].astype(float), deadline=deadline,
+                         heuristics=False)
+    if sol.infeasible:  # nothing the fixing left covers as much: the incumbent is optimal
+        return finish(best_sel, method, True, bound)
+    if sol.upper is not None:
+        bound = min(bound, red.base + max(sol.upper, incumbent))
+    if sol.open is not None:
+        selected = np.union1d(inp.fixed, red.cols[keep[sol.open]])
+        if inp.covered(selected) >= best_value:
             return finish(selected, "highs", sol.optimal, bound)
-    return finish(greedy.selected, "greedy", sol.optimal and chosen is not None, bound)
+    return finish(best_sel, method, sol.optimal, bound)
 
 
 def _max_result(inp: _Input, selected: np.ndarray, method: str, optimal: bool, bound: float,
