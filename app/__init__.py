@@ -26,6 +26,13 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     snap to the same network node (default 2048, about 40 MB at most; 0 turns it off).
 ``REGISTRY_CHECK_INTERVAL``
     Seconds between two checks for station changes made elsewhere (default 1).
+``DEMAND``
+    The worker demand file for coverage and siting (``/api/coverage``, ``/api/plan``, the planner
+    view; default: ``demand.csv`` in ``DATA_DIR``). Any format :func:`geo.demand.read_demand`
+    reads, in WGS-84.
+``PLAN_TIME_LIMIT``
+    Seconds the siting solver may spend on one ``/api/plan`` run (default 10); the answer says
+    whether it is proven optimal.
 """
 
 from __future__ import annotations
@@ -69,6 +76,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.config.from_mapping(
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         PLANNER_PASSWORD=None, SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
+        DEMAND=None, PLAN_TIME_LIMIT=10.0,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12), MAX_CONTENT_LENGTH=256 * 1024,
     )
@@ -100,7 +108,9 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.json.ensure_ascii = False
     app.extensions["yizhan"] = Engine(cfg["DB_URL"], cfg["NETWORKS"],
                                       check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
-                                      cache_size=int(cfg["NEAREST_CACHE"]))
+                                      cache_size=int(cfg["NEAREST_CACHE"]),
+                                      demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
+                                      plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]))
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     api.register_error_handlers(app)

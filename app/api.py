@@ -1,4 +1,5 @@
-"""The JSON API under ``/api``: stations, nearest stations, problem reports, planner edits.
+"""The JSON API under ``/api``: stations, nearest stations, problem reports, planner edits,
+coverage and siting for the planner view.
 
 Views only parse and check input, call :mod:`geo`, and serialize. Every bad parameter is a 400
 naming it (``{"error": ..., "parameter": ...}``); the error handlers live in
@@ -18,11 +19,13 @@ from datetime import datetime, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app, jsonify, request, session
+from flask import Blueprint, Flask, current_app, jsonify, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from app.engine import Blob, Engine, Snapshot
+from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot
 from geo import settings
+from geo.coverage import parse_at
+from geo.demand import parse_group
 from geo.errors import (
     DataFileError,
     InputError,
@@ -31,8 +34,11 @@ from geo.errors import (
     OffNetworkError,
     YizhanError,
 )
+from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
+from geo.planning import PROPOSAL_FORMATS, proposal_file
 from geo.stations import (
+    KINDS,
     SERVICE_SEPARATORS,
     Station,
     local_time,
@@ -70,6 +76,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(YizhanError)
     def yizhan_error(exc: YizhanError):
+        if isinstance(exc, PlannerBusy):
+            response = error_response(str(exc), 503)
+            response.headers["Retry-After"] = "5"
+            return response
+        if isinstance(exc, DemandFileError):
+            return error_response(str(exc), 409, "demand",
+                                  problems=[p.as_dict() for p in exc.problems[:50]])
         if isinstance(exc, InputError):
             return error_response(str(exc), 400, exc.parameter)
         if isinstance(exc, NotFoundError):
@@ -296,18 +309,19 @@ def network_lines(mode: str):
     return _send_blob(engine().lines(mode))
 
 
-def _send_blob(blob: Blob):
+def _send_blob(blob: Blob, *, mimetype: str = "application/geo+json",
+               cache_control: str = "public, max-age=3600"):
     if request.if_none_match and blob.etag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
         gzipped = "gzip" in (request.headers.get("Accept-Encoding") or "")
         response = current_app.response_class(blob.gzipped if gzipped else blob.raw,
-                                              mimetype="application/geo+json")
+                                              mimetype=mimetype)
         if gzipped:
             response.headers["Content-Encoding"] = "gzip"
     response.set_etag(blob.etag)
     response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Cache-Control"] = cache_control
     return response
 
 
@@ -541,6 +555,153 @@ def station_history(station_id: str):
 
 def _jsonable(record: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in record.items()}
+
+
+# --- coverage and siting (the planner view) -------------------------------------------------------
+
+#: Largest travel budget, minutes; most new stations per plan; most points on a coverage curve.
+MAX_MINUTES, MAX_ADD, MAX_CURVE = 120.0, 50, 20
+#: H3 resolutions offered for coverage cells (5: about 250 km², 11: about 2,000 m²).
+H3_RANGE = (5, 11)
+
+
+def _value(name: str, value, *, whole: bool, low: float, high: float,
+           above_low: bool = False) -> float | int | None:
+    """A number from JSON (int/float, never bool) or a query string; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = "a whole number" if whole else "a number"
+    bounds = f"above {low:g} and up to {high:g}" if above_low else f"from {low:g} to {high:g}"
+    message = f"`{name}` was {value!r} but must be {kind} {bounds}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(message, parameter=name)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 40:
+            raise InputError(message[:80] + "…", parameter=name)
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(message, parameter=name) from None
+    value = float(value)
+    ok = math.isfinite(value) and (low < value if above_low else low <= value) and value <= high
+    if not ok or (whole and value != int(value)):
+        raise InputError(message, parameter=name)
+    return int(value) if whole else value
+
+
+def _group_list(values) -> list[str] | None:
+    """Worker group ids from a list or comma-separated text (ids or Chinese/English labels)."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InputError("`group` must be a worker group id or a list of them: "
+                         + ", ".join(DEFAULT_GROUPS), parameter="group")
+    parts = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+    return sorted({parse_group(v) for v in parts}) or None
+
+
+def _at() -> datetime | None:
+    """``at``: ``HH:MM`` today, or an ISO time, in the stations' zone (Asia/Shanghai)."""
+    raw = request.args.get("at")
+    if raw is None or not raw.strip():
+        return None
+    when = parse_at(raw[:64])
+    if not 1970 <= when.year <= 2200:
+        raise InputError(f"`at` was {raw!r}, too far from today", parameter="at")
+    return when.astimezone(ZoneInfo(settings.timezone))
+
+
+@bp.get("/coverage")
+def coverage_view():
+    """Covered and uncovered workers per group (and at a time), H3 cells and gap areas."""
+    _allowed({"group", "at", "minutes", "h3_res"})
+    groups = _group_list(request.args.getlist("group") or None)
+    when = _at()
+    minutes = _value("minutes", request.args.get("minutes"), whole=False, low=0,
+                     high=MAX_MINUTES, above_low=True)
+    res = _value("h3_res", request.args.get("h3_res"), whole=True, low=H3_RANGE[0],
+                 high=H3_RANGE[1])
+    blob = engine().coverage(snapshot(), minutes=minutes, at=when,
+                             h3_res=settings.h3_res if res is None else res, groups=groups)
+    return _send_blob(blob, mimetype="application/json", cache_control="no-cache")
+
+
+_PLAN_FIELDS = {"kind", "add", "target", "minutes", "group", "curve"}
+
+
+def _plan_params(values: dict) -> dict:
+    """Checked siting parameters from a JSON body or the query string."""
+    unknown = sorted(set(values) - _PLAN_FIELDS)
+    if unknown:
+        raise InputError(f"unknown field(s) {unknown}; allowed: {sorted(_PLAN_FIELDS)}",
+                         parameter=unknown[0])
+    kind = values.get("kind")
+    if not isinstance(kind, str) or not kind.strip():
+        raise InputError("`kind` is required: the kind of the new stations, one of "
+                         + ", ".join(KINDS), parameter="kind")
+    add = _value("add", values.get("add"), whole=True, low=1, high=MAX_ADD)
+    target = _value("target", values.get("target"), whole=False, low=0, high=1,
+                    above_low=True)
+    if (add is None) == (target is None):
+        raise InputError("give exactly one of `add` (how many new stations, 1 to "
+                         f"{MAX_ADD}) or `target` (the share of workers to reach, 0 to 1)",
+                         parameter="add")
+    return {"kind": parse_kind(kind[:100]), "add": add, "target": target,
+            "minutes": _value("minutes", values.get("minutes"), whole=False, low=0,
+                              high=MAX_MINUTES, above_low=True),
+            "groups": _group_list(values.get("group")),
+            "curve": _value("curve", values.get("curve"), whole=True, low=1, high=MAX_CURVE)}
+
+
+def _version_text(snap: Snapshot) -> str:
+    return "-".join(str(v) for v in snap.version)
+
+
+@bp.post("/plan")
+def plan_view():
+    """Where new stations should go (anyone may run it: it changes nothing)."""
+    params = _plan_params(_body())
+    snap = snapshot()
+    answer, result = engine().plan(snap, **params)
+    downloads = None
+    if result is not None:
+        query = {"kind": params["kind"], "group": answer["groups"], "v": _version_text(snap)}
+        query |= {k: params[k] for k in ("add", "target", "minutes", "curve")
+                  if params[k] is not None}
+        downloads = {fmt: url_for("api.proposal", fmt=fmt, **query) for fmt in PROPOSAL_FORMATS}
+    return jsonify({**answer, "downloads": downloads})
+
+
+_MIMETYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8",
+              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.get("/plan/proposal.<fmt>")
+def proposal(fmt: str):
+    """The proposal of a siting run as a GeoJSON, CSV or XLSX file (the run's parameters in the
+    query; ``v`` the registry version it was made at)."""
+    if fmt not in PROPOSAL_FORMATS:
+        raise NotFoundError(f"no proposal format {fmt[:20]!r}; use {list(PROPOSAL_FORMATS)}")
+    values = {k: request.args.getlist(k) if k == "group" else request.args.get(k)
+              for k in request.args if k != "v"}
+    params = _plan_params(values)
+    snap = snapshot()
+    made_at = request.args.get("v")
+    if made_at is not None and made_at != _version_text(snap):
+        return error_response("the stations changed since this plan was made; run the plan "
+                              "again to download it", 409, "v")
+    answer, result = engine().plan(snap, **params)
+    if result is None:
+        return error_response("there is nothing to download: " + answer["note"], 409)
+    count = len(result.sites)
+    response = current_app.response_class(proposal_file(result, fmt), mimetype=_MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="yizhan-plan-{params["kind"]}-{count}.{fmt}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- the description ------------------------------------------------------------------------------

@@ -5,6 +5,11 @@ Networks load once per process. The stations and their finders form an immutable
 changes (checked at most once per ``check_interval`` seconds per process, by one thread while the
 others keep answering from the current snapshot) a new snapshot is built and swapped in. A write
 through this process refreshes at once.
+
+For the planner view the engine also runs :func:`geo.coverage.coverage` and
+:func:`geo.planning.plan` on the worker demand file, keeping the last answers per registry
+version and parameters in small in-memory LRU caches (a station change makes new keys, so a
+cached answer never outlives the stations it was computed for).
 """
 
 from __future__ import annotations
@@ -16,15 +21,21 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo import settings
 from geo.coords import unproject, wgs84_to_bd09, wgs84_to_gcj02
+from geo.errors import DataFileError, InputError, NotFoundError, YizhanError
+from geo.groups import DEFAULT_GROUPS
 from geo.nearest import Hit, Snap, StationFinder, access_speed_kmh
 from geo.network import MODES, Network, load_network
 from geo.registry import Registry
@@ -169,10 +180,15 @@ class Engine:
     cache_size
         Searches kept per snapshot by :meth:`nearest` (0: none); each holds a few hits with
         their routes, about 20 KB.
+    demand
+        The worker demand file for :meth:`coverage` and :meth:`plan` (None: there is none).
+    plan_time_limit
+        Seconds the siting solver may spend on one :meth:`plan`.
     """
 
     def __init__(self, db_url: str, networks: dict[str, str | Path], *,
-                 check_interval: float = 1.0, cache_size: int = 2048):
+                 check_interval: float = 1.0, cache_size: int = 2048,
+                 demand: str | Path | None = None, plan_time_limit: float = 10.0):
         self.registry = Registry(db_url)
         self.reports = Reports(self.registry)
         self.networks: dict[str, Network] = {}
@@ -189,6 +205,13 @@ class Engine:
         self._self_snapping: dict[str, dict[int, bool]] = {}
         self._checked_at = time.monotonic()
         self._snapshot = self._build(self.registry.version())
+        self.demand_path = Path(demand).expanduser() if demand else None
+        self.plan_time_limit = plan_time_limit
+        self._demand: tuple[tuple, object] | None = None
+        self._analyses = LRU(24)  # coverage results and prepared coverage answers
+        self._plans = LRU(16)
+        self._analysis_lock = threading.Lock()
+        self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
 
     # --- the snapshot ---
 
@@ -306,6 +329,9 @@ class Engine:
         """Call in a forked worker: drop the database connections inherited from the parent."""
         self.registry.engine.dispose(close=False)
         self._lock = threading.Lock()
+        self._analysis_lock = threading.Lock()  # locks as the parent held them may never open
+        self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
+        self._analyses, self._plans = LRU(self._analyses.size), LRU(self._plans.size)
 
     # --- the basemap ---
 
@@ -325,3 +351,282 @@ class Engine:
         if len(lon) == 0:
             return None
         return [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
+
+    # --- coverage and siting (the planner view) ---
+
+    def demand(self):
+        """The worker demand table (``lon, lat, weight, group``), read once per file version.
+
+        Raises
+        ------
+        NotFoundError
+            When there is no demand file.
+        DemandFileError
+            When the file has problems (every one listed).
+        """
+        from geo.demand import read_demand
+
+        path = self.demand_path
+        if path is None or not path.is_file():
+            where = f" ({path})" if path is not None else ""
+            raise NotFoundError(
+                f"there is no worker demand file{where}: put a demand.csv (lon, lat, weight, "
+                "group; 经度, 纬度, 人数, 群体) in the data directory or set YIZHAN_DEMAND")
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        known = self._demand
+        if known is not None and known[0] == key:
+            return known[1]
+        walk = self.networks.get("walk") or next(iter(self.networks.values()), None)
+        try:
+            frame = read_demand(path, network=walk)
+        except DataFileError as exc:
+            raise DemandFileError(exc.problems) from exc
+        self._demand = (key, frame)
+        return frame
+
+    def analysed_groups(self, demand, wanted: list[str] | None) -> tuple[list[str], dict[str, str]]:
+        """The groups to analyse (``wanted``, else all in the demand) that this server has a
+        network for, and the others with the reason."""
+        from geo.demand import groups_in
+
+        chosen = groups_in(demand, wanted, DEFAULT_GROUPS)
+        skipped = {g: f"this server has no {DEFAULT_GROUPS[g].mode} network"
+                   for g in chosen if DEFAULT_GROUPS[g].mode not in self.networks}
+        if wanted and skipped:
+            gid = next(iter(skipped))
+            raise InputError(f"`group` {gid} travels by {DEFAULT_GROUPS[gid].mode}, but "
+                             f"{skipped[gid]}", parameter="group")
+        return [g for g in chosen if g not in skipped], skipped
+
+    def coverage(self, snap: Snapshot, *, minutes: float | None = None,
+                 at: datetime | None = None, h3_res: int | None = None,
+                 groups: list[str] | None = None) -> Blob:
+        """Coverage of the demand by the snapshot's stations, as a prepared JSON body.
+
+        Two runs of :func:`geo.coverage.coverage` on the points of the demand file: one with
+        ``by_hour`` for the day (of ``at``, else today in :data:`geo.settings.timezone`), which
+        gives the 24-hour shares, and, with ``at``, one at that time. The answer:
+        ``{"groups", "cells", "gaps", ...}`` (see :func:`coverage_json`). Kept per registry
+        version, day and parameters.
+        """
+        from geo.coverage import coverage
+
+        res = settings.h3_res if h3_res is None else int(h3_res)
+        zone = ZoneInfo(settings.timezone)
+        day = (at.astimezone(zone) if at is not None else datetime.now(zone)).date()
+        demand = self.demand()
+        chosen, skipped = self.analysed_groups(demand, groups)
+        if not chosen:
+            raise NotFoundError("no worker group can be analysed: this server has no network "
+                                f"for their travel modes ({sorted(skipped)})")
+        common = (snap.version, day.isoformat(), minutes, res, tuple(chosen))
+        key = ("answer", *common, None if at is None else at.isoformat())
+        blob = self._analyses.get(key)
+        if blob is not None:
+            return blob
+        with self._analysis_lock:
+            blob = self._analyses.get(key)
+            if blob is not None:
+                return blob
+
+            def run(when: datetime | None, by_hour: bool):
+                # kept without the finders (their per-hour tables are large and not needed)
+                return self._analyses.get_or_make(
+                    ("result", *common, by_hour, None if when is None else when.isoformat()),
+                    lambda: replace(coverage(self.networks, snap.stations, demand, wanted=chosen,
+                                             minutes=minutes, at=when, by_hour=by_hour, day=day,
+                                             gap_res=res), finders={}))
+
+            hours = run(None, True)
+            timed = hours if at is None else run(at, False)
+            blob = _blob(coverage_json(hours, timed, res=res, day=day, skipped=skipped,
+                                       version=snap.version, stations=len(snap.stations)))
+            self._analyses.put(key, blob)
+        return blob
+
+    def plan(self, snap: Snapshot, *, kind: str, add: int | None = None,
+             target: float | None = None, minutes: float | None = None,
+             groups: list[str] | None = None, curve: int | None = None):
+        """New stations of ``kind``: ``add`` of them, or the fewest reaching ``target``.
+
+        The flow of ``yizhan plan`` without ``--candidates``: coverage of the groups that use
+        ``kind``, candidates from :func:`geo.planning.gap_candidates` over their uncovered
+        workers on the walk network, :func:`geo.planning.coverage_matrix` and
+        :func:`geo.planning.plan` with the existing stations kept. Returns ``(answer, plan)``:
+        the JSON answer and the :class:`geo.planning.Plan` (None when every worker of these
+        groups is covered already, so that there is no candidate). Kept per registry version and
+        parameters.
+
+        Raises
+        ------
+        PlannerBusy
+            When ``MAX_PLANS_AT_ONCE`` plans are running and none ends within 30 s.
+        """
+        from geo.coverage import coverage
+        from geo.planning import coverage_matrix, gap_candidates, plan
+
+        key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve)
+        known = self._plans.get(key)
+        if known is not None:
+            return known
+        demand = self.demand()
+        chosen, skipped = self.analysed_groups(demand, groups)
+        chosen = [g for g in chosen if kind in DEFAULT_GROUPS[g].kinds]
+        if not chosen:
+            asked = groups or sorted(set(demand["group"]))
+            raise InputError(f"none of the groups {list(asked)} uses {kind} stations (and has a "
+                             "network here); choose another kind or group", parameter="group")
+        if not self._plan_slots.acquire(timeout=30):
+            raise PlannerBusy(f"{MAX_PLANS_AT_ONCE} siting runs are busy; try again in a moment")
+        try:
+            known = self._plans.get(key)
+            if known is not None:
+                return known
+            started = time.perf_counter()
+            before = coverage(self.networks, snap.stations, demand, wanted=chosen,
+                              minutes=minutes)
+            points = before.points
+            uncovered = points[~points["covered"] & ~points["off_network"]]
+            walk = self.networks.get("walk") or next(iter(self.networks.values()))
+            candidates = gap_candidates(uncovered, walk)
+            totals = {g: before.summary["groups"][g]["total"] for g in chosen}
+            if candidates.empty:
+                shares = {g: before.summary["groups"][g]["share"] for g in chosen}
+                result = None
+                answer = {"model": "max_coverage" if target is None else "set_covering",
+                          "kind": kind, "sites": [], "before": shares, "after": dict(shares),
+                          "optimal": True, "gap": 0.0, "method": "none",
+                          "curve": [] if curve else None,
+                          "note": "every reachable worker of these groups is covered already"}
+            else:
+                matrix = coverage_matrix(self.networks, snap.stations, demand, candidates,
+                                         kind=kind, wanted=chosen, minutes=minutes)
+                try:
+                    result = plan(matrix, add=add, target=target, curve=curve,
+                                  time_limit=self.plan_time_limit)
+                except InputError as exc:  # e.g. a target no choice of candidates reaches
+                    name = "target" if target is not None else "add"
+                    message = str(exc).replace("`target_share`", "`target`")
+                    raise InputError(message, parameter=name) from None
+                answer = result.as_json()
+            answer.update(groups=chosen, skipped=skipped, totals=totals,
+                          budgets=before.budgets, candidates=len(candidates),
+                          version=list(snap.version),
+                          elapsed_s=round(time.perf_counter() - started, 3))
+            known = (answer, result)
+            self._plans.put(key, known)
+            return known
+        finally:
+            self._plan_slots.release()
+
+
+#: Siting runs one process computes at the same time (they are CPU-bound).
+MAX_PLANS_AT_ONCE = 2
+
+
+class PlannerBusy(YizhanError):
+    """Too many siting runs at once (the API answers 503)."""
+
+
+class DemandFileError(YizhanError):
+    """The server's worker demand file has problems (the API answers 409: the request was fine,
+    the server's data is not)."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = f" … and {len(self.problems) - 5} more" if len(self.problems) > 5 else ""
+        super().__init__(f"the worker demand file has {len(self.problems)} problem(s), so "
+                         f"coverage cannot be computed: {shown}{more}")
+
+
+class LRU:
+    """A small thread-safe mapping that forgets the least recently used entry beyond ``size``."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get_or_make(self, key, make: Callable[[], object]):
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def coverage_json(hours, timed, *, res: int, day: date, skipped: dict[str, str],
+                  version: tuple[int, int], stations: int) -> dict:
+    """The ``/api/coverage`` answer from two :class:`geo.coverage.CoverageResult`.
+
+    ``hours`` was run with ``by_hour`` and gives each group's ``by_hour`` and ``shift_hours``
+    and each cell's ``by_hour``; ``timed`` (the same run, or one at a time) gives everything
+    else. Cells are GeoJSON polygons (EPSG:4326) of :func:`geo.coverage.coverage_cells`.
+    """
+    import h3
+
+    from geo.coverage import coverage_cells
+
+    groups = {}
+    for gid, entry in timed.summary["groups"].items():
+        extra = hours.summary["groups"][gid]
+        groups[gid] = {**entry, "by_hour": extra["by_hour"], "shift_hours": extra["shift_hours"]}
+    points = timed.points
+    hour_columns = [c for c in hours.points.columns if c.startswith("covered_h")]
+    if timed is not hours:
+        same = (len(points) == len(hours.points)
+                and (points["group"].to_numpy() == hours.points["group"].to_numpy()).all()
+                and np.array_equal(points["lon"].to_numpy(), hours.points["lon"].to_numpy()))
+        if not same:  # pragma: no cover - both runs read the same demand in the same order
+            raise RuntimeError("the hourly and the timed coverage runs disagree on the points")
+        points = points.assign(**{c: hours.points[c].to_numpy() for c in hour_columns})
+    cells = coverage_cells(points, res)
+    rings: dict[str, list] = {}
+    features = []
+
+    def number(value, digits: int):
+        return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+    share_columns = [f"share_h{h:02d}" for h in range(24)]
+    for row in cells.itertuples(index=False):
+        ring = rings.get(row.cell)
+        if ring is None:
+            boundary = [[round(lng, 6), round(lat, 6)]
+                        for lat, lng in h3.cell_to_boundary(row.cell)]
+            ring = rings[row.cell] = [*boundary, boundary[0]]
+        values = row._asdict()
+        features.append({
+            "type": "Feature", "id": f"{row.cell}:{row.group}",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {
+                "cell": row.cell, "group": row.group, "workers": round(float(row.workers), 3),
+                "covered": round(float(row.covered), 3), "share": round(float(row.share), 4),
+                "off_network": round(float(row.off_network), 3),
+                "travel": number(row.travel, 2), "travel_max": number(row.travel_max, 2),
+                "by_hour": [round(float(values[c]), 4) for c in share_columns if c in values],
+            }})
+    summary = timed.summary
+    return {"unit": summary["unit"], "budgets": summary["budgets"], "at": summary["at"],
+            "day": day.isoformat(), "h3_res": res, "version": list(version),
+            "stations": stations, "groups": groups, "skipped": skipped,
+            "cells": {"type": "FeatureCollection", "features": features},
+            "gaps": summary["gaps"]}

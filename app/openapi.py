@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from geo import settings
+from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
+from geo.planning import PROPOSAL_FORMATS
 from geo.reports import MAX_TEXT, REPORT_KINDS
 from geo.stations import ACCESS, KINDS, SERVICES
 
@@ -40,6 +42,56 @@ _SERVICE = {"type": "string", "enum": list(SERVICES),
             "description": "Service id; Chinese names such as 厕所 are accepted too."}
 _OPEN_AT = {"type": "string", "format": "date-time",
             "description": "ISO 8601; without an offset, the station's zone (Asia/Shanghai)."}
+_GROUP = {"type": "string", "enum": list(DEFAULT_GROUPS),
+          "description": "Worker group: " + ", ".join(f"{g} ({grp.zh}; {grp.mode}, "
+                                                      f"{grp.budget_min:g} min)"
+                                                      for g, grp in DEFAULT_GROUPS.items())
+          + ". Chinese names such as 环卫工人 are accepted too; comma-separated values work."}
+_MINUTES = {"type": "number", "exclusiveMinimum": 0, "maximum": 120,
+            "description": "One travel budget in minutes for every group, instead of each "
+                           "group's own."}
+_DEMAND_ERRORS = {
+    "404": _json(_ref("Error"), "The server has no worker demand file (DATA_DIR/demand.csv or "
+                                "YIZHAN_DEMAND)."),
+    "409": _json({"allOf": [_ref("Error"), {"type": "object", "properties": {
+        "problems": {"type": "array", "items": {"type": "object"}}}}]},
+        "The server's demand file has problems (file, row, column each)."),
+}
+
+
+def _group_summary() -> dict:
+    share = {"type": "number", "minimum": 0, "maximum": 1}
+    return {"type": "object", "description": "Per worker group id.", "additionalProperties": {
+        "type": "object", "properties": {
+            "zh": {"type": "string"}, "en": {"type": "string"},
+            "mode": {"type": "string", "enum": list(MODES)},
+            "budget": {"type": "number", "description": "Minutes."},
+            "total": {"type": "number", "description": "Workers."},
+            "covered": {"type": "number"}, "uncovered": {"type": "number"},
+            "share": share,
+            "off_network": {"type": "number", "description": "Workers farther than "
+                            f"{settings.max_snap_m:.0f} m from the network (uncovered)."},
+            "by_hour": {"type": "array", "items": share, "minItems": 24, "maxItems": 24,
+                        "description": "Share covered at half past each hour of the day, "
+                                       "counting only the stations open then."},
+            "shift_hours": {"type": "array", "items": {"type": "integer"}}}}}
+
+
+def _plan_body() -> dict:
+    return {"type": "object", "required": ["kind"], "additionalProperties": False, "properties": {
+        "kind": {"type": "string", "description": "Kind of the new stations: "
+                                                  + _KIND["description"]},
+        "add": {"type": "integer", "minimum": 1, "maximum": 50,
+                "description": "How many new stations (maximal covering). Give this or "
+                               "`target`."},
+        "target": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                   "description": "The share of the chosen groups' workers (together) to "
+                                  "reach with the fewest new stations (set covering)."},
+        "minutes": _MINUTES,
+        "group": {"oneOf": [{"type": "array", "items": _GROUP}, _GROUP],
+                  "description": "Only these groups (default: every group that uses `kind`)."},
+        "curve": {"type": "integer", "minimum": 1, "maximum": 20,
+                  "description": "Also the best share with 1 … curve new stations."}}}
 
 
 def spec() -> dict:
@@ -230,6 +282,129 @@ def spec() -> dict:
                 "get": {"summary": "Whether sign-in is enabled and this session signed in",
                         "responses": {"200": _json(_ref("Session"), "The state.")}},
             },
+            "/api/coverage": {
+                "get": {
+                    "summary": "Covered workers per group, H3 cells and gap areas",
+                    "description": (
+                        "geo.coverage.coverage on the server's networks, stations and worker "
+                        "demand file: a worker is covered when a station of a kind their group "
+                        "uses is within the group's travel budget on the group's network (and, "
+                        "with `at`, open then). Every demand point is measured where it is; "
+                        "`cells` pools them into H3 cells. Kept per registry version, so "
+                        "repeated calls are fast."),
+                    "parameters": [
+                        _query("group", "Only these groups (repeatable).", _GROUP, repeat=True),
+                        _query("at", "Count only the stations open at this time: HH:MM today "
+                                     "(Asia/Shanghai) or an ISO time; `by_hour` is for that "
+                                     "day.", {"type": "string", "example": "04:30"}),
+                        _query("minutes", "One travel budget for every group.", _MINUTES),
+                        _query("h3_res", "H3 resolution of the cells and gap areas.",
+                               {"type": "integer", "minimum": 5, "maximum": 11,
+                                "default": settings.h3_res}),
+                    ],
+                    "responses": {
+                        "200": _json({"type": "object", "properties": {
+                            "unit": {"const": "minutes"},
+                            "budgets": {"type": "object", "additionalProperties": {
+                                "type": "number"}},
+                            "at": {"type": ["string", "null"], "format": "date-time"},
+                            "day": {"type": "string", "format": "date"},
+                            "h3_res": {"type": "integer"},
+                            "version": {"type": "array", "items": {"type": "integer"},
+                                        "description": "The station registry version."},
+                            "stations": {"type": "integer"},
+                            "groups": _group_summary(),
+                            "skipped": {"type": "object", "description": "Groups in the demand "
+                                        "that this server has no network for, with why."},
+                            "cells": {"type": "object", "description": (
+                                "A GeoJSON FeatureCollection of H3 cell polygons (EPSG:4326), "
+                                "one per cell and group, with properties cell, group, workers, "
+                                "covered (workers), share, off_network (workers), travel and "
+                                "travel_max (minutes to the nearest station: worker-weighted "
+                                "mean and largest; null when none is reachable) and by_hour "
+                                "(24 shares).")},
+                            "gaps": {"type": "array", "items": _ref("Gap")}}},
+                            "Coverage."),
+                        **_DEMAND_ERRORS, **_ERRORS},
+                },
+            },
+            "/api/plan": {
+                "post": {
+                    "summary": "Where new stations should go (a siting run)",
+                    "description": (
+                        "The flow of `yizhan plan` without --candidates: candidate sites are "
+                        "road nodes spread over the uncovered workers of the groups that use "
+                        "`kind` (geo.planning.gap_candidates), the existing stations are kept, "
+                        "and geo.planning.plan solves maximal covering (`add`) or set covering "
+                        "(`target`) exactly with HiGHS within the server's time limit (10 s by "
+                        "default). Anyone may run it: it changes nothing. At most two runs "
+                        "compute at once per process (else 503)."),
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _plan_body()}}},
+                    "responses": {
+                        "200": _json({"type": "object", "properties": {
+                            "model": {"enum": ["max_coverage", "set_covering"]},
+                            "kind": _KIND,
+                            "sites": {"type": "array", "items": {"type": "object", "properties": {
+                                "rank": {"type": "integer"}, "id": {"type": "string"},
+                                "name": {"type": "string"}, "lon": {"type": "number"},
+                                "lat": {"type": "number"}, "source": {"type": "string"},
+                                "newly_covered": {"type": "number", "description": (
+                                    "Workers this site newly covers (each counted at the "
+                                    "nearest new site); new_<group> per group.")}}}},
+                            "before": {"type": "object", "description": "Share covered per "
+                                       "group before (existing stations)."},
+                            "after": {"type": "object", "description": "Share covered per group "
+                                      "with the new sites."},
+                            "totals": {"type": "object", "description": "Workers per group."},
+                            "optimal": {"type": "boolean"},
+                            "gap": {"type": "number", "description": "Relative optimality gap "
+                                                                     "(0 when optimal)."},
+                            "method": {"type": "string"},
+                            "curve": {"type": ["array", "null"], "items": {"type": "object"}},
+                            "groups": {"type": "array", "items": _GROUP},
+                            "budgets": {"type": "object"}, "candidates": {"type": "integer"},
+                            "elapsed_s": {"type": "number"},
+                            "note": {"type": "string", "description": "Present when no "
+                                     "candidate is left (everyone reachable is covered)."},
+                            "downloads": {"type": ["object", "null"], "description": (
+                                "URLs of the proposal as geojson, csv and xlsx (GET "
+                                "/api/plan/proposal.{fmt}).")}}}, "The proposal."),
+                        "503": _json(_ref("Error"), "Too many siting runs at once; retry."),
+                        **_DEMAND_ERRORS, **_ERRORS},
+                },
+            },
+            "/api/plan/proposal.{fmt}": {
+                "parameters": [{"name": "fmt", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": list(PROPOSAL_FORMATS)}}],
+                "get": {
+                    "summary": "A siting run's proposal as a file",
+                    "description": (
+                        "The parameters of POST /api/plan in the query (as in its `downloads` "
+                        "links; `group` repeatable) and `v`, the registry version the plan was "
+                        "made at. The run is kept in memory, or run again (the same answer). "
+                        "GeoJSON points (EPSG:4326); CSV in UTF-8 with a BOM for Excel; XLSX."),
+                    "parameters": [
+                        _query("kind", "Kind of the new stations.", _KIND, required=True),
+                        _query("add", "How many new stations.", {"type": "integer"}),
+                        _query("target", "Share to reach.", {"type": "number"}),
+                        _query("minutes", "Travel budget.", _MINUTES),
+                        _query("group", "Groups (repeatable).", _GROUP, repeat=True),
+                        _query("curve", "As in the run.", {"type": "integer"}),
+                        _query("v", "Registry version the plan was made at, e.g. 62-62.",
+                               {"type": "string"}),
+                    ],
+                    "responses": {
+                        "200": {"description": "The file (Content-Disposition: attachment).",
+                                "content": {"application/geo+json": {}, "text/csv": {},
+                                            "application/vnd.openxmlformats-officedocument."
+                                            "spreadsheetml.sheet": {}}},
+                        "404": _json(_ref("Error"), "No such format."),
+                        "409": _json(_ref("Error"), "The stations changed since `v`, or there "
+                                                    "is nothing to download."),
+                        **_ERRORS},
+                },
+            },
             "/api/openapi.json": {
                 "get": {"summary": "This document",
                         "responses": {"200": {"description": "OpenAPI 3.1"}}},
@@ -273,6 +448,15 @@ def spec() -> dict:
                 "text": {"type": "string"}, "lon": {"type": ["number", "null"]},
                 "lat": {"type": ["number", "null"]},
                 "created_at": {"type": "string", "format": "date-time"}}},
+            "Gap": {"type": "object", "description": "A gap area: neighbouring H3 cells of "
+                    "uncovered workers, ranked by workers.", "properties": {
+                "rank": {"type": "integer"}, "workers": {"type": "number"},
+                "by_group": {"type": "object", "additionalProperties": {"type": "number"}},
+                "cells": {"type": "integer"},
+                "lon": {"type": "number"}, "lat": {"type": "number"},
+                "nearest": {"type": "object", "description": "Per group, minutes from the "
+                            "area's centre (on the road) to the nearest station it uses."},
+                "polygon": {"type": "object", "description": "GeoJSON (EPSG:4326)."}}},
             "Session": {"type": "object", "properties": {
                 "planner": {"type": "boolean"}, "enabled": {"type": "boolean"}}},
         }},

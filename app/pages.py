@@ -1,5 +1,6 @@
-"""The web pages: the worker finder ``/``, a station page ``/s/<id>``, the planner's station editor
-``/planner``, the planner view placeholder ``/plan``, and ``/healthz``.
+"""The web pages: the worker finder ``/``, a station page ``/s/<id>``, the planner view ``/plan``
+(coverage by group and hour, gap areas, siting, reports, station editing), the simple station
+editor ``/planner``, and ``/healthz``.
 
 Pages are Chinese by default and English with ``?lang=en`` or an Accept-Language that prefers
 English. Station data reaches the page only through the JSON API (rendered with ``textContent``)
@@ -17,7 +18,9 @@ from urllib.parse import quote
 import xstatic.pkg.leaflet as xleaflet
 from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory
 
+from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
+from geo.report import GROUP_COLOURS
 from geo.reports import REPORT_KINDS
 from geo.stations import KINDS, SERVICES
 
@@ -131,6 +134,137 @@ STRINGS = {
 }
 
 
+#: Short worker group labels for chips: id -> (中文, English); full labels come from geo.groups.
+GROUP_SHORT = {"delivery_rider": ("外卖骑手", "Riders"),
+               "sanitation_worker": ("环卫工人", "Sanitation"),
+               "truck_driver": ("货车司机", "Truckers"),
+               "ride_hailing_driver": ("网约车司机", "Ride-hail")}
+
+#: Travel budgets offered in the planner view, minutes.
+BUDGET_CHOICES = [2, 3, 4, 5, 8, 10, 15, 20, 30]
+
+#: The planner view's own strings (on top of STRINGS).
+PLAN_STRINGS = {
+    "zh": {
+        "title": "规划视图 · 驿站", "page": "规划视图", "find": "找驿站",
+        "tab_coverage": "覆盖", "tab_gaps": "缺口", "tab_siting": "选址", "tab_reports": "反馈",
+        "tab_stations": "站点",
+        "group": "劳动者群体", "budget": "出行时间预算", "budget_own": "各群体标准（{list}）",
+        "demo_budget": "演示区域只有约 1.5 公里见方：预算默认为 4 分钟，以便看出缺口。",
+        "hour": "时段", "any_time": "不限时段", "hour_hint": "拖动滑块，只计该时段开放的驿站",
+        "at_hour": "{h} 时", "shift": "班次",
+        "covered": "已覆盖", "uncovered": "未覆盖", "share": "覆盖率", "workers": "{n} 人",
+        "covered_of": "{c} / {t} 人在预算内有驿站", "off_network": "{n} 人远离路网",
+        "lowest": "班次内最低：{h} 仅 {s}", "by": "{mode} · {m}",
+        "mode_walk_long": "步行", "mode_ebike_long": "电动车", "mode_drive_long": "驾车",
+        "legend": "每格覆盖率", "legend_more": "颜色越深，人数越多", "legend_stations": "现有驿站",
+        "legend_closed": "此时段关闭", "legend_proposed": "建议新址", "legend_gap": "缺口区域",
+        "travel": "到最近驿站约 {t}", "travel_range": "到最近驿站 {a}–{b}",
+        "unreachable": "无可达驿站", "cell": "{g} · {n}",
+        "gaps_title": "缺口区域（按未覆盖人数排序）", "gaps_at": "{h} 的缺口",
+        "gaps_none": "没有缺口：这个群体的劳动者在预算内都有驿站。",
+        "gaps_other": "其他群体另有 {n} 个缺口。", "gap_cells": "{n} 格",
+        "gap_also": "另有{list} 人",
+        "gap_nearest": "中心到最近驿站 {t}", "gap_zoom": "在地图上查看",
+        "siting_intro": "在缺口里选出新站的位置，现有驿站保留。",
+        "kind_new": "新站类型", "how": "目标", "by_add": "新增 N 个", "by_target": "达到覆盖率",
+        "add_n": "新增站点数", "target": "目标覆盖率 %", "minutes": "出行时间预算（分钟）",
+        "minutes_own": "留空：各群体标准", "groups_for": "服务的群体", "no_group": "请至少选择一个群体",
+        "run": "开始选址", "running": "正在计算…", "optimal": "已证明最优",
+        "not_optimal": "近似解：与最优差距 ≤ {p}", "took": "{n} 个候选点 · 用时 {s} 秒",
+        "before_after": "选址前后的覆盖率", "gain": "+{n} 人", "proposed": "建议新址",
+        "site": "新址 {n}", "site_gain": "新覆盖 {n} 人", "downloads": "下载方案",
+        "curve": "每多建一个站，覆盖率（所选群体合计）", "curve_x": "新站数", "none_needed":
+            "所选群体中能覆盖的劳动者都已覆盖，无需新增。",
+        "target_met": "已达到目标覆盖率，无需新增站点。",
+        "fewer": "只需 {n} 个新站，就能覆盖所有可覆盖的劳动者。",
+        "reports_title": "劳动者报告的问题（最新在前）", "reports_none": "暂无报告。",
+        "signin_title": "规划人员登录", "signin_why": "登录后可以查看劳动者的报告、编辑站点。",
+        "signin_disabled": "此服务器未开放规划人员登录（需设置 YIZHAN_PLANNER_PASSWORD）。",
+        "password": "密码", "sign_in": "登录", "sign_out": "退出登录", "wrong": "密码错误",
+        "signed_in": "已登录", "find_station": "查找站点", "new_station": "新建站点",
+        "edit_station": "编辑站点", "name": "站点名称", "lon": "经度 (WGS-84)", "lat": "纬度 (WGS-84)",
+        "save": "保存", "close_station": "关闭站点", "cancel": "取消",
+        "pick_on_map": "在地图上点选位置", "picking": "点击地图放置站点…",
+        "move_hint": "拖动地图上的标记，或点“在地图上点选位置”，即可移动站点；保存后生效。",
+        "moved": "位置已改，保存后生效", "saved": "已保存，覆盖已重新计算", "created": "已新建站点",
+        "closed_toast": "站点已关闭", "confirm_close": "确定关闭这个站点吗？（修改记录中仍可查到）",
+        "history": "修改记录", "station_reports": "劳动者报告",
+        "none": "暂无", "act_create": "新建", "act_update": "修改", "act_delete": "关闭",
+        "act_restore": "恢复", "loading": "正在计算覆盖…", "no_demand": "没有劳动者分布数据：{e}",
+        "retry": "重试", "stations_n": "{n} 个站点", "station_closed_now": "此时段关闭",
+        "open_at": "{h} 开放", "edit": "编辑", "zoom": "定位",
+    },
+    "en": {
+        "title": "Planner view · Yizhan", "page": "Planner view", "find": "Find a station",
+        "tab_coverage": "Coverage", "tab_gaps": "Gaps", "tab_siting": "Siting",
+        "tab_reports": "Reports", "tab_stations": "Stations",
+        "group": "Worker group", "budget": "Travel budget",
+        "budget_own": "Each group's own ({list})",
+        "demo_budget": "The demo region is only about 1.5 km across: the budget starts at 4 "
+                       "minutes so that the gaps show.",
+        "hour": "Hour", "any_time": "Any time", "hour_hint": "Drag: only stations open then count",
+        "at_hour": "{h}:00", "shift": "Shift",
+        "covered": "Covered", "uncovered": "Not covered", "share": "Share covered",
+        "workers": "{n} workers", "covered_of": "{c} of {t} workers have a station in reach",
+        "off_network": "{n} workers off the network", "lowest": "Lowest on shift: {s} at {h}",
+        "by": "{mode} · {m}", "mode_walk_long": "on foot", "mode_ebike_long": "by e-bike",
+        "mode_drive_long": "by car",
+        "legend": "Share covered per cell", "legend_more": "Darker: more workers",
+        "legend_stations": "Stations", "legend_closed": "Closed at this hour",
+        "legend_proposed": "Proposed", "legend_gap": "Gap area",
+        "travel": "About {t} to the nearest station",
+        "travel_range": "{a}–{b} to the nearest station",
+        "unreachable": "No station in reach", "cell": "{g} · {n}",
+        "gaps_title": "Gap areas, by workers not covered", "gaps_at": "Gaps at {h}",
+        "gaps_none": "No gaps: every worker of this group has a station within the budget.",
+        "gaps_other": "Other groups have {n} more gap areas.", "gap_cells": "{n} cells",
+        "gap_also": "also {list}",
+        "gap_nearest": "{t} from the centre to a station", "gap_zoom": "Show on the map",
+        "siting_intro": "Choose sites for new stations in the gaps; the existing ones stay.",
+        "kind_new": "Kind of new station", "how": "Goal", "by_add": "Add N",
+        "by_target": "Reach a share",
+        "add_n": "New stations", "target": "Target share %", "minutes": "Travel budget (minutes)",
+        "minutes_own": "Empty: each group's own", "groups_for": "Groups served",
+        "no_group": "Choose at least one group",
+        "run": "Run siting", "running": "Computing…", "optimal": "Proven optimal",
+        "not_optimal": "Approximate: within {p} of the optimum", "took": "{n} candidates · {s} s",
+        "before_after": "Coverage before and after", "gain": "+{n} workers",
+        "proposed": "Proposed sites",
+        "site": "New site {n}", "site_gain": "{n} workers newly covered", "downloads": "Download",
+        "curve": "Share covered with each extra station (groups together)",
+        "curve_x": "new stations",
+        "none_needed": "Every worker these groups can reach is covered already; no new station "
+                       "is needed.",
+        "target_met": "The target share is met already; no new station is needed.",
+        "fewer": "{n} new stations already cover every worker they can reach.",
+        "reports_title": "Problems workers reported, newest first",
+        "reports_none": "No reports yet.",
+        "signin_title": "Planner sign-in",
+        "signin_why": "Sign in to read workers' reports and edit stations.",
+        "signin_disabled": "Planner sign-in is disabled on this server (set "
+                           "YIZHAN_PLANNER_PASSWORD).",
+        "password": "Password", "sign_in": "Sign in", "sign_out": "Sign out",
+        "wrong": "Wrong password", "signed_in": "Signed in", "find_station": "Find a station",
+        "new_station": "New station", "edit_station": "Edit station", "name": "Name",
+        "lon": "Longitude (WGS-84)", "lat": "Latitude (WGS-84)", "save": "Save",
+        "close_station": "Close station", "cancel": "Cancel", "pick_on_map": "Pick on the map",
+        "picking": "Click the map to place the station…",
+        "move_hint": "Drag the marker on the map, or “Pick on the map”, to move the station; "
+                     "it moves when you save.",
+        "moved": "Moved; save to keep it", "saved": "Saved; coverage recomputed",
+        "created": "Station created", "closed_toast": "Station closed",
+        "confirm_close": "Close this station? (It stays in the history.)",
+        "history": "History", "station_reports": "Reports from workers", "none": "None",
+        "act_create": "created", "act_update": "changed", "act_delete": "closed",
+        "act_restore": "restored", "loading": "Computing coverage…",
+        "no_demand": "No worker data: {e}", "retry": "Try again", "stations_n": "{n} stations",
+        "station_closed_now": "Closed at this hour", "open_at": "open at {h}", "edit": "Edit",
+        "zoom": "Show",
+    },
+}
+
+
 _DAYS_ZH = {"Mo": "周一", "Tu": "周二", "We": "周三", "Th": "周四", "Fr": "周五", "Sa": "周六",
             "Su": "周日", "PH": "节假日"}
 
@@ -211,13 +345,36 @@ def page_config(lang: str) -> dict:
     }
 
 
-def _render(template: str, lang: str, **context):
+def _render(template: str, lang: str, *, strings: dict | None = None,
+            extra_config: dict | None = None, **context):
     other = "en" if lang == "zh" else "zh"
     args = request.args.to_dict()
     args["lang"] = other
     switch = request.path + "?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in args.items())
-    return render_template(template, lang=lang, t=STRINGS[lang], other_lang=other,
-                           switch_url=switch, config=page_config(lang), **context)
+    config = page_config(lang)
+    if strings:
+        config["strings"] = {**config["strings"], **strings}
+    config.update(extra_config or {})
+    return render_template(template, lang=lang, t=config["strings"], other_lang=other,
+                           switch_url=switch, config=config, **context)
+
+
+def plan_config(lang: str) -> dict:
+    """What the planner view needs beyond :func:`page_config`: worker groups, budgets, kinds."""
+    engine = current_app.extensions["yizhan"]
+    groups = {}
+    for gid, g in DEFAULT_GROUPS.items():
+        groups[gid] = {"label": g.zh if lang == "zh" else g.en[:1].upper() + g.en[1:],
+                       "short": _label(GROUP_SHORT.get(gid, (g.zh, g.en)), lang),
+                       "color": GROUP_COLOURS.get(gid, "#475467"), "mode": g.mode,
+                       "budget": g.budget_min, "kinds": list(g.kinds),
+                       "shiftHours": [h for h in range(24) if g.works_at(h)],
+                       "network": g.mode in engine.networks}
+    # key order does not survive the page (Jinja's tojson sorts keys): the orders go separately
+    return {"groups": groups, "groupOrder": list(DEFAULT_GROUPS), "kindOrder": list(KINDS),
+            "budgets": BUDGET_CHOICES,
+            "defaultMinutes": 4 if demo_info() is not None else None,
+            "kindsLong": {k: _label(v, lang) for k, v in KINDS.items()}}
 
 
 @bp.get("/")
@@ -250,8 +407,10 @@ def planner():
 
 @bp.get("/plan")
 def plan():
-    """Placeholder for the planner view (coverage, gaps, siting) that comes later."""
-    return _render("plan.html", pick_lang())
+    """The planner view: coverage per worker group and hour as H3 cells, gap areas, siting runs,
+    workers' reports and station editing (after sign-in)."""
+    lang = pick_lang()
+    return _render("plan.html", lang, strings=PLAN_STRINGS[lang], extra_config=plan_config(lang))
 
 
 @bp.get("/healthz")

@@ -323,6 +323,70 @@ def _gap_json(row) -> dict:
             "nearest": row.nearest, "polygon": mapping(row.geometry)}
 
 
+# --- coverage per H3 cell ---------------------------------------------------------------------
+
+def coverage_cells(points: pd.DataFrame, res: int | None = None) -> pd.DataFrame:
+    """Coverage of :attr:`CoverageResult.points` pooled into H3 cells, one row per cell and group.
+
+    Unlike ``coverage(..., h3_res=...)``, which moves every worker of a cell to the cell's centre
+    before measuring, this measures every demand point where it is and only then pools, so the
+    cells add up to the summary exactly.
+
+    Parameters
+    ----------
+    points
+        :attr:`CoverageResult.points` (``lon, lat, weight, group, off_network, travel, covered``
+        and, after ``by_hour``, ``covered_h00`` … ``covered_h23``).
+    res
+        H3 resolution (default :data:`geo.settings.h3_res`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cell, group, lon, lat`` (the cell centre, EPSG:4326), ``workers``, ``covered``,
+        ``share``, ``off_network`` (workers), ``travel`` (worker-weighted mean over the points that
+        reach a station, in the result's unit; NaN when none does), ``travel_max`` and, with hours,
+        ``share_h00`` … ``share_h23``. Sorted by cell, then group.
+    """
+    res = settings.h3_res if res is None else res
+    if not 0 <= int(res) <= 15:
+        raise InputError(f"`h3_res` was {res!r} but must be 0..15", parameter="h3_res")
+    hours = [c for c in points.columns if c.startswith("covered_h")]
+    columns = ["cell", "group", "lon", "lat", "workers", "covered", "share", "off_network",
+               "travel", "travel_max", *[f"share_h{c[-2:]}" for c in hours]]
+    if points.empty:
+        return pd.DataFrame(columns=columns)
+    w = points["weight"].to_numpy(float)
+    travel = points["travel"].to_numpy(float)
+    reach = np.isfinite(travel)
+    frame = pd.DataFrame({
+        "cell": [h3.latlng_to_cell(y, x, int(res)) for x, y in zip(points["lon"], points["lat"])],
+        "group": points["group"].to_numpy(), "workers": w,
+        "covered": w * points["covered"].to_numpy(bool),
+        "off_network": w * points["off_network"].to_numpy(bool),
+        "wt": w * np.where(reach, travel, 0.0), "wr": np.where(reach, w, 0.0),
+        "tmax": np.where(reach, travel, -np.inf),
+        **{f"share_h{c[-2:]}": w * points[c].to_numpy(bool) for c in hours}})
+    sums = {c: "sum" for c in frame.columns if c not in ("cell", "group", "tmax")}
+    agg = frame.groupby(["cell", "group"], sort=True).agg({**sums, "tmax": "max"}).reset_index()
+    total = agg["workers"].to_numpy(float)
+
+    def share(part: pd.Series) -> np.ndarray:
+        return np.divide(part.to_numpy(float), total, out=np.zeros(len(total)), where=total > 0)
+
+    agg["share"] = share(agg["covered"])
+    for c in hours:
+        agg[f"share_h{c[-2:]}"] = share(agg[f"share_h{c[-2:]}"])
+    weighted = agg["wr"].to_numpy(float)
+    agg["travel"] = np.divide(agg["wt"].to_numpy(float), weighted,
+                              out=np.full(len(agg), np.nan), where=weighted > 0)
+    agg["travel_max"] = agg["tmax"].where(np.isfinite(agg["tmax"]))
+    centres = [h3.cell_to_latlng(c) for c in agg["cell"]]
+    agg["lat"] = [c[0] for c in centres]
+    agg["lon"] = [c[1] for c in centres]
+    return agg[columns]
+
+
 # --- accessibility: two-step floating catchment ----------------------------------------------
 
 def station_costs(finder: StationFinder, lon: np.ndarray, lat: np.ndarray, *, max_cost: float,

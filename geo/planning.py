@@ -332,23 +332,45 @@ def _describe_sites(matrix: CoverageMatrix, fixed: np.ndarray, new: np.ndarray) 
     return frame.reset_index(drop=True)
 
 
+#: File formats of a proposal (:func:`proposal_file`).
+PROPOSAL_FORMATS = ("geojson", "csv", "xlsx")
+
+
+def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"]) -> bytes:
+    """The proposed sites as the bytes of a file.
+
+    ``geojson``: a FeatureCollection of points (EPSG:4326), UTF-8; ``csv``: UTF-8 with a BOM (so
+    Excel reads the Chinese names); ``xlsx``: one sheet ``proposal``. The columns are those of
+    :attr:`Plan.sites` (``rank, id, name, lon, lat, source, cost, newly_covered, new_<group>``).
+    """
+    sites = p.sites
+    if fmt == "geojson":
+        import geopandas as gpd
+
+        gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get("lon", []),
+                                                                  sites.get("lat", [])), crs=4326)
+        return gdf.to_json(ensure_ascii=False).encode("utf-8")
+    if fmt == "csv":
+        return sites.to_csv(index=False).encode("utf-8-sig")
+    if fmt == "xlsx":
+        import io
+
+        buffer = io.BytesIO()
+        sites.to_excel(buffer, index=False, sheet_name="proposal")
+        return buffer.getvalue()
+    raise InputError(f"`fmt` was {fmt!r} but must be one of {list(PROPOSAL_FORMATS)}",
+                     parameter="fmt")
+
+
 def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
                demo_label: str | None = None) -> dict[str, Path]:
     """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map."""
-    import geopandas as gpd
-
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     files = {}
-    sites = p.sites
-    gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get("lon", []),
-                                                              sites.get("lat", [])), crs=4326)
-    files["geojson"] = outdir / "proposal.geojson"
-    files["geojson"].write_text(gdf.to_json(ensure_ascii=False), "utf-8")
-    files["csv"] = outdir / "proposal.csv"
-    sites.to_csv(files["csv"], index=False, encoding="utf-8-sig")
-    files["xlsx"] = outdir / "proposal.xlsx"
-    sites.to_excel(files["xlsx"], index=False, sheet_name="proposal")
+    for fmt in PROPOSAL_FORMATS:
+        files[fmt] = outdir / f"proposal.{fmt}"
+        files[fmt].write_bytes(proposal_file(p, fmt))
     if p.curve:
         files["curve"] = _write_curve(p, outdir / "coverage_curve.png")
     from geo.maps import save_map

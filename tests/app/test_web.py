@@ -136,10 +136,12 @@ def test_bad_tile_settings_fail_at_start(demo):
 
 # --- other pages ----------------------------------------------------------------------------------
 
-def test_plan_is_a_bilingual_placeholder(client):
+def test_plan_is_the_bilingual_planner_view(client):
+    """More in tests/app/test_plan_api.py and tests/browser/test_plan.py."""
     html = client.get("/plan").get_data(as_text=True)
-    assert "规划视图即将推出" in html and "The planner view is coming" in html
-    assert 'href="/planner?lang=zh"' in html
+    assert '<html lang="zh-CN">' in html and "规划视图" in html and "/static/js/plan.js" in html
+    english = client.get("/plan?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Planner view" in english
 
 
 def test_planner_page(client):

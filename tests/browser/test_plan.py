@@ -1,0 +1,185 @@
+"""The planner view /plan in a real browser (Chromium), on a desktop and a tablet."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from tests.browser.conftest import PASSWORD, SHOTS, XSS
+
+DESKTOP = {"viewport": {"width": 1366, "height": 850}, "is_mobile": False, "has_touch": False}
+TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True}
+
+
+def api(server, path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server["base"] + path, data=data,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def plan_page(open_page):
+    """``plan_page(query="", **context)`` -> (page, watcher) once the coverage is drawn."""
+
+    def opener(query: str = "", **options):
+        page, watcher = open_page("/plan" + query, **{**DESKTOP, **options})
+        page.wait_for_selector("body[data-ready='1']")
+        page.wait_for_function("() => document.body.dataset.busy === '0'")
+        return page, watcher
+
+    return opener
+
+
+def share_text(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def figure(page, group: str) -> str:
+    return page.locator(f".gcard[data-group={group}] [data-figure=share]").inner_text()
+
+
+def test_plan_loads_offline_and_draws_the_cells(plan_page, server):
+    page, watcher = plan_page()
+    coverage = api(server, "/api/coverage?minutes=4")
+    groups = coverage["groups"]
+    worst = min(groups, key=lambda g: groups[g]["share"])
+    assert page.evaluate("() => document.body.dataset.group") == worst == "sanitation_worker"
+    cells = [f for f in coverage["cells"]["features"] if f["properties"]["group"] == worst]
+    assert page.locator("path.hex-cell").count() == len(cells) > 10
+    stations = api(server, "/api/stations")["features"]
+    assert page.locator(".leaflet-marker-icon.st").count() == len(stations)
+    page.wait_for_selector(".leaflet-pane canvas")  # the streets basemap, from the app
+    for gid, entry in groups.items():
+        assert figure(page, gid) == share_text(entry["share"])
+    assert page.locator("#count-gaps").inner_text() == str(
+        sum(1 for g in coverage["gaps"] if g["by_group"].get(worst, 0) > 0))
+    assert page.locator("img[src=x]").count() == 0  # the station named like an attack is text
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "10-plan-desktop.png"))
+    assert watcher.outside == [] and watcher.errors == []
+
+
+def test_the_hour_slider_shows_the_04_00_sanitation_gap(plan_page, server):
+    page, watcher = plan_page("?group=sanitation_worker")
+    entry = api(server, "/api/coverage?minutes=4")["groups"]["sanitation_worker"]
+    before = figure(page, "sanitation_worker")
+    assert before == share_text(entry["share"])
+    lowest = page.locator(".gcard[data-group=sanitation_worker] .gcard-line.warn")
+    assert "04:30" in lowest.inner_text()
+    page.locator("#hour").fill("4")
+    page.wait_for_function("() => document.body.dataset.busy === '0'")
+    after = figure(page, "sanitation_worker")
+    assert after == share_text(entry["by_hour"][4]) and after != before
+    assert "04:30" in page.locator("#hour-value").inner_text()
+    page.wait_for_selector(".leaflet-marker-icon.st.is-closed")  # office-hours hosts are shut
+    assert "hour=4" in page.url
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "11-plan-hour-04.png"))
+    page.locator("#any-time").click()
+    assert figure(page, "sanitation_worker") == before
+    assert page.locator(".leaflet-marker-icon.st.is-closed").count() == 0
+    assert watcher.errors == []
+
+
+def test_a_gap_in_the_list_zooms_the_map(plan_page):
+    page, watcher = plan_page("?group=sanitation_worker&tab=gaps")
+    items = page.locator(".gap-item")
+    assert items.count() >= 1
+    zoom = page.evaluate("() => yizhanPlan.map.getZoom()")
+    items.last.click()
+    page.wait_for_function(f"() => yizhanPlan.map.getZoom() > {zoom}")
+    assert items.last.get_attribute("aria-current") == "true"
+    inside = page.evaluate("""() => {
+      const map = yizhanPlan.map, view = map.getBounds();
+      let shape = null;
+      map.eachLayer(l => { if (l.options && l.options.weight === 3 && l.getBounds) shape = l; });
+      return shape !== null && view.contains(shape.getBounds());
+    }""")
+    assert inside
+    assert watcher.errors == []
+
+
+def test_a_siting_run_shows_the_proposal(plan_page, server):
+    page, watcher = plan_page("?group=sanitation_worker&tab=siting")
+    assert page.locator("#s-kind").input_value() == "sanitation_station"
+    page.fill("#s-add", "2")
+    page.locator("#s-run").click()
+    page.wait_for_selector("body[data-plan=done]")
+    assert page.locator(".leaflet-marker-icon.prop").count() == 2
+    expected = api(server, "/api/plan", {"kind": "sanitation_station", "add": 2, "minutes": 4,
+                                         "group": ["sanitation_worker"], "curve": 10})
+    row = page.locator(".ba-row[data-group=sanitation_worker]")
+    before, after = (expected[k]["sanitation_worker"] for k in ("before", "after"))
+    assert row.locator("[data-figure=before]").inner_text() == share_text(before)
+    assert row.locator("[data-figure=after]").inner_text() == share_text(after)
+    assert expected["after"]["sanitation_worker"] > expected["before"]["sanitation_worker"]
+    shown = page.evaluate("""() => { const out = [];
+      yizhanPlan.map.eachLayer(l => {
+        if (l.options && l.options.icon && l.options.icon.options.className === 'prop') {
+          const p = l.getLatLng(); out.push([p.lng, p.lat]); } });
+      return out; }""")
+    assert sorted(shown) == sorted([s["lon"], s["lat"]] for s in expected["sites"])
+    assert page.locator(".plan-head .badge").inner_text() == "已证明最优"
+    assert page.locator("svg.curve circle").count() == 11
+    link = page.locator(".downloads a[data-format=csv]").get_attribute("href")
+    with urllib.request.urlopen(server["base"] + link) as response:
+        assert response.read().decode("utf-8-sig").startswith("rank,id,name,lon,lat")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SHOTS / "12-plan-siting.png"))
+    assert watcher.outside == [] and watcher.errors == []
+
+
+def test_on_a_tablet_in_english(plan_page, server):
+    page, watcher = plan_page("?lang=en&tab=siting", locale="en-GB", **TABLET)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#tab-gaps").inner_text().startswith("Gaps")
+    map_box = page.locator("#plan-map").bounding_box()
+    panel = page.locator("#panel").bounding_box()
+    assert map_box["y"] + map_box["height"] <= panel["y"] + 1  # the map above the panel
+    page.locator("#s-run").click()
+    page.wait_for_selector("body[data-plan=done]")
+    badge = page.locator(".plan-head .badge").inner_text()
+    assert badge == "Proven optimal" or badge.startswith("Approximate")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SHOTS / "13-plan-tablet-en.png"))
+    assert watcher.outside == [] and watcher.errors == []
+
+
+def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
+    stations = api(server, "/api/stations")["features"]
+    station = next(f for f in stations if f["properties"]["name"] != XSS)
+    api(server, "/api/reports", {"station_id": station["id"], "kind": "closed",
+                                 "text": "凌晨四点没开门 closed at 4"})
+    page, watcher = plan_page("?tab=reports")
+    page.fill("#password", PASSWORD)
+    page.locator("#signin-form button[type=submit]").click()
+    item = page.locator(".report-item", has_text="凌晨四点没开门")
+    item.first.wait_for()
+    assert station["properties"]["name"] in item.first.inner_text()
+    page.locator("#tab-stations").click()
+    page.fill("#station-search", station["properties"]["name"])
+    page.locator(f"#station-list button[data-id='{station['id']}']").click()
+    page.wait_for_selector(f"body[data-editing='{station['id']}']")
+    marker = page.locator(".leaflet-marker-icon.st.is-selected")
+    box = marker.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 20, steps=6)
+    page.mouse.up()
+    lon = float(page.input_value("#f-lon"))
+    assert lon > station["geometry"]["coordinates"][0]
+    page.wait_for_selector("#history li")
+    page.screenshot(path=str(SHOTS / "14-plan-editing.png"))
+    version = api(server, "/api/coverage?minutes=4")["version"]
+    page.locator("#save").click()
+    page.wait_for_selector("#toast:not([hidden])")
+    page.wait_for_function("() => document.body.dataset.busy === '0'")
+    moved = api(server, f"/api/stations/{station['id']}")["geometry"]["coordinates"]
+    assert moved[0] == pytest.approx(lon, abs=1e-7)
+    assert api(server, "/api/coverage?minutes=4")["version"] != version
+    assert watcher.errors == []
