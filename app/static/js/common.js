@@ -151,7 +151,41 @@
     toastTimer = setTimeout(function () { node.hidden = true; }, 3200);
   }
 
+  /* The basemap: tiles when a tile service is set, else the network's streets drawn from
+     /api/networks/<mode>/lines (works with no internet). The map needs a "streets" pane. */
+  function basemap(map, element) {
+    var L = window.L;
+    if (config.tiles) {
+      var tiles = config.tiles;
+      L.tileLayer(tiles.url, {subdomains: tiles.subdomains, maxZoom: tiles.maxZoom,
+                              attribution: tiles.attribution}).addTo(map);
+      if (tiles.labels) {
+        L.tileLayer(tiles.labels, {subdomains: tiles.subdomains, maxZoom: tiles.maxZoom}).addTo(map);
+      }
+      return;
+    }
+    if (!config.basemapMode) return;
+    element.classList.add("streets-basemap");
+    map.attributionControl.addAttribution(config.lang === "zh"
+      ? "路网 © OpenStreetMap 贡献者" : "Streets © OpenStreetMap contributors");
+    var renderer = L.canvas({padding: 0.5, pane: "streets"});
+    api("/api/networks/" + config.basemapMode + "/lines").then(function (feature) {
+      // a grey casing under a white street, thinner when zoomed out
+      var casing = L.geoJSON(feature, {pane: "streets", renderer: renderer, interactive: false,
+                                       style: {color: "#cbcfd4", opacity: 1, lineCap: "round"}}).addTo(map);
+      var street = L.geoJSON(feature, {pane: "streets", renderer: renderer, interactive: false,
+                                       style: {color: "#ffffff", opacity: 1, lineCap: "round"}}).addTo(map);
+      function weigh() {
+        var z = map.getZoom(), w = z >= 17 ? 4.5 : z >= 16 ? 3 : z >= 15 ? 2 : 1.2;
+        casing.setStyle({weight: w + 2});
+        street.setStyle({weight: w});
+      }
+      weigh();
+      map.on("zoomend", weigh);
+    }).catch(function () { /* the map still works without the streets */ });
+  }
+
   window.Y = {config: config, t: t, el: el, clear: clear, icon: icon, fmtDistance: fmtDistance,
               fmtDuration: fmtDuration, fmtHours: fmtHours, wgs2gcj: wgs2gcj, gcj2wgs: gcj2wgs,
-              api: api, toast: toast};
+              api: api, toast: toast, basemap: basemap};
 })();

@@ -46,34 +46,8 @@
     fitTo(L.latLngBounds([toLatLng(bounds[0], bounds[1]), toLatLng(bounds[2], bounds[3])]), 0);
   }
 
-  if (config.tiles) {
-    var tiles = config.tiles;
-    L.tileLayer(tiles.url, {subdomains: tiles.subdomains, maxZoom: tiles.maxZoom,
-                            attribution: tiles.attribution}).addTo(map);
-    if (tiles.labels) {
-      L.tileLayer(tiles.labels, {subdomains: tiles.subdomains, maxZoom: tiles.maxZoom}).addTo(map);
-    }
-  } else if (config.basemapMode) {
-    document.getElementById("map").classList.add("streets-basemap");
-    map.attributionControl.addAttribution(config.lang === "zh"
-      ? "路网 © OpenStreetMap 贡献者" : "Streets © OpenStreetMap contributors");
-    var renderer = L.canvas({padding: 0.5});
-    map.createPane("streets").style.zIndex = 250;
-    Y.api("/api/networks/" + config.basemapMode + "/lines").then(function (feature) {
-      // a grey casing under a white street, thinner when zoomed out
-      var casing = L.geoJSON(feature, {pane: "streets", renderer: renderer, interactive: false,
-                                       style: {color: "#c9ccd1", opacity: 1, lineCap: "round"}}).addTo(map);
-      var street = L.geoJSON(feature, {pane: "streets", renderer: renderer, interactive: false,
-                                       style: {color: "#ffffff", opacity: 1, lineCap: "round"}}).addTo(map);
-      function weigh() {
-        var z = map.getZoom(), w = z >= 17 ? 4.5 : z >= 16 ? 3 : z >= 15 ? 2 : 1.2;
-        casing.setStyle({weight: w + 2});
-        street.setStyle({weight: w});
-      }
-      weigh();
-      map.on("zoomend", weigh);
-    }).catch(function () { /* the map still works without the streets */ });
-  }
+  map.createPane("streets").style.zIndex = 250;
+  Y.basemap(map, document.getElementById("map"));
 
   var groups = {};
   Object.keys(config.kinds).forEach(function (kind) { groups[kind] = L.layerGroup().addTo(map); });

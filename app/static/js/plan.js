@@ -83,32 +83,7 @@
   map.createPane("cells").style.zIndex = 350;
   map.createPane("gaps").style.zIndex = 420;
 
-  if (config.tiles) {
-    var tiles = config.tiles;
-    L.tileLayer(tiles.url, {subdomains: tiles.subdomains, maxZoom: tiles.maxZoom,
-                            attribution: tiles.attribution}).addTo(map);
-    if (tiles.labels) {
-      L.tileLayer(tiles.labels, {subdomains: tiles.subdomains, maxZoom: tiles.maxZoom}).addTo(map);
-    }
-  } else if (config.basemapMode) {
-    document.getElementById("plan-map").classList.add("streets-basemap");
-    map.attributionControl.addAttribution(zh ? "路网 © OpenStreetMap 贡献者"
-                                             : "Streets © OpenStreetMap contributors");
-    var streetRenderer = L.canvas({padding: 0.5, pane: "streets"});
-    Y.api("/api/networks/" + config.basemapMode + "/lines").then(function (feature) {
-      var casing = L.geoJSON(feature, {pane: "streets", renderer: streetRenderer, interactive: false,
-                                       style: {color: "#cfd3d8", opacity: 1, lineCap: "round"}}).addTo(map);
-      var street = L.geoJSON(feature, {pane: "streets", renderer: streetRenderer, interactive: false,
-                                       style: {color: "#ffffff", opacity: 1, lineCap: "round"}}).addTo(map);
-      function weigh() {
-        var z = map.getZoom(), w = z >= 17 ? 4.5 : z >= 16 ? 3 : z >= 15 ? 2 : 1.2;
-        casing.setStyle({weight: w + 2});
-        street.setStyle({weight: w});
-      }
-      weigh();
-      map.on("zoomend", weigh);
-    }).catch(function () { /* the map works without the streets */ });
-  }
+  Y.basemap(map, document.getElementById("plan-map"));
 
   function fitRegion() {
     var b = config.bounds;
