@@ -151,6 +151,18 @@
     toastTimer = setTimeout(function () { node.hidden = true; }, 3200);
   }
 
+  /* Coordinates: the API speaks WGS-84; Amap tiles need GCJ-02 on screen. */
+  var gcjScreen = !!(config.tiles && config.tiles.gcj02);
+  function toLatLng(lon, lat) {
+    if (gcjScreen) { var g = wgs2gcj(lon, lat); return window.L.latLng(g[1], g[0]); }
+    return window.L.latLng(lat, lon);
+  }
+  function fromLatLng(latlng) {
+    var lon = window.L.Util.wrapNum(latlng.lng, [-180, 180], true), lat = latlng.lat;
+    if (gcjScreen) { var w = gcj2wgs(lon, lat); return [w[0], w[1]]; }
+    return [lon, lat];
+  }
+
   /* The basemap: tiles when a tile service is set, else the network's streets drawn from
      /api/networks/<mode>/lines (works with no internet). The map needs a "streets" pane. */
   function basemap(map, element) {
@@ -187,5 +199,6 @@
 
   window.Y = {config: config, t: t, el: el, clear: clear, icon: icon, fmtDistance: fmtDistance,
               fmtDuration: fmtDuration, fmtHours: fmtHours, wgs2gcj: wgs2gcj, gcj2wgs: gcj2wgs,
-              api: api, toast: toast, basemap: basemap};
+              api: api, toast: toast, basemap: basemap, toLatLng: toLatLng,
+              fromLatLng: fromLatLng};
 })();

@@ -3,7 +3,6 @@
 (function () {
   "use strict";
   var Y = window.Y, L = window.L, config = Y.config, t = Y.t, el = Y.el;
-  var gcj = !!(config.tiles && config.tiles.gcj02);
   var K = 5;  // how many stations the list shows
 
   var state = {
@@ -22,15 +21,7 @@
   };
 
   /* --- coordinates: the API speaks WGS-84; Amap tiles need GCJ-02 on screen --- */
-  function toLatLng(lon, lat) {
-    if (gcj) { var g = Y.wgs2gcj(lon, lat); return L.latLng(g[1], g[0]); }
-    return L.latLng(lat, lon);
-  }
-  function fromLatLng(latlng) {
-    var lon = L.Util.wrapNum(latlng.lng, [-180, 180], true), lat = latlng.lat;
-    if (gcj) { var w = Y.gcj2wgs(lon, lat); return [w[0], w[1]]; }
-    return [lon, lat];
-  }
+  var toLatLng = Y.toLatLng, fromLatLng = Y.fromLatLng;
 
   /* --- the map --- */
   var map = L.map("map", {zoomControl: false, minZoom: 3, maxZoom: 19, zoomSnap: 0.25});

@@ -5,7 +5,6 @@
   "use strict";
   var Y = window.Y, L = window.L, config = Y.config, t = Y.t, el = Y.el;
   var zh = config.lang === "zh";
-  var gcj = !!(config.tiles && config.tiles.gcj02);
   var SVG = "http://www.w3.org/2000/svg";
   var query = new URLSearchParams(window.location.search);
   var GROUPS = config.groupOrder.filter(function (g) { return config.groups[g]; });
@@ -62,15 +61,7 @@
   function modeText(mode) { return t("mode_" + mode + "_long"); }
 
   /* --- coordinates: the API speaks WGS-84; Amap tiles need GCJ-02 on screen --- */
-  function toLatLng(lon, lat) {
-    if (gcj) { var g = Y.wgs2gcj(lon, lat); return L.latLng(g[1], g[0]); }
-    return L.latLng(lat, lon);
-  }
-  function fromLatLng(latlng) {
-    var lon = L.Util.wrapNum(latlng.lng, [-180, 180], true), lat = latlng.lat;
-    if (gcj) { var w = Y.gcj2wgs(lon, lat); return [w[0], w[1]]; }
-    return [lon, lat];
-  }
+  var toLatLng = Y.toLatLng, fromLatLng = Y.fromLatLng;
   function coordsToLatLngs(ring) {
     return ring.map(function (c) { return toLatLng(c[0], c[1]); });
   }
