@@ -164,13 +164,16 @@ def network_build(place, bbox, osm_file, mode, output):
                f"{time.perf_counter() - started:.1f} s; saved to {path}")
 
 
+def _is_osm(path: Path) -> bool:
+    suffix = "".join(path.suffixes[-2:]).lower()
+    return suffix.endswith(".osm") or suffix.endswith(".pbf")
+
+
 def open_network(path: Path, mode: str | None):
     """A network from a saved file, .osm or .osm.pbf; the mode must agree with a saved one."""
     from geo.network import load_network
 
-    suffix = "".join(path.suffixes[-2:]).lower()
-    needs_mode = suffix.endswith(".osm") or suffix.endswith(".pbf")
-    net = load_network(path, mode=(mode or "walk") if needs_mode else None)
+    net = load_network(path, mode=(mode or "walk") if _is_osm(path) else None)
     if mode and net.mode != mode:
         raise InputError(f"`mode` was {mode!r} but {path} is a {net.mode} network",
                          parameter="mode")
@@ -311,21 +314,42 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
 
 # --- coverage -------------------------------------------------------------------------------------
 
-def open_networks(paths: tuple[Path, ...], modes: set[str]) -> dict:
+def open_networks(paths: tuple[Path, ...], modes: set[str], into: dict | None = None) -> dict:
     """Networks by mode: saved files give their own mode; an .osm/.pbf file gives every mode
-    in ``modes``."""
+    in ``modes``. With ``into`` (networks opened before from the same paths), only the modes
+    still missing are built from the .osm/.pbf files."""
     from geo.network import load_network
 
-    networks = {}
+    networks = {} if into is None else into
     for path in paths:
-        suffix = "".join(path.suffixes[-2:]).lower()
-        if suffix.endswith(".osm") or suffix.endswith(".pbf"):
+        if _is_osm(path):
             for mode in sorted(modes - set(networks)):
                 networks[mode] = load_network(path, mode=mode)
-        else:
+        elif into is None:
             net = load_network(path)
             networks[net.mode] = net
     return networks
+
+
+def analysis_inputs(network_paths, db_url, stations_file, demand_file, crs, groups_file):
+    """Groups, stations, networks (saved ones, and walk from .osm/.pbf) and demand, for
+    `coverage` and `plan`; polygon demand is spread over the walk (else the first) network."""
+    from geo.demand import read_demand
+    from geo.groups import load_groups
+
+    groups = load_groups(groups_file)
+    stations = open_stations(db_url, stations_file, crs)
+    networks = open_networks(network_paths, {"walk"})
+    demand = read_demand(demand_file, crs=crs, groups=groups,
+                         network=networks.get("walk") or next(iter(networks.values())))
+    return groups, stations, networks, demand
+
+
+def demo_label(stations) -> str | None:
+    """The demo label when the stations are the demo's, for maps and charts."""
+    from geo.demo import DEMO_LABEL
+
+    return DEMO_LABEL if any(DEMO_LABEL in s.notes for s in stations) else None
 
 
 @main.command("coverage")
@@ -361,17 +385,14 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
                  as_json):
     """Which workers no station serves: coverage by group, district and hour; gap areas."""
     from geo.coverage import accessibility, coverage
-    from geo.demand import groups_in, read_demand, to_h3
-    from geo.groups import load_groups
+    from geo.demand import groups_in, to_h3
 
     if at and by_hour:
         raise click.UsageError("give --at or --by-hour, not both")
-    groups = load_groups(groups_file)
-    stations = open_stations(db_url, stations_file, crs)
-    first = open_networks(network_paths[:1], {"walk"})
-    demand = read_demand(demand_file, crs=crs, network=next(iter(first.values())), groups=groups)
+    groups, stations, networks, demand = analysis_inputs(
+        network_paths, db_url, stations_file, demand_file, crs, groups_file)
     chosen = groups_in(demand, wanted, groups)
-    networks = open_networks(network_paths, {groups[g].mode for g in chosen})
+    open_networks(network_paths, {groups[g].mode for g in chosen}, into=networks)
     district_frame = None
     if districts is not None:
         import geopandas as gpd
@@ -408,11 +429,8 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
     if outdir is not None:
         from geo.report import write_coverage
 
-        from geo.demo import DEMO_LABEL
-
-        label = DEMO_LABEL if any(DEMO_LABEL in s.notes for s in stations) else None
         files = write_coverage(result, stations, outdir, network=networks.get("walk"),
-                               groups=groups, demo_label=label)
+                               groups=groups, demo_label=demo_label(stations))
         if with_access:
             access.to_csv(outdir / "accessibility.csv", index=False, encoding="utf-8-sig")
         if not as_json:
@@ -476,8 +494,7 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
              time_limit, outdir, as_json):
     """Where the next stations should go, with the existing ones kept."""
     from geo.coverage import coverage
-    from geo.demand import groups_in, read_demand
-    from geo.groups import load_groups
+    from geo.demand import groups_in
     from geo.planning import (coverage_matrix, gap_candidates, plan, read_candidates,
                               venue_candidates, write_plan)
 
@@ -487,12 +504,10 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         raise click.UsageError("give --candidates or --osm-candidates, not both")
     if capacitated and add is None:
         raise click.UsageError("--capacity goes with --add")
-    groups = load_groups(groups_file)
-    stations = open_stations(db_url, stations_file, crs)
-    first = open_networks(network_paths[:1], {"walk"})
-    demand = read_demand(demand_file, crs=crs, network=next(iter(first.values())), groups=groups)
+    groups, stations, networks, demand = analysis_inputs(
+        network_paths, db_url, stations_file, demand_file, crs, groups_file)
     chosen = [g for g in groups_in(demand, wanted, groups) if kind in groups[g].kinds]
-    networks = open_networks(network_paths, {groups[g].mode for g in chosen} | {"walk"})
+    open_networks(network_paths, {groups[g].mode for g in chosen}, into=networks)
     if candidates_file:
         candidates = read_candidates(candidates_file, crs=crs)
     elif osm_candidates:
@@ -510,10 +525,8 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
     result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
                   curve=curve, time_limit=time_limit)
     if outdir is not None:
-        from geo.demo import DEMO_LABEL
-
-        label = DEMO_LABEL if any(DEMO_LABEL in s.notes for s in stations) else None
-        files = write_plan(result, outdir, network=networks.get("walk"), demo_label=label)
+        files = write_plan(result, outdir, network=networks.get("walk"),
+                           demo_label=demo_label(stations))
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:
@@ -632,8 +645,7 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, plann
     networks = None
     for path in network_paths:
         networks = networks or {}
-        suffix = "".join(path.suffixes[-2:]).lower()
-        if suffix.endswith(".osm") or suffix.endswith(".pbf"):
+        if _is_osm(path):
             networks.update({mode: str(path) for mode in MODES if mode not in networks})
         else:
             networks[load_network(path).mode] = str(path)
