@@ -19,17 +19,6 @@ CENTRE = (24.9440, 60.1705)  # lon, lat: central Helsinki, on every demo network
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="module")
-def app(demo):
-    """The app on the session demo region (read-only tests)."""
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def copy_db(demo, tmp_path) -> str:
     """A private copy of the demo registry, so that writes leave the session demo alone."""
     target = tmp_path / "yizhan.sqlite"

@@ -27,16 +27,6 @@ GROUPS = ["delivery_rider", "sanitation_worker", "truck_driver", "ride_hailing_d
 
 
 @pytest.fixture(scope="module")
-def app(demo):
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def networks(demo):
     return {mode: demo.network(mode) for mode in ("walk", "ebike", "drive")}
 

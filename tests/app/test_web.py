@@ -18,16 +18,6 @@ from geo.registry import Registry
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="module")
-def app(demo):
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def page_config(html: str) -> dict:
     found = re.search(r'<script type="application/json" id="config">(.*?)</script>', html, re.DOTALL)
     assert found, "the page has no config"
