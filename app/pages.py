@@ -20,22 +20,13 @@ from flask import Blueprint, current_app, jsonify, render_template, request, sen
 
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
-from geo.report import GROUP_COLOURS
 from geo.reports import REPORT_KINDS
 from geo.stations import KINDS, SERVICES
+from geo.style import GROUP_COLOURS, KIND_COLOURS, KIND_SHORT
 
 bp = Blueprint("pages", __name__)
 
 LANGS = ("zh", "en")
-
-#: Short kind labels for the filter chips: id -> (中文, English).
-KIND_SHORT = {"driver_home": ("司机之家", "Driver homes"),
-              "sanitation_station": ("环卫驿站", "Sanitation"),
-              "outdoor_rest_point": ("户外驿站", "Rest points")}
-
-#: Marker colours of the three kinds (also in app.css).
-KIND_COLORS = {"driver_home": "#6d28d9", "sanitation_station": "#0f766e",
-               "outdoor_rest_point": "#ea580c"}
 
 #: The services offered as quick filters in the finder, most asked for first.
 QUICK_SERVICES = ["toilet", "drinking_water", "food_heating", "rest", "phone_charging",
@@ -332,7 +323,7 @@ def page_config(lang: str) -> dict:
         "lang": lang,
         "strings": STRINGS[lang],
         "kinds": {k: {"label": _label(v, lang), "short": _label(KIND_SHORT[k], lang),
-                      "color": KIND_COLORS[k]}
+                      "color": KIND_COLOURS[k]}
                   for k, v in KINDS.items()},
         "services": {k: _label(v, lang) for k, v in SERVICES.items()},
         "quickServices": QUICK_SERVICES,
@@ -395,7 +386,7 @@ def station_page(station_id: str):
     return _render("station.html", lang, station=station, links=snap.links[station.id],
                    services=[_label(SERVICES[s], lang) for s in sorted(station.services)],
                    kind_label=_label(KINDS[station.kind], lang),
-                   kind_color=KIND_COLORS[station.kind], is_open=station.is_open(),
+                   kind_color=KIND_COLOURS[station.kind], is_open=station.is_open(),
                    hours=format_hours(station.hours, lang))
 
 

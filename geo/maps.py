@@ -14,10 +14,9 @@ import numpy as np
 
 from geo.network import Network
 from geo.stations import KINDS, SERVICES, Station
+from geo.style import KIND_COLOURS
 
 #: Marker colours per station kind (also used by the web app).
-KIND_COLOURS = {"driver_home": "#1565c0", "sanitation_station": "#2e7d32",
-                "outdoor_rest_point": "#ef6c00"}
 #: Most edges drawn as the basemap; larger networks are drawn without it.
 MAX_BASEMAP_EDGES = 60_000
 

@@ -11,9 +11,8 @@ import pandas as pd
 from geo.coverage import CoverageResult
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.stations import Station
+from geo.style import GROUP_COLOURS
 
-GROUP_COLOURS = {"delivery_rider": "#ef6c00", "sanitation_worker": "#2e7d32",
-                 "truck_driver": "#1565c0", "ride_hailing_driver": "#6a1b9a"}
 
 
 def _font() -> str | None:
