@@ -36,7 +36,7 @@ from geo.errors import (
 )
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
-from geo.planning import PROPOSAL_FORMATS, proposal_file
+from geo.output.plan import PROPOSAL_FORMATS, proposal_file
 from geo.stations import (
     KINDS,
     SERVICE_SEPARATORS,

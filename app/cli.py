@@ -73,7 +73,7 @@ def import_cmd(file, crs, db_url, dry_run, skip_invalid, as_json):
     Re-importing a file updates stations by id; rows without an id get a stable one.
     """
     from geo.registry import Registry
-    from geo.stationfiles import read_stations
+    from geo.io.stations import read_stations
 
     result = read_stations(file, crs=crs)
     write = not dry_run and (result.ok or skip_invalid)
@@ -117,7 +117,7 @@ def import_cmd(file, crs, db_url, dry_run, skip_invalid, as_json):
 def export_cmd(file, db_url, crs, kinds):
     """Export the registry's stations to FILE: .csv (UTF-8 with BOM), .xlsx, .geojson or .gpkg."""
     from geo.registry import Registry
-    from geo.stationfiles import write_stations
+    from geo.io.stations import write_stations
 
     stations = Registry(db_url).stations(kinds=kinds or None)
     write_stations(stations, file, crs=crs)
@@ -182,7 +182,7 @@ def open_network(path: Path, mode: str | None):
 
 def open_stations(db_url: str | None, stations_file: Path | None, crs: str):
     from geo.registry import Registry
-    from geo.stationfiles import load_stations
+    from geo.io.stations import load_stations
 
     if stations_file is not None:
         return load_stations(stations_file, crs=crs)
@@ -194,7 +194,7 @@ def read_points(path: Path, crs: str):
     import numpy as np
 
     from geo.errors import DataFileError, Problem
-    from geo.stationfiles import read_table
+    from geo.io.stations import read_table
 
     frame, first_row = read_table(path)
     names = {str(c).strip().lower().lstrip("\ufeff"): c for c in frame.columns}
@@ -427,7 +427,7 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
                   "cells_without_station": int((part["stations_in_reach"] == 0).sum())}
             for gid, part in access.groupby("group")}
     if outdir is not None:
-        from geo.report import write_coverage
+        from geo.output.coverage import write_coverage
 
         files = write_coverage(result, stations, outdir, network=networks.get("walk"),
                                groups=groups, demo_label=demo_label(stations))
@@ -495,8 +495,9 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
     """Where the next stations should go, with the existing ones kept."""
     from geo.coverage import coverage
     from geo.demand import groups_in
-    from geo.planning import (coverage_matrix, gap_candidates, plan, read_candidates,
-                              venue_candidates, write_plan)
+    from geo.io.candidates import read_candidates
+    from geo.output.plan import write_plan
+    from geo.siting.planning import coverage_matrix, gap_candidates, plan, venue_candidates
 
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise click.UsageError("give exactly one of --add, --target or --budget")

@@ -7,7 +7,7 @@ others keep answering from the current snapshot) a new snapshot is built and swa
 through this process refreshes at once.
 
 For the planner view the engine also runs :func:`geo.coverage.coverage` and
-:func:`geo.planning.plan` on the worker demand file, keeping the last answers per registry
+:func:`geo.siting.planning.plan` on the worker demand file, keeping the last answers per registry
 version and parameters in small in-memory LRU caches (a station change makes new keys, so a
 cached answer never outlives the stations it was computed for).
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import itertools
 import json
 import logging
 import threading
@@ -33,13 +32,13 @@ import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo import settings
-from geo.coords import unproject, wgs84_to_bd09, wgs84_to_gcj02
+from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.errors import DataFileError, InputError, NotFoundError, YizhanError
 from geo.groups import DEFAULT_GROUPS
 from geo.nearest import Hit, Snap, StationFinder, access_speed_kmh
-from geo.network import MODES, Network, load_network
+from geo.network import MODES, Network, load_network, network_lines
 from geo.registry import Registry
-from geo.reports import Reports
+from geo.feedback import Reports
 from geo.stations import Station, local_time
 
 logger = logging.getLogger(__name__)
@@ -95,61 +94,6 @@ def station_feature(station: Station, links: dict[str, str]) -> dict:
     return {"type": "Feature", "id": station.id,
             "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
             "properties": props}
-
-
-def network_lines(net: Network, *, tolerance_m: float = 1.5) -> dict:
-    """The network's streets as a GeoJSON MultiLineString (EPSG:4326), for a basemap.
-
-    Directed edges become undirected segments, chained through nodes of degree two into
-    polylines and simplified (Douglas-Peucker, ``tolerance_m`` metres, in the network's metric
-    CRS). Coordinates are rounded to 6 decimals (about 0.1 m).
-    """
-    import shapely
-
-    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
-    a, b = np.minimum(rows, net.indices), np.maximum(rows, net.indices)
-    pairs = np.unique(np.column_stack([a, b]), axis=0)
-    neighbours: dict[int, list[int]] = {}
-    for u, v in pairs.tolist():
-        neighbours.setdefault(u, []).append(v)
-        neighbours.setdefault(v, []).append(u)
-    used: set[tuple[int, int]] = set()
-    chains: list[list[int]] = []
-
-    def walk(start: int, nxt: int) -> list[int]:
-        chain = [start]
-        prev, cur = start, nxt
-        while True:
-            used.add((min(prev, cur), max(prev, cur)))
-            chain.append(cur)
-            options = neighbours[cur]
-            if len(options) != 2 or cur == start:
-                return chain
-            step = options[0] if options[1] == prev else options[1]
-            if (min(cur, step), max(cur, step)) in used:
-                return chain
-            prev, cur = cur, step
-
-    for node, options in neighbours.items():
-        if len(options) != 2:
-            for nxt in options:
-                if (min(node, nxt), max(node, nxt)) not in used:
-                    chains.append(walk(node, nxt))
-    for u, v in pairs.tolist():  # loops made only of degree-two nodes
-        if (u, v) not in used:
-            chains.append(walk(u, v))
-    counts = [len(c) for c in chains]
-    flat = np.concatenate(chains) if chains else np.zeros(0, dtype=np.int64)
-    lines = shapely.linestrings(np.column_stack([net.x[flat], net.y[flat]]),
-                                indices=np.repeat(np.arange(len(chains)), counts))
-    lines = shapely.simplify(lines, tolerance_m, preserve_topology=False)
-    xy, index = shapely.get_coordinates(lines, return_index=True)
-    lon, lat = unproject(xy[:, 0], xy[:, 1], net.crs)
-    points = np.column_stack([np.round(lon, 6), np.round(lat, 6)]).tolist()
-    starts = np.searchsorted(index, np.arange(len(chains) + 1)).tolist()
-    coordinates = [points[a:b] for a, b in itertools.pairwise(starts) if b - a >= 2]
-    return {"type": "Feature", "properties": {"mode": net.mode, "source": net.source},
-            "geometry": {"type": "MultiLineString", "coordinates": coordinates}}
 
 
 @dataclass(frozen=True)
@@ -451,10 +395,10 @@ class Engine:
         """New stations of ``kind``: ``add`` of them, or the fewest reaching ``target``.
 
         The flow of ``yizhan plan`` without ``--candidates``: coverage of the groups that use
-        ``kind``, candidates from :func:`geo.planning.gap_candidates` over their uncovered
-        workers on the walk network, :func:`geo.planning.coverage_matrix` and
-        :func:`geo.planning.plan` with the existing stations kept. Returns ``(answer, plan)``:
-        the JSON answer and the :class:`geo.planning.Plan` (None when every worker of these
+        ``kind``, candidates from :func:`geo.siting.planning.gap_candidates` over their uncovered
+        workers on the walk network, :func:`geo.siting.planning.coverage_matrix` and
+        :func:`geo.siting.planning.plan` with the existing stations kept. Returns ``(answer, plan)``:
+        the JSON answer and the :class:`geo.siting.planning.Plan` (None when every worker of these
         groups is covered already, so that there is no candidate). Kept per registry version and
         parameters.
 
@@ -464,7 +408,7 @@ class Engine:
             When ``MAX_PLANS_AT_ONCE`` plans are running and none ends within 30 s.
         """
         from geo.coverage import coverage
-        from geo.planning import coverage_matrix, gap_candidates, plan
+        from geo.siting.planning import coverage_matrix, gap_candidates, plan
 
         key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve)
         known = self._plans.get(key)

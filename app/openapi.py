@@ -5,8 +5,8 @@ from __future__ import annotations
 from geo import settings
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
-from geo.planning import PROPOSAL_FORMATS
-from geo.reports import MAX_TEXT, REPORT_KINDS
+from geo.output.plan import PROPOSAL_FORMATS
+from geo.feedback import MAX_TEXT, REPORT_KINDS
 from geo.stations import ACCESS, KINDS, SERVICES
 
 
@@ -334,8 +334,8 @@ def spec() -> dict:
                     "description": (
                         "The flow of `yizhan plan` without --candidates: candidate sites are "
                         "road nodes spread over the uncovered workers of the groups that use "
-                        "`kind` (geo.planning.gap_candidates), the existing stations are kept, "
-                        "and geo.planning.plan solves maximal covering (`add`) or set covering "
+                        "`kind` (geo.siting.planning.gap_candidates), the existing stations are kept, "
+                        "and geo.siting.planning.plan solves maximal covering (`add`) or set covering "
                         "(`target`) exactly with HiGHS within the server's time limit (10 s by "
                         "default). Anyone may run it: it changes nothing. At most two runs "
                         "compute at once per process (else 503)."),

@@ -20,7 +20,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, sen
 
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
-from geo.reports import REPORT_KINDS
+from geo.feedback import REPORT_KINDS
 from geo.stations import KINDS, SERVICES
 from geo.style import GROUP_COLOURS, KIND_COLOURS, KIND_SHORT
 

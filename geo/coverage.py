@@ -48,6 +48,9 @@ class CoverageResult:
         The JSON summary: ``{"groups": {...}, "gaps": [...], ...}``.
     gaps
         Gap areas, a GeoDataFrame ranked by uncovered workers (EPSG:4326).
+    access
+        2SFCA/E2SFCA per H3 cell and group, when asked for
+        (:func:`geo.workflow.run_coverage` with ``with_access``).
     """
 
     points: pd.DataFrame
@@ -56,6 +59,7 @@ class CoverageResult:
     unit: str
     budgets: dict[str, float]
     finders: dict[str, StationFinder] = field(repr=False, default_factory=dict)
+    access: pd.DataFrame | None = field(repr=False, default=None)
 
 
 def _check_budget(minutes: float | None, meters: float | None) -> None:

@@ -78,7 +78,7 @@ def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = Non
     DataFileError
         Listing every bad row with file, Excel row and column.
     """
-    from geo.stationfiles import read_table
+    from geo.io.stations import read_table
 
     path = Path(path)
     groups = groups or DEFAULT_GROUPS

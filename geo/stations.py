@@ -2,7 +2,7 @@
 
 A :class:`Station` is one rest station. Coordinates are WGS-84 (EPSG:4326) degrees; opening hours are
 OpenStreetMap ``opening_hours`` syntax evaluated in the station's time zone (default Asia/Shanghai).
-Reading and writing station files lives in :mod:`geo.stationfiles`.
+Reading and writing station files lives in :mod:`geo.io.stations`.
 """
 
 from __future__ import annotations

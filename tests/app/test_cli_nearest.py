@@ -57,7 +57,7 @@ def test_nearest_json_with_route(runner, demo, demo_stations, walk_file):
 
 def test_nearest_from_a_pbf_and_a_stations_file(runner, demo, demo_stations, helsinki_pbf,
                                                 tmp_path):
-    from geo.stationfiles import write_stations
+    from geo.io.stations import write_stations
 
     stations = write_stations(demo_stations, tmp_path / "s.xlsx")
     result = runner.invoke(main, ["nearest", "--network", str(helsinki_pbf), "--mode", "drive",

@@ -55,4 +55,4 @@ def test_plan_bad_usage(runner, base):
     assert runner.invoke(main, [*base, "--add", "2", "--target", "0.5"]).exit_code == 2
     assert runner.invoke(main, [*base, "--target", "0.5", "--capacity"]).exit_code == 2
     bad = runner.invoke(main, [*base, "--target", "7"])
-    assert bad.exit_code == 2 and "target_share" in bad.stderr
+    assert bad.exit_code == 2 and "target" in bad.stderr

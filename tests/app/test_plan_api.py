@@ -1,5 +1,5 @@
 """The planner view's API: /api/coverage, /api/plan and the proposal downloads, with Flask's test
-client on the demo region, compared with geo.coverage and geo.planning on the same inputs."""
+client on the demo region, compared with geo.coverage and geo.siting.planning on the same inputs."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from app import create_app
 from geo import settings
 from geo.coverage import coverage, coverage_cells, parse_at
 from geo.demand import read_demand
-from geo.planning import coverage_matrix, gap_candidates, plan
+from geo.siting.planning import coverage_matrix, gap_candidates, plan
 from geo.registry import Registry
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -134,7 +134,7 @@ def test_reporting_a_problem(open_page, server):
     page.locator("#report-send").click()
     page.wait_for_selector("#toast:not([hidden])")
     from geo.registry import Registry
-    from geo.reports import Reports
+    from geo.feedback import Reports
 
     reports = Reports(Registry(server["db_url"])).list(station_id=station_id)
     assert reports[0]["kind"] == "full" and reports[0]["text"] == "满了 full at noon"

@@ -9,8 +9,8 @@ from geo.coverage import coverage
 from geo.errors import DataFileError, InputError
 from geo.groups import DEFAULT_GROUPS
 from geo.nearest import StationFinder, access_speed_kmh
-from geo.planning import (coverage_matrix, gap_candidates, plan, read_candidates,
-                          venue_candidates)
+from geo.io.candidates import read_candidates
+from geo.siting.planning import coverage_matrix, gap_candidates, plan, venue_candidates
 from geo.synthetic import city_network, random_points, random_stations
 
 
@@ -109,7 +109,7 @@ def test_budget_and_target_plans(area):
     t = plan(m, target=round(top * 0.97, 3))
     assert t.result.covered_weight >= 0.97 * top * m.rows.weight.sum() - 1e-6
     assert top < 0.99  # some workers no candidate reaches: a target above that cannot be met
-    with pytest.raises(InputError, match="target_share"):
+    with pytest.raises(InputError, match="target"):
         plan(m, target=top + 0.01)
 
 

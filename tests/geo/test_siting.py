@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from geo import siting
+from geo.siting import models as siting
 from geo.errors import InputError
 from geo.siting import (
     SitingResult,
@@ -495,11 +495,11 @@ W = np.array([1.0, 2.0])
     (lambda: maximize_coverage(COVER, W, 2, fixed=[True, False]), "fixed", "boolean mask"),
     (lambda: maximize_coverage(COVER, W, 2, time_limit=0), "time_limit", "> 0"),
     (lambda: maximize_coverage(COVER, W, 2, time_limit="soon"), "time_limit", "> 0"),
-    (lambda: minimize_facilities(COVER, W, 0.0), "target_share", r"\(0, 1\]"),
-    (lambda: minimize_facilities(COVER, W, 1.2), "target_share", r"\(0, 1\]"),
-    (lambda: minimize_facilities(COVER, W, "most"), "target_share", "number"),
+    (lambda: minimize_facilities(COVER, W, 0.0), "target", r"\(0, 1\]"),
+    (lambda: minimize_facilities(COVER, W, 1.2), "target", r"\(0, 1\]"),
+    (lambda: minimize_facilities(COVER, W, "most"), "target", "number"),
     (lambda: minimize_facilities(np.array([[1, 0], [0, 0]], bool), [1.0, 3.0], 0.5),
-     "target_share", "at most 0.25 of the demand weight"),
+     "target", "at most 0.25 of the demand weight"),
     (lambda: maximize_coverage_capacitated(COVER, W, 1, [1.0, 2.0]), "capacity", "3 candidates"),
     (lambda: maximize_coverage_capacitated(COVER, W, 1, [1.0, -2.0, 3.0]), "capacity",
      "candidate 1"),

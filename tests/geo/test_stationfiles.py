@@ -6,7 +6,7 @@ import pytest
 
 from geo import coords
 from geo.errors import DataFileError, InputError
-from geo.stationfiles import load_stations, read_stations, write_stations
+from geo.io.stations import load_stations, read_stations, write_stations
 
 CHINESE_HEADERS = ["编号", "站点名称", "站点类型", "经度", "纬度", "地址", "服务项目", "开放时间",
                    "容量", "联系电话", "管理单位", "备注"]

@@ -11,34 +11,9 @@ import pandas as pd
 from geo.coverage import CoverageResult
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.stations import Station
+from geo.output.charts import cjk_font, label
 from geo.style import GROUP_COLOURS
 
-
-
-def _font() -> str | None:
-    """A CJK font family matplotlib can use, or None (then charts are labelled in English)."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    if not any("CJK" in n or "Hei" in n or "YaHei" in n for n in names):
-        # a font cache made before the CJK fonts were installed: add them now
-        for path in font_manager.findSystemFonts():
-            if any(key in Path(path).name for key in ("CJK", "wqy", "WenQuanYi", "msyh", "simhei")):
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError):
-                    continue
-        names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-                   "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei",
-                   "Noto Sans SC", "Heiti SC"):
-        if family in names:
-            return family
-    return None
-
-
-def _label(zh: str, en: str, cjk: bool) -> str:
-    return f"{zh} {en}" if cjk else en
 
 
 def served_by_station(result: CoverageResult, stations: list[Station]) -> pd.DataFrame:
@@ -123,7 +98,7 @@ def write_charts(result: CoverageResult, outdir: Path,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    font = _font()
+    font = cjk_font()
     cjk = font is not None
     style = {"font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
              "axes.spines.top": False, "axes.spines.right": False}
@@ -138,7 +113,7 @@ def write_charts(result: CoverageResult, outdir: Path,
                 colour = GROUP_COLOURS.get(gid, None)
                 ax.step(np.arange(25), np.append(shares, shares[-1]), where="post", lw=2.2,
                         ls=dashes[lane % 4], color=colour,
-                        label=_label(entry["zh"], entry["en"], cjk))
+                        label=label(entry["zh"], entry["en"], cjk))
                 # the group's working hours as a bar in its own lane below the axis
                 y = -5 - 4 * lane
                 for h in entry.get("shift_hours", []):
@@ -149,13 +124,13 @@ def write_charts(result: CoverageResult, outdir: Path,
             ax.set_ylim(-6 - 4 * len(summary), 103)
             ax.set_yticks(range(0, 101, 20))
             ax.set_xticks(range(0, 25, 2))
-            ax.set_xlabel(_label("时刻", "hour of day", cjk))
-            ax.set_ylabel(_label("覆盖比例 %", "workers covered, %", cjk))
-            ax.set_title(_label("各时段驿站覆盖率", "Coverage by hour (stations open then)", cjk),
+            ax.set_xlabel(label("时刻", "hour of day", cjk))
+            ax.set_ylabel(label("覆盖比例 %", "workers covered, %", cjk))
+            ax.set_title(label("各时段驿站覆盖率", "Coverage by hour (stations open then)", cjk),
                          loc="left", fontsize=13)
             ax.grid(axis="y", alpha=0.3)
             ax.legend(frameon=False, loc="center left", bbox_to_anchor=(0.01, 0.38), fontsize=9)
-            fig.text(0.01, 0.01, _label("下方色条：各群体的工作时段", "bars below the axis: "
+            fig.text(0.01, 0.01, label("下方色条：各群体的工作时段", "bars below the axis: "
                                         "working hours of each group", cjk),
                      fontsize=8, color="#666")
             fig.tight_layout()
@@ -175,17 +150,17 @@ def write_charts(result: CoverageResult, outdir: Path,
             travel = rows["travel"].clip(upper=top).replace(np.inf, top)
             counts, _ = np.histogram(travel, bins=bins, weights=rows["weight"])
             ax.bar(bins[:-1], counts, width=np.diff(bins), bottom=bottom, align="edge",
-                   color=GROUP_COLOURS.get(gid), label=_label(entry["zh"], entry["en"], cjk),
+                   color=GROUP_COLOURS.get(gid), label=label(entry["zh"], entry["en"], cjk),
                    edgecolor="white", linewidth=0.4)
             bottom += counts
         for gid, budget in result.budgets.items():
             ax.axvline(budget, color=GROUP_COLOURS.get(gid, "#333"), ls="--", lw=1)
         unit = ("分钟", "minutes") if result.unit == "minutes" else ("米", "metres")
-        ax.set_xlabel(_label(f"到最近驿站的路程（{unit[0]}）",
+        ax.set_xlabel(label(f"到最近驿站的路程（{unit[0]}）",
                              f"travel to the nearest station ({unit[1]}); last bar: "
                              "beyond or unreachable", cjk))
-        ax.set_ylabel(_label("劳动者人数", "workers", cjk))
-        ax.set_title(_label("劳动者到最近驿站的路程（虚线：服务圈）",
+        ax.set_ylabel(label("劳动者人数", "workers", cjk))
+        ax.set_title(label("劳动者到最近驿站的路程（虚线：服务圈）",
                             "Workers by travel to the nearest station (dashed: budget)", cjk),
                      loc="left", fontsize=13)
         ax.legend(frameon=False, fontsize=9)
@@ -200,7 +175,7 @@ def write_charts(result: CoverageResult, outdir: Path,
 def write_map(result: CoverageResult, stations: list[Station], path: Path, *, network=None,
               demo_label: str | None = None) -> Path:
     """An offline HTML map file of :func:`coverage_map`."""
-    from geo.maps import save_map
+    from geo.output.maps import save_map
 
     return save_map(coverage_map(result, stations, network=network, demo_label=demo_label), path)
 
@@ -210,7 +185,7 @@ def coverage_map(result: CoverageResult, stations: list[Station], *, network=Non
     """A folium map: demand coloured covered/uncovered, gap areas, stations (works offline)."""
     import folium
 
-    from geo.maps import add_network, add_stations, finish, offline_map
+    from geo.output.maps import add_network, add_stations, finish, offline_map
 
     points = result.points
     lon = np.concatenate([points["lon"].to_numpy(float), [s.lon for s in stations]])

@@ -229,7 +229,7 @@ def coverage_curve(cover: Any, weights: Any, n_max: int, *, fixed: Any = None,
     return results
 
 
-def minimize_facilities(cover: Any, weights: Any, target_share: float, *, fixed: Any = None,
+def minimize_facilities(cover: Any, weights: Any, target: float, *, fixed: Any = None,
                         time_limit: float | None = None) -> SitingResult:
     """The fewest candidates, fixed ones included, covering a share of all demand weight.
 
@@ -237,7 +237,7 @@ def minimize_facilities(cover: Any, weights: Any, target_share: float, *, fixed:
     ----------
     cover, weights, fixed, time_limit
         As in :func:`maximize_coverage`.
-    target_share
+    target
         Share of the total weight of **all** demand rows (also those no candidate reaches) to
         cover, in ``(0, 1]``.
 
@@ -250,7 +250,7 @@ def minimize_facilities(cover: Any, weights: Any, target_share: float, *, fixed:
     Raises
     ------
     geo.errors.InputError
-        Also when no choice of candidates reaches ``target_share``; the message gives the highest
+        Also when no choice of candidates reaches ``target``; the message gives the highest
         reachable share.
 
     Notes
@@ -262,7 +262,7 @@ def minimize_facilities(cover: Any, weights: Any, target_share: float, *, fixed:
     """
     started = time.perf_counter()
     inp = _validate(cover, weights, fixed)
-    share = _check_share(target_share)
+    share = _check_share(target)
     _check_time_limit(time_limit)
     deadline = None if time_limit is None else started + time_limit
     total = float(inp.w.sum())
@@ -271,9 +271,9 @@ def minimize_facilities(cover: Any, weights: Any, target_share: float, *, fixed:
     tol = _REL_TOL * max(total, 1e-300)
     if target > reachable + tol:
         raise InputError(
-            f"`target_share` was {share:g} but the candidates can reach at most "
+            f"`target` was {share:g} but the candidates can reach at most "
             f"{reachable / total:.6g} of the demand weight ({reachable:g} of {total:g}); lower "
-            f"`target_share` or add candidates", parameter="target_share")
+            f"`target` or add candidates", parameter="target")
     red = _reduce(inp, dominance=True)
     need = target - red.base - tol
     greedy = _greedy_cover(inp, k=None, need=need)
@@ -670,11 +670,11 @@ def _check_share(share: Any) -> float:
     try:
         value = float(share)
     except (TypeError, ValueError):
-        raise InputError(f"`target_share` was {share!r} but must be a number in (0, 1]",
-                         parameter="target_share") from None
+        raise InputError(f"`target` was {share!r} but must be a number in (0, 1]",
+                         parameter="target") from None
     if not 0.0 < value <= 1.0:
-        raise InputError(f"`target_share` was {share!r} but must be in (0, 1]",
-                         parameter="target_share")
+        raise InputError(f"`target` was {share!r} but must be in (0, 1]",
+                         parameter="target")
     return value
 
 

@@ -9,24 +9,23 @@ the models are in :mod:`geo.siting`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Sequence
 
 import h3
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from geo import coords, settings
+from geo import settings
 from geo.coverage import station_costs
 from geo.demand import groups_in
-from geo.errors import DataFileError, InputError, Problem
+from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.nearest import StationFinder
 from geo.network import Network
-from geo.siting import (
+from geo.siting.models import (
     SitingResult,
     coverage_curve,
     maximize_coverage,
@@ -38,60 +37,9 @@ from geo.stations import KINDS, Station
 
 #: Candidate columns: id, name, lon, lat, cost, capacity, source.
 CANDIDATE_COLUMNS = ["id", "name", "lon", "lat", "cost", "capacity", "source"]
-_HEADERS = {"id": "id", "编号": "id", "name": "name", "名称": "name", "站点名称": "name",
-            "lon": "lon", "lng": "lon", "经度": "lon", "longitude": "lon",
-            "lat": "lat", "纬度": "lat", "latitude": "lat", "cost": "cost", "成本": "cost",
-            "费用": "cost", "造价": "cost", "capacity": "capacity", "容量": "capacity"}
 #: Host categories taken from OSM when candidates come from venues.
 HOST_CATEGORIES = ("bank", "fuel", "community_centre", "post_office", "supermarket",
                    "convenience", "social_facility", "townhall", "toilets", "parking")
-
-
-def read_candidates(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
-    """Candidate sites from CSV/XLSX/GeoJSON/GPKG: ``lon, lat`` (经度, 纬度) and optionally
-    ``id, name, cost (成本), capacity (容量)``. Every bad row is reported with file, row, column."""
-    from geo.stationfiles import read_table
-
-    frame, first_row = read_table(path)
-    frame = frame.rename(columns={c: _HEADERS.get(re.sub(r"\s+", "", str(c)).lower().lstrip(
-        "\ufeff"), c) for c in frame.columns})
-    name = str(path)
-    missing = [c for c in ("lon", "lat") if c not in frame]
-    if missing:
-        raise DataFileError([Problem(name, None, None, "missing column(s) " + ", ".join(missing))])
-    problems, rows = [], []
-    for offset, rec in enumerate(frame.to_dict("records")):
-        row = first_row + offset
-        values = {k: str(v).strip() for k, v in rec.items()}
-        if not any(values.values()):
-            continue
-        parsed = {"id": values.get("id") or f"cand-{row}", "name": values.get("name") or "",
-                  "source": "file"}
-        for column, default in (("lon", None), ("lat", None), ("cost", 1.0), ("capacity", np.nan)):
-            text = values.get(column, "")
-            if not text and default is not None:
-                parsed[column] = default
-                continue
-            try:
-                parsed[column] = float(text)
-            except ValueError:
-                problems.append(Problem(name, row, column, f"{text!r} is not a number"))
-        if parsed.get("cost", 1.0) < 0:
-            problems.append(Problem(name, row, "cost", "the cost must be ≥ 0"))
-        if "lon" in parsed and "lat" in parsed and not (
-                -180 <= parsed["lon"] <= 180 and -90 <= parsed["lat"] <= 90):
-            problems.append(Problem(name, row, "lon", "coordinates out of range"))
-        rows.append(parsed)
-    if problems:
-        raise DataFileError(problems)
-    out = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
-    lon, lat = coords.to_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), crs)
-    out = out.assign(lon=lon, lat=lat)
-    duplicated = out["id"].duplicated()
-    if duplicated.any():
-        raise DataFileError([Problem(name, None, "id", f"duplicate candidate id {i!r}")
-                             for i in out.loc[duplicated, "id"]])
-    return out
 
 
 def venue_candidates(source: str | Path | None = None, *,
@@ -184,7 +132,7 @@ def coverage_matrix(networks: dict[str, Network], stations: Sequence[Station],
                      capacity=None if pd.isna(c.capacity) else int(c.capacity))
              for c in candidates.itertuples()]
     columns = list(stations) + sites
-    blocks, costs, rows, budgets = [], [], [], {}
+    blocks, rows, budgets = [], [], {}
     for gid in chosen:
         group = groups[gid]
         if group.mode not in networks:
@@ -330,121 +278,3 @@ def _describe_sites(matrix: CoverageMatrix, fixed: np.ndarray, new: np.ndarray) 
         frame = frame.sort_values("newly_covered", ascending=False, kind="stable")
         frame["rank"] = np.arange(1, len(frame) + 1)
     return frame.reset_index(drop=True)
-
-
-#: File formats of a proposal (:func:`proposal_file`).
-PROPOSAL_FORMATS = ("geojson", "csv", "xlsx")
-
-
-def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"]) -> bytes:
-    """The proposed sites as the bytes of a file.
-
-    ``geojson``: a FeatureCollection of points (EPSG:4326), UTF-8; ``csv``: UTF-8 with a BOM (so
-    Excel reads the Chinese names); ``xlsx``: one sheet ``proposal``. The columns are those of
-    :attr:`Plan.sites` (``rank, id, name, lon, lat, source, cost, newly_covered, new_<group>``).
-    """
-    sites = p.sites
-    if fmt == "geojson":
-        import geopandas as gpd
-
-        gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get("lon", []),
-                                                                  sites.get("lat", [])), crs=4326)
-        return gdf.to_json(ensure_ascii=False).encode("utf-8")
-    if fmt == "csv":
-        return sites.to_csv(index=False).encode("utf-8-sig")
-    if fmt == "xlsx":
-        import io
-
-        buffer = io.BytesIO()
-        sites.to_excel(buffer, index=False, sheet_name="proposal")
-        return buffer.getvalue()
-    raise InputError(f"`fmt` was {fmt!r} but must be one of {list(PROPOSAL_FORMATS)}",
-                     parameter="fmt")
-
-
-def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
-               demo_label: str | None = None) -> dict[str, Path]:
-    """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map."""
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for fmt in PROPOSAL_FORMATS:
-        files[fmt] = outdir / f"proposal.{fmt}"
-        files[fmt].write_bytes(proposal_file(p, fmt))
-    if p.curve:
-        files["curve"] = _write_curve(p, outdir / "coverage_curve.png")
-    from geo.maps import save_map
-
-    files["map"] = save_map(plan_map(p, network=network, demo_label=demo_label),
-                            outdir / "plan_map.html")
-    return files
-
-
-def _write_curve(p: Plan, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from geo.report import _font, _label
-
-    font = _font()
-    cjk = font is not None
-    total = p.matrix.rows["weight"].sum()
-    existing = sum(p.before[g] * p.matrix.rows.loc[p.matrix.rows.group == g, "weight"].sum()
-                   for g in p.before) / total if total else 0
-    xs = [0] + [c["new_stations"] for c in p.curve]
-    ys = [existing * 100] + [c["share"] * 100 for c in p.curve]
-    with plt.rc_context({"font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
-                         "axes.spines.top": False, "axes.spines.right": False}):
-        fig, ax = plt.subplots(figsize=(8, 4.6), dpi=120)
-        ax.plot(xs, ys, marker="o", color="#1565c0", lw=2)
-        gains = np.diff(ys)
-        for x, y, g in zip(xs[1:], ys[1:], gains):
-            ax.annotate(f"+{g:.1f}", (x, y), textcoords="offset points", xytext=(0, 7),
-                        ha="center", fontsize=8, color="#555")
-        ax.set_xlabel(_label("新建驿站数量", "new stations", cjk))
-        ax.set_ylabel(_label("覆盖比例 %", "workers covered, %", cjk))
-        ax.set_title(_label("新增驿站的边际收益", "Coverage curve: what each new station adds",
-                            cjk), loc="left", fontsize=13)
-        ax.set_xticks(xs)
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(path)
-        plt.close(fig)
-    return path
-
-
-def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None = None,
-             inline: bool = False):
-    """A folium map of existing and proposed stations (works offline)."""
-    import folium
-
-    from geo.maps import add_network, add_stations, finish, offline_map
-
-    rows = p.matrix.rows
-    lon = np.concatenate([rows["lon"], [s.lon for s in p.matrix.existing]])
-    lat = np.concatenate([rows["lat"], [s.lat for s in p.matrix.existing]])
-    m = offline_map((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
-                    title="驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else ""),
-                    inline=inline)
-    if network is not None:
-        add_network(m, network)
-    if p.newly_covered is not None and p.newly_covered.any():
-        gained = folium.FeatureGroup(name="新覆盖的劳动者 newly covered workers")
-        for r in rows[p.newly_covered].itertuples():
-            folium.CircleMarker([r.lat, r.lon], radius=3, weight=0, fill=True,
-                                fill_color="#d81b60", fill_opacity=0.55,
-                                tooltip=f"{r.group}: {r.weight:.1f}").add_to(gained)
-        gained.add_to(m)
-    add_stations(m, p.matrix.existing, name="现有驿站 existing stations", radius=6)
-    layer = folium.FeatureGroup(name="新建驿站 proposed stations")
-    for site in p.sites.itertuples():
-        folium.CircleMarker([site.lat, site.lon], radius=11, color="#fff", weight=3, fill=True,
-                            fill_color="#d81b60", fill_opacity=1,
-                            popup=folium.Popup(f"新建 proposed #{site.rank}<br>"
-                                               f"+{site.newly_covered:.0f} 人 workers newly covered"),
-                            tooltip=folium.Tooltip(f"新{site.rank}", permanent=True,
-                                                   direction="right")).add_to(layer)
-    layer.add_to(m)
-    return finish(m)

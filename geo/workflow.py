@@ -1,0 +1,315 @@
+"""The analyses the surfaces run, written once: the CLI, the web app and the batch call these.
+
+Each function takes the opened inputs (networks by mode, stations, a demand table) and returns a
+result object; the surfaces only parse their input, call one of these, and serialise the answer.
+
+- :func:`open_networks`: networks by mode from saved ``.npz`` files and/or an OSM extract;
+- :func:`analysis_groups`: which worker groups an analysis can run for, and why the others not;
+- :func:`run_coverage`: coverage by group, hour and district, gap areas, optionally 2SFCA;
+- :func:`candidate_sites`: candidate sites from a file, from OSM venues or from the gap cells;
+- :func:`run_plan`: siting in the gaps — coverage, candidates, matrix, plan — with the existing
+  stations kept, for the hour being looked at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from geo.coverage import CoverageResult, accessibility, coverage
+from geo.demand import groups_in, to_h3
+from geo.errors import InputError
+from geo.groups import DEFAULT_GROUPS, WorkerGroup
+from geo.network import MODES, Network, load_network
+from geo.siting.planning import CANDIDATE_COLUMNS, Plan, coverage_matrix, gap_candidates, plan
+from geo.stations import Station
+
+CandidateSource = Literal["gaps", "file", "venues"]
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+def is_osm_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an OpenStreetMap extract (``.osm``, ``.osm.pbf``), not a saved network."""
+    name = Path(path).name.lower()
+    return name.endswith((".osm", ".pbf", ".xml"))
+
+
+def open_networks(paths: Iterable[str | os.PathLike[str]], modes: Iterable[str], *,
+                  into: dict[str, Network] | None = None) -> dict[str, Network]:
+    """Networks by mode from saved network files and OSM extracts.
+
+    A saved file (``.npz``) gives its own mode; an OSM extract gives every mode of ``modes`` not
+    opened yet. With ``into`` (the networks opened before from the same paths), only the modes
+    still missing are built, so a caller can open the walk network first and the others once it
+    knows which groups it analyses.
+    """
+    networks: dict[str, Network] = {} if into is None else into
+    wanted = [m for m in MODES if m in set(modes)]
+    for path in paths:
+        if is_osm_file(path):
+            for mode in wanted:
+                if mode not in networks:
+                    networks[mode] = load_network(path, mode=mode)
+        elif into is None:
+            net = load_network(path)
+            networks[net.mode] = net
+    return networks
+
+
+def base_network(networks: dict[str, Network]) -> Network | None:
+    """The network that places points for every group: walk, else the first one there is.
+
+    Polygon demand is spread over it, gap candidates are put on its nodes, and it is drawn as
+    the basemap of the output maps.
+    """
+    return networks.get("walk") or next(iter(networks.values()), None)
+
+
+def analysis_groups(demand: pd.DataFrame, *, groups: dict[str, WorkerGroup] | None = None,
+                    wanted: Iterable[str] | None = None, modes: Iterable[str] | None = None,
+                    kind: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The groups an analysis runs for, and the skipped ones with the reason.
+
+    Parameters
+    ----------
+    demand
+        The demand table; without ``wanted``, every group in it.
+    wanted
+        Only these groups (ids or Chinese/English names).
+    modes
+        The travel modes there are networks for (None: all). A group whose mode is missing is
+        skipped; when the caller asked for it by name this is an error instead.
+    kind
+        Only the groups that use stations of this kind (for siting).
+
+    Raises
+    ------
+    InputError
+        ``parameter="group"``: an unknown group, a wanted group without its network, or no group
+        left that uses ``kind``.
+    """
+    groups = groups or DEFAULT_GROUPS
+    chosen = groups_in(demand, wanted, groups)
+    if kind is not None:
+        users = [g for g in chosen if kind in groups[g].kinds]
+        if not users:
+            asked = list(wanted) if wanted else sorted(set(demand["group"]))
+            raise InputError(f"none of the groups {asked} uses {kind} stations; choose another "
+                             "kind or group", parameter="group")
+        chosen = users
+    available = set(MODES if modes is None else modes)
+    skipped = {g: f"there is no {groups[g].mode} network" for g in chosen
+               if groups[g].mode not in available}
+    if wanted and skipped:
+        gid = next(iter(skipped))
+        raise InputError(f"`group` {gid} travels by {groups[gid].mode}, but {skipped[gid]}",
+                         parameter="group")
+    return [g for g in chosen if g not in skipped], skipped
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+
+def run_coverage(networks: dict[str, Network], stations: Sequence[Station],
+                 demand: pd.DataFrame, *, groups: dict[str, WorkerGroup] | None = None,
+                 wanted: Iterable[str] | None = None, minutes: float | None = None,
+                 meters: float | None = None, at: str | datetime | None = None,
+                 by_hour: bool = False, day: date | None = None, h3_res: int | None = None,
+                 gap_res: int | None = None, districts=None, with_access: bool = False,
+                 progress: Callable[[str], None] | None = None) -> CoverageResult:
+    """Coverage of the demand by the stations, per group, hour and district, with gap areas.
+
+    :func:`geo.coverage.coverage` for the groups of :func:`analysis_groups`; with
+    ``with_access`` also 2SFCA/E2SFCA per H3 cell (:func:`accessibility_table`), its per-group
+    means in ``summary["accessibility"]`` and the table in ``result.access``. Budgets are the
+    groups' own unless ``minutes`` or ``meters`` (one for all) is given.
+    """
+    groups = groups or DEFAULT_GROUPS
+    chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted, modes=networks)
+    result = coverage(networks, stations, demand, groups=groups, wanted=chosen, minutes=minutes,
+                      meters=meters, at=at, by_hour=by_hour, day=day, h3_res=h3_res,
+                      gap_res=gap_res, districts=districts, progress=progress)
+    if with_access:
+        table = accessibility_table(result, demand, groups=groups, chosen=chosen,
+                                    h3_res=h3_res, by_length=meters is not None)
+        result.access = table
+        result.summary["accessibility"] = accessibility_summary(table)
+    return result
+
+
+def accessibility_table(result: CoverageResult, demand: pd.DataFrame, *,
+                        groups: dict[str, WorkerGroup], chosen: Iterable[str],
+                        h3_res: int | None = None, by_length: bool = False) -> pd.DataFrame:
+    """2SFCA and E2SFCA per H3 cell and group, within each group's budget of ``result``."""
+    cells = to_h3(demand, h3_res)
+    scores = []
+    for gid in chosen:
+        finder = result.finders[groups[gid].mode]
+        rows = cells[cells["group"] == gid]
+        scores.append(accessibility(finder, rows, max_cost=result.budgets[gid],
+                                    weight="length" if by_length else "time"))
+    return pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
+
+
+def accessibility_summary(table: pd.DataFrame) -> dict[str, dict]:
+    """Per group: mean 2SFCA, mean E2SFCA and the cells with no station in reach."""
+    if table.empty:
+        return {}
+    return {gid: {"mean_2sfca": round(float(part["fca2"].mean()), 6),
+                  "mean_e2sfca": round(float(part["e2sfca"].mean()), 6),
+                  "cells_without_station": int((part["stations_in_reach"] == 0).sum())}
+            for gid, part in table.groupby("group")}
+
+
+# --- siting ---------------------------------------------------------------------------------------
+
+
+def candidate_sites(source: CandidateSource, *, path: str | os.PathLike[str] | None = None,
+                    crs: str = "wgs84", uncovered: pd.DataFrame | None = None,
+                    network: Network | None = None, res: int | None = None) -> pd.DataFrame:
+    """Candidate sites (``id, name, lon, lat, cost, capacity, source``; EPSG:4326).
+
+    ``"file"``: a table at ``path`` (:func:`geo.io.candidates.read_candidates`, ``crs`` of its
+    coordinates); ``"venues"``: OSM venues that often host stations, from the extract at
+    ``path``; ``"gaps"``: per H3 cell of the ``uncovered`` workers, the node of ``network``
+    nearest the cell's weighted centre.
+    """
+    if source == "file":
+        from geo.io.candidates import read_candidates
+
+        return read_candidates(path, crs=crs)
+    if source == "venues":
+        from geo.siting.planning import venue_candidates
+
+        return venue_candidates(path)
+    if source == "gaps":
+        if uncovered is None or network is None:
+            raise InputError("gap candidates need the uncovered workers and a network",
+                             parameter="candidates")
+        return gap_candidates(uncovered, network, res=res)
+    raise InputError(f"`source` was {source!r} but must be one of ['gaps', 'file', 'venues']",
+                     parameter="candidates")
+
+
+@dataclass
+class SitingRun:
+    """The outcome of :func:`run_plan`.
+
+    Attributes
+    ----------
+    groups
+        The groups planned for (those that use the new stations' kind).
+    before
+        Coverage before, with the existing stations (None when candidates came from elsewhere
+        and no coverage run was needed).
+    candidates
+        The candidate sites offered to the model.
+    plan
+        The proposal; None when there is nothing to plan (see ``note``).
+    note
+        Why there is no plan (every reachable worker covered, no candidate sites), else "".
+    """
+
+    kind: str
+    groups: list[str]
+    skipped: dict[str, str]
+    budgets: dict[str, float]
+    totals: dict[str, float]
+    before_shares: dict[str, float]
+    candidates: pd.DataFrame
+    plan: Plan | None
+    before: CoverageResult | None = None
+    note: str = ""
+    model: str = "max_coverage"
+    curve: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        """The plan as JSON (``/api/plan``, ``yizhan plan --json``): sites, before/after shares
+        per group, the solver's state, the curve; with ``note`` and no sites when there was
+        nothing to plan."""
+        if self.plan is not None:
+            answer = self.plan.as_json()
+        else:
+            answer = {"model": self.model, "kind": self.kind, "sites": [],
+                      "before": dict(self.before_shares), "after": dict(self.before_shares),
+                      "optimal": True, "gap": 0.0, "method": "none",
+                      "curve": [] if self.curve else None}
+        if self.note:
+            answer["note"] = self.note
+        answer.update(groups=list(self.groups), skipped=dict(self.skipped),
+                      totals=dict(self.totals), budgets=dict(self.budgets),
+                      candidates=len(self.candidates))
+        return answer
+
+
+def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: pd.DataFrame,
+             *, kind: str, groups: dict[str, WorkerGroup] | None = None,
+             wanted: Iterable[str] | None = None, minutes: float | None = None,
+             at: str | datetime | None = None, add: int | None = None,
+             target: float | None = None, budget: float | None = None,
+             capacitated: bool = False, curve: int | None = None,
+             candidates: pd.DataFrame | None = None, time_limit: float | None = 60.0,
+             ) -> SitingRun:
+    """New stations of ``kind`` where they cover the most workers, the existing ones kept.
+
+    The flow: the groups that use ``kind`` (:func:`analysis_groups`); their coverage by the
+    existing stations (open at ``at``, when given); unless ``candidates`` are given, candidate
+    sites in the gap cells of the workers left uncovered; the network coverage matrix of those
+    workers × (existing stations + candidates); and :func:`geo.siting.planning.plan` with exactly
+    one of ``add`` (maximal covering), ``target`` (fewest stations reaching a covered share,
+    0–1) or ``budget`` (candidate costs).
+
+    Returns a :class:`SitingRun`; its ``plan`` is None, with a ``note``, when every reachable
+    worker of these groups is covered already or there is no candidate site.
+    """
+    groups = groups or DEFAULT_GROUPS
+    if sum(x is not None for x in (add, target, budget)) != 1:
+        raise InputError("give exactly one of `add`, `target` or `budget`", parameter="add")
+    chosen, skipped = analysis_groups(demand, groups=groups, wanted=wanted, modes=networks,
+                                      kind=kind)
+    model = "max_coverage" if target is None else "set_covering"
+    before = coverage(networks, stations, demand, groups=groups, wanted=chosen, minutes=minutes,
+                      at=at)
+    entries = before.summary["groups"]
+    totals = {g: entries[g]["total"] for g in chosen}
+    shares = {g: entries[g]["share"] for g in chosen}
+    common = dict(kind=kind, groups=chosen, skipped=skipped, budgets=dict(before.budgets),
+                  totals=totals, before_shares=shares, before=before, model=model,
+                  curve=bool(curve))
+    if candidates is None:
+        points = before.points
+        uncovered = points[~points["covered"] & ~points["off_network"]]
+        candidates = gap_candidates(uncovered, base_network(networks))
+        if candidates.empty:
+            return SitingRun(candidates=candidates, plan=None,
+                             note="every reachable worker of these groups is covered already",
+                             **common)
+    elif candidates.empty:
+        return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
+                         note="there are no candidate sites", **common)
+    matrix = coverage_matrix(networks, _open_at(stations, at), demand, candidates, kind=kind,
+                             groups=groups, wanted=chosen, minutes=minutes)
+    result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
+                  curve=curve, time_limit=time_limit)
+    return SitingRun(candidates=candidates, plan=result, **common)
+
+
+def _open_at(stations: Sequence[Station], at: str | datetime | None) -> list[Station]:
+    """The stations open at ``at`` (all of them when ``at`` is None): those a worker finds open
+    at the hour planned for. Stations with unknown hours count as open."""
+    if at is None:
+        return list(stations)
+    from geo.coverage import parse_at
+
+    when = parse_at(at)
+    return [s for s in stations if s.is_open(when) is not False]
+
