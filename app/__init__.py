@@ -42,8 +42,10 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask loads when the app is made, so the command line starts quickly
+    from flask import Flask
 
 __all__ = ["create_app", "serve"]
 
@@ -71,6 +73,8 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     from app import api, pages
     from app.engine import Engine
     from geo.registry import default_data_dir, resolve_url
+
+    from flask import Flask
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(

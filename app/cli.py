@@ -164,16 +164,12 @@ def network_build(place, bbox, osm_file, mode, output):
                f"{time.perf_counter() - started:.1f} s; saved to {path}")
 
 
-def _is_osm(path: Path) -> bool:
-    suffix = "".join(path.suffixes[-2:]).lower()
-    return suffix.endswith(".osm") or suffix.endswith(".pbf")
-
-
 def open_network(path: Path, mode: str | None):
     """A network from a saved file, .osm or .osm.pbf; the mode must agree with a saved one."""
     from geo.network import load_network
+    from geo.network import is_osm_file
 
-    net = load_network(path, mode=(mode or "walk") if _is_osm(path) else None)
+    net = load_network(path, mode=(mode or "walk") if is_osm_file(path) else None)
     if mode and net.mode != mode:
         raise InputError(f"`mode` was {mode!r} but {path} is a {net.mode} network",
                          parameter="mode")
@@ -181,11 +177,12 @@ def open_network(path: Path, mode: str | None):
 
 
 def open_stations(db_url: str | None, stations_file: Path | None, crs: str):
-    from geo.registry import Registry
-    from geo.io.stations import load_stations
-
     if stations_file is not None:
+        from geo.io.stations import load_stations
+
         return load_stations(stations_file, crs=crs)
+    from geo.registry import Registry
+
     return Registry(db_url).stations()
 
 
@@ -314,34 +311,17 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
 
 # --- coverage -------------------------------------------------------------------------------------
 
-def open_networks(paths: tuple[Path, ...], modes: set[str], into: dict | None = None) -> dict:
-    """Networks by mode: saved files give their own mode; an .osm/.pbf file gives every mode
-    in ``modes``. With ``into`` (networks opened before from the same paths), only the modes
-    still missing are built from the .osm/.pbf files."""
-    from geo.network import load_network
-
-    networks = {} if into is None else into
-    for path in paths:
-        if _is_osm(path):
-            for mode in sorted(modes - set(networks)):
-                networks[mode] = load_network(path, mode=mode)
-        elif into is None:
-            net = load_network(path)
-            networks[net.mode] = net
-    return networks
-
-
 def analysis_inputs(network_paths, db_url, stations_file, demand_file, crs, groups_file):
     """Groups, stations, networks (saved ones, and walk from .osm/.pbf) and demand, for
-    `coverage` and `plan`; polygon demand is spread over the walk (else the first) network."""
+    `coverage` and `plan`; polygon demand is spread over the base network."""
     from geo.demand import read_demand
     from geo.groups import load_groups
+    from geo.workflow import base_network, open_networks
 
     groups = load_groups(groups_file)
     stations = open_stations(db_url, stations_file, crs)
     networks = open_networks(network_paths, {"walk"})
-    demand = read_demand(demand_file, crs=crs, groups=groups,
-                         network=networks.get("walk") or next(iter(networks.values())))
+    demand = read_demand(demand_file, crs=crs, groups=groups, network=base_network(networks))
     return groups, stations, networks, demand
 
 
@@ -384,55 +364,28 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
                  minutes, meters, at, by_hour, day, districts, h3_res, with_access, outdir,
                  as_json):
     """Which workers no station serves: coverage by group, district and hour; gap areas."""
-    from geo.coverage import accessibility, coverage
-    from geo.demand import groups_in, to_h3
+    from geo.io.districts import read_districts
+    from geo.workflow import analysis_groups, base_network, open_networks, run_coverage
 
     if at and by_hour:
         raise click.UsageError("give --at or --by-hour, not both")
     groups, stations, networks, demand = analysis_inputs(
         network_paths, db_url, stations_file, demand_file, crs, groups_file)
-    chosen = groups_in(demand, wanted, groups)
+    chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted)
     open_networks(network_paths, {groups[g].mode for g in chosen}, into=networks)
-    district_frame = None
-    if districts is not None:
-        import geopandas as gpd
-
-        try:
-            district_frame = gpd.read_file(districts)
-        except Exception as exc:
-            raise InputError(f"cannot read districts file {districts}: {exc}",
-                             parameter="districts") from exc
-    steps = len(chosen) + 2
-    with click.progressbar(length=steps, label="coverage", file=sys.stderr,
+    district_frame = read_districts(districts) if districts is not None else None
+    with click.progressbar(length=len(chosen) + 2, label="coverage", file=sys.stderr,
                            hidden=as_json) as bar:
-        result = coverage(networks, stations, demand, groups=groups, wanted=chosen,
-                          minutes=minutes, meters=meters, at=at, by_hour=by_hour,
-                          day=day.date() if day else None, h3_res=h3_res,
-                          districts=district_frame, progress=lambda _: bar.update(1))
-    if with_access:
-        cells = to_h3(demand, h3_res)
-        scores = []
-        for gid in chosen:
-            group = groups[gid]
-            finder = result.finders[group.mode]
-            rows = cells[cells["group"] == gid]
-            scores.append(accessibility(finder, rows, max_cost=result.budgets[gid],
-                                        weight="length" if meters else "time"))
-        import pandas as pd
-
-        access = pd.concat(scores, ignore_index=True)
-        result.summary["accessibility"] = {
-            gid: {"mean_2sfca": round(float(part["fca2"].mean()), 6),
-                  "mean_e2sfca": round(float(part["e2sfca"].mean()), 6),
-                  "cells_without_station": int((part["stations_in_reach"] == 0).sum())}
-            for gid, part in access.groupby("group")}
+        result = run_coverage(networks, stations, demand, groups=groups, wanted=chosen,
+                              minutes=minutes, meters=meters, at=at, by_hour=by_hour,
+                              day=day.date() if day else None, h3_res=h3_res,
+                              districts=district_frame, with_access=with_access,
+                              progress=lambda _: bar.update(1))
     if outdir is not None:
         from geo.output.coverage import write_coverage
 
-        files = write_coverage(result, stations, outdir, network=networks.get("walk"),
+        files = write_coverage(result, stations, outdir, network=base_network(networks),
                                groups=groups, demo_label=demo_label(stations))
-        if with_access:
-            access.to_csv(outdir / "accessibility.csv", index=False, encoding="utf-8-sig")
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:
@@ -493,11 +446,8 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
              crs, kind, wanted, groups_file, minutes, add, target, budget, capacitated, curve,
              time_limit, outdir, as_json):
     """Where the next stations should go, with the existing ones kept."""
-    from geo.coverage import coverage
-    from geo.demand import groups_in
-    from geo.io.candidates import read_candidates
     from geo.output.plan import write_plan
-    from geo.siting.planning import coverage_matrix, gap_candidates, plan, venue_candidates
+    from geo.workflow import analysis_groups, base_network, candidate_sites, open_networks, run_plan
 
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise click.UsageError("give exactly one of --add, --target or --budget")
@@ -507,26 +457,22 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         raise click.UsageError("--capacity goes with --add")
     groups, stations, networks, demand = analysis_inputs(
         network_paths, db_url, stations_file, demand_file, crs, groups_file)
-    chosen = [g for g in groups_in(demand, wanted, groups) if kind in groups[g].kinds]
+    chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted, kind=kind)
     open_networks(network_paths, {groups[g].mode for g in chosen}, into=networks)
+    candidates = None
     if candidates_file:
-        candidates = read_candidates(candidates_file, crs=crs)
+        candidates = candidate_sites("file", path=candidates_file, crs=crs)
     elif osm_candidates:
-        candidates = venue_candidates(osm_candidates)
-    else:
-        before = coverage(networks, stations, demand, groups=groups, wanted=chosen,
-                          minutes=minutes)
-        uncovered = before.points[~before.points["covered"] & ~before.points["off_network"]]
-        candidates = gap_candidates(uncovered, networks.get("walk") or next(iter(networks.values())))
-    if candidates.empty:
-        raise InputError("there are no candidate sites (every worker is covered already, or the "
-                         "candidates file is empty)", parameter="candidates")
-    matrix = coverage_matrix(networks, stations, demand, candidates, kind=kind, groups=groups,
-                             wanted=chosen, minutes=minutes)
-    result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
-                  curve=curve, time_limit=time_limit)
+        candidates = candidate_sites("venues", path=osm_candidates)
+    run = run_plan(networks, stations, demand, kind=kind, groups=groups, wanted=chosen,
+                   minutes=minutes, add=add, target=target, budget=budget,
+                   capacitated=capacitated, curve=curve, candidates=candidates,
+                   time_limit=time_limit)
+    if run.plan is None:
+        raise InputError(f"there is nothing to plan: {run.note}", parameter="candidates")
+    result = run.plan
     if outdir is not None:
-        files = write_plan(result, outdir, network=networks.get("walk"),
+        files = write_plan(result, outdir, network=base_network(networks),
                            demo_label=demo_label(stations))
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
@@ -536,7 +482,7 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
     r = result.result
     state = "optimal" if r.optimal else f"gap {r.gap:.2%}"
     click.echo(f"{len(result.sites)} new {KINDS[kind][0]} {KINDS[kind][1]} sites "
-               f"({result.model}, {state}, {len(candidates)} candidates):")
+               f"({result.model}, {state}, {len(run.candidates)} candidates):")
     for site in result.sites.itertuples():
         click.echo(f"  {site.rank}. {site.name} ({site.lon:.6f}, {site.lat:.6f}) — "
                    f"+{site.newly_covered:,.1f} workers")
@@ -642,11 +588,12 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, plann
     Under waitress, a production WSGI server. 工人找站、规划人员视图与 JSON 接口。
     """
     from geo.network import MODES, load_network
+    from geo.network import is_osm_file
 
     networks = None
     for path in network_paths:
         networks = networks or {}
-        if _is_osm(path):
+        if is_osm_file(path):
             networks.update({mode: str(path) for mode in MODES if mode not in networks})
         else:
             networks[load_network(path).mode] = str(path)

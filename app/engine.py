@@ -20,26 +20,26 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo import settings
-from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
-from geo.errors import DataFileError, InputError, NotFoundError, YizhanError
-from geo.groups import DEFAULT_GROUPS
+from geo.errors import DataFileError, NotFoundError, YizhanError
 from geo.nearest import Hit, Snap, StationFinder, access_speed_kmh
+from geo.navigation import nav_links
 from geo.network import MODES, Network, load_network, network_lines
+from geo.output.geojson import coverage_json, station_feature
 from geo.registry import Registry
 from geo.feedback import Reports
 from geo.stations import Station, local_time
+from geo.workflow import analysis_groups, base_network, run_coverage, run_plan
 
 logger = logging.getLogger(__name__)
 
@@ -63,37 +63,6 @@ class Snapshot:
     features: dict[str, dict]
     links: dict[str, dict[str, str]]
     searches: dict = field(default_factory=dict)  # see Engine.nearest
-
-
-def nav_links(station: Station) -> dict[str, str]:
-    """Links that open a phone's map apps at the station.
-
-    ``geo`` is the RFC 5870 URI in WGS-84; Amap takes GCJ-02 (``lon,lat``) and Baidu BD-09
-    (``lat,lon`` with ``coord_type=bd09ll``); both convert only inside China.
-    """
-    lon, lat = station.lon, station.lat
-    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
-    b_lon, b_lat = wgs84_to_bd09(lon, lat)
-    name = quote(station.name, safe="")
-    return {
-        "geo": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({name})",
-        "amap": (f"https://uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}&name={name}"
-                 "&src=yizhan&coordinate=gaode&callnative=1"),
-        "baidu": (f"https://api.map.baidu.com/marker?location={b_lat:.6f},{b_lon:.6f}"
-                  f"&title={name}&content={quote(station.address or station.name, safe='')}"
-                  "&output=html&coord_type=bd09ll&src=yizhan"),
-    }
-
-
-def station_feature(station: Station, links: dict[str, str]) -> dict:
-    """A station as a GeoJSON Feature (EPSG:4326), without ``open``."""
-    props = station.to_record()
-    props.pop("lon")
-    props.pop("lat")
-    props["links"] = links
-    return {"type": "Feature", "id": station.id,
-            "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
-            "properties": props}
 
 
 @dataclass(frozen=True)
@@ -321,46 +290,28 @@ class Engine:
         known = self._demand
         if known is not None and known[0] == key:
             return known[1]
-        walk = self.networks.get("walk") or next(iter(self.networks.values()), None)
         try:
-            frame = read_demand(path, network=walk)
+            frame = read_demand(path, network=base_network(self.networks))
         except DataFileError as exc:
             raise DemandFileError(exc.problems) from exc
         self._demand = (key, frame)
         return frame
-
-    def analysed_groups(self, demand, wanted: list[str] | None) -> tuple[list[str], dict[str, str]]:
-        """The groups to analyse (``wanted``, else all in the demand) that this server has a
-        network for, and the others with the reason."""
-        from geo.demand import groups_in
-
-        chosen = groups_in(demand, wanted, DEFAULT_GROUPS)
-        skipped = {g: f"this server has no {DEFAULT_GROUPS[g].mode} network"
-                   for g in chosen if DEFAULT_GROUPS[g].mode not in self.networks}
-        if wanted and skipped:
-            gid = next(iter(skipped))
-            raise InputError(f"`group` {gid} travels by {DEFAULT_GROUPS[gid].mode}, but "
-                             f"{skipped[gid]}", parameter="group")
-        return [g for g in chosen if g not in skipped], skipped
 
     def coverage(self, snap: Snapshot, *, minutes: float | None = None,
                  at: datetime | None = None, h3_res: int | None = None,
                  groups: list[str] | None = None) -> Blob:
         """Coverage of the demand by the snapshot's stations, as a prepared JSON body.
 
-        Two runs of :func:`geo.coverage.coverage` on the points of the demand file: one with
+        Two runs of :func:`geo.workflow.run_coverage` on the points of the demand file: one with
         ``by_hour`` for the day (of ``at``, else today in :data:`geo.settings.timezone`), which
-        gives the 24-hour shares, and, with ``at``, one at that time. The answer:
-        ``{"groups", "cells", "gaps", ...}`` (see :func:`coverage_json`). Kept per registry
-        version, day and parameters.
+        gives the 24-hour shares, and, with ``at``, one at that time; the answer is
+        :func:`geo.output.geojson.coverage_json`. Kept per registry version, day and parameters.
         """
-        from geo.coverage import coverage
-
         res = settings.h3_res if h3_res is None else int(h3_res)
         zone = ZoneInfo(settings.timezone)
         day = (at.astimezone(zone) if at is not None else datetime.now(zone)).date()
         demand = self.demand()
-        chosen, skipped = self.analysed_groups(demand, groups)
+        chosen, skipped = analysis_groups(demand, wanted=groups, modes=self.networks)
         if not chosen:
             raise NotFoundError("no worker group can be analysed: this server has no network "
                                 f"for their travel modes ({sorted(skipped)})")
@@ -378,9 +329,10 @@ class Engine:
                 # kept without the finders (their per-hour tables are large and not needed)
                 return self._analyses.get_or_make(
                     ("result", *common, by_hour, None if when is None else when.isoformat()),
-                    lambda: replace(coverage(self.networks, snap.stations, demand, wanted=chosen,
-                                             minutes=minutes, at=when, by_hour=by_hour, day=day,
-                                             gap_res=res), finders={}))
+                    lambda: replace(run_coverage(self.networks, snap.stations, demand,
+                                                 wanted=chosen, minutes=minutes, at=when,
+                                                 by_hour=by_hour, day=day, gap_res=res),
+                                    finders={}))
 
             hours = run(None, True)
             timed = hours if at is None else run(at, False)
@@ -391,36 +343,27 @@ class Engine:
 
     def plan(self, snap: Snapshot, *, kind: str, add: int | None = None,
              target: float | None = None, minutes: float | None = None,
-             groups: list[str] | None = None, curve: int | None = None):
+             groups: list[str] | None = None, curve: int | None = None,
+             at: datetime | None = None):
         """New stations of ``kind``: ``add`` of them, or the fewest reaching ``target``.
 
-        The flow of ``yizhan plan`` without ``--candidates``: coverage of the groups that use
-        ``kind``, candidates from :func:`geo.siting.planning.gap_candidates` over their uncovered
-        workers on the walk network, :func:`geo.siting.planning.coverage_matrix` and
-        :func:`geo.siting.planning.plan` with the existing stations kept. Returns ``(answer, plan)``:
-        the JSON answer and the :class:`geo.siting.planning.Plan` (None when every worker of these
-        groups is covered already, so that there is no candidate). Kept per registry version and
-        parameters.
+        :func:`geo.workflow.run_plan` on the demand file, with the snapshot's stations kept
+        (those open at ``at``, when given). Returns ``(answer, plan)``: the JSON answer and the
+        :class:`geo.siting.planning.Plan` (None when there is nothing to plan: every worker of
+        these groups is covered already). Kept per registry version and parameters.
 
         Raises
         ------
         PlannerBusy
             When ``MAX_PLANS_AT_ONCE`` plans are running and none ends within 30 s.
         """
-        from geo.coverage import coverage
-        from geo.siting.planning import coverage_matrix, gap_candidates, plan
-
-        key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve)
+        key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve,
+               None if at is None else at.isoformat())
         known = self._plans.get(key)
         if known is not None:
             return known
         demand = self.demand()
-        chosen, skipped = self.analysed_groups(demand, groups)
-        chosen = [g for g in chosen if kind in DEFAULT_GROUPS[g].kinds]
-        if not chosen:
-            asked = groups or sorted(set(demand["group"]))
-            raise InputError(f"none of the groups {list(asked)} uses {kind} stations (and has a "
-                             "network here); choose another kind or group", parameter="group")
+        analysis_groups(demand, wanted=groups, modes=self.networks, kind=kind)  # fail fast
         if not self._plan_slots.acquire(timeout=30):
             raise PlannerBusy(f"{MAX_PLANS_AT_ONCE} siting runs are busy; try again in a moment")
         try:
@@ -428,37 +371,13 @@ class Engine:
             if known is not None:
                 return known
             started = time.perf_counter()
-            before = coverage(self.networks, snap.stations, demand, wanted=chosen,
-                              minutes=minutes)
-            points = before.points
-            uncovered = points[~points["covered"] & ~points["off_network"]]
-            walk = self.networks.get("walk") or next(iter(self.networks.values()))
-            candidates = gap_candidates(uncovered, walk)
-            totals = {g: before.summary["groups"][g]["total"] for g in chosen}
-            if candidates.empty:
-                shares = {g: before.summary["groups"][g]["share"] for g in chosen}
-                result = None
-                answer = {"model": "max_coverage" if target is None else "set_covering",
-                          "kind": kind, "sites": [], "before": shares, "after": dict(shares),
-                          "optimal": True, "gap": 0.0, "method": "none",
-                          "curve": [] if curve else None,
-                          "note": "every reachable worker of these groups is covered already"}
-            else:
-                matrix = coverage_matrix(self.networks, snap.stations, demand, candidates,
-                                         kind=kind, wanted=chosen, minutes=minutes)
-                try:
-                    result = plan(matrix, add=add, target=target, curve=curve,
-                                  time_limit=self.plan_time_limit)
-                except InputError as exc:  # e.g. a target no choice of candidates reaches
-                    name = "target" if target is not None else "add"
-                    message = str(exc).replace("`target_share`", "`target`")
-                    raise InputError(message, parameter=name) from None
-                answer = result.as_json()
-            answer.update(groups=chosen, skipped=skipped, totals=totals,
-                          budgets=before.budgets, candidates=len(candidates),
-                          version=list(snap.version),
+            run = run_plan(self.networks, snap.stations, demand, kind=kind, wanted=groups,
+                           minutes=minutes, at=at, add=add, target=target, curve=curve,
+                           time_limit=self.plan_time_limit)
+            answer = run.as_json()
+            answer.update(version=list(snap.version),
                           elapsed_s=round(time.perf_counter() - started, 3))
-            known = (answer, result)
+            known = (answer, run.plan)
             self._plans.put(key, known)
             return known
         finally:
@@ -486,26 +405,21 @@ class DemandFileError(YizhanError):
 
 
 class LRU:
-    """A small thread-safe mapping that forgets the least recently used entry beyond ``size``."""
+    """A thread-safe :class:`cachetools.LRUCache`: forgets the least recently used entry beyond
+    ``size``."""
 
     def __init__(self, size: int):
         self.size = size
-        self._items: OrderedDict = OrderedDict()
+        self._items: LRUCache = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def get(self, key):
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            return self._items.get(key)
 
     def put(self, key, value) -> None:
         with self._lock:
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
     def get_or_make(self, key, make: Callable[[], object]):
         value = self.get(key)
@@ -516,61 +430,3 @@ class LRU:
 
     def __len__(self) -> int:
         return len(self._items)
-
-
-def coverage_json(hours, timed, *, res: int, day: date, skipped: dict[str, str],
-                  version: tuple[int, int], stations: int) -> dict:
-    """The ``/api/coverage`` answer from two :class:`geo.coverage.CoverageResult`.
-
-    ``hours`` was run with ``by_hour`` and gives each group's ``by_hour`` and ``shift_hours``
-    and each cell's ``by_hour``; ``timed`` (the same run, or one at a time) gives everything
-    else. Cells are GeoJSON polygons (EPSG:4326) of :func:`geo.coverage.coverage_cells`.
-    """
-    import h3
-
-    from geo.coverage import coverage_cells
-
-    groups = {}
-    for gid, entry in timed.summary["groups"].items():
-        extra = hours.summary["groups"][gid]
-        groups[gid] = {**entry, "by_hour": extra["by_hour"], "shift_hours": extra["shift_hours"]}
-    points = timed.points
-    hour_columns = [c for c in hours.points.columns if c.startswith("covered_h")]
-    if timed is not hours:
-        same = (len(points) == len(hours.points)
-                and (points["group"].to_numpy() == hours.points["group"].to_numpy()).all()
-                and np.array_equal(points["lon"].to_numpy(), hours.points["lon"].to_numpy()))
-        if not same:  # pragma: no cover - both runs read the same demand in the same order
-            raise RuntimeError("the hourly and the timed coverage runs disagree on the points")
-        points = points.assign(**{c: hours.points[c].to_numpy() for c in hour_columns})
-    cells = coverage_cells(points, res)
-    rings: dict[str, list] = {}
-    features = []
-
-    def number(value, digits: int):
-        return None if value is None or not np.isfinite(value) else round(float(value), digits)
-
-    share_columns = [f"share_h{h:02d}" for h in range(24)]
-    for row in cells.itertuples(index=False):
-        ring = rings.get(row.cell)
-        if ring is None:
-            boundary = [[round(lng, 6), round(lat, 6)]
-                        for lat, lng in h3.cell_to_boundary(row.cell)]
-            ring = rings[row.cell] = [*boundary, boundary[0]]
-        values = row._asdict()
-        features.append({
-            "type": "Feature", "id": f"{row.cell}:{row.group}",
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {
-                "cell": row.cell, "group": row.group, "workers": round(float(row.workers), 3),
-                "covered": round(float(row.covered), 3), "share": round(float(row.share), 4),
-                "off_network": round(float(row.off_network), 3),
-                "travel": number(row.travel, 2), "travel_max": number(row.travel_max, 2),
-                "by_hour": [round(float(values[c]), 4) for c in share_columns if c in values],
-            }})
-    summary = timed.summary
-    return {"unit": summary["unit"], "budgets": summary["budgets"], "at": summary["at"],
-            "day": day.isoformat(), "h3_res": res, "version": list(version),
-            "stations": stations, "groups": groups, "skipped": skipped,
-            "cells": {"type": "FeatureCollection", "features": features},
-            "gaps": summary["gaps"]}

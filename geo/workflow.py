@@ -17,7 +17,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -26,7 +25,7 @@ from geo.coverage import CoverageResult, accessibility, coverage
 from geo.demand import groups_in, to_h3
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
-from geo.network import MODES, Network, load_network
+from geo.network import MODES, Network, is_osm_file, load_network
 from geo.siting.planning import CANDIDATE_COLUMNS, Plan, coverage_matrix, gap_candidates, plan
 from geo.stations import Station
 
@@ -34,12 +33,6 @@ CandidateSource = Literal["gaps", "file", "venues"]
 
 
 # --- inputs ---------------------------------------------------------------------------------------
-
-
-def is_osm_file(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is an OpenStreetMap extract (``.osm``, ``.osm.pbf``), not a saved network."""
-    name = Path(path).name.lower()
-    return name.endswith((".osm", ".pbf", ".xml"))
 
 
 def open_networks(paths: Iterable[str | os.PathLike[str]], modes: Iterable[str], *,

@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
-from geo.network.build import build_network, from_networkx, load_network, parse_maxspeed
+from geo.network.build import (build_network, from_networkx, is_osm_file, load_network,
+                               parse_maxspeed)
 from geo.network.graph import MODES, WEIGHTS, Mode, Network, Weight
 from geo.network.lines import network_lines
 
-__all__ = ["MODES", "WEIGHTS", "Mode", "Network", "Weight", "build_network", "from_networkx",
+__all__ = ["MODES", "WEIGHTS", "Mode", "Network", "Weight", "build_network", "from_networkx", "is_osm_file",
            "load_network", "network_lines", "parse_maxspeed"]

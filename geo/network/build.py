@@ -482,6 +482,12 @@ def _xml_graph(path: Path, mode: str) -> nx.MultiDiGraph:
 
 
 
+def is_osm_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an OpenStreetMap extract (``.osm``, ``.osm.pbf``), not a saved network."""
+    name = Path(path).name.lower()
+    return name.endswith((".osm", ".pbf", ".xml"))
+
+
 def load_network(path: str | os.PathLike[str], *, mode: Mode | None = None) -> Network:
     """Read a network from a file.
 

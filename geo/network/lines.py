@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import shapely
 
 from geo.coords import unproject
 from geo.network.graph import Network
@@ -16,6 +15,8 @@ def network_lines(net: Network, *, tolerance_m: float = 1.5) -> dict:
     (:func:`shapely.line_merge`) and simplified (Douglas-Peucker, ``tolerance_m`` metres, in the
     network's metric CRS). Coordinates are rounded to 6 decimals (about 0.1 m).
     """
+    import shapely
+
     rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
     a, b = np.minimum(rows, net.indices), np.maximum(rows, net.indices)
     pairs = np.unique(np.column_stack([a, b]), axis=0)

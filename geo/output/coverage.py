@@ -81,6 +81,9 @@ def write_coverage(result: CoverageResult, stations: list[Station], outdir: str 
     if districts:
         files["districts"] = outdir / "districts.csv"
         pd.DataFrame(districts).to_csv(files["districts"], index=False, encoding="utf-8-sig")
+    if result.access is not None:
+        files["access"] = outdir / "accessibility.csv"
+        result.access.to_csv(files["access"], index=False, encoding="utf-8-sig")
     files["json"] = outdir / "summary.json"
     files["json"].write_text(json.dumps(result.summary, ensure_ascii=False, indent=1), "utf-8")
 
