@@ -31,7 +31,8 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     view; default: ``demand.csv`` in ``DATA_DIR``). Any format :func:`geo.demand.read_demand`
     reads, in WGS-84.
 ``PLAN_TIME_LIMIT``
-    Seconds the siting solver may spend on one ``/api/plan`` run (default 10); the answer says
+    Seconds the siting solver may spend on one ``/api/plan`` run (default
+    :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says
     whether it is proven optimal.
 """
 
@@ -70,17 +71,18 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     config
         Settings that override the environment (used by :func:`serve`).
     """
+    from flask import Flask
+
     from app import api, pages
     from app.engine import Engine
+    from geo import settings
     from geo.registry import default_data_dir, resolve_url
-
-    from flask import Flask
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         PLANNER_PASSWORD=None, SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
-        DEMAND=None, PLAN_TIME_LIMIT=10.0,
+        DEMAND=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12), MAX_CONTENT_LENGTH=256 * 1024,
     )

@@ -146,6 +146,7 @@ def network_build(place, bbox, osm_file, mode, output):
     """Build a road network for one travel mode and save it as one file."""
     import time
 
+    from geo.errors import DownloadError
     from geo.network import build_network
 
     sources = [x for x in (place, bbox, osm_file) if x]
@@ -158,7 +159,11 @@ def network_build(place, bbox, osm_file, mode, output):
         except ValueError:
             raise click.BadParameter(f"{bbox!r} is not W,S,E,N numbers", param_hint="--bbox")
     started = time.perf_counter()
-    net = build_network(place=place, bbox=box, osm=osm_file, mode=mode)
+    try:
+        net = build_network(place=place, bbox=box, osm=osm_file, mode=mode)
+    except DownloadError as exc:
+        raise DownloadError(f"{exc}.\nOffline, build from an extract file: yizhan network "
+                            f"build --osm FILE.osm.pbf --mode {mode} -o {output}") from exc
     path = net.save(output)
     click.echo(f"{mode} network: {net.n_nodes} nodes, {net.n_edges} edges, built in "
                f"{time.perf_counter() - started:.1f} s; saved to {path}")
@@ -325,13 +330,6 @@ def analysis_inputs(network_paths, db_url, stations_file, demand_file, crs, grou
     return groups, stations, networks, demand
 
 
-def demo_label(stations) -> str | None:
-    """The demo label when the stations are the demo's, for maps and charts."""
-    from geo.demo import DEMO_LABEL
-
-    return DEMO_LABEL if any(DEMO_LABEL in s.notes for s in stations) else None
-
-
 @main.command("coverage")
 @click.option("--network", "network_paths", type=click.Path(path_type=Path), multiple=True,
               required=True, help="Network file(s): one saved .npz per mode, or one .osm/.pbf.")
@@ -364,6 +362,7 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
                  minutes, meters, at, by_hour, day, districts, h3_res, with_access, outdir,
                  as_json):
     """Which workers no station serves: coverage by group, district and hour; gap areas."""
+    from geo.demo import demo_label
     from geo.io.districts import read_districts
     from geo.workflow import analysis_groups, base_network, open_networks, run_coverage
 
@@ -437,8 +436,8 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
 @click.option("--capacity", "capacitated", is_flag=True,
               help="With --add: a station serves at most its capacity.")
 @click.option("--curve", type=int, help="Also the covered share for 1..N new stations.")
-@click.option("--time-limit", type=float, default=60.0, show_default=True,
-              help="Solver time limit, seconds.")
+@click.option("--time-limit", type=float,
+              help="Solver time limit, seconds (default 60: geo.settings.plan_time_limit_s).")
 @click.option("-o", "--outdir", type=click.Path(path_type=Path),
               help="Write the proposal (GeoJSON, CSV, XLSX), the curve (PNG) and a map here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
@@ -446,6 +445,7 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
              crs, kind, wanted, groups_file, minutes, add, target, budget, capacitated, curve,
              time_limit, outdir, as_json):
     """Where the next stations should go, with the existing ones kept."""
+    from geo.demo import demo_label
     from geo.output.plan import write_plan
     from geo.workflow import analysis_groups, base_network, candidate_sites, open_networks, run_plan
 

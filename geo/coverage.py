@@ -481,13 +481,15 @@ def accessibility(finder: StationFinder, cells: pd.DataFrame, *, max_cost: float
                   weight: str = "time") -> pd.DataFrame:
     """2SFCA and E2SFCA scores for demand cells (``lon, lat, weight``) with station capacity.
 
-    Stations without a capacity count as 0 places. E2SFCA uses the step weights 1 / 0.68 / 0.22
-    over the first, second and last third of ``max_cost``.
+    Stations without a capacity count as 0 places. E2SFCA uses the step weights
+    :data:`geo.settings.e2sfca_steps` (1 / 0.68 / 0.22) over the first, second and last third of
+    ``max_cost``.
     """
     cost = station_costs(finder, cells["lon"], cells["lat"], max_cost=max_cost, weight=weight)
     supply = np.array([s.capacity or 0 for s in finder.stations], float)
     demand = cells["weight"].to_numpy(float)
-    decay = step_decay({max_cost / 3: 1.0, 2 * max_cost / 3: 0.68, max_cost: 0.22})
+    near, middle, far = settings.e2sfca_steps
+    decay = step_decay({max_cost / 3: near, 2 * max_cost / 3: middle, max_cost: far})
     return cells.assign(
         fca2=two_step_fca(cost, demand, supply, max_cost=max_cost),
         e2sfca=two_step_fca(cost, demand, supply, max_cost=max_cost, weight_fn=decay),

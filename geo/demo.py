@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo import settings
 from geo.coords import haversine_m
 from geo.errors import NetworkError
 from geo.groups import DEFAULT_GROUPS
@@ -66,12 +67,14 @@ _QUOTA = {"fuel": 6, "parking": 8, "post_office": 3, "townhall": 1, "toilets": 1
 _SPACING_M = 60.0
 _OPTIONAL = ["wifi", "reading", "first_aid", "accessible", "phone_charging", "cooling"]
 
-#: Worker-density proxies: restaurants and shops for riders, street length for sanitation
-#: workers, main roads for truck drivers, all drivable roads for ride-hailing drivers.
-_RIDER_WEIGHT = {"restaurant": 3.0, "fast_food": 3.0, "cafe": 1.5, "shop": 1.0}
-_SANITATION_PER_KM = 4.0  # workers per km of walkable street
-_TRUCK_PER_KM = 3.0  # trucks per km of main road (roads signed 40 km/h and faster)
-_RIDE_HAILING_PER_KM = 2.0
+# Worker-density proxies (their rates are in geo.settings): restaurants and shops for riders,
+# street length for sanitation workers, main roads for truck drivers, all drivable roads for
+# ride-hailing drivers.
+
+
+def demo_label(stations) -> str | None:
+    """:data:`DEMO_LABEL` when the stations are the demo's (for map and chart titles), else None."""
+    return DEMO_LABEL if any(DEMO_LABEL in (s.notes or "") for s in stations) else None
 
 
 @dataclass(frozen=True)
@@ -244,15 +247,18 @@ _KIND_SHORT = {"driver_home": "司机之家", "sanitation_station": "环卫驿�
 def _demand(venues: pd.DataFrame, networks: dict[str, Network]) -> pd.DataFrame:
     """Worker-density points per group from OSM proxies (columns lon, lat, weight, group, source)."""
     frames = []
-    riders = venues[venues["category"].isin(list(_RIDER_WEIGHT) + ["supermarket", "convenience"])]
-    weights = riders["category"].map(lambda c: _RIDER_WEIGHT.get(c, 1.0))
+    food = list(settings.riders_per_venue) + ["supermarket", "convenience"]
+    riders = venues[venues["category"].isin(food)]
+    weights = riders["category"].map(lambda c: settings.riders_per_venue.get(c, 1.0))
     frames.append(pd.DataFrame({"lon": riders["lon"], "lat": riders["lat"], "weight": weights,
                                 "group": "delivery_rider", "source": "OSM restaurants and shops"}))
-    frames.append(_street_demand(networks["walk"], _SANITATION_PER_KM, "sanitation_worker",
+    frames.append(_street_demand(networks["walk"], settings.sanitation_workers_per_km,
+                                 "sanitation_worker",
                                  "OSM walkable street length"))
-    frames.append(_street_demand(networks["drive"], _TRUCK_PER_KM, "truck_driver",
+    frames.append(_street_demand(networks["drive"], settings.trucks_per_km, "truck_driver",
                                  "OSM main roads (40 km/h and faster)", min_speed_kmh=40))
-    frames.append(_street_demand(networks["drive"], _RIDE_HAILING_PER_KM, "ride_hailing_driver",
+    frames.append(_street_demand(networks["drive"], settings.ride_hailing_per_km,
+                                 "ride_hailing_driver",
                                  "OSM drivable roads"))
     demand = pd.concat(frames, ignore_index=True)
     demand["lon"] = demand["lon"].round(7)

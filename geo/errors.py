@@ -57,6 +57,10 @@ class NetworkError(YizhanError, ValueError):
     """A road network could not be built, read or used (unreadable file, empty graph, offline)."""
 
 
+class DownloadError(NetworkError):
+    """Data could not be downloaded (no internet, or the service had nothing for the place)."""
+
+
 class OffNetworkError(YizhanError, ValueError):
     """A point lies farther from the road network than the maximum snap distance."""
 

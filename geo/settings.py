@@ -50,3 +50,23 @@ db_env_var: str = "YIZHAN_DB"
 
 #: H3 resolution for demand cells and gap areas (9: cells of about 0.1 km², 175 m across).
 h3_res: int = 9
+
+#: E2SFCA step weights over the first, second and last third of the travel budget (Luo & Qi 2009).
+e2sfca_steps: tuple[float, float, float] = (1.0, 0.68, 0.22)
+
+#: Seconds the siting solver (HiGHS) may spend on one plan from the command line or a notebook.
+plan_time_limit_s: float = 60.0
+#: The same for one siting run of the web app's planner view (it answers while the planner waits).
+web_plan_time_limit_s: float = 10.0
+
+# --- worker density from OpenStreetMap proxies (estimates, for a region without counts) --------
+
+#: Delivery riders per food venue, by OSM category.
+riders_per_venue: dict[str, float] = {"restaurant": 3.0, "fast_food": 3.0, "cafe": 1.5,
+                                      "shop": 1.0}
+#: Sanitation workers per km of walkable street.
+sanitation_workers_per_km: float = 4.0
+#: Trucks per km of main road (roads signed 40 km/h and faster).
+trucks_per_km: float = 3.0
+#: Ride-hailing drivers per km of main road.
+ride_hailing_per_km: float = 2.0

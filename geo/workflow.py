@@ -21,6 +21,7 @@ from typing import Literal
 
 import pandas as pd
 
+from geo import settings
 from geo.coverage import CoverageResult, accessibility, coverage
 from geo.demand import groups_in, to_h3
 from geo.errors import InputError
@@ -250,7 +251,7 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
              at: str | datetime | None = None, add: int | None = None,
              target: float | None = None, budget: float | None = None,
              capacitated: bool = False, curve: int | None = None,
-             candidates: pd.DataFrame | None = None, time_limit: float | None = 60.0,
+             candidates: pd.DataFrame | None = None, time_limit: float | None = None,
              ) -> SitingRun:
     """New stations of ``kind`` where they cover the most workers, the existing ones kept.
 
@@ -265,6 +266,7 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
     worker of these groups is covered already or there is no candidate site.
     """
     groups = groups or DEFAULT_GROUPS
+    time_limit = settings.plan_time_limit_s if time_limit is None else time_limit
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise InputError("give exactly one of `add`, `target` or `budget`", parameter="add")
     chosen, skipped = analysis_groups(demand, groups=groups, wanted=wanted, modes=networks,

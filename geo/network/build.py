@@ -60,7 +60,7 @@ import numpy as np
 
 from geo import settings
 from geo.coords import haversine_m, local_crs, project, unproject
-from geo.errors import InputError, NetworkError
+from geo.errors import DownloadError, InputError, NetworkError
 from geo.network.graph import MODES, Mode, Network, _check_mode, _load_saved
 
 if TYPE_CHECKING:
@@ -617,13 +617,13 @@ def build_network(
         with _osmnx_rule_tags():
             G = download()
     except OSError as exc:  # ConnectionError, requests' errors, timeouts
-        raise NetworkError(
+        raise DownloadError(
             f"could not download the {mode} network for {what}: {exc}. No internet? "
-            f"Use --osm FILE (build_network(osm=...)) with an .osm or .osm.pbf extract"
+            f"Build it from an .osm or .osm.pbf extract instead (the `osm` parameter)"
         ) from exc
     except (ox._errors.InsufficientResponseError, ox._errors.ResponseStatusCodeError) as exc:
-        raise NetworkError(
+        raise DownloadError(
             f"OpenStreetMap returned no usable data for {what}: {exc}. Check the place name or "
-            f"bbox, or use --osm FILE with an .osm or .osm.pbf extract"
+            f"bbox, or build it from an .osm or .osm.pbf extract (the `osm` parameter)"
         ) from exc
     return from_networkx(G, mode=mode, source=f"OpenStreetMap {what}")

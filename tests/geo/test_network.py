@@ -606,7 +606,8 @@ def test_download_offline_raises_network_error(monkeypatch, function, kwargs):
         raise ConnectionError("Failed to establish a new connection: Name or service not known")
 
     monkeypatch.setattr(osmnx, function, offline)
-    with pytest.raises(NetworkError, match=r"could not download .* No internet\? Use --osm FILE"):
+    with pytest.raises(NetworkError,
+                       match=r"could not download .* No internet\? Build it from an .osm or .osm.pbf"):
         build_network(mode="drive", **kwargs)
 
 
