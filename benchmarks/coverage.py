@@ -15,40 +15,13 @@ from __future__ import annotations
 import argparse
 import time
 
-import networkx as nx
-import numpy as np
 import pandas as pd
 
 from benchmarks._measure import peak_rss_mb
-from benchmarks._peers import osmnx_graph
 from geo.coverage import coverage
 from geo.groups import DEFAULT_GROUPS
-from geo.nearest import StationFinder, access_speed_kmh
 from geo.synthetic import city_network, random_points, random_stations
-
-
-def peer_snap(graph, finder: StationFinder, lon, lat):
-    """All points snapped in one osmnx call (its fastest use)."""
-    import osmnx as ox
-
-    from geo.coords import project
-
-    x, y = project(np.asarray(lon), np.asarray(lat), finder.network.crs)
-    return ox.distance.nearest_nodes(graph, x, y, return_dist=True)
-
-
-def peer_covered(graph, finder: StationFinder, node: int, snap: float, kinds, budget_min: float):
-    """One point the networkx way: a Dijkstra bounded by the budget, any usable station?"""
-    speed = access_speed_kmh(finder.network.mode) / 3.6
-    budget_s = budget_min * 60 - snap / speed
-    if snap > finder.max_snap_m or budget_s < 0:
-        return False
-    times = nx.single_source_dijkstra_path_length(graph, node, cutoff=budget_s, weight="time")
-    for i, s in enumerate(finder.stations):
-        target = int(finder.station_node[i])
-        if s.kind in kinds and target in times and times[target] + finder.station_leg_s[i] <= budget_s:
-            return True
-    return False
+from tests.reference import networkx_covered, osmnx_graph, osmnx_snap
 
 
 def main(argv: list[str]) -> int:
@@ -91,8 +64,8 @@ def main(argv: list[str]) -> int:
         finder = result.finders[group.mode]
         rows = result.points[result.points.group == gid].head(args.peer_sample)
         started = time.perf_counter()
-        nodes, snaps = peer_snap(graphs[group.mode], finder, rows.lon, rows.lat)
-        flags = [peer_covered(graphs[group.mode], finder, int(node), float(snap), group.kinds,
+        nodes, snaps = osmnx_snap(graphs[group.mode], finder, rows.lon, rows.lat)
+        flags = [networkx_covered(graphs[group.mode], finder, int(node), float(snap), group.kinds,
                               group.budget_min) for node, snap in zip(nodes, snaps)]
         seconds = (time.perf_counter() - started) / len(rows)
         peer_per_point.append((seconds, per_group))

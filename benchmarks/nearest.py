@@ -14,37 +14,15 @@ from __future__ import annotations
 import argparse
 import time
 
-import networkx as nx
 import numpy as np
 
 from benchmarks._measure import latencies, peak_rss_mb, summary_ms, timer
-from benchmarks._peers import osmnx_graph
-from geo.coords import project
 from geo.nearest import StationFinder
 from geo.network import Network
 from geo.synthetic import city_network, random_points, random_stations
+from tests.reference import osmnx_graph, osmnx_nearest
 
 FILTERS = dict(k=3, services=["toilet"], open_at="2026-11-27T10:00", open_only=True)
-
-
-def peer_nearest(graph, finder: StationFinder, lon: float, lat: float, *, k, services, open_at,
-                 open_only):
-    """What an analyst writes with osmnx: snap, Dijkstra to everything, filter, sort, route."""
-    import osmnx as ox
-
-    x, y = project(lon, lat, finder.network.crs)
-    source, snap = ox.distance.nearest_nodes(graph, float(x), float(y), return_dist=True)
-    lengths = nx.single_source_dijkstra_path_length(graph, source, weight="length")
-    found = []
-    for i, s in enumerate(finder.stations):
-        node = int(finder.station_node[i])
-        if node in lengths and set(services) <= s.services and (not open_only
-                                                                 or s.is_open(open_at)):
-            found.append((lengths[node] + float(finder.station_leg_m[i]) + snap, s.id, node))
-    found.sort()
-    for _, _, node in found[:k]:
-        ox.routing.shortest_path(graph, source, node, weight="length")
-    return [(d, sid) for d, sid, _ in found[:k]]
 
 
 def run(name: str, net: Network, stations, args, build_s: float | None) -> None:
@@ -86,7 +64,7 @@ def run(name: str, net: Network, stations, args, build_s: float | None) -> None:
     peer_times, worst = [], 0.0
     for x, y in sample:
         started = time.perf_counter()
-        expected = peer_nearest(graph, finder, x, y, **FILTERS)
+        expected = osmnx_nearest(graph, finder, x, y, **FILTERS)
         peer_times.append(time.perf_counter() - started)
         got = finder.nearest(x, y, **FILTERS)
         assert len(got) == len(expected)

@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +31,7 @@ from scipy.spatial import cKDTree
 
 from benchmarks._measure import peak_rss_mb, timer
 from geo.siting import greedy_max_coverage, maximize_coverage
+from tests.reference import spopt_mclp_timed
 
 
 def geometric_cover(m: int, n: int, *, per_row: float = 12.0,
@@ -69,20 +69,6 @@ def network_cover(m: int, n: int, *, radius_m: float = 2500.0,
     return cover, rng.integers(1, 50, m).astype(float)
 
 
-def spopt_mclp(cover: sp.csr_array, weights: np.ndarray, p: int) -> tuple[float, float, float]:
-    """spopt's MCLP on the same coverage: (objective, build seconds, CBC seconds)."""
-    import pulp
-    from spopt.locate import MCLP
-
-    cost = np.where(cover.toarray(), 0.0, 1.0)  # covered iff cost <= the service radius 0.5
-    started = time.perf_counter()
-    model = MCLP.from_cost_matrix(cost, weights, 0.5, p_facilities=p)
-    built = time.perf_counter()
-    model.solve(pulp.PULP_CBC_CMD(msg=False))
-    solved = time.perf_counter()
-    return float(pulp.value(model.problem.objective)), built - started, solved - built
-
-
 def peer_comparison(args) -> None:
     m, n, p = 3000, 400, 20
     print(f"\n== {m:,} demand × {n} candidates, p = {p}: yizhan (HiGHS) vs spopt + CBC")
@@ -103,7 +89,7 @@ def peer_comparison(args) -> None:
             if args.skip_peer:
                 print(line)
                 continue
-            value, build_s, solve_s = spopt_mclp(cover, weights, p)
+            value, build_s, solve_s = spopt_mclp_timed(cover, weights, p)
             peer = build_s + solve_s
             same = abs(value - ours.covered_weight) <= 1e-6 * max(value, 1.0)
             ratios.append((peer / ours.solve_seconds, solve_s / ours.solve_seconds))

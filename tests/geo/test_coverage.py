@@ -14,36 +14,9 @@ from geo.groups import DEFAULT_GROUPS
 from geo.nearest import StationFinder, access_speed_kmh
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
+from tests.reference import networkx_travel, pysal_2sfca
 
 FRIDAY = date(2026, 11, 27)
-
-
-def brute_force_travel(finder, lon, lat, kinds, *, weight="time", open_at=None):
-    """Minutes (or metres) to the nearest usable station by networkx, every station tried."""
-    net = finder.network
-    graph = net.to_networkx(weight)
-    nodes, legs = net.snap(np.asarray(lon), np.asarray(lat), main_component=True)
-    speed = access_speed_kmh(net.mode) / 3.6
-    out = []
-    for node, leg in zip(nodes.tolist(), legs.tolist()):
-        if leg > finder.max_snap_m:
-            out.append(np.inf)
-            continue
-        cost = nx.single_source_dijkstra_path_length(graph, node, weight="weight")
-        best = np.inf
-        for i, s in enumerate(finder.stations):
-            target = int(finder.station_node[i])
-            if s.kind not in kinds or target < 0 or target not in cost:
-                continue
-            if open_at is not None and not s.is_open(open_at):
-                continue
-            station_leg = finder.station_leg_s[i] if weight == "time" else finder.station_leg_m[i]
-            best = min(best, cost[target] + station_leg)
-        if weight == "time":
-            out.append((best + leg / speed) / 60)
-        else:
-            out.append(best + leg)
-    return np.array(out)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +41,7 @@ def test_covered_shares_equal_networkx_brute_force(town, budget):
     for gid, group in DEFAULT_GROUPS.items():
         rows = demand[demand.group == gid]
         finder = StationFinder(nets[group.mode], stations)
-        travel = brute_force_travel(finder, rows.lon, rows.lat, group.kinds, weight=weight)
+        travel = networkx_travel(finder, rows.lon, rows.lat, group.kinds, weight=weight)
         limit = budget.get("minutes", budget.get("meters"))
         covered = rows.weight.to_numpy()[travel <= limit].sum()
         entry = result.summary["groups"][gid]
@@ -122,7 +95,7 @@ def test_helsinki_coverage_equals_networkx(demo, demo_stations):
     for gid, group in DEFAULT_GROUPS.items():
         rows = demand[demand.group == gid]
         finder = StationFinder(nets[group.mode], demo_stations)
-        travel = brute_force_travel(finder, rows.lon, rows.lat, group.kinds, open_at=when)
+        travel = networkx_travel(finder, rows.lon, rows.lat, group.kinds, open_at=when)
         covered = rows.weight.to_numpy()[travel <= 3].sum()
         assert result.summary["groups"][gid]["covered"] == pytest.approx(covered)
 
@@ -187,29 +160,17 @@ def test_bad_parameters(town):
 
 
 def test_two_step_fca_equals_pysal_access(town):
-    from access import Access, weights
-
     nets, stations, demand = town
     finder = StationFinder(nets["walk"], stations)
     cells = to_h3(demand[demand.group == "sanitation_worker"], 9).reset_index(drop=True)
     cost = station_costs(finder, cells.lon, cells.lat, max_cost=10)
-    coo = cost.tocoo()
-    cost_df = pd.DataFrame({"origin": coo.row, "dest": coo.col, "cost": coo.data})
-    supply = pd.DataFrame({"sid": range(len(stations)),
-                           "capacity": [s.capacity for s in stations]})
-    demand_df = pd.DataFrame({"did": range(len(cells)), "workers": cells.weight.to_numpy()})
-    peer = Access(demand_df=demand_df, demand_index="did", demand_value="workers",
-                  supply_df=supply, supply_index="sid", supply_value="capacity",
-                  cost_df=cost_df, cost_origin="origin", cost_dest="dest", cost_name="cost")
-    expected = peer.two_stage_fca(max_cost=10).iloc[:, 0].reindex(range(len(cells))).fillna(0)
-    ours = two_step_fca(cost, cells.weight.to_numpy(), supply.capacity.to_numpy(), max_cost=10)
-    assert np.allclose(ours, expected.to_numpy())
+    supply = np.array([s.capacity for s in stations], float)
+    workers = cells.weight.to_numpy()
+    ours = two_step_fca(cost, workers, supply, max_cost=10)
+    assert np.allclose(ours, pysal_2sfca(cost, workers, supply, max_cost=10))
     steps = {10 / 3: 1, 20 / 3: 0.68, 10: 0.22}
-    expected_e = peer.enhanced_two_stage_fca(max_cost=10, weight_fn=weights.step_fn(steps))
-    expected_e = expected_e.iloc[:, 0].reindex(range(len(cells))).fillna(0)
-    ours_e = two_step_fca(cost, cells.weight.to_numpy(), supply.capacity.to_numpy(),
-                          max_cost=10, weight_fn=step_decay(steps))
-    assert np.allclose(ours_e, expected_e.to_numpy())
+    ours_e = two_step_fca(cost, workers, supply, max_cost=10, weight_fn=step_decay(steps))
+    assert np.allclose(ours_e, pysal_2sfca(cost, workers, supply, max_cost=10, steps=steps))
     scores = accessibility(finder, cells, max_cost=10)
     assert np.allclose(scores.fca2, ours) and np.allclose(scores.e2sfca, ours_e)
     assert (scores.fca2 > 0).any()

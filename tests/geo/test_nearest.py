@@ -9,6 +9,7 @@ from geo.errors import InputError, OffNetworkError
 from geo.nearest import StationFinder, access_speed_kmh
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
+from tests.reference import networkx_nearest
 
 FRIDAY_10 = "2026-11-27T10:00"
 SATURDAY_04 = "2026-11-28T04:00"
@@ -19,25 +20,6 @@ def city(request):
     net = city_network(2500, mode=request.param, seed=3)
     stations = random_stations(net, 60, seed=4)
     return net, stations, StationFinder(net, stations)
-
-
-def brute_force(finder, lon, lat, *, k, kinds=None, services=(), open_at=None, open_only=False):
-    """The k nearest matches by networkx Dijkstra over the whole graph, every station tried."""
-    net = finder.network
-    graph = net.to_networkx("length")
-    node, snap = net.snap(np.array([lon]), np.array([lat]))
-    lengths = nx.single_source_dijkstra_path_length(graph, int(node[0]), weight="weight")
-    found = []
-    for i, s in enumerate(finder.stations):
-        target = int(finder.station_node[i])
-        if target < 0 or target not in lengths:
-            continue
-        if kinds and s.kind not in kinds or not set(services) <= s.services:
-            continue
-        if open_only and not s.is_open(open_at):
-            continue
-        found.append((lengths[target] + float(finder.station_leg_m[i]) + float(snap[0]), s.id))
-    return sorted(found)[:k]
 
 
 FILTERS = [
@@ -52,12 +34,12 @@ FILTERS = [
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
-def test_k_nearest_equals_networkx_brute_force(city, filters):
+def test_k_nearest_equals_networkx_networkx_nearest(city, filters):
     net, stations, finder = city
     lon, lat = random_points(net, 12, seed=9, jitter_deg=0.0002)
     for x, y in zip(lon.tolist(), lat.tolist()):
         hits = finder.nearest(x, y, **filters)
-        expected = brute_force(finder, x, y, **filters)
+        expected = networkx_nearest(finder, x, y, **filters)
         assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
         assert len(hits) == len(expected)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-6)
@@ -109,7 +91,7 @@ def test_route_runs_from_the_point_along_edges_to_the_station(city):
     assert geojson["type"] == "LineString" and len(geojson["coordinates"]) == len(hit.route)
 
 
-def test_nearest_table_equals_brute_force(city):
+def test_nearest_table_equals_networkx_nearest(city):
     net, stations, finder = city
     table = finder.nearest_table(["sanitation_station"])
     graph = net.to_networkx("length").reverse(copy=True)
@@ -235,7 +217,7 @@ def test_many_points_rejects_bad_coordinates(city):
         finder.nearest_many([114.3, 300.0], [30.5, 30.5], ids=["a", "b"])
 
 
-def test_quickest_table_equals_brute_force(city):
+def test_quickest_table_equals_networkx_nearest(city):
     net, stations, finder = city
     table = finder.nearest_table(["outdoor_rest_point"], weight="time")
     graph = net.to_networkx("time").reverse(copy=True)

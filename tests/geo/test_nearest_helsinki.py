@@ -4,7 +4,7 @@ import pytest
 
 from geo.nearest import StationFinder
 from geo.synthetic import random_points
-from tests.geo.test_nearest import brute_force
+from tests.reference import networkx_nearest
 
 
 @pytest.mark.parametrize("mode", ["walk", "drive"])
@@ -18,7 +18,7 @@ def test_helsinki_nearest_equals_networkx(demo, demo_stations, mode, filters):
     lon, lat = random_points(finder.network, 8, seed=5, jitter_deg=0.0002)
     for x, y in zip(lon.tolist(), lat.tolist()):
         hits = finder.nearest(x, y, **filters)
-        expected = brute_force(finder, x, y, **filters)
+        expected = networkx_nearest(finder, x, y, **filters)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-6)
 
 

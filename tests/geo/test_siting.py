@@ -7,9 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
-from geo.siting import models as siting
 from geo.errors import InputError
 from geo.siting import (
     SitingResult,
@@ -20,9 +18,19 @@ from geo.siting import (
     maximize_coverage_capacitated,
     minimize_facilities,
 )
+from geo.siting import models as siting
+from tests.reference import (
+    brute_budget,
+    brute_capacitated,
+    brute_mclp,
+    brute_min,
+    covered_weight,
+    spopt_lscp,
+    spopt_mclp,
+)
 
-pulp = pytest.importorskip("pulp")
-spopt_locate = pytest.importorskip("spopt.locate")
+pytest.importorskip("pulp")
+pytest.importorskip("spopt.locate")
 
 
 # --------------------------------------------------------------------------------------------
@@ -44,81 +52,6 @@ def geometric_instance(m: int, n: int, per_row: float, seed: int):
     radius = np.sqrt(per_row / (n * np.pi))
     dist = np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
     return dist <= radius, rng.integers(1, 30, m).astype(float)
-
-
-def covered(cover: np.ndarray, weights: np.ndarray, selected) -> float:
-    selected = list(selected)
-    return float(weights[cover[:, selected].any(axis=1)].sum()) if selected else 0.0
-
-
-def brute_mclp(cover, weights, p, fixed=()):
-    fixed = list(fixed)
-    others = [j for j in range(cover.shape[1]) if j not in fixed]
-    return max(covered(cover, weights, fixed + list(c))
-               for c in itertools.combinations(others, p - len(fixed)))
-
-
-def brute_budget(cover, weights, cost, budget, fixed=()):
-    fixed = list(fixed)
-    others = [j for j in range(cover.shape[1]) if j not in fixed]
-    best = 0.0
-    for size in range(len(others) + 1):
-        for c in itertools.combinations(others, size):
-            if cost[list(c)].sum() <= budget:
-                best = max(best, covered(cover, weights, fixed + list(c)))
-    return best
-
-
-def brute_min(cover, weights, share, fixed=()):
-    fixed = list(fixed)
-    others = [j for j in range(cover.shape[1]) if j not in fixed]
-    target = share * weights.sum()
-    for size in range(len(others) + 1):
-        for c in itertools.combinations(others, size):
-            if covered(cover, weights, fixed + list(c)) >= target - 1e-9:
-                return len(fixed) + size
-    raise AssertionError("unreachable target")
-
-
-def served_weight(cover, weights, capacity, selected) -> float:
-    """Most weight the selected candidates can serve: a transportation LP."""
-    pairs = [(i, j) for j in selected for i in np.flatnonzero(cover[:, j])]
-    if not pairs:
-        return 0.0
-    rows = [[1.0 if pi == i else 0.0 for pi, _ in pairs] for i in range(cover.shape[0])]
-    rows += [[1.0 if pj == j else 0.0 for _, pj in pairs] for j in selected]
-    limits = list(weights) + [min(capacity[j], weights.sum()) for j in selected]
-    return -linprog(-np.ones(len(pairs)), A_ub=rows, b_ub=limits).fun
-
-
-def brute_capacitated(cover, weights, capacity, p, fixed=()):
-    fixed = list(fixed)
-    others = [j for j in range(cover.shape[1]) if j not in fixed]
-    return max(served_weight(cover, weights, capacity, fixed + list(c))
-               for c in itertools.combinations(others, p - len(fixed)))
-
-
-def spopt_mclp(cover, weights, p, fixed=()) -> float:
-    cost = np.where(cover, 0.0, 1.0)
-    predefined = None
-    if len(fixed):
-        predefined = np.zeros(cover.shape[1], dtype=int)
-        predefined[list(fixed)] = 1
-    model = spopt_locate.MCLP.from_cost_matrix(cost, weights, 0.5, p_facilities=p,
-                                               predefined_facilities_arr=predefined)
-    model.solve(pulp.PULP_CBC_CMD(msg=False))
-    return float(pulp.value(model.problem.objective))
-
-
-def spopt_lscp(cover, fixed=()) -> int:
-    cost = np.where(cover, 0.0, 1.0)
-    predefined = None
-    if len(fixed):
-        predefined = np.zeros(cover.shape[1], dtype=int)
-        predefined[list(fixed)] = 1
-    model = spopt_locate.LSCP.from_cost_matrix(cost, 0.5, predefined_facilities_arr=predefined)
-    model.solve(pulp.PULP_CBC_CMD(msg=False))
-    return round(pulp.value(model.problem.objective))
 
 
 def check_result(result: SitingResult, *, fixed=()) -> None:
@@ -153,7 +86,7 @@ def test_mclp_matches_spopt_random(m, n, density, p, n_fixed, seed):
     assert result.optimal
     assert result.covered_weight == pytest.approx(spopt_mclp(cover, weights, p, fixed))
     assert len(result.selected) <= p
-    assert result.covered_weight == pytest.approx(covered(cover, weights, result.selected))
+    assert result.covered_weight == pytest.approx(covered_weight(cover, weights, result.selected))
     assert result.covered_weight >= result.greedy_weight
 
 
@@ -250,7 +183,7 @@ def test_budget_brute_force(m, n, density, seed):
 def test_minimize_facilities_brute_force(m, n, density, seed):
     cover, weights = random_instance(m, n, density, seed)
     total = weights.sum()
-    reachable = covered(cover, weights, range(n)) / total
+    reachable = covered_weight(cover, weights, range(n)) / total
     for share in (0.2, 0.5, 0.8, reachable):
         for fixed in ([], [0]):
             if share > reachable:
@@ -326,7 +259,7 @@ def test_reduction_keeps_the_optimum(seed):
     for p in range(1, 5):
         k = p - 1
         expected = brute_mclp(cover, weights, p, fixed)
-        in_reduced = max(covered(dense, red.w, c) for c in
+        in_reduced = max(covered_weight(dense, red.w, c) for c in
                          itertools.combinations(range(red.shape[1]), min(k, red.shape[1])))
         assert red.base + in_reduced == pytest.approx(expected)
 
@@ -414,7 +347,7 @@ def test_solver_failure_falls_back(monkeypatch):
     cover, weights = random_instance(200, 30, 0.08, 4)
     monkeypatch.setattr(siting, "_run_milp", lambda *a, **k: siting._Milp(None, False, None))
     for result in (maximize_coverage_capacitated(cover, weights, 4, np.full(30, 20.0)),
-                   minimize_facilities(cover, weights, 0.9 * covered(cover, weights, range(30))
+                   minimize_facilities(cover, weights, 0.9 * covered_weight(cover, weights, range(30))
                                        / weights.sum()),
                    maximize_coverage_budget(cover, weights, np.ones(30), 4)):
         check_result(result)
