@@ -1,64 +1,59 @@
-"""Candidate sites for new stations from a table the office brings."""
+"""Candidate sites for new stations from a table the office brings (banks, petrol stations, …)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo import coords
-from geo.errors import DataFileError, Problem
+from geo.io import tables
 from geo.siting.planning import CANDIDATE_COLUMNS
 
-_HEADERS = {"id": "id", "编号": "id", "name": "name", "名称": "name", "站点名称": "name",
-            "lon": "lon", "lng": "lon", "经度": "lon", "longitude": "lon",
-            "lat": "lat", "纬度": "lat", "latitude": "lat", "cost": "cost", "成本": "cost",
-            "费用": "cost", "造价": "cost", "capacity": "capacity", "容量": "capacity"}
+
+def _schema(crs: str) -> tables.Schema:
+    return tables.Schema("candidate sites", (
+        tables.Column("id", ("编号", "站点编号", "候选编号"), tables.identifier, default=""),
+        tables.Column("name", ("名称", "站点名称", "候选点名称"), default=""),
+        tables.LON, tables.LAT,
+        tables.Column("cost", ("成本", "费用", "造价"), tables.at_least(0, "the cost"),
+                      default=1.0),
+        tables.Column("capacity", ("容量", "可容纳人数"), tables.at_least(0, "the capacity"),
+                      default=np.nan),
+    ), checks=(tables.lonlat_check(crs),))
+
 
 def read_candidates(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
-    """Candidate sites from CSV/XLSX/GeoJSON/GPKG: ``lon, lat`` (经度, 纬度) and optionally
-    ``id, name, cost (成本), capacity (容量)``. Every bad row is reported with file, row, column."""
-    from geo.io.stations import read_table
+    """Candidate sites from CSV/XLSX/GeoJSON/GeoPackage.
 
-    frame, first_row = read_table(path)
-    frame = frame.rename(columns={c: _HEADERS.get(re.sub(r"\s+", "", str(c)).lower().lstrip(
-        "\ufeff"), c) for c in frame.columns})
-    name = str(path)
-    missing = [c for c in ("lon", "lat") if c not in frame]
-    if missing:
-        raise DataFileError([Problem(name, None, None, "missing column(s) " + ", ".join(missing))])
-    problems, rows = [], []
-    for offset, rec in enumerate(frame.to_dict("records")):
-        row = first_row + offset
-        values = {k: str(v).strip() for k, v in rec.items()}
-        if not any(values.values()):
-            continue
-        parsed = {"id": values.get("id") or f"cand-{row}", "name": values.get("name") or "",
-                  "source": "file"}
-        for column, default in (("lon", None), ("lat", None), ("cost", 1.0), ("capacity", np.nan)):
-            text = values.get(column, "")
-            if not text and default is not None:
-                parsed[column] = default
-                continue
-            try:
-                parsed[column] = float(text)
-            except ValueError:
-                problems.append(Problem(name, row, column, f"{text!r} is not a number"))
-        if parsed.get("cost", 1.0) < 0:
-            problems.append(Problem(name, row, "cost", "the cost must be ≥ 0"))
-        if "lon" in parsed and "lat" in parsed and not (
-                -180 <= parsed["lon"] <= 180 and -90 <= parsed["lat"] <= 90):
-            problems.append(Problem(name, row, "lon", "coordinates out of range"))
-        rows.append(parsed)
-    if problems:
-        raise DataFileError(problems)
+    Parameters
+    ----------
+    path
+        A table with ``lon, lat`` (经度, 纬度) or point geometry, and optionally ``id`` (编号;
+        default ``cand-<row>``), ``name`` (名称), ``cost`` (成本; default 1) and ``capacity``
+        (容量, workers; default none).
+    crs
+        ``wgs84``, ``gcj02`` or ``bd09`` for the coordinates in the file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`geo.siting.planning.CANDIDATE_COLUMNS`, ``lon``/``lat`` in EPSG:4326
+        degrees, ``source`` ``"file"``.
+
+    Raises
+    ------
+    DataFileError
+        Listing every bad row and every repeated id with file, Excel row and column.
+    """
+    tables.check_crs(crs)
+    parsed = tables.read(path, _schema(crs))
+    rows = [{**r.values, "id": r.values["id"] or f"cand-{r.row}", "source": "file"}
+            for r in parsed.records]
+    tables.duplicates(parsed, ((r.row, row["id"]) for r, row in zip(parsed.records, rows)))
+    parsed.raise_problems()
     out = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     lon, lat = coords.to_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), crs)
-    out = out.assign(lon=lon, lat=lat)
-    duplicated = out["id"].duplicated()
-    if duplicated.any():
-        raise DataFileError([Problem(name, None, "id", f"duplicate candidate id {i!r}")
-                             for i in out.loc[duplicated, "id"]])
-    return out
+    return out.assign(lon=lon, lat=lat, cost=out["cost"].astype(float),
+                      capacity=out["capacity"].astype(float))

@@ -1,26 +1,26 @@
-"""Reading and writing station lists: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, GeoJSON, GeoPackage.
+"""Reading and writing station lists: CSV (UTF-8, GBK/GB18030, UTF-16), XLSX, GeoJSON, GeoPackage.
 
 Headers may be English (``id, name, kind, lon, lat, …``) or the Chinese a union office types
 (``编号, 站点名称, 类型, 经度, 纬度, …``). Coordinates may be WGS-84, GCJ-02 (Amap, Tencent) or BD-09
-(Baidu); everything read is converted to WGS-84. Validation collects every problem with the file,
-the row number as Excel shows it, and the column.
+(Baidu); everything read is converted to WGS-84. Reading is :mod:`geo.io.tables` with the station
+schema: every problem is collected with the file, the row number as Excel shows it, and the column
+as the file names it.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 from geo import coords, settings
-from geo.errors import DataFileError, InputError, Problem
+from geo.errors import DataFileError, Problem
+from geo.io import tables
 from geo.stations import (
+    KINDS,
     Station,
     normalize_hours,
     parse_access,
@@ -33,28 +33,42 @@ from geo.stations import (
 COLUMNS = ["id", "name", "kind", "lon", "lat", "address", "services", "hours", "capacity",
            "access", "phone", "operator", "notes"]
 
-#: Header spellings accepted on import, folded (lower case, no spaces), mapped to our columns.
-HEADER_ALIASES: dict[str, str] = {
-    **{c: c for c in COLUMNS},
-    "编号": "id", "序号id": "id", "站点编号": "id", "编码": "id",
-    "名称": "name", "站点名称": "name", "驿站名称": "name", "站名": "name",
-    "类型": "kind", "站点类型": "kind", "类别": "kind", "驿站类型": "kind",
-    "经度": "lon", "longitude": "lon", "lng": "lon", "x": "lon",
-    "纬度": "lat", "latitude": "lat", "y": "lat",
-    "地址": "address", "详细地址": "address", "站点地址": "address",
-    "服务": "services", "服务项目": "services", "服务内容": "services", "功能": "services",
-    "配套设施": "services", "service": "services",
-    "开放时间": "hours", "服务时间": "hours", "营业时间": "hours", "opening_hours": "hours",
-    "openinghours": "hours",
-    "容量": "capacity", "可容纳人数": "capacity", "容纳人数": "capacity", "车位数": "capacity",
-    "开放对象": "access", "服务对象": "access",
-    "电话": "phone", "联系电话": "phone", "联系方式": "phone",
-    "运营单位": "operator", "管理单位": "operator", "建设单位": "operator", "承办单位": "operator",
-    "备注": "notes", "说明": "notes", "note": "notes",
-}
+FORMATS = tables.FORMATS
 
-FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".geojson": "GeoJSON", ".json": "GeoJSON",
-           ".gpkg": "GeoPackage"}
+
+def _station_schema(crs: str) -> tables.Schema:
+    kinds = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
+    lon = replace(tables.LON, aliases=("经度", "longitude", "lng", "x"))
+    lat = replace(tables.LAT, aliases=("纬度", "latitude", "y"))
+    return tables.Schema("stations", (
+        tables.Column("id", ("编号", "序号id", "站点编号", "编码"), tables.identifier, default=""),
+        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), required=True,
+                      if_empty="the name is empty"),
+        tables.Column("kind", ("类型", "站点类型", "类别", "驿站类型"), parse_kind, required=True,
+                      if_empty=f"the kind is empty; use one of {kinds}"),
+        lon, lat,
+        tables.Column("address", ("地址", "详细地址", "站点地址"), default=""),
+        tables.Column("services", ("服务", "服务项目", "服务内容", "功能", "配套设施", "service"),
+                      parse_services, default=frozenset()),
+        tables.Column("hours", ("开放时间", "服务时间", "营业时间", "opening_hours"),
+                      normalize_hours, default=""),
+        tables.Column("capacity", ("容量", "可容纳人数", "容纳人数", "车位数"), _capacity),
+        tables.Column("access", ("开放对象", "服务对象"), parse_access, default="public"),
+        tables.Column("phone", ("电话", "联系电话", "联系方式"), default=""),
+        tables.Column("operator", ("运营单位", "管理单位", "建设单位", "承办单位"), default=""),
+        tables.Column("notes", ("备注", "说明", "note"), default=""),
+    ), checks=(tables.lonlat_check(crs),))
+
+
+def _capacity(text: str) -> int:
+    try:
+        return tables.whole_number(text)
+    except ValueError:
+        raise ValueError(f"capacity {text!r} must be a whole number ≥ 0") from None
+
+
+#: Every accepted header (folded, see :func:`geo.io.tables.fold`) and the column it fills.
+HEADER_ALIASES: dict[str, str] = dict(_station_schema("wgs84").lookup)
 
 
 @dataclass
@@ -72,88 +86,33 @@ class ReadResult:
         return not self.problems
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[\s_\-（）()]+", "", str(text)).lower().lstrip("\ufeff")
-
-
-def _check_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"{path}: unknown file type {suffix!r}; use one of "
-                         + ", ".join(sorted(FORMATS)), parameter="file")
-    return suffix
-
-
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost anything
-        raise DataFileError([Problem(str(path), None, None,
-                                     "cannot read the text: save it as UTF-8 or GBK CSV")])
-    import io
-
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    return frame, encoding
-
-
 def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
-    """The raw table of a station file as strings, and the Excel row number of its first data row.
+    """The raw cells of a table file as strings, and the Excel row number of its first data row.
 
-    For GeoJSON and GeoPackage, point geometries fill ``lon``/``lat`` and the "row" is the feature
-    number (1-based), so the first data row is 1.
+    Kept for callers written before :mod:`geo.io.tables`; new code reads with
+    :func:`geo.io.tables.read` and a schema, which numbers every row as Excel shows it.
+    Rows missing between data rows (empty rows) come back empty, so ``first_row + offset`` is
+    the row number. For GeoJSON and GeoPackage, point geometries fill ``lon``/``lat`` and the
+    first data row is 1.
 
     Raises
     ------
     DataFileError
         When the file is missing, empty or not readable as its extension says.
     """
-    path = Path(path)
-    suffix = _check_format(path)
-    if not path.exists():
-        raise DataFileError([Problem(str(path), None, None, "file not found")])
-    if path.stat().st_size == 0:
-        raise DataFileError([Problem(str(path), None, None, "the file is empty")])
-    try:
-        if suffix == ".csv":
-            frame, _ = _read_csv(path)
-            return frame, 2
-        if suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-            return frame, 2
-        import geopandas as gpd
-
-        gdf = gpd.read_file(path)
-    except DataFileError:
-        raise
-    except Exception as exc:  # the readers raise many types; name the file and the format
-        raise DataFileError([Problem(str(path), None, None,
-                                     f"cannot read it as {FORMATS[suffix]}: {exc}")]) from exc
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    if gdf.crs is not None and not gdf.empty and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    geom = gdf.geometry
-    not_point = ~geom.isna() & (geom.geom_type != "Point")
-    if not_point.any():
-        first = int(np.flatnonzero(not_point)[0]) + 1
-        raise DataFileError([Problem(str(path), first, "geometry",
-                                     f"geometry is a {geom.iloc[first - 1].geom_type}, "
-                                     "but stations must be points")])
-    frame["lon"] = [None if g is None or g.is_empty else repr(g.x) for g in geom]
-    frame["lat"] = [None if g is None or g.is_empty else repr(g.y) for g in geom]
-    frame = frame.astype(object).where(frame.notna(), "")
-    return frame.astype(str), 1
-
-
-def _number(text: str) -> float | None:
-    text = str(text).strip().replace("，", ".")
-    if not text:
-        return None
-    return float(text)  # ValueError for non-numbers, handled by the caller
+    table = tables.read_table(path)
+    header = [h if h else f"Unnamed: {i}" for i, h in enumerate(table.header)]
+    first = table.rows[0][0] if table.rows else (table.header_row or 0) + 1
+    last = table.rows[-1][0] if table.rows else first - 1
+    cells = {row: values for row, values in table.rows}
+    width = len(header)
+    records = [(cells.get(row, []) + [""] * width)[:width] for row in range(first, last + 1)]
+    frame = pd.DataFrame(records, columns=header, dtype=str)
+    if table.geometry is not None:
+        tables.check_points(table, "stations")
+        frame["lon"] = ["" if g is None else repr(g.x) for g in table.geometry]
+        frame["lat"] = ["" if g is None else repr(g.y) for g in table.geometry]
+    return frame, first
 
 
 def read_stations(path: str | Path, *, crs: str = "wgs84") -> ReadResult:
@@ -170,147 +129,37 @@ def read_stations(path: str | Path, *, crs: str = "wgs84") -> ReadResult:
     Returns
     -------
     ReadResult
-        The valid stations and every problem (file, Excel row, column, message). Rows with problems
-        give no station.
-    """
-    if crs not in coords.CRS_NAMES:
-        raise InputError(f"`crs` was {crs!r} but must be one of {list(coords.CRS_NAMES)}",
-                         parameter="crs")
-    path = Path(path)
-    frame, first_row = read_table(path)
-    name = str(path)
-    columns: dict[str, str] = {}
-    ignored = []
-    problems: list[Problem] = []
-    for header in frame.columns:
-        target = HEADER_ALIASES.get(_fold(header))
-        if target is None:
-            ignored.append(str(header))
-        elif target in columns.values():
-            problems.append(Problem(name, first_row - 1 if first_row > 1 else None, str(header),
-                                    f"a second column for {target!r}"))
-        else:
-            columns[str(header)] = target
-    frame = frame.rename(columns=columns)[list(columns.values())]
-    missing = [c for c in ("name", "kind", "lon", "lat") if c not in frame.columns]
-    if missing:
-        problems.append(Problem(name, first_row - 1 if first_row > 1 else None, None,
-                                "missing column(s) " + ", ".join(missing)
-                                + " (Chinese headers: 名称, 类型, 经度, 纬度)"))
-        return ReadResult(name, len(frame), [], problems, ignored)
+        The valid stations and every problem (file, Excel row, column as the file names it,
+        message). Rows with problems give no station.
 
-    result = ReadResult(name, 0, [], problems, ignored)
-    seen_ids: dict[str, int] = {}
+    Raises
+    ------
+    DataFileError
+        When the file cannot be read at all, or holds other geometries than points.
+    """
+    tables.check_crs(crs)
+    parsed = tables.read(path, _station_schema(crs))
+    result = ReadResult(parsed.file, parsed.rows, [], parsed.problems, parsed.ignored)
     placed: list[tuple[int, Station]] = []
-    for offset, record in enumerate(frame.to_dict("records")):
-        row = first_row + offset
-        values = {k: ("" if v is None else str(v).strip()) for k, v in record.items()}
-        if not any(values.values()):
-            continue  # blank line at the end of a sheet
-        result.rows += 1
-        station = _station_from_row(values, name, row, crs, problems)
-        if station is None:
-            continue
-        if station.id in seen_ids:
-            problems.append(Problem(name, row, "id", f"duplicate id {station.id!r} "
-                                                     f"(first used in row {seen_ids[station.id]})"))
-            continue
-        seen_ids[station.id] = row
-        placed.append((row, station))
-    problems.extend(_near_duplicates(placed, name))
-    bad_rows = {p.row for p in problems}
+    for record in parsed.records:
+        v = record.values
+        lon, lat = coords.to_wgs84(v["lon"], v["lat"], crs)
+        station_id = v["id"] or stable_id(v["kind"], v["name"], lon, lat)
+        placed.append((record.row, Station(
+            id=station_id, name=v["name"], kind=v["kind"], lon=float(lon), lat=float(lat),
+            address=v["address"], services=v["services"], hours=v["hours"],
+            capacity=v["capacity"], access=v["access"], phone=v["phone"],
+            operator=v["operator"], notes=v["notes"], timezone=settings.timezone)))
+    repeated = tables.duplicates(parsed, ((row, s.id) for row, s in placed))
+    placed = [(row, s) for row, s in placed if row not in repeated]
+    _near_duplicates(placed, parsed)
+    bad_rows = {p.row for p in parsed.problems}
     result.stations = [s for row, s in placed if row not in bad_rows]
     return result
 
 
-def _station_from_row(values: dict, name: str, row: int, crs: str,
-                      problems: list[Problem]) -> Station | None:
-    before = len(problems)
-
-    def problem(column: str, message: str) -> None:
-        problems.append(Problem(name, row, column, message))
-
-    station_name = values.get("name", "")
-    if not station_name:
-        problem("name", "the name is empty")
-    kind = None
-    try:
-        kind = parse_kind(values.get("kind", ""))
-    except InputError as exc:
-        problem("kind", str(exc))
-    lon = lat = None
-    for column in ("lon", "lat"):
-        try:
-            value = _number(values.get(column, ""))
-        except ValueError:
-            problem(column, f"{values[column]!r} is not a number")
-            continue
-        if value is None or math.isnan(value):
-            problem(column, "the coordinate is empty")
-        elif column == "lon":
-            lon = value
-        else:
-            lat = value
-    if lon is not None and lat is not None:
-        if _looks_swapped(lon, lat, crs):
-            problem("lon", f"longitude {lon} and latitude {lat} look swapped; "
-                           "经度 (lon) is the larger number in China")
-            lon = lat = None
-        else:
-            if not -180 <= lon <= 180:
-                problem("lon", f"longitude {lon} is out of range -180..180")
-            if not -90 <= lat <= 90:
-                problem("lat", f"latitude {lat} is out of range -90..90")
-    services = frozenset()
-    try:
-        services = parse_services(values.get("services", ""))
-    except InputError as exc:
-        problem("services", str(exc))
-    hours = ""
-    try:
-        hours = normalize_hours(values.get("hours", ""))
-    except InputError as exc:
-        problem("hours", str(exc))
-    capacity = None
-    if values.get("capacity"):
-        try:
-            number = float(values["capacity"])
-            if number < 0 or number != int(number):
-                raise ValueError
-            capacity = int(number)
-        except ValueError:
-            problem("capacity", f"capacity {values['capacity']!r} must be a whole number ≥ 0")
-    access = "public"
-    try:
-        access = parse_access(values.get("access"))
-    except InputError as exc:
-        problem("access", str(exc))
-    if len(problems) > before:
-        return None
-    lon, lat = coords.to_wgs84(lon, lat, crs)
-    station_id = values.get("id") or stable_id(kind, station_name, lon, lat)
-    if station_id.endswith(".0") and station_id[:-2].isdigit():
-        station_id = station_id[:-2]  # Excel turns 12 into 12.0
-    return Station(
-        id=station_id, name=station_name, kind=kind, lon=float(lon), lat=float(lat),
-        address=values.get("address", ""), services=services, hours=hours, capacity=capacity,
-        access=access, phone=values.get("phone", ""), operator=values.get("operator", ""),
-        notes=values.get("notes", ""), timezone=settings.timezone,
-    )
-
-
-def _looks_swapped(lon: float, lat: float, crs: str) -> bool:
-    if abs(lat) > 90 and abs(lon) <= 90:
-        return True
-    # Chinese coordinates (the only place GCJ-02/BD-09 exist) always have lon > lat.
-    in_china = 72 <= lon <= 138 and 0.8 <= lat <= 56
-    swapped_in_china = 72 <= lat <= 138 and 0.8 <= lon <= 56
-    return crs != "wgs84" and swapped_in_china and not in_china
-
-
-def _near_duplicates(placed: list[tuple[int, Station]], name: str) -> list[Problem]:
+def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -> None:
     """Two stations with the same name within ``settings.duplicate_name_radius_m``."""
-    problems = []
     by_name: dict[str, list[tuple[int, Station]]] = {}
     for row, station in placed:
         by_name.setdefault(station.name, []).append((row, station))
@@ -319,12 +168,10 @@ def _near_duplicates(placed: list[tuple[int, Station]], name: str) -> list[Probl
             for first_row, first in group[:i]:
                 d = coords.haversine_m(first.lon, first.lat, station.lon, station.lat)
                 if d < settings.duplicate_name_radius_m:
-                    problems.append(Problem(
-                        name, row, "name",
-                        f"{station.name!r} is {d:.0f} m from the station of the same name in row "
-                        f"{first_row}: the same station twice?"))
+                    parsed.problem(row, "name", f"{station.name!r} is {d:.0f} m from the station "
+                                                f"of the same name in row {first_row}: the same "
+                                                "station twice?")
                     break
-    return problems
 
 
 def load_stations(path: str | Path, *, crs: str = "wgs84") -> list[Station]:
@@ -358,11 +205,9 @@ def write_stations(stations: Iterable[Station], path: str | Path, *, crs: str = 
     """Write stations by extension: ``.csv`` (UTF-8 with BOM, so Excel shows Chinese), ``.xlsx``,
     ``.geojson`` (RFC 7946) or ``.gpkg``. Coordinates in ``crs`` (default WGS-84).
     """
-    if crs not in coords.CRS_NAMES:
-        raise InputError(f"`crs` was {crs!r} but must be one of {list(coords.CRS_NAMES)}",
-                         parameter="crs")
+    tables.check_crs(crs)
     path = Path(path)
-    suffix = _check_format(path)
+    suffix = tables.check_format(path)
     frame = stations_frame(stations, crs=crs)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

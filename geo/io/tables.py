@@ -33,9 +33,10 @@ import math
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -455,7 +456,7 @@ def parse(table: Table, schema: Schema) -> Parsed:
             where[target] = index
             parsed.columns[target] = header
     if from_geometry:
-        _check_points(table, schema)
+        check_points(table, schema.noun)
         parsed.columns.update(lon=GEOMETRY, lat=GEOMETRY)
     missing = [c for c in schema.columns if c.required and c.name not in parsed.columns]
     if missing:
@@ -499,9 +500,12 @@ def parse(table: Table, schema: Schema) -> Parsed:
     return parsed
 
 
-def _check_points(table: Table, schema: Schema) -> None:
+def check_points(table: Table, noun: str) -> None:
+    """:class:`DataFileError` naming every feature whose geometry is not a point."""
+    if table.geometry is None:
+        return
     problems = [Problem(table.file, row, GEOMETRY,
-                        f"geometry is a {g.geom_type}, but {schema.noun} must be points")
+                        f"geometry is a {g.geom_type}, but {noun} must be points")
                 for (row, _), g in zip(table.rows, table.geometry)
                 if g is not None and g.geom_type != "Point"]
     if problems:  # not a bad row but the wrong kind of file: nothing else is worth reading

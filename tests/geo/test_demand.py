@@ -5,39 +5,8 @@ import pytest
 from shapely.geometry import box
 
 from geo.demand import parse_group, read_demand, spread_polygons, to_h3
-from geo.errors import DataFileError, InputError
+from geo.errors import InputError
 from geo.synthetic import city_network
-
-
-def test_read_demand_with_chinese_headers_gbk_and_gcj02(tmp_path):
-    path = tmp_path / "workers.csv"
-    path.write_text("经度,纬度,人数,群体\n116.4356,39.9082,12,环卫工人\n116.4551,39.9367,30,外卖骑手\n",
-                    encoding="gbk")
-    demand = read_demand(path, crs="gcj02")
-    assert demand.group.tolist() == ["sanitation_worker", "delivery_rider"]
-    assert demand.weight.tolist() == [12.0, 30.0]
-    assert abs(demand.lon[0] - 116.4356) > 1e-4  # GCJ-02 converted to WGS-84
-
-
-def test_read_demand_reports_every_bad_row(tmp_path):
-    path = tmp_path / "bad.xlsx"
-    pd.DataFrame({"lon": ["116.4", "x", "116.4"], "lat": ["39.9", "39.9", "95"],
-                  "weight": ["1", "2", "-3"], "group": ["环卫工人", "骑手", "astronaut"]}
-                 ).to_excel(path, index=False)
-    with pytest.raises(DataFileError) as err:
-        read_demand(path)
-    text = str(err.value)
-    for where in ("row 3, column 'lon'", "row 4, column 'lat'", "row 4, column 'weight'",
-                  "row 4, column 'group'"):
-        assert where in text
-
-
-def test_group_column_or_default(tmp_path):
-    path = tmp_path / "riders.csv"
-    path.write_text("lon,lat,weight\n114.3,30.59,3\n")
-    assert read_demand(path, group="delivery_rider").group.tolist() == ["delivery_rider"]
-    with pytest.raises(DataFileError, match="missing column"):
-        read_demand(path)
 
 
 def test_parse_group():

@@ -1,0 +1,194 @@
+import csv
+import json
+
+import openpyxl
+import pytest
+
+from geo import coords
+from geo.errors import DataFileError, InputError
+from geo.io.stations import load_stations, read_stations, write_stations
+
+CHINESE_HEADERS = ["编号", "站点名称", "站点类型", "经度", "纬度", "地址", "服务项目", "开放时间",
+                   "容量", "联系电话", "管理单位", "备注"]
+# Positions in GCJ-02, as Amap shows them.
+CHINESE_ROWS = [
+    ["", "朝阳区三里屯工会驿站", "户外劳动者驿站", "116.4551", "39.9367", "三里屯路19号",
+     "休息、饮水、热饭、充电", "周一至周五 8:30-18:00", "10", "010-12345678", "朝阳区总工会", ""],
+    ["B02", "建国门环卫驿站", "环卫驿站", "116.4356", "39.9082", "建国门内大街",
+     "休息、厕所、热水、微波炉", "全天", "6", "", "东城区环卫中心", ""],
+    ["B03", "京藏高速司机之家", "司机之家", "116.3101", "40.0555", "",
+     "停车、淋浴、洗衣、热水", "24小时", "30", "", "", "货车停车位30个"],
+]
+
+
+def write_csv(path, rows, encoding="gbk"):
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def write_xlsx(path, rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
+def test_chinese_csv_in_every_encoding(tmp_path, encoding):
+    path = write_csv(tmp_path / "list.csv", [CHINESE_HEADERS, *CHINESE_ROWS], encoding)
+    result = read_stations(path, crs="gcj02")
+    assert result.ok, result.problems
+    assert [s.name for s in result.stations] == [r[1] for r in CHINESE_ROWS]
+    first, second, third = result.stations
+    assert first.kind == "outdoor_rest_point" and first.hours == "Mo-Fr 08:30-18:00"
+    assert first.services == {"rest", "drinking_water", "food_heating", "phone_charging"}
+    assert first.id.startswith("st-") and second.id == "B02"
+    assert second.hours == "24/7" and third.capacity == 30 and third.notes == "货车停车位30个"
+    # GCJ-02 in the file, WGS-84 inside: the shift in Beijing is a few hundred metres.
+    lon, lat = coords.gcj02_to_wgs84(116.4356, 39.9082)
+    assert coords.haversine_m(second.lon, second.lat, lon, lat) < 0.01
+    assert 100 < coords.haversine_m(second.lon, second.lat, 116.4356, 39.9082) < 1000
+
+
+def test_xlsx_with_chinese_headers_and_bd09(tmp_path):
+    bd = [coords.gcj02_to_bd09(float(r[3]), float(r[4])) for r in CHINESE_ROWS]
+    rows = [[*r[:3], f"{lon:.7f}", f"{lat:.7f}", *r[5:]] for r, (lon, lat) in zip(CHINESE_ROWS, bd)]
+    rows[1][8] = 6  # Excel stores numbers as numbers
+    path = write_xlsx(tmp_path / "list.xlsx", [CHINESE_HEADERS, *rows])
+    stations = load_stations(path, crs="bd09")
+    from_gcj = load_stations(write_csv(tmp_path / "g.csv", [CHINESE_HEADERS, *CHINESE_ROWS]),
+                             crs="gcj02")
+    for a, b in zip(stations, from_gcj):
+        assert coords.haversine_m(a.lon, a.lat, b.lon, b.lat) < 0.05
+    assert stations[1].capacity == 6
+
+
+def test_english_headers_and_unused_columns(tmp_path):
+    path = write_csv(tmp_path / "en.csv", [
+        ["id", "name", "kind", "lon", "lat", "services", "hours", "district"],
+        ["a", "Rest point", "outdoor_rest_point", "24.94", "60.17", "rest;toilet", "24/7", "x"],
+    ], "utf-8")
+    result = read_stations(path)
+    assert result.ok and result.ignored_columns == ["district"]
+    assert result.stations[0].services == {"rest", "toilet"}
+
+
+BAD_CASES = [
+    # (description, change to make to the good rows, expected (row, column as the file names it,
+    # message fragment))
+    ("non-numeric lon", lambda rows: rows[1].__setitem__(3, "abc"), (2, "经度", "not a number")),
+    ("missing lat", lambda rows: rows[2].__setitem__(4, ""), (3, "纬度", "empty")),
+    ("out of range", lambda rows: rows[3].__setitem__(3, "216.3"), (4, "经度", "out of range")),
+    ("swapped", lambda rows: (rows[3].__setitem__(3, "40.0555"), rows[3].__setitem__(4, "116.3101")),
+     (4, "经度", "swapped")),
+    ("unknown kind", lambda rows: rows[1].__setitem__(2, "加油站"), (2, "站点类型", "unknown station kind")),
+    ("unknown service", lambda rows: rows[2].__setitem__(6, "休息、飞行"), (3, "服务项目", "飞行")),
+    ("bad hours", lambda rows: rows[2].__setitem__(7, "看情况"), (3, "开放时间", "opening hours")),
+    ("bad capacity", lambda rows: rows[2].__setitem__(8, "-3"), (3, "容量", "whole number")),
+    ("duplicate id", lambda rows: rows[3].__setitem__(0, "B02"), (4, "编号", "duplicate id")),
+    ("same name within 50 m", lambda rows: (rows[3].__setitem__(1, rows[2][1]),
+                                            rows[3].__setitem__(3, "116.4358"),
+                                            rows[3].__setitem__(4, "39.9083"),
+                                            rows[3].__setitem__(0, "B09")),
+     (4, "站点名称", "same name")),
+    ("empty name", lambda rows: rows[1].__setitem__(1, ""), (2, "站点名称", "empty")),
+]
+
+
+@pytest.mark.parametrize("description, change, expected", BAD_CASES, ids=[c[0] for c in BAD_CASES])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_bad_files_name_file_row_and_column(tmp_path, description, change, expected, fmt):
+    rows = [list(CHINESE_HEADERS), *[list(r) for r in CHINESE_ROWS]]
+    change(rows)
+    path = (write_csv(tmp_path / "bad.csv", rows) if fmt == "csv"
+            else write_xlsx(tmp_path / "bad.xlsx", rows))
+    result = read_stations(path, crs="gcj02")
+    row, column, fragment = expected
+    assert any(p.row == row and p.column == column and fragment in p.message
+               for p in result.problems), result.problems
+    assert all(p.file == str(path) for p in result.problems)
+    with pytest.raises(DataFileError, match=f"row {row}, column '{column}'"):
+        load_stations(path, crs="gcj02")
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    rows = [list(CHINESE_HEADERS), *[list(r) for r in CHINESE_ROWS]]
+    rows[1][3] = "x"
+    rows[2][2] = "加油站"
+    rows[3][7] = "看情况"
+    result = read_stations(write_csv(tmp_path / "bad.csv", rows), crs="gcj02")
+    assert {(p.row, p.column) for p in result.problems} == {(2, "经度"), (3, "站点类型"),
+                                                            (4, "开放时间")}
+    assert result.stations == []
+
+
+def test_missing_columns(tmp_path):
+    path = write_csv(tmp_path / "m.csv", [["名称", "经度"], ["a", "116"]])
+    result = read_stations(path)
+    assert "missing column(s) kind, lat" in result.problems[0].message
+
+
+@pytest.mark.parametrize("name, content, fragment", [
+    ("missing.csv", None, "file not found"),
+    ("empty.csv", b"", "empty"),
+    ("broken.xlsx", b"not a zip file", "cannot read it as Excel"),
+    ("broken.geojson", b"{not json", "cannot read it as GeoJSON"),
+    ("broken.gpkg", b"garbage", "cannot read it as GeoPackage"),
+])
+def test_unreadable_files(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataFileError, match=fragment):
+        read_stations(path)
+
+
+def test_unknown_extension_and_crs(tmp_path):
+    with pytest.raises(InputError, match="unknown file type"):
+        read_stations(tmp_path / "list.txt")
+    with pytest.raises(InputError, match="crs"):
+        read_stations(tmp_path / "list.csv", crs="mars")
+
+
+def test_geojson_polygons_are_rejected(tmp_path):
+    path = tmp_path / "poly.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "a", "kind": "driver_home"},
+        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))
+    with pytest.raises(DataFileError, match="must be points"):
+        read_stations(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".geojson", ".gpkg"])
+@pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
+def test_round_trip(tmp_path, suffix, crs):
+    source = write_csv(tmp_path / "in.csv", [CHINESE_HEADERS, *CHINESE_ROWS])
+    stations = load_stations(source, crs="gcj02")
+    out = write_stations(stations, tmp_path / f"out{suffix}", crs=crs)
+    back = load_stations(out, crs=crs)
+    assert len(back) == len(stations)
+    for a, b in zip(sorted(stations, key=lambda s: s.id), sorted(back, key=lambda s: s.id)):
+        assert coords.haversine_m(a.lon, a.lat, b.lon, b.lat) < 0.05
+        assert a.replace(lon=b.lon, lat=b.lat) == b
+
+
+def test_csv_export_opens_in_excel_with_chinese(tmp_path):
+    stations = load_stations(write_csv(tmp_path / "in.csv", [CHINESE_HEADERS, *CHINESE_ROWS]),
+                             crs="gcj02")
+    out = write_stations(stations, tmp_path / "out.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM makes Excel read UTF-8
+    assert raw.decode("utf-8-sig").splitlines()[0] == (
+        "id,name,kind,lon,lat,address,services,hours,capacity,access,phone,operator,notes")
+
+
+def test_geojson_export_is_rfc7946(tmp_path):
+    stations = load_stations(write_csv(tmp_path / "in.csv", [CHINESE_HEADERS, *CHINESE_ROWS]),
+                             crs="gcj02")
+    data = json.loads(write_stations(stations, tmp_path / "o.geojson").read_text("utf-8"))
+    assert data["type"] == "FeatureCollection" and "crs" not in data
+    lon, lat = data["features"][0]["geometry"]["coordinates"]
+    assert 116 < lon < 117 and 39 < lat < 41
