@@ -6,10 +6,9 @@ import pandas as pd
 import pytest
 
 from geo.coverage import coverage
-from geo.errors import DataFileError, InputError
+from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS
 from geo.nearest import StationFinder, access_speed_kmh
-from geo.io.candidates import read_candidates
 from geo.siting.planning import coverage_matrix, gap_candidates, plan, venue_candidates
 from geo.synthetic import city_network, random_points, random_stations
 
@@ -144,20 +143,6 @@ def test_gap_candidates_sit_on_the_road_among_the_uncovered(area):
     _, dist = nets["walk"].snap(cands.lon.to_numpy(), cands.lat.to_numpy())
     assert np.allclose(dist, 0, atol=1e-6)
     assert cands.id.is_unique
-
-
-def test_read_candidates(tmp_path):
-    good = tmp_path / "hosts.csv"
-    good.write_text("编号,名称,经度,纬度,成本,容量\nA,建设银行,116.40,39.90,2,8\n,加油站,116.41,39.91,,\n",
-                    encoding="gbk")
-    frame = read_candidates(good, crs="gcj02")
-    assert list(frame.id) == ["A", "cand-3"] and frame.cost.tolist() == [2.0, 1.0]
-    assert frame.lon[0] != 116.40  # converted from GCJ-02
-    bad = tmp_path / "bad.csv"
-    bad.write_text("lon,lat,cost\n116.4,abc,1\n116.4,39.9,-2\n")
-    with pytest.raises(DataFileError, match="row 2, column 'lat'") as err:
-        read_candidates(bad)
-    assert "row 3, column 'cost'" in str(err.value)
 
 
 def test_venue_candidates_from_helsinki():
