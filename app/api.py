@@ -1,31 +1,29 @@
 """The JSON API under ``/api``: stations, nearest stations, problem reports, planner edits,
 coverage and siting for the planner view.
 
-Views only parse and check input, call :mod:`geo`, and serialize. Every bad parameter is a 400
-naming it (``{"error": ..., "parameter": ...}``); the error handlers live in
-:func:`register_error_handlers`. Coordinates are WGS-84 (EPSG:4326) degrees, distances metres,
-durations seconds. The API is described by ``/api/openapi.json`` (:mod:`app.openapi`).
+Views only call :mod:`geo` and serialize: :func:`app.openapi.operation` hands each its query
+and body already checked by the models of :mod:`app.schemas`, the same models that write
+``/api/openapi.json``. Every bad parameter is a 400 naming it (``{"error": ..., "parameter":
+...}``); the error handlers live in :func:`register_error_handlers`. Coordinates are WGS-84
+(EPSG:4326) degrees, distances metres, durations seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
-import re
 import threading
 import time
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, jsonify, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
+from app import schemas as s
 from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot
-from geo import settings
-from geo.coverage import parse_at
-from geo.demand import parse_group
+from app.openapi import operation, spec
 from geo.errors import (
     DataFileError,
     InputError,
@@ -34,20 +32,8 @@ from geo.errors import (
     OffNetworkError,
     YizhanError,
 )
-from geo.groups import DEFAULT_GROUPS
-from geo.network import MODES
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
-from geo.stations import (
-    KINDS,
-    SERVICE_SEPARATORS,
-    Station,
-    local_time,
-    normalize_hours,
-    parse_access,
-    parse_kind,
-    parse_services,
-    stable_id,
-)
+from geo.stations import Station, stable_id
 
 bp = Blueprint("api", __name__)
 
@@ -100,7 +86,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if not request.path.startswith("/api/"):
             return exc
-        return error_response(exc.description or exc.name, exc.code or 500)
+        response = error_response(exc.description or exc.name, exc.code or 500)
+        for name, value in exc.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -114,114 +104,19 @@ def register_error_handlers(app: Flask) -> None:
         return "Internal Server Error", 500
 
 
-# --- parameters -----------------------------------------------------------------------------------
+# --- parameters (checked by the models of app.schemas, see app.openapi.operation) ----------------
 
-def _number(name: str, low: float, high: float, *, required: bool = True) -> float | None:
-    raw = request.args.get(name)
-    if raw is None or not raw.strip():
-        if required:
-            raise InputError(f"`{name}` is required: a number from {low} to {high}",
-                             parameter=name)
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"`{name}` was {raw!r} but must be a number from {low} to {high}",
-                         parameter=name) from None
-    if not (math.isfinite(value) and low <= value <= high):
-        raise InputError(f"`{name}` was {raw!r} but must be a number from {low} to {high}",
-                         parameter=name)
-    return value
-
-
-def _whole(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or not raw.strip():
-        return default
-    if not re.fullmatch(r"\s*\d{1,6}\s*", raw) or not low <= int(raw) <= high:
-        raise InputError(f"`{name}` was {raw!r} but must be a whole number from {low} to {high}",
-                         parameter=name)
-    return int(raw)
-
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _flag(name: str) -> bool:
-    raw = request.args.get(name)
-    if raw is None:
-        return False
-    value = raw.strip().lower()
-    if value not in _TRUE | _FALSE:
-        raise InputError(f"`{name}` was {raw!r} but must be 1 or 0 (true or false)",
-                         parameter=name)
-    return value in _TRUE
-
-
-def _kinds() -> list[str] | None:
-    values = [v for raw in request.args.getlist("kind") for v in raw.split(",") if v.strip()]
-    return sorted({parse_kind(v) for v in values}) or None
-
-
-def _services() -> list[str] | None:
-    values = [v for raw in request.args.getlist("service") for v in SERVICE_SEPARATORS.split(raw)
-              if v.strip()]
-    return sorted(parse_services(values)) or None
-
-
-def _open_at() -> datetime | None:
-    """``open_at`` as an aware time in the default zone (a ZoneInfo, which opening_hours needs:
-    a fixed UTC offset such as ``+08:00`` is converted to the same instant there)."""
-    raw = request.args.get("open_at")
-    if raw is None or not raw.strip():
-        return None
-    when = local_time(raw)
-    try:
-        when = when.astimezone(ZoneInfo(settings.timezone))
-        when + timedelta(days=8)  # opening hours look ahead; keep clear of year 9999
-    except OverflowError:
-        raise InputError(f"`open_at` was {raw!r}, too far from today", parameter="open_at") \
-            from None
-    return when
-
-
-def _bbox() -> tuple[float, float, float, float] | None:
-    raw = request.args.get("bbox")
-    if raw is None or not raw.strip():
-        return None
-    message = (f"`bbox` was {raw!r} but must be west,south,east,north in degrees "
-               "(EPSG:4326) with west < east and south < north")
-    try:
-        west, south, east, north = (float(v) for v in raw.split(","))
-    except ValueError:
-        raise InputError(message, parameter="bbox") from None
-    if not (all(map(math.isfinite, (west, south, east, north))) and -180 <= west < east <= 180
-            and -90 <= south < north <= 90):
-        raise InputError(message, parameter="bbox")
-    return west, south, east, north
-
-
-def _mode(snap: Snapshot) -> str:
+def _mode(snap: Snapshot, mode: str | None) -> str:
     modes = list(snap.finders)
-    raw = request.args.get("mode")
-    if raw is None or not raw.strip():
+    if mode is None:
         if not modes:
             raise InputError("this server has no road network; start it with NETWORKS set",
                              parameter="mode")
         return "walk" if "walk" in modes else modes[0]
-    if raw not in snap.finders:
-        why = "this server has no network for it" if raw in MODES else "no such travel mode"
-        raise InputError(f"`mode` was {raw!r} but must be one of {modes} ({why})",
-                         parameter="mode")
-    return raw
-
-
-def _allowed(names: set[str]) -> None:
-    unknown = sorted(set(request.args) - names)
-    if unknown:
-        raise InputError(f"unknown parameter(s) {unknown}; allowed: {sorted(names)}",
-                         parameter=unknown[0])
+    if mode not in snap.finders:
+        raise InputError(f"`mode` was {mode!r} but must be one of {modes} (this server has no "
+                         "network for it)", parameter="mode")
+    return mode
 
 
 # --- reading stations -----------------------------------------------------------------------------
@@ -232,19 +127,22 @@ def _feature(snap: Snapshot, station: Station, when) -> dict:
 
 
 @bp.get("/stations")
-def stations():
-    """All open stations as a GeoJSON FeatureCollection, filtered by kind, service, time, bbox."""
-    _allowed({"kind", "service", "open_at", "bbox"})
-    kinds, services, when, bbox = _kinds(), _services(), _open_at(), _bbox()
+@operation(query=s.StationsQuery, answers={200: (s.StationCollection, "The stations.")})
+def stations(query: s.StationsQuery):
+    """Stations as GeoJSON.
+
+    Every open station as a FeatureCollection (EPSG:4326 points), filtered by kind, service,
+    opening time and box.
+    """
     snap = snapshot()
-    wanted = set(services or ())
+    wanted, bbox, when = set(query.service or ()), query.bbox, query.open_at
     out = []
-    for s in snap.stations:
-        if kinds and s.kind not in kinds or not wanted <= s.services:
+    for st in snap.stations:
+        if query.kind and st.kind not in query.kind or not wanted <= st.services:
             continue
-        if bbox and not (bbox[0] <= s.lon <= bbox[2] and bbox[1] <= s.lat <= bbox[3]):
+        if bbox and not (bbox[0] <= st.lon <= bbox[2] and bbox[1] <= st.lat <= bbox[3]):
             continue
-        feature = _feature(snap, s, when)
+        feature = _feature(snap, st, when)
         if when is not None and not feature["properties"]["open"]:
             continue
         out.append(feature)
@@ -252,6 +150,8 @@ def stations():
 
 
 @bp.get("/stations/<station_id>")
+@operation(answers={200: (s.StationFeature, "The station."),
+                    404: (None, "No station with that id.")})
 def station(station_id: str):
     """One station as a GeoJSON Feature."""
     snap = snapshot()
@@ -266,21 +166,21 @@ def station(station_id: str):
 
 
 @bp.get("/nearest")
-def nearest():
-    """The k nearest stations by network distance from a point, with filters and routes."""
-    _allowed({"lat", "lon", "mode", "kind", "service", "open_at", "open_now", "k", "route"})
-    lat = _number("lat", -90, 90)
-    lon = _number("lon", -180, 180)
-    k = _whole("k", settings.default_k, 1, settings.max_k)
-    kinds, services, when = _kinds(), _services(), _open_at()
-    open_now, route = _flag("open_now"), _flag("route")
-    if open_now and when is not None:
-        raise InputError("give `open_at` or `open_now`, not both", parameter="open_now")
+@operation(query=s.NearestQuery, answers={
+    200: (s.Nearest, "Up to k stations, nearest first."),
+    422: (s.OffNetwork, "The point is off the network (`distance_m` from it).")})
+def nearest(query: s.NearestQuery):
+    """The k nearest stations by network distance.
+
+    Filters apply before the k are counted; with `route`, each answer carries its route.
+    """
     snap = snapshot()
-    mode = _mode(snap)
-    where, hits = engine().nearest(snap, mode, lon, lat, k=k, kinds=kinds, services=services,
-                                   open_at=when, open_only=open_now or when is not None,
-                                   route=route)
+    mode = _mode(snap, query.mode)
+    when = query.open_at
+    where, hits = engine().nearest(snap, mode, query.lon, query.lat, k=query.k, kinds=query.kind,
+                                   services=query.service, open_at=when,
+                                   open_only=bool(query.open_now) or when is not None,
+                                   route=bool(query.route))
     results = []
     for hit in hits:
         item = hit.as_dict()
@@ -292,6 +192,7 @@ def nearest():
 
 
 @bp.get("/networks")
+@operation(answers={200: (s.Networks, "Modes with nodes, edges, source and bounds.")})
 def networks():
     """The travel modes this server has, with their size and bounds."""
     return jsonify({"networks": [
@@ -302,10 +203,16 @@ def networks():
 
 
 @bp.get("/networks/<mode>/lines")
+@operation(media="application/geo+json", answers={
+    200: (s.StreetLines, "A GeoJSON Feature (gzip with Accept-Encoding: gzip)."),
+    304: (None, "Not modified (If-None-Match)."), 404: (None, "No such network here.")})
 def network_lines(mode: str):
-    """The network's streets as a simplified GeoJSON MultiLineString Feature (for a basemap)."""
+    """The streets of a network as a simplified GeoJSON MultiLineString.
+
+    A basemap that needs no tiles.
+    """
     if mode not in engine().networks:
-        raise NotFoundError(f"no {mode!r} network here; there are {list(engine().networks)}")
+        raise NotFoundError(f"no {mode[:20]!r} network here; there are {list(engine().networks)}")
     return _send_blob(engine().lines(mode))
 
 
@@ -327,25 +234,12 @@ def _send_blob(blob: Blob, *, mimetype: str = "application/geo+json",
 
 # --- reports --------------------------------------------------------------------------------------
 
-def _body() -> dict:
-    if not request.is_json:
-        raise InputError("send a JSON object with Content-Type: application/json",
-                         parameter="body")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InputError("the body must be a JSON object", parameter="body")
-    return body
-
-
 @bp.post("/reports")
-def add_report():
-    """A worker reports a problem with a station (closed, full, moved, missing service, other)."""
-    body = _body()
-    unknown = sorted(set(body) - {"station_id", "kind", "text", "lon", "lat"})
-    if unknown:
-        raise InputError(f"unknown field(s) {unknown}", parameter=unknown[0])
-    report = engine().reports.add(body.get("station_id"), body.get("kind"), body.get("text", ""),
-                                  lon=body.get("lon"), lat=body.get("lat"))
+@operation(body=s.ReportBody, answers={201: (s.Report, "Stored.")})
+def add_report(body: s.ReportBody):
+    """Report a problem with a station (closed, full, moved, missing service, other)."""
+    report = engine().reports.add(body.station_id, body.kind, body.text, lon=body.lon,
+                                  lat=body.lat)
     return jsonify(_jsonable(report)), 201
 
 
@@ -381,18 +275,27 @@ def planner_required(view):
             return error_response("planners only: sign in with POST /api/login first", 401)
         return view(*args, **kwargs)
 
+    wrapped.__contract__ = replace(view.__contract__, planner=True)
     return wrapped
 
 
 @bp.get("/session")
+@operation(answers={200: (s.Session, "The state.")})
 def session_state():
-    """Whether planner sign-in is enabled and whether this session is signed in."""
+    """Whether planner sign-in is enabled and this session signed in."""
     return jsonify({"planner": is_planner(), "enabled": _planner_password() is not None})
 
 
 @bp.post("/login")
-def login():
-    """Sign in as a planner: ``{"password": ...}`` against PLANNER_PASSWORD; sets the cookie."""
+@operation(answers={200: (s.Session, "Signed in."), 400: (None, "No `password` given."),
+                    401: (None, "Wrong password."), 403: (None, "Sign-in is disabled."),
+                    429: (None, "Too many failed sign-ins; wait a few minutes.")},
+           body=s.LoginBody)
+def login(body: s.LoginBody):
+    """Planner sign-in; sets a session cookie.
+
+    ``{"password": ...}`` against the server's PLANNER_PASSWORD.
+    """
     password = _planner_password()
     if password is None:
         return error_response("planner sign-in is disabled on this server (set "
@@ -404,10 +307,7 @@ def login():
         _failures[client] = recent
         if len(recent) >= MAX_FAILURES:
             return error_response("too many failed sign-ins; wait a few minutes", 429)
-    given = _body().get("password")
-    if not isinstance(given, str):
-        raise InputError("`password` is required", parameter="password")
-    if not hmac.compare_digest(_fingerprint(given), _fingerprint(password)):
+    if not hmac.compare_digest(_fingerprint(body.password), _fingerprint(password)):
         with _failures_lock:
             _failures.setdefault(client, []).append(now)
         return error_response("wrong password", 401, "password")
@@ -418,104 +318,45 @@ def login():
 
 
 @bp.post("/logout")
+@operation(answers={200: (s.Session, "Signed out.")})
 def logout():
+    """Sign out."""
     session.clear()
     return jsonify({"planner": False})
 
 
 @bp.get("/reports")
 @planner_required
-def list_reports():
-    """Problem reports, newest first (planners only); ``station_id`` and ``limit`` optional."""
-    _allowed({"station_id", "limit"})
-    limit = _whole("limit", 500, 1, 5000)
-    items = engine().reports.list(station_id=request.args.get("station_id") or None, limit=limit)
+@operation(query=s.ReportsQuery, answers={200: (s.Reports, "Reports.")})
+def list_reports(query: s.ReportsQuery):
+    """Problem reports, newest first (planners only)."""
+    items = engine().reports.list(station_id=query.station_id, limit=query.limit)
     return jsonify({"reports": [_jsonable(r) for r in items]})
 
 
 # --- planner edits --------------------------------------------------------------------------------
 
-_TEXT_FIELDS = {"name": 200, "address": 500, "phone": 60, "operator": 200, "notes": 2000}
-_FIELDS = {"id", "kind", "lon", "lat", "services", "hours", "capacity", "access", *_TEXT_FIELDS}
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
-
-
-def _station_from_body(body: dict, base: Station | None) -> Station:
-    """A validated station from a JSON body; fields missing from a PATCH keep ``base``'s values."""
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise InputError(f"unknown field(s) {unknown}; allowed: {sorted(_FIELDS)}",
-                         parameter=unknown[0])
-    data = base.to_record() if base is not None else {}
-    for name, longest in _TEXT_FIELDS.items():
-        if name in body:
-            value = "" if body[name] is None else body[name]
-            if not isinstance(value, str) or len(value) > longest:
-                raise InputError(f"`{name}` must be text of at most {longest} characters",
-                                 parameter=name)
-            data[name] = value.strip()
-    if not data.get("name"):
-        raise InputError("`name` is required", parameter="name")
-    if "kind" in body or base is None:
-        if not isinstance(body.get("kind"), str):
-            raise InputError("`kind` is required: driver_home, sanitation_station or "
-                             "outdoor_rest_point", parameter="kind")
-        data["kind"] = parse_kind(body["kind"])
-    for name, bound in (("lon", 180), ("lat", 90)):
-        if name in body or base is None:
-            value = body.get(name)
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not math.isfinite(value) or not -bound <= value <= bound):
-                raise InputError(f"`{name}` was {value!r} but must be a number from {-bound} to "
-                                 f"{bound} (EPSG:4326 degrees)", parameter=name)
-            data[name] = float(value)
-    if "services" in body:
-        value = body["services"]
-        if value is not None and not isinstance(value, (str, list)):
-            raise InputError("`services` must be a list of service ids or a text like "
-                             "'休息、厕所'", parameter="services")
-        try:
-            data["services"] = sorted(parse_services(value))
-        except InputError as exc:
-            raise InputError(str(exc), parameter="services") from None
-    if "hours" in body:
-        if body["hours"] is not None and not isinstance(body["hours"], str):
-            raise InputError("`hours` must be text such as '24/7' or 'Mo-Fr 08:30-18:00'",
-                             parameter="hours")
-        data["hours"] = normalize_hours(body["hours"])
-    elif base is None:
-        data["hours"] = ""
-    if "capacity" in body:
-        value = body["capacity"]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or not 0 <= value <= 100000):
-            raise InputError(f"`capacity` was {value!r} but must be a whole number of people "
-                             "(or null when unknown)", parameter="capacity")
-        data["capacity"] = value
-    if "access" in body:
-        if body["access"] is not None and not isinstance(body["access"], str):
-            raise InputError("`access` must be public or workers_only", parameter="access")
-        data["access"] = parse_access(body["access"])
+def _station(body: s.StationPatch, base: Station | None) -> Station:
+    """The station a body describes; fields missing from a PATCH keep ``base``'s values."""
+    given = body.model_dump(exclude_unset=True)
+    data = base.to_record() if base is not None else {"hours": ""}
+    data |= {k: v for k, v in given.items() if k != "id"}
     if base is None:
-        given = body.get("id")
-        if given is None:
-            data["id"] = stable_id(data["kind"], data["name"], data["lon"], data["lat"])
-        elif not isinstance(given, str) or not _ID.fullmatch(given):
-            raise InputError("`id` must be 1 to 64 letters, digits or _ . : - (or leave it out "
-                             "for a stable one)", parameter="id")
-        else:
-            data["id"] = given
-    elif "id" in body and body["id"] != base.id:
+        data["id"] = given.get("id") or stable_id(data["kind"], data["name"], data["lon"],
+                                                  data["lat"])
+    elif given.get("id", base.id) != base.id:
         raise InputError("`id` cannot be changed", parameter="id")
     return Station.from_record(data)
 
 
 @bp.post("/stations")
 @planner_required
-def create_station():
+@operation(body=s.StationCreate, answers={201: (s.StationFeature, "The new station."),
+                                          409: (None, "A station with this id exists.")})
+def create_station(body: s.StationCreate):
     """Add a station (planners only)."""
-    station = _station_from_body(_body(), None)
-    if station.id in {s.id for s in engine().registry.stations()}:
+    station = _station(body, None)
+    if station.id in {st.id for st in engine().registry.stations()}:
         return error_response(f"a station with id {station.id!r} exists; PATCH it instead",
                               409, "id")
     engine().registry.upsert([station], source=SOURCE)
@@ -525,10 +366,11 @@ def create_station():
 
 @bp.patch("/stations/<station_id>")
 @planner_required
-def edit_station(station_id: str):
-    """Change or move a station (planners only); a deleted one comes back."""
+@operation(body=s.StationPatch, answers={200: (s.StationFeature, "The station as changed.")})
+def edit_station(station_id: str, body: s.StationPatch):
+    """Edit or move a station (planners only); a closed one comes back."""
     base = engine().registry.get(station_id)
-    station = _station_from_body(_body(), base)
+    station = _station(body, base)
     engine().registry.upsert([station], source=SOURCE)
     snap = engine().refresh()
     return jsonify(_feature(snap, snap.by_id[station.id], None))
@@ -536,8 +378,9 @@ def edit_station(station_id: str):
 
 @bp.delete("/stations/<station_id>")
 @planner_required
+@operation(answers={200: (s.Deleted, "Closed.")})
 def delete_station(station_id: str):
-    """Close a station (soft delete, kept in the history; planners only)."""
+    """Close a station: a soft delete kept in the history (planners only)."""
     engine().registry.delete(station_id, source=SOURCE)
     engine().refresh()
     return jsonify({"deleted": station_id})
@@ -545,6 +388,7 @@ def delete_station(station_id: str):
 
 @bp.get("/stations/<station_id>/history")
 @planner_required
+@operation(answers={200: (s.History, "The history.")})
 def station_history(station_id: str):
     """Every change to a station, oldest first (planners only)."""
     items = engine().registry.history(station_id)
@@ -554,106 +398,36 @@ def station_history(station_id: str):
 
 
 def _jsonable(record: dict) -> dict:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in record.items()}
+    """Times as ISO 8601 with their offset (the registry keeps UTC; SQLite forgets the zone)."""
+    return {k: (v if v.tzinfo else v.replace(tzinfo=UTC)).isoformat()
+            if isinstance(v, datetime) else v for k, v in record.items()}
 
 
 # --- coverage and siting (the planner view) -------------------------------------------------------
 
-#: Largest travel budget, minutes; most new stations per plan; most points on a coverage curve.
-MAX_MINUTES, MAX_ADD, MAX_CURVE = 120.0, 50, 20
-#: H3 resolutions offered for coverage cells (5: about 250 km², 11: about 2,000 m²).
-H3_RANGE = (5, 11)
-
-
-def _value(name: str, value, *, whole: bool, low: float, high: float,
-           above_low: bool = False) -> float | int | None:
-    """A number from JSON (int/float, never bool) or a query string; None when empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    kind = "a whole number" if whole else "a number"
-    bounds = f"above {low:g} and up to {high:g}" if above_low else f"from {low:g} to {high:g}"
-    message = f"`{name}` was {value!r} but must be {kind} {bounds}"
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InputError(message, parameter=name)
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 40:
-            raise InputError(message[:80] + "…", parameter=name)
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(message, parameter=name) from None
-    value = float(value)
-    ok = math.isfinite(value) and (low < value if above_low else low <= value) and value <= high
-    if not ok or (whole and value != int(value)):
-        raise InputError(message, parameter=name)
-    return int(value) if whole else value
-
-
-def _group_list(values) -> list[str] | None:
-    """Worker group ids from a list or comma-separated text (ids or Chinese/English labels)."""
-    if values is None:
-        return None
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InputError("`group` must be a worker group id or a list of them: "
-                         + ", ".join(DEFAULT_GROUPS), parameter="group")
-    parts = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
-    return sorted({parse_group(v) for v in parts}) or None
-
-
-def _at() -> datetime | None:
-    """``at``: ``HH:MM`` today, or an ISO time, in the stations' zone (Asia/Shanghai)."""
-    raw = request.args.get("at")
-    if raw is None or not raw.strip():
-        return None
-    when = parse_at(raw[:64])
-    if not 1970 <= when.year <= 2200:
-        raise InputError(f"`at` was {raw!r}, too far from today", parameter="at")
-    return when.astimezone(ZoneInfo(settings.timezone))
+_DEMAND_ERRORS = {
+    404: (None, "The server has no worker demand file (DATA_DIR/demand.csv or YIZHAN_DEMAND), or "
+                + "no network for any of its groups."),
+    409: (s.DemandProblems, "The server's demand file has problems (file, row, column each)."),
+}
 
 
 @bp.get("/coverage")
-def coverage_view():
-    """Covered and uncovered workers per group (and at a time), H3 cells and gap areas."""
-    _allowed({"group", "at", "minutes", "h3_res"})
-    groups = _group_list(request.args.getlist("group") or None)
-    when = _at()
-    minutes = _value("minutes", request.args.get("minutes"), whole=False, low=0,
-                     high=MAX_MINUTES, above_low=True)
-    res = _value("h3_res", request.args.get("h3_res"), whole=True, low=H3_RANGE[0],
-                 high=H3_RANGE[1])
-    blob = engine().coverage(snapshot(), minutes=minutes, at=when,
-                             h3_res=settings.h3_res if res is None else res, groups=groups)
+@operation(query=s.CoverageQuery, answers={
+    200: (s.Coverage, "Coverage."), 304: (None, "Not modified (If-None-Match)."),
+    **_DEMAND_ERRORS})
+def coverage_view(query: s.CoverageQuery):
+    """Covered workers per group, H3 cells and gap areas.
+
+    geo.workflow.run_coverage on the server's networks, stations and worker demand file: a
+    worker is covered when a station of a kind their group uses is within the group's travel
+    budget on the group's network (and, with `at`, open then). Every demand point is measured
+    where it is; `cells` pools them into H3 cells. Kept per registry version, so repeated calls
+    are fast.
+    """
+    blob = engine().coverage(snapshot(), minutes=query.minutes, at=query.at,
+                             h3_res=query.h3_res, groups=query.group)
     return _send_blob(blob, mimetype="application/json", cache_control="no-cache")
-
-
-_PLAN_FIELDS = {"kind", "add", "target", "minutes", "group", "curve"}
-
-
-def _plan_params(values: dict) -> dict:
-    """Checked siting parameters from a JSON body or the query string."""
-    unknown = sorted(set(values) - _PLAN_FIELDS)
-    if unknown:
-        raise InputError(f"unknown field(s) {unknown}; allowed: {sorted(_PLAN_FIELDS)}",
-                         parameter=unknown[0])
-    kind = values.get("kind")
-    if not isinstance(kind, str) or not kind.strip():
-        raise InputError("`kind` is required: the kind of the new stations, one of "
-                         + ", ".join(KINDS), parameter="kind")
-    add = _value("add", values.get("add"), whole=True, low=1, high=MAX_ADD)
-    target = _value("target", values.get("target"), whole=False, low=0, high=1,
-                    above_low=True)
-    if (add is None) == (target is None):
-        raise InputError("give exactly one of `add` (how many new stations, 1 to "
-                         f"{MAX_ADD}) or `target` (the share of workers to reach, 0 to 1)",
-                         parameter="add")
-    return {"kind": parse_kind(kind[:100]), "add": add, "target": target,
-            "minutes": _value("minutes", values.get("minutes"), whole=False, low=0,
-                              high=MAX_MINUTES, above_low=True),
-            "groups": _group_list(values.get("group")),
-            "curve": _value("curve", values.get("curve"), whole=True, low=1, high=MAX_CURVE)}
 
 
 def _version_text(snap: Snapshot) -> str:
@@ -661,10 +435,20 @@ def _version_text(snap: Snapshot) -> str:
 
 
 @bp.post("/plan")
-def plan_view():
-    """Where new stations should go (anyone may run it: it changes nothing)."""
-    params = _plan_params(_body())
+@operation(body=s.PlanParams, answers={
+    200: (s.Plan, "The proposal."),
+    503: (None, "Too many siting runs at once; retry (Retry-After)."), **_DEMAND_ERRORS})
+def plan_view(body: s.PlanParams):
+    """Where new stations should go (a siting run).
+
+    The flow of `yizhan plan` without --candidates: candidate sites are road nodes spread over
+    the uncovered workers of the groups that use `kind`, the existing stations are kept, and
+    geo.siting.planning.plan solves maximal covering (`add`) or set covering (`target`) exactly
+    with HiGHS within the server's time limit (10 s by default). Anyone may run it: it changes
+    nothing. At most two runs compute at once per process (else 503).
+    """
     snap = snapshot()
+    params = body.engine_args()
     answer, result = engine().plan(snap, **params)
     downloads = None
     if result is not None:
@@ -680,19 +464,26 @@ _MIMETYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8
 
 
 @bp.get("/plan/proposal.<fmt>")
-def proposal(fmt: str):
-    """The proposal of a siting run as a GeoJSON, CSV or XLSX file (the run's parameters in the
-    query; ``v`` the registry version it was made at)."""
+@operation(query=s.ProposalQuery, media=" ".join(m.split(";")[0] for m in _MIMETYPES.values()),
+           answers={200: (None, "The file (Content-Disposition: attachment)."),
+                    404: (None, "No such format."),
+                    409: (None, "The stations changed since `v`, or there is nothing to "
+                                + "download."),
+                    503: (None, "Too many siting runs at once; retry (Retry-After).")})
+def proposal(fmt: str, query: s.ProposalQuery):
+    """A siting run's proposal as a file.
+
+    The parameters of POST /api/plan in the query (as in its `downloads` links) and `v`, the
+    registry version the plan was made at. The run is kept in memory, or run again (the same
+    answer). GeoJSON points (EPSG:4326); CSV in UTF-8 with a BOM for Excel; XLSX.
+    """
     if fmt not in PROPOSAL_FORMATS:
         raise NotFoundError(f"no proposal format {fmt[:20]!r}; use {list(PROPOSAL_FORMATS)}")
-    values = {k: request.args.getlist(k) if k == "group" else request.args.get(k)
-              for k in request.args if k != "v"}
-    params = _plan_params(values)
     snap = snapshot()
-    made_at = request.args.get("v")
-    if made_at is not None and made_at != _version_text(snap):
+    if query.v is not None and query.v != _version_text(snap):
         return error_response("the stations changed since this plan was made; run the plan "
                               "again to download it", 409, "v")
+    params = query.engine_args()
     answer, result = engine().plan(snap, **params)
     if result is None:
         return error_response("there is nothing to download: " + answer["note"], 409)
@@ -707,7 +498,7 @@ def proposal(fmt: str):
 # --- the description ------------------------------------------------------------------------------
 
 @bp.get("/openapi.json")
+@operation(answers={200: (None, "OpenAPI 3.1.")})
 def openapi():
-    from app.openapi import spec
-
-    return jsonify(spec())
+    """This document."""
+    return jsonify(spec(current_app))

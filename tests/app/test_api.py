@@ -517,3 +517,51 @@ def test_network_lines_are_gzipped_and_cached(client, demo):
 def test_unknown_api_paths_and_methods_are_json(client):
     assert_error(client.get("/api/nothing-here"), 404)
     assert_error(client.put("/api/stations"), 405)
+
+
+def test_a_wrong_method_names_the_allowed_ones(client):
+    response = client.put("/api/stations")
+    assert_error(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert response.mimetype == "application/json"
+    assert set(client.delete("/api/nearest").headers["Allow"].split(", ")) == {
+        "GET", "HEAD", "OPTIONS"}
+
+
+# --- one source for every limit -------------------------------------------------------------------
+
+def _bounded_parameters(spec: dict):
+    for path, item in spec["paths"].items():
+        operation = item.get("get", {})
+        for param in operation.get("parameters", []):
+            schema = param["schema"]
+            if param["in"] == "query" and "maximum" in schema:
+                yield path, param["name"], schema
+
+
+def test_the_documented_limits_are_the_checked_ones(client):
+    """Just past each documented maximum is a 400 naming the parameter and saying the range;
+    the maximum itself passes the check."""
+    spec = client.get("/api/openapi.json").get_json()
+    base = {"/api/nearest": {"lat": "60.1705", "lon": "24.944"}, "/api/coverage": {},
+            "/api/stations": {}}
+    checked = set()
+    for path, name, schema in _bounded_parameters(spec):
+        if path not in base:
+            continue
+        high = schema["maximum"]
+        step = 1 if schema["type"] == "integer" else 0.5
+        bad = client.get(path, query_string={**base[path], name: str(high + step)})
+        body = assert_error(bad, 400, name)
+        assert f"{high:g}" in body["error"] and repr(str(high + step)) in body["error"]
+        good = client.get(path, query_string={**base[path], name: str(high)})
+        assert good.status_code != 400, (path, name, good.get_json())
+        checked.add((path, name))
+    assert {("/api/nearest", "k"), ("/api/nearest", "lat"), ("/api/coverage", "minutes"),
+            ("/api/coverage", "h3_res")} <= checked
+
+
+def test_every_problem_is_reported_naming_the_first(client):
+    body = assert_error(client.get("/api/coverage?minutes=0&h3_res=99&colour=red"), 400, "colour")
+    assert "`minutes` was '0'" in body["error"] and "`h3_res` was '99'" in body["error"]
+    assert "from 5 to 11" in body["error"] and "above 0 and up to 120" in body["error"]

@@ -1,0 +1,808 @@
+"""The JSON API's requests and answers as pydantic models: one source for every limit.
+
+A request model both checks a request (:func:`parse_query`, :func:`parse_body`) and writes its
+part of ``/api/openapi.json`` (:mod:`app.openapi`), so a bound such as :data:`MAX_MINUTES` is
+written once. Typed values reach the models through the geo parsers as ``BeforeValidator``\\ s,
+so the Chinese names accepted today (``司机之家``, ``厕所``, ``环卫工人`` …) keep working, while the
+document lists the ids. Answer models describe what the views send; the views build their
+answers with geo and the tests check the answers against these models.
+
+A :class:`pydantic.ValidationError` becomes one :class:`geo.errors.InputError` (the API's 400
+``{"error", "parameter"}``): ``parameter`` is the first bad parameter as the client spelled it,
+``error`` says every problem with the bad value and what is allowed, the allowed part read from
+the same JSON schema the document shows. Coordinates are WGS-84 (EPSG:4326) degrees, distances
+metres, durations seconds, budgets minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from geo import settings
+from geo.coverage import parse_at
+from geo.demand import parse_group
+from geo.errors import InputError
+from geo.feedback import MAX_TEXT, REPORT_KINDS
+from geo.groups import DEFAULT_GROUPS
+from geo.network import MODES
+from geo.stations import (
+    ACCESS,
+    KINDS,
+    SERVICE_SEPARATORS,
+    SERVICES,
+    local_time,
+    normalize_hours,
+    parse_access,
+    parse_kind,
+    parse_services,
+)
+
+# --- limits (each written once: the checks and the document read them) --------------------------
+
+#: Largest travel budget, minutes; most new stations per plan; most points on a coverage curve.
+MAX_MINUTES, MAX_ADD, MAX_CURVE = 120.0, 50, 20
+#: H3 resolutions offered for coverage cells (5: about 250 km², 11: about 2,000 m²).
+H3_RANGE = (5, 11)
+#: Most problem reports one listing returns, and how many by default.
+MAX_REPORTS, DEFAULT_REPORTS = 5000, 500
+#: Longest text per station field, characters.
+TEXT_FIELDS = {"name": 200, "address": 500, "phone": 60, "operator": 200, "notes": 2000}
+#: Station ids a planner may choose.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
+#: Largest station capacity, people.
+MAX_CAPACITY = 100_000
+#: Accepted on/off values of a flag (compared in lower case; absent or empty is off).
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+KindId = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+ServiceId = Literal[tuple(SERVICES)]  # type: ignore[valid-type]
+GroupId = Literal[tuple(DEFAULT_GROUPS)]  # type: ignore[valid-type]
+ModeId = Literal[tuple(MODES)]  # type: ignore[valid-type]
+AccessId = Literal[tuple(ACCESS)]  # type: ignore[valid-type]
+ReportKind = Literal[tuple(REPORT_KINDS)]  # type: ignore[valid-type]
+
+_KINDS_TEXT = ", ".join(f"{k} ({zh}, {en})" for k, (zh, en) in KINDS.items())
+_GROUPS_TEXT = ", ".join(f"{g} ({grp.zh}; {grp.mode}, {grp.budget_min:g} min)"
+                         for g, grp in DEFAULT_GROUPS.items())
+
+
+# --- typed values ---------------------------------------------------------------------------------
+
+def _refuse(why: str):
+    """Fail a value (pydantic reports a ValueError as a bad value; any other error is a bug)."""
+    raise ValueError(why)
+
+
+def _words(value: Any, separators=None) -> list[str]:
+    """Non-blank parts of a text or a list of texts, split at commas (or ``separators``)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        _refuse("not text")
+    split = separators.split if separators is not None else (lambda raw: raw.split(","))
+    return [part.strip() for raw in value for part in split(raw) if part.strip()]
+
+
+def _kinds(value: Any) -> list[str] | None:
+    return sorted({parse_kind(v[:100]) for v in _words(value)}) or None
+
+
+def _services(value: Any) -> list[str] | None:
+    return sorted(parse_services(_words(value, SERVICE_SEPARATORS))) or None
+
+
+def _groups(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return sorted({parse_group(v[:100]) for v in _words(value)}) or None
+
+
+def _kind(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"`kind` is required: one of {_KINDS_TEXT}", parameter="kind")
+    return parse_kind(value[:100])
+
+
+def _flag(value: Any) -> str:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _open_at(value: Any) -> datetime | None:
+    """An aware time in the default zone (a ZoneInfo, which opening_hours needs: a fixed offset
+    such as ``+08:00`` is converted to the same instant there)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        _refuse("not text")
+    when = local_time(value[:64])
+    try:
+        when = when.astimezone(ZoneInfo(settings.timezone))
+        when + timedelta(days=8)  # opening hours look ahead; keep clear of year 9999
+    except OverflowError:
+        raise InputError(f"`open_at` was {value!r}, too far from today",
+                         parameter="open_at") from None
+    return when
+
+
+def _at(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        _refuse("not text")
+    when = parse_at(value[:64])
+    if not 1970 <= when.year <= 2200:
+        raise InputError(f"`at` was {value!r}, too far from today", parameter="at")
+    return when.astimezone(ZoneInfo(settings.timezone))
+
+
+def _bbox(value: Any):
+    if value is None or isinstance(value, tuple):
+        return value
+    try:
+        west, south, east, north = (float(v) for v in str(value).split(","))
+    except ValueError:
+        _refuse("not four numbers")
+    if not (all(map(math.isfinite, (west, south, east, north))) and -180 <= west < east <= 180
+            and -90 <= south < north <= 90):
+        _refuse("not a box")
+    return west, south, east, north
+
+
+def _number_or_text(value: Any) -> Any:
+    """A number from JSON or a query string: never a boolean; empty text is None."""
+    if isinstance(value, bool):
+        _refuse("a boolean")
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        if len(value) > 40:
+            _refuse("too long")
+    return value
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number: not a boolean, not text."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        _refuse("not a number")
+    return value
+
+
+def _text(value: Any) -> Any:
+    return "" if value is None else value
+
+
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False,
+                             description="Latitude, EPSG:4326 degrees.")]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False,
+                             description="Longitude, EPSG:4326 degrees.")]
+Minutes = Annotated[Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)] | None,
+                    BeforeValidator(_number_or_text), Field(description=(
+                        "One travel budget in minutes for every group, instead of each "
+                        "group's own."))]
+Kinds = Annotated[list[KindId] | None, BeforeValidator(_kinds), Field(description=(
+    f"Only these kinds: {_KINDS_TEXT}. Chinese names such as 司机之家 are accepted too; "
+    "repeat the parameter or separate with commas."))]
+Services = Annotated[list[ServiceId] | None, BeforeValidator(_services), Field(description=(
+    "Only stations offering all of these. Chinese names such as 厕所 are accepted too; repeat "
+    "the parameter or separate with commas or 、."))]
+Groups = Annotated[list[GroupId] | None, BeforeValidator(_groups), Field(description=(
+    f"Only these worker groups: {_GROUPS_TEXT}. Chinese names such as 环卫工人 are accepted "
+    "too; repeat the parameter or separate with commas."))]
+OpenAt = Annotated[datetime | None, BeforeValidator(_open_at), Field(description=(
+    "Only stations open at this time: ISO 8601, without an offset in the stations' zone "
+    f"({settings.timezone})."))]
+Flag = Annotated[Literal[TRUE + FALSE] | None, BeforeValidator(_flag),  # type: ignore[misc]
+                 AfterValidator(lambda v: v in TRUE), Field(description=(
+                     f"On with {', '.join(TRUE)}; off with {', '.join(FALSE)} (any case)."))]
+StrictLon = Annotated[Lon, BeforeValidator(_json_number)]
+StrictLat = Annotated[Lat, BeforeValidator(_json_number)]
+
+
+def _text_field(name: str) -> Any:
+    return Annotated[str, BeforeValidator(_text), AfterValidator(str.strip),
+                     Field(max_length=TEXT_FIELDS[name], strict=True)]
+
+
+def _named(value: str) -> str:
+    if not value:
+        raise InputError("`name` is required: the station's name", parameter="name")
+    return value
+
+
+Name = Annotated[_text_field("name"), AfterValidator(_named), Field(min_length=1)]
+
+
+# --- requests -------------------------------------------------------------------------------------
+
+class Query(BaseModel):
+    """Query parameters; unknown ones are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Body(BaseModel):
+    """A JSON object body; unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StationsQuery(Query):
+    kind: Kinds = None
+    service: Services = None
+    open_at: OpenAt = None
+    bbox: Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox),
+                    WithJsonSchema({"type": "string", "pattern": r"^[^,]+(,[^,]+){3}$",
+                                    "examples": ["24.93,60.16,24.96,60.18"]}),
+                    Field(description="west,south,east,north in EPSG:4326 degrees, with "
+                                      "west < east and south < north.")] = None
+
+
+class NearestQuery(Query):
+    lat: Lat
+    lon: Lon
+    mode: ModeId | None = Field(None, description="Travel mode (default walk, when the server "
+                                                  "has it).")
+    kind: Kinds = None
+    service: Services = None
+    open_at: OpenAt = None
+    open_now: Flag = Field(None, description="Only stations open now.")
+    k: int = Field(settings.default_k, ge=1, le=settings.max_k, description="How many stations.")
+    route: Flag = Field(None, description="Include each route as a GeoJSON LineString.")
+
+    @model_validator(mode="after")
+    def _one_time(self):
+        if self.open_now and self.open_at is not None:
+            raise InputError("give `open_at` or `open_now`, not both", parameter="open_now")
+        return self
+
+
+class CoverageQuery(Query):
+    group: Groups = None
+    at: Annotated[datetime | None, BeforeValidator(_at), WithJsonSchema({
+        "type": "string", "examples": ["04:30", "2026-11-25T04:30+08:00"]}), Field(description=(
+            "Count only the stations open at this time: HH:MM today "
+            f"({settings.timezone}) or an ISO time; `by_hour` is for that day."))] = None
+    minutes: Minutes = None
+    h3_res: int = Field(settings.h3_res, ge=H3_RANGE[0], le=H3_RANGE[1],
+                        description="H3 resolution of the cells and gap areas.")
+
+
+class ReportsQuery(Query):
+    station_id: str | None = Field(None, description="Only this station's.")
+    limit: int = Field(DEFAULT_REPORTS, ge=1, le=MAX_REPORTS, description="At most this many.")
+
+
+class PlanParams(Body):
+    """The parameters of a siting run (the body of POST /api/plan)."""
+
+    kind: Annotated[KindId, BeforeValidator(_kind), Field(description=(
+        f"Kind of the new stations: {_KINDS_TEXT}. Chinese names are accepted too."))]
+    add: Annotated[Annotated[int, Field(ge=1, le=MAX_ADD)] | None,
+                   BeforeValidator(_number_or_text), Field(description="How many new stations (maximal covering). Give this or "
+                                      "`target`.")] = None
+    target: Annotated[Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None,
+                      BeforeValidator(_number_or_text), Field(description=(
+            "The share of the chosen groups' workers (together) to reach with the fewest new "
+            "stations (set covering). Give this or `add`."))] = None
+    minutes: Minutes = None
+    group: Groups = None
+    curve: Annotated[Annotated[int, Field(ge=1, le=MAX_CURVE)] | None,
+                     BeforeValidator(_number_or_text), Field(description="Also the best share with 1 … curve new stations.")] = None
+
+    @model_validator(mode="after")
+    def _one_goal(self):
+        if (self.add is None) == (self.target is None):
+            raise InputError(f"give exactly one of `add` (how many new stations, 1 to {MAX_ADD}) "
+                             "or `target` (the share of workers to reach, above 0 and up to 1)",
+                             parameter="add")
+        return self
+
+    def engine_args(self) -> dict:
+        """Keyword arguments of :meth:`app.engine.Engine.plan`."""
+        return {"kind": self.kind, "add": self.add, "target": self.target,
+                "minutes": self.minutes, "groups": self.group, "curve": self.curve}
+
+
+class ProposalQuery(PlanParams):
+    v: str | None = Field(None, max_length=40, description=(
+        "The registry version the plan was made at, e.g. 62-62 (409 when the stations changed "
+        "since)."))
+
+
+class ReportBody(Body):
+    station_id: Annotated[str, Field(min_length=1, max_length=200, strict=True,
+                                     description="The station reported.")]
+    kind: ReportKind = Field(description="What is wrong: " + ", ".join(
+        f"{k} ({zh})" for k, (zh, _) in REPORT_KINDS.items()))
+    text: Annotated[str, BeforeValidator(_text), Field(max_length=MAX_TEXT, strict=True)] = ""
+    lon: StrictLon | None = Field(None, description="Where the worker was (with `lat`).")
+    lat: StrictLat | None = None
+
+    @model_validator(mode="after")
+    def _both(self):
+        if (self.lon is None) != (self.lat is None):
+            raise InputError("give both `lon` and `lat`, or neither",
+                             parameter="lat" if self.lat is None else "lon")
+        return self
+
+
+class LoginBody(BaseModel):
+    password: str = Field(strict=True)
+
+
+def _station_services(value: Any) -> list[str]:
+    if value is not None and not isinstance(value, (str, list)):
+        _refuse("not a list or text")
+    return sorted(parse_services(value))
+
+
+def _hours(value: Any) -> str:
+    if value is not None and not isinstance(value, str):
+        _refuse("not text")
+    return normalize_hours(value)
+
+
+def _access(value: Any) -> str:
+    if value is not None and not isinstance(value, str):
+        _refuse("not text")
+    return parse_access(value)
+
+
+class StationPatch(Body):
+    """Fields of a station; in a PATCH, those left out keep their values."""
+
+    id: str | None = Field(None, pattern=ID_PATTERN, strict=True, description=(
+        "Leave it out for a stable id made from kind, name and place."))
+    name: Name = None
+    kind: Annotated[KindId, BeforeValidator(_kind), Field(description=(
+        f"{_KINDS_TEXT}; Chinese names such as 司机之家 are accepted too."))] = None
+    lon: StrictLon = None
+    lat: StrictLat = None
+    services: Annotated[list[ServiceId], BeforeValidator(_station_services), WithJsonSchema({
+        "anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}}, {"type": "string"},
+                  {"type": "null"}]}), Field(description=(
+                      "Service ids, or a text such as '休息、厕所、热水'."))] = None
+    hours: Annotated[str, BeforeValidator(_hours), WithJsonSchema({"type": ["string", "null"]}),
+                     Field(description="OpenStreetMap opening_hours, or Chinese such as "
+                                       "'周一至周五 8:30-18:00'.")] = None
+    capacity: int | None = Field(None, ge=0, le=MAX_CAPACITY, strict=True,
+                                 description="People; null when unknown.")
+    access: Annotated[AccessId, BeforeValidator(_access),
+                      WithJsonSchema({"enum": [*ACCESS, None]})] = None
+    address: _text_field("address") = None  # type: ignore[valid-type]
+    phone: _text_field("phone") = None  # type: ignore[valid-type]
+    operator: _text_field("operator") = None  # type: ignore[valid-type]
+    notes: _text_field("notes") = None  # type: ignore[valid-type]
+
+
+class StationCreate(StationPatch):
+    """A new station."""
+
+    name: Name
+    kind: Annotated[KindId, BeforeValidator(_kind), Field(description=(
+        f"{_KINDS_TEXT}; Chinese names such as 司机之家 are accepted too."))]
+    lon: StrictLon
+    lat: StrictLat
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(BaseModel):
+    """A failed request: what was wrong, and the parameter or field at fault."""
+
+    error: str
+    parameter: str | None
+
+
+class OffNetwork(Error):
+    distance_m: float = Field(description="From the point to the network, metres.")
+
+
+class Problem(Answer):
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class DemandProblems(Error):
+    problems: list[Problem] = Field(description="Each problem of the server's demand file.")
+
+
+class Links(Answer):
+    """Open the station in a map app."""
+
+    geo: str = Field(description="geo: URI (WGS-84).")
+    amap: str = Field(description="Amap marker (GCJ-02).")
+    baidu: str = Field(description="Baidu marker (BD-09).")
+
+
+class Point(Answer):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=2, description="lon, lat")
+
+
+class LineString(Answer):
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
+class Polygon(Answer):
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]]
+
+
+class StationProperties(Answer):
+    id: str
+    name: str
+    kind: KindId
+    address: str
+    services: list[ServiceId]
+    hours: str = Field(description="OpenStreetMap opening_hours; '' when unknown.")
+    timezone: str
+    capacity: int | None
+    access: AccessId
+    phone: str
+    operator: str
+    notes: str = Field(description="Demo stations say 演示数据 demo data.")
+    links: Links
+    open: bool | None = Field(description="Open now (or at open_at); null when the hours are "
+                                          "unknown.")
+
+
+class StationFeature(Answer):
+    type: Literal["Feature"]
+    id: str
+    geometry: Point
+    properties: StationProperties
+
+
+class StationCollection(Answer):
+    type: Literal["FeatureCollection"]
+    features: list[StationFeature]
+
+
+class Hit(Answer):
+    rank: int = Field(ge=1)
+    id: str
+    name: str
+    kind: KindId
+    distance_m: float = Field(ge=0)
+    duration_s: float = Field(ge=0)
+    lon: float
+    lat: float
+    open: bool | None
+    services: list[ServiceId]
+    hours: str
+    address: str
+    phone: str
+    capacity: int | None
+    route: LineString | None = Field(None, description="From the point to the station (with "
+                                                       "`route`).")
+    links: Links
+
+
+class Snapped(Answer):
+    lon: float
+    lat: float
+    distance_m: float = Field(ge=0, description="From the point to the network.")
+
+
+class Nearest(Answer):
+    mode: ModeId
+    results: list[Hit]
+    snapped: Snapped
+
+
+class NetworkInfo(Answer):
+    mode: ModeId
+    nodes: int
+    edges: int
+    source: str
+    bounds: list[float] | None = Field(description="west, south, east, north")
+
+
+class Networks(Answer):
+    networks: list[NetworkInfo]
+
+
+class StreetLines(Answer):
+    type: Literal["Feature"]
+    geometry: dict[str, Any] = Field(description="A GeoJSON MultiLineString (EPSG:4326).")
+    properties: dict[str, Any]
+
+
+class Report(Answer):
+    id: int
+    station_id: str
+    kind: ReportKind
+    text: str
+    lon: float | None
+    lat: float | None
+    created_at: datetime
+
+
+class Reports(Answer):
+    reports: list[Report]
+
+
+class Change(Answer):
+    station_id: str
+    at: datetime
+    action: Literal["create", "update", "delete", "restore"]
+    source: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class History(Answer):
+    station_id: str
+    history: list[Change]
+
+
+class Deleted(Answer):
+    deleted: str
+
+
+class Session(Answer):
+    planner: bool
+    enabled: bool = Field(True, description="Whether planner sign-in is enabled (GET only).")
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class GroupCoverage(Answer):
+    zh: str
+    en: str
+    mode: ModeId
+    budget: float = Field(description="Minutes.")
+    total: float = Field(description="Workers.")
+    covered: float
+    uncovered: float
+    share: Share
+    off_network: float = Field(description=f"Workers farther than {settings.max_snap_m:.0f} m "
+                                           "from the network (uncovered).")
+    by_hour: list[Share] = Field(min_length=24, max_length=24, description=(
+        "Share covered at half past each hour of the day, counting only the stations open "
+        "then."))
+    shift_hours: list[int]
+
+
+class CellProperties(Answer):
+    cell: str
+    group: GroupId
+    workers: float
+    covered: float
+    share: Share
+    off_network: float
+    travel: float | None = Field(description="Minutes to the nearest station, worker-weighted "
+                                             "mean; null when none is reachable.")
+    travel_max: float | None
+    by_hour: list[Share]
+
+
+class Cell(Answer):
+    type: Literal["Feature"]
+    id: str
+    geometry: Polygon
+    properties: CellProperties
+
+
+class Cells(Answer):
+    type: Literal["FeatureCollection"]
+    features: list[Cell]
+
+
+class Gap(Answer):
+    """A gap area: neighbouring H3 cells of uncovered workers, ranked by workers."""
+
+    rank: int
+    workers: float
+    by_group: dict[str, float]
+    cells: int
+    lon: float
+    lat: float
+    nearest: dict[str, float | None] = Field(description="Per group, minutes from the area's "
+                                                         "centre to the nearest station it uses.")
+    polygon: dict[str, Any] = Field(description="GeoJSON (EPSG:4326).")
+
+
+class Coverage(Answer):
+    unit: Literal["minutes"]
+    budgets: dict[str, float]
+    at: datetime | None
+    day: date
+    h3_res: int
+    version: list[int] = Field(description="The station registry version.")
+    stations: int
+    groups: dict[GroupId, GroupCoverage]
+    skipped: dict[str, str] = Field(description="Groups in the demand that this server has no "
+                                                "network for, with why.")
+    cells: Cells
+    gaps: list[Gap]
+
+
+class Site(BaseModel):
+    """A proposed site; ``new_<group>``: the workers of each group it newly covers."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, float | None]
+
+    rank: int = Field(ge=1)
+    id: str
+    name: str
+    lon: float
+    lat: float
+    source: str
+    cost: float | None = None
+    newly_covered: float = Field(description="Workers this site newly covers (each counted at "
+                                             "the nearest new site).")
+
+
+class CurvePoint(Answer):
+    new_stations: int
+    share: Share
+    optimal: bool
+
+
+class Downloads(Answer):
+    geojson: str
+    csv: str
+    xlsx: str
+
+
+class Plan(Answer):
+    model: Literal["max_coverage", "set_covering"]
+    kind: KindId
+    sites: list[Site]
+    before: dict[str, Share] = Field(description="Share covered per group by the existing "
+                                                 "stations.")
+    after: dict[str, Share] = Field(description="Share covered per group with the new sites.")
+    optimal: bool
+    gap: float = Field(description="Relative optimality gap (0 when optimal).")
+    method: str
+    greedy_weight: float | None = None
+    covered_weight: float | None = None
+    curve: list[CurvePoint] | None
+    note: str | None = Field(None, description="Present when no candidate is left (everyone "
+                                               "reachable is covered).")
+    groups: list[GroupId]
+    skipped: dict[str, str]
+    totals: dict[str, float] = Field(description="Workers per group.")
+    budgets: dict[str, float]
+    candidates: int
+    version: list[int]
+    elapsed_s: float
+    downloads: Downloads | None = Field(description="The proposal as files (GET "
+                                                    "/api/plan/proposal.{fmt}).")
+
+
+# --- from a request to a model --------------------------------------------------------------------
+
+def parse_query(model: type[Query], args) -> Query:
+    """``model`` from a query string (a werkzeug MultiDict): list fields take every value,
+    the others the first; empty values count as absent."""
+    data = {}
+    for name in args:
+        values = [v for v in args.getlist(name) if v.strip()]
+        if values:
+            data[name] = values if _is_list(model, name) else values[0]
+    return validate(model, data, where="parameter")
+
+
+def parse_body(model: type[BaseModel], body: dict) -> BaseModel:
+    return validate(model, body, where="field")
+
+
+def _is_list(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and "list" in str(field.annotation)
+
+
+def validate(model: type[BaseModel], data: dict, *, where: str) -> BaseModel:
+    """``model.model_validate(data)``, its ValidationError as one InputError naming the first bad
+    parameter and saying every problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _input_error(model, exc, where) from None
+
+
+def _input_error(model: type[BaseModel], exc: ValidationError, where: str) -> InputError:
+    errors = exc.errors(include_url=False)
+    unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+    problems: list[tuple[str | None, str]] = []
+    if unknown:
+        allowed = sorted(model.model_fields)
+        problems.append((unknown[0], f"unknown {where}(s) {unknown}; allowed: {allowed}"))
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            continue
+        name = str(error["loc"][0]) if error["loc"] else None
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, InputError):
+            problems.append((name or cause.parameter, str(cause)))
+            continue
+        allowed = describe(_property(model, name)) if name else ""
+        if error["type"] == "missing":
+            problems.append((name, f"`{name}` is required: {allowed}"))
+        elif name:
+            problems.append((name, f"`{name}` was {_shown(error['input'])} but must be {allowed}"))
+        else:
+            problems.append((None, error["msg"]))
+    seen, messages = set(), []
+    for _, message in problems:
+        if message not in seen:
+            seen.add(message)
+            messages.append(message)
+    return InputError("; ".join(messages), parameter=problems[0][0])
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+@cache
+def _properties(model: type[BaseModel]) -> dict:
+    return model.model_json_schema()["properties"]
+
+
+def _property(model: type[BaseModel], name: str) -> dict:
+    return _properties(model).get(name, {})
+
+
+def describe(schema: dict) -> str:
+    """What a JSON schema allows, in words: ``a number from -90 to 90``, ``one of [...]``."""
+    alternatives = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+    return " or ".join(_describe_one(s) for s in alternatives) or "empty"
+
+
+def _describe_one(schema: dict) -> str:
+    if "enum" in schema or "const" in schema:
+        values = [v for v in schema.get("enum", [schema.get("const")]) if v is not None]
+        return f"one of {values}"
+    kind = schema.get("type")
+    if kind in ("number", "integer"):
+        what = "a whole number" if kind == "integer" else "a number"
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if "exclusiveMinimum" in schema:
+            return f"{what} above {schema['exclusiveMinimum']:g} and up to {high:g}"
+        if low is not None and high is not None:
+            return f"{what} from {low:g} to {high:g}"
+        return what
+    if kind == "array":
+        items = schema.get("items", {})
+        if "enum" in items:
+            return f"a list of values from {items['enum']}"
+        return f"a list of {_describe_one(items)}"
+    if kind == "string":
+        if "pattern" in schema:
+            example = f", e.g. {schema['examples'][0]!r}" if schema.get("examples") else ""
+            return f"text matching {schema['pattern']}{example}"
+        if "maxLength" in schema:
+            low = schema.get("minLength", 0)
+            size = f"{low} to {schema['maxLength']}" if low else f"at most {schema['maxLength']}"
+            return f"text of {size} characters"
+        return "text" + (f" such as {schema['examples'][0]!r}" if schema.get("examples") else "")
+    return schema.get("description", "a valid value")
