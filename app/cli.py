@@ -191,47 +191,6 @@ def open_stations(db_url: str | None, stations_file: Path | None, crs: str):
     return Registry(db_url).stations()
 
 
-def read_points(path: Path, crs: str):
-    """Points (ids, lon, lat) from CSV/XLSX/GeoJSON/GPKG with lon/lat (经度/纬度) and optional id."""
-    import numpy as np
-
-    from geo.errors import DataFileError, Problem
-    from geo.io.stations import read_table
-
-    frame, first_row = read_table(path)
-    names = {str(c).strip().lower().lstrip("\ufeff"): c for c in frame.columns}
-    pick = {key: next((names[a] for a in aliases if a in names), None) for key, aliases in {
-        "lon": ("lon", "lng", "longitude", "经度", "x"), "lat": ("lat", "latitude", "纬度", "y"),
-        "id": ("id", "point_id", "编号", "name", "名称")}.items()}
-    missing = [k for k in ("lon", "lat") if pick[k] is None]
-    if missing:
-        raise DataFileError([Problem(str(path), None, None,
-                                     "missing column(s) " + ", ".join(missing))])
-    problems, lon, lat = [], [], []
-    for offset, (x, y) in enumerate(zip(frame[pick["lon"]], frame[pick["lat"]])):
-        try:
-            lon.append(float(x))
-            lat.append(float(y))
-        except ValueError:
-            column = pick["lon"] if not _is_number(x) else pick["lat"]
-            problems.append(Problem(str(path), first_row + offset, str(column),
-                                    f"{(x if column == pick['lon'] else y)!r} is not a number"))
-    if problems:
-        raise DataFileError(problems)
-    ids = (frame[pick["id"]].tolist() if pick["id"] is not None
-           else list(range(1, len(frame) + 1)))
-    lon, lat = coords.to_wgs84(np.array(lon), np.array(lat), crs)
-    return ids, np.asarray(lon), np.asarray(lat)
-
-
-def _is_number(value) -> bool:
-    try:
-        float(value)
-        return True
-    except ValueError:
-        return False
-
-
 @main.command("nearest")
 @click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
               help="Network file: saved (.npz), .osm or .osm.pbf.")
@@ -264,6 +223,7 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     """The k nearest stations by network distance, with filters applied before k is counted."""
     from geo import settings
     from geo.errors import OffNetworkError
+    from geo.io.points import read_points
     from geo.nearest import StationFinder
     from geo.stations import parse_services
 

@@ -4,7 +4,7 @@ import pytest
 
 from app.cli import main
 from geo.registry import Registry
-from tests.geo.test_stationfiles import CHINESE_HEADERS, CHINESE_ROWS, write_csv, write_xlsx
+from tests.geo.io.test_stations import CHINESE_HEADERS, CHINESE_ROWS, write_csv, write_xlsx
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_bad_file_imports_nothing_and_exits_1(runner, db_url, tmp_path):
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     result = runner.invoke(main, ["import", str(path), "--crs", "gcj02", "--db", db_url])
     assert result.exit_code == 1
-    assert f"{path}, row 3, column 'lon': 'abc' is not a number" in result.stderr
+    assert f"{path}, row 3, column '经度': 'abc' is not a number" in result.stderr
     assert "Nothing was imported" in result.stderr
     assert Registry(db_url).stations() == []
 
@@ -43,7 +43,7 @@ def test_skip_invalid_imports_the_good_rows(runner, db_url, tmp_path):
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["created"] == 2 and report["invalid_rows"] == 1
-    assert report["problems"][0]["row"] == 3 and report["problems"][0]["column"] == "kind"
+    assert report["problems"][0]["row"] == 3 and report["problems"][0]["column"] == "站点类型"
     assert sorted(s.name for s in Registry(db_url).stations()) == sorted(
         [CHINESE_ROWS[0][1], CHINESE_ROWS[2][1]])
 
