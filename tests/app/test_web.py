@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registry import Registry
 
 XSS = "<img src=x onerror=alert(1)>"
+APP = Path(app_module.__file__).parent
+SCRIPTS = sorted((APP / "static" / "js").rglob("*.js"))
 
 
 def page_config(html: str) -> dict:
@@ -61,7 +64,7 @@ def test_chinese_browsers_get_chinese(client):
 
 
 def test_pages_fetch_nothing_from_other_hosts(client):
-    for path in ["/", "/?lang=en", "/plan", "/planner"]:
+    for path in ["/", "/?lang=en", "/plan", "/plan?lang=en"]:
         response = client.get(path)
         html = response.get_data(as_text=True)
         assert outside_urls(html) == [], path
@@ -69,8 +72,8 @@ def test_pages_fetch_nothing_from_other_hosts(client):
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "img-src 'self' data:;" in csp
         assert "connect-src 'self'" in csp
-    for path in ["/static/css/app.css", "/static/js/finder.js", "/static/js/common.js",
-                 "/static/js/planner.js"]:
+    scripts = [f"/static/{p.relative_to(APP / 'static').as_posix()}" for p in SCRIPTS]
+    for path in ["/static/css/app.css", "/theme.css", *scripts]:
         with client.get(path) as response:
             text = response.get_data(as_text=True)
         # the only outside addresses: the SVG namespace and the link in the map attribution
@@ -129,15 +132,102 @@ def test_bad_tile_settings_fail_at_start(demo):
 def test_plan_is_the_bilingual_planner_view(client):
     """More in tests/app/test_plan_api.py and tests/browser/test_plan.py."""
     html = client.get("/plan").get_data(as_text=True)
-    assert '<html lang="zh-CN">' in html and "规划视图" in html and "/static/js/plan.js" in html
+    assert '<html lang="zh-CN">' in html and "规划视图" in html
+    assert '<script type="module" src="/static/js/plan/main.js">' in html
     english = client.get("/plan?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "Planner view" in english
 
 
-def test_planner_page(client):
-    html = client.get("/planner?lang=en").get_data(as_text=True)
+def test_planner_redirects_to_the_planner_view(client):
+    """The station editor lives in /plan now; its old address keeps working."""
+    response = client.get("/planner?lang=en")
+    assert response.status_code in (302, 308) and response.location == "/plan?lang=en"
+    assert client.get("/planner").location == "/plan"
+    html = client.get("/planner?lang=en&tab=stations", follow_redirects=True).get_data(as_text=True)
     assert "Planner sign-in" in html and 'type="password"' in html
-    assert "/static/js/planner.js" in html
+
+
+def test_the_finder_is_a_module_too(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<script type="module" src="/static/js/finder/main.js">' in html
+    with client.get("/static/js/finder/main.js") as response:
+        assert response.status_code == 200 and "javascript" in response.mimetype
+
+
+def test_no_script_is_over_500_lines():
+    assert len(SCRIPTS) > 10
+    long = {p.name: n for p in SCRIPTS if (n := len(p.read_text("utf-8").splitlines())) > 500}
+    assert long == {}
+
+
+def test_kind_colours_come_from_geo_style(client):
+    from geo.style import KIND_COLOURS
+
+    with client.get("/theme.css") as response:
+        css = response.get_data(as_text=True)
+    assert response.mimetype == "text/css"
+    for kind, colour in KIND_COLOURS.items():
+        assert f"--{kind}: {colour};" in css
+    assert "/theme.css" in client.get("/").get_data(as_text=True)
+    with client.get("/static/css/app.css") as response:
+        hexes = set(re.findall(r"#[0-9a-f]{6}", response.get_data(as_text=True)))
+    assert not set(KIND_COLOURS.values()) & hexes
+
+
+# --- the string catalogues ------------------------------------------------------------------------
+
+def catalogue(lang: str) -> dict[str, dict[str, str]]:
+    return json.loads((APP / "i18n" / f"{lang}.json").read_text("utf-8"))
+
+
+def test_both_catalogues_have_the_same_keys():
+    zh, en = catalogue("zh"), catalogue("en")
+    assert {s: sorted(keys) for s, keys in zh.items()} == {s: sorted(keys) for s, keys in en.items()}
+    for lang, sections in (("zh", zh), ("en", en)):
+        seen = [k for keys in sections.values() for k in keys]
+        assert len(seen) == len(set(seen)), f"{lang}: a key in two sections"
+        assert all(isinstance(v, str) and v for keys in sections.values() for v in keys.values())
+    placeholders = lambda s: sorted(re.findall(r"\{\w+\}", s))
+    for section, keys in zh.items():
+        for key, text in keys.items():
+            assert placeholders(text) == placeholders(en[section][key]), key
+
+
+def used_keys(path: Path) -> set[str]:
+    """String keys a script (``t("key")``) or a template (``t.key``, ``t["key"]``) uses."""
+    text = path.read_text("utf-8")
+    if path.suffix == ".js":
+        return set(re.findall(r"\bt\(\"(\w+)\"\s*[,)]", text))
+    return set(re.findall(r"\bt\.(\w+)", text)) | set(re.findall(r"\bt\[\"(\w+)\"\]", text))
+
+
+def test_every_string_a_page_uses_is_in_its_catalogue():
+    """Each page's templates and scripts use only keys of the sections that page gets."""
+    from app.pages import PAGE_SECTIONS
+    from geo.network import MODES
+
+    js = APP / "static" / "js"
+    shared = [APP / "templates" / "base.html", js / "config.js", js / "common.js", js / "i18n.js",
+              js / "coords.js"]
+    pages = {
+        "finder": ([APP / "templates" / "finder.html", *(js / "finder").glob("*.js")],
+                   {f"mode_{m}" for m in MODES}),
+        "station": ([APP / "templates" / "station.html"], set()),
+        "plan": ([APP / "templates" / "plan.html", js / "editor.js", *(js / "plan").glob("*.js")],
+                 {f"mode_{m}_long" for m in MODES}
+                 | {f"act_{a}" for a in ("create", "update", "delete", "restore")}
+                 | {f"tab_{t}" for t in ("coverage", "gaps", "siting", "reports", "stations")}),
+    }
+    sections = catalogue("zh")
+    covered = set()
+    for page, (files, dynamic) in pages.items():
+        available = {k for name in PAGE_SECTIONS[page] for k in sections[name]}
+        for path in [*shared, *files]:
+            covered.add(path)
+            missing = used_keys(path) - available
+            assert not missing, f"{path.name} on {page}: {sorted(missing)}"
+        assert dynamic <= available, page
+    assert set(SCRIPTS) <= covered  # every script is checked
 
 
 def test_station_page_has_navigation_links(client, demo_stations):
@@ -165,7 +255,7 @@ def test_station_names_are_escaped_in_pages(demo, tmp_path):
     registry.upsert([station])
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url})
     client = app.test_client()
-    for path in [f"/s/{station.id}", "/", "/?lang=en", "/planner"]:
+    for path in [f"/s/{station.id}", "/", "/?lang=en", "/plan"]:
         html = client.get(path).get_data(as_text=True)
         assert XSS not in html and "<script>x</script>" not in html, path
     html = client.get(f"/s/{station.id}").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""The worker finder and the planner editor in a real browser (Chromium, mobile viewport)."""
+"""The worker finder, and a planner's edit seen in it, in a real browser (Chromium, mobile viewport)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def api(server, path: str) -> dict:
         return json.load(response)
 
 
+def module_call(page, module: str, function: str, *args):
+    """Call an exported function of one of the page's ES modules (static/js/<module>.js)."""
+    return page.evaluate(
+        f"async args => (await import('/static/js/{module}.js')).{function}(...args)", list(args))
+
+
 def result_ids(page) -> list[str]:
     return page.eval_on_selector_all("#results > li", "items => items.map(li => li.dataset.id)")
 
@@ -29,7 +35,7 @@ def test_finder_loads_with_nothing_from_other_hosts(open_page, server):
     assert page.locator(".demo-banner").inner_text().startswith("演示数据")
     assert page.locator("#modes [role=radio]").count() == 3
     for hours in ["24/7", "Mo-Fr 09:00-17:00; Sa 09:00-12:00", "Mo,We 08:00-12:00; PH off", ""]:
-        assert page.evaluate("h => Y.fmtHours(h)", hours) == format_hours(hours, "zh")
+        assert module_call(page, "i18n", "fmtHours", hours) == format_hours(hours, "zh")
     page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / "01-finder-start.png"))
     assert watcher.outside == [] and watcher.errors == []
@@ -111,9 +117,9 @@ def test_switching_to_english(open_page):
     assert "min" in page.locator("#results > li .result-time").first.inner_text()
     # the same GCJ-02 shift as geo.coords (used with Amap tiles), in and outside China
     for lon, lat in [(116.391, 39.907), (114.27, 30.58), (24.94, 60.17)]:
-        shifted = page.evaluate(f"() => Y.wgs2gcj({lon}, {lat})")
+        shifted = module_call(page, "coords", "wgs2gcj", lon, lat)
         assert shifted == pytest.approx(list(wgs84_to_gcj02(lon, lat)), abs=1e-9)
-        back = page.evaluate(f"() => Y.gcj2wgs({shifted[0]}, {shifted[1]})")
+        back = module_call(page, "coords", "gcj2wgs", *shifted)
         assert back == pytest.approx(list(gcj02_to_wgs84(*shifted)), abs=1e-9)
     page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / "05-finder-english.png"))
@@ -133,8 +139,8 @@ def test_reporting_a_problem(open_page, server):
     page.screenshot(path=str(SHOTS / "06-report.png"))
     page.locator("#report-send").click()
     page.wait_for_selector("#toast:not([hidden])")
-    from geo.registry import Registry
     from geo.feedback import Reports
+    from geo.registry import Registry
 
     reports = Reports(Registry(server["db_url"])).list(station_id=station_id)
     assert reports[0]["kind"] == "full" and reports[0]["text"] == "满了 full at noon"
@@ -152,7 +158,7 @@ def test_station_names_show_as_text(open_page, server):
 
 def test_a_planner_edit_shows_in_the_finder(open_page, server):
     station = api(server, "/api/stations")["features"][0]
-    page, watcher = open_page("/planner", viewport={"width": 1200, "height": 860},
+    page, watcher = open_page("/plan?tab=stations", viewport={"width": 1200, "height": 860},
                               is_mobile=False, has_touch=False)
     page.wait_for_selector("#signin:not([hidden])")
     page.fill("#password", "wrong")

@@ -1,0 +1,96 @@
+/* One station's card: kind, open or not, trip, address, hours, phone, services, navigation
+   links to the phone's map apps, and buttons to report a problem or share the station. */
+import {clear, config, el, fmtDistance, fmtDuration, fmtHours, icon, t} from "../common.js";
+import {drawRoute, map} from "./map.js";
+import {openReport} from "./report.js";
+import {cardPane, showCardPane, showList} from "./sheet.js";
+import {resultById, state} from "./state.js";
+
+export function badge(open) {
+  if (open === true) return el("span", {class: "badge open"}, t("open"));
+  if (open === false) return el("span", {class: "badge closed"}, t("closed"));
+  return el("span", {class: "badge unknown"}, t("unknown"));
+}
+
+/* Service chips, the most asked-for first; limit: how many before "+n". */
+export function serviceChips(services, limit) {
+  const list = el("ul", {class: limit ? "chips small" : "chips"});
+  const order = config.quickServices;
+  const rank = (s) => (order.indexOf(s) < 0 ? 99 : order.indexOf(s));
+  const sorted = services.slice().sort((a, b) => rank(a) - rank(b));
+  const shown = limit ? sorted.slice(0, limit) : sorted;
+  shown.forEach((s) => list.appendChild(el("li", {class: "chip"}, config.services[s] || s)));
+  if (limit && sorted.length > limit) list.appendChild(el("li", {class: "chip more"}, "+" + (sorted.length - limit)));
+  return list;
+}
+
+/* What is known of a station: its properties, and the trip when it is one of the results. */
+function stationInfo(id) {
+  const f = state.features[id], r = resultById(id), info = {};
+  if (f) {
+    Object.assign(info, f.properties);
+    info.lon = f.geometry.coordinates[0]; info.lat = f.geometry.coordinates[1];
+  }
+  if (r) Object.keys(r).forEach((k) => { if (k !== "route") info[k] = r[k]; });
+  info.id = id;
+  return info;
+}
+
+function fact(iconName, label, value) {
+  return el("li", {class: "fact"}, icon(iconName),
+            el("span", {class: "fact-text"}, el("span", {class: "fact-label"}, label), value));
+}
+
+function facts(s) {
+  const list = el("ul", {class: "facts-list"});
+  if (s.address) list.appendChild(fact("pin", t("address"), s.address));
+  list.appendChild(fact("clock", t("hours"), fmtHours(s.hours)));
+  if (s.phone) list.appendChild(fact("phone", t("phone"), el("a", {href: "tel:" + s.phone}, s.phone)));
+  if (s.capacity) list.appendChild(fact("people", t("capacity"), t("people", {n: s.capacity})));
+  return list;
+}
+
+function navLinks(links) {
+  return el("div", {class: "nav-links"},
+    el("a", {class: "button nav", href: links.geo}, icon("nav"), t("nav_geo")),
+    el("a", {class: "button nav", href: links.amap, rel: "noopener noreferrer", target: "_blank"}, t("nav_amap")),
+    el("a", {class: "button nav", href: links.baidu, rel: "noopener noreferrer", target: "_blank"}, t("nav_baidu")));
+}
+
+function back() {
+  showList();
+  state.selected = state.results.length ? state.selected : null;
+  drawRoute(false);
+}
+
+export function showCard(id) {
+  const s = stationInfo(id);
+  if (!s.name) return;
+  const card = clear(cardPane());
+  card.appendChild(el("button", {type: "button", class: "back", onclick: back}, icon("back"), t("back")));
+  card.appendChild(el("div", {class: "card-head"},
+    el("span", {class: "result-icon big kind-" + s.kind}, icon(s.kind)),
+    el("div", {},
+      el("h2", {class: "card-name"}, s.name),
+      el("p", {class: "result-meta"}, el("span", {class: "kind-label"}, config.kinds[s.kind].label),
+         badge(s.open)))));
+  if (s.distance_m !== undefined) {
+    card.appendChild(el("p", {class: "card-trip"}, icon(state.mode),
+                        el("strong", {}, fmtDuration(s.duration_s)), " · " + fmtDistance(s.distance_m)));
+  }
+  card.appendChild(facts(s));
+  if (s.services && s.services.length) card.appendChild(serviceChips(s.services, 0));
+  card.appendChild(el("h3", {class: "section"}, t("navigate")));
+  card.appendChild(navLinks(s.links || {}));
+  card.appendChild(el("div", {class: "card-actions"},
+    el("button", {type: "button", class: "button subtle", id: "report-open", onclick: () => openReport(s)},
+       icon("flag"), t("report")),
+    el("a", {class: "button subtle", href: "/s/" + encodeURIComponent(s.id) + "?lang=" + config.lang},
+       icon("share"), t("share"))));
+  if (s.notes && s.notes.indexOf("演示数据") >= 0) card.appendChild(el("p", {class: "note"}, s.notes));
+  showCardPane();
+  if (!resultById(id)) {
+    const m = state.markers[id];
+    if (m) map.panTo(m.getLatLng());
+  }
+}

@@ -1,0 +1,64 @@
+/* yizhan worker finder /: tap the map or "Locate me" for the nearest stations that have what the
+   worker needs, with the route and each station's card; report a problem. This module wires the
+   others together. Station data is only ever shown through textContent (el). */
+import {fromLatLng, t, toast, toLatLng} from "../common.js";
+import {initFilters, servicesPanelOpen, toggleServicesPanel} from "./filters.js";
+import {fitRegion, loadStations, map, showOrigin} from "./map.js";
+import {initReport} from "./report.js";
+import {search, select} from "./results.js";
+import {initSheet, setStatus, showList} from "./sheet.js";
+import {state} from "./state.js";
+
+/* Where the worker is (WGS-84); the nearest stations from there. */
+function setOrigin(lon, lat, fromGps) {
+  state.origin = [lon, lat];
+  showOrigin(lon, lat, fromGps);
+  showList();
+  search(true);
+}
+
+function locate() {
+  const button = document.getElementById("locate");
+  if (!navigator.geolocation) { toast(t("locate_failed")); return; }
+  button.classList.add("busy");
+  toast(t("locating"));
+  navigator.geolocation.getCurrentPosition((pos) => {
+    button.classList.remove("busy");
+    setOrigin(pos.coords.longitude, pos.coords.latitude, true);
+  }, () => {
+    button.classList.remove("busy");
+    toast(t("locate_failed"));
+  }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
+}
+
+function reloadStations() { return loadStations((id) => select(id, true)); }
+
+initFilters();
+initSheet();
+initReport();
+map.on("click", (e) => {
+  if (servicesPanelOpen()) { toggleServicesPanel(false); return; }
+  const p = fromLatLng(e.latlng);
+  setOrigin(p[0], p[1], false);
+});
+document.getElementById("locate").addEventListener("click", locate);
+
+fitRegion();
+reloadStations().then(() => {
+  const wanted = new URLSearchParams(window.location.search).get("station");
+  if (wanted && state.features[wanted]) {
+    select(wanted, true);
+    map.setView(state.markers[wanted].getLatLng(), Math.max(map.getZoom(), 16));
+  }
+  document.body.dataset.ready = "1";
+}).catch(() => {
+  setStatus(t("error"), "warn");
+  document.body.dataset.ready = "1";
+});
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && Date.now() - state.loadedAt > 30000) {
+    reloadStations().then(() => search(false));
+  }
+});
+
+window.yizhan = {map, state, setOrigin, toLatLng};

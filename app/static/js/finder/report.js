@@ -1,0 +1,43 @@
+/* Reporting a problem with a station (full, closed, dirty...), from the station's card. */
+import {api, config, el, t, toast} from "../common.js";
+import {state} from "./state.js";
+
+const dialog = document.getElementById("report-dialog");
+const form = document.getElementById("report-form");
+const error = document.getElementById("report-error");
+let reportFor = null;  // the station id
+
+export function openReport(station) {
+  reportFor = station.id;
+  form.reset();
+  error.hidden = true;
+  document.getElementById("report-station").textContent = station.name;
+  if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", "");
+}
+
+function send(e) {
+  e.preventDefault();
+  const picked = form.querySelector("input[name=kind]:checked");
+  if (!picked) { error.textContent = t("report_pick"); error.hidden = false; return; }
+  const body = {station_id: reportFor, kind: picked.value, text: form.elements.text.value};
+  if (state.origin) { body.lon = state.origin[0]; body.lat = state.origin[1]; }
+  const button = document.getElementById("report-send");
+  button.disabled = true;
+  api("/api/reports", {method: "POST", body}).then(() => {
+    dialog.close();
+    toast(t("report_thanks"));
+  }).catch((err) => {
+    error.textContent = err.message || t("error");
+    error.hidden = false;
+  }).then(() => { button.disabled = false; });
+}
+
+export function initReport() {
+  const kinds = document.getElementById("report-kinds");
+  Object.keys(config.reportKinds).forEach((kind) => {
+    kinds.appendChild(el("label", {class: "radio"},
+      el("input", {type: "radio", name: "kind", value: kind}), el("span", {}, config.reportKinds[kind])));
+  });
+  document.getElementById("report-cancel").addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", send);
+}

@@ -1,0 +1,144 @@
+/* Loading coverage (at any time, then exactly at HH:30 once the hour slider rests), and the
+   controls that change what is shown: the group chips, the travel budget and the hour. */
+import {api, clear, config, el, t} from "../common.js";
+import {fitData} from "./map.js";
+import {hourText} from "./format.js";
+import {loadOpenStations} from "./stations.js";
+import {GROUPS, emit, state, syncUrl} from "./state.js";
+
+const chips = document.getElementById("group-chips");
+const budget = document.getElementById("budget");
+const hourInput = document.getElementById("hour");
+
+export function setGroup(g) {
+  if (!config.groups[g]) return;
+  state.group = g;
+  state.selectedGap = null;
+  Array.from(chips.children).forEach((c) => c.setAttribute("aria-checked", String(c.dataset.group === g)));
+  document.body.dataset.group = g;
+  syncUrl();
+  emit("group");
+}
+
+export function setHour(hour) {
+  if (hour === state.hour) return;
+  state.hour = hour;
+  syncUrl();
+  emit("hour");
+  loadOpenStations();
+  if (hour !== null && !state.timed[hour]) loadTimedSoon();
+}
+
+function coverageUrl(at) {
+  const q = new URLSearchParams();
+  if (state.minutes !== null) q.set("minutes", String(state.minutes));
+  if (at) q.set("at", at);
+  return "/api/coverage?" + q.toString();
+}
+
+/* The exact answer at HH:30 (gaps at that hour, travel times), shortly after the slider rests. */
+let timedTimer = null;
+function loadTimedSoon() {
+  clearTimeout(timedTimer);
+  timedTimer = setTimeout(() => {
+    const hour = state.hour, seq = state.seq;
+    if (hour === null || state.timed[hour] || !state.data) return;
+    document.body.dataset.busy = "1";
+    api(coverageUrl(hourText(hour))).then((answer) => {
+      if (seq !== state.seq) return;
+      state.timed[hour] = answer;
+      if (state.hour === hour) emit("timed");
+    }).catch(() => {}).then(() => { document.body.dataset.busy = "0"; });
+  }, 220);
+}
+
+function mapStatus(text, warn) {
+  const box = clear(document.getElementById("map-status"));
+  box.hidden = !text;
+  box.classList.toggle("warn", !!warn);
+  if (text) box.appendChild(el("span", {}, text));
+  return box;
+}
+
+/* The group with the lowest share: where the planner should look first. */
+function worstGroup(data) {
+  let best = null;
+  GROUPS.forEach((g) => {
+    const e = data.groups[g];
+    if (e && e.total > 0 && (best === null || e.share < data.groups[best].share - 1e-9)) best = g;
+  });
+  return best || GROUPS.filter((g) => data.groups[g])[0] || GROUPS[0];
+}
+
+export function loadCoverage() {
+  const seq = ++state.seq;
+  state.timed = {};
+  document.body.dataset.busy = "1";
+  mapStatus(t("loading"));
+  document.getElementById("coverage-status").textContent = "";
+  return api(coverageUrl(null)).then((data) => {
+    if (seq !== state.seq) return;
+    const first = !state.data;
+    state.data = data;
+    mapStatus("");
+    if (!state.group || !data.groups[state.group]) state.group = worstGroup(data);
+    setGroup(state.group);
+    if (first) fitData();
+    if (state.hour !== null) { loadOpenStations(); loadTimedSoon(); }
+    document.body.dataset.ready = "1";
+  }).catch((err) => {
+    if (seq !== state.seq) return;
+    const message = err.status === 404 || err.status === 409
+      ? t("no_demand", {e: err.message}) : (err.message || t("error"));
+    const box = mapStatus(message, true);
+    box.appendChild(el("button", {type: "button", class: "button small", onclick: loadCoverage}, t("retry")));
+    document.getElementById("coverage-status").textContent = message;
+    document.body.dataset.ready = "1";
+  }).then(() => { if (seq === state.seq) document.body.dataset.busy = "0"; });
+}
+
+function initGroupChips() {
+  GROUPS.forEach((g) => {
+    const info = config.groups[g];
+    const chip = el("button", {type: "button", role: "radio", class: "gchip", dataset: {group: g},
+                               "aria-checked": "false", title: info.label, onclick: () => setGroup(g)},
+      el("span", {class: "gdot", "aria-hidden": "true"}), info.short);
+    chip.querySelector(".gdot").style.background = info.color;
+    chips.appendChild(chip);
+  });
+}
+
+function initBudget() {
+  const own = GROUPS.map((g) => config.groups[g].short + " " + config.groups[g].budget);
+  budget.appendChild(el("option", {value: ""}, t("budget_own", {list: own.join(" / ")})));
+  const choices = config.budgets.slice();
+  if (state.minutes !== null && choices.indexOf(state.minutes) < 0) {
+    choices.push(state.minutes);
+    choices.sort((a, b) => a - b);
+  }
+  choices.forEach((m) => budget.appendChild(el("option", {value: String(m)}, t("min", {n: m}))));
+  budget.value = state.minutes === null ? "" : String(state.minutes);
+  const note = document.getElementById("demo-budget");
+  note.hidden = !(config.defaultMinutes && state.minutes === config.defaultMinutes);
+  budget.addEventListener("change", () => {
+    state.minutes = budget.value === "" ? null : Number(budget.value);
+    note.hidden = true;
+    emit("minutes");
+    syncUrl();
+    loadCoverage();
+  });
+}
+
+function initHour() {
+  const fromSlider = () => setHour(Number(hourInput.value));
+  hourInput.addEventListener("input", fromSlider);
+  hourInput.addEventListener("change", fromSlider);
+  hourInput.addEventListener("pointerdown", () => { if (state.hour === null) fromSlider(); });
+  document.getElementById("any-time").addEventListener("click", () => setHour(null));
+}
+
+export function initControls() {
+  initGroupChips();
+  initBudget();
+  initHour();
+}
