@@ -72,4 +72,4 @@ def test_coverage_bad_usage(runner, demo, networks, tmp_path):
                       encoding="gbk")
     bad = runner.invoke(main, [*base[:-1], str(demand)])
     assert bad.exit_code == 1
-    assert "row 3, column 'weight'" in bad.stderr and "row 3, column 'group'" in bad.stderr
+    assert "row 3, column '人数'" in bad.stderr and "row 3, column '群体'" in bad.stderr
