@@ -9,7 +9,6 @@ as the file names it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -215,18 +214,13 @@ def write_stations(stations: Iterable[Station], path: str | Path, *, crs: str = 
     elif suffix == ".xlsx":
         frame.to_excel(path, index=False, engine="openpyxl", sheet_name="stations")
     elif suffix in (".geojson", ".json"):
-        features = [{
-            "type": "Feature",
-            "id": rec["id"],
-            "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
-            "properties": {k: (None if pd.isna(v) else v) for k, v in rec.items()
-                           if k not in ("lon", "lat")},
-        } for rec in frame.astype(object).to_dict("records")]
-        for f in features:
-            if f["properties"]["capacity"] is not None:
-                f["properties"]["capacity"] = int(f["properties"]["capacity"])
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                                   ensure_ascii=False, indent=1), encoding="utf-8")
+        import geopandas as gpd
+
+        properties = frame.drop(columns=["lon", "lat"]).astype(object)
+        gdf = gpd.GeoDataFrame(properties.where(properties.notna(), None),
+                               geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+                               crs="EPSG:4326").set_index(frame["id"].rename(None))
+        path.write_text(gdf.to_json(ensure_ascii=False, indent=1), encoding="utf-8")
     else:
         import geopandas as gpd
 
