@@ -1,8 +1,9 @@
 """yizhan's surfaces: the ``yizhan`` command line and the web app.
 
 The web app is a Flask application factory, :func:`create_app`, with two blueprints: the pages
-(``/`` worker finder, ``/plan``, ``/planner``, ``/s/<id>``, ``/healthz``) and the JSON API under
-``/api`` (described at ``/api/openapi.json``). :func:`serve` runs it under waitress.
+(``/`` worker finder, ``/plan``, ``/s/<id>``, ``/healthz``; ``/planner`` redirects to ``/plan``)
+and the JSON API under ``/api`` (described at ``/api/openapi.json``). :func:`serve` runs it under
+waitress.
 
 Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
 ``YIZHAN_TILES=osm``):
