@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import threading
 import time
 from dataclasses import replace
@@ -24,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from app import schemas as s
 from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot
 from app.openapi import operation, spec
+from geo import settings
 from geo.errors import (
     DataFileError,
     InputError,
@@ -176,6 +178,7 @@ def nearest(query: s.NearestQuery):
     """
     snap = snapshot()
     mode = _mode(snap, query.mode)
+    _near_the_network(mode, query.lon, query.lat)
     when = query.open_at
     where, hits = engine().nearest(snap, mode, query.lon, query.lat, k=query.k, kinds=query.kind,
                                    services=query.service, open_at=when,
@@ -189,6 +192,32 @@ def nearest(query: s.NearestQuery):
     return jsonify({"mode": mode, "results": results,
                     "snapped": {"lon": where.lon, "lat": where.lat,
                                 "distance_m": round(where.distance_m, 1)}})
+
+
+_AREAS: dict[int, tuple[float, float, float, float]] = {}
+
+
+def _near_the_network(mode: str, lon: float, lat: float) -> None:
+    """A point far outside the network's box is off network (422) before it is snapped: a
+    metric projection of the region cannot hold points a continent away (they come out
+    infinite)."""
+    net = engine().networks[mode]
+    box = _AREAS.get(id(net))
+    if box is None and net.n_nodes:
+        box = _AREAS[id(net)] = (float(net.lon.min()), float(net.lat.min()),
+                                 float(net.lon.max()), float(net.lat.max()))
+    if box is None:
+        return
+    near_lon, near_lat = min(max(lon, box[0]), box[2]), min(max(lat, box[1]), box[3])
+    phi1, phi2 = math.radians(lat), math.radians(near_lat)
+    half = (math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2)
+            * math.sin(math.radians(near_lon - lon) / 2) ** 2)
+    distance = 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(half)))
+    if distance > max(settings.max_snap_m, 50_000):  # beyond any doubt, else the snap decides
+        raise OffNetworkError(
+            f"the point ({lon:.6f}, {lat:.6f}) is {distance:.0f} m from the area of the {mode} "
+            f"network, more than the {settings.max_snap_m:.0f} m allowed: it lies off this "
+            "network", distance_m=distance)
 
 
 @bp.get("/networks")

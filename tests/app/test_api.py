@@ -226,6 +226,14 @@ def test_off_network_point_is_422_with_the_distance(client):
     assert body["distance_m"] > 100_000 and "off this network" in body["error"]
 
 
+@pytest.mark.parametrize("query", ["lat=3.6&lon=120.0&mode=ebike", "lat=-89&lon=-179",
+                                   "lat=0&lon=-155.5"])
+def test_points_a_continent_away_are_off_network_too(client, query):
+    """Their projection to the region's metric CRS is infinite: found by schemathesis."""
+    body = assert_error(client.get(f"/api/nearest?{query}"), 422, "lat")
+    assert body["distance_m"] > 1_000_000 and "off this network" in body["error"]
+
+
 @pytest.mark.parametrize("query, parameter", [
     ("lat=abc&lon=24.94", "lat"),
     ("lon=24.94", "lat"),

@@ -19,8 +19,8 @@ from app import create_app
 from geo import settings
 from geo.coverage import coverage, coverage_cells, parse_at
 from geo.demand import read_demand
-from geo.siting.planning import coverage_matrix, gap_candidates, plan
 from geo.registry import Registry
+from geo.siting.planning import coverage_matrix, gap_candidates, plan
 
 XSS = "<img src=x onerror=alert(1)>"
 GROUPS = ["delivery_rider", "sanitation_worker", "truck_driver", "ride_hailing_driver"]

@@ -1,0 +1,182 @@
+"""The API keeps its contract: /api/openapi.json, generated from the request and answer models,
+describes every answer the app gives.
+
+schemathesis generates requests from the document for every operation, anonymous and signed in
+as a planner, against an app on a private copy of the demo registry (the writes stay there), and
+checks each answer: no server error, a documented status, the documented content type and a body
+that matches its schema. Bounded and derandomized, so a run is repeatable and short.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections import Counter
+
+import jsonschema
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis import checks as schemathesis_checks
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from app import create_app, schemas
+
+PASSWORD = "s3cret"
+EXAMPLES = 25  # per operation and sign-in state
+CHECKS = [schemathesis_checks.not_a_server_error, openapi_checks.status_code_conformance,
+          openapi_checks.content_type_conformance, openapi_checks.response_schema_conformance]
+
+
+def copy_db(demo, tmp_path) -> str:
+    target = tmp_path / "yizhan.sqlite"
+    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def throwaway(demo, tmp_path, monkeypatch):
+    """An app on its own copy of the registry, with a planner password; failed sign-ins made
+    here are forgotten afterwards."""
+    from app import api
+
+    monkeypatch.setattr(api, "_failures", {})
+    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                       "DB_URL": copy_db(demo, tmp_path), "PLANNER_PASSWORD": PASSWORD,
+                       "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0,
+                       "PLAN_TIME_LIMIT": 2.0})
+
+
+def planner_cookie(app) -> dict:
+    client = app.test_client()
+    assert client.post("/api/login", json={"password": PASSWORD}).status_code == 200
+    return {"session": client.get_cookie("session").value}
+
+
+def run_operations(app, cookies: dict) -> tuple[list, Counter, list[str]]:
+    """Every operation of the document, EXAMPLES cases each of valid and of invalid requests:
+    (operations, statuses answered, failures)."""
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    operations, statuses, failures = [], Counter(), []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations.append(f"{operation.method.upper()} {operation.path}")
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @hypothesis_settings(max_examples=EXAMPLES, derandomize=True, deadline=None,
+                                 database=None, phases=[Phase.explicit, Phase.generate],
+                                 suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def check(case):
+                # the WSGI transport does not inflate gzip as an HTTP client would
+                response = case.call(headers={"Accept-Encoding": "identity"}, cookies=cookies)
+                statuses[response.status_code] += 1
+                case.validate_response(response, checks=CHECKS)
+
+            try:
+                check()
+            except Unsatisfiable:  # nothing to make invalid (no parameters, or only text)
+                assert mode is GenerationMode.NEGATIVE, operations[-1]
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collect them all
+                failures.append(f"{operations[-1]} ({mode.value}): {exc}"[:3000])
+    return operations, statuses, failures
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "planner"])
+def test_every_answer_keeps_the_contract(throwaway, signed_in):
+    cookies = planner_cookie(throwaway) if signed_in else {}
+    started = time.perf_counter()
+    operations, statuses, failures = run_operations(throwaway, cookies)
+    elapsed = time.perf_counter() - started
+    print(f"schemathesis: {len(operations)} operations, {statuses.total()} requests, "
+          f"{elapsed:.1f} s; statuses {dict(sorted(statuses.items()))}")
+    assert not failures, "\n\n".join(failures)
+    spec = throwaway.test_client().get("/api/openapi.json").get_json()
+    documented = {f"{method.upper()} {path}" for path, item in spec["paths"].items()
+                  for method in item if path != "/api/openapi.json"}  # schemathesis skips its own
+    assert set(operations) == documented
+    assert statuses.total() >= 10 * len(operations) and statuses[200] > 50
+    if signed_in:
+        assert statuses[201] > 0  # stations and reports were written
+
+
+# --- real answers against the generated schema (jsonschema, independent of schemathesis) --------
+
+CENTRE = (24.9440, 60.1705)
+
+
+def answer_schema(spec: dict, path: str, method: str, status: int) -> dict:
+    content = spec["paths"][path][method]["responses"][str(status)]["content"]
+    schema = next(iter(content.values()))["schema"]
+    return {**schema, "components": spec["components"]}
+
+
+@pytest.fixture
+def planner(throwaway):
+    client = throwaway.test_client()
+    assert client.post("/api/login", json={"password": PASSWORD}).status_code == 200
+    return client
+
+
+def test_real_answers_validate_against_the_document(planner, demo_stations):
+    spec = planner.get("/api/openapi.json").get_json()
+    jsonschema.Draft202012Validator.check_schema(answer_schema(spec, "/api/nearest", "get", 200))
+    sid = demo_stations[0].id
+    lon, lat = CENTRE
+    new = {"name": "新驿站", "kind": "环卫驿站", "lon": lon, "lat": lat, "services": "休息、厕所"}
+    calls = [
+        ("get", "/api/stations", "/api/stations?kind=司机之家,sanitation_station", None, 200),
+        ("get", "/api/stations/{station_id}", f"/api/stations/{sid}", None, 200),
+        ("get", "/api/nearest", f"/api/nearest?lat={lat}&lon={lon}&route=1&k=5", None, 200),
+        ("get", "/api/nearest", "/api/nearest?lat=60&lon=20", None, 422),
+        ("get", "/api/nearest", "/api/nearest?lat=x", None, 400),
+        ("get", "/api/networks", "/api/networks", None, 200),
+        ("get", "/api/coverage", "/api/coverage?minutes=4&at=04:30", None, 200),
+        ("post", "/api/plan", "/api/plan", {"kind": "sanitation_station", "add": 2,
+                                            "minutes": 4, "curve": 3}, 200),
+        ("post", "/api/plan", "/api/plan", {"kind": "outdoor_rest_point", "add": 2,
+                                            "group": "delivery_rider"}, 200),
+        ("post", "/api/plan", "/api/plan", {"kind": "sanitation_station", "target": 0.95,
+                                            "minutes": 4}, 200),
+        ("post", "/api/reports", "/api/reports", {"station_id": sid, "kind": "closed",
+                                                  "lon": lon, "lat": lat}, 201),
+        ("get", "/api/reports", "/api/reports", None, 200),
+        ("post", "/api/stations", "/api/stations", new, 201),
+        ("patch", "/api/stations/{station_id}", f"/api/stations/{sid}", {"capacity": None}, 200),
+        ("get", "/api/stations/{station_id}/history", f"/api/stations/{sid}/history", None, 200),
+        ("delete", "/api/stations/{station_id}", f"/api/stations/{sid}", None, 200),
+        ("get", "/api/session", "/api/session", None, 200),
+        ("post", "/api/logout", "/api/logout", None, 200),
+    ]
+    for method, path, url, body, status in calls:
+        response = getattr(planner, method)(url, json=body)
+        assert response.status_code == status, (url, response.get_data(as_text=True))
+        validator = jsonschema.Draft202012Validator(
+            answer_schema(spec, path, method, status),
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        errors = [f"{list(e.absolute_path)}: {e.message}"[:300]
+                  for e in validator.iter_errors(json.loads(response.data))]
+        assert not errors, (url, errors[:5])
+
+
+def test_the_plan_answer_documents_its_sites():
+    site = schemas.Site.model_json_schema()
+    assert {"rank", "id", "name", "lon", "lat", "source", "newly_covered"} <= set(
+        site["properties"])
+    assert site["additionalProperties"] == {"anyOf": [{"type": "number"}, {"type": "null"}]}
+
+
+def test_every_answer_model_is_referenced_by_a_path(client):
+    spec = client.get("/api/openapi.json").get_json()
+    text = json.dumps(spec["paths"])
+    for name in ("StationFeature", "StationCollection", "Nearest", "Coverage", "Plan", "Error",
+                 "Session", "Report", "OffNetwork", "DemandProblems", "PlanParams",
+                 "StationCreate", "StationPatch", "ReportBody"):
+        assert f'"#/components/schemas/{name}"' in text, name
+    assert not re.search(r'"\$ref": "#/\$defs', json.dumps(spec))
