@@ -15,6 +15,7 @@ import hmac
 import math
 import threading
 import time
+import weakref
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import wraps
@@ -194,18 +195,20 @@ def nearest(query: s.NearestQuery):
                                 "distance_m": round(where.distance_m, 1)}})
 
 
-_AREAS: dict[int, tuple[float, float, float, float]] = {}
+#: Per engine and travel mode: the network's box, west, south, east, north (EPSG:4326).
+_AREAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _near_the_network(mode: str, lon: float, lat: float) -> None:
     """A point far outside the network's box is off network (422) before it is snapped: a
     metric projection of the region cannot hold points a continent away (they come out
     infinite)."""
-    net = engine().networks[mode]
-    box = _AREAS.get(id(net))
-    if box is None and net.n_nodes:
-        box = _AREAS[id(net)] = (float(net.lon.min()), float(net.lat.min()),
-                                 float(net.lon.max()), float(net.lat.max()))
+    boxes = _AREAS.setdefault(engine(), {})
+    if mode not in boxes:
+        net = engine().networks[mode]
+        boxes[mode] = (float(net.lon.min()), float(net.lat.min()), float(net.lon.max()),
+                       float(net.lat.max())) if net.n_nodes else None
+    box = boxes[mode]
     if box is None:
         return
     near_lon, near_lat = min(max(lon, box[0]), box[2]), min(max(lat, box[1]), box[3])
