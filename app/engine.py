@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geo import settings
 from geo.errors import DataFileError, NotFoundError, YizhanError
-from geo.nearest import Hit, Snap, StationFinder, access_speed_kmh
+from geo.nearest import Hit, Snap, StationFinder
 from geo.navigation import nav_links
 from geo.network import MODES, Network, load_network, network_lines
 from geo.output.geojson import coverage_json, station_feature
@@ -91,7 +91,7 @@ class Engine:
     check_interval
         Seconds between two checks of the registry version.
     cache_size
-        Searches kept per snapshot by :meth:`nearest` (0: none); each holds a few hits with
+        Answers kept per snapshot by :meth:`nearest` (0: none); each holds a few hits with
         their routes, about 20 KB.
     demand
         The worker demand file for :meth:`coverage` and :meth:`plan` (None: there is none).
@@ -115,7 +115,6 @@ class Engine:
         self.cache_size = int(cache_size)
         self._lock = threading.Lock()
         self._lines: dict[str, Blob] = {}
-        self._self_snapping: dict[str, dict[int, bool]] = {}
         self._checked_at = time.monotonic()
         self._snapshot = self._build(self.registry.version())
         self.demand_path = Path(demand).expanduser() if demand else None
@@ -181,12 +180,10 @@ class Engine:
                 route: bool = False) -> tuple[Snap, list[Hit]]:
         """Where the point meets the network, and ``StationFinder.nearest`` for it.
 
-        Points that snap to the same node share one search: the search is run once from the node
-        itself (a zero access leg) and kept in the snapshot, and each point then adds its own
-        leg, exactly as :meth:`geo.nearest.StationFinder.nearest` does (same floating-point
-        sums, the route's first point replaced by the query point). The time for the ``open``
-        flags is taken once per request (``open_at``, else now); opening hours have minute
-        resolution, so a search is kept per minute.
+        Answers are kept in the snapshot per point, filters and minute (opening hours have
+        minute resolution), up to ``cache_size`` of them, so the same question asked again (a
+        rider refreshing, a shared link) costs nothing; the time for the ``open`` flags is taken
+        once per request (``open_at``, else now).
 
         Raises
         ------
@@ -194,40 +191,23 @@ class Engine:
             When the point is farther than the snap distance from the network.
         """
         finder = snap.finders[mode]
-        where = finder.snap(lon, lat)
         when = local_time(open_at)  # now, when not given: one time for the whole request
         options = {"k": k, "kinds": kinds, "services": services, "open_at": when,
                    "open_only": open_only, "route": route}
         if self.cache_size <= 0:
-            return where, finder.nearest(lon, lat, **options)
+            where = finder.snap(lon, lat)
+            return where, finder.nearest(lon, lat, snap=where, **options)
         minute = when if open_at is not None else when.replace(second=0, microsecond=0)
-        key = (mode, where.node, k, tuple(kinds or ()), tuple(services or ()), open_only, route,
+        key = (mode, lon, lat, k, tuple(kinds or ()), tuple(services or ()), open_only, route,
                minute)
-        base = snap.searches.get(key)
-        if base is None:
-            if not self._node_snaps_to_itself(mode, finder, where):  # stacked nodes: no sharing
-                return where, finder.nearest(lon, lat, **options)
-            base = finder.nearest(where.lon, where.lat, **options)
+        known = snap.searches.get(key)
+        if known is None:
+            where = finder.snap(lon, lat)
+            known = (where, finder.nearest(lon, lat, snap=where, **options))
             if len(snap.searches) >= self.cache_size:
                 snap.searches.clear()
-            snap.searches[key] = base
-        leg = where.distance_m
-        speed = access_speed_kmh(mode) / 3.6
-        return where, [replace(h, distance_m=h.distance_m + leg,
-                               duration_s=h.duration_s + leg / speed,
-                               route=None if h.route is None else [(lon, lat), *h.route[1:]])
-                       for h in base]
-
-    def _node_snaps_to_itself(self, mode: str, finder: StationFinder, where: Snap) -> bool:
-        """Whether a search from the node's own coordinates starts at that node with a zero
-        leg (not so where two nodes share a position); checked once per node (networks do not
-        change)."""
-        known = self._self_snapping.setdefault(mode, {})
-        ok = known.get(where.node)
-        if ok is None:
-            check = finder.snap(where.lon, where.lat)
-            ok = known[where.node] = check.node == where.node and check.distance_m == 0.0
-        return ok
+            snap.searches[key] = known
+        return known
 
     def warm_up(self) -> None:
         """Build what the first searches would build (per mode the search's adjacency lists)."""
@@ -236,7 +216,7 @@ class Engine:
             if finder.network.n_nodes and snap.stations:
                 node = int(finder.network.main_component()[0])
                 lon, lat = float(finder.network.lon[node]), float(finder.network.lat[node])
-                finder.nearest(lon, lat, k=1, route=True)
+                finder.nearest(lon, lat, k=1, route=True)  # compiles or loads the search
 
     def after_fork(self) -> None:
         """Call in a forked worker: drop the database connections inherited from the parent."""

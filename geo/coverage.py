@@ -22,13 +22,12 @@ import h3
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_array, csr_array
-from scipy.sparse.csgraph import dijkstra
 
 from geo import settings
 from geo.demand import groups_in, to_h3
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
-from geo.nearest import StationFinder, access_speed_kmh
+from geo.nearest import StationFinder
 from geo.network import Network
 from geo.stations import Station
 
@@ -171,26 +170,19 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
 def _assess(rows: pd.DataFrame, finder: StationFinder, group: WorkerGroup, weight_kind: str,
             budget: float, when: datetime | None, by_hour: bool, day: Date | None) -> pd.DataFrame:
     lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
-    if len(rows):
-        nodes, legs = finder.network.snap(lon, lat, main_component=True)
-    else:
-        nodes, legs = np.zeros(0, dtype=np.int64), np.zeros(0)
-    off = legs > finder.max_snap_m
-    speed = access_speed_kmh(finder.network.mode) / 3.6
+    placement = finder.place(lon, lat)
+    legs = placement.distance_m
+    off = ~(legs <= finder.max_snap_m)
 
     def travel(open_at: datetime | None) -> tuple[np.ndarray, np.ndarray]:
-        t = finder.nearest_table(group.kinds, weight=weight_kind, open_at=open_at,
-                                 open_only=open_at is not None)
-        if weight_kind == "length":
-            value = t.distance_m[nodes] + legs
-        else:
-            value = (t.duration_s[nodes] + legs / speed) / 60.0
-        value = np.where(off, np.inf, value)
-        return value, t.station[nodes]
+        value, station, _ = finder.travel(lon, lat, group.kinds, weight=weight_kind,
+                                          open_at=open_at, open_only=open_at is not None,
+                                          placement=placement)
+        return value, station
 
     value, station = travel(when)
     ids = np.array([s.id for s in finder.stations] + [None], dtype=object)
-    rows = rows.assign(node=nodes, snap_m=legs.round(1), off_network=off, travel=value,
+    rows = rows.assign(snap_m=legs.round(1), off_network=off, travel=value,
                        station_id=ids[np.where(station >= 0, station, -1)],
                        covered=value <= budget)
     if by_hour:
@@ -287,9 +279,7 @@ def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
     adjacency = coo_array((np.ones(len(rows)), (rows, cols)), shape=(len(index), len(index)))
     _, label = connected_components(adjacency, directed=False)
     gaps = gaps.assign(area=label[[index[c] for c in gaps["gap_cell"]]])
-    snap_net = next(iter(finders.values())).network if finders else None
-    if "walk" in finders:
-        snap_net = finders["walk"].network
+    placer = finders.get("walk") or next(iter(finders.values()))
     records = []
     for area, part in gaps.groupby("area"):
         area_cells = sorted(set(part["gap_cell"]))
@@ -297,19 +287,13 @@ def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
         by_group = part.groupby("group")["weight"].sum().round(3).to_dict()
         w = part["weight"].to_numpy(float)
         cx, cy = float(np.average(part["lon"], weights=w)), float(np.average(part["lat"], weights=w))
-        node, _ = snap_net.snap(np.array([cx]), np.array([cy]), main_component=True)
-        lon, lat = float(snap_net.lon[node[0]]), float(snap_net.lat[node[0]])
+        foot = placer.place([cx], [cy])  # the area's centre on the road
+        lon, lat = float(foot.lon[0]), float(foot.lat[0])
         nearest = {}
         for gid in by_group:
             finder = finders.get(groups[gid].mode)
-            n, leg = finder.network.snap(np.array([lon]), np.array([lat]), main_component=True)
-            t = finder.nearest_table(groups[gid].kinds, weight=weight_kind)
-            if weight_kind == "time":
-                speed = access_speed_kmh(finder.network.mode) / 3.6
-                value = (t.duration_s[n[0]] + leg[0] / speed) / 60
-            else:
-                value = t.distance_m[n[0]] + leg[0]
-            nearest[gid] = round(float(value), 2) if np.isfinite(value) else None
+            value, _, _ = finder.travel([lon], [lat], groups[gid].kinds, weight=weight_kind)
+            nearest[gid] = round(float(value[0]), 2) if np.isfinite(value[0]) else None
         records.append({"workers": round(float(w.sum()), 3), "by_group": by_group,
                         "cells": area_cells, "lon": lon, "lat": lat, "nearest": nearest,
                         "geometry": polygon})
@@ -398,32 +382,10 @@ def station_costs(finder: StationFinder, lon: np.ndarray, lat: np.ndarray, *, ma
     """Network cost from each demand point to each station within ``max_cost``.
 
     Returns a sparse (demand × station) matrix of costs in minutes (``weight="time"``) or metres
-    (``"length"``), legs included; pairs beyond ``max_cost`` or off the network are absent. Costs
-    of exactly zero are stored as a tiny positive number so they stay entries.
+    (``"length"``), legs included; pairs beyond ``max_cost`` or off the network are absent
+    (:meth:`geo.nearest.StationFinder.costs`).
     """
-    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
-    nodes, legs = finder.network.snap(lon, lat, main_component=True)
-    on = legs <= finder.max_snap_m
-    speed = access_speed_kmh(finder.network.mode) / 3.6
-    scale = 60.0 if weight == "time" else 1.0
-    point_leg = (legs / speed if weight == "time" else legs) / scale
-    station_leg = ((finder.station_leg_s if weight == "time" else finder.station_leg_m) / scale)
-    rev = finder.network.reverse_graph(weight)
-    usable = np.flatnonzero(finder.station_node >= 0)
-    rows, cols, vals = [], [], []
-    for start in range(0, len(usable), 32):
-        block = usable[start:start + 32]
-        dist = dijkstra(rev, directed=True, indices=finder.station_node[block],
-                        limit=max_cost * scale) / scale
-        cost = dist[:, nodes] + station_leg[block, None] + point_leg[None, :]
-        j, i = np.nonzero((cost <= max_cost) & on[None, :])
-        rows.append(i)
-        cols.append(block[j])
-        vals.append(np.maximum(cost[j, i], 1e-12))
-    if not rows:
-        return csr_array((len(lon), len(finder.stations)))
-    return csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                     shape=(len(lon), len(finder.stations)))
+    return finder.costs(lon, lat, max_cost=max_cost, weight=weight)
 
 
 def two_step_fca(cost: csr_array, demand: np.ndarray, supply: np.ndarray, *,

@@ -1,23 +1,27 @@
-"""The exact nearest-station engine: snapping, multi-source searches, filtered k-nearest, routes.
+"""The exact nearest-station engine: edge snapping, k-nearest with filters, routes, tables.
 
 A :class:`StationFinder` is built once from a :class:`~geo.network.Network` and a list of stations
-and answers many queries. Distances are exact shortest paths on the network (metres) plus two
-straight access legs: from the query point to its nearest network node, and from the station's
-nearest node to the station.
+and answers many queries. Query points and stations join the network where they stand: at the foot
+on the nearest edge (:mod:`geo.network.placement`). A distance is the straight leg from the point
+to its foot, the part of its edge to a node, the shortest path through the network, the part of
+the station's edge, and the station's own leg (metres); two feet on the same edge reach each other
+along it. One-way edges are respected (drive, e-bike).
 
-Two kinds of search share the same graph:
+Three searches share the network arrays (:mod:`geo.network.search`, compiled):
 
-- per kind, one multi-source Dijkstra (``scipy.sparse.csgraph``) on the reversed graph gives every
-  node its nearest station of that kind at once (:meth:`StationFinder.nearest_table`); coverage,
-  siting and batch lookups read it;
-- a filtered k-nearest query runs a bounded Dijkstra from the point that stops as soon as the k
-  nearest stations that match (kind, services, open at a time) are settled.
+- a filtered k-nearest query from one point runs a bounded Dijkstra that stops as soon as the k
+  nearest matching stations (kind, services, open at a time) are settled (:meth:`nearest`);
+- per set of stations, one multi-source search gives every node its k nearest stations at once;
+  a point then combines the tables of its edge's two ends (:meth:`nearest_many`, :meth:`travel`,
+  :meth:`nearest_table`) — coverage, siting and batch lookups read these;
+- per station, a search bounded by a travel budget gives the cost matrix of 2SFCA and siting
+  (:meth:`costs`).
 """
 
 from __future__ import annotations
 
-import heapq
-import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -30,14 +34,13 @@ from scipy.sparse.csgraph import dijkstra
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.network import Network
+from geo.network.placement import Placement, along, place
 from geo.stations import KINDS, SERVICES, Station, local_time
-
-#: Speed of the straight access legs (point → network, network → station) per mode, km/h.
-#: Drivers cover the last metres at walking pace is too pessimistic; a slow road speed is used.
 
 
 def access_speed_kmh(mode: str) -> float:
-    """Speed used on the straight access legs for ``mode``, km/h (from :mod:`geo.settings`)."""
+    """Speed on the straight access legs (point → foot, foot → station) for ``mode``, km/h
+    (from :mod:`geo.settings`)."""
     return {"walk": settings.walk_speed_kmh, "ebike": settings.ebike_speed_kmh,
             "drive": settings.drive_default_speed_kmh}[mode]
 
@@ -55,7 +58,8 @@ class Hit:
     open
         Open at the time asked (``None`` when the station's hours are unknown).
     route
-        With ``route=True``: the path as a list of (lon, lat), EPSG:4326, from the point to the station.
+        With ``route=True``: the path as (lon, lat) pairs, EPSG:4326, from the point through its
+        foot on the road, along the roads, to the station's foot and the station.
     """
 
     station: Station
@@ -80,12 +84,17 @@ class Hit:
 
 @dataclass(frozen=True)
 class Snap:
-    """Where a point meets the network: the node index and the straight leg to it (metres)."""
+    """Where a point meets the network: its foot on the nearest edge (EPSG:4326) and the straight
+    leg to it (metres)."""
 
-    node: int
+    segment: int
+    t: float
     distance_m: float
     lon: float
     lat: float
+    out_node: tuple[int, int]
+    out_m: tuple[float, float]
+    out_s: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,8 @@ class NearestTable:
     Attributes
     ----------
     distance_m
-        Per node: network distance from the node to its nearest station, station leg included
-        (``inf`` when none is reachable).
+        Per node: network distance from the node to its nearest station, the station's part of
+        its edge and its leg included (``inf`` when none is reachable).
     duration_s
         Per node: travel time along that path, seconds.
     station
@@ -108,9 +117,9 @@ class NearestTable:
     station: np.ndarray
 
 
-#: How many nearest-station tables a finder keeps.
+#: How many per-node label tables a finder keeps (one per set of stations, weight and k).
 _TABLE_CACHE = 64
-#: Stations per block in the many-points search (a block holds block × nodes distances).
+#: Stations per block in the per-station bounded searches of :meth:`StationFinder.costs`.
 _BLOCK = 32
 
 
@@ -123,7 +132,8 @@ def _check_k(k: int) -> int:
 
 def _check_point(lon: float, lat: float) -> None:
     for name, value, bound in (("lon", lon, 180), ("lat", lat, 90)):
-        if not isinstance(value, (int, float, np.floating)) or not -bound <= value <= bound:
+        if (not isinstance(value, (int, float, np.floating)) or not np.isfinite(value)
+                or not -bound <= value <= bound):
             raise InputError(f"`{name}` was {value!r} but must be a number from {-bound} to {bound}",
                              parameter=name)
 
@@ -151,10 +161,28 @@ def check_services(services: Iterable[str] | None) -> frozenset[str]:
     return services
 
 
+def _check_weight(weight: str) -> str:
+    if weight not in ("length", "time"):
+        raise InputError(f"`weight` was {weight!r} but must be 'length' or 'time'",
+                         parameter="weight")
+    return weight
+
+
+class _Scratch(threading.local):
+    """Per-thread scratch arrays of the bounded search (several web threads search at once)."""
+
+    def __init__(self, n: int):
+        self.dist = np.zeros(n)
+        self.tim = np.zeros(n)
+        self.pred = np.zeros(n, np.int64)
+        self.stamp = np.zeros(n, np.int64)
+        self.generation = 0
+
+
 @dataclass(frozen=True, eq=False)
 class StationFinder:
     """Nearest stations on one network. Build once; rebuilding after a station changes is cheap
-    (snapping only; the per-kind tables are computed on first use).
+    (placing the stations only; the tables are computed on first use).
 
     Parameters
     ----------
@@ -166,6 +194,17 @@ class StationFinder:
     max_snap_m
         Maximum straight distance from a point or station to the network, metres
         (default :data:`geo.settings.max_snap_m`).
+
+    Attributes
+    ----------
+    placement
+        Where each station joins the network (:class:`geo.network.placement.Placement`).
+    station_leg_m, station_leg_s
+        Each station's straight leg to its foot, metres and seconds.
+    on_network
+        Per station, whether it is within ``max_snap_m`` of the network.
+    off_network
+        The stations left out.
     """
 
     network: Network
@@ -174,29 +213,49 @@ class StationFinder:
 
     def __post_init__(self):
         object.__setattr__(self, "stations", list(self.stations))
-        speed = access_speed_kmh(self.network.mode) / 3.6
-        if self.stations:
-            lon = np.array([s.lon for s in self.stations])
-            lat = np.array([s.lat for s in self.stations])
-            nodes, legs = self.network.snap(lon, lat, main_component=True)
-        else:
-            nodes, legs = np.zeros(0, dtype=np.int64), np.zeros(0)
+        net = self.network
+        speed = access_speed_kmh(net.mode) / 3.6
+        lon = np.array([s.lon for s in self.stations], float)
+        lat = np.array([s.lat for s in self.stations], float)
+        placement = place(net, lon, lat)
+        legs = placement.distance_m
         on = legs <= self.max_snap_m
-        object.__setattr__(self, "station_node", np.where(on, nodes, -1).astype(np.int64))
-        object.__setattr__(self, "station_leg_m", legs)
-        object.__setattr__(self, "station_leg_s", legs / speed)
-        object.__setattr__(self, "_legs", (legs.tolist(), (legs / speed).tolist()))
-        object.__setattr__(self, "off_network", [s for s, ok in zip(self.stations, on) if not ok])
-        at_node: dict[int, list[int]] = {}
-        for i in np.flatnonzero(on):
-            at_node.setdefault(int(nodes[i]), []).append(int(i))
-        object.__setattr__(self, "_at_node", at_node)
-        object.__setattr__(self, "_tables", {})
+        setattr_ = object.__setattr__
+        setattr_(self, "placement", placement)
+        setattr_(self, "station_leg_m", legs)
+        setattr_(self, "station_leg_s", legs / speed)
+        setattr_(self, "on_network", on)
+        setattr_(self, "off_network", [s for s, ok in zip(self.stations, on) if not ok])
+        # the ways into each station: per node (CSR over nodes), station and cost from the node
+        node = placement.in_node[on].ravel()
+        station = np.repeat(np.flatnonzero(on), 2)
+        metres = (placement.in_m[on] + legs[on, None]).ravel()
+        seconds = (placement.in_s[on] + (legs / speed)[on, None]).ravel()
+        keep = node >= 0
+        node, station, metres, seconds = node[keep], station[keep], metres[keep], seconds[keep]
+        order = np.argsort(node, kind="stable")
+        setattr_(self, "_entries", (
+            np.searchsorted(node[order], np.arange(net.n_nodes + 1)).astype(np.int64),
+            station[order].astype(np.int64), metres[order], seconds[order], node[order]))
+        by_segment: dict[int, list[int]] = {}
+        for i in np.flatnonzero(on).tolist():
+            by_segment.setdefault(int(placement.segment[i]), []).append(i)
+        setattr_(self, "_by_segment", by_segment)
+        kinds = np.array([s.kind for s in self.stations], dtype=object)
+        setattr_(self, "_kind_mask", {k: kinds == k for k in KINDS})
+        setattr_(self, "_tables", OrderedDict())
+        setattr_(self, "_table_lock", threading.Lock())
+        setattr_(self, "_open_states", OrderedDict())
 
-    # --- snapping ---
+    # --- where points meet the network ---
+
+    def place(self, lon, lat) -> Placement:
+        """Where points (EPSG:4326 arrays) join the network; compare ``distance_m`` with
+        :attr:`max_snap_m` for "off network"."""
+        return place(self.network, lon, lat)
 
     def snap(self, lon: float, lat: float) -> Snap:
-        """The network node nearest to (lon, lat) in EPSG:4326.
+        """Where (lon, lat) in EPSG:4326 joins the network: the foot on the nearest edge.
 
         Raises
         ------
@@ -204,33 +263,89 @@ class StationFinder:
             When the point is farther than ``max_snap_m`` from the network.
         """
         _check_point(lon, lat)
-        node, dist = self.network.snap(np.array([lon], float), np.array([lat], float),
-                                       main_component=True)
-        node, dist = int(node[0]), float(dist[0])
-        if dist > self.max_snap_m:
+        p = place(self.network, [lon], [lat])
+        dist = float(p.distance_m[0])
+        if not np.isfinite(dist):
+            raise OffNetworkError(
+                f"the point ({lon:.6f}, {lat:.6f}) is far outside the area of this "
+                f"{self.network.mode} network ({self.network.source})", distance_m=dist)
+        if not dist <= self.max_snap_m:
             raise OffNetworkError(
                 f"the point ({lon:.6f}, {lat:.6f}) is {dist:.0f} m from the nearest "
                 f"{self.network.mode} road, more than the {self.max_snap_m:.0f} m allowed: it lies "
                 "off this network (outside the area, or in a park or on water)", distance_m=dist)
-        return Snap(node, dist, float(self.network.lon[node]), float(self.network.lat[node]))
+        return Snap(int(p.segment[0]), float(p.t[0]), dist, float(p.lon[0]), float(p.lat[0]),
+                    tuple(int(v) for v in p.out_node[0]), tuple(float(v) for v in p.out_m[0]),
+                    tuple(float(v) for v in p.out_s[0]))
 
-    # --- the adjacency in plain Python lists, for the bounded search ---
+    def _direct(self, segment: int, t: float, allowed: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stations on the point's own segment, reached along it: (station, metres, seconds),
+        station legs included."""
+        found = self._by_segment.get(segment)
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        ids, metres, seconds = [], [], []
+        for i in found:
+            if allowed is not None and not allowed[i]:
+                continue
+            m, s = along(self.network, segment, t, float(self.placement.t[i]))
+            if np.isfinite(m):
+                ids.append(i)
+                metres.append(m + self.station_leg_m[i])
+                seconds.append(s + self.station_leg_s[i])
+        return np.array(ids, np.int64), np.array(metres), np.array(seconds)
 
-    @cached_property
-    def _adjacency(self) -> list[list[tuple[int, float, float]]]:
-        """Per node, its out-edges as (node, metres, seconds) tuples: the fastest form for a
-        search in pure Python."""
-        net = self.network
-        edges = list(zip(net.indices.tolist(), net.length.tolist(), net.time.tolist()))
-        bounds = net.indptr.tolist()
-        return [edges[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    # --- filters ---
+
+    def _static_mask(self, kinds: frozenset[str] | None, services: frozenset[str]) -> np.ndarray:
+        """The on-network stations of ``kinds`` offering ``services`` (a fresh copy)."""
+        cache = self.__dict__.setdefault("_masks", {})
+        mask = cache.get((kinds, services))
+        if mask is None:
+            mask = self.on_network.copy()
+            if kinds is not None:
+                mask &= np.logical_or.reduce([self._kind_mask[k] for k in kinds])
+            if services:
+                mask &= np.array([services <= s.services for s in self.stations], bool)
+            if len(cache) > 256:
+                cache.clear()
+            cache[(kinds, services)] = mask
+        return mask.copy()
+
+    def _open_state(self, when: datetime) -> np.ndarray:
+        """Per station at ``when`` (minute resolution): 1 open, 0 closed, -1 hours unknown,
+        -2 not looked at yet. Filled in lazily by :meth:`_is_open`."""
+        key = when.replace(second=0, microsecond=0)
+        state = self._open_states.get(key)
+        if state is None:
+            state = np.full(len(self.stations), -2, np.int8)
+            self._open_states[key] = state
+            while len(self._open_states) > 8:
+                self._open_states.popitem(last=False)
+        return state
+
+    def _is_open(self, state: np.ndarray, i: int, when: datetime) -> bool:
+        if state[i] == -2:
+            is_open = self.stations[i].is_open(when)
+            state[i] = -1 if is_open is None else int(is_open)
+        return state[i] != 0
+
+    def _chosen(self, kinds, services, when, open_only) -> np.ndarray:
+        """Indices of the on-network stations that match every filter."""
+        mask = self._static_mask(kinds, services)
+        if open_only:
+            state = self._open_state(when)
+            for i in np.flatnonzero(mask).tolist():
+                mask[i] = self._is_open(state, i, when)
+        return np.flatnonzero(mask)
 
     # --- k nearest with filters ---
 
     def nearest(self, lon: float, lat: float, *, k: int | None = None,
                 kinds: Iterable[str] | None = None, services: Iterable[str] | None = None,
                 open_at: datetime | str | None = None, open_only: bool = False,
-                route: bool = False) -> list[Hit]:
+                route: bool = False, snap: Snap | None = None) -> list[Hit]:
         """The k stations nearest by network distance that match every filter.
 
         Parameters
@@ -249,6 +364,9 @@ class StationFinder:
             Only stations open at ``open_at``; filters apply before k is counted.
         route
             Also return the path as (lon, lat) pairs.
+        snap
+            Where the point meets the network, when the caller has it already
+            (:meth:`snap`).
 
         Returns
         -------
@@ -259,79 +377,70 @@ class StationFinder:
         kinds = check_kinds(kinds)
         services = check_services(services)
         when = local_time(open_at)
-        snap = self.snap(lon, lat)
-        found = self._search(snap.node, k, self._matcher(kinds, services, when, open_only))
+        snap = self.snap(lon, lat) if snap is None else snap
+        found, scratch = self._search(snap, k, kinds, services, when, open_only)
         speed = access_speed_kmh(self.network.mode) / 3.6
         hits = []
-        for rank, (dist, dur, i, pred) in enumerate(found, start=1):
+        for rank, (i, metres, seconds, via) in enumerate(found, start=1):
             station = self.stations[i]
-            path = None
-            if route:
-                path = [(lon, lat)] + self._path(pred, int(self.station_node[i])) + \
-                       [(station.lon, station.lat)]
-            hits.append(Hit(station, dist + snap.distance_m, dur + snap.distance_m / speed,
+            path = self._route(lon, lat, snap, i, via, scratch) if route else None
+            hits.append(Hit(station, metres + snap.distance_m, seconds + snap.distance_m / speed,
                             station.is_open(when), rank, path))
         return hits
 
-    def _matcher(self, kinds, services, when, open_only):
-        cache: dict[int, bool] = {}
+    def _search(self, snap: Snap, k: int, kinds, services, when, open_only):
+        """The bounded search, repeated while stations it returns turn out closed (opening hours
+        are looked at lazily, only for stations a search reaches)."""
+        from geo.network.search import bounded_search
 
-        def matches(i: int) -> bool:
-            if i not in cache:
-                s = self.stations[i]
-                ok = (kinds is None or s.kind in kinds) and services <= s.services
-                if ok and open_only:
-                    ok = bool(s.is_open(when))
-                cache[i] = ok
-            return cache[i]
-
-        return matches
-
-    def _search(self, source: int, k: int, matches) -> list[tuple[float, float, int, dict]]:
-        """Bounded Dijkstra from ``source`` that stops once the k best matches are settled.
-
-        A station's total is its node's distance plus its leg, so the search stops when the next
-        node's distance reaches the k-th best total found so far. ``reached`` maps each reached node
-        to (distance, duration, predecessor).
-        """
-        adjacency = self._adjacency
-        at_node = self._at_node
-        leg_m, leg_s = self._legs
-        reached = {source: (0.0, 0.0, -1)}
-        heap = [(0.0, source)]
-        pop, push, inf = heapq.heappop, heapq.heappush, (math.inf,)
-        best: list[tuple[float, float, int]] = []  # (total, duration, station), sorted
-        bound = math.inf  # the k-th best total so far
-        while heap:
-            d, u = pop(heap)
-            du, tu, _ = reached[u]
-            if d > du:
-                continue  # a stale entry: u was reached by a shorter path since
-            if d >= bound:
+        net = self.network
+        allowed = self._static_mask(kinds, services)
+        state = self._open_state(when) if open_only else None
+        if state is not None:
+            allowed &= state != 0
+        scratch = self._scratch
+        ent_ptr, ent_station, ent_m, ent_s, _ = self._entries
+        src_node = np.array(snap.out_node, np.int64)
+        src_m, src_s = np.array(snap.out_m), np.array(snap.out_s)
+        while True:
+            direct = self._direct(snap.segment, snap.t, allowed)
+            scratch.generation += 1
+            stations, metres, seconds, via = bounded_search(
+                net.indptr, net.indices, net.length, net.time, src_node, src_m, src_s, ent_ptr,
+                ent_station, ent_m, ent_s, allowed, k, direct[0], direct[1], direct[2],
+                scratch.dist, scratch.tim, scratch.pred, scratch.stamp, scratch.generation)
+            if state is None:
                 break
-            here = at_node.get(u)
-            if here is not None:
-                for i in here:
-                    if matches(i):
-                        best.append((d + leg_m[i], tu + leg_s[i], i))
-                        best.sort()
-                        if len(best) >= k:
-                            bound = best[k - 1][0]
-            for v, length, time in adjacency[u]:
-                nd = d + length
-                if nd < reached.get(v, inf)[0]:
-                    reached[v] = (nd, tu + time, u)
-                    push(heap, (nd, v))
-        return [(total, duration, i, reached) for total, duration, i in best[:k]]
+            closed = [i for i in stations.tolist() if not self._is_open(state, i, when)]
+            if not closed:
+                break
+            allowed[closed] = False
+        return list(zip(stations.tolist(), metres.tolist(), seconds.tolist(), via.tolist())), \
+            scratch
 
-    def _path(self, reached: dict, node: int) -> list[tuple[float, float]]:
+    @property
+    def _scratch(self) -> _Scratch:
+        scratch = self.__dict__.get("_scratch_local")
+        if scratch is None:
+            scratch = _Scratch(self.network.n_nodes)
+            object.__setattr__(self, "_scratch_local", scratch)
+        if len(scratch.dist) != self.network.n_nodes:  # a new thread: its own arrays
+            scratch.__init__(self.network.n_nodes)
+        return scratch
+
+    def _route(self, lon: float, lat: float, snap: Snap, i: int, via: int,
+               scratch: _Scratch) -> list[tuple[float, float]]:
+        station = self.stations[i]
+        foot = (float(self.placement.lon[i]), float(self.placement.lat[i]))
         nodes = []
+        node = via
         while node >= 0:
             nodes.append(node)
-            node = reached[node][2]
+            node = int(scratch.pred[node])
         nodes.reverse()
-        lon, lat = self.network.lon, self.network.lat
-        return [(float(lon[n]), float(lat[n])) for n in nodes]
+        net = self.network
+        inner = [(float(net.lon[n]), float(net.lat[n])) for n in nodes]
+        return [(lon, lat), (snap.lon, snap.lat), *inner, foot, (station.lon, station.lat)]
 
     # --- many points at once ---
 
@@ -362,120 +471,108 @@ class StationFinder:
         when = local_time(open_at)
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         ids = list(range(1, len(lon) + 1)) if ids is None else list(ids)
-        bad = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
             raise InputError(f"point {ids[first]!r} has coordinates ({lon[first]}, {lat[first]}) "
                              "out of range", parameter="points")
-        if len(lon):
-            nodes, legs = self.network.snap(lon, lat, main_component=True)
-        else:
-            nodes, legs = np.zeros(0, dtype=np.int64), np.zeros(0)
+        chosen = self._chosen(kinds, services, when, open_only)
+        metres, seconds, station, placement = self._to_points(lon, lat, chosen, k, "length")
         speed = access_speed_kmh(self.network.mode) / 3.6
-        matches = self._matcher(kinds, services, when, open_only)
-        table = self.nearest_table(kinds, services=services, open_at=when, open_only=open_only)
-        on = legs <= self.max_snap_m
-        targets = np.unique(nodes[on])
-        if k == 1:
-            by_node = {int(x): ([] if table.station[x] < 0 else [(
-                float(table.distance_m[x]), float(table.duration_s[x]), int(table.station[x]))])
-                for x in targets.tolist()}
-        else:
-            by_node = self._k_nearest_many(targets, k, table, matches)
+        legs = placement.distance_m
         rows = []
-        for pid, node, leg in zip(ids, nodes.tolist(), legs.tolist()):
-            if leg > self.max_snap_m:
+        opens: dict[int, bool | None] = {}
+        names = [(s.id, s.name, s.kind) for s in self.stations]
+        for p, pid in enumerate(ids):
+            leg = float(legs[p])
+            if not leg <= self.max_snap_m:
                 rows.append((pid, None, None, None, None, None, None, None, "off_network"))
                 continue
-            found = by_node[node]
-            if not found:
+            if station[p, 0] < 0:
                 rows.append((pid, None, None, None, None, None, None, None, "no_station"))
-            for rank, (d, t, i) in enumerate(found, start=1):
-                s = self.stations[i]
-                rows.append((pid, rank, s.id, s.name, s.kind, round(d + leg, 1),
-                             round(t + leg / speed, 1), s.is_open(when), "ok"))
+                continue
+            for rank in range(k):
+                i = int(station[p, rank])
+                if i < 0:
+                    break
+                if i not in opens:
+                    opens[i] = self.stations[i].is_open(when)
+                sid, name, kind = names[i]
+                rows.append((pid, rank + 1, sid, name, kind, round(float(metres[p, rank]) + leg, 1),
+                             round(float(seconds[p, rank]) + leg / speed, 1), opens[i], "ok"))
         return pd.DataFrame(rows, columns=["point_id", "rank", "station_id", "name", "kind",
                                            "distance_m", "duration_s", "open", "status"])
 
-    def _k_nearest_many(self, targets: np.ndarray, k: int, table: NearestTable,
-                        matches) -> dict[int, list[tuple[float, float, int]]]:
-        """The k nearest matching stations of many nodes at once.
+    def _to_points(self, lon, lat, chosen: np.ndarray, k: int, weight: str,
+                   placement: Placement | None = None):
+        """The k nearest of ``chosen`` for every point (without the points' own legs): metres,
+        seconds, station index arrays of shape ``(points, k)``, and the points' placement.
+        With ``weight="time"`` the k are the quickest and the order is by time."""
+        from geo.network.search import merge_labels
 
-        One bounded search per matching station (``scipy.sparse.csgraph.dijkstra`` on the reversed
-        graph, in blocks of stations) within a radius taken from the nearest-station table; a node
-        whose k-th best lies within the radius is exact, any other falls back to its own search.
+        placement = self.place(lon, lat) if placement is None else placement
+        key, carried, label = self._labels(chosen, k, weight)
+        first, second = ((placement.out_m, placement.out_s) if weight == "length"
+                         else (placement.out_s, placement.out_m))
+        res_key, res_carried, station = merge_labels(key, carried, label, placement.out_node,
+                                                     first, second, k)
+        allowed = np.zeros(len(self.stations), bool)
+        allowed[chosen] = True
+        for p in np.flatnonzero(np.isin(placement.segment, list(self._by_segment))).tolist():
+            ids, m, s = self._direct(int(placement.segment[p]), float(placement.t[p]), allowed)
+            if len(ids):
+                self._merge_direct(res_key[p], res_carried[p], station[p], ids,
+                                   m if weight == "length" else s,
+                                   s if weight == "length" else m)
+        if weight == "length":
+            return res_key, res_carried, station, placement
+        return res_carried, res_key, station, placement
+
+    @staticmethod
+    def _merge_direct(keys, carried, station, ids, direct_key, direct_carried) -> None:
+        """Merge stations reached along the point's own segment into one point's sorted row."""
+        best = {int(i): (float(a), float(b)) for a, b, i in zip(keys, carried, station) if i >= 0}
+        for i, a, b in zip(ids.tolist(), direct_key.tolist(), direct_carried.tolist()):
+            if i not in best or a < best[i][0]:
+                best[i] = (a, b)
+        ordered = sorted(best.items(), key=lambda item: item[1][0])[:len(keys)]
+        keys[:], carried[:], station[:] = np.inf, np.inf, -1
+        for r, (i, (a, b)) in enumerate(ordered):
+            keys[r], carried[r], station[r] = a, b, i
+
+    def travel(self, lon, lat, kinds: Iterable[str] | None = None, *,
+               services: Iterable[str] | None = None, open_at: datetime | str | None = None,
+               open_only: bool = False, weight: str = "time",
+               placement: Placement | None = None) -> tuple[np.ndarray, np.ndarray, Placement]:
+        """Per point, the travel to its nearest matching station, legs included.
+
+        Returns ``(cost, station, placement)``: minutes (``weight="time"``: the quickest) or
+        metres (``"length"``: the nearest), ``inf`` where nothing is in reach or the point is off
+        the network; the station's index (-1 for none); and where the points joined the network
+        (pass it back as ``placement`` to skip placing the same points again).
         """
-        chosen = np.array([i for i in range(len(self.stations))
-                           if self.station_node[i] >= 0 and matches(i)], dtype=np.int64)
-        result: dict[int, list[tuple[float, float, int]]] = {}
-        first = table.distance_m[targets]
-        reachable = np.isfinite(first)
-        if len(chosen) == 0 or not reachable.any():
-            return {int(x): [] for x in targets.tolist()}
-        radius = 3.0 * float(np.percentile(first[reachable], 95)) + self.max_snap_m
-        rev = self.network.reverse_graph("length")
-        best_d = np.full((k, len(targets)), np.inf)
-        best_i = np.full((k, len(targets)), -1, dtype=np.int64)
-        for start in range(0, len(chosen), _BLOCK):
-            block = chosen[start:start + _BLOCK]
-            dist = dijkstra(rev, directed=True, indices=self.station_node[block], limit=radius)
-            dist = dist[:, targets] + self.station_leg_m[block, None]
-            all_d = np.vstack([best_d, dist])
-            all_i = np.vstack([best_i, np.repeat(block[:, None], len(targets), axis=1)])
-            order = np.argsort(all_d, axis=0, kind="stable")[:k]
-            best_d = np.take_along_axis(all_d, order, axis=0)
-            best_i = np.take_along_axis(all_i, order, axis=0)
-        exact = best_d[k - 1] <= radius
-        durations = self._durations_to(best_d, best_i, targets, exact)
-        for j, x in enumerate(targets.tolist()):
-            if exact[j]:
-                result[x] = [(float(d), float(t), int(i)) for d, t, i in
-                             zip(best_d[:, j], durations[:, j], best_i[:, j])]
-            else:
-                result[x] = [(d, t, i) for d, t, i, _ in self._search(x, k, matches)]
-        return result
+        kinds, services = check_kinds(kinds), check_services(services)
+        _check_weight(weight)
+        when = local_time(open_at) if open_only else None
+        chosen = self._chosen(kinds, services, when, open_only)
+        metres, seconds, station, placement = self._to_points(lon, lat, chosen, 1, weight,
+                                                              placement)
+        legs = placement.distance_m
+        speed = access_speed_kmh(self.network.mode) / 3.6
+        if weight == "length":
+            cost = metres[:, 0] + legs
+        else:
+            cost = (seconds[:, 0] + legs / speed) / 60.0
+        off = ~(legs <= self.max_snap_m)
+        cost = np.where(off, np.inf, cost)
+        return cost, np.where(off, -1, station[:, 0]), placement
 
-    def _durations_to(self, best_d: np.ndarray, best_i: np.ndarray, targets: np.ndarray,
-                      exact: np.ndarray) -> np.ndarray:
-        """Travel times along the shortest paths from ``targets`` to their chosen stations."""
-        uniform = self._uniform_speed
-        if uniform is not None:
-            return best_d / uniform
-        out = np.full(best_d.shape, np.inf)
-        rev = self.network.reverse_graph("length")
-        indptr, indices, time = self.network.indptr, self.network.indices, self.network.time
-        pairs: dict[int, list[tuple[int, int]]] = {}
-        for r, j in zip(*np.nonzero(np.isfinite(best_d) & exact[None, :])):
-            pairs.setdefault(int(best_i[r, j]), []).append((int(r), int(j)))
-        for i, wanted in pairs.items():
-            reach = max(best_d[r, j] for r, j in wanted)
-            _, pred = dijkstra(rev, directed=True, indices=int(self.station_node[i]),
-                               limit=reach + 1e-6, return_predecessors=True)
-            for r, j in wanted:
-                node, total = int(targets[j]), float(self.station_leg_s[i])
-                while pred[node] >= 0:
-                    nxt = int(pred[node])
-                    a, b = indptr[node], indptr[node + 1]
-                    total += float(time[a + int(np.searchsorted(indices[a:b], nxt))])
-                    node = nxt
-                out[r, j] = total
-        return out
-
-    @cached_property
-    def _uniform_speed(self) -> float | None:
-        """The one speed (m/s) of every edge and access leg, when there is one (walk, e-bike)."""
-        net = self.network
-        speed = access_speed_kmh(net.mode) / 3.6
-        if net.n_edges and np.allclose(net.length / net.time, speed, rtol=1e-9):
-            return speed
-        return None
-
-    # --- every node's nearest station at once ---
+    # --- every node's nearest stations at once ---
 
     def nearest_table(self, kinds: Iterable[str] | None = None, *,
                       services: Iterable[str] | None = None, open_at: datetime | str | None = None,
                       open_only: bool = False, weight: str = "length") -> NearestTable:
-        """Every node's nearest matching station, from one multi-source Dijkstra.
+        """Every node's nearest matching station, from one multi-source search.
 
         Parameters
         ----------
@@ -489,77 +586,123 @@ class StationFinder:
         """
         kinds = check_kinds(kinds)
         services = check_services(services)
-        if weight not in ("length", "time"):
-            raise InputError(f"`weight` was {weight!r} but must be 'length' or 'time'",
-                             parameter="weight")
+        _check_weight(weight)
         when = local_time(open_at) if open_only else None
-        chosen = tuple(i for i, s in enumerate(self.stations)
-                       if self.station_node[i] >= 0 and (kinds is None or s.kind in kinds)
-                       and services <= s.services and (not open_only or s.is_open(when)))
-        key = (weight, chosen)
-        if key not in self._tables:
-            if len(self._tables) >= _TABLE_CACHE:
-                self._tables.pop(next(iter(self._tables)))
-            self._tables[key] = self._multi_source(np.array(chosen, dtype=np.int64), weight)
-        return self._tables[key]
-
-    def _multi_source(self, chosen: np.ndarray, weight: str) -> NearestTable:
-        net = self.network
-        n = net.n_nodes
-        if len(chosen) == 0:
-            return NearestTable(np.full(n, np.inf), np.full(n, np.inf), np.full(n, -1, np.int64))
-        # Reversed graph (a search *to* the stations) with one virtual node per station, linked to
-        # the station's node by its leg, so that the legs count in the ordering.
-        m = len(chosen)
-        legs = {"length": self.station_leg_m, "time": self.station_leg_s}
-        rev = net.reverse_graph(weight).tocoo()
-        rows = np.concatenate([rev.row, n + np.arange(m)])
-        cols = np.concatenate([rev.col, self.station_node[chosen]])
-        vals = np.concatenate([rev.data, np.maximum(legs[weight][chosen], 1e-9)])
-        graph = csr_array((vals, (rows, cols)), shape=(n + m, n + m))
-        graph.sum_duplicates()
-        best, pred, src = dijkstra(graph, directed=True, indices=n + np.arange(m),
-                                   min_only=True, return_predecessors=True)
-        best, pred, src = best[:n], pred[:n], src[:n]
-        station = np.where(src >= 0, chosen[np.clip(src - n, 0, m - 1)], -1).astype(np.int64)
-        other = "time" if weight == "length" else "length"
-        along = self._along_tree(best, pred, station, getattr(net, other), legs[other])
+        chosen = self._chosen(kinds, services, when, open_only)
+        key, carried, label = self._labels(chosen, 1, weight)
         if weight == "length":
-            return NearestTable(best, along, station)
-        return NearestTable(along, best, station)
+            return NearestTable(key[:, 0], carried[:, 0], label[:, 0])
+        return NearestTable(carried[:, 0], key[:, 0], label[:, 0])
 
-    def _along_tree(self, best: np.ndarray, pred: np.ndarray, station: np.ndarray,
-                    edge_values: np.ndarray, leg_values: np.ndarray) -> np.ndarray:
-        """Sum of ``edge_values`` (and the station leg) along each node's path to its station."""
-        net = self.network
-        n = net.n_nodes
-        out = np.full(n, np.inf)
-        reached = np.flatnonzero(np.isfinite(best))
-        if len(reached) == 0:
-            return out
-        # Each tree edge is node -> pred[node] in the forward graph.
-        forward = pred[reached]
-        is_root = forward >= n  # predecessor is a virtual station node: the access leg only
-        step = np.zeros(len(reached))
-        inner = ~is_root
-        step[inner] = _edge_values(net, reached[inner], forward[inner], edge_values)
-        step[is_root] = leg_values[station[reached[is_root]]]
-        # Accumulate along the tree in search order: parents come before children.
-        order = np.argsort(best[reached], kind="stable")
-        nodes = reached[order].tolist()
-        parents = np.where(is_root, -1, forward)[order].tolist()
-        steps = step[order].tolist()
-        values = out.tolist()
-        for node, parent, value in zip(nodes, parents, steps):
-            values[node] = value if parent < 0 else values[parent] + value
-        return np.array(values)
+    @cached_property
+    def _reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The reversed graph as CSR arrays (indptr, indices, metres, seconds)."""
+        rev_len = self.network.reverse_graph("length")
+        rev_time = self.network.reverse_graph("time")
+        if not np.array_equal(rev_len.indices, rev_time.indices):  # pragma: no cover
+            raise RuntimeError("the reversed length and time graphs are not aligned")
+        return (rev_len.indptr.astype(np.int64), rev_len.indices.astype(np.int64),
+                np.asarray(rev_len.data, float), np.asarray(rev_time.data, float))
 
+    def _labels(self, chosen: np.ndarray, k: int, weight: str):
+        """Per node, the k nearest (or quickest) of ``chosen``: key, carried value and station
+        arrays of shape ``(n, k)``; cached by the station set, weight and k."""
+        from geo.network.search import k_labels
 
-def _edge_values(net: Network, u: np.ndarray, v: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` of the forward edges u -> v, looked up in the CSR by sorted (row, column) keys."""
-    n = np.int64(net.n_nodes)
-    rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(net.indptr))
-    keys = rows * n + net.indices.astype(np.int64)
-    order = np.argsort(keys, kind="stable")
-    at = np.searchsorted(keys, u.astype(np.int64) * n + v.astype(np.int64), sorter=order)
-    return values[order[at]]
+        cache_key = (weight, k, chosen.tobytes())
+        with self._table_lock:
+            found = self._tables.get(cache_key)
+            if found is not None:
+                self._tables.move_to_end(cache_key)
+                return found
+        indptr, indices, metres, seconds = self._reverse
+        ent_ptr, ent_station, ent_m, ent_s, ent_node = self._entries
+        use = np.isin(ent_station, chosen)
+        first, second = (ent_m, ent_s) if weight == "length" else (ent_s, ent_m)
+        edge_first, edge_second = (metres, seconds) if weight == "length" else (seconds, metres)
+        found = k_labels(indptr, indices, edge_first, edge_second, self.network.n_nodes,
+                         ent_node[use], first[use], second[use], ent_station[use], k)
+        with self._table_lock:
+            self._tables[cache_key] = found
+            while len(self._tables) > _TABLE_CACHE:
+                self._tables.popitem(last=False)
+        return found
+
+    # --- per-station costs within a budget ---
+
+    def costs(self, lon, lat, *, max_cost: float, weight: str = "time") -> csr_array:
+        """Network cost from each point to each station within ``max_cost``, legs included.
+
+        Returns a sparse (points × stations) matrix of minutes (``weight="time"``) or metres
+        (``"length"``); pairs beyond ``max_cost``, off the network, or stations off the network
+        are absent. Costs of exactly zero are stored as a tiny positive number so they stay
+        entries.
+        """
+        _check_weight(weight)
+        lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+        n_points, n_stations = len(lon), len(self.stations)
+        placement = self.place(lon, lat)
+        legs = placement.distance_m
+        on = legs <= self.max_snap_m
+        speed = access_speed_kmh(self.network.mode) / 3.6
+        scale = 60.0 if weight == "time" else 1.0
+        out = placement.out_s if weight == "time" else placement.out_m
+        point_leg = (legs / speed if weight == "time" else legs) / scale
+        graph, n = self._station_graph(weight)
+        usable = np.flatnonzero(self.on_network)
+        rows, cols, vals = [], [], []
+        nodes = np.where(placement.out_node >= 0, placement.out_node, 0)
+        for start in range(0, len(usable), _BLOCK):
+            block = usable[start:start + _BLOCK]
+            dist = dijkstra(graph, directed=True, indices=n + block, limit=max_cost * scale)
+            via = np.minimum(out[:, 0][None, :] + np.where(placement.out_node[:, 0] >= 0,
+                                                           dist[:, nodes[:, 0]], np.inf),
+                             out[:, 1][None, :] + np.where(placement.out_node[:, 1] >= 0,
+                                                           dist[:, nodes[:, 1]], np.inf))
+            cost = via / scale + point_leg[None, :]
+            j, i = np.nonzero((cost <= max_cost) & on[None, :])
+            rows.append(i)
+            cols.append(block[j])
+            vals.append(np.maximum(cost[j, i], 1e-12))
+        matrix = (csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                            shape=(n_points, n_stations)) if rows
+                  else csr_array((n_points, n_stations)))
+        return self._with_direct(matrix, placement, on, point_leg, scale, weight, max_cost)
+
+    def _with_direct(self, matrix: csr_array, placement: Placement, on: np.ndarray,
+                     point_leg: np.ndarray, scale: float, weight: str, max_cost: float
+                     ) -> csr_array:
+        """``matrix`` with the stations reached along a point's own segment where that is
+        cheaper."""
+        lil = None
+        for p in np.flatnonzero(on & np.isin(placement.segment, list(self._by_segment))).tolist():
+            ids, m, s = self._direct(int(placement.segment[p]), float(placement.t[p]), None)
+            values = (s if weight == "time" else m) / scale + point_leg[p]
+            for i, value in zip(ids.tolist(), values.tolist()):
+                if value > max_cost:
+                    continue
+                lil = matrix.tolil() if lil is None else lil
+                old = lil[p, i]
+                if old == 0 or value < old:
+                    lil[p, i] = max(value, 1e-12)
+        return matrix if lil is None else csr_array(lil)
+
+    def _station_graph(self, weight: str) -> tuple[csr_array, int]:
+        """The reversed graph with one extra node per station, linked to the nodes it is reached
+        from by the part of its edge and its leg: a search from the extra node finds every
+        node's cost *to* the station."""
+        cache = self.__dict__.setdefault("_station_graphs", {})
+        if weight not in cache:
+            net = self.network
+            n, m = net.n_nodes, len(self.stations)
+            _, _, ent_m, ent_s, ent_node = self._entries
+            ent_station = self._entries[1]
+            rev = net.reverse_graph(weight).tocoo()
+            link = ent_m if weight == "length" else ent_s
+            rows = np.concatenate([rev.row, n + ent_station])
+            cols = np.concatenate([rev.col, ent_node])
+            vals = np.concatenate([rev.data, np.maximum(link, 1e-9)])
+            graph = csr_array((vals, (rows, cols)), shape=(n + m, n + m))
+            graph.sum_duplicates()
+            cache[weight] = (graph, n)
+        return cache[weight]

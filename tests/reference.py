@@ -45,28 +45,112 @@ def osmnx_graph(net: Network, weight: str = "length") -> nx.MultiDiGraph:
     return graph
 
 
-# --- nearest stations -----------------------------------------------------------------------------
+# --- joining points to the road, the reference way -------------------------------------------
+
+
+def main_nodes(net: Network) -> set[int]:
+    """The largest strongly connected component, by networkx."""
+    graph = net.to_networkx("length")
+    return set(max(nx.strongly_connected_components(graph), key=len))
+
+
+def reference_place(net: Network, lon, lat) -> list[tuple[int, int, float, float]]:
+    """Per point, ``(a, b, t, distance_m)``: the nearest segment ``a–b`` (``a < b``) of the main
+    component by brute force over every segment, the fraction ``t`` of the foot from ``a`` and
+    the straight distance to it."""
+    keep = main_nodes(net)
+    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    pairs = {(min(int(u), int(v)), max(int(u), int(v))) for u, v in zip(rows, net.indices)
+             if int(u) in keep and int(v) in keep and u != v}
+    pairs = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    ax, ay = net.x[pairs[:, 0]], net.y[pairs[:, 0]]
+    dx, dy = net.x[pairs[:, 1]] - ax, net.y[pairs[:, 1]] - ay
+    span = np.where(dx * dx + dy * dy > 0, dx * dx + dy * dy, 1.0)
+    x, y = project(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)),
+                   net.crs)
+    out = []
+    for px, py in zip(np.atleast_1d(x), np.atleast_1d(y)):
+        t = np.clip(((px - ax) * dx + (py - ay) * dy) / span, 0.0, 1.0)
+        d = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
+        j = int(np.argmin(d))
+        tj, length = float(t[j]), float(np.sqrt(span[j]))
+        if tj * length < 1e-3:  # the same rule as yizhan: within 1 mm of a node is at the node
+            tj = 0.0
+        elif (1 - tj) * length < 1e-3:
+            tj = 1.0
+        out.append((int(pairs[j, 0]), int(pairs[j, 1]), tj, float(d[j])))
+    return out
+
+
+def split_graph(net: Network, weight: str, inserted: dict) -> nx.DiGraph:
+    """The network's main component as a networkx DiGraph with each inserted point made a node
+    that splits its edge: ``inserted`` maps a node name to ``(a, b, t)``. Each existing direction
+    of the edge becomes a chain through the points, its weight shared out by the fractions; a
+    point at an end (``t`` 0 or 1) is tied to that node both ways at no cost."""
+    keep = main_nodes(net)
+    graph = net.to_networkx(weight).subgraph(keep).copy()
+    on_segment: dict[tuple[int, int], list[tuple[float, object]]] = {}
+    for name, (a, b, t) in inserted.items():
+        if t in (0.0, 1.0):  # a foot on an end node is that node
+            node = a if t == 0.0 else b
+            graph.add_edge(name, node, weight=0.0)
+            graph.add_edge(node, name, weight=0.0)
+        else:
+            on_segment.setdefault((a, b), []).append((t, name))
+    for (a, b), points in on_segment.items():
+        points.sort(key=lambda item: item[0])
+        chain = [a, *[name for _, name in points], b]
+        where = [0.0, *[t for t, _ in points], 1.0]
+        for u, v in ((a, b), (b, a)):
+            if not graph.has_edge(u, v):
+                continue
+            w = graph[u][v]["weight"]
+            graph.remove_edge(u, v)
+            order = list(zip(chain, where)) if u == a else list(zip(chain, where))[::-1]
+            for (n1, f1), (n2, f2) in zip(order, order[1:]):
+                graph.add_edge(n1, n2, weight=w * abs(f2 - f1))
+    return graph
+
+
+def _legs(finder: StationFinder, places) -> tuple[np.ndarray, np.ndarray]:
+    speed = access_speed_kmh(finder.network.mode) / 3.6
+    metres = np.array([p[3] for p in places])
+    return metres, metres / speed
 
 
 def networkx_nearest(finder: StationFinder, lon: float, lat: float, *, k: int, kinds=None,
                      services=(), open_at=None, open_only: bool = False) -> list[tuple[float, str]]:
-    """The k nearest matching stations as ``(metres, id)``: networkx Dijkstra over the whole
-    graph from where the point joins it, every station tried, filters applied before k."""
+    """The k nearest matching stations as ``(metres, id)``: the point and every station inserted
+    on their nearest edges, networkx Dijkstra over the whole graph, every station tried, filters
+    applied before k."""
     net = finder.network
-    graph = net.to_networkx("length")
-    node, snap = net.snap(np.array([lon]), np.array([lat]))
-    lengths = nx.single_source_dijkstra_path_length(graph, int(node[0]), weight="weight")
+    point = reference_place(net, [lon], [lat])[0]
+    places = reference_place(net, [s.lon for s in finder.stations],
+                             [s.lat for s in finder.stations]) if finder.stations else []
+    legs, _ = _legs(finder, places)
+    inserted = {("station", i): p[:3] for i, p in enumerate(places) if legs[i] <= finder.max_snap_m}
+    inserted["point"] = point[:3]
+    lengths = nx.single_source_dijkstra_path_length(split_graph(net, "length", inserted), "point",
+                                                    weight="weight")
     found = []
     for i, s in enumerate(finder.stations):
-        target = int(finder.station_node[i])
-        if target < 0 or target not in lengths:
+        if ("station", i) not in inserted or ("station", i) not in lengths:
             continue
         if kinds and s.kind not in kinds or not set(services) <= s.services:
             continue
         if open_only and not s.is_open(open_at):
             continue
-        found.append((lengths[target] + float(finder.station_leg_m[i]) + float(snap[0]), s.id))
+        found.append((lengths[("station", i)] + legs[i] + point[3], s.id))
     return sorted(found)[:k]
+
+
+def networkx_k_nearest(finder: StationFinder, lon, lat, *, k: int
+                       ) -> list[list[tuple[float, str]]]:
+    """Per point, its k nearest stations as ``(metres, id)`` by networkx, the points and every
+    station inserted on their edges (one graph for all points); ``[]`` for a point off the
+    network."""
+    costs = networkx_costs(finder, lon, lat, weight="length")
+    return [sorted((d, finder.stations[i].id) for i, d in row.items())[:k] for row in costs]
 
 
 def osmnx_nearest(graph: nx.MultiDiGraph, finder: StationFinder, lon: float, lat: float, *,
@@ -96,29 +180,66 @@ def osmnx_nearest(graph: nx.MultiDiGraph, finder: StationFinder, lon: float, lat
 
 def networkx_travel(finder: StationFinder, lon, lat, kinds, *, weight: str = "time",
                     open_at=None) -> np.ndarray:
-    """Per point: minutes (or metres) to the nearest usable station by networkx, every station
-    tried; ``inf`` when the point is off the network or nothing is reachable."""
+    """Per point: minutes (or metres) to the nearest usable station by networkx, the points and
+    stations inserted on their edges, every station tried; ``inf`` when the point is off the
+    network or nothing is reachable."""
+    table = networkx_costs(finder, lon, lat, weight=weight, kinds=kinds, open_at=open_at)
+    return np.array([min(row.values(), default=np.inf) for row in table])
+
+
+def networkx_costs(finder: StationFinder, lon, lat, *, weight: str = "time", kinds=None,
+                   open_at=None) -> list[dict[int, float]]:
+    """Per point, ``{station index: cost}`` to every reachable usable station: minutes
+    (``weight="time"``) or metres, legs included, by networkx on the graph with the points and
+    the stations inserted on their edges."""
     net = finder.network
-    graph = net.to_networkx(weight)
-    nodes, legs = net.snap(np.asarray(lon), np.asarray(lat), main_component=True)
-    speed = access_speed_kmh(net.mode) / 3.6
+    lon, lat = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
+    points = reference_place(net, lon, lat)
+    places = reference_place(net, [s.lon for s in finder.stations],
+                             [s.lat for s in finder.stations]) if finder.stations else []
+    station_m, station_s = _legs(finder, places)
+    point_m, point_s = _legs(finder, points)
+    usable = [i for i, s in enumerate(finder.stations) if station_m[i] <= finder.max_snap_m
+              and (kinds is None or s.kind in kinds)
+              and (open_at is None or s.is_open(open_at))]
+    inserted = {("station", i): places[i][:3] for i in usable}
+    inserted.update({("point", j): p[:3] for j, p in enumerate(points)})
+    graph = split_graph(net, weight, inserted)
+    scale = 60.0 if weight == "time" else 1.0
     out = []
-    for node, leg in zip(nodes.tolist(), legs.tolist()):
-        if leg > finder.max_snap_m:
-            out.append(np.inf)
+    for j in range(len(points)):
+        if point_m[j] > finder.max_snap_m:
+            out.append({})
             continue
-        cost = nx.single_source_dijkstra_path_length(graph, node, weight="weight")
-        best = np.inf
-        for i, s in enumerate(finder.stations):
-            target = int(finder.station_node[i])
-            if s.kind not in kinds or target < 0 or target not in cost:
-                continue
-            if open_at is not None and not s.is_open(open_at):
-                continue
-            station_leg = finder.station_leg_s[i] if weight == "time" else finder.station_leg_m[i]
-            best = min(best, cost[target] + station_leg)
-        out.append((best + leg / speed) / 60 if weight == "time" else best + leg)
-    return np.array(out)
+        reach = nx.single_source_dijkstra_path_length(graph, ("point", j), weight="weight")
+        legs = (station_s, point_s[j]) if weight == "time" else (station_m, point_m[j])
+        out.append({i: (reach[("station", i)] + legs[0][i] + legs[1]) / scale for i in usable
+                    if ("station", i) in reach})
+    return out
+
+
+def networkx_table(finder: StationFinder, *, weight: str = "length", kinds=None,
+                   open_at=None) -> np.ndarray:
+    """Per node of the main component (``inf`` elsewhere): metres (or seconds) to its nearest
+    usable station, the station's part of its edge and its leg included, by networkx from every
+    station on the reversed graph with the stations inserted on their edges."""
+    net = finder.network
+    places = reference_place(net, [s.lon for s in finder.stations],
+                             [s.lat for s in finder.stations]) if finder.stations else []
+    station_m, station_s = _legs(finder, places)
+    usable = [i for i, s in enumerate(finder.stations) if station_m[i] <= finder.max_snap_m
+              and (kinds is None or s.kind in kinds)
+              and (open_at is None or s.is_open(open_at))]
+    graph = split_graph(net, weight, {("station", i): places[i][:3] for i in usable})
+    reverse = graph.reverse(copy=True)
+    best = np.full(net.n_nodes, np.inf)
+    for i in usable:
+        leg = station_s[i] if weight == "time" else station_m[i]
+        for node, d in nx.single_source_dijkstra_path_length(reverse, ("station", i),
+                                                             weight="weight").items():
+            if isinstance(node, int):
+                best[node] = min(best[node], d + leg)
+    return best
 
 
 def osmnx_snap(graph: nx.MultiDiGraph, finder: StationFinder, lon, lat):

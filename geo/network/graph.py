@@ -257,6 +257,8 @@ class Network:
                 f"the {self.mode} network from {self.source} has no nodes to snap to"
             )
         x, y = project(lon.ravel(), lat.ravel(), self.crs)
+        far = ~(np.isfinite(x) & np.isfinite(y))  # beyond what the region's CRS can hold
+        x, y = np.where(far, self.x[0], x), np.where(far, self.y[0], y)
         if main_component:
             nodes = self.main_component()
             tree = self._cached("kdtree:main", lambda: cKDTree(
@@ -266,6 +268,7 @@ class Network:
         else:
             tree = self._cached("kdtree", lambda: cKDTree(np.column_stack([self.x, self.y])))
             distance, index = tree.query(np.column_stack([x, y]))
+        distance = np.where(far, np.inf, distance)
         return (
             np.asarray(index, dtype=np.int64).reshape(lon.shape),
             np.asarray(distance, dtype=np.float64).reshape(lon.shape),

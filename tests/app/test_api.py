@@ -165,20 +165,20 @@ def test_nearest_open_now_and_routes(client, finders):
     ("ebike", {"k": 3, "route": True, "services": ["toilet"]}),
     ("drive", {"k": 2, "kinds": ["driver_home"], "open_only": True}),
 ])
-def test_searches_shared_by_points_on_one_node_equal_the_finder(app, finders, demo, mode,
-                                                                options):
-    """The engine reuses a search for points that snap to the same node, bit for bit."""
+@pytest.mark.parametrize("cache", [0, 64])
+def test_engine_answers_equal_the_finder(demo, finders, mode, options, cache):
+    """With answers kept or not, the engine answers as the finder does, bit for bit; a point
+    asked again is answered from memory."""
     import numpy as np
 
     from geo.errors import OffNetworkError
 
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "NEAREST_CACHE": cache})
     engine = app.extensions["yizhan"]
     snap = engine.current()
     west, south, east, north = demo.manifest()["bounds"]
     rng = np.random.default_rng(11)
-    lons, lats = rng.uniform(west, east, 150), rng.uniform(south, north, 150)
-    # points a few metres apart share nodes, so the second of each pair is served from memory
-    lons, lats = np.repeat(lons, 2) + np.tile([0, 2e-5], 150), np.repeat(lats, 2)
+    lons, lats = rng.uniform(west, east, 60), rng.uniform(south, north, 60)
     compared = 0
     options = {**options, "open_at": local("2026-11-25T12:00")}
     for lon, lat in zip(lons.tolist(), lats.tolist()):
@@ -189,30 +189,11 @@ def test_searches_shared_by_points_on_one_node_equal_the_finder(app, finders, de
         expected = finders[mode].nearest(lon, lat, **options)
         assert [h.as_dict() for h in hits] == [h.as_dict() for h in expected]
         assert where == finders[mode].snap(lon, lat)
+        again = engine.nearest(snap, mode, lon, lat, **options)
+        assert [h.as_dict() for h in again[1]] == [h.as_dict() for h in expected]
         compared += 1
-    assert compared > 100 and sum(key[0] == mode for key in snap.searches) < compared
-
-
-def test_nodes_that_do_not_snap_to_themselves_get_their_own_search(demo, finders):
-    from geo.nearest import Snap
-
-    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir})
-    engine = app.extensions["yizhan"]
-    snap = engine.current()
-    finder = snap.finders["walk"]
-    lon, lat = CENTRE
-    where = finder.snap(lon, lat)
-    assert engine._node_snaps_to_itself("walk", finder, where)
-    # a node whose position snaps to another node (a twin at the same place) is refused
-    other = int(finder.network.main_component()[0])
-    assert other != where.node
-    assert not engine._node_snaps_to_itself("walk", finder, Snap(other, 0.0, where.lon, where.lat))
-    engine._self_snapping["walk"][where.node] = False  # as if two nodes shared this position
-    options = {"k": 3, "route": True, "open_at": local("2026-11-25T12:00")}
-    _, hits = engine.nearest(snap, "walk", lon, lat, **options)
-    assert [h.as_dict() for h in hits] == [h.as_dict() for h in finders["walk"].nearest(
-        lon, lat, **options)]
-    assert snap.searches == {}
+    assert compared > 30
+    assert len(snap.searches) == (0 if cache == 0 else min(compared, 64))
 
 
 def local(text):

@@ -9,7 +9,7 @@ from geo.errors import InputError, OffNetworkError
 from geo.nearest import StationFinder, access_speed_kmh
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
-from tests.reference import networkx_nearest
+from tests.reference import networkx_nearest, networkx_table, reference_place, split_graph
 
 FRIDAY_10 = "2026-11-27T10:00"
 SATURDAY_04 = "2026-11-28T04:00"
@@ -59,17 +59,23 @@ def test_filters_apply_before_k_is_counted(city):
 
 
 def test_duration_follows_the_path(city):
+    """The duration is the time along the shortest path by distance: summed on the networkx
+    graph with the point and the station inserted on their edges."""
     net, stations, finder = city
-    x, y = float(net.lon[1234]), float(net.lat[1234])
-    times = net.to_networkx("time")
-    lengths = net.to_networkx("length")
-    coords_to_node = {(float(a), float(b)): i for i, (a, b) in enumerate(zip(net.lon, net.lat))}
+    x, y = float(net.lon[1234]) + 0.00013, float(net.lat[1234]) - 0.00007
     speed = access_speed_kmh(net.mode) / 3.6
-    for hit in finder.nearest(x, y, k=3, route=True):
-        nodes = [coords_to_node[p] for p in hit.route[1:-1]]
-        edges = list(zip(nodes, nodes[1:]))
-        legs_m = hit.distance_m - sum(lengths[u][v]["weight"] for u, v in edges)
-        expected = sum(times[u][v]["weight"] for u, v in edges) + legs_m / speed
+    point = reference_place(net, [x], [y])[0]
+    for hit in finder.nearest(x, y, k=3):
+        i = stations.index(hit.station)
+        where = reference_place(net, [hit.station.lon], [hit.station.lat])[0]
+        inserted = {"point": point[:3], "station": where[:3]}
+        lengths = split_graph(net, "length", inserted)
+        times = split_graph(net, "time", inserted)
+        path = nx.dijkstra_path(lengths, "point", "station", weight="weight")
+        along_s = sum(times[u][v]["weight"] for u, v in zip(path, path[1:]))
+        along_m = sum(lengths[u][v]["weight"] for u, v in zip(path, path[1:]))
+        assert hit.distance_m == pytest.approx(along_m + point[3] + where[3], abs=1e-6)
+        expected = along_s + (point[3] + finder.station_leg_m[i]) / speed
         assert hit.duration_s == pytest.approx(expected, rel=1e-9)
         if net.mode == "walk":
             assert hit.duration_s == pytest.approx(hit.distance_m / (settings.walk_speed_kmh / 3.6))
@@ -79,14 +85,18 @@ def test_route_runs_from_the_point_along_edges_to_the_station(city):
     net, stations, finder = city
     x, y = float(net.lon[777]) + 0.0001, float(net.lat[777])
     hit = finder.nearest(x, y, k=1, route=True)[0]
+    i = stations.index(hit.station)
     assert hit.route[0] == (x, y)
     assert hit.route[-1] == (hit.station.lon, hit.station.lat)
-    coords_to_node = {(float(a), float(b)): i for i, (a, b) in enumerate(zip(net.lon, net.lat))}
-    nodes = [coords_to_node[p] for p in hit.route[1:-1]]
+    snap = finder.snap(x, y)
+    assert hit.route[1] == (snap.lon, snap.lat)  # the foot on the road
+    assert hit.route[-2] == (float(finder.placement.lon[i]), float(finder.placement.lat[i]))
+    coords_to_node = {(float(a), float(b)): n for n, (a, b) in enumerate(zip(net.lon, net.lat))}
+    nodes = [coords_to_node[p] for p in hit.route[2:-2]]
     graph = net.to_networkx("length")
-    along = sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:]))
-    legs = hit.distance_m - along
-    assert legs >= 0 and legs <= 2 * finder.max_snap_m
+    assert all(graph.has_edge(u, v) for u, v in zip(nodes, nodes[1:]))
+    inner = sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:]))
+    assert inner <= hit.distance_m
     geojson = hit.as_dict()["route"]
     assert geojson["type"] == "LineString" and len(geojson["coordinates"]) == len(hit.route)
 
@@ -94,19 +104,13 @@ def test_route_runs_from_the_point_along_edges_to_the_station(city):
 def test_nearest_table_equals_networkx_nearest(city):
     net, stations, finder = city
     table = finder.nearest_table(["sanitation_station"])
-    graph = net.to_networkx("length").reverse(copy=True)
-    chosen = [i for i, s in enumerate(stations) if s.kind == "sanitation_station"]
-    expected = np.full(net.n_nodes, np.inf)
-    for i in chosen:
-        lengths = nx.single_source_dijkstra_path_length(graph, int(finder.station_node[i]),
-                                                        weight="weight")
-        for node, d in lengths.items():
-            expected[node] = min(expected[node], d + finder.station_leg_m[i])
-    assert np.allclose(table.distance_m, expected, atol=1e-6)
+    expected = networkx_table(finder, kinds={"sanitation_station"})
+    main = net.main_component()  # points join the network there only
+    assert np.allclose(table.distance_m[main], expected[main], atol=1e-6)
     reached = np.isfinite(expected)
     winner = table.station[reached]
     assert all(stations[w].kind == "sanitation_station" for w in winner)
-    assert np.all(table.duration_s[reached] > 0)
+    assert np.all(table.duration_s[reached] >= 0)
     if net.mode == "walk":
         speed = settings.walk_speed_kmh / 3.6
         assert np.allclose(table.duration_s[reached], table.distance_m[reached] / speed)
@@ -220,15 +224,9 @@ def test_many_points_rejects_bad_coordinates(city):
 def test_quickest_table_equals_networkx_nearest(city):
     net, stations, finder = city
     table = finder.nearest_table(["outdoor_rest_point"], weight="time")
-    graph = net.to_networkx("time").reverse(copy=True)
-    expected = np.full(net.n_nodes, np.inf)
-    for i, s in enumerate(stations):
-        if s.kind != "outdoor_rest_point" or finder.station_node[i] < 0:
-            continue
-        for node, t in nx.single_source_dijkstra_path_length(
-                graph, int(finder.station_node[i]), weight="weight").items():
-            expected[node] = min(expected[node], t + finder.station_leg_s[i])
-    assert np.allclose(table.duration_s, expected, atol=1e-6)
+    expected = networkx_table(finder, weight="time", kinds={"outdoor_rest_point"})
+    main = net.main_component()
+    assert np.allclose(table.duration_s[main], expected[main], atol=1e-6)
     by_length = finder.nearest_table(["outdoor_rest_point"])
     reached = np.isfinite(expected)
     assert np.all(table.duration_s[reached] <= by_length.duration_s[reached] + 1e-9)

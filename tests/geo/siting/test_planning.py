@@ -1,6 +1,5 @@
 import itertools
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,9 +7,11 @@ import pytest
 from geo.coverage import coverage
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS
-from geo.nearest import StationFinder, access_speed_kmh
+from geo.nearest import StationFinder
 from geo.siting.planning import coverage_matrix, gap_candidates, plan, venue_candidates
+from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
+from tests.reference import networkx_costs
 
 
 @pytest.fixture(scope="module")
@@ -35,27 +36,18 @@ def test_matrix_equals_networkx(area):
     m = coverage_matrix(nets, stations, demand, candidates, kind="sanitation_station", minutes=4)
     assert m.cover.shape == (len(demand), len(stations) + len(candidates))
     cover = m.cover.toarray()
+    sites = [Station(id=str(c.id), name="", kind="sanitation_station", lon=float(c.lon),
+                     lat=float(c.lat)) for c in candidates.itertuples()]
     for gid in ("sanitation_worker", "delivery_rider"):
         group = DEFAULT_GROUPS[gid]
-        net = nets[group.mode]
-        graph = net.to_networkx("time")
-        finder = StationFinder(net, stations)
-        columns = list(stations)
-        rows = m.rows.index[m.rows.group == gid]
-        cnodes, clegs = net.snap(candidates.lon.to_numpy(), candidates.lat.to_numpy(),
-                                 main_component=True)
-        speed = access_speed_kmh(net.mode) / 3.6
-        for r in rows[:15]:
-            node, leg = net.snap(np.array([m.rows.lon[r]]), np.array([m.rows.lat[r]]),
-                                 main_component=True)
-            reach = nx.single_source_dijkstra_path_length(graph, int(node[0]), weight="weight")
-            for j, s in enumerate(columns):
-                target = int(finder.station_node[j])
-                t = (reach.get(target, np.inf) + finder.station_leg_s[j] + leg[0] / speed) / 60
-                assert cover[r, j] == (t <= 4 and s.kind in group.kinds)
-            for c in range(len(candidates)):
-                t = (reach.get(int(cnodes[c]), np.inf) + clegs[c] / speed + leg[0] / speed) / 60
-                assert cover[r, len(columns) + c] == (t <= 4)
+        finder = StationFinder(nets[group.mode], list(stations) + sites)
+        rows = m.rows.index[m.rows.group == gid][:15]
+        reach = networkx_costs(finder, m.rows.lon[rows], m.rows.lat[rows], weight="time")
+        for r, costs in zip(rows, reach):
+            for j, s in enumerate(finder.stations):
+                usable = j >= len(stations) or s.kind in group.kinds
+                assert cover[r, j] == (costs.get(j, np.inf) <= 4 and usable)
+        assert cover[rows].any()
 
 
 def test_before_shares_equal_coverage(area):

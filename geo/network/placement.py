@@ -1,0 +1,209 @@
+"""Joining points to the road where they stand: the perpendicular foot on the nearest edge.
+
+A point (a worker, a station, a demand point) joins the network at the nearest point of the
+nearest edge — the *foot* — not at the nearest node: on the long segments of Chinese OpenStreetMap
+(central Chengdu's walk network has a median edge of 50 m and a p99 of 369 m) the nearest node can
+be hundreds of metres along the road from where the worker is. This is what ArcGIS Network
+Analyst, OSRM and Valhalla do too.
+
+Each edge of the graph is a straight segment between two nodes (the graph is not simplified). The
+undirected segment ``a–b`` (``a < b``) carries the lengths and times of the directed edges that
+exist: ``a -> b``, ``b -> a`` or both (a one-way street for driving or e-bikes has one). A point at
+fraction ``t`` along ``a–b``:
+
+- **leaves** towards ``b`` over ``(1 - t)`` of edge ``a -> b``, and towards ``a`` over ``t`` of edge
+  ``b -> a`` (when that direction exists);
+- **is reached** from ``a`` over ``t`` of ``a -> b``, and from ``b`` over ``(1 - t)`` of ``b -> a``;
+- and two points on the same segment reach each other along it, in an allowed direction.
+
+A foot on an end node (``t`` of 0 or 1: the perpendicular falls beyond the segment, or the foot is
+within :data:`AT_NODE_M` of the node) is that node: it leaves and is reached through it at no
+cost, whatever the direction of the edge.
+
+Lengths and times of a part of an edge are that fraction of the edge's own (metres, seconds). The
+straight leg from the point to its foot (``distance_m``) is added by the callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.coords import project, unproject
+from geo.network.graph import Network
+
+#: A foot closer than this to an end node is at the node, metres (rounding in the projection
+#: puts a point given at a node's coordinates a hair beside it).
+AT_NODE_M = 1e-3
+
+
+@dataclass(frozen=True, eq=False)
+class Segments:
+    """The undirected segments of a network's main component, with an index for the nearest one.
+
+    Attributes
+    ----------
+    a, b
+        End nodes, ``a < b`` (int64).
+    ab_m, ab_s, ba_m, ba_s
+        Metres and seconds of the edges ``a -> b`` and ``b -> a``; ``inf`` where the edge does not
+        exist (a one-way street).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    ab_m: np.ndarray
+    ab_s: np.ndarray
+    ba_m: np.ndarray
+    ba_s: np.ndarray
+    tree: object  # shapely.STRtree over the segments in the network's metric CRS
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def segments(net: Network) -> Segments:
+    """The segments of ``net``'s largest strongly connected component (built once per network)."""
+    return net._cached("segments", lambda: _segments(net))
+
+
+def _segments(net: Network) -> Segments:
+    import shapely
+
+    inside = np.zeros(net.n_nodes, bool)
+    inside[net.main_component()] = True
+    rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(net.indptr))
+    cols = net.indices.astype(np.int64)
+    keep = inside[rows] & inside[cols] & (rows != cols)
+    u, v = rows[keep], cols[keep]
+    length, time = net.length[keep], net.time[keep]
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    key = a * np.int64(net.n_nodes) + b
+    unique, where = np.unique(key, return_inverse=True)
+    count = len(unique)
+    ab_m, ab_s = np.full(count, np.inf), np.full(count, np.inf)
+    ba_m, ba_s = np.full(count, np.inf), np.full(count, np.inf)
+    forward = u < v
+    ab_m[where[forward]], ab_s[where[forward]] = length[forward], time[forward]
+    ba_m[where[~forward]], ba_s[where[~forward]] = length[~forward], time[~forward]
+    sa, sb = unique // net.n_nodes, unique % net.n_nodes
+    ends = np.column_stack([sa, sb]).ravel()
+    lines = shapely.linestrings(np.column_stack([net.x[ends], net.y[ends]]),
+                                indices=np.repeat(np.arange(count), 2))
+    return Segments(sa, sb, ab_m, ab_s, ba_m, ba_s, shapely.STRtree(lines))
+
+
+@dataclass(frozen=True, eq=False)
+class Placement:
+    """Where points join a network, one row per point (arrays of the same length).
+
+    Attributes
+    ----------
+    segment
+        Index into :func:`segments` of the nearest segment.
+    t
+        Fraction along the segment from its ``a`` end to its ``b`` end, 0 to 1.
+    distance_m
+        Straight distance from the point to the foot, metres.
+    lon, lat
+        The foot, EPSG:4326 degrees.
+    out_node, out_m, out_s
+        ``(n, 2)``: the nodes the point can leave to (towards ``b``, towards ``a``; -1 where that
+        direction does not exist) and the metres and seconds of the part of the edge on the way.
+    in_node, in_m, in_s
+        ``(n, 2)``: the nodes the point can be reached from (``a``, ``b``; -1 where not) and the
+        metres and seconds from there.
+    """
+
+    segment: np.ndarray
+    t: np.ndarray
+    distance_m: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    out_node: np.ndarray
+    out_m: np.ndarray
+    out_s: np.ndarray
+    in_node: np.ndarray
+    in_m: np.ndarray
+    in_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.segment)
+
+
+def place(net: Network, lon, lat) -> Placement:
+    """Join points (EPSG:4326 degrees, arrays) to ``net`` at the foot on the nearest segment of
+    its main component. No maximum distance is applied here: callers compare ``distance_m``
+    with their snap limit."""
+    import shapely
+
+    lon = np.atleast_1d(np.asarray(lon, float))
+    lat = np.atleast_1d(np.asarray(lat, float))
+    segs = segments(net)
+    n = len(lon)
+    if n == 0 or len(segs) == 0:
+        empty_i = np.full(n, -1, np.int64)
+        empty_f = np.full(n, np.inf)
+        pair_i, pair_f = np.full((n, 2), -1, np.int64), np.full((n, 2), np.inf)
+        return Placement(empty_i, np.zeros(n), empty_f, lon.copy(), lat.copy(), pair_i,
+                         pair_f, pair_f.copy(), pair_i.copy(), pair_f.copy(), pair_f.copy())
+    x, y = project(lon, lat, net.crs)
+    # a point the region's metric CRS cannot hold (the other side of the globe) is infinitely
+    # far: it is placed on the first segment with an infinite distance, so callers see it as off
+    # the network
+    far = ~(np.isfinite(x) & np.isfinite(y))
+    x, y = np.where(far, net.x[segs.a[0]], x), np.where(far, net.y[segs.a[0]], y)
+    points = shapely.points(x, y)
+    found = segs.tree.query_nearest(points, all_matches=False)
+    seg = np.zeros(n, np.int64)
+    seg[found[0]] = found[1]
+    seg[far] = 0
+    a, b = segs.a[seg], segs.b[seg]
+    ax, ay, bx, by = net.x[a], net.y[a], net.x[b], net.y[b]
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = np.where(span > 0, ((x - ax) * dx + (y - ay) * dy) / np.where(span > 0, span, 1), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    seg_len = np.sqrt(span)
+    t = np.where(t * seg_len < AT_NODE_M, 0.0, np.where((1 - t) * seg_len < AT_NODE_M, 1.0, t))
+    fx, fy = ax + t * dx, ay + t * dy
+    distance = np.where(far, np.inf, np.hypot(x - fx, y - fy))
+    foot_lon, foot_lat = unproject(fx, fy, net.crs)
+    ab_m, ab_s, ba_m, ba_s = segs.ab_m[seg], segs.ab_s[seg], segs.ba_m[seg], segs.ba_s[seg]
+    has_ab, has_ba = np.isfinite(ab_m), np.isfinite(ba_m)
+    fin = {name: np.where(np.isfinite(v), v, 0.0)  # 0 × inf would warn in the unused branch
+           for name, v in (("ab_m", ab_m), ("ab_s", ab_s), ("ba_m", ba_m), ("ba_s", ba_s))}
+    out_node = np.column_stack([np.where(has_ab, b, -1), np.where(has_ba, a, -1)])
+    out_m = np.column_stack([np.where(has_ab, (1 - t) * fin["ab_m"], np.inf),
+                             np.where(has_ba, t * fin["ba_m"], np.inf)])
+    out_s = np.column_stack([np.where(has_ab, (1 - t) * fin["ab_s"], np.inf),
+                             np.where(has_ba, t * fin["ba_s"], np.inf)])
+    in_node = np.column_stack([np.where(has_ab, a, -1), np.where(has_ba, b, -1)])
+    in_m = np.column_stack([np.where(has_ab, t * fin["ab_m"], np.inf),
+                            np.where(has_ba, (1 - t) * fin["ba_m"], np.inf)])
+    in_s = np.column_stack([np.where(has_ab, t * fin["ab_s"], np.inf),
+                            np.where(has_ba, (1 - t) * fin["ba_s"], np.inf)])
+    # a foot on an end node is at that node, whatever the one-way direction of this edge
+    at_a, at_b = t == 0.0, t == 1.0
+    out_node[at_a, 1], out_m[at_a, 1], out_s[at_a, 1] = a[at_a], 0.0, 0.0
+    in_node[at_a, 0], in_m[at_a, 0], in_s[at_a, 0] = a[at_a], 0.0, 0.0
+    out_node[at_b, 0], out_m[at_b, 0], out_s[at_b, 0] = b[at_b], 0.0, 0.0
+    in_node[at_b, 1], in_m[at_b, 1], in_s[at_b, 1] = b[at_b], 0.0, 0.0
+    return Placement(seg, t, distance, np.asarray(foot_lon, float), np.asarray(foot_lat, float),
+                     out_node, out_m, out_s, in_node, in_m, in_s)
+
+
+def along(net: Network, segment: int, t_from: float, t_to: float) -> tuple[float, float]:
+    """Metres and seconds from the foot at ``t_from`` to the foot at ``t_to`` on one segment,
+    directly along it in an allowed direction (``inf`` when the one-way direction forbids it)."""
+    segs = segments(net)
+    if t_from == t_to:
+        return 0.0, 0.0
+    if t_to >= t_from and np.isfinite(segs.ab_m[segment]):
+        share = t_to - t_from
+        return float(share * segs.ab_m[segment]), float(share * segs.ab_s[segment])
+    if t_to <= t_from and np.isfinite(segs.ba_m[segment]):
+        share = t_from - t_to
+        return float(share * segs.ba_m[segment]), float(share * segs.ba_s[segment])
+    return np.inf, np.inf
