@@ -190,9 +190,11 @@ def nearest(query: s.NearestQuery):
         item = hit.as_dict()
         item["links"] = snap.links[hit.station.id]
         results.append(item)
+    left_out = [{"id": st.id, "name": st.name} for st in snap.finders[mode].off_network]
     return jsonify({"mode": mode, "results": results,
                     "snapped": {"lon": where.lon, "lat": where.lat,
-                                "distance_m": round(where.distance_m, 1)}})
+                                "distance_m": round(where.distance_m, 1)},
+                    "off_network": left_out})
 
 
 #: Per engine and travel mode: the network's box, west, south, east, north (EPSG:4326).

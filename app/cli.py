@@ -237,6 +237,12 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     net = open_network(network_path, mode)
     stations = open_stations(db_url, stations_file, crs)
     finder = StationFinder(net, stations, max_snap_m=max_snap or settings.max_snap_m)
+    if finder.off_network:  # never silent: the office fixes their coordinates
+        names = ", ".join(f"{s.name} ({s.id})" for s in finder.off_network[:10])
+        more = " …" if len(finder.off_network) > 10 else ""
+        click.echo(f"Note: {len(finder.off_network)} station(s) lie farther than "
+                   f"{finder.max_snap_m:.0f} m from the {net.mode} network and were left out: "
+                   f"{names}{more}", err=True)
     filters = dict(k=k, kinds=kinds or None, services=wanted, open_at=open_at,
                    open_only=bool(open_at or open_now))
     if points_file is not None:
@@ -360,6 +366,10 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
         if "by_hour" in e:
             low = int(np.argmin(e["by_hour"]))
             click.echo(f"    lowest at {low:02d}:30 — {e['by_hour'][low]:.1%}")
+    for mode, ids in result.summary.get("stations_off_network", {}).items():
+        if ids:
+            click.echo(f"{len(ids)} station(s) lie off the {mode} network and were left out: "
+                       + ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""))
     gaps = result.summary["gaps"]
     click.echo(f"{len(gaps)} gap areas" + (":" if gaps else "."))
     for g in gaps[:5]:

@@ -502,15 +502,23 @@ class Hit(Answer):
 
 
 class Snapped(Answer):
-    lon: float
+    lon: float = Field(description="The foot on the nearest road, where the point joins it.")
     lat: float
-    distance_m: float = Field(ge=0, description="From the point to the network.")
+    distance_m: float = Field(ge=0, description="From the point to the road (the foot).")
+
+
+class LeftOut(Answer):
+    id: str
+    name: str
 
 
 class Nearest(Answer):
     mode: ModeId
     results: list[Hit]
     snapped: Snapped
+    off_network: list[LeftOut] = Field(
+        description="Stations left out because they lie farther than the snap distance from "
+                    "this mode's roads (fix their coordinates).")
 
 
 class NetworkInfo(Answer):
@@ -640,6 +648,9 @@ class Coverage(Answer):
                                                 "network for, with why.")
     cells: Cells
     gaps: list[Gap]
+    stations_off_network: dict[ModeId, list[str]] = Field(
+        description="Per travel mode, the ids of stations left out because they lie farther "
+                    "than the snap distance from its roads.")
 
 
 class Site(BaseModel):

@@ -164,6 +164,8 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
     gaps = gap_areas(points, finders, groups, res=gap_res or h3_res or settings.h3_res,
                      weight_kind=weight_kind)
     summary["gaps"] = [_gap_json(row) for row in gaps.itertuples()] if len(gaps) else []
+    summary["stations_off_network"] = {mode: [s.id for s in finder.off_network]
+                                       for mode, finder in finders.items()}
     return CoverageResult(points, summary, gaps, unit, budgets, finders)
 
 

@@ -45,3 +45,27 @@ def demo_stations(demo):
     from geo.registry import Registry
 
     return Registry(demo.db_url).stations()
+
+
+@pytest.fixture(scope="session")
+def chengdu_pbf() -> Path:
+    """Central Chengdu (OpenStreetMap, 2018), shipped in geo/data/osm."""
+    from geo.regions import region
+
+    return region("chengdu").extract()
+
+
+@pytest.fixture(scope="session")
+def chengdu_walk(chengdu_pbf):
+    """The central Chengdu walking network, built once per session."""
+    from geo.network import load_network
+
+    return load_network(chengdu_pbf, mode="walk")
+
+
+@pytest.fixture(scope="session")
+def chengdu_drive(chengdu_pbf):
+    """The central Chengdu driving network (one-way streets), built once per session."""
+    from geo.network import load_network
+
+    return load_network(chengdu_pbf, mode="drive")

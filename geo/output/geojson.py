@@ -77,4 +77,5 @@ def coverage_json(hours: CoverageResult, timed: CoverageResult, *, res: int, day
             "day": day.isoformat(), "h3_res": res, "version": list(version),
             "stations": stations, "groups": groups, "skipped": skipped,
             "cells": {"type": "FeatureCollection", "features": features},
-            "gaps": summary["gaps"]}
+            "gaps": summary["gaps"],
+            "stations_off_network": summary.get("stations_off_network", {})}

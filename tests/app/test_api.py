@@ -554,3 +554,22 @@ def test_every_problem_is_reported_naming_the_first(client):
     body = assert_error(client.get("/api/coverage?minutes=0&h3_res=99&colour=red"), 400, "colour")
     assert "`minutes` was '0'" in body["error"] and "`h3_res` was '99'" in body["error"]
     assert "from 5 to 11" in body["error"] and "above 0 and up to 120" in body["error"]
+
+
+def test_nearest_names_the_stations_left_off_the_network(demo, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from geo.registry import Registry
+
+    data = tmp_path / "data"
+    shutil.copytree(demo.data_dir, data)
+    registry = Registry(f"sqlite:///{data / 'yizhan.sqlite'}")
+    first = registry.stations()[0]
+    registry.upsert([replace(first, id="far-away", name="远郊驿站", lon=25.3, lat=60.4)],
+                    source="test")
+    client = create_app({"TESTING": True, "DATA_DIR": data}).test_client()
+    lon, lat = CENTRE
+    body = client.get(f"/api/nearest?lat={lat}&lon={lon}").get_json()
+    assert body["off_network"] == [{"id": "far-away", "name": "远郊驿站"}]
+    assert all(r["id"] != "far-away" for r in body["results"])

@@ -153,3 +153,17 @@ def test_serve_takes_an_osm_file_for_every_mode(runner, demo, helsinki_pbf, monk
     assert result.exit_code == 0, result.output
     assert served["networks"] == {"walk": str(demo.network_path("walk")),
                                   "ebike": str(helsinki_pbf), "drive": str(helsinki_pbf)}
+
+
+def test_stations_off_the_network_are_named(runner, demo, demo_stations, walk_file, tmp_path):
+    from dataclasses import replace
+
+    from geo.io.stations import write_stations
+
+    far = replace(demo_stations[0], id="far-away", name="远郊驿站", lon=25.3, lat=60.4)
+    stations = write_stations([*demo_stations, far], tmp_path / "s.csv")
+    result = runner.invoke(main, ["nearest", "--network", walk_file, "--stations", str(stations),
+                                  "--lat", "60.1705", "--lon", "24.9440", "--k", "2"])
+    assert result.exit_code == 0, result.output
+    assert "1 station(s) lie farther than 300 m from the walk network" in result.stderr
+    assert "远郊驿站 (far-away)" in result.stderr

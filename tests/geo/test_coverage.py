@@ -189,3 +189,13 @@ def test_station_costs_equal_networkx(town):
             else:
                 assert cost[r, j] == 0
     assert (cost > 0).sum() > 20
+
+
+def test_stations_off_the_network_are_listed_in_the_summary(town):
+    from dataclasses import replace
+
+    nets, stations, demand = town
+    far = replace(stations[0], id="far-away", lon=stations[0].lon + 0.5)
+    result = coverage(nets, [*stations, far], demand, minutes=6)
+    assert set(result.summary["stations_off_network"]) == {"walk", "ebike", "drive"}
+    assert all(ids == ["far-away"] for ids in result.summary["stations_off_network"].values())
