@@ -138,7 +138,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--peer-queries", type=int, default=200)
     parser.add_argument("--check", type=int, default=5,
                         help="batch points checked against networkx with edge insertion")
-    parser.add_argument("--radius", type=float, default=20_000.0,
+    parser.add_argument("--radius", type=float, default=3_000.0,
                         help="pandana's search radius and precompute distance, metres")
     parser.add_argument("--skip-pandana", action="store_true")
     parser.add_argument("--skip-helsinki", action="store_true")

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.network import Network
-from geo.network.placement import Placement, along, place
+from geo.network.placement import Placement, along, place, place_point
 from geo.stations import KINDS, SERVICES, Station, local_time
 
 
@@ -177,6 +177,9 @@ class _Scratch(threading.local):
         self.pred = np.zeros(n, np.int64)
         self.stamp = np.zeros(n, np.int64)
         self.generation = 0
+        size = 4096  # the heap; a search that needs more grows its own copy
+        self.heap = (np.empty(size), np.empty(size, np.int64), np.empty(size, np.int64),
+                     np.empty(size))
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,8 +266,8 @@ class StationFinder:
             When the point is farther than ``max_snap_m`` from the network.
         """
         _check_point(lon, lat)
-        p = place(self.network, [lon], [lat])
-        dist = float(p.distance_m[0])
+        p = place_point(self.network, float(lon), float(lat))
+        dist = p.distance_m
         if not np.isfinite(dist):
             raise OffNetworkError(
                 f"the point ({lon:.6f}, {lat:.6f}) is far outside the area of this "
@@ -274,9 +277,7 @@ class StationFinder:
                 f"the point ({lon:.6f}, {lat:.6f}) is {dist:.0f} m from the nearest "
                 f"{self.network.mode} road, more than the {self.max_snap_m:.0f} m allowed: it lies "
                 "off this network (outside the area, or in a park or on water)", distance_m=dist)
-        return Snap(int(p.segment[0]), float(p.t[0]), dist, float(p.lon[0]), float(p.lat[0]),
-                    tuple(int(v) for v in p.out_node[0]), tuple(float(v) for v in p.out_m[0]),
-                    tuple(float(v) for v in p.out_s[0]))
+        return Snap(p.segment, p.t, dist, p.lon, p.lat, p.out_node, p.out_m, p.out_s)
 
     def _direct(self, segment: int, t: float, allowed: np.ndarray | None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -378,45 +379,98 @@ class StationFinder:
         services = check_services(services)
         when = local_time(open_at)
         snap = self.snap(lon, lat) if snap is None else snap
-        found, scratch = self._search(snap, k, kinds, services, when, open_only)
+        allowed = self._allowed(kinds, services, when, open_only)
+        labels = self._table_for(allowed, k)
+        if labels is None:
+            found, scratch = self._search(snap, k, allowed)
+            route_to = (lambda i, via: self._route(lon, lat, snap, i, via, scratch))
+        else:
+            found = self._from_table(snap, k, allowed, labels)
+            route_to = (lambda i, via: self._table_route(lon, lat, snap, i, via, labels))
         speed = access_speed_kmh(self.network.mode) / 3.6
         hits = []
         for rank, (i, metres, seconds, via) in enumerate(found, start=1):
             station = self.stations[i]
-            path = self._route(lon, lat, snap, i, via, scratch) if route else None
+            path = route_to(i, via) if route else None
             hits.append(Hit(station, metres + snap.distance_m, seconds + snap.distance_m / speed,
                             station.is_open(when), rank, path))
         return hits
 
-    def _search(self, snap: Snap, k: int, kinds, services, when, open_only):
-        """The bounded search, repeated while stations it returns turn out closed (opening hours
-        are looked at lazily, only for stations a search reaches)."""
+    def _allowed(self, kinds, services, when, open_only) -> np.ndarray:
+        """Per station, whether it passes the filters (opening hours are looked at once per
+        minute and station, then kept)."""
+        allowed = self._static_mask(kinds, services)
+        if open_only:
+            state = self._open_state(when)
+            for i in np.flatnonzero(allowed & (state == -2)).tolist():
+                self._is_open(state, i, when)
+            allowed &= state != 0
+        return allowed
+
+    def _search(self, snap: Snap, k: int, allowed: np.ndarray):
+        """The bounded search from the point's foot among the ``allowed`` stations."""
         from geo.network.search import bounded_search
 
         net = self.network
-        allowed = self._static_mask(kinds, services)
-        state = self._open_state(when) if open_only else None
-        if state is not None:
-            allowed &= state != 0
         scratch = self._scratch
         ent_ptr, ent_station, ent_m, ent_s, _ = self._entries
-        src_node = np.array(snap.out_node, np.int64)
-        src_m, src_s = np.array(snap.out_m), np.array(snap.out_s)
-        while True:
-            direct = self._direct(snap.segment, snap.t, allowed)
-            scratch.generation += 1
-            stations, metres, seconds, via = bounded_search(
-                net.indptr, net.indices, net.length, net.time, src_node, src_m, src_s, ent_ptr,
-                ent_station, ent_m, ent_s, allowed, k, direct[0], direct[1], direct[2],
-                scratch.dist, scratch.tim, scratch.pred, scratch.stamp, scratch.generation)
-            if state is None:
-                break
-            closed = [i for i in stations.tolist() if not self._is_open(state, i, when)]
-            if not closed:
-                break
-            allowed[closed] = False
+        direct = self._direct(snap.segment, snap.t, allowed)
+        scratch.generation += 1
+        stations, metres, seconds, via = bounded_search(
+            net.indptr, net.indices, net.length, net.time, np.array(snap.out_node, np.int64),
+            np.array(snap.out_m), np.array(snap.out_s), ent_ptr, ent_station, ent_m, ent_s,
+            allowed, k, direct[0], direct[1], direct[2], scratch.dist, scratch.tim, scratch.pred,
+            scratch.stamp, scratch.generation, *scratch.heap)
         return list(zip(stations.tolist(), metres.tolist(), seconds.tolist(), via.tolist())), \
             scratch
+
+    def _table_for(self, allowed: np.ndarray, k: int):
+        """The label table of this station set when it is asked for often enough to pay
+        (:data:`geo.settings.nearest_table_after` lookups), else None: a one-off question runs
+        the bounded search, a finder serving many workers with the same filters reads tables."""
+        after = settings.nearest_table_after
+        if after is None:
+            return None
+        k_table = max(k, settings.default_k)
+        key = ("length", k_table, np.flatnonzero(allowed).tobytes())
+        with self._table_lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                return self._tables[key]
+            asked = self.__dict__.setdefault("_asked", OrderedDict())
+            asked[key] = asked.get(key, 0) + 1
+            asked.move_to_end(key)
+            while len(asked) > 4 * _TABLE_CACHE:
+                asked.popitem(last=False)
+            if asked[key] < after:
+                return None
+        return self._labels(np.flatnonzero(allowed), k_table, "length")
+
+    def _from_table(self, snap: Snap, k: int, allowed: np.ndarray, labels):
+        """The k nearest from the label tables of the point's two ways into the graph, and the
+        stations on its own segment."""
+        from geo.network.search import merge_labels
+
+        key, carried, label, _ = labels
+        metres, seconds, station, via = merge_labels(
+            key, carried, label, np.array([snap.out_node], np.int64), np.array([snap.out_m]),
+            np.array([snap.out_s]), key.shape[1])
+        found = {int(i): (float(m), float(t), int(v)) for m, t, i, v in
+                 zip(metres[0], seconds[0], station[0], via[0]) if i >= 0}
+        ids, direct_m, direct_s = self._direct(snap.segment, snap.t, allowed)
+        for i, m, t in zip(ids.tolist(), direct_m.tolist(), direct_s.tolist()):
+            if i not in found or m < found[i][0]:
+                found[i] = (m, t, -1)
+        ordered = sorted(found.items(), key=lambda item: item[1][0])[:k]
+        return [(i, m, t, v) for i, (m, t, v) in ordered]
+
+    def _table_route(self, lon: float, lat: float, snap: Snap, i: int, via: int, labels
+                     ) -> list[tuple[float, float]]:
+        from geo.network.search import label_route
+
+        _, _, label, nxt = labels
+        nodes = label_route(label, nxt, via, i).tolist() if via >= 0 else []
+        return self._route_through(lon, lat, snap, i, nodes)
 
     @property
     def _scratch(self) -> _Scratch:
@@ -430,14 +484,19 @@ class StationFinder:
 
     def _route(self, lon: float, lat: float, snap: Snap, i: int, via: int,
                scratch: _Scratch) -> list[tuple[float, float]]:
-        station = self.stations[i]
-        foot = (float(self.placement.lon[i]), float(self.placement.lat[i]))
         nodes = []
         node = via
         while node >= 0:
             nodes.append(node)
             node = int(scratch.pred[node])
         nodes.reverse()
+        return self._route_through(lon, lat, snap, i, nodes)
+
+    def _route_through(self, lon: float, lat: float, snap: Snap, i: int, nodes: list[int]
+                       ) -> list[tuple[float, float]]:
+        """The route from the point, its foot, the nodes, the station's foot to the station."""
+        station = self.stations[i]
+        foot = (float(self.placement.lon[i]), float(self.placement.lat[i]))
         net = self.network
         inner = [(float(net.lon[n]), float(net.lat[n])) for n in nodes]
         return [(lon, lat), (snap.lon, snap.lat), *inner, foot, (station.lon, station.lat)]
@@ -511,11 +570,11 @@ class StationFinder:
         from geo.network.search import merge_labels
 
         placement = self.place(lon, lat) if placement is None else placement
-        key, carried, label = self._labels(chosen, k, weight)
+        key, carried, label, _ = self._labels(chosen, k, weight)
         first, second = ((placement.out_m, placement.out_s) if weight == "length"
                          else (placement.out_s, placement.out_m))
-        res_key, res_carried, station = merge_labels(key, carried, label, placement.out_node,
-                                                     first, second, k)
+        res_key, res_carried, station, _ = merge_labels(key, carried, label, placement.out_node,
+                                                        first, second, k)
         allowed = np.zeros(len(self.stations), bool)
         allowed[chosen] = True
         for p in np.flatnonzero(np.isin(placement.segment, list(self._by_segment))).tolist():
@@ -589,7 +648,7 @@ class StationFinder:
         _check_weight(weight)
         when = local_time(open_at) if open_only else None
         chosen = self._chosen(kinds, services, when, open_only)
-        key, carried, label = self._labels(chosen, 1, weight)
+        key, carried, label, _ = self._labels(chosen, 1, weight)
         if weight == "length":
             return NearestTable(key[:, 0], carried[:, 0], label[:, 0])
         return NearestTable(carried[:, 0], key[:, 0], label[:, 0])
@@ -605,8 +664,9 @@ class StationFinder:
                 np.asarray(rev_len.data, float), np.asarray(rev_time.data, float))
 
     def _labels(self, chosen: np.ndarray, k: int, weight: str):
-        """Per node, the k nearest (or quickest) of ``chosen``: key, carried value and station
-        arrays of shape ``(n, k)``; cached by the station set, weight and k."""
+        """Per node, the k nearest (or quickest) of ``chosen``: key, carried value, station and
+        next-node arrays of shape ``(n, k)`` (:func:`geo.network.search.k_labels`); cached by
+        the station set, weight and k."""
         from geo.network.search import k_labels
 
         cache_key = (weight, k, chosen.tobytes())

@@ -38,6 +38,11 @@ drive_default_speed_kmh: float = 30.0
 
 #: A point farther than this from the road network is "off network", metres.
 max_snap_m: float = 300.0
+#: A finder answers lookups with the same filters from a per-node table of the k nearest stations
+#: once that set of stations has been asked for this many times (a table costs about one
+#: multi-source search; None: never, always search from the point).
+nearest_table_after: int | None = 8
+
 #: Default number of stations a nearest-station query returns, and the allowed maximum.
 default_k: int = 3
 max_k: int = 50

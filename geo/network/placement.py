@@ -207,3 +207,63 @@ def along(net: Network, segment: int, t_from: float, t_to: float) -> tuple[float
         share = t_from - t_to
         return float(share * segs.ba_m[segment]), float(share * segs.ba_s[segment])
     return np.inf, np.inf
+
+
+@dataclass(frozen=True)
+class PointPlacement:
+    """Where one point joins the network (:func:`place_point`); fields as in :class:`Placement`,
+    as plain numbers."""
+
+    segment: int
+    t: float
+    distance_m: float
+    lon: float
+    lat: float
+    out_node: tuple[int, int]
+    out_m: tuple[float, float]
+    out_s: tuple[float, float]
+
+
+def place_point(net: Network, lon: float, lat: float) -> PointPlacement:
+    """:func:`place` for one point, in plain floats: the web path's hot spot (about a fifth of
+    the time of the array version for one point)."""
+    import math
+
+    import shapely
+
+    from geo.coords import _transformer
+
+    segs = segments(net)
+    if len(segs) == 0:
+        return PointPlacement(-1, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
+                              (math.inf,) * 2)
+    x, y = _transformer(net.crs, inverse=False).transform(lon, lat)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return PointPlacement(0, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
+                              (math.inf,) * 2)
+    j = int(segs.tree.query_nearest(shapely.Point(x, y))[0])
+    a, b = int(segs.a[j]), int(segs.b[j])
+    ax, ay, bx, by = float(net.x[a]), float(net.y[a]), float(net.x[b]), float(net.y[b])
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = ((x - ax) * dx + (y - ay) * dy) / span if span > 0 else 0.0
+    t = min(max(t, 0.0), 1.0)
+    seg_len = math.sqrt(span)
+    if t * seg_len < AT_NODE_M:
+        t = 0.0
+    elif (1 - t) * seg_len < AT_NODE_M:
+        t = 1.0
+    fx, fy = ax + t * dx, ay + t * dy
+    foot_lon, foot_lat = _transformer(net.crs, inverse=True).transform(fx, fy)
+    ab_m, ab_s = float(segs.ab_m[j]), float(segs.ab_s[j])
+    ba_m, ba_s = float(segs.ba_m[j]), float(segs.ba_s[j])
+    towards_b = (b, (1 - t) * ab_m, (1 - t) * ab_s) if math.isfinite(ab_m) else (-1, math.inf,
+                                                                                 math.inf)
+    towards_a = (a, t * ba_m, t * ba_s) if math.isfinite(ba_m) else (-1, math.inf, math.inf)
+    if t == 0.0:
+        towards_a = (a, 0.0, 0.0)
+    elif t == 1.0:
+        towards_b = (b, 0.0, 0.0)
+    return PointPlacement(j, t, math.hypot(x - fx, y - fy), float(foot_lon), float(foot_lat),
+                          (towards_b[0], towards_a[0]), (towards_b[1], towards_a[1]),
+                          (towards_b[2], towards_a[2]))

@@ -24,22 +24,26 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _grow(keys, nodes, labels, carry):
+    """The heap's four arrays at twice their size (rare: the heap starts large enough for most
+    searches). Kept out of the hot path: returning arrays costs reference counting."""
+    grown = max(64, 2 * len(keys))
+    keys2 = np.empty(grown, np.float64)
+    nodes2 = np.empty(grown, np.int64)
+    labels2 = np.empty(grown, np.int64)
+    carry2 = np.empty(grown, np.float64)
+    keys2[:len(keys)] = keys
+    nodes2[:len(keys)] = nodes
+    labels2[:len(keys)] = labels
+    carry2[:len(keys)] = carry
+    return keys2, nodes2, labels2, carry2
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _push(keys, nodes, labels, carry, size, key, node, label, value):
-    """Push onto the heap held in four arrays; grows them when full. Returns the arrays and the
-    new size."""
-    if size == len(keys):
-        grown = max(16, 2 * len(keys))
-        keys2 = np.empty(grown, np.float64)
-        nodes2 = np.empty(grown, np.int64)
-        labels2 = np.empty(grown, np.int64)
-        carry2 = np.empty(grown, np.float64)
-        keys2[:size] = keys[:size]
-        nodes2[:size] = nodes[:size]
-        labels2[:size] = labels[:size]
-        carry2[:size] = carry[:size]
-        keys, nodes, labels, carry = keys2, nodes2, labels2, carry2
+    """Push onto the binary heap held in four arrays with room for one more (``size`` entries
+    in use); the caller adds one to its size."""
     i = size
-    size += 1
     while i > 0:
         parent = (i - 1) >> 1
         if keys[parent] <= key:
@@ -53,12 +57,12 @@ def _push(keys, nodes, labels, carry, size, key, node, label, value):
     nodes[i] = node
     labels[i] = label
     carry[i] = value
-    return keys, nodes, labels, carry, size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _pop(keys, nodes, labels, carry, size):
-    """Pop the smallest key; returns it with its payload and the new size."""
+    """Remove the smallest entry (``size`` entries in use) and return it; the caller takes one
+    from its size."""
     key, node, label, value = keys[0], nodes[0], labels[0], carry[0]
     size -= 1
     if size > 0:
@@ -82,7 +86,7 @@ def _pop(keys, nodes, labels, carry, size):
         nodes[i] = last_node
         labels[i] = last_label
         carry[i] = last_value
-    return key, node, label, value, size
+    return key, node, label, value
 
 
 @njit(cache=True, nogil=True)
@@ -103,15 +107,19 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
 
     Returns
     -------
-    key, value, label : arrays of shape ``(n_nodes, k)``
+    key, value, label, next : arrays of shape ``(n_nodes, k)``
         Sorted by key per node; ``inf`` / ``inf`` / -1 where a node has fewer than ``k`` sources
-        in reach.
+        in reach. ``next`` is the node the path to that source goes through next (-1 where the
+        node is the source's own entry): a route is read by following it, the source being in
+        the next node's labels too.
     """
     out_key = np.full((n_nodes, k), np.inf)
     out_value = np.full((n_nodes, k), np.inf)
     out_label = np.full((n_nodes, k), -1, np.int64)
+    out_next = np.full((n_nodes, k), -1, np.int64)
+    span = n_nodes + 1  # a heap entry's label and the node it came from, in one integer
     count = np.zeros(n_nodes, np.int64)
-    cap = max(64, 4 * len(src_node))
+    cap = max(1024, 4 * len(src_node), 2 * len(indices))
     keys = np.empty(cap, np.float64)
     nodes = np.empty(cap, np.int64)
     labels = np.empty(cap, np.int64)
@@ -119,11 +127,15 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
     size = 0
     for i in range(len(src_node)):
         if src_node[i] >= 0 and np.isfinite(src_key[i]):
-            keys, nodes, labels, carry, size = _push(keys, nodes, labels, carry, size,
-                                                     src_key[i], src_node[i], src_label[i],
-                                                     src_carry[i])
+            if size == len(keys):
+                keys, nodes, labels, carry = _grow(keys, nodes, labels, carry)
+            _push(keys, nodes, labels, carry, size, src_key[i], src_node[i],
+                  src_label[i] * span, src_carry[i])
+            size += 1
     while size > 0:
-        d, u, label, value, size = _pop(keys, nodes, labels, carry, size)
+        d, u, code, value = _pop(keys, nodes, labels, carry, size)
+        size -= 1
+        label, came_from = code // span, code % span - 1
         c = count[u]
         if c >= k:
             continue
@@ -137,6 +149,7 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
         out_key[u, c] = d
         out_value[u, c] = value
         out_label[u, c] = label
+        out_next[u, c] = came_from
         count[u] = c + 1
         for e in range(indptr[u], indptr[u + 1]):
             v = indices[e]
@@ -149,16 +162,18 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
                     seen = True
                     break
             if not seen:
-                keys, nodes, labels, carry, size = _push(keys, nodes, labels, carry, size,
-                                                         d + weight[e], v, label,
-                                                         value + carried[e])
-    return out_key, out_value, out_label
+                if size == len(keys):
+                    keys, nodes, labels, carry = _grow(keys, nodes, labels, carry)
+                _push(keys, nodes, labels, carry, size, d + weight[e], v,
+                      label * span + u + 1, value + carried[e])
+                size += 1
+    return out_key, out_value, out_label, out_next
 
 
 @njit(cache=True, nogil=True)
 def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_ptr, ent_station,
                    ent_m, ent_s, allowed, k, direct_station, direct_m, direct_s, dist, tim, pred,
-                   stamp, generation):
+                   stamp, generation, heap_keys, heap_nodes, heap_labels, heap_carry):
     """The ``k`` nearest allowed stations from one point, by network distance.
 
     Parameters
@@ -174,7 +189,9 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
         Stations reached without entering the graph (on the point's own segment).
     dist, tim, pred, stamp, generation
         Scratch arrays of the caller, valid where ``stamp == generation``; ``pred`` is left set
-        for :func:`path_nodes`.
+        for the route.
+    heap_keys, heap_nodes, heap_labels, heap_carry
+        The caller's heap arrays (grown here when a search needs more).
 
     Returns
     -------
@@ -190,11 +207,7 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
     for i in range(len(direct_station)):
         found = _offer(best_station, best_m, best_s, best_via, found, k,
                        direct_station[i], direct_m[i], direct_s[i], -1)
-    cap = 256
-    keys = np.empty(cap, np.float64)
-    nodes = np.empty(cap, np.int64)
-    labels = np.empty(cap, np.int64)
-    carry = np.empty(cap, np.float64)
+    keys, nodes, labels, carry = heap_keys, heap_nodes, heap_labels, heap_carry
     size = 0
     for i in range(len(src_node)):
         u = src_node[i]
@@ -205,10 +218,11 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
             tim[u] = src_s[i]
             pred[u] = -1
             stamp[u] = generation
-            keys, nodes, labels, carry, size = _push(keys, nodes, labels, carry, size,
-                                                     src_m[i], u, 0, 0.0)
+            _push(keys, nodes, labels, carry, size, src_m[i], u, 0, 0.0)
+            size += 1
     while size > 0:
-        d, u, _, _, size = _pop(keys, nodes, labels, carry, size)
+        d, u, _, _ = _pop(keys, nodes, labels, carry, size)
+        size -= 1
         if d > dist[u]:
             continue
         if found >= k and d >= best_m[k - 1]:
@@ -226,8 +240,10 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
                 tim[v] = tim[u] + time[e]
                 pred[v] = u
                 stamp[v] = generation
-                keys, nodes, labels, carry, size = _push(keys, nodes, labels, carry, size, nd,
-                                                         v, 0, 0.0)
+                if size == len(keys):
+                    keys, nodes, labels, carry = _grow(keys, nodes, labels, carry)
+                _push(keys, nodes, labels, carry, size, nd, v, 0, 0.0)
+                size += 1
     return best_station[:found], best_m[:found], best_s[:found], best_via[:found]
 
 
@@ -271,13 +287,14 @@ def merge_labels(label_m, label_s, label_id, out_node, out_m, out_s, k):
 
     ``out_node``, ``out_m``, ``out_s`` are ``(points, 2)``: the nodes a point leaves to and the
     metres and seconds to them; the labels are per node (from :func:`k_labels`). Returns
-    ``(points, k)`` arrays of metres, seconds and label ids (``inf`` / -1 where fewer).
+    ``(points, k)`` arrays of metres, seconds, label ids (``inf`` / -1 where fewer) and the node
+    each path enters the graph at.
     """
     n = out_node.shape[0]
     res_m = np.full((n, k), np.inf)
     res_s = np.full((n, k), np.inf)
     res_id = np.full((n, k), -1, np.int64)
-    via = np.full(k, -1, np.int64)
+    res_via = np.full((n, k), -1, np.int64)
     for p in range(n):
         found = 0
         for side in range(out_node.shape[1]):
@@ -288,7 +305,29 @@ def merge_labels(label_m, label_s, label_id, out_node, out_m, out_s, k):
                 label = label_id[u, j]
                 if label < 0:
                     break
-                found = _offer(res_id[p], res_m[p], res_s[p], via, found, k, label,
+                found = _offer(res_id[p], res_m[p], res_s[p], res_via[p], found, k, label,
                                out_m[p, side] + label_m[u, j], out_s[p, side] + label_s[u, j],
                                u)
-    return res_m, res_s, res_id
+    return res_m, res_s, res_id, res_via
+
+
+@njit(cache=True, nogil=True)
+def label_route(label_id, label_next, node, label):
+    """The nodes from ``node`` to where ``label``'s source joins the graph, following the
+    ``next`` of :func:`k_labels`."""
+    path = np.empty(64, np.int64)
+    n = 0
+    while node >= 0 and n < len(label_id):
+        if n == len(path):
+            longer = np.empty(2 * n, np.int64)
+            longer[:n] = path
+            path = longer
+        path[n] = node
+        n += 1
+        nxt = -1
+        for j in range(label_id.shape[1]):
+            if label_id[node, j] == label:
+                nxt = label_next[node, j]
+                break
+        node = nxt
+    return path[:n]

@@ -233,3 +233,31 @@ def test_quickest_table_equals_networkx_nearest(city):
     assert np.all(table.distance_m[reached] >= by_length.distance_m[reached] - 1e-9)
     with pytest.raises(InputError, match="weight"):
         finder.nearest_table(weight="cost")
+
+
+@pytest.mark.parametrize("filters", FILTERS[:4], ids=[str(f) for f in FILTERS[:4]])
+def test_table_answers_equal_the_bounded_search(city, filters, monkeypatch):
+    """Lookups answered from the per-node tables (a station set asked often) equal the bounded
+    search from the point, routes included."""
+    net, stations, _ = city
+    lon, lat = random_points(net, 25, seed=21, jitter_deg=0.0003)
+    graph = net.to_networkx("length")
+    monkeypatch.setattr(settings, "nearest_table_after", None)
+    searched = StationFinder(net, stations)
+    monkeypatch.setattr(settings, "nearest_table_after", 1)
+    tabled = StationFinder(net, stations)
+    for x, y in zip(lon.tolist(), lat.tolist()):
+        a = searched.nearest(x, y, route=True, **filters)
+        b = tabled.nearest(x, y, route=True, **filters)
+        assert [h.station.id for h in a] == [h.station.id for h in b]
+        assert [h.distance_m for h in a] == pytest.approx([h.distance_m for h in b], abs=1e-6)
+        assert [h.duration_s for h in a] == pytest.approx([h.duration_s for h in b], abs=1e-6)
+        coords_to_node = {(float(p), float(q)): n for n, (p, q) in enumerate(zip(net.lon, net.lat))}
+        for hit_a, hit_b in zip(a, b):
+            lengths = []
+            for hit in (hit_a, hit_b):
+                nodes = [coords_to_node[p] for p in hit.route[2:-2]]
+                assert all(graph.has_edge(u, v) for u, v in zip(nodes, nodes[1:]))
+                lengths.append(sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:])))
+            assert lengths[0] == pytest.approx(lengths[1], abs=1e-6)
+    assert tabled._tables  # the table path was taken
