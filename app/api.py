@@ -24,7 +24,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request, session, url_
 from werkzeug.exceptions import HTTPException
 
 from app import schemas as s
-from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot
+from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot, key_etag
 from app.openapi import operation, spec
 from geo import settings
 from geo.errors import (
@@ -36,7 +36,7 @@ from geo.errors import (
     YizhanError,
 )
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
-from geo.stations import Station, stable_id
+from geo.stations import Station, local_time, stable_id
 
 bp = Blueprint("api", __name__)
 
@@ -130,26 +130,46 @@ def _feature(snap: Snapshot, station: Station, when) -> dict:
 
 
 @bp.get("/stations")
-@operation(query=s.StationsQuery, answers={200: (s.StationCollection, "The stations.")})
+@operation(query=s.StationsQuery, answers={
+    200: (s.StationCollection, "The stations (gzip with Accept-Encoding: gzip)."),
+    304: (None, "Not modified (If-None-Match).")})
 def stations(query: s.StationsQuery):
     """Stations as GeoJSON.
 
-    Every open station as a FeatureCollection (EPSG:4326 points), filtered by kind, service,
-    opening time and box.
+    Every station in service as a FeatureCollection (EPSG:4326 points), filtered by kind,
+    service, opening time and box (`bbox`, for the part of the map a phone shows). The `open`
+    flags are for `open_at`, else for the current minute. The ETag names the registry version,
+    the query and that minute: revalidate (`Cache-Control: no-cache`) and a matching
+    If-None-Match gets a 304.
     """
     snap = snapshot()
-    wanted, bbox, when = set(query.service or ()), query.bbox, query.open_at
+    given = query.open_at is not None
+    at = query.open_at if given else local_time(None).replace(second=0, microsecond=0)
+    key = ("stations", snap.version, tuple(query.kind or ()), tuple(query.service or ()),
+           query.bbox, given, at.isoformat())
+    unchanged = _not_modified(key_etag(key), "no-cache")
+    if unchanged is not None:
+        return unchanged
+    blob = engine().answer(key, lambda: _stations_answer(snap, query, at, open_only=given))
+    return _send_blob(blob, mimetype="application/json", cache_control="no-cache")
+
+
+def _stations_answer(snap: Snapshot, query: s.StationsQuery, at: datetime, *,
+                     open_only: bool) -> dict:
+    """The FeatureCollection of the snapshot's stations that ``query`` asks for, ``open`` at
+    ``at`` (only the open ones with ``open_only``)."""
+    wanted, bbox, kinds = set(query.service or ()), query.bbox, query.kind
     out = []
     for st in snap.stations:
-        if query.kind and st.kind not in query.kind or not wanted <= st.services:
+        if kinds and st.kind not in kinds or not wanted <= st.services:
             continue
         if bbox and not (bbox[0] <= st.lon <= bbox[2] and bbox[1] <= st.lat <= bbox[3]):
             continue
-        feature = _feature(snap, st, when)
-        if when is not None and not feature["properties"]["open"]:
+        feature = _feature(snap, st, at)
+        if open_only and not feature["properties"]["open"]:
             continue
         out.append(feature)
-    return jsonify({"type": "FeatureCollection", "features": out})
+    return {"type": "FeatureCollection", "features": out}
 
 
 @bp.get("/stations/<station_id>")
@@ -252,15 +272,31 @@ def network_lines(mode: str):
 
 def _send_blob(blob: Blob, *, mimetype: str = "application/geo+json",
                cache_control: str = "public, max-age=3600"):
-    if request.if_none_match and blob.etag in request.if_none_match:
-        response = current_app.response_class(status=304)
-    else:
-        gzipped = "gzip" in (request.headers.get("Accept-Encoding") or "")
-        response = current_app.response_class(blob.gzipped if gzipped else blob.raw,
-                                              mimetype=mimetype)
-        if gzipped:
-            response.headers["Content-Encoding"] = "gzip"
-    response.set_etag(blob.etag)
+    unchanged = _not_modified(blob.etag, cache_control)
+    if unchanged is not None:
+        return unchanged
+    gzipped = _accepts_gzip()
+    response = current_app.response_class(blob.gzipped if gzipped else blob.raw,
+                                          mimetype=mimetype)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return _cache_headers(response, blob.etag, cache_control)
+
+
+def _accepts_gzip() -> bool:
+    """Whether the client accepts gzip (``Accept-Encoding``, a ``q=0`` refusal honoured)."""
+    return request.accept_encodings["gzip"] > 0
+
+
+def _not_modified(etag: str, cache_control: str):
+    """A 304 when the request's If-None-Match holds ``etag``, else None."""
+    if not (request.if_none_match and etag in request.if_none_match):
+        return None
+    return _cache_headers(current_app.response_class(status=304), etag, cache_control)
+
+
+def _cache_headers(response, etag: str, cache_control: str):
+    response.set_etag(etag)
     response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = cache_control
     return response

@@ -32,12 +32,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geo import settings
 from geo.errors import DataFileError, NotFoundError, YizhanError
-from geo.nearest import Hit, Snap, StationFinder
+from geo.feedback import Reports
 from geo.navigation import nav_links
+from geo.nearest import Hit, Snap, StationFinder
 from geo.network import MODES, Network, load_network, network_lines
 from geo.output.geojson import coverage_json, station_feature
 from geo.registry import Registry
-from geo.feedback import Reports
 from geo.stations import Station, local_time
 from geo.workflow import analysis_groups, base_network, run_coverage, run_plan
 
@@ -76,7 +76,13 @@ class Blob:
 
 def _blob(value) -> Blob:
     raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Blob(raw, gzip.compress(raw, 6), hashlib.sha1(raw).hexdigest()[:16])
+    return Blob(raw, gzip.compress(raw, 6, mtime=0), hashlib.sha1(raw).hexdigest()[:16])
+
+
+def key_etag(key: tuple) -> str:
+    """The strong ETag of the answer :meth:`Engine.answer` keeps under ``key``: a hash of the key
+    (known before the answer is built, so a 304 costs nothing)."""
+    return hashlib.sha1(repr(key).encode("utf-8")).hexdigest()[:20]
 
 
 class Engine:
@@ -122,6 +128,7 @@ class Engine:
         self._demand: tuple[tuple, object] | None = None
         self._analyses = LRU(24)  # coverage results and prepared coverage answers
         self._plans = LRU(16)
+        self._answers = LRU(32)  # see answer()
         self._analysis_lock = threading.Lock()
         self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
 
@@ -225,6 +232,17 @@ class Engine:
         self._analysis_lock = threading.Lock()  # locks as the parent held them may never open
         self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
         self._analyses, self._plans = LRU(self._analyses.size), LRU(self._plans.size)
+        self._answers = LRU(self._answers.size)
+
+    # --- prepared answers ---
+
+    def answer(self, key: tuple, make: Callable[[], object]) -> Blob:
+        """``make()`` as a prepared JSON body with the ETag :func:`key_etag` of ``key``.
+
+        The last 32 are kept. ``key`` must name everything the answer depends on (the snapshot
+        version, the query, the time of any ``open`` flags), in plain values.
+        """
+        return self._answers.get_or_make(key, lambda: replace(_blob(make()), etag=key_etag(key)))
 
     # --- the basemap ---
 

@@ -16,7 +16,6 @@ metres, durations seconds, budgets minutes.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -66,6 +65,12 @@ TEXT_FIELDS = {"name": 200, "address": 500, "phone": 60, "operator": 200, "notes
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
 #: Largest station capacity, people.
 MAX_CAPACITY = 100_000
+#: The corners a station box (`bbox`) may have: (west, south) and (east, north) limits, EPSG:4326.
+BBOX_LIMITS = ((-180.0, -90.0), (180.0, 90.0))
+BBOX_TEXT = (f"west,south,east,north in EPSG:4326 degrees (longitudes {BBOX_LIMITS[0][0]:g} to "
+             f"{BBOX_LIMITS[1][0]:g}, latitudes {BBOX_LIMITS[0][1]:g} to {BBOX_LIMITS[1][1]:g}; "
+             "west < east, south < north)")
+BBOX_EXAMPLE = "24.93,60.16,24.96,60.18"
 #: Accepted on/off values of a flag (compared in lower case; absent or empty is off).
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -153,13 +158,24 @@ def _at(value: Any) -> datetime | None:
 def _bbox(value: Any):
     if value is None or isinstance(value, tuple):
         return value
+    text = str(value)
     try:
-        west, south, east, north = (float(v) for v in str(value).split(","))
+        west, south, east, north = (float(v) for v in text.split(","))
     except ValueError:
-        _refuse("not four numbers")
-    if not (all(map(math.isfinite, (west, south, east, north))) and -180 <= west < east <= 180
-            and -90 <= south < north <= 90):
-        _refuse("not a box")
+        raise InputError(f"`bbox` was {_shown(text)} but must be four numbers {BBOX_TEXT}, e.g. "
+                         f"{BBOX_EXAMPLE!r}", parameter="bbox") from None
+    (low_lon, low_lat), (high_lon, high_lat) = BBOX_LIMITS
+    problems = [f"{name} {v:g} is outside {low:g} to {high:g}" for name, v, low, high in [
+        ("west", west, low_lon, high_lon), ("south", south, low_lat, high_lat),
+        ("east", east, low_lon, high_lon), ("north", north, low_lat, high_lat)]
+        if not low <= v <= high]  # NaN is outside too
+    if not problems and not west < east:
+        problems.append(f"west {west:g} is not less than east {east:g}")
+    if not problems and not south < north:
+        problems.append(f"south {south:g} is not less than north {north:g}")
+    if problems:
+        raise InputError(f"`bbox` was {_shown(text)}: {'; '.join(problems)}. Give {BBOX_TEXT}, "
+                         f"e.g. {BBOX_EXAMPLE!r}", parameter="bbox")
     return west, south, east, north
 
 
@@ -247,9 +263,9 @@ class StationsQuery(Query):
     open_at: OpenAt = None
     bbox: Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox),
                     WithJsonSchema({"type": "string", "pattern": r"^[^,]+(,[^,]+){3}$",
-                                    "examples": ["24.93,60.16,24.96,60.18"]}),
-                    Field(description="west,south,east,north in EPSG:4326 degrees, with "
-                                      "west < east and south < north.")] = None
+                                    "examples": [BBOX_EXAMPLE]}),
+                    Field(description=f"Only the stations in this box, edges included: "
+                                      f"{BBOX_TEXT}.")] = None
 
 
 class NearestQuery(Query):

@@ -3,7 +3,7 @@
    others together. Station data is only ever shown through textContent (el). */
 import {fromLatLng, t, toast, toLatLng} from "../common.js";
 import {initFilters, servicesPanelOpen, toggleServicesPanel} from "./filters.js";
-import {fitRegion, loadStations, map, showOrigin} from "./map.js";
+import {fitRegion, followView, loadStation, loadView, map, showOrigin} from "./map.js";
 import {initReport} from "./report.js";
 import {search, select} from "./results.js";
 import {initSheet, setStatus, showList} from "./sheet.js";
@@ -31,7 +31,16 @@ function locate() {
   }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
 }
 
-function reloadStations() { return loadStations((id) => select(id, true)); }
+function pick(id) { select(id, true); }
+
+/* The first view: a shared station's surroundings (?station=id), else the whole region. */
+function firstView(wanted) {
+  if (!wanted) { fitRegion(); return Promise.resolve(); }
+  return loadStation(wanted, pick).then((f) => {
+    const c = f.geometry.coordinates;
+    map.setView(toLatLng(c[0], c[1]), 16);
+  }, () => { fitRegion(); });
+}
 
 initFilters();
 initSheet();
@@ -43,13 +52,9 @@ map.on("click", (e) => {
 });
 document.getElementById("locate").addEventListener("click", locate);
 
-fitRegion();
-reloadStations().then(() => {
-  const wanted = new URLSearchParams(window.location.search).get("station");
-  if (wanted && state.features[wanted]) {
-    select(wanted, true);
-    map.setView(state.markers[wanted].getLatLng(), Math.max(map.getZoom(), 16));
-  }
+const wanted = new URLSearchParams(window.location.search).get("station");
+firstView(wanted).then(() => followView(pick)).then(() => {
+  if (wanted && state.features[wanted]) select(wanted, true);
   document.body.dataset.ready = "1";
 }).catch(() => {
   setStatus(t("error"), "warn");
@@ -57,7 +62,7 @@ reloadStations().then(() => {
 });
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && Date.now() - state.loadedAt > 30000) {
-    reloadStations().then(() => search(false));
+    loadView(pick, true).then(() => search(false), () => {});
   }
 });
 

@@ -1,6 +1,7 @@
-/* The finder's map: station pins by kind (hidden when filtered out), the worker's position, the
-   route to the selected station, and fitting views into what the bars and the sheet leave free. */
-import {api, basemap, config, el, icon, toLatLng} from "../common.js";
+/* The finder's map: station pins by kind (hidden when filtered out) loaded for the part of the
+   map in view, the worker's position, the route to the selected station, and fitting views into
+   what the bars and the sheet leave free. */
+import {api, basemap, config, el, fromLatLng, icon, toLatLng} from "../common.js";
 import {resultById, state} from "./state.js";
 
 const L = window.L;
@@ -47,23 +48,130 @@ function meIcon() {
                     className: "me", iconSize: [44, 44], iconAnchor: [22, 22]});
 }
 
-/* All stations as pins; onPick(id) when one is tapped. */
-export function loadStations(onPick) {
-  return api("/api/stations").then((collection) => {
-    state.features = {};
-    Object.values(kindLayers).forEach((layer) => layer.clearLayers());
-    state.markers = {};
-    collection.features.forEach((f) => {
-      state.features[f.id] = f;
-      const p = f.properties, c = f.geometry.coordinates;
-      const marker = L.marker(toLatLng(c[0], c[1]), {icon: pinIcon(p.kind, p.open, false),
-                                                     title: p.name, alt: p.name, riseOnHover: true});
-      marker.on("click", () => onPick(f.id));
-      state.markers[f.id] = marker;
+/* --- stations for what the map shows ---------------------------------------------------------
+   The pins come from /api/stations?bbox=… for the view padded by PAD of its size on every side,
+   snapped outwards to a grid so that nearby views ask the same question (the browser then
+   revalidates it with its ETag instead of downloading it again). When the view leaves the loaded
+   box (after MOVE_DELAY ms without moving) the new box is asked for and the answer merged by id;
+   the pins outside the loaded box are taken off the map, so a long walk across a city does not
+   pile up thousands of them. Boxes are WGS-84 [west, south, east, north]. */
+const PAD = 0.5;
+const MOVE_DELAY = 300;
+let pending = null;  // {box, controller, promise}: the box being loaded
+let moveTimer = null;
+
+function boxOf(bounds) {
+  const sw = fromLatLng(bounds.getSouthWest()), ne = fromLatLng(bounds.getNorthEast());
+  return [Math.max(-180, sw[0]), Math.max(-90, sw[1]), Math.min(180, ne[0]), Math.min(90, ne[1])];
+}
+
+/* The box outwards to a grid a quarter of its size or finer (a power of ten, in degrees). */
+function gridded(b) {
+  const step = Math.pow(10, Math.floor(Math.log10(Math.max(b[2] - b[0], b[3] - b[1], 1e-6) / 4)));
+  const out = [Math.floor(b[0] / step) * step, Math.floor(b[1] / step) * step,
+               Math.ceil(b[2] / step) * step, Math.ceil(b[3] / step) * step];
+  return [Math.max(-180, out[0]), Math.max(-90, out[1]), Math.min(180, out[2]), Math.min(90, out[3])]
+    .map((v) => Number(v.toFixed(7)));
+}
+
+function contains(outer, inner) {
+  return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
+}
+
+function area(b) { return (b[2] - b[0]) * (b[3] - b[1]); }
+
+function inBox(box, f) {
+  const c = f.geometry.coordinates;
+  return !!box && box[0] <= c[0] && c[0] <= box[2] && box[1] <= c[1] && c[1] <= box[3];
+}
+
+function fetchStations(query, signal) {
+  return fetch("/api/stations" + query, {headers: {"Accept": "application/json"},
+                                         credentials: "same-origin", signal})
+    .then((response) => {
+      if (!response.ok) throw new Error(response.statusText);
+      return response.json();
     });
-    state.loadedAt = Date.now();
+}
+
+function placeMarker(f, onPick) {
+  const old = state.features[f.id], p = f.properties, c = f.geometry.coordinates;
+  state.features[f.id] = f;
+  let marker = state.markers[f.id];
+  if (!marker) {
+    marker = L.marker(toLatLng(c[0], c[1]), {icon: pinIcon(p.kind, p.open, false), title: p.name,
+                                             alt: p.name, riseOnHover: true});
+    marker.on("click", () => onPick(f.id));
+    state.markers[f.id] = marker;
+  } else if (JSON.stringify(old) !== JSON.stringify(f)) {  // edited or opened/closed since
+    Object.values(kindLayers).forEach((layer) => layer.removeLayer(marker));
+    marker.setLatLng(toLatLng(c[0], c[1]));
+    marker.setIcon(pinIcon(p.kind, p.open, !!marker._yzSelected));
+    marker.options.title = marker.options.alt = p.name;
+  }
+}
+
+function dropStation(id) {
+  Object.values(kindLayers).forEach((layer) => layer.removeLayer(state.markers[id]));
+  delete state.markers[id];
+  delete state.features[id];
+}
+
+/* Merge a box's stations into the pins; those in the box missing from the answer are gone. */
+function merge(collection, box, onPick) {
+  const seen = new Set();
+  collection.features.forEach((f) => { seen.add(f.id); placeMarker(f, onPick); });
+  Object.keys(state.features).forEach((id) => {
+    if (!seen.has(id) && inBox(box, state.features[id])) dropStation(id);
+  });
+  state.box = box;
+  state.loadedAt = Date.now();
+  applyMarkerFilters();
+  document.body.dataset.stations = String(collection.features.length);
+  document.body.dataset.bbox = box.join(",");
+}
+
+/* Load the stations around the view unless they are loaded (or loading) already; again with
+   force (their open flags, closed stations). Resolves when the view's stations are on the map;
+   onPick(id) when a pin is tapped. */
+export function loadView(onPick, force) {
+  const view = boxOf(map.getBounds()), box = gridded(boxOf(map.getBounds().pad(PAD)));
+  if (!force && state.box && contains(state.box, view)) return Promise.resolve();
+  if (!force && pending && contains(pending.box, view) && area(pending.box) <= 16 * area(box)) {
+    return pending.promise;  // what is coming covers the view and is not much more than it
+  }
+  if (pending) pending.controller.abort();  // a box far larger than needed, or elsewhere
+  const controller = new AbortController();
+  const mine = {box, controller};
+  mine.promise = fetchStations("?bbox=" + box.join(","), controller.signal).then((collection) => {
+    if (pending === mine) pending = null;
+    merge(collection, box, onPick);
+  }, (err) => {
+    if (pending === mine) pending = null;
+    if (err.name === "AbortError" && pending) return pending.promise;  // replaced by a newer box
+    throw err;
+  });
+  pending = mine;
+  return mine.promise;
+}
+
+/* Keep the pins following the view; call once. */
+export function followView(onPick) {
+  map.on("movestart", () => clearTimeout(moveTimer));
+  map.on("moveend", () => {
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(() => { loadView(onPick).catch(() => { /* the next move retries */ }); },
+                           MOVE_DELAY);
+  });
+  return loadView(onPick);
+}
+
+/* One station by id (e.g. from a shared link) as a pin; resolves to its feature. */
+export function loadStation(id, onPick) {
+  return api("/api/stations/" + encodeURIComponent(id)).then((f) => {
+    placeMarker(f, onPick);
     applyMarkerFilters();
-    document.body.dataset.stations = String(collection.features.length);
+    return f;
   });
 }
 
@@ -76,8 +184,8 @@ function matchesFilters(p) {
 /* Show the pins that match the filters, and the kinds chosen. */
 export function applyMarkerFilters() {
   Object.keys(state.markers).forEach((id) => {
-    const p = state.features[id].properties, marker = state.markers[id], layer = kindLayers[p.kind];
-    const show = matchesFilters(p);
+    const f = state.features[id], marker = state.markers[id], layer = kindLayers[f.properties.kind];
+    const show = matchesFilters(f.properties) && (inBox(state.box, f) || id === state.selected);
     if (show && !layer.hasLayer(marker)) layer.addLayer(marker);
     if (!show && layer.hasLayer(marker)) layer.removeLayer(marker);
   });

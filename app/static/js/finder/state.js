@@ -13,8 +13,9 @@ export const state = {
   results: [],            // the /api/nearest answer's results
   selected: null,         // a station id
   seq: 0,
-  features: {},           // station id -> GeoJSON feature
+  features: {},           // station id -> GeoJSON feature (those loaded so far)
   markers: {},            // station id -> Leaflet marker
+  box: null,              // [west, south, east, north] WGS-84: the stations loaded last, on the map
   loadedAt: 0,
   sheetOpen: false
 };
