@@ -489,16 +489,19 @@ def serve_options(function):
 @main.command("demo")
 @click.option("--build-only", is_flag=True, help="Build the demo data and stop.")
 @data_dir_option
+@click.option("--region", "region_id", type=click.Choice(["chengdu", "shanghai", "helsinki"]),
+              default="chengdu", show_default=True,
+              help="A real region shipped with yizhan (OpenStreetMap).")
 @click.option("--osm", "osm_file", type=click.Path(path_type=Path),
-              help="Build from this .osm/.osm.pbf file instead of the Helsinki extract.")
+              help="Build from this .osm/.osm.pbf extract instead.")
 @click.option("--place", help="Build from a place downloaded with osmnx (needs the internet).")
 @click.option("--rebuild", is_flag=True, help="Build again even when the data is there.")
 @serve_options
-def demo_cmd(build_only, data_dir, osm_file, place, rebuild, host, port, tiles, workers,
-             planner_password):
-    """Build the demo region (central Helsinki, real OpenStreetMap data) and serve it.
+def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, port, tiles,
+             workers, planner_password):
+    """Build the demo region (central Chengdu, real OpenStreetMap data, 2018) and serve it.
 
-    演示区域：赫尔辛基市中心的真实 OpenStreetMap 数据，站点与劳动者分布均为演示数据。
+    演示区域：成都中心城区的真实 OpenStreetMap 数据（2018 年），站点与劳动者分布均为演示数据。
     """
     import time
 
@@ -508,19 +511,34 @@ def demo_cmd(build_only, data_dir, osm_file, place, rebuild, host, port, tiles, 
     if osm_file and place:
         raise click.UsageError("give --osm or --place, not both")
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
-    if rebuild or osm_file or place or not region.is_built():
+    built = region.manifest().get("region") if region.is_built() else None
+    if (rebuild or osm_file or place or not region.is_built()
+            or (built is not None and built != region_id)):
         started = time.perf_counter()
         click.echo(f"Building the demo region in {region.data_dir} …", err=True)
-        build_demo(region.data_dir, osm=osm_file, place=place,
+        build_demo(region.data_dir, region_id=region_id, osm=osm_file, place=place,
                    progress=lambda m: click.echo(f"  {m}", err=True))
         click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
     manifest = region.manifest()
-    click.echo(f"Demo region ({manifest['label']}) from {manifest['source']} in {region.data_dir}")
+    year = f", {manifest['year']}" if manifest.get("year") else ""
+    click.echo(f"Demo region {manifest.get('city', '')} ({manifest['label']}, "
+               f"OpenStreetMap{year}) from {manifest['source']} in {region.data_dir}")
     for mode, info in manifest["networks"].items():
         click.echo(f"  {mode:5} network: {info['nodes']:,} nodes, {info['edges']:,} edges")
-    click.echo(f"  {manifest['stations']} demo stations in {region.db_url}")
-    counts = ", ".join(f"{g} {w:,.0f}" for g, w in manifest["demand"]["workers"].items())
-    click.echo(f"  worker density: {manifest['demand']['points']} points ({counts})")
+    per_km2 = manifest.get("stations_per_km2")
+    click.echo(f"  {manifest['stations']} demo stations"
+               + (f" ({per_km2} per km² over {manifest['area_km2']} km²)" if per_km2 else "")
+               + f" in {region.db_url}")
+    workers_count = manifest["demand"]["workers"]
+    total = sum(workers_count.values())
+    counts = ", ".join(f"{g} {w:,.0f}" for g, w in workers_count.items())
+    click.echo(f"  workers (estimated from OpenStreetMap): {total:,.0f} ({counts})")
+    for hour, shares in manifest.get("coverage", {}).get("at", {}).items():
+        text = ", ".join(f"{g} {v:.1%}" for g, v in shares.items())
+        click.echo(f"  covered at {hour} within each group's own budget: {text}")
+    gaps = manifest.get("coverage", {}).get("gaps_10:00")
+    if gaps is not None:
+        click.echo(f"  gap areas at 10:00: {gaps}")
     if build_only:
         return
     _serve(region.data_dir, None, None, host, port, tiles, workers, planner_password,

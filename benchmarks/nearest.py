@@ -161,7 +161,7 @@ def main(argv: list[str]) -> int:
 
         walk = load_network(helsinki_pbf(), mode="walk")
         with tempfile.TemporaryDirectory() as tmp:
-            stations = Registry(build_demo(tmp).db_url).stations()
+            stations = Registry(build_demo(tmp, region_id="helsinki").db_url).stations()
         print(f"\n== Helsinki extract (walk): {walk.n_nodes:,} nodes, the demo's "
               f"{len(stations)} stations")
         small = argparse.Namespace(**{**vars(args), "queries": min(args.queries, 500),

