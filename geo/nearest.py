@@ -119,6 +119,8 @@ class NearestTable:
 
 #: How many per-node label tables a finder keeps (one per set of stations, weight and k).
 _TABLE_CACHE = 64
+#: Networks from this many nodes compute a label table in two halves on two threads.
+_SPLIT_NODES = 50_000
 #: Stations per block in the per-station bounded searches of :meth:`StationFinder.costs`.
 _BLOCK = 32
 
@@ -683,8 +685,22 @@ class StationFinder:
         use = np.isin(ent_station, chosen)
         first, second = (ent_m, ent_s) if weight == "length" else (ent_s, ent_m)
         edge_first, edge_second = (metres, seconds) if weight == "length" else (seconds, metres)
-        found = k_labels(indptr, indices, edge_first, edge_second, self.network.n_nodes,
-                         ent_node[use], first[use], second[use], ent_station[use], k)
+
+        def run(part: np.ndarray):
+            return k_labels(indptr, indices, edge_first, edge_second, self.network.n_nodes,
+                            ent_node[part], first[part], second[part], ent_station[part], k)
+
+        if self.network.n_nodes < _SPLIT_NODES or len(chosen) < 2 * k:
+            found = run(use)
+        else:  # two halves of the stations on two cores (the search releases the GIL), merged
+            from concurrent.futures import ThreadPoolExecutor
+
+            from geo.network.search import merge_tables
+
+            odd = ent_station % 2 == 1
+            with ThreadPoolExecutor(2) as pool:
+                a, b = pool.map(run, [use & odd, use & ~odd])
+            found = merge_tables(*a, *b)
         with self._table_lock:
             self._tables[cache_key] = found
             while len(self._tables) > _TABLE_CACHE:
