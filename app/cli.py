@@ -490,8 +490,8 @@ def serve_options(function):
 @click.option("--build-only", is_flag=True, help="Build the demo data and stop.")
 @data_dir_option
 @click.option("--region", "region_id", type=click.Choice(["chengdu", "shanghai", "helsinki"]),
-              default="chengdu", show_default=True,
-              help="A real region shipped with yizhan (OpenStreetMap).")
+              help="A real region shipped with yizhan (OpenStreetMap); default chengdu, or the "
+                   "region already built in the data dir.")
 @click.option("--osm", "osm_file", type=click.Path(path_type=Path),
               help="Build from this .osm/.osm.pbf extract instead.")
 @click.option("--place", help="Build from a place downloaded with osmnx (needs the internet).")
@@ -513,10 +513,11 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
     built = region.manifest().get("region") if region.is_built() else None
     if (rebuild or osm_file or place or not region.is_built()
-            or (built is not None and built != region_id)):
+            or (region_id is not None and built != region_id)):
         started = time.perf_counter()
         click.echo(f"Building the demo region in {region.data_dir} …", err=True)
-        build_demo(region.data_dir, region_id=region_id, osm=osm_file, place=place,
+        build_demo(region.data_dir, region_id=region_id or built or "chengdu", osm=osm_file,
+                   place=place,
                    progress=lambda m: click.echo(f"  {m}", err=True))
         click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
     manifest = region.manifest()
@@ -573,7 +574,7 @@ def _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_passw
 def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, planner_password):
     """Serve the worker finder (/), the planner view (/plan) and the JSON API (/api).
 
-    Under waitress, a production WSGI server. 工人找站、规划人员视图与 JSON 接口。
+    Under granian, a production HTTP server. 工人找站、规划人员视图与 JSON 接口。
     """
     from geo.network import MODES, load_network
     from geo.network import is_osm_file

@@ -150,7 +150,20 @@ def demo_info() -> dict | None:
     except (OSError, ValueError):
         return {"label": "演示数据 demo data", "source": ""}
     return {"label": manifest.get("label", "演示数据 demo data"),
-            "source": manifest.get("source", "")}
+            "source": manifest.get("source", ""), "city": manifest.get("city"),
+            "year": manifest.get("year")}
+
+
+def _small_demo() -> bool:
+    """Whether the data dir holds a demo region too small for the groups' own budgets to leave
+    gaps (central Helsinki, about 2 km²): the planner view then starts at a 4-minute budget.
+    The Chengdu demo (about 70 km²) starts at each group's own budget."""
+    path = Path(current_app.config["DATA_DIR"]) / "demo.json"
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return float(manifest.get("area_km2") or 0.0) < 10.0
 
 
 def page_config(lang: str, page: str) -> dict:
@@ -200,7 +213,7 @@ def plan_config(lang: str) -> dict:
     # key order does not survive the page (Jinja's tojson sorts keys): the orders go separately
     return {"groups": groups, "groupOrder": list(DEFAULT_GROUPS), "kindOrder": list(KINDS),
             "budgets": BUDGET_CHOICES,
-            "defaultMinutes": 4 if demo_info() is not None else None,
+            "defaultMinutes": 4 if _small_demo() else None,
             "kindsLong": {k: _label(v, lang) for k, v in KINDS.items()}}
 
 

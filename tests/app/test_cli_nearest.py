@@ -114,9 +114,18 @@ def test_nearest_batch_bad_row_names_row_and_column(runner, demo, walk_file, tmp
 
 
 def test_demo_build_only(runner, tmp_path):
+    """The default demo is central Chengdu; the build prints the shares at the groups' own
+    budgets, which show real gaps."""
     result = runner.invoke(main, ["demo", "--build-only", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "demo data" in result.stdout and re.search(r"\b[5-7]\d demo stations", result.stdout)
+    out = result.stdout
+    assert "成都中心城区" in out and "demo data" in out and "OpenStreetMap, 2018" in out
+    assert re.search(r"\b\d{2,3} demo stations \(1\.\d+ per km² over 69\.9 km²\)", out)
+    ten = re.search(r"covered at 10:00 .*sanitation_worker (\d+\.\d)%", out)
+    four = re.search(r"covered at 04:00 .*sanitation_worker (\d+\.\d)%", out)
+    assert 40 <= float(ten.group(1)) <= 90 and float(four.group(1)) < float(ten.group(1))
+    assert re.search(r"gap areas at 10:00: [1-9]", out)
+    assert "Built in" in result.stderr and "路网 network walk" in result.stderr
 
 
 def test_demo_serves_the_built_region_with_a_planner_password(runner, demo, monkeypatch):

@@ -217,8 +217,8 @@ def geo_plan(networks, stations, demand, *, kind, minutes=None, wanted=None, **o
       "group": ["sanitation_worker", "ride_hailing_driver"]},
      {"kind": "outdoor_rest_point", "target": 0.95, "minutes": 4,
       "wanted": ["ride_hailing_driver", "sanitation_worker"]}),
-    ({"kind": "driver_home", "add": 1, "minutes": 2},
-     {"kind": "driver_home", "add": 1, "minutes": 2}),
+    ({"kind": "driver_home", "add": 1, "minutes": 1},
+     {"kind": "driver_home", "add": 1, "minutes": 1}),
 ])
 def test_plan_equals_geo_plan(client, demo_stations, networks, demand, body, expected):
     response = client.post("/api/plan", json=body)
