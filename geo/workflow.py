@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -27,7 +28,14 @@ from geo.demand import groups_in, to_h3
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.network import MODES, Network, is_osm_file, load_network
-from geo.siting.planning import CANDIDATE_COLUMNS, Plan, coverage_matrix, gap_candidates, plan
+from geo.siting.planning import (
+    CANDIDATE_COLUMNS,
+    Plan,
+    coverage_matrix,
+    gap_candidates,
+    parse_target,
+    plan,
+)
 from geo.stations import Station
 
 CandidateSource = Literal["gaps", "file", "venues"]
@@ -168,13 +176,15 @@ def accessibility_summary(table: pd.DataFrame) -> dict[str, dict]:
 
 def candidate_sites(source: CandidateSource, *, path: str | os.PathLike[str] | None = None,
                     crs: str = "wgs84", uncovered: pd.DataFrame | None = None,
-                    network: Network | None = None, res: int | None = None) -> pd.DataFrame:
+                    network: Network | None = None, res: int | None = None,
+                    extract: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Candidate sites (``id, name, lon, lat, cost, capacity, source``; EPSG:4326).
 
     ``"file"``: a table at ``path`` (:func:`geo.io.candidates.read_candidates`, ``crs`` of its
     coordinates); ``"venues"``: OSM venues that often host stations, from the extract at
     ``path``; ``"gaps"``: per H3 cell of the ``uncovered`` workers, the node of ``network``
-    nearest the cell's weighted centre.
+    nearest the cell's weighted centre, named by the nearest named street and venue of the OSM
+    ``extract`` (default: :func:`osm_extract` of ``network``).
     """
     if source == "file":
         from geo.io.candidates import read_candidates
@@ -188,7 +198,8 @@ def candidate_sites(source: CandidateSource, *, path: str | os.PathLike[str] | N
         if uncovered is None or network is None:
             raise InputError("gap candidates need the uncovered workers and a network",
                              parameter="candidates")
-        return gap_candidates(uncovered, network, res=res)
+        return gap_candidates(uncovered, network, res=res,
+                              extract=extract if extract is not None else osm_extract(network))
     raise InputError(f"`source` was {source!r} but must be one of ['gaps', 'file', 'venues']",
                      parameter="candidates")
 
@@ -209,7 +220,16 @@ class SitingRun:
     plan
         The proposal; None when there is nothing to plan (see ``note``).
     note
-        Why there is no plan (every reachable worker covered, no candidate sites), else "".
+        Why there is no plan (the target is met already, every reachable worker is covered, no
+        candidate sites), else "".
+    already_met
+        With a ``target``: the existing stations reach it already (then ``plan`` is None).
+    at
+        The time the existing stations' hours were read at (None: all counted open).
+
+    Worker counts (``totals``, the sites' ``newly_covered``) are sums of demand weights and
+    keep their decimals here and in :meth:`as_json` (data); what is shown to people rounds
+    them to whole workers.
     """
 
     kind: str
@@ -224,7 +244,16 @@ class SitingRun:
     note: str = ""
     model: str = "max_coverage"
     curve: bool = False
+    already_met: bool = False
+    target: float | None = None
+    at: datetime | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def before_share(self) -> float:
+        """The share of the workers of :attr:`groups` together that the existing stations
+        cover."""
+        return _pooled(self.before_shares, self.totals)
 
     def as_json(self) -> dict:
         """The plan as JSON (``/api/plan``, ``yizhan plan --json``): sites, before/after shares
@@ -241,7 +270,8 @@ class SitingRun:
             answer["note"] = self.note
         answer.update(groups=list(self.groups), skipped=dict(self.skipped),
                       totals=dict(self.totals), budgets=dict(self.budgets),
-                      candidates=len(self.candidates))
+                      candidates=len(self.candidates), already_met=self.already_met,
+                      target=self.target, at=None if self.at is None else self.at.isoformat())
         return answer
 
 
@@ -252,50 +282,113 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
              target: float | None = None, budget: float | None = None,
              capacitated: bool = False, curve: int | None = None,
              candidates: pd.DataFrame | None = None, time_limit: float | None = None,
-             ) -> SitingRun:
+             extract: str | os.PathLike[str] | None = None) -> SitingRun:
     """New stations of ``kind`` where they cover the most workers, the existing ones kept.
 
     The flow: the groups that use ``kind`` (:func:`analysis_groups`); their coverage by the
-    existing stations (open at ``at``, when given); unless ``candidates`` are given, candidate
-    sites in the gap cells of the workers left uncovered; the network coverage matrix of those
-    workers × (existing stations + candidates); and :func:`geo.siting.planning.plan` with exactly
-    one of ``add`` (maximal covering), ``target`` (fewest stations reaching a covered share,
-    0–1) or ``budget`` (candidate costs).
+    existing stations (open at ``at``, when given: HH:MM today or an ISO time, the hour the
+    planner is looking at); unless ``candidates`` are given, candidate sites in the gap cells of
+    the workers left uncovered, named from the OSM ``extract`` (default: :func:`osm_extract`);
+    the network coverage matrix of those workers × (existing stations + candidates); and
+    :func:`geo.siting.planning.plan` with exactly one of ``add`` (maximal covering), ``target``
+    (fewest stations reaching a covered share of the workers of the groups planned for,
+    together: 0.9 or 90, see :func:`geo.siting.planning.parse_target`) or ``budget``
+    (candidate costs).
 
-    Returns a :class:`SitingRun`; its ``plan`` is None, with a ``note``, when every reachable
-    worker of these groups is covered already or there is no candidate site.
+    Returns a :class:`SitingRun`; its ``plan`` is None, with a ``note``, when the ``target`` is
+    met already by the existing stations (``already_met``), when every reachable worker of these
+    groups is covered already within their budgets at ``at``, or when there is no candidate site.
     """
     groups = groups or DEFAULT_GROUPS
     time_limit = settings.plan_time_limit_s if time_limit is None else time_limit
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise InputError("give exactly one of `add`, `target` or `budget`", parameter="add")
+    if target is not None:
+        target = parse_target(target)
     chosen, skipped = analysis_groups(demand, groups=groups, wanted=wanted, modes=networks,
                                       kind=kind)
     model = "max_coverage" if target is None else "set_covering"
+    when = None
+    if at is not None:
+        from geo.coverage import parse_at
+
+        when = parse_at(at)
     before = coverage(networks, stations, demand, groups=groups, wanted=chosen, minutes=minutes,
-                      at=at)
+                      at=when)
     entries = before.summary["groups"]
     totals = {g: entries[g]["total"] for g in chosen}
     shares = {g: entries[g]["share"] for g in chosen}
-    common = dict(kind=kind, groups=chosen, skipped=skipped, budgets=dict(before.budgets),
-                  totals=totals, before_shares=shares, before=before, model=model,
-                  curve=bool(curve))
+    common = {"kind": kind, "groups": chosen, "skipped": skipped,
+              "budgets": dict(before.budgets), "totals": totals, "before_shares": shares,
+              "before": before, "model": model, "curve": bool(curve), "target": target,
+              "at": when}
+    who, hour = _context(chosen, groups, before.budgets, before.unit, when)
+    if target is not None and _pooled(shares, totals) >= target - 1e-9:
+        return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
+                         already_met=True,
+                         note=f"target already met: the existing stations cover "
+                              f"{_pooled(shares, totals):.1%} of the workers of {who} {hour}, "
+                              f"at least the target {target:.1%}; no new station is needed",
+                         **common)
     if candidates is None:
         points = before.points
         uncovered = points[~points["covered"] & ~points["off_network"]]
-        candidates = gap_candidates(uncovered, base_network(networks))
+        network = base_network(networks)
+        candidates = gap_candidates(uncovered, network,
+                                    extract=extract if extract is not None
+                                    else osm_extract(network))
         if candidates.empty:
             return SitingRun(candidates=candidates, plan=None,
-                             note="every reachable worker of these groups is covered already",
+                             note=f"every reachable worker of {who} is covered already "
+                                  f"{hour}",
                              **common)
     elif candidates.empty:
         return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
                          note="there are no candidate sites", **common)
-    matrix = coverage_matrix(networks, _open_at(stations, at), demand, candidates, kind=kind,
+    matrix = coverage_matrix(networks, _open_at(stations, when), demand, candidates, kind=kind,
                              groups=groups, wanted=chosen, minutes=minutes)
     result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
                   curve=curve, time_limit=time_limit)
     return SitingRun(candidates=candidates, plan=result, **common)
+
+
+def _pooled(shares: dict[str, float], totals: dict[str, float]) -> float:
+    """The share of several groups together, weighted by their workers."""
+    total = sum(totals.values())
+    return sum(shares[g] * totals[g] for g in shares) / total if total > 0 else 0.0
+
+
+def _context(chosen: Sequence[str], groups: dict[str, WorkerGroup], budgets: dict[str, float],
+             unit: str, when: datetime | None) -> tuple[str, str]:
+    """The groups with their budgets, ``"环卫工人 sanitation_worker (within 15 min)"``, and the
+    hour, ``"at 04:30"`` (``"with every station counted open"`` without one)."""
+    short = "min" if unit == "minutes" else "m"
+    names = ", ".join(f"{groups[g].zh} {g} (within {budgets[g]:g} {short})" for g in chosen)
+    if when is None:
+        return names, "with every station counted open"
+    from zoneinfo import ZoneInfo
+
+    return names, f"at {when.astimezone(ZoneInfo(settings.timezone)):%H:%M}"
+
+
+def osm_extract(network: Network | None) -> Path | None:
+    """The OSM extract ``network`` was built from, when it is at hand: the file named by
+    ``network.source`` if it exists, else the extract of the shipped region
+    (:data:`geo.regions.REGIONS`) of that file name; None otherwise (a download, a lost file)."""
+    if network is None or not network.source:
+        return None
+    path = Path(network.source)
+    if path.is_file():
+        return path
+    from geo.regions import REGIONS
+
+    for known in REGIONS.values():
+        if Path(known.filename).name == path.name:
+            try:
+                return known.extract()
+            except FileNotFoundError:
+                return None
+    return None
 
 
 def _open_at(stations: Sequence[Station], at: str | datetime | None) -> list[Station]:

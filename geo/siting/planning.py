@@ -9,9 +9,13 @@ the models are in :mod:`geo.siting`.
 
 from __future__ import annotations
 
+import math
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any
 
 import h3
 import numpy as np
@@ -57,10 +61,44 @@ def venue_candidates(source: str | Path | None = None, *,
                         ).reset_index(drop=True)
 
 
+def parse_target(value: Any) -> float:
+    """A target coverage as a share in (0, 1]: ``0.9`` is a share, ``90`` a percentage.
+
+    A number above 0 and up to 1 is a share; above 1 and up to 100, a percentage (so ``1``
+    means everyone, and ``1.5`` means 1.5 %). Text such as ``"90"``, ``"90%"`` or ``"0.9"`` is
+    read as that number. The CLI's ``--target`` and the API's ``target`` both go through here.
+
+    Raises
+    ------
+    InputError
+        ``parameter="target"``, saying both accepted forms.
+    """
+    forms = "a share above 0 and up to 1 (0.9) or a percentage above 1 and up to 100 (90)"
+    number = value
+    if isinstance(value, str):
+        text = value.strip().rstrip("%％").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)):
+        raise InputError(f"`target` was {value!r} but must be {forms}", parameter="target")
+    number = float(number)
+    if not math.isfinite(number) or not 0 < number <= 100:
+        raise InputError(f"`target` was {value!r} but must be {forms}", parameter="target")
+    return number if number <= 1 else number / 100
+
+
 def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None = None,
-                   ) -> pd.DataFrame:
+                   extract: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Candidate sites in the gap areas: per H3 cell of uncovered demand, the road node nearest
-    to the cell's weighted centre (so candidates spread over the uncovered workers)."""
+    to the cell's weighted centre (so candidates spread over the uncovered workers).
+
+    Each candidate is named for where it is, from the named streets and venues of the OSM
+    ``extract`` (``.osm.pbf``) the network was built from: ``"春熙路 · 中国银行附近"`` (the nearest
+    named street and, when one is close, the nearest named venue), ``"红星路附近"``; without an
+    extract, or with nothing named nearby, ``"缺口候选点 N"`` (gap site N).
+    """
     res = settings.h3_res if res is None else res
     if uncovered.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
@@ -73,10 +111,137 @@ def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None
     lat = np.where(agg["w"] > 0, agg["wy"] / agg["w"].where(agg["w"] > 0, 1), agg["my"])
     nodes, _ = network.snap(lon, lat, main_component=True)
     nodes = np.unique(nodes)
+    lon, lat = network.lon[nodes], network.lat[nodes]
+    names = place_names(lon, lat, extract) if extract is not None else [""] * len(nodes)
     return pd.DataFrame({"id": [f"gap-{network.node_ids[n]}" for n in nodes],
-                         "name": [f"缺口候选点 gap site {k + 1}" for k in range(len(nodes))],
-                         "lon": network.lon[nodes], "lat": network.lat[nodes], "cost": 1.0,
+                         "name": _unique([name or f"缺口候选点 {k + 1}"
+                                          for k, name in enumerate(names)]),
+                         "lon": lon, "lat": lat, "cost": 1.0,
                          "capacity": np.nan, "source": "gap"})
+
+
+#: How far a named street may be from a site to name it, and a named venue, metres.
+STREET_NAME_M = 250.0
+VENUE_NAME_M = 120.0
+
+
+def place_names(lon: Iterable[float], lat: Iterable[float],
+                extract: str | os.PathLike[str]) -> list[str]:
+    """Names of places for people: the nearest named street within :data:`STREET_NAME_M` and the
+    nearest named venue within :data:`VENUE_NAME_M`, as ``"街 · 场所附近"``, ``"街附近"`` or
+    ``"场所附近"``; ``""`` where neither is near.
+
+    Parameters
+    ----------
+    lon, lat
+        Points in EPSG:4326 degrees.
+    extract
+        The ``.osm.pbf`` file to read names from; its named ways and venues are read once per
+        file (one pass each with pyrosm) and kept as KD-trees of their vertices. Another kind of
+        file, or one that cannot be read, names nothing.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    index = _name_index(str(Path(extract)))
+    if index is None or len(lon) == 0:
+        return [""] * len(lon)
+    xy = _metric(lon, lat, index["lat0"])
+    out = []
+    parts = []
+    for kind, reach in (("street", STREET_NAME_M), ("venue", VENUE_NAME_M)):
+        tree, labels = index[kind]
+        if tree is None:
+            parts.append([""] * len(lon))
+            continue
+        dist, at = tree.query(xy, distance_upper_bound=reach)
+        parts.append([labels[i] if np.isfinite(d) else "" for d, i in zip(dist, at)])
+    for street, venue in zip(*parts):
+        if street and venue and venue != street:
+            out.append(f"{street} · {venue}附近")
+        elif street or venue:
+            out.append(f"{street or venue}附近")
+        else:
+            out.append("")
+    return out
+
+
+def _metric(lon: np.ndarray, lat: np.ndarray, lat0: float) -> np.ndarray:
+    """Local equirectangular metres (enough for nearest within a few hundred metres)."""
+    return np.column_stack([lon * 111_320.0 * math.cos(math.radians(lat0)), lat * 110_574.0])
+
+
+@lru_cache(maxsize=4)
+def _name_index(path: str) -> dict | None:
+    """KD-trees of the vertices of named streets and of named venues in an ``.osm.pbf``."""
+    from scipy.spatial import cKDTree
+
+    if not path.endswith(".pbf") or not Path(path).is_file():
+        return None
+    try:
+        from pyrosm import OSM
+
+        osm = OSM(path)
+        ways = osm.get_data_by_custom_criteria(custom_filter={"highway": True},
+                                               filter_type="keep", keep_nodes=False,
+                                               keep_relations=False)
+        venues = osm.get_pois(custom_filter={"amenity": True, "shop": True, "tourism": True,
+                                             "leisure": True})
+    except Exception:  # noqa: BLE001 - pyrosm raises many kinds on odd files; they name nothing
+        return None
+    xs, ys, street_names = [], [], []
+    if ways is not None and len(ways) and "name" in ways:
+        named = ways.assign(label=_chinese_names(ways))
+        named = named[named["label"] != ""]
+        coords = named.geometry.get_coordinates(index_parts=False)
+        xs, ys = coords["x"].to_numpy(float), coords["y"].to_numpy(float)
+        street_names = named["label"].loc[coords.index].tolist()
+    venue_lon, venue_lat, venue_names = [], [], []
+    if venues is not None and len(venues) and "name" in venues:
+        named = venues.assign(label=_chinese_names(venues))
+        named = named[named["label"] != ""]
+        points = named.geometry.representative_point()
+        venue_lon, venue_lat = points.x.to_numpy(float), points.y.to_numpy(float)
+        venue_names = named["label"].tolist()
+    if not len(street_names) and not len(venue_names):
+        return None
+    lat0 = float(np.mean(np.concatenate([np.asarray(ys, float), np.asarray(venue_lat, float)])))
+
+    def tree(lon, lat):
+        return cKDTree(_metric(np.asarray(lon, float), np.asarray(lat, float), lat0)) if len(lon) \
+            else None
+
+    return {"lat0": lat0, "street": (tree(xs, ys), street_names),
+            "venue": (tree(venue_lon, venue_lat), venue_names)}
+
+
+def _chinese_names(frame: pd.DataFrame) -> pd.Series:
+    """Per OSM feature: its ``name:zh`` when it has one, else its ``name``; ``""`` if neither
+    (pyrosm keeps the tags without a column of their own as JSON text in ``tags``)."""
+    import json
+
+    def zh(tags) -> str:
+        if not isinstance(tags, str) or "name:zh" not in tags:
+            return ""
+        try:
+            value = json.loads(tags).get("name:zh", "")
+        except (ValueError, AttributeError):
+            return ""
+        return value.strip() if isinstance(value, str) else ""
+
+    name = frame["name"].where(frame["name"].notna(), "").astype(str).str.strip()
+    if "tags" not in frame:
+        return name
+    chinese = frame["tags"].map(zh)
+    return chinese.where(chinese != "", name)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Names made distinct: the second 红星路附近 becomes 红星路附近（2）."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}（{seen[name]}）")
+    return out
 
 
 @dataclass
@@ -203,6 +368,14 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
     """Choose new sites: ``add`` N (maximal covering), reach a ``target`` share with the fewest
     (set covering), or spend at most ``budget`` (candidate costs). ``capacitated`` caps what each
     station serves at its capacity (candidates without one get the median existing capacity).
+
+    ``target`` is a share in (0, 1] of the workers of the matrix's rows together, that is of the
+    groups the matrix was made for (:func:`coverage_matrix` ``wanted``), not of every group; a
+    percentage such as 90 goes through :func:`parse_target` first. With ``curve``, each point
+    gives the share of the groups together and ``by_group`` per group.
+
+    Worker counts in :attr:`Plan.sites` (``newly_covered``, ``new_<group>``) are sums of demand
+    weights, kept to 3 decimals as data; what is shown to people rounds them to whole workers.
     """
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise InputError("give exactly one of `add`, `target` or `budget`", parameter="add")
@@ -246,6 +419,7 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
                                 fixed=fixed, time_limit=time_limit)
         total = weights.sum()
         curve_rows = [{"new_stations": k + 1, "share": round(float(r.covered_weight / total), 6),
+                       "by_group": _shares(matrix, np.asarray(r.selected)),
                        "optimal": bool(r.optimal)} for k, r in enumerate(points)]
     return Plan(sites, before, after, result, matrix, curve_rows, model,
                 _covered(matrix, selected) & ~_covered(matrix, fixed))
