@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -259,6 +260,61 @@ def normalize_hours(text: str | None) -> str:
     return s
 
 
+_DAYS_ZH = {"Mo": "周一", "Tu": "周二", "We": "周三", "Th": "周四", "Fr": "周五", "Sa": "周六",
+            "Su": "周日", "PH": "节假日"}
+_DAY_SPANS_ZH = {"Mo-Su": "每天", "Sa,Su": "周末"}
+_OSM_DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
+_OSM_DAYS = re.compile(rf"(?:{_OSM_DAY}(?:-{_OSM_DAY})?|PH)(?:,(?:{_OSM_DAY}(?:-{_OSM_DAY})?|PH))*")
+_OSM_SPAN = r"\d{2}:\d{2}-\d{2}:\d{2}"
+_OSM_TIMES = re.compile(rf"{_OSM_SPAN}(?:,{_OSM_SPAN})*|off")
+
+
+def _rule_zh(rule: str) -> str | None:
+    """One OSM rule (``Mo-Fr 09:00-17:00``) in Chinese, or None when it is not days and times."""
+    days, _, times = rule.rpartition(" ")
+    if not _OSM_TIMES.fullmatch(times) or (days and not _OSM_DAYS.fullmatch(days)):
+        return None
+    if times == "off":
+        text = "休息"
+    else:  # 09:00 -> 9:00, as people write it
+        text = "、".join(re.sub(r"\b0(\d):", r"\1:", span) for span in times.split(","))
+    if not days:
+        return text
+    if days in _DAY_SPANS_ZH:
+        return f"{_DAY_SPANS_ZH[days]} {text}"
+    parts = []
+    for part in days.split(","):
+        first, _, last = part.partition("-")
+        parts.append(f"{_DAYS_ZH[first]}至{_DAYS_ZH[last]}" if last else _DAYS_ZH[first])
+    return f"{'、'.join(parts)} {text}"
+
+
+@lru_cache(maxsize=1024)
+def format_hours_zh(hours: str | None) -> str:
+    """OSM ``opening_hours`` written as a union office writes hours (the inverse of
+    :func:`normalize_hours`).
+
+    ``24/7`` → ``全天``, ``Mo-Fr 09:00-17:00`` → ``周一至周五 9:00-17:00``, ``Mo-Su 08:00-22:00`` →
+    ``每天 8:00-22:00``, ``Sa,Su`` → ``周末``, ``PH off`` → ``节假日 休息``; rules are joined by ``；``.
+    What Chinese cannot say plainly (months, week numbers, sunrise, comments …) stays in OSM
+    syntax, which :func:`normalize_hours` reads too: ``normalize_hours(format_hours_zh(h)) == h``
+    for every ``h`` that :func:`normalize_hours` returns. Unknown hours (``""``) stay empty.
+    """
+    if not hours:
+        return ""
+    if hours == "24/7":
+        return "全天"
+    rules = [_rule_zh(rule.strip()) for rule in hours.split(";")]
+    if any(rule is None for rule in rules):
+        return hours
+    text = "；".join(rules)
+    try:
+        same = normalize_hours(text) == hours
+    except InputError:
+        same = False
+    return text if same else hours
+
+
 @lru_cache(maxsize=4096)
 def _compiled_hours(hours: str, timezone: str) -> opening_hours.OpeningHours:
     return opening_hours.OpeningHours(hours, timezone=ZoneInfo(timezone))
@@ -351,13 +407,13 @@ class Station:
         return record
 
     @classmethod
-    def from_record(cls, record: dict) -> "Station":
+    def from_record(cls, record: dict) -> Station:
         """The inverse of :meth:`to_record`."""
         data = {k: record[k] for k in cls.__dataclass_fields__ if k in record}
         data["services"] = frozenset(data.get("services") or ())
         return cls(**data)
 
-    def replace(self, **changes) -> "Station":
+    def replace(self, **changes) -> Station:
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
 

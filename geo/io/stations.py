@@ -12,15 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from geo import coords, settings
-from geo.errors import DataFileError, Problem
-from geo.io import tables
+from geo.errors import DataFileError, InputError, Problem
+from geo.io import sheets, tables
 from geo.stations import (
+    ACCESS,
     KINDS,
+    SERVICES,
     Station,
+    format_hours_zh,
     normalize_hours,
     parse_access,
     parse_kind,
@@ -32,10 +36,34 @@ from geo.stations import (
 COLUMNS = ["id", "name", "kind", "lon", "lat", "address", "services", "hours", "capacity",
            "access", "phone", "operator", "notes"]
 
+#: The headers of an export in Chinese (``lang="zh"``), as union offices write them; every one is
+#: also a header the reader accepts.
+ZH_HEADERS = {"id": "编号", "name": "站点名称", "kind": "站点类型", "lon": "经度", "lat": "纬度",
+              "address": "地址", "services": "服务项目", "hours": "开放时间", "capacity": "容量",
+              "access": "开放对象", "phone": "联系电话", "operator": "管理单位", "notes": "备注"}
+
+#: Languages of an export's headers and values.
+LANGS = ("en", "zh")
+
 FORMATS = tables.FORMATS
 
 
-def _station_schema(crs: str) -> tables.Schema:
+def _unescaping(column: tables.Column) -> tables.Column:
+    """``column`` reading cells that :func:`geo.io.sheets.escape_text` wrote (``'=…`` → ``=…``)."""
+    parse = column.parse
+    return replace(column, parse=lambda text: parse(sheets.unescape_text(text)))
+
+
+def _station_schema(crs: str, *, escaped: bool = False) -> tables.Schema:
+    """The station columns; ``escaped``: the cells of a CSV whose formula-like text was written
+    with a leading ``'`` (see :mod:`geo.io.sheets`)."""
+    schema = _station_columns(crs)
+    if escaped:
+        schema = replace(schema, columns=tuple(_unescaping(c) for c in schema.columns))
+    return schema
+
+
+def _station_columns(crs: str) -> tables.Schema:
     kinds = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
     lon = replace(tables.LON, aliases=("经度", "longitude", "lng", "x"))
     lat = replace(tables.LAT, aliases=("纬度", "latitude", "y"))
@@ -137,7 +165,8 @@ def read_stations(path: str | Path, *, crs: str = "wgs84") -> ReadResult:
         When the file cannot be read at all, or holds other geometries than points.
     """
     tables.check_crs(crs)
-    parsed = tables.read(path, _station_schema(crs))
+    csv = Path(path).suffix.lower() in (".csv", ".tsv")
+    parsed = tables.read(path, _station_schema(crs, escaped=csv))
     result = ReadResult(parsed.file, parsed.rows, [], parsed.problems, parsed.ignored)
     placed: list[tuple[int, Station]] = []
     for record in parsed.records:
@@ -183,49 +212,95 @@ def load_stations(path: str | Path, *, crs: str = "wgs84") -> list[Station]:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84") -> pd.DataFrame:
-    """Stations as a table with the English headers; coordinates converted to ``crs``."""
+def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84",
+                   lang: Literal["en", "zh"] = "en") -> pd.DataFrame:
+    """Stations as a table; coordinates converted to ``crs``.
+
+    ``lang="en"``: the English headers (:data:`COLUMNS`), kind, service and access ids, services
+    joined by ``;``, hours in OSM ``opening_hours`` syntax. ``lang="zh"``: the Chinese headers
+    (:data:`ZH_HEADERS`), kinds, services and access as a union office writes them (services
+    joined by ``、``), hours as people write them (:func:`geo.stations.format_hours_zh`).
+    Either reads back to the same stations with :func:`read_stations`.
+    """
+    if lang not in LANGS:
+        raise InputError(f"`lang` was {lang!r} but must be one of {list(LANGS)}",
+                         parameter="lang")
+    zh = lang == "zh"
     records = []
     for s in stations:
         lon, lat = coords.from_wgs84(s.lon, s.lat, crs)
+        if zh:
+            kind, access, hours = KINDS[s.kind][0], ACCESS[s.access][0], format_hours_zh(s.hours)
+            services = "、".join(zh for key, (zh, _) in SERVICES.items() if key in s.services)
+        else:
+            kind, access, hours = s.kind, s.access, s.hours
+            services = ";".join(sorted(s.services))
         records.append({
-            "id": s.id, "name": s.name, "kind": s.kind, "lon": round(float(lon), 7),
-            "lat": round(float(lat), 7), "address": s.address,
-            "services": ";".join(sorted(s.services)), "hours": s.hours,
-            "capacity": s.capacity, "access": s.access, "phone": s.phone,
+            "id": s.id, "name": s.name, "kind": kind, "lon": round(float(lon), 7),
+            "lat": round(float(lat), 7), "address": s.address, "services": services,
+            "hours": hours, "capacity": s.capacity, "access": access, "phone": s.phone,
             "operator": s.operator, "notes": s.notes,
         })
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame["capacity"] = frame["capacity"].astype("Int64")
-    return frame
+    return frame.rename(columns=ZH_HEADERS) if zh else frame
 
 
-def write_stations(stations: Iterable[Station], path: str | Path, *, crs: str = "wgs84") -> Path:
-    """Write stations by extension: ``.csv`` (UTF-8 with BOM, so Excel shows Chinese), ``.xlsx``,
-    ``.geojson`` (RFC 7946) or ``.gpkg``. Coordinates in ``crs`` (default WGS-84).
+def write_stations(stations: Iterable[Station], path: str | Path, *, crs: str = "wgs84",
+                   lang: Literal["en", "zh"] = "en",
+                   encoding: sheets.CsvEncoding = "utf-8") -> Path:
+    """Write stations by extension: ``.csv``, ``.xlsx``, ``.geojson`` (RFC 7946) or ``.gpkg``.
+
+    Parameters
+    ----------
+    crs
+        Coordinate system of the written coordinates (default WGS-84). GeoJSON and GeoPackage
+        files always say EPSG:4326, so write them in another only for a tool that expects it.
+    lang
+        ``en``: English headers and ids; ``zh``: the Chinese a union office writes (see
+        :func:`stations_frame`).
+    encoding
+        Of a CSV: ``utf-8`` (with a BOM, so Excel shows Chinese), ``gbk`` or ``gb18030``.
+
+    CSV and XLSX text cells a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``,
+    ``@…``) are written as text (:mod:`geo.io.sheets`); :func:`read_stations` reads them back
+    as they were.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``crs``, ``lang``, ``encoding`` or extension, or a name GBK cannot write.
     """
     tables.check_crs(crs)
     path = Path(path)
     suffix = tables.check_format(path)
-    frame = stations_frame(stations, crs=crs)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = stations_frame(stations, crs=crs, lang=lang)
+    data = None
     if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        data = sheets.csv_bytes(frame, encoding=encoding)
     elif suffix == ".xlsx":
-        frame.to_excel(path, index=False, engine="openpyxl", sheet_name="stations")
-    elif suffix in (".geojson", ".json"):
+        data = sheets.xlsx_bytes(frame, sheet="驿站" if lang == "zh" else "stations")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if data is not None:
+        path.write_bytes(data)
+        return path
+    lon, lat = frame.columns[3], frame.columns[4]
+    if suffix in (".geojson", ".json"):
         import geopandas as gpd
 
-        properties = frame.drop(columns=["lon", "lat"]).astype(object)
+        properties = frame.drop(columns=[lon, lat]).astype(object)
         gdf = gpd.GeoDataFrame(properties.where(properties.notna(), None),
-                               geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
-                               crs="EPSG:4326").set_index(frame["id"].rename(None))
-        path.write_text(gdf.to_json(ensure_ascii=False, indent=1), encoding="utf-8")
+                               geometry=gpd.points_from_xy(frame[lon], frame[lat]),
+                               crs="EPSG:4326").set_index(frame.iloc[:, 0].rename(None))
+        # the feature id is the station id; a reader takes it for a column `id`, which the
+        # Chinese header 编号 already gives
+        text = gdf.to_json(ensure_ascii=False, indent=1, drop_id=lang == "zh")
+        path.write_text(text, encoding="utf-8")
     else:
         import geopandas as gpd
 
-        gdf = gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]),
-                               geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        gdf = gpd.GeoDataFrame(frame.drop(columns=[lon, lat]),
+                               geometry=gpd.points_from_xy(frame[lon], frame[lat]),
                                crs="EPSG:4326")
         if path.exists():
             path.unlink()

@@ -192,3 +192,150 @@ def test_geojson_export_is_rfc7946(tmp_path):
     assert data["type"] == "FeatureCollection" and "crs" not in data
     lon, lat = data["features"][0]["geometry"]["coordinates"]
     assert 116 < lon < 117 and 39 < lat < 41
+
+
+# --- exports in Chinese, and cells a spreadsheet would run ---------------------------------------
+
+from geo.demo import _HOSTS
+from geo.io.sheets import escape_text, unescape_text
+from geo.io.stations import ZH_HEADERS, stations_frame
+from geo.stations import KINDS, SERVICES, Station, format_hours_zh, normalize_hours
+
+DEMO_HOURS = sorted({hours for _, _, hours, _ in _HOSTS.values()})
+# (a leading tab or CR is escaped too, but every reader strips the spaces around a cell)
+FORMULAS = ['=HYPERLINK("x")', "+1+1", "@SUM(1)", "-3", "=1+1", "'=already quoted", "''-two",
+            "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("hours, zh", [
+    ("24/7", "全天"),
+    ("Mo-Fr 09:00-17:00", "周一至周五 9:00-17:00"),
+    ("Mo-Su 08:00-22:00", "每天 8:00-22:00"),
+    ("Mo-Fr 08:30-18:00; Sa 09:00-17:00", "周一至周五 8:30-18:00；周六 9:00-17:00"),
+    ("Sa,Su 09:00-17:00", "周末 9:00-17:00"),
+    ("Mo,We-Fr 09:00-17:00", "周一、周三至周五 9:00-17:00"),
+    ("Mo-Fr 08:00-12:00,14:00-18:00; Su off", "周一至周五 8:00-12:00、14:00-18:00；周日 休息"),
+    ("Mo-Fr 08:00-18:00; PH off", "周一至周五 8:00-18:00；节假日 休息"),
+    ("06:00-21:00", "6:00-21:00"),
+    ("Mo-Sa 10:00-02:00", "周一至周六 10:00-2:00"),
+    # what Chinese cannot say plainly stays OSM syntax
+    ("Jan-Mar Mo-Fr 08:00-18:00", "Jan-Mar Mo-Fr 08:00-18:00"),
+    ("sunrise-sunset", "sunrise-sunset"),
+    ("Mo-Fr 08:00-18:00 \"by appointment\"", "Mo-Fr 08:00-18:00 \"by appointment\""),
+    ("", ""),
+])
+def test_hours_in_chinese_read_back(hours, zh):
+    assert format_hours_zh(hours) == zh
+    assert normalize_hours(zh) == hours
+
+
+@pytest.mark.parametrize("hours", DEMO_HOURS)
+def test_every_demo_hours_pattern_is_written_in_chinese(hours):
+    zh = format_hours_zh(hours)
+    assert not any(day in zh for day in ("Mo", "Fr", "Su", "24/7")), zh
+    assert normalize_hours(zh) == hours
+
+
+@pytest.mark.parametrize("text", [*FORMULAS, "\tTAB", "\rCR", "'\tTAB", "plain", "", "'plain",
+                                  "1-2", "a=b"])
+def test_escape_is_undone_exactly(text):
+    written = escape_text(text)
+    assert unescape_text(written) == text
+    assert not str(written).startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def union_stations() -> list[Station]:
+    """Every demo kind, service set and hours pattern, and names a spreadsheet would run."""
+    stations = []
+    for i, (kind, services, hours, capacity) in enumerate(_HOSTS.values()):
+        stations.append(Station(
+            id=f"s{i}", name=f"测试驿站{i}", kind=kind, lon=round(104.06 + i / 1000, 7),
+            lat=round(30.66 + i / 1000, 7), address=f"成都市人民南路{i}号", services=frozenset(services),
+            hours=hours, capacity=capacity, operator="成都市总工会", phone="028-8765432"))
+    for j, text in enumerate(FORMULAS):
+        stations.append(Station(
+            id=text if j % 2 else f"f{j}", name=text, kind="outdoor_rest_point",
+            lon=round(104.1 + j / 1000, 7), lat=30.7, address=text, services=frozenset({"rest"}),
+            hours="", capacity=None, access="workers_only", phone="+86 28 1234",
+            operator="@工会", notes=text.strip()))
+    return stations
+
+
+@pytest.mark.parametrize("name, options", [
+    ("zh.csv", {}), ("zh-gbk.csv", {"encoding": "gbk"}), ("zh-gb18030.csv", {"encoding": "gb18030"}),
+    ("zh.xlsx", {}), ("zh.geojson", {}), ("zh.gpkg", {}),
+])
+@pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
+def test_chinese_export_reads_back_to_the_same_stations(tmp_path, name, options, crs):
+    stations = union_stations()
+    path = write_stations(stations, tmp_path / name, lang="zh", crs=crs, **options)
+    result = read_stations(path, crs=crs)
+    assert result.ok, result.problems
+    assert len(result.stations) == len(stations)
+    for before, after in zip(stations, result.stations):
+        assert coords.haversine_m(before.lon, before.lat, after.lon, after.lat) < 0.05
+        assert after.replace(lon=before.lon, lat=before.lat) == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_english_export_keeps_formulas_as_text_and_reads_back(tmp_path, suffix):
+    stations = union_stations()
+    result = read_stations(write_stations(stations, tmp_path / f"en{suffix}"))
+    assert result.ok, result.problems
+    assert result.stations == stations
+
+
+def test_chinese_csv_is_what_a_union_office_writes(tmp_path):
+    stations = union_stations()
+    path = write_stations(stations, tmp_path / "站点.csv", lang="zh", encoding="gbk")
+    with open(path, encoding="gbk", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == [ZH_HEADERS[c] for c in ZH_HEADERS]
+    assert rows[0][:5] == ["编号", "站点名称", "站点类型", "经度", "纬度"]
+    by_name = {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
+    first = by_name["测试驿站0"]
+    assert first["站点类型"] == KINDS[stations[0].kind][0] == "司机之家"
+    assert first["服务项目"] == "、".join(zh for k, (zh, _) in SERVICES.items()
+                                      if k in stations[0].services)
+    assert first["开放时间"] == "全天" and first["开放对象"] == "对外开放"
+    hours = {r["开放时间"] for r in by_name.values()}
+    assert {"周一至周五 9:00-17:00", "每天 8:00-22:00",
+            "周一至周五 8:30-18:00；周六 9:00-17:00"} <= hours
+    # formula-like text is written as text, numbers as numbers
+    cells = [cell for r in rows[1:] for cell in r]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+    assert "'=HYPERLINK(\"x\")" in cells and "'+1+1" in cells and "'@SUM(1)" in cells
+    assert "'-3" in cells and "''=already quoted" in cells
+    assert by_name["测试驿站0"]["经度"] == "104.06" and "'" not in first["联系电话"]
+
+
+def test_xlsx_cells_are_strings_not_formulas(tmp_path):
+    import zipfile
+
+    path = write_stations(union_stations(), tmp_path / "站点.xlsx", lang="zh")
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet
+    book = openpyxl.load_workbook(path)
+    cells = {c.value: c for row in book.active.iter_rows() for c in row}
+    formula = cells['=HYPERLINK("x")']
+    assert formula.data_type == "s" and formula.quotePrefix
+    assert cells["-3"].data_type == "s" and cells["测试驿站0"].data_type == "s"
+    assert not cells["测试驿站0"].quotePrefix
+    assert book.active.title == "驿站"
+
+
+def test_gbk_names_what_it_cannot_write(tmp_path):
+    station = Station(id="x", name="𠀀驿站", kind="driver_home", lon=104.0, lat=30.6)
+    with pytest.raises(InputError, match=r"GBK cannot write '𠀀'.*row 2, column '站点名称'.*gb18030"):
+        write_stations([station], tmp_path / "x.csv", lang="zh", encoding="gbk")
+    path = write_stations([station], tmp_path / "x.csv", lang="zh", encoding="gb18030")
+    assert load_stations(path) == [station]
+
+
+def test_bad_lang_and_encoding(tmp_path):
+    station = union_stations()[0]
+    with pytest.raises(InputError, match="`lang` was 'fr'"):
+        stations_frame([station], lang="fr")
+    with pytest.raises(InputError, match="`encoding` was 'latin-1'"):
+        write_stations([station], tmp_path / "x.csv", encoding="latin-1")

@@ -1,0 +1,124 @@
+"""Writing tables people open in Excel or WPS: CSV and XLSX with every text cell kept as text.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to a
+spreadsheet (CSV or formula injection: ``=HYPERLINK(…)`` in a station name would run when the
+office opens the export). As OWASP's CSV injection guidance says, such a CSV cell is written with
+a leading ``'``; an XLSX cell is written as a string (with Excel's quote prefix), never a formula.
+
+The CSV escape is reversible: :func:`escape_text` adds one ``'`` to text matching ``'*[=+\\-@\\t\\r]…``
+and :func:`unescape_text` removes one from text matching ``'+[=+\\-@\\t\\r]…``, so a value that
+itself starts with ``'=`` comes back unchanged too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Literal
+
+import pandas as pd
+
+from geo.errors import InputError
+
+#: Encodings of written CSV files: UTF-8 with a BOM (Excel shows Chinese), or GBK / GB18030 (what
+#: Excel on a Chinese Windows opens as "ANSI").
+CSV_ENCODINGS: tuple[str, ...] = ("utf-8", "gbk", "gb18030")
+CsvEncoding = Literal["utf-8", "gbk", "gb18030"]
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPE = re.compile(r"'*[=+\-@\t\r]")
+_UNESCAPE = re.compile(r"'+[=+\-@\t\r]")
+
+
+def escape_text(value: object) -> object:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would take for a formula;
+    anything else (numbers, None, safe text) as it is."""
+    if isinstance(value, str) and _ESCAPE.match(value):
+        return "'" + value
+    return value
+
+
+def unescape_text(value: str) -> str:
+    """The inverse of :func:`escape_text` for text read back from a CSV file."""
+    return value[1:] if _UNESCAPE.match(value) else value
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def csv_bytes(frame: pd.DataFrame, *, encoding: CsvEncoding = "utf-8") -> bytes:
+    """``frame`` (without its index) as CSV bytes, text cells escaped.
+
+    Parameters
+    ----------
+    encoding
+        ``utf-8`` (written with a BOM), ``gbk`` or ``gb18030``.
+
+    Raises
+    ------
+    InputError
+        For another encoding, or when GBK cannot write a character of the table (parameter
+        ``encoding``); the message names the row as Excel shows it and the column.
+    """
+    if encoding not in CSV_ENCODINGS:
+        raise InputError(f"`encoding` was {encoding!r} but must be one of {list(CSV_ENCODINGS)}",
+                         parameter="encoding")
+    safe = frame.copy()
+    for column in _text_columns(safe):
+        safe[column] = safe[column].map(escape_text)
+    buffer = io.StringIO(newline="")
+    safe.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    text = buffer.getvalue()
+    if encoding == "utf-8":
+        return text.encode("utf-8-sig")
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        raise InputError(_unencodable(frame, encoding), parameter="encoding") from None
+
+
+def _unencodable(frame: pd.DataFrame, encoding: str) -> str:
+    for column in [*map(str, frame.columns)]:
+        try:
+            column.encode(encoding)
+        except UnicodeEncodeError:
+            return f"{encoding.upper()} cannot write the header {column!r}; use gb18030 or utf-8"
+    for number, record in enumerate(frame.astype(str).itertuples(index=False), start=2):
+        for column, value in zip(frame.columns, record):
+            try:
+                value.encode(encoding)
+            except UnicodeEncodeError as exc:
+                return (f"{encoding.upper()} cannot write {value[exc.start:exc.end]!r} of "
+                        f"{value!r} (row {number}, column {column!r}); use gb18030 or utf-8")
+    return f"{encoding.upper()} cannot write this table; use gb18030 or utf-8"
+
+
+def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
+    """``frame`` (without its index) as an XLSX workbook of one sheet named ``sheet``.
+
+    Every text cell is a string cell; one a spreadsheet would take for a formula also gets
+    Excel's quote prefix, so editing it keeps it text. The header row is frozen.
+    """
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append([str(c) for c in frame.columns])
+    for r, record in enumerate(frame.itertuples(index=False), start=2):
+        for c, value in enumerate(record, start=1):
+            if not isinstance(value, str) and pd.isna(value):
+                continue
+            cell = ws.cell(row=r, column=c)
+            cell.value = value.item() if hasattr(value, "item") else value
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl would make "=…" a formula
+                if value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
