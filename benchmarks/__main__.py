@@ -6,7 +6,8 @@ import importlib
 import sys
 
 BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage",
-              "web": "benchmarks.web", "siting": "benchmarks.siting"}
+              "web": "benchmarks.web", "siting": "benchmarks.siting",
+              "stations": "benchmarks.stations"}
 
 
 def main(argv: list[str]) -> int:
