@@ -10,10 +10,9 @@ import pandas as pd
 
 from geo.coverage import CoverageResult
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
-from geo.stations import Station
 from geo.output.charts import cjk_font, label
+from geo.stations import Station
 from geo.style import GROUP_COLOURS
-
 
 
 def served_by_station(result: CoverageResult, stations: list[Station]) -> pd.DataFrame:
@@ -109,7 +108,7 @@ def write_charts(result: CoverageResult, outdir: Path,
     summary = result.summary["groups"]
     with plt.rc_context(style):
         if any("by_hour" in e for e in summary.values()):
-            fig, ax = plt.subplots(figsize=(9, 5.2), dpi=120)
+            fig, ax = plt.subplots(figsize=(11, 5.2), dpi=120)
             dashes = ["-", "--", "-.", ":"]
             for lane, (gid, entry) in enumerate(summary.items()):
                 shares = np.array(entry["by_hour"]) * 100
@@ -132,7 +131,8 @@ def write_charts(result: CoverageResult, outdir: Path,
             ax.set_title(label("各时段驿站覆盖率", "Coverage by hour (stations open then)", cjk),
                          loc="left", fontsize=13)
             ax.grid(axis="y", alpha=0.3)
-            ax.legend(frameon=False, loc="center left", bbox_to_anchor=(0.01, 0.38), fontsize=9)
+            # beside the axes, so that no curve runs through it
+            ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.6), fontsize=9)
             fig.text(0.01, 0.01, label("下方色条：各群体的工作时段", "bars below the axis: "
                                         "working hours of each group", cjk),
                      fontsize=8, color="#666")

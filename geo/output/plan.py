@@ -62,32 +62,58 @@ def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
 
 
 def _write_curve(p: Plan, path: Path) -> Path:
+    """The curve as a PNG: one panel per group, each with its own y-axis, so that a small
+    group's gain is as visible as a large one's. Each point is the group's covered share (%)
+    with 0, 1, 2 … new stations; the labels are the workers each step adds, rounded to whole
+    workers (the data keep the weights)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from geo.groups import DEFAULT_GROUPS
+    from geo.style import GROUP_COLOURS
+
     font = cjk_font()
     cjk = font is not None
-    total = p.matrix.rows["weight"].sum()
-    existing = sum(p.before[g] * p.matrix.rows.loc[p.matrix.rows.group == g, "weight"].sum()
-                   for g in p.before) / total if total else 0
+    rows = p.matrix.rows
+    totals = rows.groupby("group", sort=False)["weight"].sum()
     xs = [0] + [c["new_stations"] for c in p.curve]
-    ys = [existing * 100] + [c["share"] * 100 for c in p.curve]
+    if all("by_group" in c for c in p.curve):
+        lines = {g: [p.before[g]] + [c["by_group"][g] for c in p.curve] for g in p.before}
+    else:  # a curve without per-group shares: the groups together
+        together = sum(p.before[g] * totals[g] for g in p.before) / max(totals.sum(), 1e-12)
+        lines = {"": [together] + [c["share"] for c in p.curve]}
+    n = len(lines)
     with plt.rc_context({"font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
                          "axes.spines.top": False, "axes.spines.right": False}):
-        fig, ax = plt.subplots(figsize=(8, 4.6), dpi=120)
-        ax.plot(xs, ys, marker="o", color="#1565c0", lw=2)
-        gains = np.diff(ys)
-        for x, y, g in zip(xs[1:], ys[1:], gains):
-            ax.annotate(f"+{g:.1f}", (x, y), textcoords="offset points", xytext=(0, 7),
-                        ha="center", fontsize=8, color="#555")
-        ax.set_xlabel(label("新建驿站数量", "new stations", cjk))
-        ax.set_ylabel(label("覆盖比例 %", "workers covered, %", cjk))
-        ax.set_title(label("新增驿站的边际收益", "Coverage curve: what each new station adds",
-                            cjk), loc="left", fontsize=13)
-        ax.set_xticks(xs)
-        ax.grid(alpha=0.3)
+        fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 0.6, 4.4), dpi=120, squeeze=False)
+        for ax, (gid, shares) in zip(axes[0], lines.items()):
+            group = DEFAULT_GROUPS.get(gid)
+            colour = GROUP_COLOURS.get(gid, "#1565c0")
+            ys = np.array(shares) * 100
+            total = float(totals[gid]) if gid in totals else float(totals.sum())
+            ax.plot(xs, ys, marker="o", color=colour, lw=2)
+            for x, y, gain in zip(xs[1:], ys[1:], np.diff(ys)):
+                workers = gain / 100 * total
+                if round(workers) >= 1:
+                    ax.annotate(f"+{workers:,.0f}", (x, y), textcoords="offset points",
+                                xytext=(0, 7), ha="center", fontsize=8, color="#555")
+            low, high = float(ys.min()), float(ys.max())
+            pad = max((high - low) * 0.15, 0.5)
+            ax.set_ylim(max(low - pad, 0), min(high + pad * 1.6, 100.5))
+            ax.set_xticks(xs)
+            ax.grid(alpha=0.3)
+            ax.set_xlabel(label("新建驿站数量", "new stations", cjk))
+            name = (label(group.zh, group.en, cjk) if group else gid) or label(
+                "各群体合计", "groups together", cjk)
+            ax.set_title(f"{name}\n{ys[0]:.1f}% → {ys[-1]:.1f}% · "
+                         + label(f"共 {total:,.0f} 人", f"{total:,.0f} workers", cjk),
+                         loc="left", fontsize=10)
+        axes[0][0].set_ylabel(label("覆盖比例 %", "workers covered, %", cjk))
+        fig.suptitle(label("新增驿站的边际收益（数字：新增覆盖人数）",
+                           "What each new station adds (labels: workers newly covered)", cjk),
+                     x=0.01, ha="left", fontsize=12)
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)

@@ -160,3 +160,70 @@ def test_open_networks_builds_only_the_missing_modes(helsinki_pbf, tmp_path):
     assert more["walk"] is not None and base_network(more) is more["walk"]
     assert base_network({"drive": more["drive"]}) is more["drive"]
     assert base_network({}) is None
+
+
+def test_run_plan_says_the_target_is_met_already(area):
+    nets, stations, demand = area
+    first = run_plan(nets, stations, demand, kind="sanitation_station", minutes=3, add=1)
+    met = first.before_share * 0.9
+    for target in (met, met * 100):  # a share or a percentage: the same target
+        run = run_plan(nets, stations, demand, kind="sanitation_station", minutes=3,
+                       target=target)
+        assert run.already_met and run.plan is None and run.target == pytest.approx(met)
+        assert run.note.startswith("target already met")
+        assert "no candidate" not in run.note and "within 3 min" in run.note
+        answer = run.as_json()
+        assert answer["already_met"] is True and answer["sites"] == []
+        assert answer["before"] == answer["after"]
+    above = run_plan(nets, stations, demand, kind="sanitation_station", minutes=3,
+                     target=min(first.before_share + 0.05, 0.99) * 100)
+    assert not above.already_met and above.plan is not None and len(above.plan.sites) >= 1
+    assert above.as_json()["already_met"] is False
+
+
+def test_run_plan_target_is_of_the_chosen_groups(area):
+    nets, stations, demand = area
+    one = run_plan(nets, stations, demand, kind="sanitation_station", minutes=3, target=0.6,
+                   wanted=["sanitation_worker"])
+    assert one.groups == ["sanitation_worker"] and one.plan is not None
+    assert set(one.plan.matrix.rows.group) == {"sanitation_worker"}
+    assert one.plan.after["sanitation_worker"] >= 0.6 - 1e-9
+    with pytest.raises(InputError, match="`target` was 150") as info:
+        run_plan(nets, stations, demand, kind="sanitation_station", target=150)
+    assert info.value.parameter == "target"
+
+
+def test_nothing_to_plan_names_the_budget_and_the_hour(area):
+    nets, stations, demand = area
+    always = [s.replace(hours="24/7") for s in stations]
+    run = run_plan(nets, always, demand, kind="sanitation_station", minutes=500, add=2,
+                   at="2026-11-27T10:00")
+    assert run.plan is None and not run.already_met
+    assert run.note.startswith("every reachable worker of")
+    assert "within 500 min" in run.note and run.note.endswith("at 10:00")
+    assert run.as_json()["at"].startswith("2026-11-27T10:00")
+    anytime = run_plan(nets, always, demand, kind="sanitation_station", minutes=500, add=2)
+    assert anytime.note.endswith("with every station counted open")
+    assert anytime.as_json()["at"] is None
+
+
+def test_run_plan_curve_per_group(area):
+    nets, stations, demand = area
+    run = run_plan(nets, stations, demand, kind="sanitation_station", minutes=3, add=2, curve=3)
+    for point in run.plan.curve:
+        assert set(point["by_group"]) == set(run.groups)
+        totals = {g: run.plan.matrix.rows.weight[run.plan.matrix.rows.group == g].sum()
+                  for g in run.groups}
+        pooled = sum(point["by_group"][g] * totals[g] for g in run.groups) / sum(totals.values())
+        assert pooled == pytest.approx(point["share"], abs=1e-5)
+
+
+def test_osm_extract_of_a_network(helsinki_pbf, tmp_path):
+    from geo.network import load_network
+    from geo.workflow import osm_extract
+
+    walk = load_network(helsinki_pbf, mode="walk")
+    assert osm_extract(walk) == helsinki_pbf  # a shipped region, known by its file name
+    saved = load_network(walk.save(tmp_path / "walk.npz"))
+    assert osm_extract(saved) == helsinki_pbf
+    assert osm_extract(None) is None

@@ -1,4 +1,5 @@
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,14 @@ from geo.coverage import coverage
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS
 from geo.nearest import StationFinder
-from geo.siting.planning import coverage_matrix, gap_candidates, plan, venue_candidates
+from geo.siting.planning import (
+    coverage_matrix,
+    gap_candidates,
+    parse_target,
+    place_names,
+    plan,
+    venue_candidates,
+)
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
 from tests.reference import networkx_costs
@@ -141,3 +149,86 @@ def test_venue_candidates_from_helsinki():
     frame = venue_candidates()
     assert len(frame) > 20 and frame.id.is_unique
     assert frame.source.str.startswith("osm:").all()
+
+
+# --- the target: 0.9 or 90, of the chosen groups -----------------------------------------------
+
+@pytest.mark.parametrize("value, share", [
+    (0.9, 0.9), (90, 0.9), ("90", 0.9), ("90%", 0.9), (" 0.9 ", 0.9), (1, 1.0), (100, 1.0),
+    (1.5, 0.015), (np.float64(0.25), 0.25), (np.int64(40), 0.4),
+])
+def test_parse_target_reads_a_share_or_a_percentage(value, share):
+    assert parse_target(value) == pytest.approx(share)
+
+
+@pytest.mark.parametrize("value", [0, -5, 100.5, 150, float("nan"), float("inf"), "most", "",
+                                   True, None, [90]])
+def test_parse_target_refuses_naming_target(value):
+    with pytest.raises(InputError, match=r"`target` was .* share above 0 and up to 1 \(0\.9\) "
+                                         r"or a percentage above 1 and up to 100 \(90\)") as info:
+        parse_target(value)
+    assert info.value.parameter == "target" and "target_share" not in str(info.value)
+
+
+def test_target_is_a_share_of_the_chosen_groups_only(area):
+    nets, stations, demand, candidates = area
+    m = coverage_matrix(nets, stations, demand, candidates, kind="sanitation_station", minutes=4,
+                        wanted=["sanitation_worker"])
+    assert set(m.rows.group) == {"sanitation_worker"}  # the rows are the chosen group's only
+    full = coverage_matrix(nets, stations, demand, candidates, kind="sanitation_station",
+                           minutes=4)
+    top = plan(m, add=len(candidates)).after["sanitation_worker"] - 1e-6  # shares are rounded
+    p = plan(m, target=top)
+    assert p.after["sanitation_worker"] >= top
+    weights = m.rows.weight.to_numpy()
+    assert p.result.covered_weight >= top * weights.sum() - 1e-6
+    # the same share of both groups together is another number of workers
+    assert full.rows.weight.sum() > weights.sum()
+
+
+# --- names of gap sites -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chengdu_walk():
+    from geo.network import load_network
+    from geo.regions import region
+
+    extract = region("chengdu").extract()
+    return load_network(extract, mode="walk"), extract
+
+
+def test_gap_sites_are_named_by_streets_and_venues_of_the_extract(chengdu_walk):
+    walk, extract = chengdu_walk
+    lon, lat = random_points(walk, 60, seed=3, jitter_deg=0.0005)
+    uncovered = pd.DataFrame({"lon": lon, "lat": lat, "weight": 1.0, "group": "sanitation_worker"})
+    named = gap_candidates(uncovered, walk, extract=extract)
+    assert len(named) > 10 and named.name.is_unique
+    assert not named.name.str.contains("gap site").any()
+    near = named.name[~named.name.str.startswith("缺口候选点")]
+    assert len(near) >= 0.8 * len(named)  # a dense city: nearly every site has a street near
+    assert near.str.contains("附近").all()
+    assert near.str.contains("[\u4e00-\u9fff]").all()  # Chinese names (name:zh) first
+    assert near.str.contains(" · ").any()  # a venue near some of them
+    # the same sites, the same ids and places, whatever their names
+    plain = gap_candidates(uncovered, walk)
+    assert plain.id.tolist() == named.id.tolist()
+    assert plain.name.tolist() == [f"缺口候选点 {k + 1}" for k in range(len(plain))]
+
+
+def test_place_names_agree_with_a_brute_force_nearest_street(chengdu_walk):
+    from pyrosm import OSM
+
+    walk, extract = chengdu_walk
+    ways = OSM(str(extract)).get_data_by_custom_criteria(
+        custom_filter={"highway": ["primary", "secondary", "tertiary", "residential"]},
+        filter_type="keep", keep_nodes=False, keep_relations=False)
+    way = ways[ways.name.notna()].iloc[0]
+    x, y = way.geometry.coords[0]
+    name = place_names([x], [y], extract)[0]
+    import json
+
+    zh = json.loads(way.tags).get("name:zh") if isinstance(way.tags, str) else None
+    assert name.split(" · ")[0].removesuffix("附近") in {way["name"], zh}
+    # far from everything: no name
+    assert place_names([0.0], [0.0], extract) == [""]
+    assert place_names([x], [y], Path("nowhere.osm.pbf")) == [""]
