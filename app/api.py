@@ -545,7 +545,8 @@ def proposal(fmt: str, query: s.ProposalQuery):
 
     The parameters of POST /api/plan in the query (as in its `downloads` links) and `v`, the
     registry version the plan was made at. The run is kept in memory, or run again (the same
-    answer). GeoJSON points (EPSG:4326); CSV in UTF-8 with a BOM for Excel; XLSX.
+    answer). GeoJSON points (EPSG:4326); CSV in UTF-8 with a BOM for Excel; XLSX. `lang=zh`
+    gives Chinese headers (排名, 编号, 名称, 经度, 纬度, 来源, 成本, 新覆盖人数 …).
     """
     if fmt not in PROPOSAL_FORMATS:
         raise NotFoundError(f"no proposal format {fmt[:20]!r}; use {list(PROPOSAL_FORMATS)}")
@@ -558,9 +559,11 @@ def proposal(fmt: str, query: s.ProposalQuery):
     if result is None:
         return error_response("there is nothing to download: " + answer["note"], 409)
     count = len(result.sites)
-    response = current_app.response_class(proposal_file(result, fmt), mimetype=_MIMETYPES[fmt])
+    response = current_app.response_class(proposal_file(result, fmt, lang=query.lang),
+                                          mimetype=_MIMETYPES[fmt])
+    suffix = "-zh" if query.lang == "zh" else ""
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="yizhan-plan-{params["kind"]}-{count}.{fmt}"')
+        f'attachment; filename="yizhan-plan-{params["kind"]}-{count}{suffix}.{fmt}"')
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -18,7 +18,26 @@ from geo.errors import DataFileError, InputError, NetworkError, NotFoundError, Y
 from geo.stations import KINDS
 
 CRS_CHOICE = click.Choice(list(coords.CRS_NAMES))
-KIND_CHOICE = click.Choice(list(KINDS))
+
+
+class KindType(click.ParamType):
+    """A station kind by id or by the name a union office writes (司机之家, 环卫驿站 …)."""
+
+    name = "kind"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[" + "|".join(KINDS) + "|中文名]"
+
+    def convert(self, value, param, ctx):
+        from geo.stations import parse_kind
+
+        try:
+            return parse_kind(value)
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+KIND_CHOICE = KindType()
 
 
 class YizhanGroup(click.Group):
@@ -113,14 +132,28 @@ def import_cmd(file, crs, db_url, dry_run, skip_invalid, as_json):
 @db_option
 @click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
               help="Coordinate system to write.")
-@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only these kinds.")
-def export_cmd(file, db_url, crs, kinds):
-    """Export the registry's stations to FILE: .csv (UTF-8 with BOM), .xlsx, .geojson or .gpkg."""
-    from geo.registry import Registry
-    from geo.io.stations import write_stations
+@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True,
+              help="Only these kinds (ids or Chinese names such as 司机之家, 环卫驿站).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="zh: Chinese headers, kinds, services (休息、厕所) and hours (周一至周五 "
+                   "9:00-17:00), as union offices write them.")
+@click.option("--encoding", type=click.Choice(["utf-8", "gbk", "gb18030"]),
+              help="Of a .csv: utf-8 (with a BOM, the default) or gbk/gb18030 for Excel on a "
+                   "Chinese Windows.")
+def export_cmd(file, db_url, crs, kinds, lang, encoding):
+    """Export the registry's stations to FILE: .csv, .xlsx, .geojson or .gpkg.
 
+    Every export reads back with `yizhan import` (with the same --crs). Text a spreadsheet
+    would take for a formula (=, +, -, @) is written as text.
+    """
+    from geo.io.stations import write_stations
+    from geo.registry import Registry
+
+    if encoding and file.suffix.lower() != ".csv":
+        raise click.BadParameter(f"is for .csv files, not {file.suffix or file.name!r}",
+                                 param_hint="--encoding")
     stations = Registry(db_url).stations(kinds=kinds or None)
-    write_stations(stations, file, crs=crs)
+    write_stations(stations, file, crs=crs, lang=lang, encoding=encoding or "utf-8")
     click.echo(f"Wrote {len(stations)} stations to {file}")
 
 
@@ -205,7 +238,8 @@ def open_stations(db_url: str | None, stations_file: Path | None, crs: str):
               help="Coordinate system of the point(s) and of --stations.")
 @click.option("--mode", type=MODE_CHOICE, help="Travel mode (default: the network's own; walk "
                                                "for .osm/.pbf files).")
-@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only these kinds.")
+@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True,
+              help="Only these kinds (ids or Chinese names such as 司机之家, 环卫驿站).")
 @click.option("--service", "services", multiple=True,
               help="Only stations offering this service (repeat for several; ids or Chinese).")
 @click.option("--open-at", help="Only stations open at this time (ISO 8601, Asia/Shanghai "
@@ -393,9 +427,10 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
 @click.option("--osm-candidates", type=click.Path(path_type=Path),
               help="Candidate sites at OSM venues (banks, fuel stations, shops …) of this file.")
 @click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
-              help="Coordinate system of the input files.")
+              help="Coordinate system of the input files, and of the proposal's CSV/XLSX "
+                   "written with -o (gcj02 for Amap, bd09 for Baidu).")
 @click.option("--kind", type=KIND_CHOICE, default="outdoor_rest_point", show_default=True,
-              help="The kind of the new stations.")
+              help="The kind of the new stations (id or Chinese name, e.g. 户外劳动者驿站).")
 @click.option("--group", "wanted", multiple=True, help="Only these worker groups.")
 @click.option("--groups", "groups_file", type=click.Path(path_type=Path),
               help="TOML file overriding the worker groups.")
@@ -443,7 +478,7 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
     result = run.plan
     if outdir is not None:
         files = write_plan(result, outdir, network=base_network(networks),
-                           demo_label=demo_label(stations))
+                           demo_label=demo_label(stations), crs=crs)
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:

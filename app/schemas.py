@@ -39,6 +39,7 @@ from geo.errors import InputError
 from geo.feedback import MAX_TEXT, REPORT_KINDS
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
+from geo.output.plan import PROPOSAL_LANGS
 from geo.stations import (
     ACCESS,
     KINDS,
@@ -338,6 +339,9 @@ class ProposalQuery(PlanParams):
     v: str | None = Field(None, max_length=40, description=(
         "The registry version the plan was made at, e.g. 62-62 (409 when the stations changed "
         "since)."))
+    lang: Literal[PROPOSAL_LANGS] = Field("en", description=(  # type: ignore[valid-type]
+        "Language of the file's headers: en (rank, id, name, lon, lat …) or zh (排名, 编号, 名称, "
+        "经度, 纬度 …, for a union office's Excel or WPS)."))
 
 
 class ReportBody(Body):

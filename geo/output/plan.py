@@ -6,54 +6,124 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
+from geo import coords
 from geo.errors import InputError
+from geo.io import sheets, tables
 from geo.network import Network
 from geo.output.charts import cjk_font, label
 from geo.output.maps import add_network, add_stations, finish, offline_map, save_map
 from geo.siting.planning import Plan
 from geo.style import NEW_SITE_COLOUR
 
-
 #: File formats of a proposal (:func:`proposal_file`).
 PROPOSAL_FORMATS = ("geojson", "csv", "xlsx")
 
+#: Languages of a proposal's headers (:func:`proposal_file`).
+PROPOSAL_LANGS = ("en", "zh")
 
-def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"]) -> bytes:
+#: Chinese headers of a proposal's columns; ``new_<group>`` becomes ``新覆盖·<group 中文名>``.
+PROPOSAL_ZH = {"rank": "排名", "id": "编号", "name": "名称", "lon": "经度", "lat": "纬度",
+               "crs": "坐标系", "source": "来源", "cost": "成本", "newly_covered": "新覆盖人数"}
+_SOURCES_ZH = {"gap": "覆盖缺口", "file": "候选点文件"}
+_CRS_LABELS = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+def proposal_table(p: Plan, *, lang: Literal["en", "zh"] = "en",
+                   crs: str = "wgs84") -> pd.DataFrame:
+    """The proposed sites as a table: the columns of :attr:`Plan.sites` (``rank, id, name, lon,
+    lat, source, cost, newly_covered, new_<group>``), or their Chinese (:data:`PROPOSAL_ZH`,
+    ``新覆盖·外卖骑手/快递员`` …) with ``lang="zh"``.
+
+    ``crs`` other than ``wgs84`` converts ``lon``/``lat`` to GCJ-02 (Amap, Tencent) or BD-09
+    (Baidu), rounded to 7 decimals, and adds a ``crs`` (``坐标系``) column after them naming it.
+    """
+    tables.check_crs(crs)
+    if lang not in PROPOSAL_LANGS:
+        raise InputError(f"`lang` was {lang!r} but must be one of {list(PROPOSAL_LANGS)}",
+                         parameter="lang")
+    sites = p.sites.copy()
+    if crs != "wgs84" and len(sites):
+        lon, lat = coords.from_wgs84(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float),
+                                     crs)
+        sites["lon"], sites["lat"] = np.round(lon, 7), np.round(lat, 7)
+    if crs != "wgs84":
+        sites.insert(sites.columns.get_loc("lat") + 1 if "lat" in sites else len(sites.columns),
+                     "crs", _CRS_LABELS[crs])
+    if lang == "en":
+        return sites
+    from geo.groups import load_groups
+
+    groups = load_groups()
+    if "source" in sites:
+        sites["source"] = sites["source"].map(_source_zh)
+    names = {c: PROPOSAL_ZH.get(c) or (
+        f"新覆盖·{groups[c[4:]].zh if c[4:] in groups else c[4:]}" if c.startswith("new_") else c)
+        for c in sites.columns}
+    return sites.rename(columns=names)
+
+
+def _source_zh(source: object) -> object:
+    if not isinstance(source, str):
+        return source
+    if source.startswith("osm:"):
+        return f"OpenStreetMap 场所（{source[4:]}）"
+    return _SOURCES_ZH.get(source, source)
+
+
+def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"], *,
+                  lang: Literal["en", "zh"] = "en", crs: str = "wgs84") -> bytes:
     """The proposed sites as the bytes of a file.
 
-    ``geojson``: a FeatureCollection of points (EPSG:4326), UTF-8; ``csv``: UTF-8 with a BOM (so
-    Excel reads the Chinese names); ``xlsx``: one sheet ``proposal``. The columns are those of
-    :attr:`Plan.sites` (``rank, id, name, lon, lat, source, cost, newly_covered, new_<group>``).
+    ``geojson``: a FeatureCollection of points (EPSG:4326, as RFC 7946 wants), UTF-8; ``csv``:
+    UTF-8 with a BOM (so Excel reads the Chinese names); ``xlsx``: one sheet ``proposal``
+    (``选址方案``). The columns are those of :func:`proposal_table`: English headers, or Chinese
+    ones with ``lang="zh"``; coordinates in ``crs`` (``gcj02`` or ``bd09`` for an office's Amap or
+    Baidu maps, CSV and XLSX only). CSV and XLSX cells a spreadsheet would take for a formula
+    are written as text (:mod:`geo.io.sheets`).
+
+    Raises
+    ------
+    InputError
+        For an unknown ``fmt``, ``lang`` or ``crs``, or GeoJSON in another CRS than WGS-84.
     """
-    sites = p.sites
+    if fmt not in PROPOSAL_FORMATS:
+        raise InputError(f"`fmt` was {fmt!r} but must be one of {list(PROPOSAL_FORMATS)}",
+                         parameter="fmt")
+    if fmt == "geojson" and crs != "wgs84":
+        raise InputError(f"`crs` was {crs!r} but GeoJSON is always WGS-84 (RFC 7946); write "
+                         "csv or xlsx for GCJ-02 or BD-09 coordinates", parameter="crs")
+    sites = proposal_table(p, lang=lang, crs=crs)
     if fmt == "geojson":
         import geopandas as gpd
 
-        gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get("lon", []),
-                                                                  sites.get("lat", [])), crs=4326)
+        lon, lat = sites.columns[3:5] if len(sites.columns) >= 5 else ("lon", "lat")
+        gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get(lon, []),
+                                                                  sites.get(lat, [])), crs=4326)
         return gdf.to_json(ensure_ascii=False).encode("utf-8")
     if fmt == "csv":
-        return sites.to_csv(index=False).encode("utf-8-sig")
-    if fmt == "xlsx":
-        import io
-
-        buffer = io.BytesIO()
-        sites.to_excel(buffer, index=False, sheet_name="proposal")
-        return buffer.getvalue()
-    raise InputError(f"`fmt` was {fmt!r} but must be one of {list(PROPOSAL_FORMATS)}",
-                     parameter="fmt")
+        return sheets.csv_bytes(sites)
+    return sheets.xlsx_bytes(sites, sheet="选址方案" if lang == "zh" else "proposal")
 
 
 def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
-               demo_label: str | None = None) -> dict[str, Path]:
-    """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map."""
+               demo_label: str | None = None, lang: Literal["en", "zh"] = "en",
+               crs: str = "wgs84") -> dict[str, Path]:
+    """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map.
+
+    ``lang`` and ``crs`` as for :func:`proposal_file`. With ``crs`` ``gcj02`` or ``bd09`` the
+    CSV and XLSX are named for it (``proposal-gcj02.csv``) and have a ``crs`` column; the
+    GeoJSON and the map stay in WGS-84.
+    """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     files = {}
     for fmt in PROPOSAL_FORMATS:
-        files[fmt] = outdir / f"proposal.{fmt}"
-        files[fmt].write_bytes(proposal_file(p, fmt))
+        in_crs = crs if fmt != "geojson" else "wgs84"
+        stem = "proposal" if in_crs == "wgs84" else f"proposal-{in_crs}"
+        files[fmt] = outdir / f"{stem}.{fmt}"
+        files[fmt].write_bytes(proposal_file(p, fmt, lang=lang, crs=in_crs))
     if p.curve:
         files["curve"] = _write_curve(p, outdir / "coverage_curve.png")
     files["map"] = save_map(plan_map(p, network=network, demo_label=demo_label),

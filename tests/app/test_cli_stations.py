@@ -85,3 +85,94 @@ def test_bad_usage_exits_2(runner, db_url, union_csv, tmp_path):
     assert result.exit_code == 2 and "unknown file type" in result.stderr
     missing = runner.invoke(main, ["import", str(tmp_path / "nope.csv"), "--db", db_url])
     assert missing.exit_code == 1 and "file not found" in missing.stderr
+
+
+# --- exports in Chinese, kinds in Chinese ---------------------------------------------------------
+
+@pytest.mark.parametrize("name, options", [
+    ("驿站.csv", []), ("驿站-gbk.csv", ["--encoding", "gbk"]), ("驿站.xlsx", []),
+])
+def test_export_in_chinese_reimports_to_the_same_stations(runner, db_url, tmp_path, name,
+                                                          options):
+    from tests.geo.io.test_stations import union_stations
+
+    stations = union_stations()  # every demo kind, services and hours; formula-like names
+    Registry(db_url).upsert(stations, source="test")
+    before = Registry(db_url).stations()
+    out = tmp_path / name
+    result = runner.invoke(main, ["export", str(out), "--db", db_url, "--lang", "zh",
+                                  "--crs", "gcj02", *options])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {len(stations)} stations" in result.output
+    if out.suffix == ".csv":
+        text = out.read_bytes().decode("gbk" if options else "utf-8-sig")
+        assert text.startswith("编号,站点名称,站点类型,经度,纬度,地址,服务项目,开放时间,容量")
+        assert "周一至周五 9:00-17:00" in text and "每天 8:00-22:00" in text and "全天" in text
+        assert "司机之家" in text and "休息、" in text and "'=HYPERLINK" in text
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    again = runner.invoke(main, ["import", str(out), "--crs", "gcj02", "--db", other])
+    assert again.exit_code == 0, again.output
+    after = Registry(other).stations()
+    assert [s.id for s in after] == [s.id for s in before]
+    for a, b in zip(before, after):
+        assert abs(a.lon - b.lon) < 1e-6 and abs(a.lat - b.lat) < 1e-6
+        assert a.replace(lon=b.lon, lat=b.lat) == b
+
+
+@pytest.mark.parametrize("kind, names", [
+    ("司机之家", ["京藏高速司机之家"]),
+    ("环卫驿站", ["建国门环卫驿站"]),
+    ("户外劳动者驿站", ["朝阳区三里屯工会驿站"]),
+    ("driver_home", ["京藏高速司机之家"]),
+])
+def test_export_kind_in_chinese(runner, db_url, union_csv, tmp_path, kind, names):
+    runner.invoke(main, ["import", str(union_csv), "--crs", "gcj02", "--db", db_url])
+    out = tmp_path / "some.geojson"
+    result = runner.invoke(main, ["export", str(out), "--db", db_url, "--kind", kind])
+    assert result.exit_code == 0, result.output
+    features = json.loads(out.read_text("utf-8"))["features"]
+    assert [f["properties"]["name"] for f in features] == names
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "x.csv"],
+    ["nearest", "--network", "none.npz", "--lat", "30.6", "--lon", "104.0"],
+    ["plan", "--network", "none.npz", "--demand", "none.csv", "--add", "1"],
+])
+def test_unknown_kind_is_a_usage_error_naming_ids_and_chinese(runner, db_url, tmp_path, command):
+    result = runner.invoke(main, [*command, "--db", db_url, "--kind", "加油站"])
+    assert result.exit_code == 2
+    assert "'加油站'" in result.stderr and "--kind" in result.stderr
+    for kind, zh in [("driver_home", "司机之家"), ("sanitation_station", "环卫工人爱心驿站"),
+                     ("outdoor_rest_point", "户外劳动者服务站点")]:
+        assert f"{kind} ({zh})" in result.stderr
+
+
+def test_chinese_kind_passes_nearest_and_plan_usage(runner, db_url, tmp_path):
+    """A Chinese kind is parsed; the commands then fail on the missing network (exit 1)."""
+    for command in (["nearest", "--lat", "30.6", "--lon", "104.0", "--kind", "环卫驿站"],
+                    ["plan", "--demand", "none.csv", "--add", "1", "--kind", "户外劳动者驿站"]):
+        result = runner.invoke(main, [*command, "--network", str(tmp_path / "none.npz"),
+                                      "--db", db_url])
+        assert result.exit_code == 1, result.output
+        assert "--kind" not in result.stderr
+
+
+def test_export_bad_lang_and_encoding(runner, db_url, tmp_path):
+    bad = runner.invoke(main, ["export", str(tmp_path / "x.csv"), "--db", db_url,
+                               "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang" in bad.stderr
+    xlsx = runner.invoke(main, ["export", str(tmp_path / "x.xlsx"), "--db", db_url,
+                                "--encoding", "gbk"])
+    assert xlsx.exit_code == 2 and "--encoding" in xlsx.stderr and ".csv" in xlsx.stderr
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_export_gbk_names_the_character_it_cannot_write(runner, db_url, tmp_path):
+    from geo.stations import Station
+
+    Registry(db_url).upsert([Station(id="x", name="𠀀驿站", kind="driver_home", lon=104.0,
+                                     lat=30.6)], source="test")
+    result = runner.invoke(main, ["export", str(tmp_path / "x.csv"), "--db", db_url,
+                                  "--lang", "zh", "--encoding", "gbk"])
+    assert result.exit_code == 2 and "gb18030" in result.stderr and "𠀀" in result.stderr
