@@ -513,9 +513,12 @@ def plan_view(body: s.PlanParams):
 
     The flow of `yizhan plan` without --candidates: candidate sites are road nodes spread over
     the uncovered workers of the groups that use `kind`, the existing stations are kept, and
-    geo.siting.planning.plan solves maximal covering (`add`) or set covering (`target`) exactly
-    with HiGHS within the server's time limit (10 s by default). Anyone may run it: it changes
-    nothing. At most two runs compute at once per process (else 503).
+    geo.siting.planning.plan solves maximal covering (`add`) or set covering (`target`, a
+    share of the chosen groups' workers together, 0.9 or 90) exactly with HiGHS within the
+    server's time limit (10 s by default). With `at`, only the stations open then count (the
+    hour the planner looks at). When the target is met already the answer says so
+    (`already_met`, `note`) with no sites. Anyone may run it: it changes nothing. At most two
+    runs compute at once per process (else 503).
     """
     snap = snapshot()
     params = body.engine_args()
@@ -525,6 +528,8 @@ def plan_view(body: s.PlanParams):
         query = {"kind": params["kind"], "group": answer["groups"], "v": _version_text(snap)}
         query |= {k: params[k] for k in ("add", "target", "minutes", "curve")
                   if params[k] is not None}
+        if params["at"] is not None:
+            query["at"] = params["at"].isoformat()
         downloads = {fmt: url_for("api.proposal", fmt=fmt, **query) for fmt in PROPOSAL_FORMATS}
     return jsonify({**answer, "downloads": downloads})
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import click
-import numpy as np
 
 from geo import coords
 from geo.errors import DataFileError, InputError, NetworkError, NotFoundError, YizhanError
@@ -398,8 +397,10 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
             line += f"; {e['off_network']:,.0f} off the network"
         click.echo(line)
         if "by_hour" in e:
-            low = int(np.argmin(e["by_hour"]))
-            click.echo(f"    lowest at {low:02d}:30 — {e['by_hour'][low]:.1%}")
+            # the lowest hour the group is at work (off shift no one needs a station)
+            hours = [h for h in range(24) if groups[gid].works_at(h)] or list(range(24))
+            low = min(hours, key=lambda h: e["by_hour"][h])
+            click.echo(f"    lowest at {low:02d}:30 on shift — {e['by_hour'][low]:.1%}")
     for mode, ids in result.summary.get("stations_off_network", {}).items():
         if ids:
             click.echo(f"{len(ids)} station(s) lie off the {mode} network and were left out: "
@@ -435,8 +436,11 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
 @click.option("--groups", "groups_file", type=click.Path(path_type=Path),
               help="TOML file overriding the worker groups.")
 @click.option("--minutes", type=float, help="One travel budget for all groups, minutes.")
+@click.option("--at", help="Plan for this time: the existing stations open then (HH:MM "
+                           "Asia/Shanghai today, or an ISO time). Default: all counted open.")
 @click.option("--add", type=int, help="Open this many new stations (maximal covering).")
-@click.option("--target", type=float, help="Fewest new stations reaching this covered share.")
+@click.option("--target", help="Fewest new stations covering this share of the workers of the "
+                               "groups planned for (together): 0.9 or 90 (%).")
 @click.option("--budget", type=float, help="Most coverage for this total candidate cost.")
 @click.option("--capacity", "capacitated", is_flag=True,
               help="With --add: a station serves at most its capacity.")
@@ -447,11 +451,15 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
               help="Write the proposal (GeoJSON, CSV, XLSX), the curve (PNG) and a map here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file, osm_candidates,
-             crs, kind, wanted, groups_file, minutes, add, target, budget, capacitated, curve,
-             time_limit, outdir, as_json):
-    """Where the next stations should go, with the existing ones kept."""
+             crs, kind, wanted, groups_file, minutes, at, add, target, budget, capacitated,
+             curve, time_limit, outdir, as_json):
+    """Where the next stations should go, with the existing ones kept.
+
+    Worker counts are printed as whole workers; --json and the files keep the exact weights.
+    """
     from geo.demo import demo_label
     from geo.output.plan import write_plan
+    from geo.siting.planning import parse_target
     from geo.workflow import analysis_groups, base_network, candidate_sites, open_networks, run_plan
 
     if sum(x is not None for x in (add, target, budget)) != 1:
@@ -460,6 +468,11 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         raise click.UsageError("give --candidates or --osm-candidates, not both")
     if capacitated and add is None:
         raise click.UsageError("--capacity goes with --add")
+    if target is not None:
+        try:
+            target = parse_target(target)
+        except InputError as exc:
+            raise click.UsageError(str(exc).replace("`target`", "--target")) from None
     groups, stations, networks, demand = analysis_inputs(
         network_paths, db_url, stations_file, demand_file, crs, groups_file)
     chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted, kind=kind)
@@ -469,10 +482,20 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         candidates = candidate_sites("file", path=candidates_file, crs=crs)
     elif osm_candidates:
         candidates = candidate_sites("venues", path=osm_candidates)
+    extract = next((p for p in network_paths if str(p).endswith(".pbf")), None)
     run = run_plan(networks, stations, demand, kind=kind, groups=groups, wanted=chosen,
-                   minutes=minutes, add=add, target=target, budget=budget,
+                   minutes=minutes, at=at, add=add, target=target, budget=budget,
                    capacitated=capacitated, curve=curve, candidates=candidates,
-                   time_limit=time_limit)
+                   time_limit=time_limit, extract=extract)
+    if run.already_met or (run.plan is None and candidates is None):
+        # an answer, not a mistake: the target is met, or everyone reachable is covered
+        if as_json:
+            echo_json(run.as_json())
+        elif run.already_met:
+            click.echo(run.note[0].upper() + run.note[1:] + ".")
+        else:
+            click.echo(f"There is nothing to plan: {run.note}.")
+        return
     if run.plan is None:
         raise InputError(f"there is nothing to plan: {run.note}", parameter="candidates")
     result = run.plan
@@ -482,17 +505,23 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:
-        echo_json(result.as_json())
+        echo_json(run.as_json())
         return
     r = result.result
     state = "optimal" if r.optimal else f"gap {r.gap:.2%}"
+    when = "every station counted open" if run.at is None else f"at {run.at:%H:%M}"
+    names = ", ".join(f"{groups[g].zh} {g}" for g in run.groups)
+    goal = "" if run.target is None else f"; target {run.target:.1%} of their workers together"
+    click.echo(f"For {names} ({when}{goal}):")
     click.echo(f"{len(result.sites)} new {KINDS[kind][0]} {KINDS[kind][1]} sites "
                f"({result.model}, {state}, {len(run.candidates)} candidates):")
     for site in result.sites.itertuples():
         click.echo(f"  {site.rank}. {site.name} ({site.lon:.6f}, {site.lat:.6f}) — "
-                   f"+{site.newly_covered:,.1f} workers")
+                   f"+{site.newly_covered:,.0f} workers")
     for gid in result.before:
-        click.echo(f"  {groups[gid].zh} {gid}: {result.before[gid]:.1%} → {result.after[gid]:.1%}")
+        gained = (result.after[gid] - result.before[gid]) * run.totals[gid]
+        click.echo(f"  {groups[gid].zh} {gid}: {result.before[gid]:.1%} → {result.after[gid]:.1%}"
+                   f" (+{gained:,.0f} of {run.totals[gid]:,.0f} workers)")
     for point in result.curve or []:
         click.echo(f"  curve: {point['new_stations']} new → {point['share']:.1%}")
 

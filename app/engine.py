@@ -346,9 +346,11 @@ class Engine:
         """New stations of ``kind``: ``add`` of them, or the fewest reaching ``target``.
 
         :func:`geo.workflow.run_plan` on the demand file, with the snapshot's stations kept
-        (those open at ``at``, when given). Returns ``(answer, plan)``: the JSON answer and the
-        :class:`geo.siting.planning.Plan` (None when there is nothing to plan: every worker of
-        these groups is covered already). Kept per registry version and parameters.
+        (those open at ``at``, when given). ``target`` is a share (0–1) of the workers of
+        ``groups`` together. Returns ``(answer, plan)``: the JSON answer and the
+        :class:`geo.siting.planning.Plan` (None when there is nothing to plan: the target is
+        met already, or every reachable worker of these groups is covered already at ``at``).
+        Kept per registry version and parameters.
 
         Raises
         ------

@@ -40,6 +40,7 @@ from geo.feedback import MAX_TEXT, REPORT_KINDS
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
 from geo.output.plan import PROPOSAL_LANGS
+from geo.siting.planning import parse_target
 from geo.stations import (
     ACCESS,
     KINDS,
@@ -154,6 +155,15 @@ def _at(value: Any) -> datetime | None:
     if not 1970 <= when.year <= 2200:
         raise InputError(f"`at` was {value!r}, too far from today", parameter="at")
     return when.astimezone(ZoneInfo(settings.timezone))
+
+
+def _target(value: Any) -> float | None:
+    """``target`` as a share: 0.9 or 90 (:func:`geo.siting.planning.parse_target`)."""
+    if value is None:
+        return None
+    value = _number_or_text(value)
+    return None if value is None else parse_target(value[:40] if isinstance(value, str)
+                                                   else value)
 
 
 def _bbox(value: Any):
@@ -312,27 +322,36 @@ class PlanParams(Body):
     add: Annotated[Annotated[int, Field(ge=1, le=MAX_ADD)] | None,
                    BeforeValidator(_number_or_text), Field(description="How many new stations (maximal covering). Give this or "
                                       "`target`.")] = None
-    target: Annotated[Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None,
-                      BeforeValidator(_number_or_text), Field(description=(
-            "The share of the chosen groups' workers (together) to reach with the fewest new "
-            "stations (set covering). Give this or `add`."))] = None
+    target: Annotated[float | None, BeforeValidator(_target), WithJsonSchema({
+        "type": "number", "exclusiveMinimum": 0, "maximum": 100, "examples": [0.9, 90]}),
+        Field(description=(
+            "The share of the workers of the groups planned for (`group`, together; not of every "
+            "group) to reach with the fewest new stations (set covering): 0.9 or 90 — a number "
+            "above 0 and up to 1 is a share, above 1 and up to 100 a percentage. Give this or "
+            "`add`."))] = None
     minutes: Minutes = None
     group: Groups = None
     curve: Annotated[Annotated[int, Field(ge=1, le=MAX_CURVE)] | None,
                      BeforeValidator(_number_or_text), Field(description="Also the best share with 1 … curve new stations.")] = None
+    at: Annotated[datetime | None, BeforeValidator(_at), WithJsonSchema({
+        "type": "string", "examples": ["04:30", "2026-11-25T04:30+08:00"]}), Field(description=(
+            "Plan for this time: the existing stations count only if open then (HH:MM today, "
+            f"{settings.timezone}, or an ISO time; the planner view sends the hour shown). "
+            "Default: every station counted open."))] = None
 
     @model_validator(mode="after")
     def _one_goal(self):
         if (self.add is None) == (self.target is None):
             raise InputError(f"give exactly one of `add` (how many new stations, 1 to {MAX_ADD}) "
-                             "or `target` (the share of workers to reach, above 0 and up to 1)",
+                             "or `target` (the share of workers to reach: 0.9 or 90)",
                              parameter="add")
         return self
 
     def engine_args(self) -> dict:
-        """Keyword arguments of :meth:`app.engine.Engine.plan`."""
+        """Keyword arguments of :meth:`app.engine.Engine.plan` (``target`` as a share)."""
         return {"kind": self.kind, "add": self.add, "target": self.target,
-                "minutes": self.minutes, "groups": self.group, "curve": self.curve}
+                "minutes": self.minutes, "groups": self.group, "curve": self.curve,
+                "at": self.at}
 
 
 class ProposalQuery(PlanParams):
@@ -687,12 +706,14 @@ class Site(BaseModel):
     source: str
     cost: float | None = None
     newly_covered: float = Field(description="Workers this site newly covers (each counted at "
-                                             "the nearest new site).")
+                                             "the nearest new site): a sum of demand weights, "
+                                             "not rounded; round it to show people.")
 
 
 class CurvePoint(Answer):
     new_stations: int
-    share: Share
+    share: Share = Field(description="Share covered, the groups together.")
+    by_group: dict[str, Share] | None = Field(None, description="Share covered per group.")
     optimal: bool
 
 
@@ -715,11 +736,18 @@ class Plan(Answer):
     greedy_weight: float | None = None
     covered_weight: float | None = None
     curve: list[CurvePoint] | None
-    note: str | None = Field(None, description="Present when no candidate is left (everyone "
-                                               "reachable is covered).")
-    groups: list[GroupId]
+    note: str | None = Field(None, description=(
+        "Why there are no sites: the target is met already (`already_met`), or every reachable "
+        "worker of these groups is covered already within their budgets at `at`."))
+    already_met: bool = Field(False, description="The existing stations reach `target` already.")
+    target: Share | None = Field(None, description="The target as a share (90 is 0.9).")
+    at: datetime | None = Field(None, description="The time the stations' hours were read at "
+                                                  "(null: every station counted open).")
+    groups: list[GroupId] = Field(description="The groups planned for; `target` is a share of "
+                                              "their workers together.")
     skipped: dict[str, str]
-    totals: dict[str, float] = Field(description="Workers per group.")
+    totals: dict[str, float] = Field(description="Workers per group (sums of demand weights, "
+                                                 "not rounded).")
     budgets: dict[str, float]
     candidates: int
     version: list[int]

@@ -54,5 +54,108 @@ def test_plan_bad_usage(runner, base):
     assert runner.invoke(main, [*base]).exit_code == 2
     assert runner.invoke(main, [*base, "--add", "2", "--target", "0.5"]).exit_code == 2
     assert runner.invoke(main, [*base, "--target", "0.5", "--capacity"]).exit_code == 2
-    bad = runner.invoke(main, [*base, "--target", "7"])
+    bad = runner.invoke(main, [*base, "--target", "150"])
     assert bad.exit_code == 2 and "target" in bad.stderr
+
+
+def test_plan_target_as_share_or_percentage(runner, base):
+    share = runner.invoke(main, [*base, "--target", "0.3", "--json"])
+    percent = runner.invoke(main, [*base, "--target", "30", "--json"])
+    assert share.exit_code == 0 and percent.exit_code == 0, share.output + percent.output
+    a, b = json.loads(share.stdout), json.loads(percent.stdout)
+    assert a["target"] == b["target"] == 0.3
+    assert [s["id"] for s in a["sites"]] == [s["id"] for s in b["sites"]]
+
+
+@pytest.mark.parametrize("value", ["0", "150", "-1", "most"])
+def test_plan_bad_target_says_both_forms(runner, base, value):
+    bad = runner.invoke(main, [*base, "--target", value])
+    assert bad.exit_code == 2
+    assert "--target" in bad.stderr and "0.9" in bad.stderr and "90" in bad.stderr
+    assert "target_share" not in bad.stderr
+
+
+def test_plan_target_already_met_is_said(runner, base):
+    result = runner.invoke(main, [*base, "--target", "2"])  # 2 % of the workers
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Target already met")
+    assert "no candidate" not in result.stdout and "within 3 min" in result.stdout
+    answer = json.loads(runner.invoke(main, [*base, "--target", "2", "--json"]).stdout)
+    assert answer["already_met"] is True and answer["sites"] == [] and answer["note"]
+
+
+def test_plan_at_the_hour_and_for_which_groups(runner, base):
+    result = runner.invoke(main, [*base, "--add", "2", "--at", "04:30"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("For ") and "sanitation_worker" in first and "at 04:30" in first
+    # whole workers for people
+    import re
+
+    gains = re.findall(r"— \+([\d,.]+) workers", result.stdout)
+    assert len(gains) == 2 and all("." not in g for g in gains)
+    answer = json.loads(runner.invoke(main, [*base, "--add", "2", "--at", "04:30",
+                                             "--json"]).stdout)
+    assert "T04:30" in answer["at"]
+    anytime = json.loads(runner.invoke(main, [*base, "--add", "2", "--json"]).stdout)
+    assert anytime["at"] is None
+    bad = runner.invoke(main, [*base, "--add", "2", "--at", "25:00"])
+    assert bad.exit_code == 2 and "at" in bad.stderr
+
+
+def test_plan_nothing_to_plan_says_budget_and_hour(runner, demo):
+    nets = [a for mode in ("walk", "ebike", "drive")
+            for a in ("--network", str(demo.network_path(mode)))]
+    result = runner.invoke(main, ["plan", *nets, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--kind", "outdoor_rest_point",
+                                  "--group", "delivery_rider", "--minutes", "120", "--add", "1",
+                                  "--at", "12:00"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("There is nothing to plan: every reachable worker of")
+    assert "within 120 min" in result.stdout and "at 12:00" in result.stdout
+
+
+def test_plan_curve_png_shows_each_group(runner, base, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "plan"
+    result = runner.invoke(main, [*base, "--group", "sanitation_worker", "--group",
+                                  "delivery_rider", "--add", "2", "--curve", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    one = tmp_path / "one"
+    runner.invoke(main, [*base, "--group", "sanitation_worker", "--add", "2", "--curve", "3",
+                         "-o", str(one)])
+    with Image.open(out / "coverage_curve.png") as two, Image.open(one / "coverage_curve.png") \
+            as single:
+        two_wide, one_wide = two.size[0], single.size[0]
+    assert two_wide > 1.6 * one_wide  # a panel per group
+
+
+def test_coverage_lowest_hour_is_on_shift(runner, demo):
+    import re
+
+    from geo.groups import DEFAULT_GROUPS
+
+    nets = [a for mode in ("walk", "ebike", "drive")
+            for a in ("--network", str(demo.network_path(mode)))]
+    result = runner.invoke(main, ["coverage", *nets, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--by-hour"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(runner.invoke(main, ["coverage", *nets, "--db", demo.db_url, "--demand",
+                                              str(demo.demand_path), "--by-hour",
+                                              "--json"]).stdout)
+    lines = result.stdout.splitlines()
+    seen = 0
+    for k, line in enumerate(lines):
+        found = re.match(r"\S+ (\w+): ([\d,]+) of ([\d,]+) workers", line)
+        if not found:
+            continue
+        gid = found.group(1)
+        low = re.search(r"lowest at (\d\d):30", lines[k + 1])
+        hour = int(low.group(1))
+        group = DEFAULT_GROUPS[gid]
+        assert group.works_at(hour)
+        shares = summary["groups"][gid]["by_hour"]
+        assert shares[hour] == min(shares[h] for h in range(24) if group.works_at(h))
+        seen += 1
+    assert seen == len(summary["groups"])

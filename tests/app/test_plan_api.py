@@ -21,6 +21,7 @@ from geo.coverage import coverage, coverage_cells, parse_at
 from geo.demand import read_demand
 from geo.registry import Registry
 from geo.siting.planning import coverage_matrix, gap_candidates, plan
+from geo.workflow import osm_extract
 
 XSS = "<img src=x onerror=alert(1)>"
 GROUPS = ["delivery_rider", "sanitation_worker", "truck_driver", "ride_hailing_driver"]
@@ -190,7 +191,7 @@ def test_groups_without_a_network_are_skipped_or_refused(demo, tmp_path):
 # --- plans ----------------------------------------------------------------------------------------
 
 ANSWER_EXTRAS = {"groups", "skipped", "totals", "budgets", "candidates", "version", "elapsed_s",
-                 "downloads"}
+                 "downloads", "already_met", "target", "at"}
 
 
 def geo_plan(networks, stations, demand, *, kind, minutes=None, wanted=None, **options):
@@ -202,7 +203,7 @@ def geo_plan(networks, stations, demand, *, kind, minutes=None, wanted=None, **o
     before = coverage(networks, stations, demand, wanted=chosen, minutes=minutes)
     points = before.points
     candidates = gap_candidates(points[~points["covered"] & ~points["off_network"]],
-                                networks["walk"])
+                                networks["walk"], extract=osm_extract(networks["walk"]))
     matrix = coverage_matrix(networks, stations, demand, candidates, kind=kind, wanted=chosen,
                              minutes=minutes)
     return chosen, len(candidates), plan(matrix, time_limit=10, **options)
@@ -323,7 +324,11 @@ def test_bad_coverage_parameters_are_400_naming_them(client, query, parameter):
     ({"kind": "sanitation_station", "add": 51}, "add"),
     ({"kind": "sanitation_station", "add": [2]}, "add"),
     ({"kind": "sanitation_station", "target": 0}, "target"),
-    ({"kind": "sanitation_station", "target": 1.5}, "target"),
+    ({"kind": "sanitation_station", "target": 150}, "target"),
+    ({"kind": "sanitation_station", "target": -1}, "target"),
+    ({"kind": "sanitation_station", "target": True}, "target"),
+    ({"kind": "sanitation_station", "add": 2, "at": "25:61"}, "at"),
+    ({"kind": "sanitation_station", "add": 2, "at": 430}, "at"),
     ({"kind": "sanitation_station", "target": "most"}, "target"),
     ({"kind": "sanitation_station", "target": 0.99999, "minutes": 1}, "target"),  # unreachable
     ({"kind": "sanitation_station", "add": 2, "minutes": 0}, "minutes"),
@@ -420,3 +425,61 @@ def test_the_page_keeps_station_names_as_data(demo, tmp_path):
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url})
     html = app.test_client().get("/plan").get_data(as_text=True)
     assert XSS not in html
+
+
+# --- the hour, the target's forms, a target met -------------------------------------------------
+
+def test_plan_at_the_hour_equals_run_plan(client, demo_stations, networks, demand):
+    from geo.workflow import run_plan
+
+    body = {"kind": "sanitation_station", "add": 2, "minutes": 4, "at": "04:30"}
+    answer = client.post("/api/plan", json=body).get_json()
+    when = parse_at("04:30")
+    run = run_plan(networks, demo_stations, demand, kind="sanitation_station", add=2,
+                   minutes=4, at=when, time_limit=10)
+    assert answer["at"] == when.isoformat()
+    assert answer["before"] == run.as_json()["before"]
+    assert [s["id"] for s in answer["sites"]] == [s["id"] for s in run.as_json()["sites"]]
+    anytime = client.post("/api/plan", json={**body, "at": None}).get_json()
+    assert anytime["at"] is None
+    # some stations close at night, so 04:30 is planned with fewer of them
+    assert answer["before"]["sanitation_worker"] <= anytime["before"]["sanitation_worker"]
+    # the downloads are of the same plan, at the same hour
+    assert "at=" in answer["downloads"]["csv"]
+    table = pd.read_csv(io.BytesIO(client.get(answer["downloads"]["csv"]).data),
+                        encoding="utf-8-sig")
+    assert table["id"].tolist() == [s["id"] for s in answer["sites"]]
+
+
+def test_plan_target_as_share_or_percentage(client):
+    body = {"kind": "sanitation_station", "minutes": 4, "group": "sanitation_worker"}
+    share = client.post("/api/plan", json={**body, "target": 0.3}).get_json()
+    percent = client.post("/api/plan", json={**body, "target": 30}).get_json()
+    text = client.post("/api/plan", json={**body, "target": "30%"}).get_json()
+    assert share["target"] == percent["target"] == text["target"] == 0.3
+    assert [s["id"] for s in share["sites"]] == [s["id"] for s in percent["sites"]]
+    assert share["groups"] == ["sanitation_worker"]
+
+
+def test_plan_bad_target_names_target_in_both_forms(client):
+    body = assert_error(client.post("/api/plan", json={"kind": "sanitation_station",
+                                                       "target": 150}), 400, "target")
+    assert "0.9" in body["error"] and "90" in body["error"]
+    assert "target_share" not in json.dumps(body)
+
+
+def test_plan_target_already_met(client):
+    answer = client.post("/api/plan", json={"kind": "sanitation_station", "minutes": 4,
+                                            "target": 2}).get_json()  # 2 %
+    assert answer["already_met"] is True and answer["sites"] == []
+    assert answer["note"].startswith("target already met") and answer["downloads"] is None
+    assert "no candidate" not in answer["note"]
+    assert answer["before"] == answer["after"]
+
+
+def test_gap_sites_have_place_names(client):
+    answer = client.post("/api/plan", json={"kind": "sanitation_station", "add": 3,
+                                            "minutes": 4}).get_json()
+    names = [s["name"] for s in answer["sites"]]
+    assert names and not any("gap site" in n for n in names)
+    assert any(n.endswith("附近") for n in names)

@@ -2,7 +2,7 @@
    after per group, the proposed sites on the map, the coverage curve and the downloads. */
 import {api, clear, config, el, t, toLatLng} from "../common.js";
 import {map, showAll} from "./map.js";
-import {count, groupShort, pct, svg} from "./format.js";
+import {count, groupShort, hourText, pct, svg} from "./format.js";
 import {GROUPS, KINDS, on, state} from "./state.js";
 
 const L = window.L;
@@ -28,6 +28,20 @@ function renderSitingGroups(keep) {
   if (!sGroups.querySelector("input:checked")) {
     sGroups.querySelectorAll("input").forEach((b) => { b.checked = true; });
   }
+  labelTarget();
+}
+
+function chosenGroups() {
+  return Array.from(sGroups.querySelectorAll("input")).filter((b) => b.checked).map((b) => b.value);
+}
+
+/* The target is a share of the workers of the groups checked below, together: say which. */
+function labelTarget() {
+  const span = document.querySelector("#s-target-field > span");
+  if (!span) return;
+  if (!span.dataset.base) span.dataset.base = span.textContent;
+  const groups = chosenGroups();
+  span.textContent = span.dataset.base + (groups.length ? " · " + groups.map(groupShort).join(" + ") : "");
 }
 
 /* The form follows the chosen group, until a run's answer is on screen. */
@@ -52,13 +66,15 @@ function setHow(button) {
   document.getElementById("s-target-field").hidden = how !== "target";
 }
 
+/* The body of POST /api/plan: the target as typed (90 or 0.9, the server reads both), and the
+   hour of the slider when one is chosen (the stations open then; HH:30 as the coverage shows). */
 function request() {
-  const groups = Array.from(sGroups.querySelectorAll("input")).filter((b) => b.checked).map((b) => b.value);
-  const body = {kind: sKind.value, group: groups, curve: 10};
+  const body = {kind: sKind.value, group: chosenGroups(), curve: 10};
   if (how === "add") body.add = Number(document.getElementById("s-add").value);
-  else body.target = Number(document.getElementById("s-target").value) / 100;
+  else body.target = Number(document.getElementById("s-target").value);
   const minutes = sMinutes.value.trim();
   if (minutes !== "") body.minutes = Number(minutes);
+  if (state.hour !== null) body.at = hourText(state.hour);
   return body;
 }
 
@@ -120,7 +136,7 @@ function siteList(answer) {
   const list = el("ol", {class: "site-list"});
   const points = [];
   answer.sites.forEach((site) => {
-    const ll = toLatLng(site.lon, site.lat), name = t("site", {n: site.rank});
+    const ll = toLatLng(site.lon, site.lat), name = site.name || t("site", {n: site.rank});
     points.push(ll);
     const marker = L.marker(ll, {icon: proposalIcon(site.rank), zIndexOffset: 1000, riseOnHover: true,
                                  title: name, alt: name});
@@ -151,8 +167,10 @@ function renderPlan(answer, asked) {
   box.appendChild(el("div", {class: "plan-head"},
     el("span", {class: "badge " + (answer.optimal ? "open" : "unknown")},
        answer.optimal ? t("optimal") : t("not_optimal", {p: pct(answer.gap, 1)})),
-    el("span", {class: "muted small"}, t("took", {n: answer.candidates, s: answer.elapsed_s}))));
-  if (answer.note) box.appendChild(el("p", {class: "note"}, t("none_needed")));
+    el("span", {class: "muted small"}, t("took", {n: answer.candidates, s: answer.elapsed_s}) +
+       (asked.at ? " · " + asked.at : ""))));
+  if (answer.already_met) box.appendChild(el("p", {class: "note", dataset: {note: "target_met"}}, t("target_met")));
+  else if (answer.note) box.appendChild(el("p", {class: "note", dataset: {note: "none_needed"}}, t("none_needed")));
   else if (!answer.sites.length && asked.target !== undefined) box.appendChild(el("p", {class: "note"}, t("target_met")));
   else if (asked.add !== undefined && answer.sites.length < asked.add) {
     box.appendChild(el("p", {class: "note"}, t("fewer", {n: answer.sites.length})));
@@ -221,5 +239,6 @@ export function initSiting() {
   form.querySelectorAll("#s-how [role=radio]").forEach((b) => b.addEventListener("click", () => setHow(b)));
   sMinutes.value = state.minutes === null ? "" : String(state.minutes);
   on("minutes", () => { sMinutes.value = state.minutes === null ? "" : String(state.minutes); });
+  sGroups.addEventListener("change", labelTarget);
   form.addEventListener("submit", run);
 }
