@@ -218,7 +218,7 @@ def test_gap_sites_are_named_by_streets_and_venues_of_the_extract(chengdu_walk):
 def test_place_names_agree_with_a_brute_force_nearest_street(chengdu_walk):
     from pyrosm import OSM
 
-    walk, extract = chengdu_walk
+    _, extract = chengdu_walk
     ways = OSM(str(extract)).get_data_by_custom_criteria(
         custom_filter={"highway": ["primary", "secondary", "tertiary", "residential"]},
         filter_type="keep", keep_nodes=False, keep_relations=False)
