@@ -306,20 +306,35 @@ def test_the_command_line_database_variable_is_honoured(demo, monkeypatch, tmp_p
     assert configured.test_client().get("/healthz").get_json()["stations"] == 0
 
 
-def test_serve_runs_waitress(demo, monkeypatch, capsys):
-    import waitress
+def test_serve_runs_granian(demo, monkeypatch, capsys):
+    """``serve`` hands granian (WSGI) the app it built: the workers load that app, not their own."""
+    import multiprocessing
+
+    import granian.server
 
     calls = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.update(app=app, **kw))
+    monkeypatch.setattr(multiprocessing, "set_start_method", lambda *a, **kw: None)
+
+    class Server:
+        def __init__(self, target, **kw):
+            calls.update(kw)
+
+        def serve(self, target_loader):
+            calls["app"] = target_loader("app:create_app")
+
+    monkeypatch.setattr(granian.server, "Server", Server)
     monkeypatch.setattr(gc, "freeze", lambda: calls.update(frozen=True))  # not the test process
-    app_module.serve(data_dir=demo.data_dir, host="0.0.0.0", port=8765)
-    assert calls["host"] == "0.0.0.0" and calls["port"] == 8765 and calls["threads"] >= 4
-    assert calls["app"].extensions["yizhan"].networks and calls["frozen"]
+    monkeypatch.setattr(app_module, "_SERVED", None)
+    app_module.serve(data_dir=demo.data_dir, host="0.0.0.0", port=8765, workers=2)
+    assert calls["address"] == "0.0.0.0" and calls["port"] == 8765
+    assert calls["interface"] == "wsgi" and calls["workers"] == 2 and calls["blocking_threads"] >= 4
+    assert calls["app"] is app_module._SERVED and calls["frozen"]
+    assert calls["app"].extensions["yizhan"].networks
     assert "http://127.0.0.1:8765/" in capsys.readouterr().out
 
 
 def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
-    """Two forked waitress workers on one socket: both answer, and both accept a sign-in."""
+    """Two forked granian workers on one socket: both answer, and both accept a sign-in."""
     import os
     import signal
     import socket
