@@ -29,6 +29,7 @@ server's. Traffic stays on 127.0.0.1 and each run stops after ``--duration`` sec
 from __future__ import annotations
 
 import argparse
+import inspect
 import io
 import json
 import os
@@ -290,6 +291,8 @@ def serve_and_load(data_dir: Path, workers: int, threads: int, cache: int, runne
 
 
 def main(argv: list[str]) -> int:
+    from app import serve
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks web", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path,
@@ -299,8 +302,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", default=f"1,{max(2, cores)}",
                         help="server processes, one run each, comma-separated (default: 1 and "
                              f"one per core, at least 2; this machine has {cores} cores)")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="threads per worker process running the app")
+    parser.add_argument("--threads", type=int,
+                        default=inspect.signature(serve).parameters["threads"].default,
+                        help="threads per worker process running the app (default: serve's, "
+                             "%(default)s)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of each run")
     parser.add_argument("--warmup", type=float, default=3.0,
