@@ -171,6 +171,12 @@ def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
     page.wait_for_selector(f"body[data-editing='{station['id']}']")
     marker = page.locator(".leaflet-marker-icon.st.is-selected")
     box = marker.bounding_box()
+    for _ in range(30):  # the map may still be flying to the station: wait until it rests
+        page.wait_for_timeout(100)
+        again = marker.bounding_box()
+        if again == box:
+            break
+        box = again
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
