@@ -77,7 +77,6 @@ def batch(name: str, net: Network, stations, args) -> None:
                 peer[k] = table.loc[nodes.to_numpy()]
         print(f"pandana: network {t['pandana_build']:.2f} s, precompute (contraction "
               f"hierarchies, not counted) {t['pandana_precompute']:.1f} s")
-    print(f"engine build (stations placed on their edges): {t.get('build', 0):.3f} s")
     for k in (1, 3, 10):
         rate = args.points / t[f"ours{k}"]
         line = (f"batch of {args.points:,} points, k={k:2d}: yizhan {t[f'ours{k}']:.2f} s = "

@@ -119,8 +119,6 @@ class NearestTable:
 
 #: How many per-node label tables a finder keeps (one per set of stations, weight and k).
 _TABLE_CACHE = 64
-#: Networks from this many nodes compute a label table in two halves on two threads.
-_SPLIT_NODES = 50_000
 #: Stations per block in the per-station bounded searches of :meth:`StationFinder.costs`.
 _BLOCK = 32
 
@@ -528,7 +526,6 @@ class StationFinder:
             than ``max_snap_m`` from the network; no distance is given) or ``no_station`` (none
             matches within reach).
         """
-        import pandas as pd
 
         k = _check_k(settings.default_k if k is None else k)
         kinds, services = check_kinds(kinds), check_services(services)
@@ -543,29 +540,41 @@ class StationFinder:
         chosen = self._chosen(kinds, services, when, open_only)
         metres, seconds, station, placement = self._to_points(lon, lat, chosen, k, "length")
         speed = access_speed_kmh(self.network.mode) / 3.6
-        legs = placement.distance_m
-        rows = []
-        opens: dict[int, bool | None] = {}
-        names = [(s.id, s.name, s.kind) for s in self.stations]
-        for p, pid in enumerate(ids):
-            leg = float(legs[p])
-            if not leg <= self.max_snap_m:
-                rows.append((pid, None, None, None, None, None, None, None, "off_network"))
-                continue
-            if station[p, 0] < 0:
-                rows.append((pid, None, None, None, None, None, None, None, "no_station"))
-                continue
-            for rank in range(k):
-                i = int(station[p, rank])
-                if i < 0:
-                    break
-                if i not in opens:
-                    opens[i] = self.stations[i].is_open(when)
-                sid, name, kind = names[i]
-                rows.append((pid, rank + 1, sid, name, kind, round(float(metres[p, rank]) + leg, 1),
-                             round(float(seconds[p, rank]) + leg / speed, 1), opens[i], "ok"))
-        return pd.DataFrame(rows, columns=["point_id", "rank", "station_id", "name", "kind",
-                                           "distance_m", "duration_s", "open", "status"])
+        return self._table(ids, station, metres, seconds, placement.distance_m, speed, when)
+
+    def _table(self, ids: list, station: np.ndarray, metres: np.ndarray, seconds: np.ndarray,
+               legs: np.ndarray, speed: float, when: datetime):
+        """The answer of :meth:`nearest_many` as a DataFrame, built column by column."""
+        import pandas as pd
+
+        off = ~(legs <= self.max_snap_m)
+        found = (station >= 0) & ~off[:, None]
+        empty = ~off & (station[:, 0] < 0)
+        hit_p, hit_r = np.nonzero(found)
+        lone = np.flatnonzero(off | empty)
+        point = np.concatenate([hit_p, lone])
+        rank = np.concatenate([hit_r + 1.0, np.full(len(lone), np.nan)])
+        order = np.lexsort((np.nan_to_num(rank, nan=0.0), point))
+        point, rank = point[order], rank[order]
+        which = np.concatenate([station[hit_p, hit_r], np.full(len(lone), -1)])[order]
+        dist = np.concatenate([metres[hit_p, hit_r] + legs[hit_p], np.full(len(lone), np.nan)])
+        dur = np.concatenate([seconds[hit_p, hit_r] + legs[hit_p] / speed,
+                              np.full(len(lone), np.nan)])
+        status = np.concatenate([np.full(len(hit_p), "ok", dtype=object),
+                                 np.where(off[lone], "off_network", "no_station").astype(object)])
+        used = np.unique(which[which >= 0])
+        opens = np.full(len(self.stations) + 1, None, dtype=object)
+        for i in used.tolist():
+            opens[i] = self.stations[i].is_open(when)
+        sid = np.array([s.id for s in self.stations] + [None], dtype=object)
+        name = np.array([s.name for s in self.stations] + [None], dtype=object)
+        kind = np.array([s.kind for s in self.stations] + [None], dtype=object)
+        ids = np.asarray(ids, dtype=object)
+        return pd.DataFrame({
+            "point_id": ids[point], "rank": rank if np.isnan(rank).any() else rank.astype(int),
+            "station_id": sid[which], "name": name[which], "kind": kind[which],
+            "distance_m": np.round(dist[order], 1), "duration_s": np.round(dur[order], 1),
+            "open": opens[which], "status": status[order]})
 
     def _to_points(self, lon, lat, chosen: np.ndarray, k: int, weight: str,
                    placement: Placement | None = None):
@@ -574,8 +583,15 @@ class StationFinder:
         With ``weight="time"`` the k are the quickest and the order is by time."""
         from geo.network.search import merge_labels
 
-        placement = self.place(lon, lat) if placement is None else placement
-        key, carried, label, _ = self._labels(chosen, k, weight)
+        if placement is None:  # place the points while the tables are searched (two cores)
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(1) as pool:
+                tables = pool.submit(self._labels, chosen, k, weight)
+                placement = self.place(lon, lat)
+                key, carried, label, _ = tables.result()
+        else:
+            key, carried, label, _ = self._labels(chosen, k, weight)
         first, second = ((placement.out_m, placement.out_s) if weight == "length"
                          else (placement.out_s, placement.out_m))
         res_key, res_carried, station, _ = merge_labels(key, carried, label, placement.out_node,
@@ -690,17 +706,7 @@ class StationFinder:
             return k_labels(indptr, indices, edge_first, edge_second, self.network.n_nodes,
                             ent_node[part], first[part], second[part], ent_station[part], k)
 
-        if self.network.n_nodes < _SPLIT_NODES or len(chosen) < 2 * k:
-            found = run(use)
-        else:  # two halves of the stations on two cores (the search releases the GIL), merged
-            from concurrent.futures import ThreadPoolExecutor
-
-            from geo.network.search import merge_tables
-
-            odd = ent_station % 2 == 1
-            with ThreadPoolExecutor(2) as pool:
-                a, b = pool.map(run, [use & odd, use & ~odd])
-            found = merge_tables(*a, *b)
+        found = run(use)
         with self._table_lock:
             self._tables[cache_key] = found
             while len(self._tables) > _TABLE_CACHE:

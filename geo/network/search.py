@@ -331,31 +331,3 @@ def label_route(label_id, label_next, node, label):
                 break
         node = nxt
     return path[:n]
-
-
-@njit(cache=True, nogil=True)
-def merge_tables(key_a, value_a, label_a, next_a, key_b, value_b, label_b, next_b):
-    """Per node, the ``k`` best of two label tables over disjoint sources (the halves of a
-    search run on two cores): the same as one :func:`k_labels` over all the sources."""
-    n, k = key_a.shape
-    key = np.full((n, k), np.inf)
-    value = np.full((n, k), np.inf)
-    label = np.full((n, k), -1, np.int64)
-    nxt = np.full((n, k), -1, np.int64)
-    for u in range(n):
-        i = 0
-        j = 0
-        for r in range(k):
-            take_a = j >= k or label_b[u, j] < 0 or (
-                i < k and label_a[u, i] >= 0 and key_a[u, i] <= key_b[u, j])
-            if take_a:
-                if i >= k or label_a[u, i] < 0:
-                    break
-                key[u, r], value[u, r] = key_a[u, i], value_a[u, i]
-                label[u, r], nxt[u, r] = label_a[u, i], next_a[u, i]
-                i += 1
-            else:
-                key[u, r], value[u, r] = key_b[u, j], value_b[u, j]
-                label[u, r], nxt[u, r] = label_b[u, j], next_b[u, j]
-                j += 1
-    return key, value, label, nxt
