@@ -256,7 +256,6 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     """The k nearest stations by network distance, with filters applied before k is counted."""
     from geo import settings
     from geo.errors import OffNetworkError
-    from geo.io.points import read_points
     from geo.nearest import StationFinder
     from geo.stations import parse_services
 
@@ -269,7 +268,9 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     wanted = parse_services(list(services)) if services else None
     net = open_network(network_path, mode)
     stations = open_stations(db_url, stations_file, crs)
-    finder = StationFinder(net, stations, max_snap_m=max_snap or settings.max_snap_m)
+    # one point: scipy's search, without loading the compiler (many points use the tables)
+    finder = StationFinder(net, stations, max_snap_m=max_snap or settings.max_snap_m,
+                           compiled=points_file is not None)
     if finder.off_network:  # never silent: the office fixes their coordinates
         names = ", ".join(f"{s.name} ({s.id})" for s in finder.off_network[:10])
         more = " …" if len(finder.off_network) > 10 else ""
@@ -279,6 +280,8 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     filters = dict(k=k, kinds=kinds or None, services=wanted, open_at=open_at,
                    open_only=bool(open_at or open_now))
     if points_file is not None:
+        from geo.io.points import read_points
+
         ids, xs, ys = read_points(points_file, crs)
         table = finder.nearest_many(xs, ys, ids=ids, **filters)
         if output is not None:

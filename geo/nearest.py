@@ -123,6 +123,18 @@ _TABLE_CACHE = 64
 _BLOCK = 32
 
 
+def _chain(preds: dict, via: int) -> list[int]:
+    """The nodes from a search's source to ``via`` along ``preds[via]`` (scipy's
+    predecessors)."""
+    if via < 0:
+        return []
+    pred = preds[via]
+    nodes = [via]
+    while pred[nodes[-1]] >= 0:
+        nodes.append(int(pred[nodes[-1]]))
+    return nodes[::-1]
+
+
 def _check_k(k: int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= settings.max_k:
         raise InputError(f"`k` was {k!r} but must be a whole number from 1 to {settings.max_k}",
@@ -197,6 +209,10 @@ class StationFinder:
     max_snap_m
         Maximum straight distance from a point or station to the network, metres
         (default :data:`geo.settings.max_snap_m`).
+    compiled
+        Search from a point with the compiled search (numba); False runs it with
+        ``scipy.sparse.csgraph`` instead, which answers a one-off question (the command line's
+        single point) without loading the compiler. Tables are always compiled.
 
     Attributes
     ----------
@@ -213,6 +229,7 @@ class StationFinder:
     network: Network
     stations: Sequence[Station]
     max_snap_m: float = field(default_factory=lambda: settings.max_snap_m)
+    compiled: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "stations", list(self.stations))
@@ -381,7 +398,11 @@ class StationFinder:
         snap = self.snap(lon, lat) if snap is None else snap
         allowed = self._allowed(kinds, services, when, open_only)
         labels = self._table_for(allowed, k)
-        if labels is None:
+        if labels is None and not self.compiled:
+            found, pred = self._search_scipy(snap, k, allowed)
+            route_to = (lambda i, via: self._route_through(lon, lat, snap, i,
+                                                           _chain(pred, via)))
+        elif labels is None:
             found, scratch = self._search(snap, k, allowed)
             route_to = (lambda i, via: self._route(lon, lat, snap, i, via, scratch))
         else:
@@ -423,6 +444,58 @@ class StationFinder:
             scratch.stamp, scratch.generation, *scratch.heap)
         return list(zip(stations.tolist(), metres.tolist(), seconds.tolist(), via.tolist())), \
             scratch
+
+    def _search_scipy(self, snap: Snap, k: int, allowed: np.ndarray):
+        """:meth:`_search` with scipy's Dijkstra, bounded by a distance that grows until the k
+        nearest lie within it (every station within the bound is found, so they are exact)."""
+        net = self.network
+        sources = [(n, m, t) for n, m, t in zip(snap.out_node, snap.out_m, snap.out_s)
+                   if n >= 0 and np.isfinite(m)]
+        _, ent_station, ent_m, ent_s, ent_node = self._entries
+        usable = allowed[ent_station]
+        ids, direct_m, direct_s = self._direct(snap.segment, snap.t, allowed)
+        limit = 2000.0
+        while True:
+            dist, pred = dijkstra(net.graph("length"), indices=[n for n, _, _ in sources],
+                                  limit=limit, return_predecessors=True)
+            reach = np.full(len(ent_node), np.inf)
+            row = np.zeros(len(ent_node), np.int64)
+            for r, (_, offset, _) in enumerate(sources):
+                candidate = dist[r, ent_node] + offset
+                better = candidate < reach
+                reach[better], row[better] = candidate[better], r
+            total = np.where(usable, reach + ent_m, np.inf)
+            best: dict[int, tuple[float, int]] = {}
+            for j in np.argsort(total, kind="stable").tolist():
+                if not np.isfinite(total[j]) or len(best) >= k:
+                    break
+                best.setdefault(int(ent_station[j]), (float(total[j]), j))
+            found = [(i, m, self._along_path(pred[row[j]], int(ent_node[j]),
+                                             sources[row[j]][2]) + float(ent_s[j]),
+                      int(ent_node[j]), int(row[j])) for i, (m, j) in best.items()]
+            found += [(int(i), float(m), float(t), -1, 0)
+                      for i, m, t in zip(ids.tolist(), direct_m.tolist(), direct_s.tolist())]
+            merged: dict[int, tuple] = {}
+            for item in sorted(found, key=lambda item: item[1]):
+                merged.setdefault(item[0], item)
+            ordered = list(merged.values())[:k]
+            if (len(ordered) >= k and ordered[-1][1] <= limit) or not np.isfinite(limit):
+                break
+            limit = limit * 4 if limit < net.length.sum() else np.inf
+        chains = {v: r for _, _, _, v, r in ordered}
+        return ([(i, m, t, v) for i, m, t, v, _ in ordered],
+                {v: pred[r] for v, r in chains.items()})
+
+    def _along_path(self, pred: np.ndarray, node: int, start_s: float) -> float:
+        """Seconds along the search tree from its source to ``node``, plus ``start_s``."""
+        net = self.network
+        total = float(start_s)
+        while pred[node] >= 0:
+            u = int(pred[node])
+            a, b = net.indptr[u], net.indptr[u + 1]
+            total += float(net.time[a + int(np.flatnonzero(net.indices[a:b] == node)[0])])
+            node = u
+        return total
 
     def _table_for(self, allowed: np.ndarray, k: int):
         """The label table of this station set when it is asked for often enough to pay

@@ -261,3 +261,21 @@ def test_table_answers_equal_the_bounded_search(city, filters, monkeypatch):
                 lengths.append(sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:])))
             assert lengths[0] == pytest.approx(lengths[1], abs=1e-6)
     assert tabled._tables  # the table path was taken
+
+
+@pytest.mark.parametrize("filters", FILTERS[:4], ids=[str(f) for f in FILTERS[:4]])
+def test_scipy_search_equals_the_compiled_one(city, filters, monkeypatch):
+    """``compiled=False`` (scipy's bounded Dijkstra, for one-off questions) answers as the
+    compiled search does, durations and routes included."""
+    net, stations, _ = city
+    monkeypatch.setattr(settings, "nearest_table_after", None)
+    compiled = StationFinder(net, stations)
+    plain = StationFinder(net, stations, compiled=False)
+    lon, lat = random_points(net, 20, seed=33, jitter_deg=0.0003)
+    for x, y in zip(lon.tolist(), lat.tolist()):
+        a = compiled.nearest(x, y, route=True, **filters)
+        b = plain.nearest(x, y, route=True, **filters)
+        assert [h.station.id for h in a] == [h.station.id for h in b]
+        assert [h.distance_m for h in a] == pytest.approx([h.distance_m for h in b], abs=1e-6)
+        assert [h.duration_s for h in a] == pytest.approx([h.duration_s for h in b], abs=1e-6)
+        assert [h.route for h in a] == [h.route for h in b]
