@@ -189,3 +189,16 @@ def test_a_planner_edit_shows_in_the_finder(open_page, server):
     # the one console error is the refused wrong password
     assert len(watcher.errors) == 1 and "401" in watcher.errors[0]
     assert finder_watcher.errors == []
+
+
+def test_a_worker_outside_the_demo_area_is_told_so(open_page, server):
+    """A phone far away (Beijing, while the demo is central Helsinki) hears that it is outside
+    the demo area, not a distance of thousands of kilometres to a road."""
+    page, watcher = open_page("/", geolocation={"latitude": 39.9042, "longitude": 116.4074},
+                              permissions=["geolocation"])
+    page.locator("#locate").click()
+    page.wait_for_function("() => document.body.dataset.searching === '0'")
+    text = page.locator("#sheet").inner_text()
+    assert "你不在演示区域（赫尔辛基市中心）内" in text
+    assert "公里" not in text.split("你不在演示区域")[1].split("\n")[0]
+    assert watcher.errors == [] or all("422" in e for e in watcher.errors)

@@ -7,6 +7,8 @@ import {setStatus} from "./sheet.js";
 import {K, resultById, state} from "./state.js";
 
 const resultsList = document.getElementById("results");
+/* Farther than this from any road, a point is outside the area served, not beside a road. */
+const OUTSIDE_M = 2000;
 
 function resultItem(r) {
   return el("li", {class: "result" + (r.id === state.selected ? " selected" : ""),
@@ -80,7 +82,10 @@ export function search(fit) {
   }).catch((err) => {
     if (seq !== state.seq) return;
     if (err.status === 422 && err.body && err.body.distance_m !== undefined) {
-      noResults(t("off_network", {d: fmtDistance(err.body.distance_m)}));
+      const far = !(err.body.distance_m <= OUTSIDE_M);  // also infinitely far
+      const area = config.demo && config.demo.city;
+      noResults(far ? (area ? t("outside_demo", {area}) : t("outside_area"))
+                    : t("off_network", {d: fmtDistance(err.body.distance_m)}));
     } else {
       noResults(err.message || t("error"));
     }
