@@ -470,9 +470,10 @@ class DemandProblems(Error):
 class Links(Answer):
     """Open the station in a map app."""
 
-    geo: str = Field(description="geo: URI (WGS-84).")
-    amap: str = Field(description="Amap marker (GCJ-02).")
-    baidu: str = Field(description="Baidu marker (BD-09).")
+    amap: str = Field(description="Amap marker (GCJ-02); opens in WeChat too.")
+    baidu: str = Field(description="Baidu marker (BD-09); opens in WeChat too.")
+    apple: str = Field(description="Apple Maps on an iPhone (GCJ-02 inside China).")
+    geo: str = Field(description="geo: URI (WGS-84), for Android map apps.")
 
 
 class Point(Answer):

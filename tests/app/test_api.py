@@ -155,7 +155,7 @@ def test_nearest_open_now_and_routes(client, finders):
         line = result["route"]
         assert line["type"] == "LineString" and line["coordinates"][0] == [lon, lat]
         assert line["coordinates"][-1] == [result["lon"], result["lat"]]
-        assert set(result["links"]) == {"geo", "amap", "baidu"}
+        assert list(result["links"]) == ["amap", "baidu", "apple", "geo"]  # China's apps first
     plain = client.get(f"/api/nearest?lat={lat}&lon={lon}").get_json()
     assert all("route" not in r for r in plain["results"])
 

@@ -60,7 +60,9 @@ def test_tapping_the_map_lists_the_nearest_and_draws_the_route(open_page, server
     baidu = card.locator("a.nav", has_text="百度地图").get_attribute("href")
     assert amap.startswith("https://uri.amap.com/marker?position=")
     assert baidu.startswith("https://api.map.baidu.com/marker?location=")
-    assert card.locator("a.nav").first.get_attribute("href").startswith("geo:")
+    # Amap and Baidu first (they open inside WeChat and on iPhones), geo: last on Android
+    assert card.locator("a.nav").first.get_attribute("href") == amap
+    assert card.locator("a.nav").last.get_attribute("href").startswith("geo:")
     page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / "03-station-card.png"))
     card.locator(".back").click()

@@ -51,10 +51,15 @@ function facts(s) {
 }
 
 function navLinks(links) {
+  /* Amap and Baidu first: their web links work inside WeChat and on iPhones; Apple Maps on an
+     iPhone; geo: (Android map apps) last. */
+  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent);
+  const web = {rel: "noopener noreferrer", target: "_blank"};
   return el("div", {class: "nav-links"},
-    el("a", {class: "button nav", href: links.geo}, icon("nav"), t("nav_geo")),
-    el("a", {class: "button nav", href: links.amap, rel: "noopener noreferrer", target: "_blank"}, t("nav_amap")),
-    el("a", {class: "button nav", href: links.baidu, rel: "noopener noreferrer", target: "_blank"}, t("nav_baidu")));
+    el("a", {class: "button nav", href: links.amap, ...web}, icon("nav"), t("nav_amap")),
+    el("a", {class: "button nav", href: links.baidu, ...web}, t("nav_baidu")),
+    ios ? el("a", {class: "button nav", href: links.apple, ...web}, t("nav_apple"))
+        : el("a", {class: "button nav", href: links.geo}, t("nav_geo")));
 }
 
 function back() {
