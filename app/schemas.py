@@ -536,6 +536,9 @@ class Hit(Answer):
     address: str
     phone: str
     capacity: int | None
+    changes_at: datetime | None = Field(
+        None, description="When the station next closes (if open) or opens (if closed), local "
+                          "time with its offset; null for hours unknown or round the clock.")
     route: LineString | None = Field(None, description="From the point to the station (with "
                                                        "`route`).")
     links: Links

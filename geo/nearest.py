@@ -60,6 +60,9 @@ class Hit:
     route
         With ``route=True``: the path as (lon, lat) pairs, EPSG:4326, from the point through its
         foot on the road, along the roads, to the station's foot and the station.
+    changes_at
+        When the station next closes (if open) or opens (if closed), in its time zone; None
+        when its hours are unknown or round the clock.
     """
 
     station: Station
@@ -68,12 +71,15 @@ class Hit:
     open: bool | None
     rank: int
     route: list[tuple[float, float]] | None = None
+    changes_at: datetime | None = None
 
     def as_dict(self) -> dict:
         s = self.station
         out = {"rank": self.rank, "id": s.id, "name": s.name, "kind": s.kind,
                "distance_m": round(self.distance_m, 1), "duration_s": round(self.duration_s, 1),
                "lon": s.lon, "lat": s.lat, "open": self.open,
+               "changes_at": (None if self.changes_at is None
+                              else self.changes_at.isoformat(timespec="minutes")),
                "services": sorted(s.services), "hours": s.hours, "address": s.address,
                "phone": s.phone, "capacity": s.capacity}
         if self.route is not None:
@@ -414,7 +420,7 @@ class StationFinder:
             station = self.stations[i]
             path = route_to(i, via) if route else None
             hits.append(Hit(station, metres + snap.distance_m, seconds + snap.distance_m / speed,
-                            station.is_open(when), rank, path))
+                            station.is_open(when), rank, path, station.next_change(when)))
         return hits
 
     def _allowed(self, kinds, services, when, open_only) -> np.ndarray:

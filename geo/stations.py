@@ -400,6 +400,14 @@ class Station:
         when = local_time(at, self.timezone).astimezone(ZoneInfo(self.timezone))
         return _compiled_hours(self.hours, self.timezone).is_open(when)
 
+    def next_change(self, at: datetime | str | None = None) -> datetime | None:
+        """When the station next opens (if closed at ``at``) or closes (if open), in its own
+        zone; None for hours unknown or round the clock."""
+        if not self.hours:
+            return None
+        when = local_time(at, self.timezone).astimezone(ZoneInfo(self.timezone))
+        return _compiled_hours(self.hours, self.timezone).next_change(when)
+
     def to_record(self) -> dict:
         """A flat dict with services as a sorted list, for JSON and the registry."""
         record = asdict(self)

@@ -45,7 +45,10 @@ def test_tapping_the_map_lists_the_nearest_and_draws_the_route(open_page, server
     page, watcher = open_page("/")
     tap_free_point(page)
     lon, lat = page.evaluate("() => yizhan.state.origin")
-    expected = api(server, f"/api/nearest?lat={lat:.7f}&lon={lon:.7f}&k=5&route=1")["results"]
+    answer = api(server, f"/api/nearest?lat={lat:.7f}&lon={lon:.7f}&k=5&route=1")["results"]
+    # open stations first, then by distance as the answer gives them
+    expected = [r for r in answer if r["open"] is not False] + \
+        [r for r in answer if r["open"] is False]
     assert result_ids(page) == [r["id"] for r in expected] and len(expected) == 5
     first = page.locator("#results > li").first
     assert first.locator(".result-name").inner_text() == expected[0]["name"]
@@ -107,7 +110,9 @@ def test_locate_me_uses_the_phone_position(open_page, server):
     wait_for_results(page)
     assert page.evaluate("() => yizhan.state.origin") == [24.944, 60.1705]
     expected = api(server, "/api/nearest?lat=60.1705&lon=24.944&k=5")["results"]
-    assert result_ids(page) == [r["id"] for r in expected]
+    open_first = [r for r in expected if r["open"] is not False] + \
+        [r for r in expected if r["open"] is False]
+    assert result_ids(page) == [r["id"] for r in open_first]
     assert watcher.errors == []
 
 
@@ -204,3 +209,21 @@ def test_a_worker_outside_the_demo_area_is_told_so(open_page, server):
     assert "你不在演示区域（赫尔辛基市中心）内" in text
     assert "公里" not in text.split("你不在演示区域")[1].split("\n")[0]
     assert watcher.errors == [] or all("422" in e for e in watcher.errors)
+
+
+def test_open_stations_come_first_and_say_when_they_close(open_page, server):
+    """Without the open filter, the list puts open stations first; each says when it closes or
+    opens, as the API's `changes_at` says."""
+    page, watcher = open_page("/")
+    tap_free_point(page)
+    results = page.evaluate("() => yizhan.state.results")
+    opens = [r["open"] for r in results]
+    assert opens == sorted(opens, key=lambda o: o is False)  # open (or unknown) before closed
+    for r, li in zip(results, page.locator("#results > li").all()):
+        text = li.locator(".result-change").inner_text()
+        if r["changes_at"] is None:
+            assert text == ""
+        else:
+            assert text.endswith("关门" if r["open"] else "开门")
+            assert r["changes_at"][11:16] in text
+    assert watcher.errors == []

@@ -155,3 +155,13 @@ def test_stable_id_is_stable_and_distinct():
     assert a == stable_id("sanitation_station", " 建国门环卫驿站 ", 116.43561, 39.90821)
     assert a != stable_id("sanitation_station", "建国门环卫驿站", 116.4456, 39.9082)
     assert a.startswith("st-")
+
+
+def test_next_change_says_when_a_station_closes_or_opens():
+    bank = Station(id="b", name="银行", kind="outdoor_rest_point", lon=104.06, lat=30.65,
+                   hours="Mo-Fr 09:00-17:00")
+    assert bank.next_change("2026-11-25T10:00").isoformat() == "2026-11-25T17:00:00+08:00"
+    assert bank.next_change("2026-11-27T18:00").isoformat() == "2026-11-30T09:00:00+08:00"
+    always = Station(id="t", name="公厕", kind="sanitation_station", lon=104.06, lat=30.65,
+                     hours="24/7")
+    assert always.next_change("2026-11-25T10:00") is None

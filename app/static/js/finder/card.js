@@ -12,6 +12,28 @@ export function badge(open) {
   return el("span", {class: "badge unknown"}, t("unknown"));
 }
 
+/* When the station closes (if open) or opens (if closed): "22:00 关门", "明天 08:00 开门",
+   "周一 09:00 开门"; "" when its hours are unknown or round the clock. */
+export function changeText(r) {
+  if (!r.changes_at || r.open === null || r.open === undefined) return "";
+  const [date, clock] = r.changes_at.split("T");
+  const time = clock.slice(0, 5);
+  const offset = clock.slice(5) || "+08:00";
+  const sign = offset[0] === "-" ? -1 : 1;
+  const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  const local = new Date(Date.now() + minutes * 60000);  // now on the station's clock
+  const today = local.toISOString().slice(0, 10);
+  const tomorrow = new Date(local.getTime() + 86400000).toISOString().slice(0, 10);
+  let when = time;
+  if (date === tomorrow) when = t("day_tomorrow") + " " + time;
+  else if (date !== today) {
+    const day = new Date(date + "T12:00:00Z");
+    when = new Intl.DateTimeFormat(config.lang === "zh" ? "zh-CN" : "en-GB",
+                                   {weekday: "short", timeZone: "UTC"}).format(day) + " " + time;
+  }
+  return t(r.open ? "closes_at" : "opens_at", {t: when});
+}
+
 /* Service chips, the most asked-for first; limit: how many before "+n". */
 export function serviceChips(services, limit) {
   const list = el("ul", {class: limit ? "chips small" : "chips"});

@@ -1,7 +1,7 @@
 /* The nearest stations by network distance from where the worker is, with the filters, as a
    list with travel times; selecting one draws the route and opens its card. */
 import {api, clear, config, el, fmtDistance, fmtDuration, icon, t} from "../common.js";
-import {badge, serviceChips, showCard} from "./card.js";
+import {badge, changeText, serviceChips, showCard} from "./card.js";
 import {clearRoute, drawRoute, fitRoute, markSelected} from "./map.js";
 import {setStatus} from "./sheet.js";
 import {K, resultById, state} from "./state.js";
@@ -18,7 +18,8 @@ function resultItem(r) {
       el("span", {class: "result-body"},
         el("span", {class: "result-name"}, r.name),
         el("span", {class: "result-meta"},
-          el("span", {class: "kind-label"}, config.kinds[r.kind].label), badge(r.open)),
+          el("span", {class: "kind-label"}, config.kinds[r.kind].label), badge(r.open),
+          el("span", {class: "result-change"}, changeText(r))),
         serviceChips(r.services, 3)),
       el("span", {class: "result-trip"},
         el("strong", {class: "result-time"}, fmtDuration(r.duration_s)),
@@ -67,7 +68,9 @@ export function search(fit) {
   document.body.dataset.searching = "1";
   api("/api/nearest?" + nearestQuery().toString()).then((answer) => {
     if (seq !== state.seq) return;
-    state.results = answer.results;
+    // open stations first (then by distance, as the answer comes): a closed one is no help now
+    state.results = answer.results.filter((r) => r.open !== false)
+      .concat(answer.results.filter((r) => r.open === false));
     const growing = !document.body.classList.contains("has-results");
     document.body.classList.add("has-results");
     state.selected = answer.results.length ? answer.results[0].id : null;
