@@ -49,10 +49,12 @@ HOST_CATEGORIES = ("bank", "fuel", "community_centre", "post_office", "supermark
 def venue_candidates(source: str | Path | None = None, *,
                      categories: Iterable[str] = HOST_CATEGORIES) -> pd.DataFrame:
     """Candidate sites at OSM venues that often host stations (banks, fuel stations, community
-    centres, shops …), from an ``.osm.pbf``/``.osm`` file (default: the demo's Helsinki extract)."""
-    from geo.demo import helsinki_pbf, read_venues
+    centres, shops …), from an ``.osm.pbf``/``.osm`` file (default: the central Chengdu extract,
+    the default demo region's)."""
+    from geo.demo import read_venues
+    from geo.regions import region
 
-    venues = read_venues(Path(source) if source else helsinki_pbf())
+    venues = read_venues(Path(source) if source else region("chengdu").extract())
     venues = venues[venues["category"].isin(list(categories))]
     return pd.DataFrame({"id": [f"osm-{i}" for i in venues["osm_id"]],
                          "name": venues["name"].where(venues["name"] != "", venues["category"]),

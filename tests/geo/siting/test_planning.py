@@ -145,10 +145,12 @@ def test_gap_candidates_sit_on_the_road_among_the_uncovered(area):
     assert cands.id.is_unique
 
 
-def test_venue_candidates_from_helsinki():
-    frame = venue_candidates()
-    assert len(frame) > 20 and frame.id.is_unique
-    assert frame.source.str.startswith("osm:").all()
+def test_venue_candidates_from_an_extract(helsinki_pbf):
+    for frame in (venue_candidates(), venue_candidates(helsinki_pbf)):  # Chengdu by default
+        assert len(frame) > 20 and frame.id.is_unique
+        assert frame.source.str.startswith("osm:").all()
+    chengdu = venue_candidates()
+    assert chengdu.lon.between(103.9, 104.2).all() and chengdu.lat.between(30.6, 30.8).all()
 
 
 # --- the target: 0.9 or 90, of the chosen groups -----------------------------------------------
