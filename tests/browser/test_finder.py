@@ -227,3 +227,19 @@ def test_open_stations_come_first_and_say_when_they_close(open_page, server):
             assert text.endswith("关门" if r["open"] else "开门")
             assert r["changes_at"][11:16] in text
     assert watcher.errors == []
+
+
+def test_a_tap_on_a_pin_at_the_first_zoom_sets_my_position(open_page, server):
+    """Where pins are dense at the first zoom, a tap on one still says "I am here"."""
+    page, watcher = open_page("/")
+    assert page.evaluate("() => yizhan.map.getZoom()") < 15.5
+    pin = page.locator(".leaflet-marker-icon.pin").first
+    box = pin.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_function("() => yizhan.state.origin !== null")
+    lon, lat = page.evaluate("() => yizhan.state.origin")
+    tapped = page.evaluate(f"""() => yizhan.map.containerPointToLatLng(
+      yizhan.map.mouseEventToContainerPoint({{clientX: {x}, clientY: {y}}}))""")
+    assert abs(lon - tapped["lng"]) < 1e-4 and abs(lat - tapped["lat"]) < 1e-4
+    assert watcher.errors == []
