@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.network import Network
-from geo.network.placement import Placement, along, place, place_point
+from geo.network.placement import Placement, PointPlacement, along, place, place_point
 from geo.stations import KINDS, SERVICES, Station, local_time
 
 
@@ -88,19 +88,9 @@ class Hit:
         return out
 
 
-@dataclass(frozen=True)
-class Snap:
-    """Where a point meets the network: its foot on the nearest edge (EPSG:4326) and the straight
-    leg to it (metres)."""
-
-    segment: int
-    t: float
-    distance_m: float
-    lon: float
-    lat: float
-    out_node: tuple[int, int]
-    out_m: tuple[float, float]
-    out_s: tuple[float, float]
+#: Where a point meets the network: its foot on the nearest edge (EPSG:4326), the straight leg
+#: to it (metres) and its ways into the graph (:class:`geo.network.placement.PointPlacement`).
+Snap = PointPlacement
 
 
 @dataclass(frozen=True)
@@ -300,7 +290,7 @@ class StationFinder:
                 f"the point ({lon:.6f}, {lat:.6f}) is {dist:.0f} m from the nearest "
                 f"{self.network.mode} road, more than the {self.max_snap_m:.0f} m allowed: it lies "
                 "off this network (outside the area, or in a park or on water)", distance_m=dist)
-        return Snap(p.segment, p.t, dist, p.lon, p.lat, p.out_node, p.out_m, p.out_s)
+        return p
 
     def _direct(self, segment: int, t: float, allowed: np.ndarray | None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
