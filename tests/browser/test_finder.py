@@ -243,3 +243,17 @@ def test_a_tap_on_a_pin_at_the_first_zoom_sets_my_position(open_page, server):
       yizhan.map.mouseEventToContainerPoint({{clientX: {x}, clientY: {y}}}))""")
     assert abs(lon - tapped["lng"]) < 1e-4 and abs(lat - tapped["lat"]) < 1e-4
     assert watcher.errors == []
+
+
+def test_the_filter_bar_fits_a_390_px_phone_with_44_px_targets(open_page):
+    page, watcher = open_page("/")
+    boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
+      '.filterbar button')).map(e => { const r = e.getBoundingClientRect();
+      return {right: r.right, width: r.width, height: r.height, name: e.getAttribute('aria-label')
+              || e.textContent.trim()}; })""")
+    assert len(boxes) >= 5
+    assert max(b["right"] for b in boxes) <= 390  # nothing hidden off the right edge
+    assert all(b["height"] >= 44 and b["width"] >= 44 for b in boxes)
+    kinds = page.locator(".kind-chip")
+    assert kinds.first.get_attribute("aria-label") in {"司机之家", "环卫工人爱心驿站", "户外劳动者服务站点"}
+    assert watcher.errors == []

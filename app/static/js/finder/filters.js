@@ -35,12 +35,14 @@ function initKinds() {
   const box = document.getElementById("kind-chips");
   Object.keys(config.kinds).forEach((kind) => {
     const chip = el("button", {type: "button", class: "chip toggle kind-chip kind-" + kind,
-                               "aria-pressed": "true", dataset: {kind},
+                               "aria-pressed": "true", dataset: {kind}, title: config.kinds[kind].label,
+                               "aria-label": config.kinds[kind].label,
                                onclick: () => {
                                  chip.setAttribute("aria-pressed", String(toggle(state.kinds, kind)));
                                  filtersChanged();
                                }},
-                    el("span", {class: "kind-swatch"}, icon(kind)), config.kinds[kind].short);
+                    el("span", {class: "kind-swatch"}, icon(kind)),
+                    el("span", {class: "kind-name"}, config.kinds[kind].short));
     box.appendChild(chip);
   });
   const openChip = document.getElementById("open-now");
