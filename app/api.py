@@ -28,6 +28,7 @@ from app import schemas as s
 from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot, key_etag
 from app.openapi import operation, spec
 from geo import settings
+from geo.coords import to_wgs84
 from geo.errors import (
     DataFileError,
     InputError,
@@ -423,6 +424,13 @@ def list_reports(query: s.ReportsQuery):
 def _station(body: s.StationPatch, base: Station | None) -> Station:
     """The station a body describes; fields missing from a PATCH keep ``base``'s values."""
     given = body.model_dump(exclude_unset=True)
+    crs = given.pop("crs", "wgs84")
+    if crs != "wgs84" and ("lon" in given or "lat" in given):
+        if "lon" not in given or "lat" not in given:
+            raise InputError("`crs` converts a position: give both `lon` and `lat`",
+                             parameter="crs")
+        lon, lat = to_wgs84(given["lon"], given["lat"], crs)
+        given["lon"], given["lat"] = round(float(lon), 7), round(float(lat), 7)
     data = base.to_record() if base is not None else {"hours": ""}
     data |= {k: v for k, v in given.items() if k != "id"}
     if base is None:

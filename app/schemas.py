@@ -412,6 +412,9 @@ class StationPatch(Body):
         f"{_KINDS_TEXT}; Chinese names such as 司机之家 are accepted too."))] = None
     lon: StrictLon = None
     lat: StrictLat = None
+    crs: Literal["wgs84", "gcj02", "bd09"] = Field("wgs84", description=(
+        "The coordinate system of `lon`/`lat`: 'gcj02' for coordinates copied from Amap or "
+        "Tencent, 'bd09' from Baidu; stored as WGS-84."))
     services: Annotated[list[ServiceId], BeforeValidator(_station_services), WithJsonSchema({
         "anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}}, {"type": "string"},
                   {"type": "null"}]}), Field(description=(

@@ -573,3 +573,20 @@ def test_nearest_names_the_stations_left_off_the_network(demo, tmp_path):
     body = client.get(f"/api/nearest?lat={lat}&lon={lon}").get_json()
     assert body["off_network"] == [{"id": "far-away", "name": "远郊驿站"}]
     assert all(r["id"] != "far-away" for r in body["results"])
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_coordinates_pasted_from_amap_or_baidu_are_stored_as_wgs84(planner, crs):
+    from geo.coords import from_wgs84
+
+    lon, lat = 104.0657, 30.6595  # WGS-84, in Chengdu; the office pastes what its map app shows
+    shown = [round(float(v), 7) for v in from_wgs84(lon, lat, crs)]
+    assert abs(shown[0] - lon) > 1e-3  # the apps' coordinates are shifted by hundreds of metres
+    body = {"name": "粘贴的驿站", "kind": "环卫驿站", "lon": shown[0], "lat": shown[1], "crs": crs}
+    created = planner.post("/api/stations", json=body)
+    assert created.status_code == 201, created.get_json()
+    stored = created.get_json()["geometry"]["coordinates"]
+    assert stored == pytest.approx([lon, lat], abs=1e-6)
+    moved = planner.patch(f"/api/stations/{created.get_json()['id']}",
+                          json={"lon": shown[0], "crs": crs})
+    assert_error(moved, 400, "crs")

@@ -84,6 +84,7 @@ export function renderStationList() {
 function setCoords(lon, lat) {
   form.elements.lon.value = lon === undefined ? "" : Number(lon).toFixed(7);
   form.elements.lat.value = lat === undefined ? "" : Number(lat).toFixed(7);
+  form.elements.crs.value = "wgs84";  // from the map or the registry: WGS-84
 }
 
 function fill(p, lon, lat) {
@@ -108,6 +109,7 @@ function formBody() {
     address: form.elements.address.value, hours: form.elements.hours.value,
     phone: form.elements.phone.value,
     lon: lon === "" ? null : Number(lon), lat: lat === "" ? null : Number(lat),
+    crs: form.elements.crs.value,  // pasted from Amap (GCJ-02) or Baidu (BD-09): the server converts
     services: Array.from(form.querySelectorAll("input[name=services]")).filter((b) => b.checked).map((b) => b.value)
   };
 }
