@@ -345,14 +345,20 @@ class StationFinder:
             state[i] = -1 if is_open is None else int(is_open)
         return state[i] != 0
 
-    def _chosen(self, kinds, services, when, open_only) -> np.ndarray:
-        """Indices of the on-network stations that match every filter."""
-        mask = self._static_mask(kinds, services)
+    def _allowed(self, kinds, services, when, open_only) -> np.ndarray:
+        """Per station, whether it passes the filters (opening hours are looked at once per
+        minute and station, then kept)."""
+        allowed = self._static_mask(kinds, services)
         if open_only:
             state = self._open_state(when)
-            for i in np.flatnonzero(mask).tolist():
-                mask[i] = self._is_open(state, i, when)
-        return np.flatnonzero(mask)
+            for i in np.flatnonzero(allowed & (state == -2)).tolist():
+                self._is_open(state, i, when)
+            allowed &= state != 0
+        return allowed
+
+    def _chosen(self, kinds, services, when, open_only) -> np.ndarray:
+        """Indices of the on-network stations that match every filter."""
+        return np.flatnonzero(self._allowed(kinds, services, when, open_only))
 
     # --- k nearest with filters ---
 
@@ -412,17 +418,6 @@ class StationFinder:
             hits.append(Hit(station, metres + snap.distance_m, seconds + snap.distance_m / speed,
                             station.is_open(when), rank, path, station.next_change(when)))
         return hits
-
-    def _allowed(self, kinds, services, when, open_only) -> np.ndarray:
-        """Per station, whether it passes the filters (opening hours are looked at once per
-        minute and station, then kept)."""
-        allowed = self._static_mask(kinds, services)
-        if open_only:
-            state = self._open_state(when)
-            for i in np.flatnonzero(allowed & (state == -2)).tolist():
-                self._is_open(state, i, when)
-            allowed &= state != 0
-        return allowed
 
     def _search(self, snap: Snap, k: int, allowed: np.ndarray):
         """The bounded search from the point's foot among the ``allowed`` stations."""
