@@ -71,3 +71,19 @@ class OffNetworkError(YizhanError, ValueError):
 
 class NotFoundError(YizhanError, LookupError):
     """A station (or other record) with the given id does not exist."""
+
+
+class SignInError(YizhanError, PermissionError):
+    """A sign-in was refused: unknown user or wrong password (the message does not say which)."""
+
+
+class AccountDisabledError(SignInError):
+    """The password was right but the account is disabled."""
+
+
+class ThrottledError(SignInError):
+    """Too many failed sign-ins: the next attempt must wait ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: float):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -3,11 +3,13 @@
 SQLAlchemy; an SQLite file by default, PostgreSQL by URL (``postgresql+psycopg://…``). The URL comes
 from the argument, else the environment variable ``YIZHAN_DB``, else ``yizhan.sqlite`` in the user
 data directory (platformdirs). Every write is one transaction; every change to a station is kept in
-``station_history`` (when, what, before, after); deletion is soft.
+``station_history`` (when, what, who, before, after); deletion is soft. A column added to a
+table in a later version is added to an existing database when it is opened.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,7 +31,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -68,6 +72,7 @@ history_table = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("action", String(16), nullable=False),  # create | update | delete | restore
     Column("source", Text, nullable=False, default=""),
+    Column("actor", Text, nullable=False, default="", server_default=""),  # who: a user name
     Column("before", JSON),
     Column("after", JSON),
 )
@@ -109,6 +114,14 @@ class WriteSummary:
                 "unchanged": len(self.unchanged)}
 
 
+def default_actor() -> str:
+    """Who writes when no one is named: the operating system user (``"cli"`` if unknown)."""
+    try:
+        return getpass.getuser() or "cli"
+    except (OSError, KeyError, ImportError):
+        return "cli"
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -136,6 +149,7 @@ class Registry:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine, metadata)
 
     def __repr__(self) -> str:
         return f"Registry({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -175,7 +189,8 @@ class Registry:
         return int(last), int(count)
 
     def history(self, station_id: str | None = None) -> list[dict]:
-        """Change history, oldest first: ``{station_id, at, action, source, before, after}``."""
+        """Change history, oldest first: ``{station_id, at, action, source, actor, before,
+        after}``."""
         query = select(history_table).order_by(history_table.c.seq)
         if station_id is not None:
             query = query.where(history_table.c.station_id == station_id)
@@ -184,12 +199,15 @@ class Registry:
 
     # --- writing ---
 
-    def upsert(self, stations: Iterable[Station], *, source: str = "") -> WriteSummary:
+    def upsert(self, stations: Iterable[Station], *, source: str = "",
+               actor: str | None = None) -> WriteSummary:
         """Insert new stations and update changed ones by id, in one transaction.
 
         Deleted stations that come back are restored. Unchanged stations are left alone (no
-        history entry).
+        history entry). ``source`` says how (``"import a.csv"``), ``actor`` who (a user name;
+        default :func:`default_actor`).
         """
+        actor = actor or default_actor()
         stations = list(stations)
         created, updated, unchanged = [], [], []
         now = _now()
@@ -206,7 +224,7 @@ class Registry:
                 if row is None:
                     conn.execute(insert(stations_table).values(
                         **after, created_at=now, updated_at=now, deleted_at=None))
-                    self._log(conn, station.id, now, "create", source, None, after)
+                    self._log(conn, station.id, now, "create", source, None, after, actor)
                     created.append(station.id)
                     continue
                 before = _record(_row_to_station(row))
@@ -216,12 +234,13 @@ class Registry:
                 action = "restore" if row.deleted_at is not None else "update"
                 conn.execute(update(stations_table).where(stations_table.c.id == station.id)
                              .values(**after, updated_at=now, deleted_at=None))
-                self._log(conn, station.id, now, action, source, before, after)
+                self._log(conn, station.id, now, action, source, before, after, actor)
                 updated.append(station.id)
         return WriteSummary(created, updated, unchanged)
 
-    def delete(self, station_id: str, *, source: str = "") -> None:
+    def delete(self, station_id: str, *, source: str = "", actor: str | None = None) -> None:
         """Soft-delete a station: it disappears from :meth:`stations` but stays in the history."""
+        actor = actor or default_actor()
         now = _now()
         with self.engine.begin() as conn:
             row = conn.execute(select(stations_table).where(
@@ -230,12 +249,13 @@ class Registry:
                 raise NotFoundError(f"no station with id {station_id!r}")
             conn.execute(update(stations_table).where(stations_table.c.id == station_id)
                          .values(deleted_at=now, updated_at=now))
-            self._log(conn, station_id, now, "delete", source, _record(_row_to_station(row)), None)
+            self._log(conn, station_id, now, "delete", source, _record(_row_to_station(row)), None,
+                      actor)
 
     @staticmethod
-    def _log(conn, station_id, at, action, source, before, after) -> None:
+    def _log(conn, station_id, at, action, source, before, after, actor="") -> None:
         conn.execute(insert(history_table).values(
-            station_id=station_id, at=at, action=action, source=source,
+            station_id=station_id, at=at, action=action, source=source, actor=actor,
             before=before, after=after))
 
 
@@ -250,3 +270,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
+
+def add_missing_columns(engine: Engine, meta: MetaData) -> list[str]:
+    """Add the columns of ``meta``'s tables that an existing database lacks (``ALTER TABLE …
+    ADD COLUMN``, with the column's server default); returns them as ``table.column``.
+
+    Only for columns a later version added: nullable, or with a ``server_default``.
+    """
+    added = []
+    present = inspect(engine)
+    tables = set(present.get_table_names())
+    for table in meta.sorted_tables:
+        if table.name not in tables:
+            continue
+        have = {c["name"] for c in present.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            ddl = f"{column.name} {column.type.compile(dialect=engine.dialect)}"
+            if column.server_default is not None:
+                default = column.server_default.arg
+                if isinstance(default, str):
+                    ddl += " DEFAULT '" + default.replace("'", "''") + "'"
+            if not column.nullable:
+                ddl += " NOT NULL"
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+            added.append(f"{table.name}.{column.name}")
+    return added

@@ -77,3 +77,15 @@ def chengdu_drive(chengdu_pbf):
     from geo.network import load_network
 
     return load_network(chengdu_pbf, mode="drive")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """argon2 at its cheapest for the suite (the real cost is ~0.15 s a hash); the tests of
+    rehashing set their own."""
+    from geo import settings
+
+    saved = (settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism = 1, 64, 1
+    yield
+    settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism = saved

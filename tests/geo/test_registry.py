@@ -109,3 +109,28 @@ def test_reopening_the_file_keeps_the_stations(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
     Registry(url).upsert([station(1)])
     assert Registry(url).get("s1") == station(1)
+
+
+def test_history_records_who_wrote(registry, monkeypatch):
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "ops")
+    registry.upsert([station(1)], source="import a.csv")
+    registry.upsert([station(1, name="新名字")], source="planner", actor="li.ming")
+    registry.delete("s1", source="planner", actor="wang")
+    assert [h["actor"] for h in registry.history("s1")] == ["ops", "li.ming", "wang"]
+
+
+def test_an_older_database_gets_the_new_columns(tmp_path):
+    """A registry file written before history had an actor opens, keeps its history, and
+    records actors from then on."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    Registry(f"sqlite:///{path}").upsert([station(1)], source="import a.csv", actor="ops")
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE station_history DROP COLUMN actor")
+        assert "actor" not in [r[1] for r in conn.execute("PRAGMA table_info(station_history)")]
+    reopened = Registry(f"sqlite:///{path}")
+    reopened.upsert([station(1, capacity=9)], actor="li.ming")
+    assert [h["actor"] for h in reopened.history("s1")] == ["", "li.ming"]

@@ -1,0 +1,453 @@
+"""Planner accounts: people who sign in to the planner view, their sessions and sign-in throttling.
+
+Three tables beside the stations, on the registry's metadata (:data:`geo.registry.metadata`), so
+one SQLite file or PostgreSQL database holds everything and several server processes share it:
+
+``users``
+    One row per person: a unique ``name`` to sign in with, a ``display_name``, a ``role``
+    (:data:`ROLES`: ``planner`` edits stations and reads reports; ``admin`` also sees the
+    accounts), an argon2id ``password_hash`` (argon2-cffi; never the password), ``disabled``.
+``sessions``
+    One row per signed-in browser: the SHA-256 of a random token (the browser keeps the token,
+    the database only its hash), the user, when it was made, last used and ends. A session ends
+    after :data:`geo.settings.session_idle_s` without use or :data:`geo.settings.session_absolute_s`
+    after sign-in; signing out deletes it, a password change or disabling the account deletes
+    all of that user's.
+``signin_failures``
+    Failed sign-ins per account and client address and per client address, keyed by a hash:
+    after :data:`geo.settings.signin_free_failures` (per account and address) or
+    :data:`geo.settings.signin_client_free_failures` (per address, any account) each next
+    attempt must wait 1, 2, 4 … seconds (:func:`backoff_s`), up to a cap. There is no account
+    lock: someone else's failures never stop the right password from another address.
+
+Times are UTC. Nothing here knows about HTTP; the web app hands in the client address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    case,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from geo import settings
+from geo.errors import (
+    AccountDisabledError,
+    InputError,
+    NotFoundError,
+    SignInError,
+    ThrottledError,
+)
+from geo.registry import Registry, metadata
+
+#: Roles: id -> (中文, English). An admin may do everything a planner may.
+ROLES: dict[str, tuple[str, str]] = {"planner": ("规划人员", "planner"),
+                                     "admin": ("管理员", "administrator")}
+Role = Literal["planner", "admin"]
+#: Longest user name, characters.
+MAX_NAME = 64
+#: Longest password, characters (argon2 takes any length; this bounds the work one request asks).
+MAX_PASSWORD = 1024
+#: A session's last use is written at most this often, seconds (not on every request).
+TOUCH_S = 60.0
+
+users_table = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_NAME), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False, default=""),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions_table = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the browser's token, hex
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+failures_table = Table(
+    "signin_failures", metadata,
+    Column("key", String(64), primary_key=True),  # SHA-256 of scope, account and address, hex
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+_TABLES = [users_table, sessions_table, failures_table]
+#: INSERT … ON CONFLICT DO UPDATE, where the dialect has it.
+_UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@dataclass(frozen=True)
+class User:
+    """An account (never its password hash)."""
+
+    id: int
+    name: str
+    display_name: str
+    role: str
+    disabled: bool
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "display_name": self.display_name, "role": self.role,
+                "disabled": self.disabled, "created_at": self.created_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A successful sign-in: the user and the session token to hand the browser (only here
+    in the clear)."""
+
+    user: User
+    token: str
+    expires_at: datetime
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+def check_name(name: object) -> str:
+    """A user name as stored: NFC, no surrounding space; 1 to :data:`MAX_NAME` characters,
+    no spaces or control characters inside."""
+    if not isinstance(name, str):
+        raise InputError("`name` must be text", parameter="name")
+    name = unicodedata.normalize("NFC", name.strip())
+    if not name or len(name) > MAX_NAME:
+        raise InputError(f"`name` must have 1 to {MAX_NAME} characters, not {len(name)}",
+                         parameter="name")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in name):
+        raise InputError(f"`name` {name!r} has a space or control character; use letters, "
+                         "digits, '.', '_' or '-' (e.g. li.ming)", parameter="name")
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InputError(f"`role` was {role!r} but must be one of {list(ROLES)}",
+                         parameter="role")
+    return role
+
+
+def check_password(password: object) -> str:
+    """A new password: :data:`geo.settings.min_password_chars` to :data:`MAX_PASSWORD`
+    characters."""
+    if not isinstance(password, str):
+        raise InputError("the password must be text", parameter="password")
+    if len(password) < settings.min_password_chars:
+        raise InputError(f"the password has {len(password)} characters but needs at least "
+                         f"{settings.min_password_chars}", parameter="password")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(f"the password has more than {MAX_PASSWORD} characters",
+                         parameter="password")
+    return password
+
+
+# --- hashing --------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def hasher() -> PasswordHasher:
+    """The argon2id hasher with the cost in :mod:`geo.settings` (read at call time)."""
+    return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib,
+                   settings.argon2_parallelism)
+
+
+@lru_cache(maxsize=4)
+def _decoy(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_kib, parallelism).hash(secrets.token_urlsafe(16))
+
+
+def _decoy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    return _decoy(settings.argon2_time_cost, settings.argon2_memory_kib,
+                  settings.argon2_parallelism)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def backoff_s(failures: int, free: int) -> float:
+    """Seconds the next attempt must wait after ``failures`` failed sign-ins of which ``free``
+    cost nothing: 0, then :data:`geo.settings.signin_backoff_base_s` doubled per further failure,
+    at most :data:`geo.settings.signin_backoff_cap_s`."""
+    if failures < free:
+        return 0.0
+    exponent = min(failures - free, 62)
+    return float(min(settings.signin_backoff_cap_s, settings.signin_backoff_base_s * 2.0 ** exponent))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    """A time read back (SQLite forgets the zone; the database keeps UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _user(row) -> User:
+    return User(id=row.id, name=row.name, display_name=row.display_name, role=row.role,
+                disabled=bool(row.disabled), created_at=_utc(row.created_at))
+
+
+def _keys(name: str, client: str) -> list[tuple[str, int]]:
+    """The throttle keys of one attempt with their free failures: (account, address), address."""
+    def key(*parts: str) -> str:
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+    return [(key("account", name.casefold(), client), settings.signin_free_failures),
+            (key("client", client), settings.signin_client_free_failures)]
+
+
+class Accounts:
+    """The accounts, sessions and sign-in throttle stored beside a registry's stations.
+
+    Parameters
+    ----------
+    registry
+        The registry whose database holds the accounts; the tables are created if missing.
+    """
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.engine = registry.engine
+        metadata.create_all(self.engine, tables=_TABLES)
+
+    # --- accounts ---
+
+    def add(self, name: str, password: str, *, role: Role = "planner",
+            display_name: str = "") -> User:
+        """Create an account; :class:`InputError` when the name is taken."""
+        name, role = check_name(name), check_role(role)
+        hashed = hasher().hash(check_password(password))
+        now = _now()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(users_table).values(
+                    name=name, display_name=display_name.strip(), role=role,
+                    password_hash=hashed, disabled=False, created_at=now,
+                    password_changed_at=now))
+        except IntegrityError as exc:
+            raise InputError(f"there is already a user named {name!r}; change the password "
+                             "with `yizhan user passwd`", parameter="name") from exc
+        return self.get(name)
+
+    def get(self, name: str) -> User:
+        """One account by name; :class:`NotFoundError` when there is none."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"no user named {name!r}; `yizhan user list` shows them")
+        return _user(row)
+
+    def users(self) -> list[User]:
+        """Every account, by name."""
+        with self.engine.connect() as conn:
+            return [_user(r) for r in conn.execute(select(users_table).order_by(users_table.c.name))]
+
+    def any_active(self) -> bool:
+        """Whether anyone can sign in (an account that is not disabled exists)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(users_table.c.id).where(
+                users_table.c.disabled.is_(False)).limit(1)).first() is not None
+
+    def set_password(self, name: str, password: str) -> int:
+        """Change a password; every session of the user ends. Returns how many ended."""
+        hashed = hasher().hash(check_password(password))
+        return self._change(name, password_hash=hashed, password_changed_at=_now())
+
+    def set_disabled(self, name: str, disabled: bool = True) -> int:
+        """Disable (or enable again) an account; disabling ends every session of the user.
+        Returns how many ended."""
+        return self._change(name, disabled=bool(disabled))
+
+    def _change(self, name: str, **values) -> int:
+        user = self.get(name)
+        with self.engine.begin() as conn:
+            conn.execute(update(users_table).where(users_table.c.id == user.id).values(**values))
+            if values.get("disabled") is False:
+                return 0
+            return conn.execute(delete(sessions_table).where(
+                sessions_table.c.user_id == user.id)).rowcount
+
+    # --- signing in and out ---
+
+    def sign_in(self, name: str, password: str, *, client: str = "") -> SignIn:
+        """Check a name and password from ``client`` (an address) and open a session.
+
+        Raises
+        ------
+        ThrottledError
+            Too many recent failures for this account from this address, or from this address
+            for any account: ``retry_after_s`` says how long to wait. The password is not tried.
+        SignInError
+            Unknown name or wrong password (counted as a failure).
+        AccountDisabledError
+            The password is right but the account is disabled.
+        """
+        name = unicodedata.normalize("NFC", name.strip()) if isinstance(name, str) else ""
+        keys = _keys(name, client)
+        now = _now()
+        wait = self._wait(keys, now)
+        if wait > 0:
+            raise ThrottledError(f"too many failed sign-ins: try again in {math.ceil(wait)} s",
+                                 retry_after_s=wait)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+        if not self._verify(row, password):
+            self._fail(keys, _now())
+            raise SignInError("wrong user name or password")
+        if row.disabled:
+            raise AccountDisabledError(f"the account {name!r} is disabled; ask an administrator")
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        expires = now + timedelta(seconds=settings.session_absolute_s)
+        with self.engine.begin() as conn:
+            conn.execute(delete(failures_table).where(failures_table.c.key == keys[0][0]))
+            conn.execute(insert(sessions_table).values(
+                token_hash=token_hash(token), user_id=row.id, created_at=now, last_seen_at=now,
+                expires_at=expires))
+        self.purge(now)
+        return SignIn(_user(row), token, expires)
+
+    def _verify(self, row, password: str) -> bool:
+        """Whether ``password`` is the user's; rehash with the current cost when it changed."""
+        ph = hasher()
+        stored = row.password_hash if row is not None else _decoy_hash()
+        try:
+            ph.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if row is None:
+            return False
+        if ph.check_needs_rehash(stored):
+            with self.engine.begin() as conn:
+                conn.execute(update(users_table).where(users_table.c.id == row.id)
+                             .values(password_hash=ph.hash(password)))
+        return True
+
+    def session_user(self, token: str | None) -> User | None:
+        """The user a session token belongs to, or None when the session is unknown, ended
+        (idle, absolute), signed out, or its user disabled."""
+        if not token or not isinstance(token, str) or len(token) > 200:
+            return None
+        key = token_hash(token)
+        now = _now()
+        query = (select(sessions_table.c.last_seen_at, sessions_table.c.expires_at, users_table)
+                 .join(users_table, users_table.c.id == sessions_table.c.user_id)
+                 .where(sessions_table.c.token_hash == key))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None or row.disabled:
+            return None
+        last_seen = _utc(row.last_seen_at)
+        if (_utc(row.expires_at) <= now
+                or now - last_seen >= timedelta(seconds=settings.session_idle_s)):
+            self.sign_out(token)
+            return None
+        if (now - last_seen).total_seconds() >= TOUCH_S:
+            with self.engine.begin() as conn:
+                conn.execute(update(sessions_table).where(sessions_table.c.token_hash == key)
+                             .values(last_seen_at=now))
+        return _user(row)
+
+    def sign_out(self, token: str | None) -> bool:
+        """End one session; whether there was one."""
+        if not token or not isinstance(token, str):
+            return False
+        with self.engine.begin() as conn:
+            return conn.execute(delete(sessions_table).where(
+                sessions_table.c.token_hash == token_hash(token))).rowcount > 0
+
+    def sessions(self, name: str) -> int:
+        """How many sessions of a user are open (not yet purged)."""
+        user = self.get(name)
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(sessions_table.c.token_hash).where(
+                sessions_table.c.user_id == user.id)).all())
+
+    def purge(self, now: datetime | None = None) -> None:
+        """Forget ended sessions and failures older than the failure memory."""
+        now = now or _now()
+        idle = now - timedelta(seconds=settings.session_idle_s)
+        old = now - timedelta(seconds=settings.signin_failure_memory_s)
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions_table).where(
+                (sessions_table.c.expires_at <= now) | (sessions_table.c.last_seen_at < idle)))
+            conn.execute(delete(failures_table).where(failures_table.c.last_at < old))
+
+    # --- throttling ---
+
+    def _wait(self, keys: list[tuple[str, int]], now: datetime) -> float:
+        """Seconds until an attempt with these keys may be tried (0: now)."""
+        free = dict(keys)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(failures_table).where(
+                failures_table.c.key.in_(list(free)))).all()
+        wait = 0.0
+        for row in rows:
+            last = _utc(row.last_at)
+            if (now - last).total_seconds() >= settings.signin_failure_memory_s:
+                continue
+            until = last + timedelta(seconds=backoff_s(row.failures, free[row.key]))
+            wait = max(wait, (until - now).total_seconds())
+        return wait
+
+    def _fail(self, keys: list[tuple[str, int]], now: datetime) -> None:
+        """Count one failure under each key, in the database (shared by every process)."""
+        forgotten = now - timedelta(seconds=settings.signin_failure_memory_s)
+        counted = case((failures_table.c.last_at < forgotten, 1),
+                       else_=failures_table.c.failures + 1)
+        dialect = self.engine.dialect.name
+        with self.engine.begin() as conn:
+            for key, _ in keys:
+                if dialect in _UPSERTS:  # one atomic statement
+                    conn.execute(_UPSERTS[dialect](failures_table).values(
+                        key=key, failures=1, last_at=now).on_conflict_do_update(
+                        index_elements=[failures_table.c.key],
+                        set_={"failures": counted, "last_at": now}))
+                    continue
+                changed = conn.execute(update(failures_table).where(failures_table.c.key == key)
+                                       .values(failures=counted, last_at=now)).rowcount
+                if not changed:
+                    conn.execute(insert(failures_table).values(key=key, failures=1, last_at=now))

@@ -1,0 +1,241 @@
+"""Planner accounts: argon2 hashes, revocable sessions, expiry, roles and sign-in throttling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from geo import settings
+from geo.accounts import (
+    Accounts,
+    backoff_s,
+    failures_table,
+    sessions_table,
+    token_hash,
+    users_table,
+)
+from geo.errors import AccountDisabledError, InputError, NotFoundError, SignInError, ThrottledError
+from geo.registry import Registry
+from tests.geo.test_registry import registry  # noqa: F401, F811 - the fixture, on both databases
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(registry):
+    """Accounts on the registry of tests/geo/test_registry.py (SQLite, and PostgreSQL when
+    YIZHAN_TEST_POSTGRES is set)."""
+    return Accounts(registry)
+
+
+def age(accounts, table, column, seconds: float) -> None:
+    """Move every row's ``column`` of ``table`` ``seconds`` into the past."""
+    with accounts.engine.begin() as conn:
+        for row in conn.execute(select(table)).all():
+            key = table.primary_key.columns.values()[0]
+            conn.execute(update(table).where(key == getattr(row, key.name)).values(
+                {column: getattr(row, column) - timedelta(seconds=seconds)}))
+
+
+def test_the_database_keeps_an_argon2_hash_never_the_password(accounts):
+    accounts.add("li.ming", PASSWORD, display_name="李明")
+    with accounts.engine.connect() as conn:
+        rows = [tuple(str(v) for v in r) for r in conn.execute(text("SELECT * FROM users"))]
+    assert len(rows) == 1
+    assert not any(PASSWORD in value for value in rows[0])
+    stored = rows[0][[c.name for c in users_table.columns].index("password_hash")]
+    assert stored.startswith("$argon2id$")
+
+
+def test_a_session_token_is_kept_only_as_its_hash(accounts):
+    accounts.add("li.ming", PASSWORD)
+    signed = accounts.sign_in("li.ming", PASSWORD, client="10.0.0.1")
+    assert len(signed.token) >= 40
+    with accounts.engine.connect() as conn:
+        stored = conn.execute(select(sessions_table.c.token_hash)).scalars().all()
+    assert stored == [token_hash(signed.token)] and signed.token not in stored
+    assert accounts.session_user(signed.token).name == "li.ming"
+    assert accounts.session_user(token_hash(signed.token)) is None  # the hash is no token
+
+
+def test_accounts_roles_and_listing(accounts):
+    accounts.add("wang", PASSWORD, role="admin", display_name="王芳 ")
+    accounts.add("li.ming", PASSWORD)
+    assert [(u.name, u.role, u.display_name) for u in accounts.users()] == [
+        ("li.ming", "planner", ""), ("wang", "admin", "王芳")]
+    assert accounts.get("wang").is_admin and not accounts.get("li.ming").is_admin
+    with pytest.raises(NotFoundError, match="no user named 'zhao'"):
+        accounts.get("zhao")
+
+
+@pytest.mark.parametrize("name, role, password, parameter, match", [
+    ("li ming", "planner", PASSWORD, "name", "space"),
+    ("", "planner", PASSWORD, "name", "1 to 64"),
+    ("x" * 65, "planner", PASSWORD, "name", "1 to 64"),
+    ("li", "boss", PASSWORD, "role", r"must be one of \['planner', 'admin'\]"),
+    ("li", "planner", "short", "password", "needs at least 10"),
+])
+def test_bad_accounts_are_refused(accounts, name, role, password, parameter, match):
+    with pytest.raises(InputError, match=match) as caught:
+        accounts.add(name, password, role=role)
+    assert caught.value.parameter == parameter
+
+
+def test_a_name_is_taken_once(accounts):
+    accounts.add("li.ming", PASSWORD)
+    with pytest.raises(InputError, match="already a user named 'li.ming'"):
+        accounts.add("li.ming", PASSWORD + "!")
+
+
+def test_wrong_password_and_unknown_user_say_the_same(accounts):
+    accounts.add("li.ming", PASSWORD)
+    with pytest.raises(SignInError) as wrong:
+        accounts.sign_in("li.ming", "not the password", client="a")
+    with pytest.raises(SignInError) as unknown:
+        accounts.sign_in("nobody", PASSWORD, client="a")
+    assert str(wrong.value) == str(unknown.value) == "wrong user name or password"
+
+
+def test_sign_out_revokes_the_session(accounts):
+    accounts.add("li.ming", PASSWORD)
+    first = accounts.sign_in("li.ming", PASSWORD, client="a")
+    second = accounts.sign_in("li.ming", PASSWORD, client="b")
+    assert accounts.sign_out(first.token)
+    assert accounts.session_user(first.token) is None
+    assert accounts.session_user(second.token).name == "li.ming"
+    assert not accounts.sign_out(first.token)
+
+
+def test_a_password_change_ends_every_session_of_the_user(accounts):
+    accounts.add("li.ming", PASSWORD)
+    accounts.add("wang", PASSWORD)
+    mine = [accounts.sign_in("li.ming", PASSWORD, client=c).token for c in ("a", "b")]
+    other = accounts.sign_in("wang", PASSWORD, client="a").token
+    assert accounts.set_password("li.ming", "a new passphrase") == 2
+    assert [accounts.session_user(t) for t in mine] == [None, None]
+    assert accounts.session_user(other).name == "wang"
+    with pytest.raises(SignInError):
+        accounts.sign_in("li.ming", PASSWORD, client="a")
+    assert accounts.sign_in("li.ming", "a new passphrase", client="a").user.name == "li.ming"
+
+
+def test_a_disabled_account_cannot_sign_in_and_loses_its_sessions(accounts):
+    accounts.add("li.ming", PASSWORD)
+    token = accounts.sign_in("li.ming", PASSWORD, client="a").token
+    assert accounts.any_active()
+    assert accounts.set_disabled("li.ming") == 1
+    assert accounts.session_user(token) is None and not accounts.any_active()
+    with pytest.raises(AccountDisabledError, match="disabled"):
+        accounts.sign_in("li.ming", PASSWORD, client="a")
+    with pytest.raises(SignInError, match="wrong user name or password"):
+        accounts.sign_in("li.ming", "a wrong password", client="a")  # says nothing more
+    accounts.set_disabled("li.ming", False)
+    assert accounts.sign_in("li.ming", PASSWORD, client="a").user.name == "li.ming"
+
+
+def test_a_session_ends_when_idle_and_at_its_absolute_end(accounts):
+    accounts.add("li.ming", PASSWORD)
+    token = accounts.sign_in("li.ming", PASSWORD, client="a").token
+    age(accounts, sessions_table, "last_seen_at", settings.session_idle_s - 120)
+    assert accounts.session_user(token) is not None  # in use: touched again
+    age(accounts, sessions_table, "last_seen_at", settings.session_idle_s - 120)
+    assert accounts.session_user(token) is not None
+    age(accounts, sessions_table, "last_seen_at", settings.session_idle_s + 1)
+    assert accounts.session_user(token) is None
+    assert accounts.sessions("li.ming") == 0  # an ended session is deleted
+
+    token = accounts.sign_in("li.ming", PASSWORD, client="a").token
+    age(accounts, sessions_table, "expires_at", settings.session_absolute_s)
+    assert accounts.session_user(token) is None  # in use, but past its absolute end
+
+
+def test_a_hash_made_with_another_cost_is_replaced_at_sign_in(accounts, monkeypatch):
+    accounts.add("li.ming", PASSWORD)
+    with accounts.engine.connect() as conn:
+        before = conn.execute(select(users_table.c.password_hash)).scalar_one()
+    assert "t=1," in before
+    monkeypatch.setattr(settings, "argon2_time_cost", 2)
+    accounts.sign_in("li.ming", PASSWORD, client="a")
+    with accounts.engine.connect() as conn:
+        after = conn.execute(select(users_table.c.password_hash)).scalar_one()
+    assert "t=2," in after and after != before
+    assert accounts.sign_in("li.ming", PASSWORD, client="a")  # the new hash holds
+
+
+def test_backoff_doubles_after_the_free_failures_up_to_the_cap():
+    assert [backoff_s(n, 5) for n in range(4, 10)] == [0, 1, 2, 4, 8, 16]
+    assert backoff_s(10_000, 5) == settings.signin_backoff_cap_s
+
+
+def test_failures_make_the_next_attempt_wait_but_lock_no_one_out(accounts):
+    accounts.add("li.ming", PASSWORD)
+    for _ in range(settings.signin_free_failures):
+        with pytest.raises(SignInError) as caught:
+            accounts.sign_in("li.ming", "guess guess", client="10.0.0.66")
+        assert not isinstance(caught.value, ThrottledError)
+    with pytest.raises(ThrottledError) as throttled:
+        accounts.sign_in("li.ming", PASSWORD, client="10.0.0.66")  # not even tried
+    assert 0 < throttled.value.retry_after_s <= settings.signin_backoff_base_s
+    # the planner at another address signs in at once
+    assert accounts.sign_in("li.ming", PASSWORD, client="10.0.0.7").user.name == "li.ming"
+    # once the wait is over, the right password from the first address works and clears it
+    age(accounts, failures_table, "last_at", settings.signin_backoff_base_s)
+    accounts.sign_in("li.ming", PASSWORD, client="10.0.0.66")
+    for _ in range(settings.signin_free_failures - 1):  # counting starts again
+        with pytest.raises(SignInError) as caught:
+            accounts.sign_in("li.ming", "guess guess", client="10.0.0.66")
+        assert not isinstance(caught.value, ThrottledError)
+
+
+def test_each_failure_after_the_free_ones_doubles_the_wait(accounts):
+    accounts.add("li.ming", PASSWORD)
+    waits = []
+    for _ in range(settings.signin_free_failures + 3):
+        try:
+            accounts.sign_in("li.ming", "guess guess", client="c")
+        except ThrottledError as exc:
+            waits.append(round(exc.retry_after_s))
+            age(accounts, failures_table, "last_at", exc.retry_after_s)
+            with pytest.raises(SignInError):
+                accounts.sign_in("li.ming", "guess guess", client="c")
+        except SignInError:
+            pass
+    assert waits == [1, 2, 4]
+
+
+def test_one_address_trying_many_accounts_is_slowed_too(accounts):
+    accounts.add("li.ming", PASSWORD)
+    for i in range(settings.signin_client_free_failures):
+        with pytest.raises(SignInError):
+            accounts.sign_in(f"user{i}", "guess guess", client="10.0.0.66")
+    with pytest.raises(ThrottledError):
+        accounts.sign_in("li.ming", PASSWORD, client="10.0.0.66")
+    assert accounts.sign_in("li.ming", PASSWORD, client="10.0.0.7")
+
+
+def test_failures_are_shared_by_every_process_on_the_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    one, two = Accounts(Registry(url)), Accounts(Registry(url))
+    one.add("li.ming", PASSWORD)
+    for i in range(settings.signin_free_failures):
+        with pytest.raises(SignInError):
+            (one, two)[i % 2].sign_in("li.ming", "guess guess", client="c")
+    with pytest.raises(ThrottledError):
+        two.sign_in("li.ming", PASSWORD, client="c")
+    with pytest.raises(ThrottledError):
+        one.sign_in("li.ming", PASSWORD, client="c")
+
+
+def test_old_failures_and_ended_sessions_are_purged(accounts):
+    accounts.add("li.ming", PASSWORD)
+    with pytest.raises(SignInError):
+        accounts.sign_in("li.ming", "guess guess", client="c")
+    accounts.sign_in("li.ming", PASSWORD, client="d")
+    age(accounts, failures_table, "last_at", settings.signin_failure_memory_s + 1)
+    age(accounts, sessions_table, "expires_at", settings.session_absolute_s + 1)
+    accounts.purge()
+    with accounts.engine.connect() as conn:
+        assert conn.execute(select(failures_table)).all() == []
+        assert conn.execute(select(sessions_table)).all() == []
