@@ -604,6 +604,8 @@ class Change(Answer):
     at: datetime
     action: Literal["create", "update", "delete", "restore"]
     source: str
+    actor: str = Field(description="Who: the planner's user name, or the system user of an "
+                                   "import ('' before this was recorded).")
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
