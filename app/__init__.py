@@ -16,7 +16,8 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
 ``NETWORKS``
     Travel mode -> network file (default: the ``network-{mode}.npz`` files in ``DATA_DIR``).
 ``TILES``
-    Basemap: ``none`` (the network's streets, works offline; default), ``osm``, ``tianditu``
+    Basemap: ``none`` (drawn by the app itself from ``BASEMAP``, else the network's streets;
+    works offline; default), ``osm``, ``tianditu``
     (needs ``TIANDITU_KEY``) or ``amap`` (GCJ-02; markers are shifted to match).
 ``PLANNER_PASSWORD``
     Planner sign-in password; unset means planner sign-in and writes are disabled.
@@ -31,6 +32,10 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     The worker demand file for coverage and siting (``/api/coverage``, ``/api/plan``, the planner
     view; default: ``demand.csv`` in ``DATA_DIR``). Any format :func:`geo.demand.read_demand`
     reads, in WGS-84.
+``BASEMAP``
+    The basemap layers (roads by class, water, green areas, street names) that ``yizhan demo``
+    builds from an ``.osm.pbf`` extract (default: ``basemap.geojson`` in ``DATA_DIR``; without
+    it the map draws the network's streets).
 ``PLAN_TIME_LIMIT``
     Seconds the siting solver may spend on one ``/api/plan`` run (default
     :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says
@@ -77,13 +82,14 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     from app import api, pages
     from app.engine import Engine
     from geo import settings
+    from geo.demo import BASEMAP_FILE
     from geo.registry import default_data_dir, resolve_url
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         PLANNER_PASSWORD=None, SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
-        DEMAND=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s,
+        DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12), MAX_CONTENT_LENGTH=256 * 1024,
     )
@@ -117,7 +123,8 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
                                       check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
                                       cache_size=int(cfg["NEAREST_CACHE"]),
                                       demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
-                                      plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]))
+                                      plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]),
+                                      basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     api.register_error_handlers(app)

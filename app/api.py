@@ -285,6 +285,20 @@ def network_lines(mode: str):
     return _send_blob(engine().lines(mode))
 
 
+@bp.get("/basemap")
+@operation(media="application/geo+json", answers={
+    200: (s.Basemap, "A GeoJSON FeatureCollection (gzip with Accept-Encoding: gzip)."),
+    304: (None, "Not modified (If-None-Match)."),
+    404: (None, "No basemap here: draw /api/networks/{mode}/lines.")})
+def basemap():
+    """The basemap layers built from the OpenStreetMap extract: green areas, water, roads by
+    class (motorway … footway) and label points for main streets, rivers and parks.
+
+    Drawn by the page itself, so the map needs no tile service.
+    """
+    return _send_blob(engine().basemap())
+
+
 def _send_blob(blob: Blob, *, mimetype: str = "application/geo+json",
                cache_control: str = "public, max-age=3600"):
     unchanged = _not_modified(blob.etag, cache_control)

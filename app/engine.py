@@ -103,11 +103,15 @@ class Engine:
         The worker demand file for :meth:`coverage` and :meth:`plan` (None: there is none).
     plan_time_limit
         Seconds the siting solver may spend on one :meth:`plan`.
+    basemap
+        The basemap file (:func:`geo.basemap.write_basemap`) for :meth:`basemap` (None, or no
+        such file: the page draws the network's streets from :meth:`lines` instead).
     """
 
     def __init__(self, db_url: str, networks: dict[str, str | Path], *,
                  check_interval: float = 1.0, cache_size: int = 2048,
-                 demand: str | Path | None = None, plan_time_limit: float = 10.0):
+                 demand: str | Path | None = None, plan_time_limit: float = 10.0,
+                 basemap: str | Path | None = None):
         self.registry = Registry(db_url)
         self.reports = Reports(self.registry)
         self.networks: dict[str, Network] = {}
@@ -121,6 +125,8 @@ class Engine:
         self.cache_size = int(cache_size)
         self._lock = threading.Lock()
         self._lines: dict[str, Blob] = {}
+        self.basemap_path = Path(basemap).expanduser() if basemap else None
+        self._basemap: tuple[tuple, Blob] | None = None
         self._checked_at = time.monotonic()
         self._snapshot = self._build(self.registry.version())
         self.demand_path = Path(demand).expanduser() if demand else None
@@ -252,6 +258,31 @@ class Engine:
         if blob is None:
             blob = self._lines[mode] = _blob(network_lines(self.networks[mode]))
         return blob
+
+    def has_basemap(self) -> bool:
+        """Whether there is a basemap file to serve."""
+        return self.basemap_path is not None and self.basemap_path.is_file()
+
+    def basemap(self) -> Blob:
+        """The basemap layers as a prepared GeoJSON body, read once per file version.
+
+        Raises
+        ------
+        NotFoundError
+            When there is no basemap file (data not built by ``yizhan demo`` from an
+            ``.osm.pbf`` extract).
+        """
+        if not self.has_basemap():
+            raise NotFoundError("there is no basemap here (build one with `yizhan demo` from "
+                                "an .osm.pbf extract); draw /api/networks/<mode>/lines instead")
+        stat = self.basemap_path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        known = self._basemap
+        if known is None or known[0] != key:
+            raw = self.basemap_path.read_bytes()
+            known = self._basemap = (key, Blob(raw, gzip.compress(raw, 6, mtime=0),
+                                               hashlib.sha1(raw).hexdigest()[:16]))
+        return known[1]
 
     def bounds(self) -> list[float] | None:
         """[west, south, east, north] of the networks, EPSG:4326 degrees (None without any)."""

@@ -181,6 +181,7 @@ def page_config(lang: str, page: str) -> dict:
         "reportKinds": {k: _label(v, lang) for k, v in REPORT_KINDS.items()},
         "modes": modes,
         "basemapMode": "walk" if "walk" in modes else (modes[0] if modes else None),
+        "basemapLayers": engine.has_basemap(),
         "tiles": tile_config(),
         "bounds": engine.bounds(),
         "demo": demo_info(),

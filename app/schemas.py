@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from geo import settings
+from geo.basemap import ROAD_CLASSES
 from geo.coverage import parse_at
 from geo.demand import parse_group
 from geo.errors import InputError
@@ -583,6 +584,31 @@ class StreetLines(Answer):
     type: Literal["Feature"]
     geometry: dict[str, Any] = Field(description="A GeoJSON MultiLineString (EPSG:4326).")
     properties: dict[str, Any]
+
+
+class BasemapProperties(Answer):
+    layer: Literal["green", "water", "road", "label"]
+    # the class of each layer: see geo.basemap (road classes ROAD_CLASSES, green GREEN …)
+    class_: str = Field(alias="class", description=(
+        "green: park, grass, wood, pitch; water: area, river, canal, stream; road: "
+        + ", ".join(ROAD_CLASSES) + "; label: the road class, water or park."))
+    name: str | None = Field(None, description="label: the name to print (Chinese preferred).")
+    angle: float | None = Field(None, ge=-90, le=90, description=(
+        "label: the street's direction on screen, degrees clockwise from east."))
+    size: float | None = Field(None, description=(
+        "label: length (metres) or area (m²) of the named feature, to rank labels."))
+
+
+class BasemapFeature(Answer):
+    type: Literal["Feature"]
+    geometry: dict[str, Any] = Field(description="A GeoJSON geometry (EPSG:4326).")
+    properties: BasemapProperties
+
+
+class Basemap(Answer):
+    type: Literal["FeatureCollection"]
+    bbox: list[float] = Field(description="west, south, east, north")
+    features: list[BasemapFeature]
 
 
 class Report(Answer):

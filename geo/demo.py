@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
+from geo.basemap import write_basemap
 from geo.coords import haversine_m
 from geo.errors import NetworkError
 from geo.groups import DEFAULT_GROUPS
@@ -40,6 +41,8 @@ from geo.registry import Registry
 from geo.stations import Station
 
 DEMO_LABEL = "演示数据 demo data"
+#: The basemap file in a data directory: roads by class, water, green areas and street names.
+BASEMAP_FILE = "basemap.geojson"
 
 #: Stations per km² at the national average (186,100 stations over about 64,000 km² of urban
 #: built-up land): the most the demo places.
@@ -114,6 +117,11 @@ class DemoRegion:
         return self.data_dir / "demand.csv"
 
     @property
+    def basemap_path(self) -> Path:
+        """The basemap layers (:func:`geo.basemap.read_basemap`), built from ``.osm.pbf`` sources."""
+        return self.data_dir / BASEMAP_FILE
+
+    @property
     def manifest_path(self) -> Path:
         return self.data_dir / "demo.json"
 
@@ -135,8 +143,8 @@ def helsinki_pbf() -> Path:
 def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
                osm: str | Path | None = None, place: str | None = None,
                progress=None) -> DemoRegion:
-    """Build the demo region into ``data_dir``: the three networks, the registry with demo
-    stations, the demand file, and a manifest with the coverage at the groups' own budgets.
+    """Build the demo region into ``data_dir``: the three networks, the basemap (from an
+    ``.osm.pbf`` source), the registry with demo stations, the demand file, and a manifest with the coverage at the groups' own budgets.
 
     Parameters
     ----------
@@ -160,6 +168,10 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
         net = build_network(place=place, mode=mode) if place else load_network(source, mode=mode)
         net.save(demo.network_path(mode))
         networks[mode] = net
+    if source is not None and source.name.endswith(".pbf"):
+        write_basemap(source, demo.basemap_path, progress=say)
+    else:  # an .osm XML file or a download: the app draws the network's streets instead
+        demo.basemap_path.unlink(missing_ok=True)
     say("场所 venues")
     venues = read_venues(source, place)
     west, south, east, north = (known.bounds if known else (
@@ -196,6 +208,7 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
                          "edges": n.n_edges} for m, n in networks.items()},
         "stations": len(stations),
         "stations_per_km2": round(len(stations) / area_km2, 2) if area_km2 else None,
+        "basemap": demo.basemap_path.name if demo.basemap_path.is_file() else None,
         "demand": {"file": demo.demand_path.name, "points": len(demand),
                    "workers": {g: int(round(float(w))) for g, w in
                                demand.groupby("group")["weight"].sum().items()},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import re
 import shutil
@@ -379,3 +380,33 @@ def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=20)
     assert "2 workers" in out and server.returncode == 0, err
+
+
+def test_the_basemap_layers_are_served_from_the_app(chengdu_demo):
+    """Chengdu's basemap (roads by class, water, green, street names) comes from the app itself,
+    with no tile service and no other host; without the file the page draws the streets."""
+    from app.schemas import Basemap
+
+    client = create_app({"TESTING": True, "DATA_DIR": chengdu_demo.data_dir}).test_client()
+    page = client.get("/")
+    config = page_config(page.get_data(as_text=True))
+    assert config["tiles"] is None and config["basemapLayers"] is True
+    assert "img-src 'self' data:;" in page.headers["Content-Security-Policy"]
+    answer = client.get("/api/basemap", headers={"Accept-Encoding": "gzip"})
+    assert answer.status_code == 200 and answer.mimetype == "application/geo+json"
+    assert answer.headers["Content-Encoding"] == "gzip"
+    raw = gzip.decompress(answer.data)
+    assert len(answer.data) < 200_000 and raw == chengdu_demo.basemap_path.read_bytes()
+    collection = Basemap.model_validate(json.loads(raw))
+    layers = {(f.properties.layer, f.properties.class_) for f in collection.features}
+    assert {("road", "primary"), ("road", "residential"), ("water", "area"), ("water", "river"),
+            ("green", "park"), ("label", "primary")} <= layers
+    assert not re.search(rb"https?://", raw)
+    assert client.get("/api/basemap", headers={"If-None-Match": answer.headers["ETag"]}
+                      ).status_code == 304
+
+    bare = create_app({"TESTING": True, "DATA_DIR": chengdu_demo.data_dir,
+                       "BASEMAP": chengdu_demo.data_dir / "none.geojson"}).test_client()
+    assert page_config(bare.get("/").get_data(as_text=True))["basemapLayers"] is False
+    missing = bare.get("/api/basemap")
+    assert missing.status_code == 404 and "networks/<mode>/lines" in missing.get_json()["error"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,27 @@ def chromium():
         browser.close()
 
 
+@contextmanager
+def serving(app):
+    """``app`` served by werkzeug in a thread on a free loopback port; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+        httpd.server_close()
+
+
 @pytest.fixture(scope="session")
 def server(demo, tmp_path_factory, chromium):
     """The app on a private copy of the demo registry (one station named like an XSS attack),
     served by werkzeug in a thread on a free loopback port."""
-    from werkzeug.serving import make_server
-
     from app import create_app
     from geo.registry import Registry
 
@@ -77,16 +93,21 @@ def server(demo, tmp_path_factory, chromium):
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url,
                       "PLANNER_PASSWORD": PASSWORD, "SECRET_KEY": "browser-tests",
                       "REGISTRY_CHECK_INTERVAL": 0.2})
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_port}"
-    yield {"base": base, "db_url": url, "xss_id": stations[-1].id}
-    httpd.shutdown()
-    thread.join(5)
-    httpd.server_close()
+    with serving(app) as base:
+        yield {"base": base, "db_url": url, "xss_id": stations[-1].id}
     registry.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chengdu_server(chengdu_demo, chromium):
+    """The app on the Chengdu demo as ``yizhan demo`` builds it (read-only use)."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": chengdu_demo.data_dir,
+                      "PLANNER_PASSWORD": PASSWORD, "SECRET_KEY": "browser-tests"})
+    with serving(app) as base:
+        yield {"base": base}
+    app.extensions["yizhan"].registry.engine.dispose()
 
 
 class Watcher:
@@ -117,9 +138,9 @@ class Watcher:
         dialog.accept()
 
 
-@pytest.fixture
-def open_page(chromium, server):
-    """``open_page(path, **context_options)`` -> (page, watcher) on a fresh mobile context."""
+@contextmanager
+def page_opener(chromium, base: str):
+    """Yields ``open(path, **context_options)`` -> (page, watcher) on a fresh mobile context."""
     contexts = []
 
     def opener(path: str = "/", **options):
@@ -127,16 +148,32 @@ def open_page(chromium, server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        watcher = Watcher(server["base"])
+        watcher = Watcher(base)
         watcher.attach(context, page)
-        page.goto(server["base"] + path)
+        page.goto(base + path)
         if path.startswith("/?") or path == "/":
             page.wait_for_selector("body[data-ready='1']")
         return page, watcher
 
-    yield opener
-    for context in contexts:
-        context.close()
+    try:
+        yield opener
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def open_page(chromium, server):
+    """``open_page(path, **context_options)`` -> (page, watcher) on the Helsinki demo."""
+    with page_opener(chromium, server["base"]) as opener:
+        yield opener
+
+
+@pytest.fixture
+def open_chengdu(chromium, chengdu_server):
+    """``open_chengdu(path, **context_options)`` -> (page, watcher) on the Chengdu demo."""
+    with page_opener(chromium, chengdu_server["base"]) as opener:
+        yield opener
 
 
 def tap_free_point(page) -> None:

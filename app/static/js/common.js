@@ -3,6 +3,7 @@
    constant icons below. */
 import {config} from "./config.js";
 import {t} from "./i18n.js";
+import {drawBasemap} from "./basemap.js";
 
 export {config} from "./config.js";
 export {t, fmtDistance, fmtDuration, fmtHours, fmtWhen} from "./i18n.js";
@@ -88,8 +89,10 @@ export function toast(message) {
   toastTimer = setTimeout(() => { node.hidden = true; }, 3200);
 }
 
-/* The basemap: tiles when a tile service is set, else the network's streets drawn from
-   /api/networks/<mode>/lines (works with no internet). The map needs a "streets" pane. */
+/* The basemap: tiles when a tile service is set; else the layers built from the OpenStreetMap
+   extract (/api/basemap: roads by class, water, green areas, street names) when the data has
+   them; else the network's streets from /api/networks/<mode>/lines. Both work with no internet.
+   The map needs a "streets" pane. */
 export function basemap(map, element) {
   const L = window.L;
   if (config.tiles) {
@@ -101,9 +104,20 @@ export function basemap(map, element) {
     }
     return;
   }
+  if (config.basemapLayers) {
+    map.attributionControl.addAttribution(t("streets_attribution"));
+    api("/api/basemap").then((collection) => drawBasemap(map, element, collection))
+      .catch(() => streetLines(map, element));
+    return;
+  }
+  streetLines(map, element);
+}
+
+function streetLines(map, element) {
+  const L = window.L;
   if (!config.basemapMode) return;
   element.classList.add("streets-basemap");
-  map.attributionControl.addAttribution(t("streets_attribution"));
+  if (!config.basemapLayers) map.attributionControl.addAttribution(t("streets_attribution"));
   const renderer = L.canvas({padding: 0.5, pane: "streets"});
   api("/api/networks/" + config.basemapMode + "/lines").then((feature) => {
     // a grey casing under a white street, thinner when zoomed out
