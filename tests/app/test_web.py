@@ -209,7 +209,7 @@ def test_every_string_a_page_uses_is_in_its_catalogue():
 
     js = APP / "static" / "js"
     shared = [APP / "templates" / "base.html", js / "config.js", js / "common.js", js / "i18n.js",
-              js / "coords.js"]
+              js / "coords.js", js / "basemap.js"]
     pages = {
         "finder": ([APP / "templates" / "finder.html", *(js / "finder").glob("*.js")],
                    {f"mode_{m}" for m in MODES}),
