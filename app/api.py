@@ -26,18 +26,23 @@ from werkzeug.exceptions import HTTPException
 
 from app import schemas as s
 from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot, key_etag
-from app.openapi import operation, spec
+from app.openapi import IF_MATCH, json_object, operation, spec
 from geo import settings
 from geo.coords import to_wgs84
 from geo.errors import (
+    ConflictError,
     DataFileError,
     InputError,
     NetworkError,
     NotFoundError,
     OffNetworkError,
+    StaleVersionError,
     YizhanError,
 )
+from geo.navigation import nav_links
+from geo.output.geojson import station_feature
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
+from geo.registry import Versioned
 from geo.stations import Station, local_time, stable_id
 
 bp = Blueprint("api", __name__)
@@ -85,6 +90,12 @@ def register_error_handlers(app: Flask) -> None:
                                   problems=[p.as_dict() for p in exc.problems])
         if isinstance(exc, NetworkError):
             return error_response(str(exc), 400, "mode")
+        if isinstance(exc, StaleVersionError):
+            return _stale_response(exc)
+        if isinstance(exc, ConflictError):
+            return error_response(str(exc), 409, exc.parameter)
+        if isinstance(exc, VersionRequired):
+            return error_response(str(exc), 428, "If-Match")
         return error_response(str(exc), 400)
 
     @app.errorhandler(HTTPException)
@@ -175,19 +186,33 @@ def _stations_answer(snap: Snapshot, query: s.StationsQuery, at: datetime, *,
 
 
 @bp.get("/stations/<station_id>")
-@operation(answers={200: (s.StationFeature, "The station."),
+@operation(answers={200: (s.StationFeature, "The station, with its `version` (and as ETag)."),
                     404: (None, "No station with that id.")})
 def station(station_id: str):
-    """One station as a GeoJSON Feature."""
+    """One station as a GeoJSON Feature, with its version.
+
+    Read from the registry itself, so the version is the one a change must start from: send it
+    back in If-Match (or as `version`) with PATCH or DELETE.
+    """
+    return _versioned_answer(engine().registry.get_versioned(station_id))
+
+
+def _versioned_feature(entry: Versioned) -> dict:
+    """A station as its Feature with ``open`` now and its ``version``."""
+    st = entry.station
     snap = snapshot()
-    found = snap.by_id.get(station_id)
-    if found is None:
-        engine().registry.get(station_id)  # 404 unless it was added a moment ago elsewhere
-        snap = engine().refresh()
-        found = snap.by_id.get(station_id)
-        if found is None:
-            raise NotFoundError(f"no station with id {station_id!r}")
-    return jsonify(_feature(snap, found, None))
+    links = snap.links[st.id] if snap.by_id.get(st.id) == st else nav_links(st)
+    feature = station_feature(st, links)
+    feature["properties"] |= {"open": st.is_open(None), "version": entry.version}
+    return feature
+
+
+def _versioned_answer(entry: Versioned, status: int = 200):
+    response = jsonify(_versioned_feature(entry))
+    response.status_code = status
+    response.set_etag(str(entry.version))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/nearest")
@@ -435,7 +460,7 @@ def list_reports(query: s.ReportsQuery):
 
 # --- planner edits --------------------------------------------------------------------------------
 
-def _station(body: s.StationPatch, base: Station | None) -> Station:
+def _station(body: s.StationFields, base: Station | None) -> Station:
     """The station a body describes; fields missing from a PATCH keep ``base``'s values."""
     given = body.model_dump(exclude_unset=True)
     crs = given.pop("crs", "wgs84")
@@ -446,7 +471,7 @@ def _station(body: s.StationPatch, base: Station | None) -> Station:
         lon, lat = to_wgs84(given["lon"], given["lat"], crs)
         given["lon"], given["lat"] = round(float(lon), 7), round(float(lat), 7)
     data = base.to_record() if base is not None else {"hours": ""}
-    data |= {k: v for k, v in given.items() if k != "id"}
+    data |= {k: v for k, v in given.items() if k not in ("id", "version")}
     if base is None:
         data["id"] = given.get("id") or stable_id(data["kind"], data["name"], data["lon"],
                                                   data["lat"])
@@ -457,39 +482,97 @@ def _station(body: s.StationPatch, base: Station | None) -> Station:
 
 @bp.post("/stations")
 @planner_required
-@operation(body=s.StationCreate, answers={201: (s.StationFeature, "The new station."),
-                                          409: (None, "A station with this id exists.")})
+@operation(body=s.StationCreate, answers={
+    201: (s.StationFeature, "The new station, at version 1 (ETag)."),
+    409: (None, "A station with this id exists (the database's key decides).")})
 def create_station(body: s.StationCreate):
     """Add a station (planners only)."""
     station = _station(body, None)
-    if station.id in {st.id for st in engine().registry.stations()}:
-        return error_response(f"a station with id {station.id!r} exists; PATCH it instead",
-                              409, "id")
-    engine().registry.upsert([station], source=SOURCE)
-    snap = engine().refresh()
-    return jsonify(_feature(snap, snap.by_id[station.id], None)), 201
+    version = engine().registry.create(station, source=SOURCE)
+    engine().refresh()
+    return _versioned_answer(Versioned(station, version), 201)
+
+
+_CONFLICTS = {
+    409: (s.StaleVersion, "The station changed since that version: the answer has it as it is "
+                          + "now, its version, and who changed it and when."),
+    428: (None, "No version given: send If-Match (the ETag of GET /api/stations/{station_id}) "
+                + "or `version`."),
+}
 
 
 @bp.patch("/stations/<station_id>")
 @planner_required
-@operation(body=s.StationPatch, answers={200: (s.StationFeature, "The station as changed.")})
+@operation(body=s.StationPatch, headers={"If-Match": IF_MATCH}, answers={
+    200: (s.StationFeature, "The station as changed, with its new version (ETag)."),
+    **_CONFLICTS})
 def edit_station(station_id: str, body: s.StationPatch):
-    """Edit or move a station (planners only); a closed one comes back."""
-    base = engine().registry.get(station_id)
-    station = _station(body, base)
-    engine().registry.upsert([station], source=SOURCE)
-    snap = engine().refresh()
-    return jsonify(_feature(snap, snap.by_id[station.id], None))
+    """Edit or move a station (planners only).
+
+    The change must say which version it starts from (If-Match or `version`): when someone else
+    changed the station since, nothing is written and the answer is 409 with their change.
+    """
+    base = engine().registry.get_versioned(station_id)
+    station = _station(body, base.station)
+    expected = _expected_version(body.version)
+    version = engine().registry.update(station, version=expected, source=SOURCE)
+    engine().refresh()
+    return _versioned_answer(Versioned(station, version))
 
 
 @bp.delete("/stations/<station_id>")
 @planner_required
-@operation(answers={200: (s.Deleted, "Closed.")})
+@operation(headers={"If-Match": IF_MATCH}, answers={200: (s.Deleted, "Closed."), **_CONFLICTS})
 def delete_station(station_id: str):
-    """Close a station: a soft delete kept in the history (planners only)."""
-    engine().registry.delete(station_id, source=SOURCE)
+    """Close a station: a soft delete kept in the history (planners only).
+
+    As for PATCH, the version closed is in If-Match (or a JSON body `{"version": …}`).
+    """
+    given = s.parse_body(s.DeleteBody, json_object()) if request.content_length else None
+    engine().registry.delete(station_id, source=SOURCE,
+                             version=_expected_version(given.version if given else None))
     engine().refresh()
     return jsonify({"deleted": station_id})
+
+
+class VersionRequired(YizhanError):
+    """A change to a station that does not say which version it starts from (428)."""
+
+
+def _expected_version(in_body: int | None) -> int:
+    """The version a change starts from: If-Match (``"3"``) or the body's ``version``."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if in_body is None:
+            raise VersionRequired(
+                "say which version of the station you changed: send If-Match with the ETag of "
+                "GET /api/stations/{station_id} (e.g. If-Match: \"3\"), or `version` in the body")
+        return in_body
+    text = header.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit() and len(text) <= 10
+            and 1 <= int(text) <= s.MAX_VERSION):
+        raise InputError(f"`If-Match` was {header[:40]!r} but must be a station version such as "
+                         '"3" (the ETag of GET /api/stations/{station_id})', parameter="If-Match")
+    if in_body is not None and in_body != int(text):
+        raise InputError(f"If-Match says version {text} but `version` says {in_body}; send one",
+                         parameter="version")
+    return int(text)
+
+
+def _stale_response(exc: StaleVersionError):
+    """409: the station as it is now, its version, and who changed it last and when."""
+    when = exc.changed_at
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    who = exc.changed_by or "?"
+    shown = when.astimezone(local_time(None).tzinfo).strftime("%Y-%m-%d %H:%M") if when else ""
+    message = (f"{who} 在你打开之后修改了此站点（{shown}）; {exc}. Reload it to see their change, "
+               f"or send If-Match: \"{exc.version}\" to overwrite it")
+    response = error_response(message, 409, "version", version=exc.version, changed_by=who,
+                              changed_at=when.isoformat() if when else None,
+                              current=_versioned_feature(Versioned(exc.station, exc.version)))
+    response.set_etag(str(exc.version))
+    return response
 
 
 @bp.get("/stations/<station_id>/history")

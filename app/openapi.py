@@ -46,14 +46,17 @@ class Operation:
     media: str = JSON
     planner: bool = False
     path: dict[str, dict] = field(default_factory=dict)
+    headers: dict[str, dict] = field(default_factory=dict)
 
 
 def operation(*, query: type[s.Query] | None = None, body: type[BaseModel] | None = None,
               answers: dict | None = None, media: str = JSON, planner: bool = False,
-              path: dict | None = None):
+              path: dict | None = None, headers: dict | None = None):
     """Document a view and hand it its parsed request: ``query=`` (from the query string) and
-    ``body=`` (from the JSON object body, :func:`json_object`) keyword arguments."""
-    spec_ = Operation(query, body, dict(answers or {}), media, planner, dict(path or {}))
+    ``body=`` (from the JSON object body, :func:`json_object`) keyword arguments. ``headers``
+    documents request headers the view reads itself (name -> OpenAPI parameter fields)."""
+    spec_ = Operation(query, body, dict(answers or {}), media, planner, dict(path or {}),
+                      dict(headers or {}))
 
     def decorate(view):
         @wraps(view)
@@ -80,6 +83,13 @@ def json_object() -> dict:
         raise InputError("the body must be a JSON object", parameter="body")
     return body
 
+
+#: The If-Match request header of a change to a station.
+IF_MATCH = {"required": False, "schema": {"type": "string", "pattern": r'^(W/)?"?[1-9][0-9]{0,9}"?$',
+                                          "examples": ['"3"']},
+            "description": "The version the change starts from (the ETag of GET "
+                           "/api/stations/{station_id}); or `version` in the body. Required "
+                           "one way or the other (428 without)."}
 
 #: Path parameters, by name.
 PATH = {"station_id": {"type": "string", "minLength": 1},
@@ -142,6 +152,7 @@ def _path_item(op: Operation, view, arguments: list[str], schemas: dict) -> dict
         item["description"] = " ".join(doc[1].split())
     params = [{"name": a, "in": "path", "required": True, "schema": op.path.get(a, PATH.get(
         a, {"type": "string"}))} for a in arguments]
+    params += [{"name": name, "in": "header", **fields} for name, fields in op.headers.items()]
     if op.query is not None:
         params += _parameters(op.query, schemas)
     if params:

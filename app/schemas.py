@@ -68,6 +68,8 @@ TEXT_FIELDS = {"name": 200, "address": 500, "phone": 60, "operator": 200, "notes
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
 #: Largest station capacity, people.
 MAX_CAPACITY = 100_000
+#: Largest station version a client may name (versions count changes from 1).
+MAX_VERSION = 2**31 - 1
 #: The corners a station box (`bbox`) may have: (west, south) and (east, north) limits, EPSG:4326.
 BBOX_LIMITS = ((-180.0, -90.0), (180.0, 90.0))
 BBOX_TEXT = (f"west,south,east,north in EPSG:4326 degrees (longitudes {BBOX_LIMITS[0][0]:g} to "
@@ -403,7 +405,7 @@ def _access(value: Any) -> str:
     return parse_access(value)
 
 
-class StationPatch(Body):
+class StationFields(Body):
     """Fields of a station; in a PATCH, those left out keep their values."""
 
     id: str | None = Field(None, pattern=ID_PATTERN, strict=True, description=(
@@ -433,7 +435,19 @@ class StationPatch(Body):
     notes: _text_field("notes") = None  # type: ignore[valid-type]
 
 
-class StationCreate(StationPatch):
+Version = Annotated[int | None, Field(ge=1, le=MAX_VERSION, strict=True, description=(
+    "The version of the station this change starts from (as GET /api/stations/{station_id} "
+    "gave it), instead of an If-Match header; a stale one is 409."))]
+
+
+class StationPatch(StationFields):
+    """Fields of a station to change (those left out keep their values), and the version the
+    change starts from (here or in If-Match)."""
+
+    version: Version = None
+
+
+class StationCreate(StationFields):
     """A new station."""
 
     name: Name
@@ -441,6 +455,12 @@ class StationCreate(StationPatch):
         f"{_KINDS_TEXT}; Chinese names such as 司机之家 are accepted too."))]
     lon: StrictLon
     lat: StrictLat
+
+
+class DeleteBody(Body):
+    """Optional body of DELETE /api/stations/{station_id}: the version closed (or If-Match)."""
+
+    version: Version = None
 
 
 # --- answers --------------------------------------------------------------------------------------
@@ -511,6 +531,9 @@ class StationProperties(Answer):
     links: Links
     open: bool | None = Field(description="Open now (or at open_at); null when the hours are "
                                           "unknown.")
+    version: int | None = Field(None, ge=1, description=(
+        "The station's version: 1 when created, one more on every change (one station and "
+        "the answers to planner edits; also its ETag). Send it back with a change (If-Match)."))
 
 
 class StationFeature(Answer):
@@ -643,6 +666,17 @@ class History(Answer):
 
 class Deleted(Answer):
     deleted: str
+
+
+class StaleVersion(Error):
+    """A change that started from an old version: the station as it is now, and who changed it
+    last and when."""
+
+    version: int = Field(description="The station's current version (send it to overwrite).")
+    changed_by: str | None = Field(description="Who made the last change (the person, else "
+                                               "the source, such as planner or an import).")
+    changed_at: datetime | None = Field(description="When, with its offset.")
+    current: StationFeature
 
 
 class Session(Answer):
@@ -872,6 +906,11 @@ def describe(schema: dict) -> str:
     return " or ".join(_describe_one(s) for s in alternatives) or "empty"
 
 
+def _number(value: float) -> str:
+    """A bound as written: whole numbers in full (2147483647), others shortest (0.5)."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def _describe_one(schema: dict) -> str:
     if "enum" in schema or "const" in schema:
         values = [v for v in schema.get("enum", [schema.get("const")]) if v is not None]
@@ -881,9 +920,9 @@ def _describe_one(schema: dict) -> str:
         what = "a whole number" if kind == "integer" else "a number"
         low, high = schema.get("minimum"), schema.get("maximum")
         if "exclusiveMinimum" in schema:
-            return f"{what} above {schema['exclusiveMinimum']:g} and up to {high:g}"
+            return f"{what} above {_number(schema['exclusiveMinimum'])} and up to {_number(high)}"
         if low is not None and high is not None:
-            return f"{what} from {low:g} to {high:g}"
+            return f"{what} from {_number(low)} to {_number(high)}"
         return what
     if kind == "array":
         items = schema.get("items", {})

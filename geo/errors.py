@@ -87,3 +87,33 @@ class ThrottledError(SignInError):
     def __init__(self, message: str, *, retry_after_s: float):
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class ConflictError(YizhanError, ValueError):
+    """A write conflicts with what the database holds (e.g. a new station's id is taken).
+    ``parameter`` names the field at fault."""
+
+    def __init__(self, message: str, *, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class StaleVersionError(ConflictError):
+    """A station changed since the version a write started from.
+
+    Attributes
+    ----------
+    station, version
+        The station as it is now, and its version.
+    changed_by, changed_at
+        Who made the last change (the person, else the source) and when (UTC); None when the
+        history does not say.
+    """
+
+    def __init__(self, message: str, *, station, version: int, changed_by: str | None = None,
+                 changed_at=None):
+        super().__init__(message, parameter="version")
+        self.station = station
+        self.version = version
+        self.changed_by = changed_by
+        self.changed_at = changed_at

@@ -5,16 +5,23 @@ from the argument, else the environment variable ``YIZHAN_DB``, else ``yizhan.sq
 data directory (platformdirs). Every write is one transaction; every change to a station is kept in
 ``station_history`` (when, what, who, before, after); deletion is soft. A column added to a
 table in a later version is added to an existing database when it is opened.
+
+Every station carries a ``version``: 1 when created, one more on every change (an edit, an import
+that changes it, a close, a restore). Edits that say which version they started from
+(:meth:`Registry.update`, :meth:`Registry.delete` with ``version=``) are compare-and-swap in the
+database (``UPDATE … WHERE id = ? AND version = ?``), so two planners, in one process or in
+several, never overwrite each other unknowingly: the second gets :class:`geo.errors.StaleVersionError`.
+:meth:`Registry.create` leaves the uniqueness of an id to the database's primary key.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 import platformdirs
 from sqlalchemy import (
@@ -37,9 +44,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from geo import settings
-from geo.errors import InputError, NotFoundError
+from geo.errors import ConflictError, InputError, NotFoundError, StaleVersionError
 from geo.stations import KINDS, Station
 
 metadata = MetaData()
@@ -63,6 +71,7 @@ stations_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 history_table = Table(
@@ -78,7 +87,7 @@ history_table = Table(
 )
 
 _FIELDS = [c.name for c in stations_table.columns
-           if c.name not in ("created_at", "updated_at", "deleted_at")]
+           if c.name not in ("created_at", "updated_at", "deleted_at", "version")]
 
 
 def default_data_dir() -> Path:
@@ -122,8 +131,16 @@ def default_actor() -> str:
         return "cli"
 
 
+@dataclass(frozen=True)
+class Versioned:
+    """A station with its version (1 when created, one more on every change)."""
+
+    station: Station
+    version: int
+
+
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _row_to_station(row) -> Station:
@@ -181,6 +198,30 @@ class Registry:
             raise NotFoundError(f"no station with id {station_id!r}")
         return _row_to_station(row)
 
+    def get_versioned(self, station_id: str) -> Versioned:
+        """One station with its version; :class:`NotFoundError` when there is none (or it was
+        deleted)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(stations_table).where(
+                stations_table.c.id == station_id, stations_table.c.deleted_at.is_(None))).first()
+        if row is None:
+            raise NotFoundError(f"no station with id {station_id!r}")
+        return Versioned(_row_to_station(row), int(row.version))
+
+    def last_change(self, station_id: str) -> dict | None:
+        """The newest history entry of a station: ``{at, action, by}``, where ``by`` is the
+        person (``actor``) when the history records one, else the ``source``; None without
+        history."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(history_table).where(
+                history_table.c.station_id == station_id)
+                .order_by(history_table.c.seq.desc()).limit(1)).first()
+        if row is None:
+            return None
+        entry = row._mapping
+        return {"at": entry["at"], "action": entry["action"],
+                "by": entry.get("actor") or entry["source"]}
+
     def version(self) -> tuple[int, int]:
         """A value that changes whenever any station changes (count and last history entry)."""
         with self.engine.connect() as conn:
@@ -233,13 +274,92 @@ class Registry:
                     continue
                 action = "restore" if row.deleted_at is not None else "update"
                 conn.execute(update(stations_table).where(stations_table.c.id == station.id)
-                             .values(**after, updated_at=now, deleted_at=None))
+                             .values(**after, updated_at=now, deleted_at=None,
+                                     version=stations_table.c.version + 1))
                 self._log(conn, station.id, now, action, source, before, after, actor)
                 updated.append(station.id)
         return WriteSummary(created, updated, unchanged)
 
-    def delete(self, station_id: str, *, source: str = "", actor: str | None = None) -> None:
-        """Soft-delete a station: it disappears from :meth:`stations` but stays in the history."""
+    def create(self, station: Station, *, source: str = "", actor: str | None = None) -> int:
+        """Add one new station (or bring back a closed one with that id); its version.
+
+        The database's primary key decides whether the id is taken, so of several callers
+        creating one id at the same time (threads or processes) exactly one succeeds.
+
+        Raises
+        ------
+        ConflictError
+            When an open station has this id.
+        """
+        actor = actor or default_actor()
+        after = _record(station)
+        now = _now()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(stations_table).values(
+                    **after, created_at=now, updated_at=now, deleted_at=None, version=1))
+                self._log(conn, station.id, now, "create", source, None, after, actor)
+            return 1
+        except IntegrityError:
+            pass  # the id is taken: by a closed station (restore it) or an open one (conflict)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(stations_table).where(
+                stations_table.c.id == station.id)).first()
+            if row is not None and row.deleted_at is not None:
+                done = conn.execute(
+                    update(stations_table).where(stations_table.c.id == station.id,
+                                                 stations_table.c.version == row.version,
+                                                 stations_table.c.deleted_at.is_not(None))
+                    .values(**after, updated_at=now, deleted_at=None,
+                            version=row.version + 1))
+                if done.rowcount == 1:
+                    self._log(conn, station.id, now, "restore", source,
+                              _record(_row_to_station(row)), after, actor)
+                    return int(row.version) + 1
+        raise ConflictError(f"a station with id {station.id!r} exists", parameter="id")
+
+    def update(self, station: Station, *, version: int, source: str = "",
+               actor: str | None = None) -> int:
+        """Replace an open station by ``station`` (same id) if it is still at ``version``;
+        the new version.
+
+        Compare-and-swap in the database: of two writers that read the same version, one wins
+        and the other gets :class:`StaleVersionError` (also across processes). An unchanged
+        station keeps its version and writes no history.
+
+        Raises
+        ------
+        NotFoundError
+            When there is no open station with this id.
+        StaleVersionError
+            When the station has changed since ``version`` (its current state attached).
+        """
+        current = self.get_versioned(station.id)
+        if current.version != version:
+            raise self._stale(station.id, version)
+        before, after = _record(current.station), _record(station)
+        if before == after:
+            return version
+        actor = actor or default_actor()
+        now = _now()
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(stations_table).where(stations_table.c.id == station.id,
+                                             stations_table.c.version == version,
+                                             stations_table.c.deleted_at.is_(None))
+                .values(**after, updated_at=now, version=version + 1))
+            if done.rowcount == 1:
+                self._log(conn, station.id, now, "update", source, before, after, actor)
+                return version + 1
+        raise self._stale(station.id, version)
+
+    def delete(self, station_id: str, *, source: str = "", actor: str | None = None,
+               version: int | None = None) -> None:
+        """Soft-delete a station: it disappears from :meth:`stations` but stays in the history.
+
+        With ``version``, only if the station is still at that version (compare-and-swap, as
+        :meth:`update`); else :class:`StaleVersionError`.
+        """
         actor = actor or default_actor()
         now = _now()
         with self.engine.begin() as conn:
@@ -247,10 +367,29 @@ class Registry:
                 stations_table.c.id == station_id, stations_table.c.deleted_at.is_(None))).first()
             if row is None:
                 raise NotFoundError(f"no station with id {station_id!r}")
-            conn.execute(update(stations_table).where(stations_table.c.id == station_id)
-                         .values(deleted_at=now, updated_at=now))
-            self._log(conn, station_id, now, "delete", source, _record(_row_to_station(row)), None,
-                      actor)
+            expected = row.version if version is None else version
+            done = conn.execute(update(stations_table).where(
+                stations_table.c.id == station_id, stations_table.c.version == expected,
+                stations_table.c.deleted_at.is_(None))
+                .values(deleted_at=now, updated_at=now, version=stations_table.c.version + 1))
+            if done.rowcount == 1:
+                self._log(conn, station_id, now, "delete", source,
+                          _record(_row_to_station(row)), None, actor)
+                return
+        raise self._stale(station_id, expected)
+
+    def _stale(self, station_id: str, version: int) -> StaleVersionError | NotFoundError:
+        """The error for a write that expected ``version``: the station as it is now, or
+        NotFoundError when it was closed meanwhile."""
+        try:
+            current = self.get_versioned(station_id)
+        except NotFoundError:
+            return NotFoundError(f"no station with id {station_id!r} (it was closed)")
+        change = self.last_change(station_id) or {}
+        return StaleVersionError(
+            f"station {station_id!r} changed since version {version}: it is at version "
+            f"{current.version} now", station=current.station, version=current.version,
+            changed_by=change.get("by"), changed_at=change.get("at"))
 
     @staticmethod
     def _log(conn, station_id, at, action, source, before, after, actor="") -> None:

@@ -382,22 +382,28 @@ def test_create_edit_move_close_and_history(writable, planner):
     # the finder sees the new station at once
     query = f"/api/nearest?lat={CENTRE[1]}&lon={CENTRE[0]}&k=1&open_at=2026-11-25T12:00"
     assert planner.get(query).get_json()["results"][0]["id"] == sid
-    edited = planner.patch(f"/api/stations/{sid}", json={"name": "新名字", "capacity": None})
+    assert props["version"] == 1 and created.headers["ETag"] == '"1"'
+    edited = planner.patch(f"/api/stations/{sid}", json={"name": "新名字", "capacity": None},
+                           headers={"If-Match": '"1"'})
     assert edited.status_code == 200
     assert edited.get_json()["properties"]["name"] == "新名字"
     assert edited.get_json()["properties"]["capacity"] is None
     assert planner.get(query).get_json()["results"][0]["name"] == "新名字"
-    moved = planner.patch(f"/api/stations/{sid}", json={"lon": 24.9450, "lat": 60.1710})
+    moved = planner.patch(f"/api/stations/{sid}", json={"lon": 24.9450, "lat": 60.1710,
+                                                        "version": 2})
     assert moved.get_json()["geometry"]["coordinates"] == [24.9450, 60.1710]
-    assert planner.delete(f"/api/stations/{sid}").get_json() == {"deleted": sid}
+    assert moved.get_json()["properties"]["version"] == 3
+    assert planner.delete(f"/api/stations/{sid}", headers={"If-Match": '"3"'}).get_json() == {
+        "deleted": sid}
     assert_error(planner.get(f"/api/stations/{sid}"), 404)
-    assert_error(planner.delete(f"/api/stations/{sid}"), 404)
+    assert_error(planner.delete(f"/api/stations/{sid}", headers={"If-Match": '"4"'}), 404)
     history = planner.get(f"/api/stations/{sid}/history").get_json()["history"]
     assert [h["action"] for h in history] == ["create", "update", "update", "delete"]
     assert {h["source"] for h in history} == {"planner"}
     assert history[1]["before"]["name"] == NEW["name"] and history[1]["after"]["name"] == "新名字"
     assert_error(planner.get("/api/stations/never-existed/history"), 404)
-    assert_error(planner.patch("/api/stations/never-existed", json={"name": "x"}), 404)
+    assert_error(planner.patch("/api/stations/never-existed", json={"name": "x", "version": 1}),
+                 404)
 
 
 @pytest.mark.parametrize("change, parameter", [

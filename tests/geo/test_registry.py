@@ -134,3 +134,31 @@ def test_an_older_database_gets_the_new_columns(tmp_path):
     reopened = Registry(f"sqlite:///{path}")
     reopened.upsert([station(1, capacity=9)], actor="li.ming")
     assert [h["actor"] for h in reopened.history("s1")] == ["", "li.ming"]
+
+
+def test_versions_count_every_change(registry):
+    from geo.errors import ConflictError, StaleVersionError
+
+    assert registry.create(station(1), source="planner") == 1
+    with pytest.raises(ConflictError, match="s1"):
+        registry.create(station(1), source="planner")
+    registry.upsert([station(1, capacity=9)], source="import b.csv", actor="ops")  # imports too
+    assert registry.get_versioned("s1").version == 2
+    with pytest.raises(StaleVersionError, match="version 1") as stale:
+        registry.update(station(1, name="迟到"), version=1, source="planner")
+    assert (stale.value.version, stale.value.changed_by) == (2, "ops")
+    assert registry.update(station(1, name="新"), version=2, source="planner") == 3
+    with pytest.raises(StaleVersionError):
+        registry.delete("s1", version=2)
+    registry.delete("s1", version=3)
+    assert registry.create(station(1), source="planner") == 5  # brought back
+
+
+def test_an_old_database_gains_the_version_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    Registry(f"sqlite:///{path}").upsert([station(1)])
+    with sqlite3.connect(path) as db:  # as a database made before stations had versions
+        db.execute("ALTER TABLE stations DROP COLUMN version")
+    assert Registry(f"sqlite:///{path}").get_versioned("s1").version == 1

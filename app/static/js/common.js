@@ -60,9 +60,11 @@ export function icon(name, cls) {
   return svg;
 }
 
-/* fetch JSON; rejects with an Error carrying {status, parameter, body} on a non-2xx answer. */
+/* fetch JSON; rejects with an Error carrying {status, parameter, body, retryAfter} on a non-2xx
+   answer. options: {method, body, headers}. */
 export function api(path, options = {}) {
-  const init = {method: options.method || "GET", headers: {"Accept": "application/json"},
+  const init = {method: options.method || "GET",
+                headers: Object.assign({"Accept": "application/json"}, options.headers || {}),
                 credentials: "same-origin"};
   if (options.body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -73,6 +75,7 @@ export function api(path, options = {}) {
       if (!response.ok) {
         const err = new Error(body.error || response.statusText);
         err.status = response.status; err.parameter = body.parameter; err.body = body;
+        err.retryAfter = Number(response.headers.get("Retry-After")) || 0;
         throw err;
       }
       return body;

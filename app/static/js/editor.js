@@ -15,6 +15,10 @@ let host = null;
 let editing = null;       // a station id, "new", or null
 let picking = false;      // the next map click places the station
 let draftMarker = null;   // the marker of a new station
+let version = null;       // the version of the station being edited, as the server gave it
+let opened = Promise.resolve();  // settles once that version is known
+let dirty = false;        // the planner changed the form since it was filled
+let conflict = null;      // {body, retry} of a 409 shown to the planner
 
 const form = document.getElementById("station-form");
 const formError = document.getElementById("form-error");
@@ -118,6 +122,7 @@ function openForm(title, isNew) {
   byId("station-browser").hidden = true;
   form.hidden = false;
   formError.hidden = true;
+  hideConflict();
   byId("form-title").textContent = title;
   byId("close-station").hidden = isNew;
   byId("move-note").textContent = isNew ? t("picking") : t("move_hint");
@@ -128,6 +133,56 @@ function showError(err) {
   formError.hidden = false;
 }
 
+/* --- someone else changed the station after it was opened (409) --- */
+function failed(err, retry) {
+  if (err.status === 409 && err.body && err.body.current) showConflict(err.body, retry);
+  else showError(err);
+}
+
+function showConflict(body, retry) {
+  conflict = {body, retry};
+  byId("conflict-text").textContent = t("conflict", {who: body.changed_by || "?",
+                                                     when: fmtWhen(body.changed_at)});
+  byId("conflict").hidden = false;
+  document.body.dataset.conflict = "1";
+}
+
+function hideConflict() {
+  conflict = null;
+  byId("conflict").hidden = true;
+  delete document.body.dataset.conflict;
+}
+
+/* Their version: the page reloads the stations, the form shows the station as it is now. */
+function reloadTheirs() {
+  const id = editing;
+  hideConflict();
+  clearDraft();
+  host.changed().then(() => editStation(id));
+}
+
+/* Mine over theirs, knowingly: the same change again, from the version they made. */
+function overwrite() {
+  const retry = conflict.retry;
+  version = conflict.body.version;
+  hideConflict();
+  retry();
+}
+
+function ifMatch() { return {"If-Match": '"' + version + '"'}; }
+
+/* The station as the registry has it now, with its version (the list may be a moment old). */
+function openCurrent(id) {
+  version = null;
+  dirty = false;
+  opened = api("/api/stations/" + encodeURIComponent(id)).then((f) => {
+    if (editing !== id) return;
+    version = f.properties.version;
+    if (!dirty) fill(f.properties, f.geometry.coordinates[0], f.geometry.coordinates[1]);
+    document.body.dataset.version = String(version);
+  }).catch(showError);
+}
+
 export function editStation(id) {
   const f = host.stations().find((s) => s.id === id);
   if (!f || !session.signedIn) return;
@@ -135,6 +190,7 @@ export function editStation(id) {
   editing = id;
   openForm(t("edit_station"), false);
   fill(f.properties, f.geometry.coordinates[0], f.geometry.coordinates[1]);
+  openCurrent(id);
   host.redraw();
   renderStationList();
   host.map.getContainer().classList.add("editing");
@@ -187,6 +243,7 @@ export function moveDraft(latlng) {
     host.marker(editing).setLatLng(latlng);
   }
   byId("move-note").textContent = t("moved");
+  dirty = true;
 }
 
 function setPicking(on) {
@@ -224,22 +281,36 @@ function afterChange(message, id) {
 function save(e) {
   e.preventDefault();
   formError.hidden = true;
-  const isNew = editing === "new";
-  const request = isNew
-    ? api("/api/stations", {method: "POST", body: formBody()})
-    : api("/api/stations/" + encodeURIComponent(editing), {method: "PATCH", body: formBody()});
-  request.then((f) => {
+  hideConflict();
+  if (editing !== "new") { saveEdit(); return; }
+  api("/api/stations", {method: "POST", body: formBody()}).then((f) => {
     clearDraft();
-    return afterChange(isNew ? t("created") : t("saved"), f.id);
+    return afterChange(t("created"), f.id);
   }).catch(showError);
 }
 
-function closeStation() {
+/* A change says which version it started from (If-Match); a 409 shows who changed it since. */
+function saveEdit() {
   const id = editing;
-  if (!id || id === "new" || !window.confirm(t("confirm_close"))) return;
-  api("/api/stations/" + encodeURIComponent(id), {method: "DELETE"})
+  opened.then(() => api("/api/stations/" + encodeURIComponent(id),
+                        {method: "PATCH", body: formBody(), headers: ifMatch()}))
+    .then((f) => {
+      clearDraft();
+      return afterChange(t("saved"), f.id);
+    }).catch((err) => failed(err, saveEdit));
+}
+
+function closeStation() {
+  if (!editing || editing === "new" || !window.confirm(t("confirm_close"))) return;
+  sendClose();
+}
+
+function sendClose() {
+  const id = editing;
+  opened.then(() => api("/api/stations/" + encodeURIComponent(id),
+                        {method: "DELETE", headers: ifMatch()}))
     .then(() => afterChange(t("closed_toast"), null))
-    .catch((err) => { formError.textContent = err.message; formError.hidden = false; });
+    .catch((err) => failed(err, sendClose));
 }
 
 /* --- start --- */
@@ -272,6 +343,9 @@ export function initEditor(pageHost) {
   byId("form-back").addEventListener("click", stopEditing);
   byId("form-cancel").addEventListener("click", stopEditing);
   form.addEventListener("submit", save);
+  form.addEventListener("input", () => { dirty = true; });
+  byId("conflict-reload").addEventListener("click", reloadTheirs);
+  byId("conflict-overwrite").addEventListener("click", overwrite);
   byId("close-station").addEventListener("click", closeStation);
   byId("signin-form").addEventListener("submit", signIn);
   byId("signout").addEventListener("click", signOut);
