@@ -41,6 +41,10 @@ from geo.registry import Registry
 from geo.stations import Station
 
 DEMO_LABEL = "演示数据 demo data"
+#: How every demo station's notes begin (the finder card shows them; :func:`demo_label` reads it).
+DEMO_MARK = "演示数据"
+#: The registry history's ``source`` of the demo build's writes.
+DEMO_SOURCE = "演示数据生成 demo build"
 #: The basemap file in a data directory: roads by class, water, green areas and street names.
 BASEMAP_FILE = "basemap.geojson"
 
@@ -96,7 +100,7 @@ _OPTIONAL = ["wifi", "reading", "first_aid", "accessible", "phone_charging", "co
 
 def demo_label(stations) -> str | None:
     """:data:`DEMO_LABEL` when the stations are the demo's (for map and chart titles), else None."""
-    return DEMO_LABEL if any(DEMO_LABEL in (s.notes or "") for s in stations) else None
+    return DEMO_LABEL if any(DEMO_MARK in (s.notes or "") for s in stations) else None
 
 
 @dataclass(frozen=True)
@@ -186,9 +190,9 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
     say(f"{len(stations)} 个演示站点 demo stations")
     registry = Registry(demo.db_url)
     current = {s.id for s in registry.stations()}
-    registry.upsert(stations, source="演示数据生成 demo build")
+    registry.upsert(stations, source=DEMO_SOURCE)
     for stale in current - {s.id for s in stations}:
-        registry.delete(stale, source="演示数据生成 demo build")
+        registry.delete(stale, source=DEMO_SOURCE)
     say("劳动者分布 worker density")
     demand = _demand(venues, networks)
     demand.to_csv(demo.demand_path, index=False, encoding="utf-8")
@@ -313,8 +317,8 @@ def _stations(venues: pd.DataFrame, walk: Network, *, city: str, most: int,
                 hours=hours,
                 capacity=capacity + digest[11] % 5,
                 access="public", phone="", operator=f"{_CATEGORY_ZH[category]}（承办场所）",
-                notes=f"{DEMO_LABEL}：设在 OpenStreetMap 真实场所（OSM {row.osm_id}）的示意站点，"
-                      "不是真实的工会驿站",
+                notes=f"{DEMO_MARK}：示意站点，设在 OpenStreetMap 上的真实场所“{venue}”"
+                      f"（OSM 编号 {row.osm_id}），不是真实的工会驿站，服务与开放时间均为演示。",
             ))
     return stations
 

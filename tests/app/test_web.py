@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import gzip
 import json
@@ -16,6 +17,7 @@ import app as app_module
 from app import create_app
 from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registry import Registry
+from geo.stations import Station
 
 XSS = "<img src=x onerror=alert(1)>"
 APP = Path(app_module.__file__).parent
@@ -217,6 +219,7 @@ def test_every_string_a_page_uses_is_in_its_catalogue():
         "plan": ([APP / "templates" / "plan.html", js / "editor.js", *(js / "plan").glob("*.js")],
                  {f"mode_{m}_long" for m in MODES}
                  | {f"act_{a}" for a in ("create", "update", "delete", "restore")}
+                 | {f"field_{f.name}" for f in dataclasses.fields(Station)}
                  | {f"tab_{t}" for t in ("coverage", "gaps", "siting", "reports", "stations")}),
     }
     sections = catalogue("zh")

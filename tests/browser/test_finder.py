@@ -182,7 +182,12 @@ def test_a_planner_edit_shows_in_the_finder(open_page, server):
     page.fill("#f-hours", "全天")
     page.locator("#save").click()
     page.wait_for_selector("#toast:not([hidden])")
-    page.wait_for_selector("#history li")
+    # the history, newest first, in Chinese: what was done, which fields, where it came from
+    page.wait_for_function("() => document.querySelectorAll('#history li').length >= 2")
+    entries = page.locator("#history li").all_inner_texts()
+    assert "修改" in entries[0] and "改了名称、开放时间" in entries[0]
+    assert "规划人员网页编辑" in entries[0] and "planner" not in entries[0]
+    assert "新增" in entries[-1] and "演示数据生成" in entries[-1] and "demo" not in entries[-1]
     page.screenshot(path=str(SHOTS / "07-planner.png"))
     assert api(server, f"/api/stations/{station['id']}")["properties"]["name"] == "新名字 · 测试驿站"
     finder, finder_watcher = open_page(f"/?station={station['id']}")

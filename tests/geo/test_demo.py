@@ -3,7 +3,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from geo.demo import DEMO_LABEL, build_demo
+from geo.demo import DEMO_LABEL, DEMO_MARK, build_demo
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
 from geo.registry import Registry
@@ -14,7 +14,7 @@ def test_demo_has_all_kinds_at_real_venues(demo, demo_stations):
     assert 50 <= len(demo_stations) <= 70  # a small region: at least 60 where venues allow
     kinds = Counter(s.kind for s in demo_stations)
     assert set(kinds) == {"driver_home", "sanitation_station", "outdoor_rest_point"}
-    assert all(DEMO_LABEL in s.notes for s in demo_stations)
+    assert all(s.notes.startswith(DEMO_MARK + "：") for s in demo_stations)
     assert all(s.services and s.hours and s.capacity for s in demo_stations)
     hours = {s.hours for s in demo_stations}
     assert "24/7" in hours and "Mo-Fr 09:00-17:00" in hours  # some office hours, some all day
@@ -70,6 +70,8 @@ def test_chengdu_demo_stations_are_named_in_chinese_at_real_venues(chengdu_demo)
     han = [s for s in stations if any("\u4e00" <= ch <= "\u9fff" for ch in s.name)]
     assert len(han) == len(stations)
     assert all(s.address.startswith("成都中心城区") for s in stations)
-    assert all(s.notes.startswith(DEMO_LABEL + "：") for s in stations)
+    # the notes the finder card shows are Chinese, naming the host venue
+    assert all(s.notes.startswith(DEMO_MARK + "：示意站点") and "不是真实的工会驿站" in s.notes
+               and "demo" not in s.notes for s in stations)
     by_host = {s.id.split("-")[1]: s.hours for s in stations}
     assert by_host.get("bank") == "Mo-Fr 09:00-17:00" and by_host.get("toilets") == "24/7"

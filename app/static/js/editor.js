@@ -254,12 +254,34 @@ function setPicking(on) {
 }
 
 /* --- history and reports of one station --- */
+/* The fields an update changed (the station's own field names: id, name, kind, lon, lat, …). */
+function changedFields(item) {
+  if (item.action !== "update" || !item.before || !item.after) return [];
+  return Object.keys(item.after).filter((k) => JSON.stringify(item.before[k]) !== JSON.stringify(item.after[k]));
+}
+
+/* Where a change came from, as the registry records it: the planner view ("planner"), an import
+   ("import <file>", yizhan import), the demo build (geo.demo.DEMO_SOURCE); else as written. */
+function sourceLabel(source) {
+  if (!source) return t("src_unknown");
+  if (source === "planner") return t("src_planner");
+  if (source.startsWith("import ")) return t("src_import", {file: source.slice(7)});
+  if (source.endsWith("demo build")) return t("src_demo");
+  return source;
+}
+
 function loadHistory(id) {
   const history = clear(byId("history"));
   const reports = clear(byId("station-reports"));
   api("/api/stations/" + encodeURIComponent(id) + "/history").then((h) => {
     h.history.slice().reverse().forEach((item) => {
-      history.appendChild(el("li", {}, fmtWhen(item.at) + " · " + t("act_" + item.action) + " · " + item.source));
+      const fields = changedFields(item).map((f) => t("field_" + f));
+      history.appendChild(el("li", {},
+        el("span", {class: "hist-when"}, fmtWhen(item.at)), " · ",
+        el("b", {class: "hist-action"}, t("act_" + item.action)),
+        fields.length ? " · " + t("hist_fields", {fields: fields.join(config.lang === "zh" ? "、" : ", ")}) : "",
+        el("div", {class: "muted hist-source"}, sourceLabel(item.source) +
+           (item.actor ? " · " + t("hist_by", {actor: item.actor}) : ""))));
     });
   }).catch(() => {});
   api("/api/reports?station_id=" + encodeURIComponent(id)).then((r) => {
