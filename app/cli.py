@@ -318,18 +318,18 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
 
 # --- coverage -------------------------------------------------------------------------------------
 
-def analysis_inputs(network_paths, db_url, stations_file, demand_file, crs, groups_file):
-    """Groups, stations, networks (saved ones, and walk from .osm/.pbf) and demand, for
-    `coverage` and `plan`; polygon demand is spread over the base network."""
-    from geo.demand import read_demand
+def analysis_inputs(network_paths, db_url, stations_file, demand_file, crs, groups_file, *,
+                    wanted=(), kind=None):
+    """Stations and the opened inputs (:func:`geo.workflow.open_inputs`) of `coverage` and
+    `plan`."""
     from geo.groups import load_groups
-    from geo.workflow import base_network, open_networks
+    from geo.workflow import open_inputs
 
     groups = load_groups(groups_file)
     stations = open_stations(db_url, stations_file, crs)
-    networks = open_networks(network_paths, {"walk"})
-    demand = read_demand(demand_file, crs=crs, groups=groups, network=base_network(networks))
-    return groups, stations, networks, demand
+    inputs = open_inputs(network_paths, demand_file, crs=crs, groups=groups,
+                         wanted=wanted or None, kind=kind)
+    return stations, inputs
 
 
 @main.command("coverage")
@@ -364,29 +364,23 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
                  minutes, meters, at, by_hour, day, districts, h3_res, with_access, outdir,
                  as_json):
     """Which workers no station serves: coverage by group, district and hour; gap areas."""
-    from geo.demo import demo_label
     from geo.io.districts import read_districts
-    from geo.workflow import analysis_groups, base_network, open_networks, run_coverage
+    from geo.workflow import coverage_report
 
     if at and by_hour:
         raise click.UsageError("give --at or --by-hour, not both")
-    groups, stations, networks, demand = analysis_inputs(
-        network_paths, db_url, stations_file, demand_file, crs, groups_file)
-    chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted)
-    open_networks(network_paths, {groups[g].mode for g in chosen}, into=networks)
+    stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file, crs,
+                                       groups_file, wanted=wanted)
+    groups = inputs.groups
     district_frame = read_districts(districts) if districts is not None else None
-    with click.progressbar(length=len(chosen) + 2, label="coverage", file=sys.stderr,
+    with click.progressbar(length=len(inputs.chosen) + 2, label="coverage", file=sys.stderr,
                            hidden=as_json) as bar:
-        result = run_coverage(networks, stations, demand, groups=groups, wanted=chosen,
-                              minutes=minutes, meters=meters, at=at, by_hour=by_hour,
-                              day=day.date() if day else None, h3_res=h3_res,
-                              districts=district_frame, with_access=with_access,
-                              progress=lambda _: bar.update(1))
+        result, files = coverage_report(
+            inputs, stations, outdir=outdir, minutes=minutes, meters=meters, at=at,
+            by_hour=by_hour, day=day.date() if day else None, h3_res=h3_res,
+            districts=district_frame, with_access=with_access,
+            progress=lambda _: bar.update(1))
     if outdir is not None:
-        from geo.output.coverage import write_coverage
-
-        files = write_coverage(result, stations, outdir, network=base_network(networks),
-                               groups=groups, demo_label=demo_label(stations))
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:
@@ -460,10 +454,8 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
 
     Worker counts are printed as whole workers; --json and the files keep the exact weights.
     """
-    from geo.demo import demo_label
-    from geo.output.plan import write_plan
     from geo.siting.planning import parse_target
-    from geo.workflow import analysis_groups, base_network, candidate_sites, open_networks, run_plan
+    from geo.workflow import candidate_sites, plan_report
 
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise click.UsageError("give exactly one of --add, --target or --budget")
@@ -476,20 +468,18 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
             target = parse_target(target)
         except InputError as exc:
             raise click.UsageError(str(exc).replace("`target`", "--target")) from None
-    groups, stations, networks, demand = analysis_inputs(
-        network_paths, db_url, stations_file, demand_file, crs, groups_file)
-    chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted, kind=kind)
-    open_networks(network_paths, {groups[g].mode for g in chosen}, into=networks)
+    stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file, crs,
+                                       groups_file, wanted=wanted, kind=kind)
+    groups = inputs.groups
     candidates = None
     if candidates_file:
         candidates = candidate_sites("file", path=candidates_file, crs=crs)
     elif osm_candidates:
         candidates = candidate_sites("venues", path=osm_candidates)
-    extract = next((p for p in network_paths if str(p).endswith(".pbf")), None)
-    run = run_plan(networks, stations, demand, kind=kind, groups=groups, wanted=chosen,
-                   minutes=minutes, at=at, add=add, target=target, budget=budget,
-                   capacitated=capacitated, curve=curve, candidates=candidates,
-                   time_limit=time_limit, extract=extract)
+    run, files = plan_report(inputs, stations, kind=kind, outdir=outdir, crs=crs,
+                             minutes=minutes, at=at, add=add, target=target, budget=budget,
+                             capacitated=capacitated, curve=curve, candidates=candidates,
+                             time_limit=time_limit)
     if run.already_met or (run.plan is None and candidates is None):
         # an answer, not a mistake: the target is met, or everyone reachable is covered
         if as_json:
@@ -503,8 +493,6 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         raise InputError(f"there is nothing to plan: {run.note}", parameter="candidates")
     result = run.plan
     if outdir is not None:
-        files = write_plan(result, outdir, network=base_network(networks),
-                           demo_label=demo_label(stations), crs=crs)
         if not as_json:
             click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:

@@ -332,6 +332,18 @@ _KIND_SUFFIX = {"driver_home": " · 司机之家", "sanitation_station": " · �
                 "outdoor_rest_point": " · 户外劳动者服务站"}
 
 
+def osm_demand(source: str | Path, networks: dict[str, Network]) -> pd.DataFrame:
+    """Worker density estimated from the OpenStreetMap extract ``source`` (``.osm.pbf`` or
+    ``.osm``), as the demo builds it: riders at food venues and shops, sanitation workers along
+    the walkable streets of ``networks["walk"]``, truck and ride-hailing drivers along the roads
+    of ``networks["drive"]``, at the rates of :mod:`geo.settings`.
+
+    Returns the columns of :func:`geo.demand.read_demand` (``lon, lat, weight, group``) and
+    ``source`` (which proxy), EPSG:4326.
+    """
+    return _demand(read_venues(Path(source)), networks)
+
+
 def _demand(venues: pd.DataFrame, networks: dict[str, Network]) -> pd.DataFrame:
     """Worker-density points per group from OSM proxies (columns lon, lat, weight, group, source)."""
     frames = []

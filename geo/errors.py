@@ -1,7 +1,9 @@
 """One exception hierarchy for yizhan.
 
 Every class also derives from the matching built-in exception, so callers may catch either ours or the
-built-in one (``except ValueError`` still works).
+built-in one (``except ValueError`` still works). The errors an analysis raises (:class:`InputError`,
+:class:`DataFileError`, :class:`OffNetworkError`) pickle whole, message and fields, so one raised in a
+worker process of the province batch (:mod:`geo.batch`) reaches the caller as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ class InputError(YizhanError, ValueError):
     def __init__(self, message: str, *, parameter: str | None = None):
         super().__init__(message)
         self.parameter = parameter
+
+    def __reduce__(self):
+        return _rebuild, (type(self), str(self), {"parameter": self.parameter})
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class DataFileError(YizhanError, ValueError):
             lines.append(f"... and {len(self.problems) - 50} more problems")
         super().__init__(f"{len(self.problems)} problem(s) found:\n" + "\n".join(lines))
 
+    def __reduce__(self):
+        return type(self), (self.problems,)
+
 
 class NetworkError(YizhanError, ValueError):
     """A road network could not be built, read or used (unreadable file, empty graph, offline)."""
@@ -67,6 +75,9 @@ class OffNetworkError(YizhanError, ValueError):
     def __init__(self, message: str, *, distance_m: float):
         super().__init__(message)
         self.distance_m = distance_m
+
+    def __reduce__(self):
+        return _rebuild, (type(self), str(self), {"distance_m": self.distance_m})
 
 
 class NotFoundError(YizhanError, LookupError):
@@ -117,3 +128,8 @@ class StaleVersionError(ConflictError):
         self.version = version
         self.changed_by = changed_by
         self.changed_at = changed_at
+
+
+def _rebuild(cls: type, message: str, fields: dict) -> Exception:
+    """An error of ``cls`` with keyword-only ``fields``, as :mod:`pickle` makes it again."""
+    return cls(message, **fields)

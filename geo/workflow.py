@@ -4,6 +4,9 @@ Each function takes the opened inputs (networks by mode, stations, a demand tabl
 result object; the surfaces only parse their input, call one of these, and serialise the answer.
 
 - :func:`open_networks`: networks by mode from saved ``.npz`` files and/or an OSM extract;
+- :func:`open_inputs`: the networks, demand and groups of one region's analysis;
+- :func:`coverage_report`, :func:`plan_report`: one region's coverage or plan, and its files
+  (what ``yizhan coverage -o``/``yizhan plan -o`` and each region of ``yizhan batch`` run);
 - :func:`analysis_groups`: which worker groups an analysis can run for, and why the others not;
 - :func:`run_coverage`: coverage by group, hour and district, gap areas, optionally 2SFCA;
 - :func:`candidate_sites`: candidate sites from a file, from OSM venues or from the gap cells;
@@ -117,6 +120,81 @@ def analysis_groups(demand: pd.DataFrame, *, groups: dict[str, WorkerGroup] | No
     return [g for g in chosen if g not in skipped], skipped
 
 
+@dataclass
+class Inputs:
+    """The opened inputs of one region's analysis (:func:`open_inputs`).
+
+    Attributes
+    ----------
+    networks
+        Networks by mode: walk, and those of the groups in ``chosen``.
+    demand
+        The demand table (``lon, lat, weight, group``; EPSG:4326).
+    groups
+        The worker groups (defaults, or as overridden).
+    chosen
+        The groups the analysis runs for.
+    extract
+        The ``.osm.pbf`` extract among the network paths (names gap candidates), or None.
+    """
+
+    networks: dict[str, Network]
+    demand: pd.DataFrame
+    groups: dict[str, WorkerGroup]
+    chosen: list[str]
+    extract: Path | None = None
+
+
+def open_inputs(network_paths: Sequence[str | os.PathLike[str]],
+                demand: str | os.PathLike[str] | None, *, crs: str = "wgs84",
+                groups: dict[str, WorkerGroup] | None = None,
+                wanted: Iterable[str] | None = None, kind: str | None = None) -> Inputs:
+    """The networks, demand and groups of one region, opened as the single-region commands and
+    the province batch open them.
+
+    The walk network first (polygon demand is spread over it), then the demand, then the
+    networks of the groups analysed (:func:`analysis_groups` with ``wanted`` and ``kind``).
+
+    Parameters
+    ----------
+    network_paths
+        Saved networks (``.npz``, one per mode) and/or an OSM extract (``.osm``/``.osm.pbf``).
+    demand
+        A demand file (:func:`geo.io.demand.read_demand`, coordinates in ``crs``); None: worker
+        density estimated from the OSM extract among ``network_paths``
+        (:func:`geo.demo.osm_demand`).
+
+    Raises
+    ------
+    InputError
+        ``parameter="demand"``: no demand file and no OSM extract to estimate it from; and as
+        :func:`analysis_groups`.
+    """
+    from geo.groups import DEFAULT_GROUPS as defaults
+
+    groups = groups or defaults
+    paths = list(network_paths)
+    networks = open_networks(paths, {"walk"})
+    if demand is None:
+        osm = next((p for p in paths if is_osm_file(p)), None)
+        if osm is None:
+            raise InputError("without a demand file the workers are estimated from "
+                             "OpenStreetMap, which needs an .osm or .osm.pbf extract among the "
+                             "networks; give a demand file or the extract", parameter="demand")
+        from geo.demo import osm_demand
+
+        open_networks(paths, MODES, into=networks)
+        table = osm_demand(osm, networks)
+    else:
+        from geo.io.demand import read_demand
+
+        table = read_demand(demand, crs=crs, groups=groups, network=base_network(networks))
+    chosen, _ = analysis_groups(table, groups=groups, wanted=wanted, kind=kind)
+    open_networks(paths, {groups[g].mode for g in chosen}, into=networks)
+    extract = next((Path(p) for p in paths if str(p).endswith(".pbf")), None)
+    return Inputs(networks=networks, demand=table, groups=groups, chosen=chosen, extract=extract)
+
+
 # --- coverage -------------------------------------------------------------------------------------
 
 
@@ -169,6 +247,34 @@ def accessibility_summary(table: pd.DataFrame) -> dict[str, dict]:
                   "mean_e2sfca": round(float(part["e2sfca"].mean()), 6),
                   "cells_without_station": int((part["stations_in_reach"] == 0).sum())}
             for gid, part in table.groupby("group")}
+
+
+def coverage_report(inputs: Inputs, stations: Sequence[Station], *,
+                    outdir: str | os.PathLike[str] | None = None, minutes: float | None = None,
+                    meters: float | None = None, at: str | datetime | None = None,
+                    by_hour: bool = False, day: date | None = None, h3_res: int | None = None,
+                    districts=None, with_access: bool = False,
+                    progress: Callable[[str], None] | None = None,
+                    ) -> tuple[CoverageResult, dict[str, Path]]:
+    """:func:`run_coverage` for the groups of ``inputs``, and with ``outdir`` its files
+    (:func:`geo.output.coverage.write_coverage`: GeoPackage, CSV, JSON, charts, map).
+
+    What ``yizhan coverage`` runs, and each region of ``yizhan batch``: the same inputs give
+    the same summary and files.
+    """
+    result = run_coverage(inputs.networks, stations, inputs.demand, groups=inputs.groups,
+                          wanted=inputs.chosen, minutes=minutes, meters=meters, at=at,
+                          by_hour=by_hour, day=day, h3_res=h3_res, districts=districts,
+                          with_access=with_access, progress=progress)
+    files: dict[str, Path] = {}
+    if outdir is not None:
+        from geo.demo import demo_label
+        from geo.output.coverage import write_coverage
+
+        files = write_coverage(result, list(stations), outdir,
+                               network=base_network(inputs.networks), groups=inputs.groups,
+                               demo_label=demo_label(stations))
+    return result, files
 
 
 # --- siting ---------------------------------------------------------------------------------------
@@ -350,6 +456,29 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
     result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
                   curve=curve, time_limit=time_limit)
     return SitingRun(candidates=candidates, plan=result, **common)
+
+
+def plan_report(inputs: Inputs, stations: Sequence[Station], *, kind: str,
+                outdir: str | os.PathLike[str] | None = None, crs: str = "wgs84",
+                **options) -> tuple[SitingRun, dict[str, Path]]:
+    """:func:`run_plan` for the groups of ``inputs`` that use ``kind``, named from their OSM
+    extract, and with ``outdir`` the proposal's files when there is a plan
+    (:func:`geo.output.plan.write_plan`, the CSV and XLSX in ``crs``).
+
+    ``options`` are those of :func:`run_plan` (``add``, ``target``, ``budget``, ``at``,
+    ``minutes``, ``curve``, ``candidates`` …). What ``yizhan plan`` runs, and each region of
+    ``yizhan batch`` that asks for new stations.
+    """
+    run = run_plan(inputs.networks, stations, inputs.demand, kind=kind, groups=inputs.groups,
+                   wanted=inputs.chosen, extract=inputs.extract, **options)
+    files: dict[str, Path] = {}
+    if outdir is not None and run.plan is not None:
+        from geo.demo import demo_label
+        from geo.output.plan import write_plan
+
+        files = write_plan(run.plan, outdir, network=base_network(inputs.networks),
+                           demo_label=demo_label(stations), crs=crs)
+    return run, files
 
 
 def _pooled(shares: dict[str, float], totals: dict[str, float]) -> float:
