@@ -360,7 +360,9 @@ def _demand(venues: pd.DataFrame, networks: dict[str, Network]) -> pd.DataFrame:
     frames.append(_street_demand(networks["drive"], settings.ride_hailing_per_km,
                                  "ride_hailing_driver",
                                  "OSM drivable roads"))
-    demand = pd.concat(frames, ignore_index=True)
+    # numbers even when a proxy found nothing (an extract without venues)
+    demand = pd.concat(frames, ignore_index=True).astype({"lon": float, "lat": float,
+                                                         "weight": float})
     demand["lon"] = demand["lon"].round(7)
     demand["lat"] = demand["lat"].round(7)
     demand["weight"] = demand["weight"].round(3)

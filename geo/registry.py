@@ -173,10 +173,19 @@ class Registry:
 
     # --- reading ---
 
-    def stations(self, *, kinds: Iterable[str] | None = None,
-                 include_deleted: bool = False) -> list[Station]:
-        """All stations (not deleted ones unless asked), ordered by id."""
+    def stations(self, *, kinds: Iterable[str] | None = None, include_deleted: bool = False,
+                 bbox: tuple[float, float, float, float] | None = None) -> list[Station]:
+        """All stations (not deleted ones unless asked), ordered by id.
+
+        ``bbox`` (west, south, east, north; EPSG:4326 degrees, edges included): only the
+        stations inside it, selected by the database (a province's cities from one national
+        registry).
+        """
         query = select(stations_table).order_by(stations_table.c.id)
+        if bbox is not None:
+            west, south, east, north = bbox
+            query = query.where(stations_table.c.lon.between(west, east),
+                                stations_table.c.lat.between(south, north))
         if not include_deleted:
             query = query.where(stations_table.c.deleted_at.is_(None))
         if kinds:
