@@ -7,7 +7,7 @@ import sys
 
 BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage",
               "web": "benchmarks.web", "siting": "benchmarks.siting",
-              "stations": "benchmarks.stations"}
+              "stations": "benchmarks.stations", "batch": "benchmarks.batch"}
 
 
 def main(argv: list[str]) -> int:
