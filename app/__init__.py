@@ -19,10 +19,15 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     Basemap: ``none`` (drawn by the app itself from ``BASEMAP``, else the network's streets;
     works offline; default), ``osm``, ``tianditu``
     (needs ``TIANDITU_KEY``) or ``amap`` (GCJ-02; markers are shifted to match).
-``PLANNER_PASSWORD``
-    Planner sign-in password; unset means planner sign-in and writes are disabled.
 ``SECRET_KEY``
-    Signs the session cookie (default: random per process, so sign-ins end on restart).
+    Signs the session cookie (default: random per process, so sign-ins end on restart). Planners
+    sign in with their own accounts (``yizhan user add``), kept in the registry database
+    (:mod:`app.auth`, :mod:`geo.accounts`).
+``HTTPS``
+    Mark the session cookie Secure on every answer (it is whenever a request came by HTTPS).
+``TRUSTED_PROXIES``
+    How many reverse proxies in front of the app set ``X-Forwarded-For``/``-Proto``/``-Host``
+    (default 0: those headers are ignored, the client address is the socket's).
 ``NEAREST_CACHE``
     Nearest-station searches kept per process and registry version, shared by the points that
     snap to the same network node (default 2048, about 40 MB at most; 0 turns it off).
@@ -47,7 +52,6 @@ from __future__ import annotations
 import gc
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,7 +83,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     """
     from flask import Flask
 
-    from app import api, pages
+    from app import api, auth, pages
     from app.engine import Engine
     from geo import settings
     from geo.demo import BASEMAP_FILE
@@ -88,10 +92,9 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
-        PLANNER_PASSWORD=None, SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
-        DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s,
-        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12), MAX_CONTENT_LENGTH=256 * 1024,
+        SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
+        DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s, HTTPS=False,
+        TRUSTED_PROXIES=0, MAX_CONTENT_LENGTH=256 * 1024,
     )
     if test_config is None:
         app.config.from_prefixed_env("YIZHAN")
@@ -112,8 +115,6 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     if cfg["TILES"] == "tianditu" and not cfg["TIANDITU_KEY"]:
         raise ValueError("`TILES` is 'tianditu' but `TIANDITU_KEY` is not set: get a key at "
                          "the Tianditu console and set YIZHAN_TIANDITU_KEY")
-    if cfg["PLANNER_PASSWORD"] is not None:  # from the environment "1234" arrives as a number
-        cfg["PLANNER_PASSWORD"] = str(cfg["PLANNER_PASSWORD"])
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = secrets.token_hex(32)
 
@@ -127,6 +128,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
                                       basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    auth.init_app(app, app.extensions["yizhan"].registry)
     api.register_error_handlers(app)
     headers = _security_headers(cfg["TILES"])
     app.after_request(lambda response: _add_headers(response, headers))
@@ -159,7 +161,8 @@ def _add_headers(response, headers: dict[str, str]):
 def serve(data_dir: str | Path | None = None, db_url: str | None = None,
           networks: dict[str, str | Path] | None = None, host: str = "127.0.0.1",
           port: int = 5000, *, threads: int = 4, workers: int = 1,
-          tiles: str | None = None, planner_password: str | None = None) -> None:
+          tiles: str | None = None, trusted_proxies: int | None = None,
+          https: bool | None = None) -> None:
     """Run the web app under granian (a production HTTP server, WSGI) until interrupted.
 
     The app, its networks and finders are built once in this process; the workers are forked
@@ -181,11 +184,11 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         Processes sharing the listening socket. Nearest-station searches are CPU-bound Python,
         so one process uses one core; use about one worker per core. A worker that dies is
         started again.
-    tiles, planner_password
-        Override ``TILES`` and ``PLANNER_PASSWORD``.
+    tiles, trusted_proxies, https
+        Override ``TILES``, ``TRUSTED_PROXIES`` and ``HTTPS``.
     """
     overrides = {"DATA_DIR": data_dir, "DB_URL": db_url, "NETWORKS": networks, "TILES": tiles,
-                 "PLANNER_PASSWORD": planner_password}
+                 "TRUSTED_PROXIES": trusted_proxies, "HTTPS": https}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     workers, threads = max(1, int(workers)), max(1, int(threads))
     if workers > 1 and not os.environ.get("YIZHAN_SECRET_KEY"):
@@ -196,6 +199,9 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
     print(f"yizhan web app on http://{shown}:{port}/  (networks: {modes}; "
           f"{workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl+C stops)",
           flush=True)
+    if not app.extensions["accounts"].any_active():
+        print("No planner accounts yet: add one with `yizhan user add NAME --db "
+              f"{app.config['DB_URL']}` to sign in at /plan.", flush=True)
     _run_granian(overrides, host, port, threads, workers)
 
 

@@ -10,21 +10,16 @@ and body already checked by the models of :mod:`app.schemas`, the same models th
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
-import threading
-import time
 import weakref
-from dataclasses import replace
 from datetime import UTC, datetime
-from functools import wraps
 
 import orjson
-from flask import Blueprint, Flask, current_app, jsonify, request, session, url_for
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app import schemas as s
+from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
 from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot, key_etag
 from app.openapi import IF_MATCH, json_object, operation, spec
 from geo import settings
@@ -47,7 +42,7 @@ from geo.stations import Station, local_time, stable_id
 
 bp = Blueprint("api", __name__)
 
-#: Planner source recorded in the station history.
+#: Planner source recorded in the station history (the user name goes in as its actor).
 SOURCE = "planner"
 
 
@@ -367,88 +362,6 @@ def add_report(body: s.ReportBody):
     return jsonify(_jsonable(report)), 201
 
 
-# --- planner sign-in ------------------------------------------------------------------------------
-
-_failures: dict[str, list[float]] = {}
-_failures_lock = threading.Lock()
-#: Failed sign-ins allowed per client address within the window (seconds).
-MAX_FAILURES, FAILURE_WINDOW_S = 10, 300.0
-
-
-def _fingerprint(password: str) -> str:
-    return hashlib.sha256(("yizhan-planner:" + password).encode("utf-8")).hexdigest()
-
-
-def _planner_password() -> str | None:
-    password = current_app.config.get("PLANNER_PASSWORD")
-    return None if password in (None, "") else str(password)
-
-
-def is_planner() -> bool:
-    """Whether this session signed in with the current planner password."""
-    password = _planner_password()
-    mark = session.get("planner")
-    return bool(password and isinstance(mark, str)
-                and hmac.compare_digest(mark, _fingerprint(password)[:32]))
-
-
-def planner_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not is_planner():
-            return error_response("planners only: sign in with POST /api/login first", 401)
-        return view(*args, **kwargs)
-
-    wrapped.__contract__ = replace(view.__contract__, planner=True)
-    return wrapped
-
-
-@bp.get("/session")
-@operation(answers={200: (s.Session, "The state.")})
-def session_state():
-    """Whether planner sign-in is enabled and this session signed in."""
-    return jsonify({"planner": is_planner(), "enabled": _planner_password() is not None})
-
-
-@bp.post("/login")
-@operation(answers={200: (s.Session, "Signed in."), 400: (None, "No `password` given."),
-                    401: (None, "Wrong password."), 403: (None, "Sign-in is disabled."),
-                    429: (None, "Too many failed sign-ins; wait a few minutes.")},
-           body=s.LoginBody)
-def login(body: s.LoginBody):
-    """Planner sign-in; sets a session cookie.
-
-    ``{"password": ...}`` against the server's PLANNER_PASSWORD.
-    """
-    password = _planner_password()
-    if password is None:
-        return error_response("planner sign-in is disabled on this server (set "
-                              "YIZHAN_PLANNER_PASSWORD)", 403)
-    client = request.remote_addr or "?"
-    now = time.monotonic()
-    with _failures_lock:
-        recent = [t for t in _failures.get(client, []) if now - t < FAILURE_WINDOW_S]
-        _failures[client] = recent
-        if len(recent) >= MAX_FAILURES:
-            return error_response("too many failed sign-ins; wait a few minutes", 429)
-    if not hmac.compare_digest(_fingerprint(body.password), _fingerprint(password)):
-        with _failures_lock:
-            _failures.setdefault(client, []).append(now)
-        return error_response("wrong password", 401, "password")
-    session.clear()
-    session["planner"] = _fingerprint(password)[:32]
-    session.permanent = True
-    return jsonify({"planner": True})
-
-
-@bp.post("/logout")
-@operation(answers={200: (s.Session, "Signed out.")})
-def logout():
-    """Sign out."""
-    session.clear()
-    return jsonify({"planner": False})
-
-
 @bp.get("/reports")
 @planner_required
 @operation(query=s.ReportsQuery, answers={200: (s.Reports, "Reports.")})
@@ -488,7 +401,7 @@ def _station(body: s.StationFields, base: Station | None) -> Station:
 def create_station(body: s.StationCreate):
     """Add a station (planners only)."""
     station = _station(body, None)
-    version = engine().registry.create(station, source=SOURCE)
+    version = engine().registry.create(station, source=SOURCE, actor=actor())
     engine().refresh()
     return _versioned_answer(Versioned(station, version), 201)
 
@@ -515,7 +428,8 @@ def edit_station(station_id: str, body: s.StationPatch):
     base = engine().registry.get_versioned(station_id)
     station = _station(body, base.station)
     expected = _expected_version(body.version)
-    version = engine().registry.update(station, version=expected, source=SOURCE)
+    version = engine().registry.update(station, version=expected, source=SOURCE,
+                                         actor=actor())
     engine().refresh()
     return _versioned_answer(Versioned(station, version))
 
@@ -529,7 +443,7 @@ def delete_station(station_id: str):
     As for PATCH, the version closed is in If-Match (or a JSON body `{"version": …}`).
     """
     given = s.parse_body(s.DeleteBody, json_object()) if request.content_length else None
-    engine().registry.delete(station_id, source=SOURCE,
+    engine().registry.delete(station_id, source=SOURCE, actor=actor(),
                              version=_expected_version(given.version if given else None))
     engine().refresh()
     return jsonify({"deleted": station_id})

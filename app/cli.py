@@ -610,8 +610,12 @@ def serve_options(function):
                           "tianditu needs YIZHAN_TIANDITU_KEY)."),
         click.option("--workers", default=1, show_default=True, type=int,
                      help="Server processes (about one per CPU core)."),
-        click.option("--planner-password", help="Enable planner sign-in with this password "
-                                                 "(else $YIZHAN_PLANNER_PASSWORD)."),
+        click.option("--trusted-proxy", "trusted_proxies", type=click.IntRange(min=0),
+                     help="How many reverse proxies in front set X-Forwarded-For/-Proto/-Host "
+                          "(default 0: ignore those headers; $YIZHAN_TRUSTED_PROXIES)."),
+        click.option("--https", is_flag=True, default=None,
+                     help="Mark the session cookie Secure always (it is on every HTTPS "
+                          "request anyway; $YIZHAN_HTTPS)."),
     ]):
         function = option(function)
     return function
@@ -629,8 +633,10 @@ def serve_options(function):
 @click.option("--rebuild", is_flag=True, help="Build again even when the data is there.")
 @serve_options
 def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, port, tiles,
-             workers, planner_password):
+             workers, trusted_proxies, https):
     """Build the demo region (central Chengdu, real OpenStreetMap data, 2018) and serve it.
+
+    Each start gives the demo planner account `demo` a new password and prints it once.
 
     演示区域：成都中心城区的真实 OpenStreetMap 数据（2018 年），站点与劳动者分布均为演示数据。
     """
@@ -673,26 +679,40 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
         click.echo(f"  gap areas at 10:00: {gaps}")
     if build_only:
         return
-    _serve(region.data_dir, None, None, host, port, tiles, workers, planner_password,
-           demo=True)
+    password = _demo_planner(region.db_url)
+    click.echo(f"Planner sign-in (规划人员登录) at /plan: user {DEMO_USER}, password {password} "
+               "(new at each start)")
+    _serve(region.data_dir, None, None, host, port, tiles, workers, trusted_proxies, https)
 
 
-def _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_password, *,
-           demo=False):
-    import os
+#: The demo's planner account.
+DEMO_USER = "demo"
+
+
+def _demo_planner(db_url: str) -> str:
+    """A new password for the demo planner account (made on first use); its old sessions end."""
     import secrets
 
+    from geo.accounts import Accounts
+    from geo.errors import NotFoundError as NoUser
+    from geo.registry import Registry
+
+    accounts = Accounts(Registry(db_url))
+    password = secrets.token_urlsafe(12)
+    try:
+        accounts.set_password(DEMO_USER, password)
+        accounts.set_disabled(DEMO_USER, False)
+    except NoUser:
+        accounts.add(DEMO_USER, password, display_name="演示规划员 demo planner")
+    accounts.engine.dispose()
+    return password
+
+
+def _serve(data_dir, db_url, networks, host, port, tiles, workers, trusted_proxies, https):
     from app import serve
 
-    password = planner_password or os.environ.get("YIZHAN_PLANNER_PASSWORD")
-    if demo and not password:
-        password = secrets.token_urlsafe(9)
-    if password:
-        click.echo(f"Planner sign-in (规划人员登录) at /plan with the password: {password}"
-                   if demo else "Planner sign-in is on (password from --planner-password or "
-                                "$YIZHAN_PLANNER_PASSWORD).")
     serve(data_dir=data_dir, db_url=db_url, networks=networks, host=host, port=port,
-          tiles=tiles, workers=workers, planner_password=password)
+          tiles=tiles, workers=workers, trusted_proxies=trusted_proxies, https=https)
 
 
 @main.command("serve")
@@ -702,10 +722,12 @@ def _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_passw
               help="Network files: saved .npz (one per mode), or an .osm/.osm.pbf file for all "
                    "three modes (default: the saved ones in the data dir).")
 @serve_options
-def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, planner_password):
+def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, trusted_proxies,
+              https):
     """Serve the worker finder (/), the planner view (/plan) and the JSON API (/api).
 
-    Under granian, a production HTTP server. 工人找站、规划人员视图与 JSON 接口。
+    Under granian, a production HTTP server. 工人找站、规划人员视图与 JSON 接口。 Planners sign
+    in with accounts made by `yizhan user add`.
     """
     from geo.network import MODES, load_network
     from geo.network import is_osm_file
@@ -717,5 +739,114 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, plann
             networks.update({mode: str(path) for mode in MODES if mode not in networks})
         else:
             networks[load_network(path).mode] = str(path)
-    _serve(data_dir, db_url, networks, host, port, tiles, workers, planner_password)
+    _serve(data_dir, db_url, networks, host, port, tiles, workers, trusted_proxies, https)
 
+
+# --- planner accounts -----------------------------------------------------------------------------
+
+#: The environment variable a password may come from (never from the command line itself).
+PASSWORD_ENV = "YIZHAN_PASSWORD"
+ROLE_CHOICE = click.Choice(["planner", "admin"])
+password_file_option = click.option(
+    "--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Read the password from the first line of this file (else ${PASSWORD_ENV}, else a "
+         "hidden prompt, asked twice).")
+
+
+def read_password(password_file: Path | None) -> str:
+    """The new password: from ``--password-file``, else $YIZHAN_PASSWORD, else a hidden
+    prompt asked twice. Never an argument: the command line shows in `ps` and shell history."""
+    import os
+
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8-sig").splitlines()
+        password = lines[0] if lines else ""
+        where = f"the first line of {password_file}"
+    elif os.environ.get(PASSWORD_ENV):
+        password, where = os.environ[PASSWORD_ENV], f"${PASSWORD_ENV}"
+    else:
+        password = click.prompt("Password (密码)", hide_input=True,
+                                confirmation_prompt="Repeat the password (再次输入)")
+        where = "the prompt"
+    from geo.accounts import check_password
+
+    try:
+        return check_password(password)
+    except InputError as exc:
+        raise InputError(f"{exc} (from {where})", parameter="password") from exc
+
+
+def open_accounts(db_url: str | None):
+    from geo.accounts import Accounts
+    from geo.registry import Registry
+
+    return Accounts(Registry(db_url))
+
+
+@main.group("user")
+def user_group():
+    """Planner accounts (规划人员账号) for the planner view's sign-in.
+
+    Passwords come from a hidden prompt, --password-file or $YIZHAN_PASSWORD, never from the
+    command line.
+    """
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, default="planner", show_default=True,
+              help="planner: edits stations and reads reports; admin: also lists the accounts.")
+@click.option("--display-name", default="", help="The name the planner view shows (e.g. 李明).")
+@password_file_option
+@db_option
+def user_add(name, role, display_name, password_file, db_url):
+    """Add an account NAME that signs in to the planner view."""
+    accounts = open_accounts(db_url)
+    from geo.accounts import check_name
+
+    name = check_name(name)
+    if name in {u.name for u in accounts.users()}:
+        raise InputError(f"there is already a user named {name!r}; change the password with "
+                         f"`yizhan user passwd {name}`", parameter="name")
+    user = accounts.add(name, read_password(password_file), role=role,
+                        display_name=display_name)
+    click.echo(f"Added {user.role} {user.name}" + (f" ({user.display_name})"
+                                                     if user.display_name else "") + ".")
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@password_file_option
+@db_option
+def user_passwd(name, password_file, db_url):
+    """Set a new password for NAME; every session of NAME ends."""
+    accounts = open_accounts(db_url)
+    accounts.get(name)
+    ended = accounts.set_password(name, read_password(password_file))
+    click.echo(f"New password for {name}; {ended} session(s) ended.")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+@db_option
+def user_disable(name, enable, db_url):
+    """Disable the account NAME (it can no longer sign in; its sessions end)."""
+    ended = open_accounts(db_url).set_disabled(name, not enable)
+    click.echo(f"Enabled {name}." if enable else f"Disabled {name}; {ended} session(s) ended.")
+
+
+@user_group.command("list")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def user_list(db_url, as_json):
+    """The accounts: name, role, display name, disabled or not."""
+    users = open_accounts(db_url).users()
+    if as_json:
+        echo_json([u.as_dict() for u in users])
+        return
+    if not users:
+        click.echo("No accounts yet: add one with `yizhan user add NAME`.")
+    for u in users:
+        state = "  (disabled 已停用)" if u.disabled else ""
+        click.echo(f"{u.name:20} {u.role:8} {u.display_name}{state}")

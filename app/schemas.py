@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from geo import settings
+from geo.accounts import MAX_NAME, MAX_PASSWORD, ROLES
 from geo.basemap import ROAD_CLASSES
 from geo.coverage import parse_at
 from geo.demand import parse_group
@@ -85,6 +86,7 @@ GroupId = Literal[tuple(DEFAULT_GROUPS)]  # type: ignore[valid-type]
 ModeId = Literal[tuple(MODES)]  # type: ignore[valid-type]
 AccessId = Literal[tuple(ACCESS)]  # type: ignore[valid-type]
 ReportKind = Literal[tuple(REPORT_KINDS)]  # type: ignore[valid-type]
+RoleId = Literal[tuple(ROLES)]  # type: ignore[valid-type]
 
 _KINDS_TEXT = ", ".join(f"{k} ({zh}, {en})" for k, (zh, en) in KINDS.items())
 _GROUPS_TEXT = ", ".join(f"{g} ({grp.zh}; {grp.mode}, {grp.budget_min:g} min)"
@@ -383,8 +385,10 @@ class ReportBody(Body):
         return self
 
 
-class LoginBody(BaseModel):
-    password: str = Field(strict=True)
+class LoginBody(Body):
+    user: str = Field(min_length=1, max_length=MAX_NAME, strict=True, description=(
+        "The user name (`yizhan user add NAME`)."))
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD, strict=True)
 
 
 def _station_services(value: Any) -> list[str]:
@@ -680,8 +684,24 @@ class StaleVersion(Error):
 
 
 class Session(Answer):
-    planner: bool
-    enabled: bool = Field(True, description="Whether planner sign-in is enabled (GET only).")
+    planner: bool = Field(description="Whether signed in (as a planner or an admin).")
+    user: str | None = Field(description="The user name, when signed in.")
+    display_name: str | None
+    role: RoleId | None
+    enabled: bool = Field(True, description=(
+        "Whether any account can sign in here (GET only); none until `yizhan user add`."))
+
+
+class UserInfo(Answer):
+    name: str
+    display_name: str
+    role: RoleId
+    disabled: bool
+    created_at: datetime
+
+
+class Users(Answer):
+    users: list[UserInfo]
 
 
 Share = Annotated[float, Field(ge=0, le=1)]

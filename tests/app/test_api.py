@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import sqlite3
 
 import pytest
 
@@ -14,32 +13,10 @@ from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.nearest import StationFinder
 from geo.registry import Registry
 from geo.stations import Station
+from tests.app.conftest import copy_db  # noqa: F401 - imported from here by other tests
 
 CENTRE = (24.9440, 60.1705)  # lon, lat: central Helsinki, on every demo network
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def copy_db(demo, tmp_path) -> str:
-    """A private copy of the demo registry, so that writes leave the session demo alone."""
-    target = tmp_path / "yizhan.sqlite"
-    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
-
-
-@pytest.fixture
-def writable(demo, tmp_path):
-    """An app with its own copy of the registry and a planner password."""
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
-                       "DB_URL": copy_db(demo, tmp_path), "PLANNER_PASSWORD": "s3cret",
-                       "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0})
-
-
-@pytest.fixture
-def planner(writable):
-    client = writable.test_client()
-    assert client.post("/api/login", json={"password": "s3cret"}).status_code == 200
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -317,41 +294,7 @@ def test_a_report_must_be_json(writable):
     assert_error(response, 400, "body")
 
 
-# --- planner sign-in ------------------------------------------------------------------------------
-
-def test_sign_in_is_disabled_without_a_password(client):
-    assert client.get("/api/session").get_json() == {"planner": False, "enabled": False}
-    assert_error(client.post("/api/login", json={"password": ""}), 403)
-    assert_error(client.post("/api/stations", json={}), 401)
-
-
-def test_sign_in_and_out(writable):
-    client = writable.test_client()
-    assert_error(client.post("/api/login", json={"password": "wrong"}), 401, "password")
-    assert_error(client.post("/api/login", json={}), 400, "password")
-    assert client.post("/api/login", json={"password": "s3cret"}).get_json() == {"planner": True}
-    assert client.get("/api/session").get_json() == {"planner": True, "enabled": True}
-    assert client.get("/api/reports").status_code == 200
-    client.post("/api/logout")
-    assert_error(client.get("/api/reports"), 401)
-
-
-def test_a_session_ends_when_the_password_changes(writable):
-    client = writable.test_client()
-    client.post("/api/login", json={"password": "s3cret"})
-    writable.config["PLANNER_PASSWORD"] = "new one"
-    assert_error(client.get("/api/reports"), 401)
-
-
-def test_repeated_failed_sign_ins_are_throttled(writable, monkeypatch):
-    from app import api
-
-    monkeypatch.setattr(api, "_failures", {})
-    client = writable.test_client()
-    for _ in range(api.MAX_FAILURES):
-        assert client.post("/api/login", json={"password": "guess"}).status_code == 401
-    assert_error(client.post("/api/login", json={"password": "s3cret"}), 429)
-
+# --- planner sign-in (more in test_auth.py) ---------------------------------------------------
 
 @pytest.mark.parametrize("method, path", [
     ("post", "/api/stations"), ("patch", "/api/stations/x"), ("delete", "/api/stations/x"),
@@ -400,6 +343,7 @@ def test_create_edit_move_close_and_history(writable, planner):
     history = planner.get(f"/api/stations/{sid}/history").get_json()["history"]
     assert [h["action"] for h in history] == ["create", "update", "update", "delete"]
     assert {h["source"] for h in history} == {"planner"}
+    assert {h["actor"] for h in history} == {"li.ming"}
     assert history[1]["before"]["name"] == NEW["name"] and history[1]["after"]["name"] == "新名字"
     assert_error(planner.get("/api/stations/never-existed/history"), 404)
     assert_error(planner.patch("/api/stations/never-existed", json={"name": "x", "version": 1}),

@@ -128,16 +128,28 @@ def test_demo_build_only(runner, tmp_path):
     assert "Built in" in result.stderr and "路网 network walk" in result.stderr
 
 
-def test_demo_serves_the_built_region_with_a_planner_password(runner, demo, monkeypatch):
-    import app
+def test_demo_serves_the_built_region_with_a_demo_planner(runner, demo, monkeypatch, tmp_path):
+    import shutil
 
+    import app
+    from geo.accounts import Accounts
+    from geo.registry import Registry
+
+    data_dir = tmp_path / "demo"  # a copy: the account goes into its registry
+    shutil.copytree(demo.data_dir, data_dir)
     served = {}
     monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
-    monkeypatch.delenv("YIZHAN_PLANNER_PASSWORD", raising=False)
-    result = runner.invoke(main, ["demo", "--data-dir", str(demo.data_dir), "--port", "5099"])
-    assert result.exit_code == 0, result.output
-    assert served["data_dir"] == demo.data_dir and served["port"] == 5099
-    assert f"password: {served['planner_password']}" in result.output
+    passwords = []
+    for _ in range(2):
+        result = runner.invoke(main, ["demo", "--data-dir", str(data_dir), "--port", "5099"])
+        assert result.exit_code == 0, result.output
+        assert served["data_dir"] == data_dir and served["port"] == 5099
+        passwords += re.findall(r"user demo, password (\S+) ", result.output)
+    assert len(passwords) == 2 and passwords[0] != passwords[1]  # a new one at each start
+    accounts = Accounts(Registry(f"sqlite:///{data_dir / 'yizhan.sqlite'}"))
+    assert [u.name for u in accounts.users()] == ["demo"]
+    assert accounts.sign_in("demo", passwords[1], client="t").user.role == "planner"
+    accounts.engine.dispose()
 
 
 def test_serve_takes_saved_networks(runner, demo, monkeypatch):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from collections import Counter
 
@@ -26,42 +25,36 @@ from schemathesis import checks as schemathesis_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from app import create_app, schemas
+from tests.app.conftest import add_account, copy_db, sign_in
 
-PASSWORD = "s3cret"
 EXAMPLES = 25  # per operation and sign-in state
 CHECKS = [schemathesis_checks.not_a_server_error, openapi_checks.status_code_conformance,
           openapi_checks.content_type_conformance, openapi_checks.response_schema_conformance]
 
 
-def copy_db(demo, tmp_path) -> str:
-    target = tmp_path / "yizhan.sqlite"
-    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
-
-
 @pytest.fixture
-def throwaway(demo, tmp_path, monkeypatch):
-    """An app on its own copy of the registry, with a planner password; failed sign-ins made
-    here are forgotten afterwards."""
-    from app import api
-
-    monkeypatch.setattr(api, "_failures", {})
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
-                       "DB_URL": copy_db(demo, tmp_path), "PLANNER_PASSWORD": PASSWORD,
-                       "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0,
-                       "PLAN_TIME_LIMIT": 2.0})
+def throwaway(demo, tmp_path):
+    """An app on its own copy of the registry (its sign-in failures stay there too), with an
+    admin account."""
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                      "DB_URL": copy_db(demo, tmp_path), "SECRET_KEY": "test",
+                      "REGISTRY_CHECK_INTERVAL": 0.0, "PLAN_TIME_LIMIT": 2.0})
+    add_account(app, role="admin")
+    yield app
+    app.extensions["yizhan"].registry.engine.dispose()
 
 
 def planner_cookie(app) -> dict:
-    client = app.test_client()
-    assert client.post("/api/login", json={"password": PASSWORD}).status_code == 200
+    """A signed-in session cookie, from an address of its own (the generated sign-ins fail from
+    the test client's and are throttled there)."""
+    client = sign_in(app, address="10.0.0.2")
     return {"session": client.get_cookie("session").value}
 
 
 def run_operations(app, cookies: dict) -> tuple[list, Counter, list[str]]:
     """Every operation of the document, EXAMPLES cases each of valid and of invalid requests:
-    (operations, statuses answered, failures)."""
+    (operations, statuses answered, failures). A signed-in run signs in again after each
+    POST /api/logout, which ends the session."""
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     ids = [st.id for st in app.extensions["yizhan"].registry.stations()[:5]]
     operations, statuses, failures = [], Counter(), []
@@ -81,6 +74,8 @@ def run_operations(app, cookies: dict) -> tuple[list, Counter, list[str]]:
                 # the WSGI transport does not inflate gzip as an HTTP client would
                 response = case.call(headers={"Accept-Encoding": "identity"}, cookies=cookies)
                 statuses[response.status_code] += 1
+                if cookies and case.path == "/api/logout":
+                    cookies.update(planner_cookie(app))
                 case.validate_response(response, checks=CHECKS)
 
             try:
@@ -123,9 +118,7 @@ def answer_schema(spec: dict, path: str, method: str, status: int) -> dict:
 
 @pytest.fixture
 def planner(throwaway):
-    client = throwaway.test_client()
-    assert client.post("/api/login", json={"password": PASSWORD}).status_code == 200
-    return client
+    return sign_in(throwaway)
 
 
 def test_real_answers_validate_against_the_document(planner, demo_stations):
@@ -160,6 +153,7 @@ def test_real_answers_validate_against_the_document(planner, demo_stations):
         ("get", "/api/stations/{station_id}/history", f"/api/stations/{sid}/history", None, 200),
         ("delete", "/api/stations/{station_id}", f"/api/stations/{sid}", {"version": 2}, 200),
         ("get", "/api/session", "/api/session", None, 200),
+        ("get", "/api/users", "/api/users", None, 200),
         ("post", "/api/logout", "/api/logout", None, 200),
     ]
     for method, path, url, body, status in calls:

@@ -13,22 +13,22 @@ import pytest
 from app import create_app
 from geo.registry import Registry, metadata
 
-from .test_api import CENTRE, assert_error, copy_db
+from .conftest import add_account, copy_db, sign_in
+from .test_api import CENTRE, assert_error
 
-PASSWORD = "s3cret"
 POSTGRES = os.environ.get("YIZHAN_TEST_POSTGRES")
 
 
 def make_app(demo, db_url: str):
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": db_url,
-                       "PLANNER_PASSWORD": PASSWORD, "SECRET_KEY": "test",
-                       "REGISTRY_CHECK_INTERVAL": 0.0})
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": db_url,
+                      "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0})
+    if not app.extensions["accounts"].users():
+        add_account(app)
+    return app
 
 
 def signed_in(app):
-    client = app.test_client()
-    assert client.post("/api/login", json={"password": PASSWORD}).status_code == 200
-    return client
+    return sign_in(app)
 
 
 @pytest.fixture

@@ -15,9 +15,11 @@ import pytest
 
 import app as app_module
 from app import create_app
+from geo.accounts import Accounts
 from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registry import Registry
 from geo.stations import Station
+from tests.app.conftest import copy_db
 
 XSS = "<img src=x onerror=alert(1)>"
 APP = Path(app_module.__file__).parent
@@ -291,15 +293,14 @@ def test_settings_come_from_the_environment(demo, monkeypatch, tmp_path):
     monkeypatch.delenv("YIZHAN_DB", raising=False)
     monkeypatch.setenv("YIZHAN_DATA_DIR", str(demo.data_dir))
     monkeypatch.setenv("YIZHAN_TILES", "osm")
-    monkeypatch.setenv("YIZHAN_PLANNER_PASSWORD", "1234")
+    monkeypatch.setenv("YIZHAN_TRUSTED_PROXIES", "1")
+    monkeypatch.setenv("YIZHAN_HTTPS", "true")
     monkeypatch.setenv("YIZHAN_NETWORKS", json.dumps({"drive": str(demo.network_path("drive"))}))
     configured = create_app()
-    assert configured.config["PLANNER_PASSWORD"] == "1234"  # a string, though it looks a number
+    assert configured.config["TRUSTED_PROXIES"] == 1 and configured.config["SESSION_COOKIE_SECURE"]
     assert configured.config["DB_URL"] == f"sqlite:///{demo.data_dir / 'yizhan.sqlite'}"
     assert list(configured.extensions["yizhan"].networks) == ["drive"]
     assert configured.config["TILES"] == "osm" and configured.config["SECRET_KEY"]
-    client = configured.test_client()
-    assert client.post("/api/login", json={"password": "1234"}).status_code == 200
 
 
 def test_the_command_line_database_variable_is_honoured(demo, monkeypatch, tmp_path):
@@ -338,7 +339,8 @@ def test_serve_runs_granian(demo, monkeypatch, capsys):
 
 
 def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
-    """Two forked granian workers on one socket: both answer, and both accept a sign-in."""
+    """Two forked granian workers on one socket: both answer, both know a sign-in, and after
+    signing out neither does."""
     import os
     import signal
     import socket
@@ -352,9 +354,11 @@ def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = (f"from app import serve; serve(data_dir={str(demo.data_dir)!r}, port={port}, "
-            "workers=2, threads=2)")
-    env = {**os.environ, "YIZHAN_PLANNER_PASSWORD": "pw", "YIZHAN_NEAREST_CACHE": "0"}
+    url = copy_db(demo, tmp_path)
+    Accounts(Registry(url)).add("li.ming", "planner-password")
+    code = (f"from app import serve; serve(data_dir={str(demo.data_dir)!r}, db_url={url!r}, "
+            f"port={port}, workers=2, threads=2)")
+    env = {**os.environ, "YIZHAN_NEAREST_CACHE": "0"}
     env.pop("YIZHAN_SECRET_KEY", None)
     server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
@@ -369,16 +373,26 @@ def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
                 time.sleep(0.2)
-        login = urllib.request.Request(base + "/api/login", data=b'{"password": "pw"}',
-                                       headers={"Content-Type": "application/json"})
+        login = urllib.request.Request(
+            base + "/api/login", data=b'{"user": "li.ming", "password": "planner-password"}',
+            headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(login) as response:
             cookie = response.headers["Set-Cookie"].split(";")[0]
-        states = []
-        for _ in range(12):  # new connections: the kernel spreads them over both workers
-            request = urllib.request.Request(base + "/api/session", headers={"Cookie": cookie})
-            with urllib.request.urlopen(request) as response:
-                states.append(json.load(response)["planner"])
-        assert all(states)
+
+        def states():  # new connections: the kernel spreads them over both workers
+            seen = []
+            for _ in range(12):
+                request = urllib.request.Request(base + "/api/session",
+                                                 headers={"Cookie": cookie})
+                with urllib.request.urlopen(request) as response:
+                    seen.append(json.load(response)["planner"])
+            return seen
+
+        assert all(states())
+        logout = urllib.request.Request(base + "/api/logout", method="POST",
+                                        headers={"Cookie": cookie})
+        urllib.request.urlopen(logout).close()
+        assert not any(states())
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=20)

@@ -16,7 +16,10 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/tmp/yizhan-shots")
-PASSWORD = "planner-pw"
+#: The planner account the browser signs in with (made in the server's registry).
+PLANNER, PASSWORD = "li.ming", "planner-password"
+#: A second planner, for two people editing at once.
+OTHER_PLANNER, OTHER_PASSWORD = "wang", "other-password"
 XSS = "<img src=x onerror=alert(1)>"
 MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
           "is_mobile": True, "has_touch": True}
@@ -91,8 +94,9 @@ def server(demo, tmp_path_factory, chromium):
     stations = registry.stations()
     registry.upsert([stations[-1].replace(name=XSS)], source="test")
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url,
-                      "PLANNER_PASSWORD": PASSWORD, "SECRET_KEY": "browser-tests",
-                      "REGISTRY_CHECK_INTERVAL": 0.2})
+                      "SECRET_KEY": "browser-tests", "REGISTRY_CHECK_INTERVAL": 0.2})
+    app.extensions["accounts"].add(PLANNER, PASSWORD, display_name="李明")
+    app.extensions["accounts"].add(OTHER_PLANNER, OTHER_PASSWORD, display_name="王芳")
     with serving(app) as base:
         yield {"base": base, "db_url": url, "xss_id": stations[-1].id}
     registry.engine.dispose()
@@ -104,7 +108,7 @@ def chengdu_server(chengdu_demo, chromium):
     from app import create_app
 
     app = create_app({"TESTING": True, "DATA_DIR": chengdu_demo.data_dir,
-                      "PLANNER_PASSWORD": PASSWORD, "SECRET_KEY": "browser-tests"})
+                      "SECRET_KEY": "browser-tests"})
     with serving(app) as base:
         yield {"base": base}
     app.extensions["yizhan"].registry.engine.dispose()
@@ -174,6 +178,13 @@ def open_chengdu(chromium, chengdu_server):
     """``open_chengdu(path, **context_options)`` -> (page, watcher) on the Chengdu demo."""
     with page_opener(chromium, chengdu_server["base"]) as opener:
         yield opener
+
+
+def sign_in(page, password: str = PASSWORD) -> None:
+    """Fill the planner view's sign-in form and send it."""
+    page.fill("#user", PLANNER)
+    page.fill("#password", password)
+    page.locator("#signin-form button[type=submit]").click()
 
 
 def tap_free_point(page) -> None:

@@ -8,7 +8,7 @@ import json
 import re
 import urllib.request
 
-from tests.browser.conftest import PASSWORD, SHOTS
+from tests.browser.conftest import OTHER_PASSWORD, OTHER_PLANNER, SHOTS, sign_in
 
 DESKTOP = {"viewport": {"width": 1280, "height": 860}, "is_mobile": False, "has_touch": False}
 
@@ -20,7 +20,7 @@ class Planner:
         self.base = base
         self.http = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.call("POST", "/api/login", {"password": PASSWORD})
+        self.call("POST", "/api/login", {"user": OTHER_PLANNER, "password": OTHER_PASSWORD})
 
     def call(self, method: str, path: str, body: dict | None = None, headers=None):
         request = urllib.request.Request(
@@ -38,8 +38,7 @@ class Planner:
 
 def open_editor(open_page, sid: str, name: str):
     page, watcher = open_page("/plan?tab=stations", **DESKTOP)
-    page.fill("#password", PASSWORD)
-    page.locator("#signin-form button[type=submit]").click()
+    sign_in(page)
     page.wait_for_selector("#editor:not([hidden])")
     page.fill("#station-search", name)
     page.locator(f"#station-list button[data-id='{sid}']").click()
@@ -61,6 +60,7 @@ def test_the_second_save_is_told_and_can_see_theirs_or_overwrite(open_page, serv
     page.wait_for_selector("#conflict:not([hidden])")
     text = page.locator("#conflict-text").inner_text()
     assert re.fullmatch(r".+ 在你打开之后修改了此站点（20\d\d-\d\d-\d\d \d\d:\d\d）", text), text
+    assert text.startswith(OTHER_PLANNER + " ")  # who: the other planner's user name
     page.screenshot(path=str(SHOTS / "20-edit-conflict.png"))
     current, _ = other.call("GET", f"/api/stations/{sid}")
     assert current["properties"]["name"] == "别人改的名字"  # nothing was overwritten

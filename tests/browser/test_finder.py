@@ -9,7 +9,14 @@ import pytest
 
 from app.pages import format_hours
 from geo.coords import gcj02_to_wgs84, wgs84_to_gcj02
-from tests.browser.conftest import PASSWORD, SHOTS, XSS, tap_free_point, wait_for_results
+from tests.browser.conftest import (
+    PLANNER,
+    SHOTS,
+    XSS,
+    sign_in,
+    tap_free_point,
+    wait_for_results,
+)
 
 
 def api(server, path: str) -> dict:
@@ -170,12 +177,12 @@ def test_a_planner_edit_shows_in_the_finder(open_page, server):
     page, watcher = open_page("/plan?tab=stations", viewport={"width": 1200, "height": 860},
                               is_mobile=False, has_touch=False)
     page.wait_for_selector("#signin:not([hidden])")
-    page.fill("#password", "wrong")
-    page.locator("#signin-form button[type=submit]").click()
+    sign_in(page, "wrong password")
     page.wait_for_selector("#signin-error:not([hidden])")
-    page.fill("#password", PASSWORD)
-    page.locator("#signin-form button[type=submit]").click()
+    assert page.locator("#signin-error").inner_text() == "用户名或密码错误"
+    sign_in(page)
     page.wait_for_selector("#editor:not([hidden])")
+    assert "李明" in page.locator(".editor-bar").inner_text()
     page.fill("#station-search", station["properties"]["name"])
     page.locator(f"#station-list button[data-id='{station['id']}']").click()
     page.fill("#f-name", "新名字 · 测试驿站")
@@ -187,6 +194,7 @@ def test_a_planner_edit_shows_in_the_finder(open_page, server):
     entries = page.locator("#history li").all_inner_texts()
     assert "修改" in entries[0] and "改了名称、开放时间" in entries[0]
     assert "规划人员网页编辑" in entries[0] and "planner" not in entries[0]
+    assert PLANNER in entries[0]  # who
     assert "新增" in entries[-1] and "演示数据生成" in entries[-1] and "demo" not in entries[-1]
     page.screenshot(path=str(SHOTS / "07-planner.png"))
     assert api(server, f"/api/stations/{station['id']}")["properties"]["name"] == "新名字 · 测试驿站"

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, SHOTS, XSS
+from tests.browser.conftest import SHOTS, XSS, sign_in
 
 DESKTOP = {"viewport": {"width": 1366, "height": 850}, "is_mobile": False, "has_touch": False}
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True}
@@ -160,8 +160,7 @@ def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
     api(server, "/api/reports", {"station_id": station["id"], "kind": "closed",
                                  "text": "凌晨四点没开门 closed at 4"})
     page, watcher = plan_page("?tab=reports")
-    page.fill("#password", PASSWORD)
-    page.locator("#signin-form button[type=submit]").click()
+    sign_in(page)
     item = page.locator(".report-item", has_text="凌晨四点没开门")
     item.first.wait_for()
     assert station["properties"]["name"] in item.first.inner_text()

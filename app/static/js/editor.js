@@ -7,8 +7,8 @@
    Text only ever goes through textContent (el). */
 import {api, clear, config, el, fmtWhen, fromLatLng, icon, t, toast} from "./common.js";
 
-/* Whether this browser is signed in as a planner, and whether the server allows it at all. */
-export const session = {signedIn: false, enabled: false};
+/* Whether this browser is signed in as a planner (and as whom), and whether any account can. */
+export const session = {signedIn: false, enabled: false, user: null};
 const sessionListeners = [];
 
 let host = null;
@@ -33,6 +33,8 @@ export function onSession(fn) { sessionListeners.push(fn); }
 function setSession(s) {
   session.signedIn = !!s.planner;
   session.enabled = !!s.enabled;
+  session.user = s.planner ? s.user : null;
+  byId("signed-user").textContent = s.planner ? "· " + (s.display_name || s.user) : "";
   document.body.dataset.planner = session.signedIn ? "1" : "0";
   sessionListeners.forEach((fn) => fn(session));
   if (session.signedIn) renderStationList(); else stopEditing();
@@ -52,16 +54,24 @@ export function placeSignin(slot) {
 function signIn(e) {
   e.preventDefault();
   const error = byId("signin-error");
-  api("/api/login", {method: "POST", body: {password: byId("password").value}})
-    .then(() => {
+  api("/api/login", {method: "POST", body: {user: byId("user").value.trim(), password: byId("password").value}})
+    .then((s) => {
       error.hidden = true;
       byId("password").value = "";
-      setSession({planner: true, enabled: true});
+      setSession({...s, enabled: true});
     })
     .catch((err) => {
-      error.textContent = err.status === 401 ? t("wrong") : err.message;
+      error.textContent = signinError(err);
       error.hidden = false;
     });
+}
+
+/* Why a sign-in failed, in the page's language. */
+function signinError(err) {
+  if (err.status === 401) return t("wrong");
+  if (err.status === 403) return t("account_disabled");
+  if (err.status === 429) return t("too_many").replace("{s}", String(err.retryAfter || 1));
+  return err.message;
 }
 
 function signOut() {

@@ -1,0 +1,188 @@
+"""Planner sign-in for the web app: ``/api/login``, ``/api/logout``, ``/api/session`` and the
+decorators the planner views wear (:func:`planner_required`, :func:`admin_required`).
+
+Accounts, sessions and the sign-in throttle live in the registry database
+(:class:`geo.accounts.Accounts`), so every server process sees the same ones. The session cookie
+(Flask's, signed with ``SECRET_KEY``) carries only a random token; the database keeps its SHA-256,
+the user and when the session ends, so signing out, a password change or disabling the account
+ends it everywhere. The cookie is HttpOnly and SameSite=Lax, and Secure when the request came by
+HTTPS (through a trusted proxy, see ``TRUSTED_PROXIES``) or ``HTTPS`` is set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from app import schemas as s
+from app.openapi import operation
+from geo import settings
+from geo.accounts import ROLES, Accounts, User
+from geo.errors import AccountDisabledError, SignInError, ThrottledError
+
+bp = Blueprint("auth", __name__)
+
+#: The session key that holds the random token.
+TOKEN = "sid"
+
+
+def init_app(app: Flask, registry) -> None:
+    """Attach the accounts of ``registry``'s database, the cookie settings and (with
+    ``TRUSTED_PROXIES`` > 0) the proxy headers to ``app``; register the sign-in routes."""
+    cfg = app.config
+    app.extensions["accounts"] = Accounts(registry)
+    app.session_interface = _SessionInterface()
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = _flag(cfg.get("HTTPS"))
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=settings.session_absolute_s)
+    proxies = int(cfg.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        raise ValueError(f"`TRUSTED_PROXIES` was {proxies} but must be 0 (no proxy) or more")
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # X-Forwarded-For/-Proto/-Host set by that many proxies are believed; from anyone
+        # else they would let a client choose its address (and its sign-in throttle)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.register_blueprint(bp, url_prefix="/api")
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in s.TRUE
+    return bool(value)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever the request itself came by HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["accounts"]
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request (None when not signed in), looked up once."""
+    if "user" not in g:
+        token = session.get(TOKEN)
+        g.user = accounts().session_user(token) if token else None
+    return g.user
+
+
+def is_planner() -> bool:
+    """Whether this request comes from a signed-in planner (or admin)."""
+    user = current_user()
+    return user is not None and user.role in ROLES
+
+
+def actor() -> str:
+    """Who makes this request's changes, for the station history: the user name."""
+    user = current_user()
+    return user.name if user is not None else ""
+
+
+def _refused(message: str, status: int, parameter: str | None = None):
+    from app.api import error_response  # app.api imports this module's decorators
+
+    return error_response(message, status, parameter)
+
+
+def planner_required(view):
+    """Answer 401 unless a planner (or admin) signed in."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_planner():
+            return _refused("planners only: sign in with POST /api/login first", 401)
+        return view(*args, **kwargs)
+
+    wrapped.__contract__ = replace(view.__contract__, planner=True)
+    return wrapped
+
+
+def admin_required(view):
+    """Answer 401 unless signed in, 403 unless an admin."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        user = current_user()
+        if user is None:
+            return _refused("administrators only: sign in with POST /api/login first", 401)
+        if not user.is_admin:
+            return _refused(f"administrators only; {user.name!r} is a {user.role}", 403)
+        return view(*args, **kwargs)
+
+    contract = view.__contract__
+    wrapped.__contract__ = replace(contract, planner=True, answers={
+        403: (None, "Signed in, but not as an administrator."), **contract.answers})
+    return wrapped
+
+
+def _state(user: User | None) -> dict:
+    if user is None:
+        return {"planner": False, "user": None, "display_name": None, "role": None}
+    return {"planner": True, "user": user.name, "display_name": user.display_name or user.name,
+            "role": user.role}
+
+
+@bp.get("/session")
+@operation(answers={200: (s.Session, "The state.")})
+def session_state():
+    """Who this session signed in as, and whether any account can sign in here."""
+    return jsonify({**_state(current_user()), "enabled": accounts().any_active()})
+
+
+@bp.post("/login")
+@operation(body=s.LoginBody, answers={
+    200: (s.Session, "Signed in."), 401: (None, "Wrong user name or password."),
+    403: (None, "The account is disabled."),
+    429: (None, "Too many failed sign-ins for this account from this address, or from this "
+                + "address: wait Retry-After seconds.")})
+def login(body: s.LoginBody):
+    """Planner sign-in; sets the session cookie.
+
+    `{"user": ..., "password": ...}` against the accounts made with `yizhan user add`. After
+    five failures for one account from one address (twenty from one address for any accounts)
+    each next attempt must wait 1, 2, 4 … seconds (429 with Retry-After); other addresses are
+    not held up.
+    """
+    try:
+        signed = accounts().sign_in(body.user, body.password, client=request.remote_addr or "")
+    except ThrottledError as exc:
+        response = _refused(str(exc), 429)
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
+        return response
+    except AccountDisabledError as exc:
+        return _refused(str(exc), 403)
+    except SignInError as exc:
+        return _refused(str(exc), 401, "password")
+    session.clear()
+    session[TOKEN] = signed.token
+    session.permanent = True
+    g.user = signed.user
+    return jsonify(_state(signed.user))
+
+
+@bp.post("/logout")
+@operation(answers={200: (s.Session, "Signed out.")})
+def logout():
+    """Sign out: the session ends on the server, so its cookie is worthless from now on."""
+    accounts().sign_out(session.get(TOKEN))
+    session.clear()
+    g.user = None
+    return jsonify(_state(None))
+
+
+@bp.get("/users")
+@admin_required
+@operation(answers={200: (s.Users, "The accounts, by name.")})
+def list_users():
+    """The planner accounts (administrators only); never their passwords."""
+    return jsonify({"users": [u.as_dict() for u in accounts().users()]})
