@@ -105,10 +105,14 @@ def test_a_session_ends_after_its_idle_time(writable):
 
 def test_writes_record_who_made_them(writable, planner, demo_stations):
     sid = demo_stations[0].id
-    assert planner.patch(f"/api/stations/{sid}", json={"capacity": 7}).status_code == 200
+    etag = planner.get(f"/api/stations/{sid}").headers["ETag"]
+    changed = planner.patch(f"/api/stations/{sid}", json={"capacity": 7},
+                            headers={"If-Match": etag})
+    assert changed.status_code == 200
     add_account(writable, "wang", role="admin")
     admin = sign_in(writable, "wang")
-    assert admin.delete(f"/api/stations/{sid}").status_code == 200
+    closed = admin.delete(f"/api/stations/{sid}", headers={"If-Match": changed.headers["ETag"]})
+    assert closed.status_code == 200
     history = planner.get(f"/api/stations/{sid}/history").get_json()["history"]
     assert [h["actor"] for h in history[-2:]] == [PLANNER, "wang"]
 
