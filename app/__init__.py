@@ -41,6 +41,11 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     The basemap layers (roads by class, water, green areas, street names) that ``yizhan demo``
     builds from an ``.osm.pbf`` extract (default: ``basemap.geojson`` in ``DATA_DIR``; without
     it the map draws the network's streets).
+``REGION``
+    Where this deployment's stations lie (``$YIZHAN_REGION``, as for ``yizhan import``):
+    ``china``, ``any`` or a box ``west,south,east,north``; a station added or moved outside it
+    is refused (400: are longitude and latitude swapped?). Default: ``china`` when the networks
+    lie in China, else ``any``.
 ``PLAN_TIME_LIMIT``
     Seconds the siting solver may spend on one ``/api/plan`` run (default
     :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says
@@ -94,6 +99,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
         DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s, HTTPS=False,
+        REGION=None,
         TRUSTED_PROXIES=0, MAX_CONTENT_LENGTH=256 * 1024,
     )
     if test_config is None:
@@ -125,7 +131,8 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
                                       cache_size=int(cfg["NEAREST_CACHE"]),
                                       demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
                                       plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]),
-                                      basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE)
+                                      basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE,
+                                      region=cfg["REGION"])
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)

@@ -390,7 +390,13 @@ def _station(body: s.StationFields, base: Station | None) -> Station:
                                                   data["lat"])
     elif given.get("id", base.id) != base.id:
         raise InputError("`id` cannot be changed", parameter="id")
-    return Station.from_record(data)
+    station = Station.from_record(data)
+    area = engine().area
+    outside = area.outside(station.lon, station.lat) if area and ("lon" in given
+                                                                   or "lat" in given) else None
+    if outside:  # the server's region: YIZHAN_REGION, else China when its networks are
+        raise InputError(outside.replace("--region, ", ""), parameter="lon")
+    return station
 
 
 @bp.post("/stations")

@@ -81,19 +81,23 @@ def main():
 @click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
               help="Coordinate system of the file: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu).")
 @db_option
+@click.option("--region", metavar="china|any|W,S,E,N",
+              help="Where this deployment's stations lie; a row outside is a problem (are "
+                   "longitude and latitude swapped?). Default: $YIZHAN_REGION, else china.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @click.option("--skip-invalid", is_flag=True,
               help="Import the good rows and list the bad ones (default: any error imports nothing).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_cmd(file, crs, db_url, dry_run, skip_invalid, as_json):
+def import_cmd(file, crs, db_url, region, dry_run, skip_invalid, as_json):
     """Import a station list (CSV/GBK CSV, XLSX, GeoJSON, GeoPackage) into the registry.
 
-    Re-importing a file updates stations by id; rows without an id get a stable one.
+    Re-importing a file updates stations by id; rows without an id get a stable one. The
+    stations are written in batches and appear together, all or none.
     """
     from geo.registry import Registry
     from geo.io.stations import read_stations
 
-    result = read_stations(file, crs=crs)
+    result = read_stations(file, crs=crs, region=region)
     write = not dry_run and (result.ok or skip_invalid)
     summary = None
     if write and result.stations:

@@ -31,6 +31,7 @@ from cachetools import LRUCache
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo import settings
+from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError, YizhanError
 from geo.feedback import Reports
 from geo.navigation import nav_links
@@ -106,12 +107,15 @@ class Engine:
     basemap
         The basemap file (:func:`geo.basemap.write_basemap`) for :meth:`basemap` (None, or no
         such file: the page draws the network's streets from :meth:`lines` instead).
+    region
+        Where the stations lie (:func:`geo.coords.deployment_area`); None: China when the
+        networks lie in China, else anywhere. Kept as :attr:`area`.
     """
 
     def __init__(self, db_url: str, networks: dict[str, str | Path], *,
                  check_interval: float = 1.0, cache_size: int = 2048,
                  demand: str | Path | None = None, plan_time_limit: float = 10.0,
-                 basemap: str | Path | None = None):
+                 basemap: str | Path | None = None, region: str | None = None):
         self.registry = Registry(db_url)
         self.reports = Reports(self.registry)
         self.networks: dict[str, Network] = {}
@@ -137,6 +141,17 @@ class Engine:
         self._answers = LRU(32)  # see answer()
         self._analysis_lock = threading.Lock()
         self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
+        self.area = self._area(region)
+
+    def _area(self, region: str | None) -> Area | None:
+        if region:
+            return deployment_area(region)
+        bounds = self.bounds()
+        china = deployment_area("china")
+        if bounds is not None and china.contains((bounds[0] + bounds[2]) / 2,
+                                                 (bounds[1] + bounds[3]) / 2):
+            return china
+        return None
 
     # --- the snapshot ---
 

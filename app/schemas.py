@@ -48,11 +48,14 @@ from geo.stations import (
     KINDS,
     SERVICE_SEPARATORS,
     SERVICES,
+    check_station_id,
+    check_text,
     local_time,
     normalize_hours,
     parse_access,
     parse_kind,
     parse_services,
+    station_id_pattern,
 )
 
 # --- limits (each written once: the checks and the document read them) --------------------------
@@ -63,12 +66,12 @@ MAX_MINUTES, MAX_ADD, MAX_CURVE = 120.0, 50, 20
 H3_RANGE = (5, 11)
 #: Most problem reports one listing returns, and how many by default.
 MAX_REPORTS, DEFAULT_REPORTS = 5000, 500
-#: Longest text per station field, characters.
-TEXT_FIELDS = {"name": 200, "address": 500, "phone": 60, "operator": 200, "notes": 2000}
-#: Station ids a planner may choose.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
+#: Longest text per station field, characters (the import reads the same settings).
+TEXT_FIELDS = settings.station_text_chars
+#: Station ids a planner may choose: what the import takes too (geo.stations.check_station_id).
+ID_PATTERN = station_id_pattern()
 #: Largest station capacity, people.
-MAX_CAPACITY = 100_000
+MAX_CAPACITY = settings.max_capacity
 #: Largest station version a client may name (versions count changes from 1).
 MAX_VERSION = 2**31 - 1
 #: The corners a station box (`bbox`) may have: (west, south) and (east, north) limits, EPSG:4326.
@@ -247,6 +250,7 @@ StrictLat = Annotated[Lat, BeforeValidator(_json_number)]
 
 def _text_field(name: str) -> Any:
     return Annotated[str, BeforeValidator(_text), AfterValidator(str.strip),
+                     AfterValidator(lambda value: check_text(name, value)),
                      Field(max_length=TEXT_FIELDS[name], strict=True)]
 
 
@@ -412,8 +416,11 @@ def _access(value: Any) -> str:
 class StationFields(Body):
     """Fields of a station; in a PATCH, those left out keep their values."""
 
-    id: str | None = Field(None, pattern=ID_PATTERN, strict=True, description=(
-        "Leave it out for a stable id made from kind, name and place."))
+    id: Annotated[str, AfterValidator(check_station_id),
+                  Field(strict=True, max_length=settings.station_id_chars,
+                        json_schema_extra={"pattern": ID_PATTERN})] | None = Field(None, description=(
+        "Letters (Chinese too), digits, '-', '_' and '.'; leave it out for a stable id made "
+        "from kind, name and place."))
     name: Name = None
     kind: Annotated[KindId, BeforeValidator(_kind), Field(description=(
         f"{_KINDS_TEXT}; Chinese names such as 司机之家 are accepted too."))] = None

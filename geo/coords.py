@@ -20,7 +20,9 @@ one as outside China).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -29,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 from pyproj.exceptions import CRSError
 
+from geo import settings
 from geo.errors import InputError
 
 __all__ = [
@@ -43,6 +46,9 @@ __all__ = [
     "to_wgs84",
     "from_wgs84",
     "haversine_m",
+    "unit_vectors",
+    "Area",
+    "deployment_area",
     "local_crs",
     "project",
     "unproject",
@@ -394,6 +400,94 @@ def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLi
     )
     d = 2.0 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     return float(d) if np.ndim(d) == 0 else d
+
+
+def unit_vectors(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
+    """Points as (n, 3) Earth-centred coordinates on the sphere of :func:`haversine_m`, metres.
+
+    The straight-line (chord) distance between two of them is never more than their
+    great-circle distance, and within 0.01 % of it up to 100 km: a box or tree search in these
+    coordinates with radius ``r`` finds every pair within ``r`` metres along the Earth.
+    """
+    lon_r = np.radians(np.asarray(lon, dtype=float))
+    lat_r = np.radians(np.asarray(lat, dtype=float))
+    cos_lat = np.cos(lat_r)
+    return _EARTH_RADIUS_M * np.column_stack(
+        (cos_lat * np.cos(lon_r), cos_lat * np.sin(lon_r), np.sin(lat_r)))
+
+
+# --------------------------------------------------------------------------------------------------
+# the deployment's region
+
+#: Regions a deployment may name: (west, south, east, north), EPSG:4326 degrees.
+REGIONS: dict[str, tuple[float, float, float, float]] = {
+    "china": (73.4, 3.8, 135.1, 53.6),  # Pamir to the Wusuli, Zengmu Ansha to Mohe
+}
+#: Region names that turn the check off.
+ANY_REGION = ("any", "none", "world")
+
+
+@dataclass(frozen=True)
+class Area:
+    """The area a deployment's stations lie in: a name and (west, south, east, north) in
+    EPSG:4326 degrees."""
+
+    name: str
+    bounds: tuple[float, float, float, float]
+
+    def contains(self, lon: float, lat: float) -> bool:
+        west, south, east, north = self.bounds
+        return west <= lon <= east and south <= lat <= north
+
+    def describe(self) -> str:
+        """``China (73.4…135.1° lon, 3.8…53.6° lat)``."""
+        west, south, east, north = self.bounds
+        label = "China" if self.name == "china" else "the region"
+        return f"{label} ({west:g}…{east:g}° lon, {south:g}…{north:g}° lat)"
+
+    def outside(self, lon: float, lat: float) -> str | None:
+        """None when the point is inside, else what to say: likely swapped, or where to set
+        the region."""
+        if self.contains(lon, lat):
+            return None
+        where = f"longitude {lon}, latitude {lat} is outside {self.describe()}"
+        if self.contains(lat, lon):
+            return f"{where}: are longitude and latitude swapped?"
+        return (f"{where}; check the coordinates, or set the region of this deployment "
+                "(--region, $YIZHAN_REGION)")
+
+
+def deployment_area(region: str | None = None) -> Area | None:
+    """The deployment's area: ``region``, else ``$YIZHAN_REGION``, else
+    :data:`geo.settings.region`; None for ``any`` (no check).
+
+    Parameters
+    ----------
+    region
+        ``china``, ``any`` or a box ``west,south,east,north`` in EPSG:4326 degrees.
+
+    Raises
+    ------
+    InputError
+        For another name or a box that is not four numbers in range, west < east, south < north
+        (parameter ``region``).
+    """
+    text = region or os.environ.get(settings.region_env_var) or settings.region
+    key = str(text).strip().lower()
+    if key in ANY_REGION:
+        return None
+    if key in REGIONS:
+        return Area(key, REGIONS[key])
+    try:
+        west, south, east, north = (float(v) for v in key.split(","))
+    except ValueError:
+        raise InputError(f"`region` was {text!r} but must be one of "
+                         f"{[*REGIONS, ANY_REGION[0]]} or a box west,south,east,north in "
+                         "degrees such as 103.9,30.5,104.2,30.8", parameter="region") from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InputError(f"`region` box {text!r} must have -180 ≤ west < east ≤ 180 and "
+                         "-90 ≤ south < north ≤ 90 (degrees, EPSG:4326)", parameter="region")
+    return Area("box", (west, south, east, north))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -53,6 +53,26 @@ duplicate_name_radius_m: float = 50.0
 #: Environment variable naming the registry URL when ``--db`` is not given.
 db_env_var: str = "YIZHAN_DB"
 
+# --- limits on station data (the import, the API and the registry read them) ---------------------
+
+#: Longest text per station field, characters. Longer cells are problems of their row.
+station_text_chars: dict[str, int] = {"name": 200, "address": 500, "phone": 60,
+                                      "operator": 200, "notes": 2000, "hours": 500}
+#: Longest station id, characters. An id holds letters (Chinese too), digits, ``-``, ``_`` and
+#: ``.``, and starts with a letter or digit, so ``/api/stations/<id>`` can address it.
+station_id_chars: int = 64
+#: Largest station capacity, people (truck places for a driver home).
+max_capacity: int = 100_000
+
+#: The deployment's region: WGS-84 stations outside it are problems of their row (most often
+#: longitude and latitude swapped). ``"china"``, ``"any"`` (no check) or a box
+#: ``"west,south,east,north"`` in EPSG:4326 degrees. ``$YIZHAN_REGION`` overrides it.
+region: str = "china"
+#: Environment variable naming the deployment's region.
+region_env_var: str = "YIZHAN_REGION"
+#: Rows an import writes per transaction before the whole import is made visible at once.
+import_batch_rows: int = 2000
+
 #: H3 resolution for demand cells and gap areas (9: cells of about 0.1 km², 175 m across).
 h3_res: int = 9
 

@@ -185,6 +185,67 @@ def parse_access(value: str | None) -> str:
     return access
 
 
+# --- ids and text --------------------------------------------------------------------------------
+
+def station_id_pattern() -> str:
+    """The regular expression a station id matches (Python :mod:`re`, Unicode ``\\w``): letters
+    (Chinese too), digits, ``-``, ``_`` and ``.``, not starting with ``.`` (a path would take
+    ``.`` and ``..`` for folders), at most :data:`geo.settings.station_id_chars` in all."""
+    return rf"^[\w\-][\w.\-]{{0,{settings.station_id_chars - 1}}}$"
+
+
+def check_station_id(value: str) -> str:
+    """``value`` when it is a station id ``/api/stations/<id>`` can address, else
+    :class:`InputError` saying what is wrong (parameter ``id``)."""
+    if not isinstance(value, str):
+        raise InputError(f"`id` was {value!r} but must be text", parameter="id")
+    limit = settings.station_id_chars
+    if len(value) > limit:
+        raise InputError(f"the id is {len(value)} characters long; at most {limit} are allowed",
+                         parameter="id")
+    if re.fullmatch(station_id_pattern(), value) is None:
+        bad = sorted({c for c in value if not (c.isalnum() or c in "-_.")})
+        what = "holds " + ", ".join(_shown(c) for c in bad) if bad else "starts with '.'"
+        raise InputError(f"the id {value[:80]!r} {what}; an id is letters (Chinese too), "
+                         "digits, '-', '_' and '.', not starting with '.'", parameter="id")
+    return value
+
+
+#: Characters no station text may hold besides the control characters (Unicode category Cc):
+#: the bidirectional overrides and isolates, which make text display in another order than
+#: it is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Fields whose text may run over several lines.
+_MULTILINE = frozenset({"address", "notes"})
+
+
+def _shown(char: str) -> str:
+    """A character as a message names it: ``'/'``, ``U+0007``, ``space``."""
+    if char == " ":
+        return "space"
+    if char.isprintable():
+        return repr(char)
+    return f"U+{ord(char):04X}"
+
+
+def check_text(field: str, value: str) -> str:
+    """``value`` when it fits station field ``field`` (``name``, ``address``, ``phone``,
+    ``operator``, ``notes``, ``hours``): at most :data:`geo.settings.station_text_chars`
+    characters and no control characters (line breaks and tabs only in ``address`` and
+    ``notes``), else :class:`InputError` naming the field."""
+    limit = settings.station_text_chars[field]
+    if len(value) > limit:
+        raise InputError(f"the {field} is {len(value):,} characters long; at most {limit:,} "
+                         "are allowed", parameter=field)
+    allowed = "\n\r\t" if field in _MULTILINE else ""
+    bad = sorted({c for c in value if c not in allowed and (
+        c in _BIDI_CONTROLS or (c < " " or "\x7f" <= c <= "\x9f"))})
+    if bad:
+        raise InputError(f"the {field} holds control character(s) "
+                         + ", ".join(_shown(c) for c in bad) + "; remove them", parameter=field)
+    return value
+
+
 # --- opening hours -------------------------------------------------------------------------------
 
 _ALWAYS = {"24/7", "全天", "24小时", "全天24小时", "24小时开放", "全天开放", "全天候", "00:00-24:00",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from geo import coords, settings
@@ -24,6 +25,8 @@ from geo.stations import (
     KINDS,
     SERVICES,
     Station,
+    check_station_id,
+    check_text,
     format_hours_zh,
     normalize_hours,
     parse_access,
@@ -54,44 +57,65 @@ def _unescaping(column: tables.Column) -> tables.Column:
     return replace(column, parse=lambda text: parse(sheets.unescape_text(text)))
 
 
-def _station_schema(crs: str, *, escaped: bool = False) -> tables.Schema:
+def _station_schema(crs: str, *, escaped: bool = False,
+                    area: coords.Area | None = None) -> tables.Schema:
     """The station columns; ``escaped``: the cells of a CSV whose formula-like text was written
-    with a leading ``'`` (see :mod:`geo.io.sheets`)."""
-    schema = _station_columns(crs)
+    with a leading ``'`` (see :mod:`geo.io.sheets`); ``area``: the deployment's, which every
+    station must lie in."""
+    schema = _station_columns(crs, area)
     if escaped:
         schema = replace(schema, columns=tuple(_unescaping(c) for c in schema.columns))
     return schema
 
 
-def _station_columns(crs: str) -> tables.Schema:
+def _text(field: str):
+    """A parser for the text of station field ``field``: bounded, no control characters
+    (:func:`geo.stations.check_text`)."""
+    return lambda text: check_text(field, text)
+
+
+def _hours(text: str) -> str:
+    return normalize_hours(check_text("hours", text))
+
+
+def _station_id(text: str) -> str:
+    return check_station_id(tables.identifier(text))
+
+
+def _station_columns(crs: str, area: coords.Area | None = None) -> tables.Schema:
     kinds = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
     lon = replace(tables.LON, aliases=("经度", "longitude", "lng", "x"))
     lat = replace(tables.LAT, aliases=("纬度", "latitude", "y"))
     return tables.Schema("stations", (
-        tables.Column("id", ("编号", "序号id", "站点编号", "编码"), tables.identifier, default=""),
-        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), required=True,
+        tables.Column("id", ("编号", "序号id", "站点编号", "编码"), _station_id, default=""),
+        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), _text("name"), required=True,
                       if_empty="the name is empty"),
         tables.Column("kind", ("类型", "站点类型", "类别", "驿站类型"), parse_kind, required=True,
                       if_empty=f"the kind is empty; use one of {kinds}"),
         lon, lat,
-        tables.Column("address", ("地址", "详细地址", "站点地址"), default=""),
+        tables.Column("address", ("地址", "详细地址", "站点地址"), _text("address"), default=""),
         tables.Column("services", ("服务", "服务项目", "服务内容", "功能", "配套设施", "service"),
                       parse_services, default=frozenset()),
         tables.Column("hours", ("开放时间", "服务时间", "营业时间", "opening_hours"),
-                      normalize_hours, default=""),
+                      _hours, default=""),
         tables.Column("capacity", ("容量", "可容纳人数", "容纳人数", "车位数"), _capacity),
         tables.Column("access", ("开放对象", "服务对象"), parse_access, default="public"),
-        tables.Column("phone", ("电话", "联系电话", "联系方式"), default=""),
-        tables.Column("operator", ("运营单位", "管理单位", "建设单位", "承办单位"), default=""),
-        tables.Column("notes", ("备注", "说明", "note"), default=""),
-    ), checks=(tables.lonlat_check(crs),))
+        tables.Column("phone", ("电话", "联系电话", "联系方式"), _text("phone"), default=""),
+        tables.Column("operator", ("运营单位", "管理单位", "建设单位", "承办单位"),
+                      _text("operator"), default=""),
+        tables.Column("notes", ("备注", "说明", "note"), _text("notes"), default=""),
+    ), checks=(tables.lonlat_check(crs, area),))
 
 
 def _capacity(text: str) -> int:
+    limit = settings.max_capacity
     try:
-        return tables.whole_number(text)
+        value = tables.whole_number(text)
     except ValueError:
-        raise ValueError(f"capacity {text!r} must be a whole number ≥ 0") from None
+        value = -1
+    if not 0 <= value <= limit:
+        raise ValueError(f"capacity {text[:40]!r} must be a whole number from 0 to {limit:,}")
+    return value
 
 
 #: Every accepted header (folded, see :func:`geo.io.tables.fold`) and the column it fills.
@@ -142,7 +166,8 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
     return frame, first
 
 
-def read_stations(path: str | Path, *, crs: str = "wgs84") -> ReadResult:
+def read_stations(path: str | Path, *, crs: str = "wgs84",
+                  region: str | None = "any") -> ReadResult:
     """Read and validate a station list.
 
     Parameters
@@ -152,29 +177,41 @@ def read_stations(path: str | Path, *, crs: str = "wgs84") -> ReadResult:
     crs
         Coordinate system of the file's coordinates: ``wgs84``, ``gcj02`` or ``bd09``.
         Stations come back in WGS-84.
+    region
+        The deployment's region (:func:`geo.coords.deployment_area`): ``china``, a box
+        ``west,south,east,north``, None for ``$YIZHAN_REGION`` or :data:`geo.settings.region`;
+        a station outside it is a problem of its row (are longitude and latitude swapped?).
+        ``any`` (the default here; the command line and the API use the deployment's) checks
+        nothing.
 
     Returns
     -------
     ReadResult
         The valid stations and every problem (file, Excel row, column as the file names it,
-        message). Rows with problems give no station.
+        message). Rows with problems give no station. Every cell is checked against the limits
+        of :mod:`geo.settings` (``station_text_chars``, ``station_id_chars``, ``max_capacity``).
 
     Raises
     ------
     DataFileError
         When the file cannot be read at all, or holds other geometries than points.
+    InputError
+        For an unknown ``crs`` or ``region``.
     """
     tables.check_crs(crs)
+    area = coords.deployment_area(region)
     csv = Path(path).suffix.lower() in (".csv", ".tsv")
-    parsed = tables.read(path, _station_schema(crs, escaped=csv))
+    parsed = tables.read(path, _station_schema(crs, escaped=csv, area=area))
     result = ReadResult(parsed.file, parsed.rows, [], parsed.problems, parsed.ignored)
+    records = parsed.records
+    lons, lats = coords.to_wgs84(np.array([r.values["lon"] for r in records], dtype=float),
+                                 np.array([r.values["lat"] for r in records], dtype=float), crs)
     placed: list[tuple[int, Station]] = []
-    for record in parsed.records:
+    for record, lon, lat in zip(records, lons.tolist(), lats.tolist()):
         v = record.values
-        lon, lat = coords.to_wgs84(v["lon"], v["lat"], crs)
         station_id = v["id"] or stable_id(v["kind"], v["name"], lon, lat)
         placed.append((record.row, Station(
-            id=station_id, name=v["name"], kind=v["kind"], lon=float(lon), lat=float(lat),
+            id=station_id, name=v["name"], kind=v["kind"], lon=lon, lat=lat,
             address=v["address"], services=v["services"], hours=v["hours"],
             capacity=v["capacity"], access=v["access"], phone=v["phone"],
             operator=v["operator"], notes=v["notes"], timezone=settings.timezone)))
@@ -187,19 +224,35 @@ def read_stations(path: str | Path, *, crs: str = "wgs84") -> ReadResult:
 
 
 def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -> None:
-    """Two stations with the same name within ``settings.duplicate_name_radius_m``."""
-    by_name: dict[str, list[tuple[int, Station]]] = {}
-    for row, station in placed:
-        by_name.setdefault(station.name, []).append((row, station))
-    for group in by_name.values():
-        for i, (row, station) in enumerate(group):
-            for first_row, first in group[:i]:
-                d = coords.haversine_m(first.lon, first.lat, station.lon, station.lat)
-                if d < settings.duplicate_name_radius_m:
-                    parsed.problem(row, "name", f"{station.name!r} is {d:.0f} m from the station "
-                                                f"of the same name in row {first_row}: the same "
-                                                "station twice?")
-                    break
+    """A station within ``settings.duplicate_name_radius_m`` of an earlier one of the same name
+    is a problem of its row ("the same station twice?").
+
+    In file order, each station is compared with the earlier stations of its name that were not
+    duplicates themselves, found through a grid of cubes one radius wide over Earth-centred
+    coordinates (:func:`geo.coords.unit_vectors`): a station looks into its own cube and the 26
+    around it, and each holds at most a few stations of one name (they are a radius apart), so
+    the check costs the same per row for 100 or 100,000 rows.
+    """
+    radius = float(settings.duplicate_name_radius_m)
+    if not placed or radius <= 0:
+        return
+    xyz = coords.unit_vectors([s.lon for _, s in placed], [s.lat for _, s in placed])
+    cells = np.floor(xyz / radius).astype(np.int64).tolist()
+    kept: dict[tuple, list[tuple[int, Station]]] = {}
+    near = [(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)]
+    for (row, station), (cx, cy, cz) in zip(placed, cells):
+        first = None
+        for dx, dy, dz in near:
+            for first_row, other in kept.get((station.name, cx + dx, cy + dy, cz + dz), ()):
+                d = coords.haversine_m(other.lon, other.lat, station.lon, station.lat)
+                if d < radius and (first is None or first_row < first[0]):
+                    first = (first_row, d)
+        if first is None:
+            kept.setdefault((station.name, cx, cy, cz), []).append((row, station))
+        else:
+            parsed.problem(row, "name", f"{station.name!r} is {first[1]:.0f} m from the station "
+                                        f"of the same name in row {first[0]}: the same "
+                                        "station twice?")
 
 
 def load_stations(path: str | Path, *, crs: str = "wgs84") -> list[Station]:

@@ -302,7 +302,7 @@ def _decode(raw: bytes) -> str:
         if raw.startswith(bom):
             return raw.decode(encoding)
     head = raw[:4096]
-    if b"\x00" in head:  # UTF-16 without a BOM: ASCII characters have a zero byte
+    if head.count(0) * 4 >= len(head):  # UTF-16 without a BOM: ASCII characters have a zero byte
         odd = head[1::2].count(0) > head[0::2].count(0)
         return raw.decode("utf-16-le" if odd else "utf-16-be")
     try:
@@ -326,6 +326,8 @@ def _csv_lines(path: Path) -> list[tuple[int, list[str]]]:
     except UnicodeDecodeError:
         raise DataFileError([Problem(str(path), None, None, "cannot read the text: save it as "
                                      "CSV UTF-8, GBK CSV or Unicode text")]) from None
+    # a cell may be as long as the file (the schema then says it is too long, for its row)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text),
                         skipinitialspace=True)
     # Excel shows each record as one row, however many lines its quoted cells span, and a
@@ -488,7 +490,7 @@ def parse(table: Table, schema: Schema) -> Parsed:
                 continue
             try:
                 values[column.name] = column.parse(cell)
-            except ValueError as exc:  # InputError is a ValueError too
+            except (ValueError, ArithmeticError) as exc:  # InputError is a ValueError too
                 parsed.problem(row, column.name, str(exc))
                 bad.add(column.name)
         for check in schema.checks:
@@ -520,9 +522,10 @@ LAT = Column("lat", ("纬度", "latitude", "y", "北纬"), coordinate, required=
              if_empty="the coordinate is empty")
 
 
-def lonlat_check(crs: str = "wgs84") -> Check:
+def lonlat_check(crs: str = "wgs84", area: coords.Area | None = None) -> Check:
     """Longitude and latitude in range, and not swapped (in GCJ-02/BD-09, which exist only in
-    China, the longitude is the larger number)."""
+    China, the longitude is the larger number); with ``area`` (the deployment's, see
+    :func:`geo.coords.deployment_area`), inside it."""
 
     def check(values: dict) -> Iterable[tuple[str, str]]:
         lon, lat = values["lon"], values["lat"]
@@ -536,6 +539,8 @@ def lonlat_check(crs: str = "wgs84") -> Check:
             yield "lon", f"longitude {lon} is out of range -180..180"
         if not -90 <= lat <= 90:
             yield "lat", f"latitude {lat} is out of range -90..90"
+        elif area is not None and -180 <= lon <= 180 and area.outside(lon, lat):
+            yield "lon", area.outside(lon, lat)
 
     return Check(("lon", "lat"), check)
 

@@ -377,9 +377,35 @@ def test_bad_edits_are_400_naming_the_field(planner, demo_stations, change, para
     ({k: v for k, v in NEW.items() if k != "kind"}, "kind"),
     ({k: v for k, v in NEW.items() if k != "lat"}, "lat"),
     ({**NEW, "id": "bad id with spaces"}, "id"),
+    ({**NEW, "id": "CD/001"}, "id"),
+    ({**NEW, "id": "x" * 65}, "id"),
+    ({**NEW, "id": ".."}, "id"),
+    ({**NEW, "name": "驿站\x07"}, "name"),
+    ({**NEW, "notes": "\u202e反向"}, "notes"),
+    ({**NEW, "capacity": 10**20}, "capacity"),
 ])
 def test_bad_new_stations_are_400(planner, body, parameter):
     assert_error(planner.post("/api/stations", json=body), 400, parameter)
+
+
+def test_ids_the_import_takes_are_addressable(planner):
+    created = planner.post("/api/stations", json={**NEW, "id": "成都-锦江.001"})
+    assert created.status_code == 201, created.get_json()
+    assert planner.get("/api/stations/成都-锦江.001").get_json()["id"] == "成都-锦江.001"
+
+
+def test_a_chinese_deployment_refuses_stations_outside_china(demo, tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "REGION": "china",
+                      "DB_URL": copy_db(demo, tmp_path), "PLANNER_PASSWORD": "s3cret",
+                      "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0})
+    client = app.test_client()
+    assert client.post("/api/login", json={"password": "s3cret"}).status_code == 200
+    answer = client.post("/api/stations", json=NEW)  # in Helsinki
+    assert_error(answer, 400, "lon")
+    assert "outside China" in answer.get_json()["error"]
+    swapped = client.post("/api/stations", json={**NEW, "lon": 43.8, "lat": 87.6})
+    assert "swapped?" in swapped.get_json()["error"]
+    assert client.post("/api/stations", json={**NEW, "lon": 104.06, "lat": 30.66}).status_code == 201
 
 
 def test_fuzzing_planner_bodies_never_gives_a_server_error(planner, demo_stations):

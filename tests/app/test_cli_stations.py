@@ -87,6 +87,20 @@ def test_bad_usage_exits_2(runner, db_url, union_csv, tmp_path):
     assert missing.exit_code == 1 and "file not found" in missing.stderr
 
 
+def test_the_region_flags_rows_outside_it(runner, db_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("YIZHAN_REGION", raising=False)
+    rows = [["id", "name", "kind", "lon", "lat"], ["h1", "Rautatientori", "工会驿站", "24.94", "60.17"],
+            ["c1", "天府广场驿站", "工会驿站", "104.066", "30.657"]]
+    path = write_csv(tmp_path / "list.csv", rows, encoding="utf-8")
+    refused = runner.invoke(main, ["import", str(path), "--db", db_url])
+    assert refused.exit_code == 1
+    assert "row 2, column 'lon'" in refused.stderr and "outside China" in refused.stderr
+    assert runner.invoke(main, ["import", str(path), "--db", db_url, "--region", "any"]).exit_code == 0
+    monkeypatch.setenv("YIZHAN_REGION", "mars")
+    bad = runner.invoke(main, ["import", str(path), "--db", db_url])
+    assert bad.exit_code == 2 and "region" in bad.stderr
+
+
 # --- exports in Chinese, kinds in Chinese ---------------------------------------------------------
 
 @pytest.mark.parametrize("name, options", [

@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 
 import openpyxl
 import pytest
@@ -199,7 +200,8 @@ def test_geojson_export_is_rfc7946(tmp_path):
 from geo.demo import _HOSTS
 from geo.io.sheets import escape_text, unescape_text
 from geo.io.stations import ZH_HEADERS, stations_frame
-from geo.stations import KINDS, SERVICES, Station, format_hours_zh, normalize_hours
+from geo.stations import (KINDS, SERVICES, Station, format_hours_zh, normalize_hours,
+                          station_id_pattern)
 
 DEMO_HOURS = sorted({hours for _, _, hours, _ in _HOSTS.values()})
 # (a leading tab or CR is escaped too, but every reader strips the spaces around a cell)
@@ -254,7 +256,7 @@ def union_stations() -> list[Station]:
             hours=hours, capacity=capacity, operator="成都市总工会", phone="028-8765432"))
     for j, text in enumerate(FORMULAS):
         stations.append(Station(
-            id=text if j % 2 else f"f{j}", name=text, kind="outdoor_rest_point",
+            id=text if j % 2 and re.fullmatch(station_id_pattern(), text) else f"f{j}", name=text, kind="outdoor_rest_point",
             lon=round(104.1 + j / 1000, 7), lat=30.7, address=text, services=frozenset({"rest"}),
             hours="", capacity=None, access="workers_only", phone="+86 28 1234",
             operator="@工会", notes=text.strip()))
