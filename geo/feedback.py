@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import OperationalError
 
 from geo.errors import InputError
 from geo.registry import Registry
@@ -64,7 +65,10 @@ class Reports:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.engine = registry.engine
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError:  # a read-only database: reports wait until it is writable
+            pass
 
     def add(self, station_id: str, kind: str, text: str = "", *, lon: float | None = None,
             lat: float | None = None) -> dict:
@@ -116,7 +120,7 @@ class Reports:
                "lon": None if lon is None else float(lon),
                "lat": None if lat is None else float(lat),
                "created_at": datetime.now(UTC)}
-        with self.engine.begin() as conn:
+        with self.registry.transaction() as conn:
             new_id = conn.execute(insert(reports_table).values(**row)).inserted_primary_key[0]
         return {"id": int(new_id), **row}
 

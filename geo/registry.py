@@ -2,9 +2,19 @@
 
 SQLAlchemy; an SQLite file by default, PostgreSQL by URL (``postgresql+psycopg://…``). The URL comes
 from the argument, else the environment variable ``YIZHAN_DB``, else ``yizhan.sqlite`` in the user
-data directory (platformdirs). Every write is one transaction; every change to a station is kept in
+data directory (platformdirs). Every write is all or nothing; every change to a station is kept in
 ``station_history`` (when, what, who, before, after); deletion is soft. A column added to a
 table in a later version is added to an existing database when it is opened.
+
+A large write (an import of more than :data:`geo.settings.import_batch_rows` stations) does not
+hold the database for its whole length: the rows go into staging tables in batches, each its own
+short transaction, and one short transaction at the end moves them into ``stations`` and
+``station_history`` together. Until then the registry is exactly as before, to every reader and
+after a crash (the staging rows of an import that never finished are cleared later). SQLite runs
+in WAL mode (readers never wait for a writer) with a busy timeout of
+:data:`geo.settings.db_busy_timeout_s`, so a worker's report waits for such a step instead of
+failing; a database that cannot be written (read-only, locked longer) is
+:class:`DatabaseUnavailable`.
 
 Every station carries a ``version``: 1 when created, one more on every change (an edit, an import
 that changes it, a close, a restore). Edits that say which version they started from
@@ -18,7 +28,10 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterable
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +48,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -44,10 +58,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from geo import settings
-from geo.errors import ConflictError, InputError, NotFoundError, StaleVersionError
+from geo.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    StaleVersionError,
+    YizhanError,
+)
 from geo.stations import KINDS, Station
 
 metadata = MetaData()
@@ -86,8 +106,30 @@ history_table = Table(
     Column("after", JSON),
 )
 
+#: Stations of an import not yet in ``stations`` (see :meth:`Registry.upsert`): ``import_id``
+#: names the import, the other columns are those of ``stations``.
+staged_stations_table = Table(
+    "staged_stations", metadata,
+    Column("import_id", String(32), primary_key=True),
+    *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+      for c in stations_table.columns),
+)
+
+#: Their history entries, in the order ``seq`` will give them.
+staged_history_table = Table(
+    "staged_history", metadata,
+    Column("import_id", String(32), primary_key=True),
+    Column("ord", Integer, primary_key=True),
+    *(Column(c.name, c.type, nullable=c.nullable) for c in history_table.columns
+      if c.name != "seq"),
+)
+
 _FIELDS = [c.name for c in stations_table.columns
            if c.name not in ("created_at", "updated_at", "deleted_at", "version")]
+_STATION_COLUMNS = [c.name for c in stations_table.columns]
+_HISTORY_COLUMNS = [c.name for c in history_table.columns if c.name != "seq"]
+#: Seconds after which the staging rows of an import are taken for those of a dead one.
+_STALE_IMPORT_S = 24 * 3600
 
 
 def default_data_dir() -> Path:
@@ -165,8 +207,11 @@ class Registry:
             raise InputError(f"cannot use database {self.url!r}: {exc}", parameter="db") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
-        add_missing_columns(self.engine, metadata)
+        try:
+            metadata.create_all(self.engine)
+            add_missing_columns(self.engine, metadata)
+        except OperationalError as exc:
+            raise DatabaseUnavailable(self.url, exc.orig or exc) from exc
 
     def __repr__(self) -> str:
         return f"Registry({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -249,45 +294,145 @@ class Registry:
 
     # --- writing ---
 
+    @contextmanager
+    def transaction(self) -> Iterator:
+        """A connection in a write transaction (committed at the end of the ``with``); a database
+        that cannot be written (read-only, locked past the busy timeout, away) raises
+        :class:`DatabaseUnavailable`."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise DatabaseUnavailable(self.url, exc.orig or exc) from exc
+
     def upsert(self, stations: Iterable[Station], *, source: str = "",
                actor: str | None = None) -> WriteSummary:
-        """Insert new stations and update changed ones by id, in one transaction.
+        """Insert new stations and update changed ones by id, all or nothing.
 
         Deleted stations that come back are restored. Unchanged stations are left alone (no
         history entry). ``source`` says how (``"import a.csv"``), ``actor`` who (a user name;
-        default :func:`default_actor`).
+        default :func:`default_actor`). Up to :data:`geo.settings.import_batch_rows` stations
+        are written in one transaction; more are staged in batches and moved in at once (see
+        the module's notes), so that other writers wait for short steps only.
         """
         actor = actor or default_actor()
         stations = list(stations)
+        if len(stations) <= settings.import_batch_rows:
+            with self.transaction() as conn:
+                summary, rows, log = self._changes(conn, stations, source, actor)
+                created = set(summary.created)
+                for row in rows:
+                    if row["id"] in created:
+                        conn.execute(insert(stations_table).values(**row))
+                    else:
+                        conn.execute(update(stations_table).where(
+                            stations_table.c.id == row["id"]).values(**row))
+                for entry in log:
+                    self._log(conn, *entry.values())
+            return summary
+        return self._staged_upsert(stations, source, actor)
+
+    def _changes(self, conn, stations: list[Station], source: str, actor: str
+                 ) -> tuple[WriteSummary, list[dict], list[dict]]:
+        """What writing ``stations`` changes: the summary, the rows of ``stations`` to write
+        (whole, with their times) and the history entries, in order."""
         created, updated, unchanged = [], [], []
+        rows, log = [], []
         now = _now()
-        with self.engine.begin() as conn:
-            existing = {}
-            ids = [s.id for s in stations]
-            for chunk in range(0, len(ids), 500):
-                for row in conn.execute(select(stations_table).where(
-                        stations_table.c.id.in_(ids[chunk:chunk + 500]))):
-                    existing[row.id] = row
-            for station in stations:
-                after = _record(station)
-                row = existing.get(station.id)
-                if row is None:
-                    conn.execute(insert(stations_table).values(
-                        **after, created_at=now, updated_at=now, deleted_at=None))
-                    self._log(conn, station.id, now, "create", source, None, after, actor)
-                    created.append(station.id)
-                    continue
-                before = _record(_row_to_station(row))
-                if before == after and row.deleted_at is None:
-                    unchanged.append(station.id)
-                    continue
-                action = "restore" if row.deleted_at is not None else "update"
-                conn.execute(update(stations_table).where(stations_table.c.id == station.id)
-                             .values(**after, updated_at=now, deleted_at=None,
-                                     version=stations_table.c.version + 1))
-                self._log(conn, station.id, now, action, source, before, after, actor)
-                updated.append(station.id)
-        return WriteSummary(created, updated, unchanged)
+        existing = {}
+        ids = [s.id for s in stations]
+        for chunk in range(0, len(ids), 500):
+            for row in conn.execute(select(stations_table).where(
+                    stations_table.c.id.in_(ids[chunk:chunk + 500]))):
+                existing[row.id] = row
+        for station in stations:
+            after = _record(station)
+            row = existing.get(station.id)
+            if row is None:
+                rows.append({**after, "created_at": now, "updated_at": now, "deleted_at": None,
+                             "version": 1})
+                log.append(_entry(station.id, now, "create", source, None, after, actor))
+                created.append(station.id)
+                continue
+            stored = row._mapping
+            before = {k: stored[k] for k in _FIELDS}  # as written by _record: no need to check
+            if before == after and row.deleted_at is None:
+                unchanged.append(station.id)
+                continue
+            action = "restore" if row.deleted_at is not None else "update"
+            rows.append({**after, "created_at": row.created_at, "updated_at": now,
+                         "deleted_at": None, "version": int(row.version) + 1})
+            log.append(_entry(station.id, now, action, source, before, after, actor))
+            updated.append(station.id)
+        return WriteSummary(created, updated, unchanged), rows, log
+
+    def _staged_upsert(self, stations: list[Station], source: str, actor: str) -> WriteSummary:
+        """:meth:`upsert` for many stations: staged in batches, then moved in at once. When
+        another write changed the registry meanwhile, the changes are worked out again."""
+        batch = max(1, int(settings.import_batch_rows))
+        self._clear_stale_imports()
+        for _attempt in range(5):
+            import_id = f"{int(time.time()):x}-{secrets.token_hex(6)}"
+            try:
+                with self.engine.connect() as conn:
+                    version = self.version()
+                    summary, rows, log = self._changes(conn, stations, source, actor)
+                for start in range(0, len(rows), batch):
+                    with self.transaction() as conn:
+                        conn.execute(insert(staged_stations_table), [
+                            {**row, "import_id": import_id} for row in rows[start:start + batch]])
+                for start in range(0, len(log), batch):
+                    with self.transaction() as conn:
+                        conn.execute(insert(staged_history_table), [
+                            {**entry, "import_id": import_id, "ord": start + i}
+                            for i, entry in enumerate(log[start:start + batch])])
+                if self._move_in(import_id, version):
+                    return summary
+            finally:
+                self._clear_import(import_id)
+        raise DatabaseUnavailable(self.url, "other writes kept changing the stations during "
+                                            "the import; try again")
+
+    def _move_in(self, import_id: str, version: tuple[int, int]) -> bool:
+        """Move one import's staged rows into the registry in one transaction; False (nothing
+        moved) when the registry is no longer at ``version``."""
+        staged = select(staged_stations_table.c.id).where(
+            staged_stations_table.c.import_id == import_id)
+        with self.transaction() as conn:
+            # the first statement writes, so the transaction holds the write lock from here on
+            conn.execute(delete(stations_table).where(stations_table.c.id.in_(staged)))
+            last = conn.execute(select(func.max(history_table.c.seq))).scalar() or 0
+            count = conn.execute(select(func.count()).select_from(history_table)).scalar() or 0
+            if (int(last), int(count)) != version:
+                conn.rollback()  # changed meanwhile: nothing moved, worked out again
+                return False
+            conn.execute(insert(stations_table).from_select(
+                _STATION_COLUMNS, select(*(staged_stations_table.c[c] for c in _STATION_COLUMNS))
+                .where(staged_stations_table.c.import_id == import_id)))
+            conn.execute(insert(history_table).from_select(
+                _HISTORY_COLUMNS, select(*(staged_history_table.c[c] for c in _HISTORY_COLUMNS))
+                .where(staged_history_table.c.import_id == import_id)
+                .order_by(staged_history_table.c.ord)))
+        return True
+
+    def _clear_import(self, import_id: str) -> None:
+        """Drop one import's staging rows, in batches (each a short transaction)."""
+        for table in (staged_stations_table, staged_history_table):
+            with self.transaction() as conn:
+                conn.execute(delete(table).where(table.c.import_id == import_id))
+
+    def _clear_stale_imports(self) -> None:
+        """Drop the staging rows of imports that died (started more than a day ago)."""
+        cutoff = f"{int(time.time()) - _STALE_IMPORT_S:x}"
+        with self.engine.connect() as conn:
+            ids = {r[0] for r in conn.execute(select(staged_stations_table.c.import_id)
+                                              .distinct())}
+            ids |= {r[0] for r in conn.execute(select(staged_history_table.c.import_id)
+                                               .distinct())}
+        for import_id in ids:
+            stamp = import_id.split("-")[0]
+            if len(stamp) < len(cutoff) or (len(stamp) == len(cutoff) and stamp < cutoff):
+                self._clear_import(import_id)
 
     def create(self, station: Station, *, source: str = "", actor: str | None = None) -> int:
         """Add one new station (or bring back a closed one with that id); its version.
@@ -304,14 +449,14 @@ class Registry:
         after = _record(station)
         now = _now()
         try:
-            with self.engine.begin() as conn:
+            with self.transaction() as conn:
                 conn.execute(insert(stations_table).values(
                     **after, created_at=now, updated_at=now, deleted_at=None, version=1))
                 self._log(conn, station.id, now, "create", source, None, after, actor)
             return 1
         except IntegrityError:
             pass  # the id is taken: by a closed station (restore it) or an open one (conflict)
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             row = conn.execute(select(stations_table).where(
                 stations_table.c.id == station.id)).first()
             if row is not None and row.deleted_at is not None:
@@ -351,7 +496,7 @@ class Registry:
             return version
         actor = actor or default_actor()
         now = _now()
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             done = conn.execute(
                 update(stations_table).where(stations_table.c.id == station.id,
                                              stations_table.c.version == version,
@@ -371,7 +516,7 @@ class Registry:
         """
         actor = actor or default_actor()
         now = _now()
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             row = conn.execute(select(stations_table).where(
                 stations_table.c.id == station_id, stations_table.c.deleted_at.is_(None))).first()
             if row is None:
@@ -403,8 +548,21 @@ class Registry:
     @staticmethod
     def _log(conn, station_id, at, action, source, before, after, actor="") -> None:
         conn.execute(insert(history_table).values(
-            station_id=station_id, at=at, action=action, source=source, actor=actor,
-            before=before, after=after))
+            **_entry(station_id, at, action, source, before, after, actor)))
+
+
+class DatabaseUnavailable(YizhanError, RuntimeError):
+    """The database cannot take a write now: read-only, locked by another program for longer
+    than the busy timeout, or away. The API answers 503; trying again later may work."""
+
+    def __init__(self, url: str, cause: object):
+        shown = url.split("///")[-1] if url.startswith("sqlite") else url.split("@")[-1]
+        super().__init__(f"the station database ({shown}) cannot be written now: {cause}")
+
+
+def _entry(station_id, at, action, source, before, after, actor="") -> dict:
+    return {"station_id": station_id, "at": at, "action": action, "source": source,
+            "before": before, "after": after, "actor": actor}  # the order of _log's arguments
 
 
 def _record(station: Station) -> dict:
@@ -414,7 +572,11 @@ def _record(station: Station) -> dict:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(settings.db_busy_timeout_s * 1000)}")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # a read-only file keeps its mode; writes then fail as unavailable (503)
+        pass
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

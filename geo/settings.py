@@ -70,8 +70,11 @@ max_capacity: int = 100_000
 region: str = "china"
 #: Environment variable naming the deployment's region.
 region_env_var: str = "YIZHAN_REGION"
-#: Rows an import writes per transaction before the whole import is made visible at once.
+#: Stations a write takes in one transaction; an import of more is staged in batches of this
+#: many and made visible at once (see :mod:`geo.registry`).
 import_batch_rows: int = 2000
+#: Seconds an SQLite write waits for another writer before it fails (the API then answers 503).
+db_busy_timeout_s: float = 15.0
 
 #: H3 resolution for demand cells and gap areas (9: cells of about 0.1 km², 175 m across).
 h3_res: int = 9

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal
@@ -115,17 +115,33 @@ _ACCESS_ALIASES = {
 SERVICE_SEPARATORS = re.compile(r"[;,，、/；|\n]+")
 
 
+_FOLD = re.compile(r"[\s_\-]+")
+
+
 def _fold(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+    return _FOLD.sub("", str(text)).lower()
+
+
+def _labels(ids: dict) -> dict[str, str]:
+    """Folded id, Chinese and English label -> id; built once per vocabulary (an import looks
+    up every cell)."""
+    table = _LABELS.get(id(ids))
+    if table is None:
+        table = {}
+        for key, (zh, en) in reversed(ids.items()):  # the first id wins, as it always has
+            table.update({_fold(key): key, _fold(zh): key, _fold(en): key})
+        _LABELS[id(ids)] = table
+    return table
+
+
+_LABELS: dict[int, dict[str, str]] = {}
 
 
 def _lookup(value: str, ids: dict, aliases: dict) -> str | None:
     """Map a typed value to an id: the id itself, a Chinese or English label, or an alias."""
     folded = _fold(value)
-    for key, (zh, en) in ids.items():
-        if folded in (_fold(key), _fold(zh), _fold(en)):
-            return key
-    return aliases.get(folded) or aliases.get(value.strip())
+    return (_labels(ids).get(folded) or aliases.get(folded)
+            or aliases.get(value.strip()))
 
 
 def parse_kind(value: str) -> str:
@@ -211,10 +227,11 @@ def check_station_id(value: str) -> str:
     return value
 
 
-#: Characters no station text may hold besides the control characters (Unicode category Cc):
-#: the bidirectional overrides and isolates, which make text display in another order than
-#: it is stored.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: What no station text may hold: control characters (Unicode category Cc; line breaks and
+#: tabs only where text runs over lines), and the bidirectional overrides and isolates, which
+#: make text display in another order than it is stored.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: Fields whose text may run over several lines.
 _MULTILINE = frozenset({"address", "notes"})
 
@@ -237,10 +254,9 @@ def check_text(field: str, value: str) -> str:
     if len(value) > limit:
         raise InputError(f"the {field} is {len(value):,} characters long; at most {limit:,} "
                          "are allowed", parameter=field)
-    allowed = "\n\r\t" if field in _MULTILINE else ""
-    bad = sorted({c for c in value if c not in allowed and (
-        c in _BIDI_CONTROLS or (c < " " or "\x7f" <= c <= "\x9f"))})
-    if bad:
+    controls = _CONTROLS_MULTILINE if field in _MULTILINE else _CONTROLS
+    if controls.search(value):
+        bad = sorted(set(controls.findall(value)))
         raise InputError(f"the {field} holds control character(s) "
                          + ", ".join(_shown(c) for c in bad) + "; remove them", parameter=field)
     return value
@@ -471,7 +487,8 @@ class Station:
 
     def to_record(self) -> dict:
         """A flat dict with services as a sorted list, for JSON and the registry."""
-        record = asdict(self)
+        # the fields are plain values but services: no deep copy (asdict) needed
+        record = {name: getattr(self, name) for name in self.__dataclass_fields__}
         record["services"] = sorted(self.services)
         return record
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -74,8 +75,14 @@ def _text(field: str):
     return lambda text: check_text(field, text)
 
 
+@lru_cache(maxsize=4096)  # a list repeats a few hours and service cells over thousands of rows
 def _hours(text: str) -> str:
     return normalize_hours(check_text("hours", text))
+
+
+@lru_cache(maxsize=4096)
+def _services(text: str) -> frozenset[str]:
+    return parse_services(text)
 
 
 def _station_id(text: str) -> str:
@@ -95,7 +102,7 @@ def _station_columns(crs: str, area: coords.Area | None = None) -> tables.Schema
         lon, lat,
         tables.Column("address", ("地址", "详细地址", "站点地址"), _text("address"), default=""),
         tables.Column("services", ("服务", "服务项目", "服务内容", "功能", "配套设施", "service"),
-                      parse_services, default=frozenset()),
+                      _services, default=frozenset()),
         tables.Column("hours", ("开放时间", "服务时间", "营业时间", "opening_hours"),
                       _hours, default=""),
         tables.Column("capacity", ("容量", "可容纳人数", "容纳人数", "车位数"), _capacity),

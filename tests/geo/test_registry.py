@@ -162,3 +162,20 @@ def test_an_old_database_gains_the_version_column(tmp_path):
     with sqlite3.connect(path) as db:  # as a database made before stations had versions
         db.execute("ALTER TABLE stations DROP COLUMN version")
     assert Registry(f"sqlite:///{path}").get_versioned("s1").version == 1
+
+
+def test_a_staged_write_moves_in_at_once(registry, monkeypatch):
+    """More stations than one batch: staged, then moved in with their history in order."""
+    from geo import settings
+
+    registry.upsert([station(1)])
+    monkeypatch.setattr(settings, "import_batch_rows", 3)
+    summary = registry.upsert([station(i, name=f"新{i}" if i == 1 else f"驿站{i}")
+                               for i in range(1, 11)], source="import")
+    assert summary.as_dict() == {"created": 9, "updated": 1, "unchanged": 0}
+    assert [s.id for s in registry.stations()] == sorted(f"s{i}" for i in range(1, 11))
+    assert registry.get("s1").name == "新1"
+    history = registry.history()
+    assert [(h["station_id"], h["action"]) for h in history] == [
+        ("s1", "create"), ("s1", "update"), *((f"s{i}", "create") for i in range(2, 11))]
+    assert registry.get_versioned("s1").version == 2
