@@ -13,7 +13,7 @@ from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.nearest import StationFinder
 from geo.registry import Registry
 from geo.stations import Station
-from tests.app.conftest import copy_db  # noqa: F401 - imported from here by other tests
+from tests.app.conftest import add_account, copy_db, sign_in  # noqa: F401 - copy_db imported from here by other tests
 
 CENTRE = (24.9440, 60.1705)  # lon, lat: central Helsinki, on every demo network
 XSS = "<img src=x onerror=alert(1)>"
@@ -396,10 +396,10 @@ def test_ids_the_import_takes_are_addressable(planner):
 
 def test_a_chinese_deployment_refuses_stations_outside_china(demo, tmp_path):
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "REGION": "china",
-                      "DB_URL": copy_db(demo, tmp_path), "PLANNER_PASSWORD": "s3cret",
-                      "SECRET_KEY": "test", "REGISTRY_CHECK_INTERVAL": 0.0})
-    client = app.test_client()
-    assert client.post("/api/login", json={"password": "s3cret"}).status_code == 200
+                      "DB_URL": copy_db(demo, tmp_path), "SECRET_KEY": "test",
+                      "REGISTRY_CHECK_INTERVAL": 0.0})
+    add_account(app)
+    client = sign_in(app)
     answer = client.post("/api/stations", json=NEW)  # in Helsinki
     assert_error(answer, 400, "lon")
     assert "outside China" in answer.get_json()["error"]
