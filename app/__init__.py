@@ -46,6 +46,10 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     ``china``, ``any`` or a box ``west,south,east,north``; a station added or moved outside it
     is refused (400: are longitude and latitude swapped?). Default: ``china`` when the networks
     lie in China, else ``any``.
+``REPORT_RATE_LIMIT``, ``ANALYSIS_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``
+    Per-client limits of worker reports and of coverage and siting runs (Flask-Limiter strings,
+    default ``6 per minute;30 per hour`` and ``60 per minute``), and where the counts live
+    (default ``memory://``: per worker process). See :mod:`app.limits`.
 ``PLAN_TIME_LIMIT``
     Seconds the siting solver may spend on one ``/api/plan`` run (default
     :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says
@@ -88,7 +92,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     """
     from flask import Flask
 
-    from app import api, auth, pages
+    from app import api, auth, limits, pages
     from app.engine import Engine
     from geo import settings
     from geo.demo import BASEMAP_FILE
@@ -101,6 +105,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s, HTTPS=False,
         REGION=None,
         TRUSTED_PROXIES=0, MAX_CONTENT_LENGTH=256 * 1024,
+        **limits.DEFAULTS,
     )
     if test_config is None:
         app.config.from_prefixed_env("YIZHAN")
@@ -124,8 +129,6 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = secrets.token_hex(32)
 
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
     app.extensions["yizhan"] = Engine(cfg["DB_URL"], cfg["NETWORKS"],
                                       check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
                                       cache_size=int(cfg["NEAREST_CACHE"]),
@@ -137,6 +140,9 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(api.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
     api.register_error_handlers(app)
+    limits.init_app(app)  # body bounds and per-client rates
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
     headers = _security_headers(cfg["TILES"])
     app.after_request(lambda response: _add_headers(response, headers))
     return app

@@ -354,12 +354,18 @@ def _cache_headers(response, etag: str, cache_control: str):
 # --- reports --------------------------------------------------------------------------------------
 
 @bp.post("/reports")
-@operation(body=s.ReportBody, answers={201: (s.Report, "Stored.")})
+@operation(body=s.ReportBody, answers={
+    201: (s.Report, "Stored."),
+    200: (s.Report, "The same problem of this station is reported already and open: counted "
+                    + "on that report (`count`).")})
 def add_report(body: s.ReportBody):
-    """Report a problem with a station (closed, full, moved, missing service, other)."""
+    """Report a problem with a station (closed, full, moved, missing service, other).
+
+    Anyone may report, a few times a minute per client (429 beyond, see app.limits).
+    """
     report = engine().reports.add(body.station_id, body.kind, body.text, lon=body.lon,
                                   lat=body.lat)
-    return jsonify(_jsonable(report)), 201
+    return jsonify(_jsonable(report)), 201 if report["count"] == 1 else 200
 
 
 @bp.get("/reports")
@@ -367,8 +373,20 @@ def add_report(body: s.ReportBody):
 @operation(query=s.ReportsQuery, answers={200: (s.Reports, "Reports.")})
 def list_reports(query: s.ReportsQuery):
     """Problem reports, newest first (planners only)."""
-    items = engine().reports.list(station_id=query.station_id, limit=query.limit)
+    items = engine().reports.list(station_id=query.station_id, status=query.status,
+                                  limit=query.limit)
     return jsonify({"reports": [_jsonable(r) for r in items]})
+
+
+@bp.patch("/reports/<int:report_id>")
+@planner_required
+@operation(body=s.ReportPatch, answers={200: (s.Report, "The report as changed."),
+                                        404: (None, "No report with that id.")})
+def edit_report(report_id: int, body: s.ReportPatch):
+    """Mark a report handled, or open again (planners only)."""
+    if report_id > s.MAX_SERIAL:
+        raise NotFoundError(f"no report with id {report_id}")
+    return jsonify(_jsonable(engine().reports.set_status(report_id, body.status)))
 
 
 # --- planner edits --------------------------------------------------------------------------------
@@ -470,7 +488,7 @@ def _expected_version(in_body: int | None) -> int:
         return in_body
     text = header.strip().removeprefix("W/").strip('"')
     if not (text.isascii() and text.isdigit() and len(text) <= 10
-            and 1 <= int(text) <= s.MAX_VERSION):
+            and 1 <= int(text) <= s.MAX_SERIAL):
         raise InputError(f"`If-Match` was {header[:40]!r} but must be a station version such as "
                          '"3" (the ETag of GET /api/stations/{station_id})', parameter="If-Match")
     if in_body is not None and in_body != int(text):

@@ -19,6 +19,7 @@ dependency for less than this module does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -27,6 +28,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from app import schemas as s
+from app.limits import LIMITED
 from geo import settings
 from geo.errors import InputError
 from geo.network import MODES
@@ -74,11 +76,9 @@ def operation(*, query: type[s.Query] | None = None, body: type[BaseModel] | Non
 
 
 def json_object() -> dict:
-    """The request's JSON object body."""
-    if not request.is_json:
-        raise InputError("send a JSON object with Content-Type: application/json",
-                         parameter="body")
-    body = request.get_json(silent=True)
+    """The request's JSON object body (not JSON, or nested too deep: a 400 naming ``body``,
+    see :class:`app.limits.JSONRequest`)."""
+    body = request.get_json()
     if not isinstance(body, dict):
         raise InputError("the body must be a JSON object", parameter="body")
     return body
@@ -93,11 +93,17 @@ IF_MATCH = {"required": False, "schema": {"type": "string", "pattern": r'^(W/)?"
 
 #: Path parameters, by name.
 PATH = {"station_id": {"type": "string", "minLength": 1},
+        "report_id": {"type": "integer", "minimum": 0, "maximum": s.MAX_SERIAL},
         "mode": {"type": "string", "enum": list(MODES)},
         "fmt": {"type": "string", "enum": list(PROPOSAL_FORMATS)}}
 ERRORS = {400: "A bad parameter or body field, named in `parameter`.",
           401: "Not signed in as a planner (POST /api/login).",
-          404: "Nothing there (no such station, network or format)."}
+          404: "Nothing there (no such station, network or format).",
+          413: "The body is larger than the server takes (256 KiB by default).",
+          429: "Too many requests from this client: wait Retry-After seconds (per-client "
+               "limits, see app.limits).",
+          503: "The server is busy with another such request: retry after Retry-After seconds."}
+RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}
 
 
 def _models(app: Flask) -> list[type[BaseModel]]:
@@ -145,7 +151,8 @@ def _content(model: type[BaseModel] | None, media: str) -> dict:
     return {"content": {media: {"schema": {"$ref": REF.format(model=model.__name__)}}}}
 
 
-def _path_item(op: Operation, view, arguments: list[str], schemas: dict) -> dict:
+def _path_item(op: Operation, view, arguments: list[str], schemas: dict, *,
+               limited: bool = False) -> dict:
     doc = (view.__doc__ or "").strip().split("\n\n", 1)
     item: dict = {"operationId": view.__name__, "summary": " ".join(doc[0].split())}
     if len(doc) > 1:
@@ -171,10 +178,17 @@ def _path_item(op: Operation, view, arguments: list[str], schemas: dict) -> dict
         answers[str(status)] = {"description": text, **_content(model or s.Error, media)}
     if op.query is not None or op.body is not None or arguments:
         answers.setdefault("400", {"description": ERRORS[400], **_content(s.Error, JSON)})
+    if op.body is not None:
+        answers.setdefault("413", {"description": ERRORS[413], **_content(s.Error, JSON)})
     if op.planner:
         answers.setdefault("401", {"description": ERRORS[401], **_content(s.Error, JSON)})
     if arguments:
         answers.setdefault("404", {"description": ERRORS[404], **_content(s.Error, JSON)})
+    waits = ([429] if limited else []) + ([503] if 503 in op.answers else [])
+    for status in waits:  # answers that say how long to wait
+        answers[str(status)] = {"description": op.answers.get(status, (None, ERRORS[status]))[1],
+                                "headers": {"Retry-After": RETRY_AFTER},
+                                **_content(s.Error, JSON)}
     item["responses"] = answers
     return item
 
@@ -191,14 +205,11 @@ def spec(app: Flask) -> dict:
         op = getattr(view, "__contract__", None)
         if not rule.rule.startswith("/api/") or op is None:
             continue
-        path = rule.rule
-        arguments = []
-        for name in rule.arguments:
-            path = path.replace(f"<{name}>", f"{{{name}}}")
-            arguments.append(name)
-        arguments.sort(key=rule.rule.index)
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)  # <int:id> too
+        arguments = sorted(rule.arguments, key=path.index)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _path_item(op, view, arguments, schemas)
+            paths.setdefault(path, {})[method.lower()] = _path_item(
+                op, view, arguments, schemas, limited=rule.endpoint in LIMITED)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -38,7 +38,7 @@ from geo.basemap import ROAD_CLASSES
 from geo.coverage import parse_at
 from geo.demand import parse_group
 from geo.errors import InputError
-from geo.feedback import MAX_TEXT, REPORT_KINDS
+from geo.feedback import MAX_TEXT, REPORT_KINDS, REPORT_STATUSES
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
 from geo.output.plan import PROPOSAL_LANGS
@@ -72,8 +72,8 @@ TEXT_FIELDS = settings.station_text_chars
 ID_PATTERN = station_id_pattern()
 #: Largest station capacity, people.
 MAX_CAPACITY = settings.max_capacity
-#: Largest station version a client may name (versions count changes from 1).
-MAX_VERSION = 2**31 - 1
+#: Largest station version or report id a client may name (32-bit serials).
+MAX_SERIAL = 2**31 - 1
 #: The corners a station box (`bbox`) may have: (west, south) and (east, north) limits, EPSG:4326.
 BBOX_LIMITS = ((-180.0, -90.0), (180.0, 90.0))
 BBOX_TEXT = (f"west,south,east,north in EPSG:4326 degrees (longitudes {BBOX_LIMITS[0][0]:g} to "
@@ -90,6 +90,7 @@ ModeId = Literal[tuple(MODES)]  # type: ignore[valid-type]
 AccessId = Literal[tuple(ACCESS)]  # type: ignore[valid-type]
 ReportKind = Literal[tuple(REPORT_KINDS)]  # type: ignore[valid-type]
 RoleId = Literal[tuple(ROLES)]  # type: ignore[valid-type]
+ReportStatus = Literal[REPORT_STATUSES]  # type: ignore[valid-type]
 
 _KINDS_TEXT = ", ".join(f"{k} ({zh}, {en})" for k, (zh, en) in KINDS.items())
 _GROUPS_TEXT = ", ".join(f"{g} ({grp.zh}; {grp.mode}, {grp.budget_min:g} min)"
@@ -320,6 +321,7 @@ class CoverageQuery(Query):
 
 class ReportsQuery(Query):
     station_id: str | None = Field(None, description="Only this station's.")
+    status: ReportStatus | None = Field(None, description="Only the open or the handled ones.")
     limit: int = Field(DEFAULT_REPORTS, ge=1, le=MAX_REPORTS, description="At most this many.")
 
 
@@ -389,6 +391,11 @@ class ReportBody(Body):
         return self
 
 
+class ReportPatch(Body):
+    status: ReportStatus = Field(description="handled: a planner has dealt with it; open: not "
+                                             "yet (again).")
+
+
 class LoginBody(Body):
     user: str = Field(min_length=1, max_length=MAX_NAME, strict=True, description=(
         "The user name (`yizhan user add NAME`)."))
@@ -446,7 +453,7 @@ class StationFields(Body):
     notes: _text_field("notes") = None  # type: ignore[valid-type]
 
 
-Version = Annotated[int | None, Field(ge=1, le=MAX_VERSION, strict=True, description=(
+Version = Annotated[int | None, Field(ge=1, le=MAX_SERIAL, strict=True, description=(
     "The version of the station this change starts from (as GET /api/stations/{station_id} "
     "gave it), instead of an If-Match header; a stale one is 409."))]
 
@@ -652,7 +659,14 @@ class Report(Answer):
     text: str
     lon: float | None
     lat: float | None
-    created_at: datetime
+    created_at: datetime = Field(description="The first report of it.")
+    count: int = Field(ge=1, description=(
+        "How many times workers reported it: the same problem at the same station while the "
+        f"report is open, within {settings.report_fold_hours:g} hours of the first, counts here "
+        "instead of making a new report."))
+    last_at: datetime | None = Field(description="The latest report of it.")
+    status: ReportStatus
+    handled_at: datetime | None = Field(description="When a planner marked it handled.")
 
 
 class Reports(Answer):

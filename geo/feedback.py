@@ -2,13 +2,16 @@
 
 Reports live in the same database as the station registry (:class:`geo.registry.Registry`), in a
 ``reports`` table with its own metadata, so adding them changes nothing in the registry's schema.
-Planners read them to fix the registry; workers only ever add.
+Planners read them to fix the registry and mark them handled; workers only ever add. The same
+problem reported again at the same station while a report of it is open (within
+:data:`geo.settings.report_fold_hours`) counts one more on that report (``count``) rather than
+adding a row, so a station many workers find closed is one item with a count, not a flood.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -21,11 +24,13 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    update,
 )
 from sqlalchemy.exc import OperationalError
 
-from geo.errors import InputError
-from geo.registry import Registry
+from geo import settings
+from geo.errors import InputError, NotFoundError
+from geo.registry import Registry, add_missing_columns
 
 #: What a worker can report: id -> (中文, English).
 REPORT_KINDS: dict[str, tuple[str, str]] = {
@@ -39,6 +44,9 @@ REPORT_KINDS: dict[str, tuple[str, str]] = {
 #: Longest free text kept, characters.
 MAX_TEXT = 1000
 
+#: The states of a report: open until a planner has dealt with it.
+REPORT_STATUSES = ("open", "handled")
+
 metadata = MetaData()
 
 reports_table = Table(
@@ -50,6 +58,10 @@ reports_table = Table(
     Column("lon", Float),
     Column("lat", Float),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False, default=1, server_default="1"),
+    Column("last_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False, default="open", server_default="open"),
+    Column("handled_at", DateTime(timezone=True)),
 )
 
 
@@ -67,6 +79,7 @@ class Reports:
         self.engine = registry.engine
         try:
             metadata.create_all(self.engine)
+            add_missing_columns(self.engine, metadata)
         except OperationalError:  # a read-only database: reports wait until it is writable
             pass
 
@@ -116,18 +129,74 @@ class Reports:
         except LookupError:
             raise InputError(f"`station_id` was {station_id!r} but no open station has that id",
                              parameter="station_id") from None
-        row = {"station_id": station_id, "kind": kind, "text": text.strip(),
+        text, now = text.strip(), datetime.now(UTC)
+        folded = self._fold(station_id, kind, text, now)
+        if folded is not None:
+            return folded
+        row = {"station_id": station_id, "kind": kind, "text": text,
                "lon": None if lon is None else float(lon),
                "lat": None if lat is None else float(lat),
-               "created_at": datetime.now(UTC)}
+               "created_at": now, "count": 1, "last_at": now, "status": "open",
+               "handled_at": None}
         with self.registry.transaction() as conn:
             new_id = conn.execute(insert(reports_table).values(**row)).inserted_primary_key[0]
         return {"id": int(new_id), **row}
 
-    def list(self, *, station_id: str | None = None, limit: int = 500) -> list[dict]:
-        """Reports, newest first, optionally of one station only."""
+    def _fold(self, station_id: str, kind: str, text: str, now: datetime) -> dict | None:
+        """Count a repeated report on the open one of the same station and kind made within
+        :data:`geo.settings.report_fold_hours` (its text gains ``text`` while it fits); the
+        report as it is then, or None when there is none to fold into."""
+        since = now - timedelta(hours=settings.report_fold_hours)
+        table = reports_table.c
+        with self.registry.transaction() as conn:
+            row = conn.execute(select(reports_table).where(
+                table.station_id == station_id, table.kind == kind, table.status == "open",
+                table.created_at >= since).order_by(table.id.desc()).limit(1)).first()
+            if row is None:
+                return None
+            joined = row.text
+            if text and text not in joined:
+                joined = f"{joined} | {text}" if joined else text
+            changes = {"count": table.count + 1, "last_at": now}
+            if len(joined) <= MAX_TEXT:
+                changes["text"] = joined
+            done = conn.execute(update(reports_table).where(
+                table.id == row.id, table.status == "open").values(**changes))
+            if done.rowcount != 1:  # handled a moment ago: a new report then
+                return None
+            fresh = conn.execute(select(reports_table).where(table.id == row.id)).first()
+        return dict(fresh._mapping)
+
+    def set_status(self, report_id: int, status: str) -> dict:
+        """Mark a report ``handled`` (or ``open`` again); the report as changed.
+
+        Raises
+        ------
+        InputError
+            When ``status`` is not one of :data:`REPORT_STATUSES`.
+        NotFoundError
+            When there is no report with this id.
+        """
+        if status not in REPORT_STATUSES:
+            raise InputError(f"`status` was {status!r} but must be one of "
+                             f"{list(REPORT_STATUSES)}", parameter="status")
+        table = reports_table.c
+        handled_at = datetime.now(UTC) if status == "handled" else None
+        with self.registry.transaction() as conn:
+            done = conn.execute(update(reports_table).where(table.id == report_id)
+                                .values(status=status, handled_at=handled_at))
+            if done.rowcount != 1:
+                raise NotFoundError(f"no report with id {report_id}")
+            row = conn.execute(select(reports_table).where(table.id == report_id)).first()
+        return dict(row._mapping)
+
+    def list(self, *, station_id: str | None = None, status: str | None = None,
+             limit: int = 500) -> list[dict]:
+        """Reports, newest first, optionally of one station or one status only."""
         query = select(reports_table).order_by(reports_table.c.id.desc()).limit(limit)
         if station_id is not None:
             query = query.where(reports_table.c.station_id == station_id)
+        if status is not None:
+            query = query.where(reports_table.c.status == status)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]

@@ -123,3 +123,7 @@ signin_backoff_base_s: float = 1.0
 signin_backoff_cap_s: float = 300.0
 #: Failures are forgotten this long after the last one, seconds.
 signin_failure_memory_s: float = 3600.0
+
+#: A worker's report of the same problem (kind) at the same station within this many hours of an
+#: open report counts one more on that report instead of adding a row.
+report_fold_hours: float = 24.0

@@ -28,6 +28,13 @@ GROUPS = ["delivery_rider", "sanitation_worker", "truck_driver", "ride_hailing_d
 
 
 @pytest.fixture(scope="module")
+def app(demo):
+    """The web app on the demo region, with room for the many analyses these tests ask for."""
+    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                       "ANALYSIS_RATE_LIMIT": "10000 per minute"})
+
+
+@pytest.fixture(scope="module")
 def networks(demo):
     return {mode: demo.network(mode) for mode in ("walk", "ebike", "drive")}
 

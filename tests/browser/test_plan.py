@@ -164,6 +164,12 @@ def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
     item = page.locator(".report-item", has_text="凌晨四点没开门")
     item.first.wait_for()
     assert station["properties"]["name"] in item.first.inner_text()
+    assert item.first.get_attribute("data-status") == "open"
+    item.first.locator(".report-handle").click()  # a planner has dealt with it
+    page.wait_for_selector(".report-item[data-status=handled]", state="attached")
+    handled = page.locator(".report-item[data-status=handled]", has_text="凌晨四点没开门")
+    assert "已处理" in handled.first.inner_text()
+    assert handled.first.locator(".report-handle").count() == 0
     page.locator("#tab-stations").click()
     page.fill("#station-search", station["properties"]["name"])
     page.locator(f"#station-list button[data-id='{station['id']}']").click()

@@ -1,5 +1,5 @@
 /* Problems workers reported (planners only), newest first; a station's name shows it on the map. */
-import {api, clear, config, el, fmtWhen, t} from "../common.js";
+import {api, clear, config, el, fmtWhen, t, toast} from "../common.js";
 import {session} from "../editor.js";
 import {map} from "./map.js";
 import {state, stationById} from "./state.js";
@@ -11,14 +11,30 @@ function showStation(id) {
 
 function reportItem(item) {
   const f = stationById(item.station_id);
-  return el("li", {class: "report-item", dataset: {id: String(item.id)}},
+  const handled = item.status === "handled";
+  return el("li", {class: "report-item" + (handled ? " is-handled" : ""),
+                   dataset: {id: String(item.id), status: item.status}},
     el("div", {class: "report-top"},
       el("span", {class: "report-kind kind-" + item.kind}, config.reportKinds[item.kind] || item.kind),
-      el("time", {class: "muted small", datetime: item.created_at}, fmtWhen(item.created_at))),
+      item.count > 1 ? el("span", {class: "report-count", title: t("report_count_hint")},
+                          t("report_count", {n: item.count})) : null,
+      el("time", {class: "muted small", datetime: item.last_at || item.created_at},
+         fmtWhen(item.last_at || item.created_at))),
     el("button", {type: "button", class: "report-station link-like", onclick: () => showStation(item.station_id)},
        f ? el("span", {class: "kind-dot kind-" + f.properties.kind}) : null,
        f ? f.properties.name : item.station_id),
-    item.text ? el("p", {class: "report-text"}, item.text) : null);
+    item.text ? el("p", {class: "report-text"}, item.text) : null,
+    handled
+      ? el("p", {class: "report-handled muted small"}, t("report_handled", {when: fmtWhen(item.handled_at)}))
+      : el("button", {type: "button", class: "button small report-handle", onclick: () => markHandled(item.id)},
+           t("mark_handled")));
+}
+
+/* A planner has dealt with it: it stays in the list, greyed, and leaves the count. */
+function markHandled(id) {
+  api("/api/reports/" + id, {method: "PATCH", body: {status: "handled"}})
+    .then(() => { toast(t("handled_toast")); loadReports(); })
+    .catch((err) => toast(err.message));
 }
 
 export function loadReports() {
@@ -26,10 +42,12 @@ export function loadReports() {
   api("/api/reports?limit=200").then((r) => {
     const list = clear(document.getElementById("report-list"));
     const badge = document.getElementById("count-reports");
-    badge.hidden = !r.reports.length;
-    badge.textContent = String(r.reports.length);
+    const open = r.reports.filter((item) => item.status !== "handled").length;
+    badge.hidden = !open;
+    badge.textContent = String(open);
     if (!r.reports.length) list.appendChild(el("li", {class: "empty"}, t("reports_none")));
     r.reports.forEach((item) => list.appendChild(reportItem(item)));
+    document.body.dataset.reports = String(r.reports.length);
   }).catch(() => {});
 }
 
