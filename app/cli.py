@@ -2,6 +2,10 @@
 
 Exit codes: 0 on success, 1 on bad data (the message on stderr names file, row and column), 2 on bad
 usage (an unknown option or a bad parameter value).
+
+``yizhan --lang zh …`` (or ``YIZHAN_LANG=zh``) says the errors and the import report in Chinese
+(文件, 第 N 行, 列); English is the default. The strings are in the ``cli`` and ``errors`` sections
+of ``app/i18n/<lang>.json``, rendered by :mod:`app.lang`.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from pathlib import Path
 
 import click
 
+from app.lang import LANGS, say, say_error, say_message, say_problem
 from geo import coords
-from geo.errors import DataFileError, InputError, NetworkError, NotFoundError, YizhanError
+from geo.errors import InputError, YizhanError, message_of
 from geo.stations import KINDS
 
 CRS_CHOICE = click.Choice(list(coords.CRS_NAMES))
@@ -33,28 +38,66 @@ class KindType(click.ParamType):
         try:
             return parse_kind(value)
         except InputError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(say_message(message_of(exc), cli_lang()), param, ctx)
 
 
 KIND_CHOICE = KindType()
 
 
+def cli_lang() -> str:
+    """The language the command line speaks (``--lang``, else ``$YIZHAN_LANG``, else en)."""
+    ctx = click.get_current_context(silent=True)
+    return (ctx.find_root().params.get("lang") if ctx else None) or "en"
+
+
+def usage(key: str, **params) -> click.UsageError:
+    """A usage error saying the ``cli`` string ``key`` in the command line's language."""
+    return click.UsageError(say(cli_lang(), key, **params))
+
+
+class SaidUsageError(click.UsageError):
+    """A usage error told in a language other than English (click's own words are English)."""
+
+    def __init__(self, error: click.UsageError, language: str):
+        super().__init__(_usage_message(error, language), ctx=error.ctx)
+        self.language = language
+
+    def show(self, file=None) -> None:
+        if self.ctx is not None:
+            line = self.ctx.get_usage().replace("Usage: ", say(self.language, "usage"), 1)
+            click.echo(line + "\n" + say(
+                self.language, "usage_hint", command=self.ctx.command_path), file=file, err=True)
+        click.echo(say(self.language, "usage_error", message=self.format_message()), file=file,
+                   err=True)
+
+
+def _usage_message(error: click.UsageError, language: str) -> str:
+    if isinstance(error, click.NoSuchOption):
+        return say(language, "no_such_option", name=error.option_name)
+    hint = (error.param.get_error_hint(error.ctx) if getattr(error, "param", None) is not None
+            else getattr(error, "param_hint", None))
+    if isinstance(error, click.MissingParameter):
+        return say(language, "missing_parameter", name=hint or "")
+    if isinstance(error, click.BadParameter) and hint:
+        return say(language, "bad_parameter", name=hint, message=error.message)
+    return error.message
+
+
 class YizhanGroup(click.Group):
-    """Turns yizhan's errors into clear messages and exit codes instead of tracebacks."""
+    """Turns yizhan's errors into clear messages and exit codes instead of tracebacks, in the
+    language of ``--lang``."""
 
     def invoke(self, ctx):
+        language = ctx.params.get("lang") or "en"
         try:
             return super().invoke(ctx)
-        except DataFileError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
-        except InputError as exc:
-            parameter = f" (parameter {exc.parameter})" if exc.parameter else ""
-            click.echo(f"Error{parameter}: {exc}", err=True)
-            ctx.exit(2)
-        except (NetworkError, NotFoundError, YizhanError) as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
+        except YizhanError as exc:
+            click.echo(say_error(exc, language), err=True)
+            ctx.exit(2 if isinstance(exc, InputError) else 1)
+        except click.UsageError as exc:
+            if language == "en" or isinstance(exc, SaidUsageError):
+                raise
+            raise SaidUsageError(exc, language) from None
 
 
 def echo_json(value) -> None:
@@ -69,7 +112,9 @@ db_option = click.option(
 
 @click.group(cls=YizhanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="yizhan")
-def main():
+@click.option("--lang", type=click.Choice(LANGS), envvar="YIZHAN_LANG", default="en",
+              show_default=True, help="Language of the messages: en, or zh (中文).")
+def main(lang):
     """yizhan (驿站): rest stations for outdoor workers — find, map and plan them.
 
     司机之家 · 环卫工人爱心驿站 · 户外劳动者服务站点
@@ -110,23 +155,24 @@ def import_cmd(file, crs, db_url, region, dry_run, skip_invalid, as_json):
         "problems": [p.as_dict() for p in result.problems],
         "ignored_columns": result.ignored_columns,
     }
+    language = cli_lang()
     if as_json:
         echo_json(report)
     else:
-        click.echo(f"{file}: {result.rows} rows, {len(result.stations)} valid, "
-                   f"{report['invalid_rows']} with problems")
+        click.echo(say(language, "import_summary", file=file, rows=result.rows,
+                       valid=len(result.stations), bad=report["invalid_rows"]))
         if result.ignored_columns:
-            click.echo("Columns not used: " + ", ".join(result.ignored_columns))
+            click.echo(say(language, "import_ignored", columns=", ".join(result.ignored_columns)))
         if summary:
-            click.echo(f"Imported: {len(summary.created)} new, {len(summary.updated)} updated, "
-                       f"{len(summary.unchanged)} unchanged.")
+            click.echo(say(language, "import_done", created=len(summary.created),
+                           updated=len(summary.updated), unchanged=len(summary.unchanged)))
         elif dry_run:
-            click.echo("Dry run: nothing written.")
+            click.echo(say(language, "import_dry_run"))
     for problem in result.problems:
-        click.echo(f"  {problem}", err=True)
+        click.echo(f"  {say_problem(problem, language)}", err=True)
     if result.problems and not skip_invalid:
         if not as_json:
-            click.echo("Nothing was imported: fix these problems, or use --skip-invalid.", err=True)
+            click.echo(say(language, "import_nothing"), err=True)
         sys.exit(1)
 
 
@@ -153,7 +199,7 @@ def export_cmd(file, db_url, crs, kinds, lang, encoding):
     from geo.registry import Registry
 
     if encoding and file.suffix.lower() != ".csv":
-        raise click.BadParameter(f"is for .csv files, not {file.suffix or file.name!r}",
+        raise click.BadParameter(say(cli_lang(), "csv_only", name=repr(file.suffix or file.name)),
                                  param_hint="--encoding")
     stations = Registry(db_url).stations(kinds=kinds or None)
     write_stations(stations, file, crs=crs, lang=lang, encoding=encoding or "utf-8")
@@ -187,13 +233,14 @@ def network_build(place, bbox, osm_file, mode, output):
 
     sources = [x for x in (place, bbox, osm_file) if x]
     if len(sources) != 1:
-        raise click.UsageError("give exactly one of --place, --bbox or --osm")
+        raise usage("one_source")
     box = None
     if bbox:
         try:
             box = tuple(float(v) for v in bbox.split(","))
         except ValueError:
-            raise click.BadParameter(f"{bbox!r} is not W,S,E,N numbers", param_hint="--bbox")
+            raise click.BadParameter(say(cli_lang(), "bad_bbox", value=repr(bbox)),
+                                     param_hint="--bbox") from None
     started = time.perf_counter()
     try:
         net = build_network(place=place, bbox=box, osm=osm_file, mode=mode)
@@ -264,11 +311,11 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     from geo.stations import parse_services
 
     if (lat is None) != (lon is None):
-        raise click.UsageError("give both --lat and --lon")
+        raise usage("lat_and_lon")
     if (lat is None) == (points_file is None):
-        raise click.UsageError("give either --lat/--lon or --points FILE")
+        raise usage("point_or_points")
     if open_at and open_now:
-        raise click.UsageError("give --open-at or --open-now, not both")
+        raise usage("open_at_or_now")
     wanted = parse_services(list(services)) if services else None
     net = open_network(network_path, mode)
     stations = open_stations(db_url, stations_file, crs)
@@ -304,7 +351,7 @@ def nearest_cmd(network_path, db_url, stations_file, lat, lon, points_file, crs,
     try:
         hits = finder.nearest(float(x), float(y), route=route, **filters)
     except OffNetworkError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(say_error(exc, cli_lang()), err=True)
         sys.exit(1)
     if as_json:
         echo_json([h.as_dict() for h in hits])
@@ -372,7 +419,7 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
     from geo.workflow import coverage_report
 
     if at and by_hour:
-        raise click.UsageError("give --at or --by-hour, not both")
+        raise usage("at_or_by_hour")
     stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file, crs,
                                        groups_file, wanted=wanted)
     groups = inputs.groups
@@ -461,11 +508,11 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
     from geo.workflow import candidate_sites, plan_report
 
     if sum(x is not None for x in (add, target, budget)) != 1:
-        raise click.UsageError("give exactly one of --add, --target or --budget")
+        raise usage("one_goal")
     if candidates_file and osm_candidates:
-        raise click.UsageError("give --candidates or --osm-candidates, not both")
+        raise usage("candidates_one")
     if capacitated and add is None:
-        raise click.UsageError("--capacity goes with --add")
+        raise usage("capacity_with_add")
     if target is not None:
         try:
             target = parse_target(target)
@@ -556,9 +603,9 @@ def batch_cmd(regions_file, outdir, workers, scheduler, at, by_hour, day, retrie
     from geo.batch import batch_options, read_regions, run_batch
 
     if workers and scheduler:
-        raise click.UsageError("give --workers or --scheduler, not both")
+        raise usage("workers_or_scheduler")
     if at and by_hour:
-        raise click.UsageError("give --at or --by-hour, not both")
+        raise usage("at_or_by_hour")
     if not regions_file.is_file():
         raise click.BadParameter(f"no such file: {regions_file}", param_hint="REGIONS_FILE")
     specs = read_regions(regions_file)
@@ -650,7 +697,7 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     from geo.registry import default_data_dir
 
     if osm_file and place:
-        raise click.UsageError("give --osm or --place, not both")
+        raise usage("osm_or_place")
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
     built = region.manifest().get("region") if region.is_built() else None
     if (rebuild or osm_file or place or not region.is_built()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,6 +30,7 @@ from flask import (
     url_for,
 )
 
+from app.lang import LANGS, catalogue
 from geo.feedback import REPORT_KINDS
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
@@ -39,7 +39,6 @@ from geo.style import GROUP_COLOURS, KIND_COLOURS, KIND_SHORT
 
 bp = Blueprint("pages", __name__)
 
-LANGS = ("zh", "en")
 
 #: The services offered as quick filters in the finder, most asked for first.
 QUICK_SERVICES = ["toilet", "drinking_water", "food_heating", "rest", "phone_charging",
@@ -78,17 +77,6 @@ BUDGET_CHOICES = [2, 3, 4, 5, 8, 10, 15, 20, 30]
 #: unique across sections, so one page never sees two meanings of a key.
 PAGE_SECTIONS = {"finder": ("common", "finder"), "station": ("common", "finder"),
                  "plan": ("common", "plan")}
-
-I18N_DIR = Path(__file__).with_name("i18n")
-
-
-@cache
-def catalogue(lang: str) -> dict[str, dict[str, str]]:
-    """The string catalogue of one language, by section, read once from ``app/i18n/<lang>.json``."""
-    if lang not in LANGS:
-        raise ValueError(f"`lang` was {lang!r} but must be one of {list(LANGS)}")
-    return json.loads((I18N_DIR / f"{lang}.json").read_text("utf-8"))
-
 
 def strings(lang: str, page: str) -> dict[str, str]:
     """The strings one page uses (templates and scripts alike), in one language."""

@@ -4,11 +4,47 @@ Every class also derives from the matching built-in exception, so callers may ca
 built-in one (``except ValueError`` still works). The errors an analysis raises (:class:`InputError`,
 :class:`DataFileError`, :class:`OffNetworkError`) pickle whole, message and fields, so one raised in a
 worker process of the province batch (:mod:`geo.batch`) reaches the caller as it was.
+
+Messages are English. One a union office often reads (a bad cell of a station list, a missing
+column) is a :class:`Message`: still a plain ``str``, it also carries a key and its parameters, so
+a surface can say it in another language from its catalogue (the ``errors`` section of
+``app/i18n/<lang>.json``, rendered by :mod:`app.lang`) while the library stays free of
+translations.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+class Message(str):
+    """An English message that names its catalogue ``key`` and the ``params`` to fill in.
+
+    >>> m = Message("'x' is not a number", "not_a_number", value="x")
+    >>> m == "'x' is not a number", m.key, m.params
+    (True, 'not_a_number', {'value': 'x'})
+    """
+
+    key: str
+    params: dict
+
+    def __new__(cls, text: str, key: str, **params) -> Message:  # noqa: PYI034
+        message = super().__new__(cls, text)
+        message.key, message.params = key, params
+        return message
+
+    def __reduce__(self):  # pickling (Dask workers) keeps the key
+        return (_message, (str(self), self.key, self.params))
+
+
+def _message(text: str, key: str, params: dict) -> Message:
+    return Message(text, key, **params)
+
+
+def message_of(exc: BaseException) -> str:
+    """The exception's message, as the :class:`Message` it was raised with when it was one."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Message) else str(exc)
 
 
 class YizhanError(Exception):
@@ -23,7 +59,7 @@ class InputError(YizhanError, ValueError):
         self.parameter = parameter
 
     def __reduce__(self):
-        return _rebuild, (type(self), str(self), {"parameter": self.parameter})
+        return _rebuild, (type(self), message_of(self), {"parameter": self.parameter})
 
 
 @dataclass(frozen=True)
@@ -33,7 +69,7 @@ class Problem:
     file: str
     row: int | None
     column: str | None
-    message: str
+    message: str  # a Message when it can be translated
 
     def __str__(self) -> str:
         where = [self.file]

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import opening_hours
 
 from geo import settings
-from geo.errors import InputError
+from geo.errors import InputError, Message
 
 Kind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
 
@@ -155,7 +155,8 @@ def parse_kind(value: str) -> str:
     kind = _lookup(value, KINDS, _KIND_ALIASES) if str(value).strip() else None
     if kind is None:
         allowed = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
-        raise InputError(f"unknown station kind {value!r}; use one of {allowed}", parameter="kind")
+        raise InputError(Message(f"unknown station kind {value!r}; use one of {allowed}",
+                                 "unknown_kind", value=value, allowed=allowed), parameter="kind")
     return kind
 
 
@@ -180,11 +181,11 @@ def parse_services(value: str | Iterable[str] | None) -> frozenset[str]:
         else:
             found.add(service)
     if unknown:
-        raise InputError(
-            f"unknown service(s) {', '.join(map(repr, unknown))}; known services: "
-            + ", ".join(f"{k} ({zh})" for k, (zh, _) in SERVICES.items()),
-            parameter="service",
-        )
+        known = ", ".join(f"{k} ({zh})" for k, (zh, _) in SERVICES.items())
+        listed = ", ".join(map(repr, unknown))
+        raise InputError(Message(
+            f"unknown service(s) {listed}; known services: {known}", "unknown_services",
+            listed=listed, known=known), parameter="service")
     return frozenset(found)
 
 
@@ -194,10 +195,9 @@ def parse_access(value: str | None) -> str:
         return "public"
     access = _lookup(str(value), ACCESS, _ACCESS_ALIASES)
     if access is None:
-        raise InputError(
+        raise InputError(Message(
             f"unknown access {value!r}; use public (对外开放) or workers_only (仅限劳动者)",
-            parameter="access",
-        )
+            "unknown_access", value=value), parameter="access")
     return access
 
 
@@ -328,12 +328,11 @@ def normalize_hours(text: str | None) -> str:
     if s in {"00:00-24:00", "Mo-Su 00:00-24:00"}:
         return "24/7"
     if re.search(r"[\u4e00-\u9fff]", s) or not opening_hours.validate(s):
-        raise InputError(
+        raise InputError(Message(
             f"cannot read opening hours {raw!r}; write them like '24/7', '08:30-18:00' or "
             "'Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00' (OpenStreetMap opening_hours syntax), "
-            "or in Chinese like '全天' or '周一至周五 8:30-18:00'",
-            parameter="hours",
-        )
+            "or in Chinese like '全天' or '周一至周五 8:30-18:00'", "bad_hours", value=raw),
+            parameter="hours")
     return s
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo import coords, settings
-from geo.errors import DataFileError, InputError, Problem
+from geo.errors import DataFileError, InputError, Message, Problem
 from geo.io import sheets, tables
 from geo.stations import (
     ACCESS,
@@ -96,9 +96,10 @@ def _station_columns(crs: str, area: coords.Area | None = None) -> tables.Schema
     return tables.Schema("stations", (
         tables.Column("id", ("编号", "序号id", "站点编号", "编码"), _station_id, default=""),
         tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), _text("name"), required=True,
-                      if_empty="the name is empty"),
+                      if_empty=Message("the name is empty", "empty_name")),
         tables.Column("kind", ("类型", "站点类型", "类别", "驿站类型"), parse_kind, required=True,
-                      if_empty=f"the kind is empty; use one of {kinds}"),
+                      if_empty=Message(f"the kind is empty; use one of {kinds}", "empty_kind",
+                                       allowed=kinds)),
         lon, lat,
         tables.Column("address", ("地址", "详细地址", "站点地址"), _text("address"), default=""),
         tables.Column("services", ("服务", "服务项目", "服务内容", "功能", "配套设施", "service"),
@@ -257,9 +258,10 @@ def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -
         if first is None:
             kept.setdefault((station.name, cx, cy, cz), []).append((row, station))
         else:
-            parsed.problem(row, "name", f"{station.name!r} is {first[1]:.0f} m from the station "
-                                        f"of the same name in row {first[0]}: the same "
-                                        "station twice?")
+            parsed.problem(row, "name", Message(
+                f"{station.name!r} is {first[1]:.0f} m from the station of the same name in "
+                f"row {first[0]}: the same station twice?", "near_duplicate",
+                name=station.name, metres=f"{first[1]:.0f}", first_row=first[0]))
 
 
 def load_stations(path: str | Path, *, crs: str = "wgs84") -> list[Station]:

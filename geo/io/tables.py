@@ -41,7 +41,7 @@ from typing import Any
 import pandas as pd
 
 from geo import coords
-from geo.errors import DataFileError, InputError, Problem
+from geo.errors import DataFileError, InputError, Message, Problem, message_of
 
 #: File types the reader takes, by extension, with the name used in messages.
 FORMATS = {".csv": "CSV", ".tsv": "CSV", ".xlsx": "Excel", ".geojson": "GeoJSON",
@@ -83,9 +83,9 @@ def number(value: str) -> float:
     try:
         result = float(folded)
     except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise InputError(Message(f"{value!r} is not a number", "not_a_number", value=value)) from None
     if not math.isfinite(result):
-        raise ValueError(f"{value!r} is not a number")
+        raise InputError(Message(f"{value!r} is not a number", "not_a_number", value=value))
     return result
 
 
@@ -101,7 +101,8 @@ def at_least(low: float, what: str) -> Callable[[str], float]:
     def parse(value: str) -> float:
         result = number(value)
         if result < low:
-            raise ValueError(f"{what} must be ≥ {low:g}, not {result:g}")
+            raise InputError(Message(f"{what} must be ≥ {low:g}, not {result:g}", "too_small",
+                                     what=what, low=f"{low:g}", value=f"{result:g}"))
         return result
 
     return parse
@@ -114,7 +115,8 @@ def whole_number(value: str) -> int:
     except ValueError:
         result = -1.0
     if result < 0 or result != int(result):
-        raise ValueError(f"{value!r} must be a whole number ≥ 0")
+        raise InputError(Message(f"{value!r} must be a whole number ≥ 0", "not_whole",
+                                 value=value))
     return int(result)
 
 
@@ -272,9 +274,9 @@ def read_table(path: str | Path, *, known: Iterable[str] = ()) -> Table:
     suffix = check_format(path)
     name = str(path)
     if not path.exists():
-        raise DataFileError([Problem(name, None, None, "file not found")])
+        raise DataFileError([Problem(name, None, None, Message("file not found", "file_not_found"))])
     if path.stat().st_size == 0:
-        raise DataFileError([Problem(name, None, None, "the file is empty")])
+        raise DataFileError([Problem(name, None, None, Message("the file is empty", "file_empty"))])
     fmt = FORMATS[suffix]
     try:
         if fmt == "CSV":
@@ -286,10 +288,12 @@ def read_table(path: str | Path, *, known: Iterable[str] = ()) -> Table:
     except DataFileError:
         raise
     except Exception as exc:  # the readers raise many types; name the file and the format
-        raise DataFileError([Problem(name, None, None, f"cannot read it as {fmt}: {exc}")]) from exc
+        raise DataFileError([Problem(name, None, None, Message(
+            f"cannot read it as {fmt}: {exc}", "cannot_read", format=fmt, error=str(exc)))]) from exc
     lines = [(row, cells) for row, cells in lines if any(cells)]
     if not lines:
-        raise DataFileError([Problem(name, None, None, "the file holds no table (no header row)")])
+        raise DataFileError([Problem(name, None, None, Message(
+            "the file holds no table (no header row)", "no_table"))])
     known = set(known)
     start = next((i for i, (_, cells) in enumerate(lines[:HEADER_SEARCH_ROWS])
                   if any(fold(c) in known for c in cells)), 0)
@@ -324,8 +328,9 @@ def _csv_lines(path: Path) -> list[tuple[int, list[str]]]:
     try:
         text = _decode(path.read_bytes())
     except UnicodeDecodeError:
-        raise DataFileError([Problem(str(path), None, None, "cannot read the text: save it as "
-                                     "CSV UTF-8, GBK CSV or Unicode text")]) from None
+        raise DataFileError([Problem(str(path), None, None, Message(
+            "cannot read the text: save it as CSV UTF-8, GBK CSV or Unicode text",
+            "cannot_decode"))]) from None
     # a cell may be as long as the file (the schema then says it is too long, for its row)
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text),
@@ -355,8 +360,8 @@ def _geo_table(path: Path, fmt: str) -> Table:
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own types for every kind of damage
-        raise DataFileError([Problem(str(path), None, None,
-                                     f"cannot read it as {fmt}: {exc}")]) from exc
+        raise DataFileError([Problem(str(path), None, None, Message(
+            f"cannot read it as {fmt}: {exc}", "cannot_read", format=fmt, error=str(exc)))]) from exc
     geometry = None
     if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
         if frame.crs is not None and not frame.empty and frame.crs.to_epsg() != 4326:
@@ -453,7 +458,9 @@ def parse(table: Table, schema: Schema) -> Parsed:
         elif target in where:
             parsed.problems.append(Problem(
                 table.file, table.header_row, header,
-                f"a second column for {target!r} (the first is {parsed.columns[target]!r})"))
+                Message(f"a second column for {target!r} (the first is "
+                        f"{parsed.columns[target]!r})", "second_column", column=target,
+                        first=parsed.columns[target])))
         else:
             where[target] = index
             parsed.columns[target] = header
@@ -463,9 +470,10 @@ def parse(table: Table, schema: Schema) -> Parsed:
     missing = [c for c in schema.columns if c.required and c.name not in parsed.columns]
     if missing:
         accepted = "; ".join(f"{c.name}: " + ", ".join(c.headers) for c in missing)
-        parsed.problem(table.header_row, None,
-                       "missing column(s) " + ", ".join(c.name for c in missing)
-                       + f" (accepted headers: {accepted})")
+        names = ", ".join(c.name for c in missing)
+        parsed.problem(table.header_row, None, Message(
+            f"missing column(s) {names} (accepted headers: {accepted})", "missing_columns",
+            columns=names, accepted=accepted))
         parsed.rows = len(table.rows)
         return parsed
 
@@ -491,7 +499,7 @@ def parse(table: Table, schema: Schema) -> Parsed:
             try:
                 values[column.name] = column.parse(cell)
             except (ValueError, ArithmeticError) as exc:  # InputError is a ValueError too
-                parsed.problem(row, column.name, str(exc))
+                parsed.problem(row, column.name, message_of(exc))
                 bad.add(column.name)
         for check in schema.checks:
             if not bad & set(check.needs):
@@ -517,9 +525,9 @@ def check_points(table: Table, noun: str) -> None:
 # --- shared columns and checks -------------------------------------------------------------------
 
 LON = Column("lon", ("经度", "longitude", "lng", "long", "x", "东经"), coordinate, required=True,
-             if_empty="the coordinate is empty")
+             if_empty=Message("the coordinate is empty", "empty_coordinate"))
 LAT = Column("lat", ("纬度", "latitude", "y", "北纬"), coordinate, required=True,
-             if_empty="the coordinate is empty")
+             if_empty=Message("the coordinate is empty", "empty_coordinate"))
 
 
 def lonlat_check(crs: str = "wgs84", area: coords.Area | None = None) -> Check:
@@ -532,13 +540,15 @@ def lonlat_check(crs: str = "wgs84", area: coords.Area | None = None) -> Check:
         if lon is None or lat is None:
             return
         if looks_swapped(lon, lat, crs):
-            yield "lon", (f"longitude {lon} and latitude {lat} look swapped; "
-                          "经度 (lon) is the larger number in China")
+            yield "lon", Message(f"longitude {lon} and latitude {lat} look swapped; "
+                                 "经度 (lon) is the larger number in China", "swapped", lon=lon,
+                                 lat=lat)
             return
         if not -180 <= lon <= 180:
-            yield "lon", f"longitude {lon} is out of range -180..180"
+            yield "lon", Message(f"longitude {lon} is out of range -180..180", "lon_range",
+                                 lon=lon)
         if not -90 <= lat <= 90:
-            yield "lat", f"latitude {lat} is out of range -90..90"
+            yield "lat", Message(f"latitude {lat} is out of range -90..90", "lat_range", lat=lat)
         elif area is not None and -180 <= lon <= 180 and area.outside(lon, lat):
             yield "lon", area.outside(lon, lat)
 
@@ -567,8 +577,9 @@ def duplicates(parsed: Parsed, keyed: Iterable[tuple[int, str]], column: str = "
     rows = set()
     for row, key in keyed:
         if key in first:
-            parsed.problem(row, column, f"duplicate {column} {key!r} (first used in row "
-                                        f"{first[key]})")
+            parsed.problem(row, column, Message(
+                f"duplicate {column} {key!r} (first used in row {first[key]})", "duplicate",
+                column=column, value=key, first_row=first[key]))
             rows.add(row)
         else:
             first[key] = row

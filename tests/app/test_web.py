@@ -192,7 +192,7 @@ def test_both_catalogues_have_the_same_keys():
         seen = [k for keys in sections.values() for k in keys]
         assert len(seen) == len(set(seen)), f"{lang}: a key in two sections"
         assert all(isinstance(v, str) and v for keys in sections.values() for v in keys.values())
-    placeholders = lambda s: sorted(re.findall(r"\{\w+\}", s))
+    placeholders = lambda s: sorted(re.findall(r"\{(\w+)(?:![rs])?\}", s))  # {value!r} too
     for section, keys in zh.items():
         for key, text in keys.items():
             assert placeholders(text) == placeholders(en[section][key]), key
