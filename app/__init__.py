@@ -212,6 +212,9 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
     print(f"yizhan web app on http://{shown}:{port}/  (networks: {modes}; "
           f"{workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl+C stops)",
           flush=True)
+    if app.config.get("PLANNER_PASSWORD"):
+        print("YIZHAN_PLANNER_PASSWORD is no longer read: each planner signs in with an account "
+              "of their own (yizhan user add NAME).", flush=True)
     if not app.extensions["accounts"].any_active():
         print("No planner accounts yet: add one with `yizhan user add NAME --db "
               f"{app.config['DB_URL']}` to sign in at /plan.", flush=True)

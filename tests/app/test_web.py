@@ -335,7 +335,8 @@ def test_serve_runs_granian(demo, monkeypatch, capsys):
     assert calls["interface"] == "wsgi" and calls["workers"] == 2 and calls["blocking_threads"] >= 4
     assert calls["app"] is app_module._SERVED and calls["frozen"]
     assert calls["app"].extensions["yizhan"].networks
-    assert "http://127.0.0.1:8765/" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8765/" in out and "No planner accounts yet" in out
 
 
 def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):

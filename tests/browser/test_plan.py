@@ -199,3 +199,25 @@ def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
     assert moved[0] == pytest.approx(lon, abs=1e-7)
     assert api(server, "/api/coverage?minutes=4")["version"] != version
     assert watcher.errors == []
+
+
+def test_repeated_failed_sign_ins_are_told_to_wait(open_page):
+    """Each failure says so; after five for one name, the form says how long to wait (the
+    server's Retry-After), in Chinese. A name no one has, so the planner's own sign-ins from
+    this address stay free."""
+    page, watcher = open_page("/plan?tab=stations", **DESKTOP)
+    page.wait_for_selector("#signin:not([hidden])")
+    error = page.locator("#signin-error")
+    texts = []
+    for attempt in range(8):  # the sixth waits 1 s, the seventh (should the sixth be late) 2 s
+        page.evaluate("() => { document.getElementById('signin-error').hidden = true; }")
+        page.fill("#user", "nobody.here")
+        page.fill("#password", f"guess number {attempt}")
+        page.locator("#signin-form button[type=submit]").click()
+        page.wait_for_selector("#signin-error:not([hidden])")
+        texts.append(error.inner_text())
+        if texts[-1].startswith("登录失败次数过多"):
+            break
+    assert texts[:5] == ["用户名或密码错误"] * 5 and len(texts) in (6, 7)
+    assert texts[-1].startswith("登录失败次数过多，请 ") and texts[-1].endswith("秒后再试。")
+    assert "429" in watcher.errors[-1] and len(watcher.errors) == len(texts)
