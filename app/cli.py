@@ -18,7 +18,7 @@ import click
 
 from app.lang import LANGS, say, say_error, say_message, say_problem
 from geo import coords
-from geo.errors import InputError, YizhanError, message_of
+from geo.errors import InputError, Message, YizhanError, message_of
 from geo.stations import KINDS
 
 CRS_CHOICE = click.Choice(list(coords.CRS_NAMES))
@@ -731,8 +731,7 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     if build_only:
         return
     password = _demo_planner(region.db_url)
-    click.echo(f"Planner sign-in (规划人员登录) at /plan: user {DEMO_USER}, password {password} "
-               "(new at each start)")
+    click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
     _serve(region.data_dir, None, None, host, port, tiles, workers, trusted_proxies, https)
 
 
@@ -809,22 +808,26 @@ def read_password(password_file: Path | None) -> str:
     prompt asked twice. Never an argument: the command line shows in `ps` and shell history."""
     import os
 
+    from geo.accounts import check_password
+
+    language = cli_lang()
     if password_file is not None:
         lines = password_file.read_text(encoding="utf-8-sig").splitlines()
         password = lines[0] if lines else ""
-        where = f"the first line of {password_file}"
+        where = ("password_from_file", {"file": password_file})
     elif os.environ.get(PASSWORD_ENV):
-        password, where = os.environ[PASSWORD_ENV], f"${PASSWORD_ENV}"
+        password, where = os.environ[PASSWORD_ENV], ("password_from_env", {"name": PASSWORD_ENV})
     else:
-        password = click.prompt("Password (密码)", hide_input=True,
-                                confirmation_prompt="Repeat the password (再次输入)")
-        where = "the prompt"
-    from geo.accounts import check_password
-
+        password = click.prompt(say(language, "password_prompt"), hide_input=True,
+                                confirmation_prompt=say(language, "password_repeat"))
+        where = ("password_from_prompt", {})
     try:
         return check_password(password)
     except InputError as exc:
-        raise InputError(f"{exc} (from {where})", parameter="password") from exc
+        english = f"{exc} (from {say('en', where[0], **where[1])})"
+        problem, place = say_message(message_of(exc), language), say(language, where[0], **where[1])
+        raise InputError(Message(english, "password_from", problem=problem, where=place),
+                         parameter="password") from exc
 
 
 def open_accounts(db_url: str | None):
@@ -832,6 +835,12 @@ def open_accounts(db_url: str | None):
     from geo.registry import Registry
 
     return Accounts(Registry(db_url))
+
+
+def role_label(role: str) -> str:
+    from geo.accounts import ROLES
+
+    return ROLES[role][0 if cli_lang() == "zh" else 1]
 
 
 @main.group("user")
@@ -852,17 +861,17 @@ def user_group():
 @db_option
 def user_add(name, role, display_name, password_file, db_url):
     """Add an account NAME that signs in to the planner view."""
-    accounts = open_accounts(db_url)
-    from geo.accounts import check_name
+    from geo.accounts import check_name, taken
 
+    accounts = open_accounts(db_url)
     name = check_name(name)
-    if name in {u.name for u in accounts.users()}:
-        raise InputError(f"there is already a user named {name!r}; change the password with "
-                         f"`yizhan user passwd {name}`", parameter="name")
+    if name in {u.name for u in accounts.users()}:  # before asking for a password
+        raise taken(name)
     user = accounts.add(name, read_password(password_file), role=role,
                         display_name=display_name)
-    click.echo(f"Added {user.role} {user.name}" + (f" ({user.display_name})"
-                                                     if user.display_name else "") + ".")
+    display = f" ({user.display_name})" if user.display_name else ""
+    click.echo(say(cli_lang(), "user_added", role=role_label(user.role), name=user.name,
+                   display=display))
 
 
 @user_group.command("passwd")
@@ -874,7 +883,7 @@ def user_passwd(name, password_file, db_url):
     accounts = open_accounts(db_url)
     accounts.get(name)
     ended = accounts.set_password(name, read_password(password_file))
-    click.echo(f"New password for {name}; {ended} session(s) ended.")
+    click.echo(say(cli_lang(), "user_passwd", name=name, n=ended))
 
 
 @user_group.command("disable")
@@ -884,7 +893,9 @@ def user_passwd(name, password_file, db_url):
 def user_disable(name, enable, db_url):
     """Disable the account NAME (it can no longer sign in; its sessions end)."""
     ended = open_accounts(db_url).set_disabled(name, not enable)
-    click.echo(f"Enabled {name}." if enable else f"Disabled {name}; {ended} session(s) ended.")
+    language = cli_lang()
+    click.echo(say(language, "user_enabled", name=name) if enable
+               else say(language, "user_disabled", name=name, n=ended))
 
 
 @user_group.command("list")
@@ -896,8 +907,9 @@ def user_list(db_url, as_json):
     if as_json:
         echo_json([u.as_dict() for u in users])
         return
+    language = cli_lang()
     if not users:
-        click.echo("No accounts yet: add one with `yizhan user add NAME`.")
+        click.echo(say(language, "users_none"))
     for u in users:
-        state = "  (disabled 已停用)" if u.disabled else ""
+        state = "  " + say(language, "user_disabled_mark") if u.disabled else ""
         click.echo(f"{u.name:20} {u.role:8} {u.display_name}{state}")

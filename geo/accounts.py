@@ -58,6 +58,7 @@ from geo import settings
 from geo.errors import (
     AccountDisabledError,
     InputError,
+    Message,
     NotFoundError,
     SignInError,
     ThrottledError,
@@ -148,11 +149,12 @@ def check_name(name: object) -> str:
         raise InputError("`name` must be text", parameter="name")
     name = unicodedata.normalize("NFC", name.strip())
     if not name or len(name) > MAX_NAME:
-        raise InputError(f"`name` must have 1 to {MAX_NAME} characters, not {len(name)}",
-                         parameter="name")
+        raise InputError(Message(f"`name` must have 1 to {MAX_NAME} characters, not {len(name)}",
+                                 "user_name_length", max=MAX_NAME, n=len(name)), parameter="name")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in name):
-        raise InputError(f"`name` {name!r} has a space or control character; use letters, "
-                         "digits, '.', '_' or '-' (e.g. li.ming)", parameter="name")
+        raise InputError(Message(f"`name` {name!r} has a space or control character; use "
+                                 "letters, digits, '.', '_' or '-' (e.g. li.ming)",
+                                 "user_name_chars", name=repr(name)), parameter="name")
     return name
 
 
@@ -169,12 +171,21 @@ def check_password(password: object) -> str:
     if not isinstance(password, str):
         raise InputError("the password must be text", parameter="password")
     if len(password) < settings.min_password_chars:
-        raise InputError(f"the password has {len(password)} characters but needs at least "
-                         f"{settings.min_password_chars}", parameter="password")
-    if len(password) > MAX_PASSWORD:
-        raise InputError(f"the password has more than {MAX_PASSWORD} characters",
+        raise InputError(Message(f"the password has {len(password)} characters but needs at "
+                                 f"least {settings.min_password_chars}", "password_short",
+                                 n=len(password), min=settings.min_password_chars),
                          parameter="password")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(Message(f"the password has more than {MAX_PASSWORD} characters",
+                                 "password_long", max=MAX_PASSWORD), parameter="password")
     return password
+
+
+def taken(name: str) -> InputError:
+    """The error for a user name in use."""
+    return InputError(Message(f"there is already a user named {name!r}; change the password "
+                              "with `yizhan user passwd`", "user_taken", name=repr(name)),
+                      parameter="name")
 
 
 # --- hashing --------------------------------------------------------------------------------------
@@ -268,8 +279,7 @@ class Accounts:
                     password_hash=hashed, disabled=False, created_at=now,
                     password_changed_at=now))
         except IntegrityError as exc:
-            raise InputError(f"there is already a user named {name!r}; change the password "
-                             "with `yizhan user passwd`", parameter="name") from exc
+            raise taken(name) from exc
         return self.get(name)
 
     def get(self, name: str) -> User:
@@ -277,7 +287,8 @@ class Accounts:
         with self.engine.connect() as conn:
             row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
         if row is None:
-            raise NotFoundError(f"no user named {name!r}; `yizhan user list` shows them")
+            raise NotFoundError(Message(f"no user named {name!r}; `yizhan user list` shows them",
+                                        "user_not_found", name=repr(name)))
         return _user(row)
 
     def users(self) -> list[User]:

@@ -126,3 +126,18 @@ def test_list(runner, db_url, accounts):
 def test_unknown_users_are_named(runner, db_url, accounts):
     result = runner.invoke(main, ["user", "disable", "nobody", "--db", db_url])
     assert result.exit_code == 1 and "no user named 'nobody'" in result.output
+
+
+def test_in_chinese(runner, db_url, accounts, tmp_path):
+    secret = tmp_path / "pw.txt"
+    secret.write_text("short\n", encoding="utf-8")
+    result = runner.invoke(main, ["--lang", "zh", "user", "add", "li.ming", "--password-file",
+                                  str(secret), "--db", db_url])
+    assert result.exit_code == 2
+    assert f"密码只有 5 个字符，至少需要 10 个（来自文件 {secret} 的第一行）" in result.output
+    result = runner.invoke(main, ["--lang", "zh", "user", "add", "li.ming", "--display-name",
+                                  "李明", "--db", db_url], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "密码" in result.output and "已添加规划人员 li.ming (李明)。" in result.output
+    result = runner.invoke(main, ["--lang", "zh", "user", "disable", "zhao", "--db", db_url])
+    assert result.exit_code == 1 and "没有名为 'zhao' 的用户" in result.output
