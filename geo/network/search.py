@@ -2,11 +2,10 @@
 
 Two searches, both exact Dijkstra on CSR arrays with a binary heap:
 
-- :func:`k_labels`: from many sources at once (the stations), every node's ``k`` nearest distinct
-  sources — a multi-source Dijkstra in which a node is settled up to ``k`` times, once per source.
-  A source in a node's top ``k`` is also in the top ``k`` of the next node on the path to it, so
-  stopping at ``k`` labels per node loses nothing. Run on the reversed graph it gives, for every
-  node, the ``k`` nearest stations *from* that node.
+- :func:`k_labels`: from many sources (the stations), every node's ``k`` nearest distinct
+  sources. A source in a node's top ``k`` is also in the top ``k`` of the next node on the path
+  to it, so a source's search stops where it does not make a node's top ``k``. Run on the
+  reversed graph it gives, for every node, the ``k`` nearest stations *from* that node.
 - :func:`bounded_search`: from one point, the ``k`` nearest matching stations, stopping as soon as
   they are settled; scratch arrays are stamped with a generation number, so nothing of size ``n``
   is cleared between searches.
@@ -24,25 +23,20 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _grow(keys, nodes, labels, carry):
-    """The heap's four arrays at twice their size (rare: the heap starts large enough for most
+def _grow(keys, nodes):
+    """The heap's arrays at twice their size (rare: the heap starts large enough for most
     searches). Kept out of the hot path: returning arrays costs reference counting."""
-    grown = max(64, 2 * len(keys))
-    keys2 = np.empty(grown, np.float64)
-    nodes2 = np.empty(grown, np.int64)
-    labels2 = np.empty(grown, np.int64)
-    carry2 = np.empty(grown, np.float64)
+    keys2 = np.empty(2 * len(keys), np.float64)
+    nodes2 = np.empty(2 * len(keys), np.int64)
     keys2[:len(keys)] = keys
     nodes2[:len(keys)] = nodes
-    labels2[:len(keys)] = labels
-    carry2[:len(keys)] = carry
-    return keys2, nodes2, labels2, carry2
+    return keys2, nodes2
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _push(keys, nodes, labels, carry, size, key, node, label, value):
-    """Push onto the binary heap held in four arrays with room for one more (``size`` entries
-    in use); the caller adds one to its size."""
+def _push(keys, nodes, size, key, node):
+    """Push onto the binary heap of keys and nodes, with room for one more (``size`` entries in
+    use); the caller adds one to its size."""
     i = size
     while i > 0:
         parent = (i - 1) >> 1
@@ -50,24 +44,19 @@ def _push(keys, nodes, labels, carry, size, key, node, label, value):
             break
         keys[i] = keys[parent]
         nodes[i] = nodes[parent]
-        labels[i] = labels[parent]
-        carry[i] = carry[parent]
         i = parent
     keys[i] = key
     nodes[i] = node
-    labels[i] = label
-    carry[i] = value
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _pop(keys, nodes, labels, carry, size):
+def _pop(keys, nodes, size):
     """Remove the smallest entry (``size`` entries in use) and return it; the caller takes one
     from its size."""
-    key, node, label, value = keys[0], nodes[0], labels[0], carry[0]
+    key, node = keys[0], nodes[0]
     size -= 1
     if size > 0:
-        last_key, last_node, last_label, last_value = (keys[size], nodes[size], labels[size],
-                                                       carry[size])
+        last_key, last_node = keys[size], nodes[size]
         i = 0
         while True:
             child = 2 * i + 1
@@ -79,20 +68,24 @@ def _pop(keys, nodes, labels, carry, size):
                 break
             keys[i] = keys[child]
             nodes[i] = nodes[child]
-            labels[i] = labels[child]
-            carry[i] = carry[child]
             i = child
         keys[i] = last_key
         nodes[i] = last_node
-        labels[i] = last_label
-        carry[i] = last_value
-    return key, node, label, value
+    return key, node
 
 
 @njit(cache=True, nogil=True)
 def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_carry, src_label,
-             k):
-    """Every node's ``k`` nearest distinct sources.
+             k, radius):
+    """Every node's ``k`` nearest distinct sources, one source at a time.
+
+    Each source's own Dijkstra search in turn, pruned where the source cannot enter a node's top
+    ``k``: the node already holds ``k`` sources at most that far, and by the property in the
+    module docstring no node behind it can take the source either. On a first pass the searches
+    also stop at ``radius``; a source cut there where a list could still take it is searched
+    again without it. Each search stays in one neighbourhood, so its memory stays in cache; a
+    multi-source search (one heap for all sources) jumps across the whole city at every step and
+    is about twice as slow at ``k = 10`` on a 200,000-node city, 1.5× at ``k = 1``.
 
     Parameters
     ----------
@@ -104,6 +97,10 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
         the source (label) it belongs to. A source may have several entries.
     k
         Labels per node.
+    radius
+        In the units of ``weight``: about the distance within which most nodes find their ``k``
+        sources. It sets the speed only, never the answer. Sources are taken in a fixed
+        scattered order, so the early ones, which search unpruned, are spread over the city.
 
     Returns
     -------
@@ -113,67 +110,121 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
         node is the source's own entry): a route is read by following it, the source being in
         the next node's labels too.
     """
-    out_key = np.full((n_nodes, k), np.inf)
-    out_value = np.full((n_nodes, k), np.inf)
-    out_label = np.full((n_nodes, k), -1, np.int64)
-    out_next = np.full((n_nodes, k), -1, np.int64)
-    span = n_nodes + 1  # a heap entry's label and the node it came from, in one integer
+    order = np.argsort(src_label, kind="mergesort")
+    node_s, key_s, carry_s, label_s = (src_node[order], src_key[order], src_carry[order],
+                                       src_label[order])
+    starts = np.empty(len(label_s) + 1, np.int64)
+    groups = 0
+    for i in range(len(label_s)):
+        if i == 0 or label_s[i] != label_s[i - 1]:
+            starts[groups] = i
+            groups += 1
+    starts[groups] = len(label_s)
+    turn = np.argsort((np.arange(groups) * 2654435761) % 4294967296)  # a fixed scatter (Knuth)
+    out = (np.full((n_nodes, k), np.inf), np.full((n_nodes, k), np.inf),
+           np.full((n_nodes, k), -1, np.int64), np.full((n_nodes, k), -1, np.int64))
     count = np.zeros(n_nodes, np.int64)
-    cap = max(1024, 4 * len(src_node), 2 * len(indices))
-    keys = np.empty(cap, np.float64)
-    nodes = np.empty(cap, np.int64)
-    labels = np.empty(cap, np.int64)
-    carry = np.empty(cap, np.float64)
+    kth = np.full(n_nodes, np.inf)  # the k-th key while a node's list is full, else inf
+    scratch = (np.empty(n_nodes), np.empty(n_nodes), np.empty(n_nodes, np.int64),
+               np.zeros(n_nodes, np.int64))
+    keys = np.empty(max(1024, n_nodes // 8), np.float64)
+    nodes = np.empty(len(keys), np.int64)
+    generation = 0
+    cut = np.zeros(groups, np.bool_)
+    for again in range(2):
+        for g in turn:
+            if again == 1 and not cut[g]:
+                continue
+            while True:
+                generation += 1
+                status = _source_search(indptr, indices, weight, carried, starts[g],
+                                        starts[g + 1], node_s, key_s, carry_s, label_s[starts[g]],
+                                        k, radius if again == 0 else np.inf, out, count, kth,
+                                        scratch, generation, keys, nodes)
+                if status >= 0:
+                    break
+                keys = np.empty(2 * len(keys), np.float64)  # the heap was full: a larger one
+                nodes = np.empty(len(keys), np.int64)
+            cut[g] = status == 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _source_search(indptr, indices, weight, carried, lo, hi, src_node, src_key, src_carry, label,
+                   k, limit, out, count, kth, scratch, generation, keys, nodes):
+    """One source's pruned search for :func:`k_labels`: 1 when the ``limit`` cut it where
+    a list could still take it, 0 when not, -1 when the heap ran out of room (nothing written
+    that a rerun would not write again)."""
+    out_key, out_value, out_label, out_next = out
+    dist, value, pred, stamp = scratch
     size = 0
-    for i in range(len(src_node)):
-        if src_node[i] >= 0 and np.isfinite(src_key[i]):
-            if size == len(keys):
-                keys, nodes, labels, carry = _grow(keys, nodes, labels, carry)
-            _push(keys, nodes, labels, carry, size, src_key[i], src_node[i],
-                  src_label[i] * span, src_carry[i])
-            size += 1
-    while size > 0:
-        d, u, code, value = _pop(keys, nodes, labels, carry, size)
-        size -= 1
-        label, came_from = code // span, code % span - 1
-        c = count[u]
-        if c >= k:
+    for i in range(lo, hi):
+        u = src_node[i]
+        if u < 0 or not np.isfinite(src_key[i]):
             continue
-        seen = False
+        if stamp[u] != generation or src_key[i] < dist[u]:
+            stamp[u] = generation
+            dist[u] = src_key[i]
+            value[u] = src_carry[i]
+            pred[u] = -1
+            if size == len(keys):
+                return -1
+            _push(keys, nodes, size, src_key[i], u)
+            size += 1
+    status = 0
+    while size > 0:
+        d, u = _pop(keys, nodes, size)
+        size -= 1
+        if d > dist[u] or d > kth[u]:
+            continue
+        c = count[u]
+        held = False
         for j in range(c):
             if out_label[u, j] == label:
-                seen = True
+                held = True
                 break
-        if seen:
-            continue
-        out_key[u, c] = d
-        out_value[u, c] = value
-        out_label[u, c] = label
-        out_next[u, c] = came_from
-        count[u] = c + 1
+        if not held:
+            if d >= kth[u]:
+                continue
+            if d > limit:
+                status = 1
+                continue
+            j = min(c, k - 1)  # insert in order; a full list drops its last
+            while j > 0 and out_key[u, j - 1] > d:
+                out_key[u, j] = out_key[u, j - 1]
+                out_value[u, j] = out_value[u, j - 1]
+                out_label[u, j] = out_label[u, j - 1]
+                out_next[u, j] = out_next[u, j - 1]
+                j -= 1
+            out_key[u, j] = d
+            out_value[u, j] = value[u]
+            out_label[u, j] = label
+            out_next[u, j] = pred[u]
+            if c < k:
+                count[u] = c + 1
+            if count[u] == k:
+                kth[u] = out_key[u, k - 1]
         for e in range(indptr[u], indptr[u + 1]):
             v = indices[e]
-            cv = count[v]
-            if cv >= k:
+            nd = d + weight[e]
+            if nd > kth[v]:
                 continue
-            seen = False
-            for j in range(cv):
-                if out_label[v, j] == label:
-                    seen = True
-                    break
-            if not seen:
+            if stamp[v] != generation or nd < dist[v]:
+                stamp[v] = generation
+                dist[v] = nd
+                value[v] = value[u] + carried[e]
+                pred[v] = u
                 if size == len(keys):
-                    keys, nodes, labels, carry = _grow(keys, nodes, labels, carry)
-                _push(keys, nodes, labels, carry, size, d + weight[e], v,
-                      label * span + u + 1, value + carried[e])
+                    return -1
+                _push(keys, nodes, size, nd, v)
                 size += 1
-    return out_key, out_value, out_label, out_next
+    return status
 
 
 @njit(cache=True, nogil=True)
 def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_ptr, ent_station,
                    ent_m, ent_s, allowed, k, direct_station, direct_m, direct_s, dist, tim, pred,
-                   stamp, generation, heap_keys, heap_nodes, heap_labels, heap_carry):
+                   stamp, generation, heap_keys, heap_nodes):
     """The ``k`` nearest allowed stations from one point, by network distance.
 
     Parameters
@@ -190,7 +241,7 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
     dist, tim, pred, stamp, generation
         Scratch arrays of the caller, valid where ``stamp == generation``; ``pred`` is left set
         for the route.
-    heap_keys, heap_nodes, heap_labels, heap_carry
+    heap_keys, heap_nodes
         The caller's heap arrays (grown here when a search needs more).
 
     Returns
@@ -207,7 +258,7 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
     for i in range(len(direct_station)):
         found = _offer(best_station, best_m, best_s, best_via, found, k,
                        direct_station[i], direct_m[i], direct_s[i], -1)
-    keys, nodes, labels, carry = heap_keys, heap_nodes, heap_labels, heap_carry
+    keys, nodes = heap_keys, heap_nodes
     size = 0
     for i in range(len(src_node)):
         u = src_node[i]
@@ -218,10 +269,10 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
             tim[u] = src_s[i]
             pred[u] = -1
             stamp[u] = generation
-            _push(keys, nodes, labels, carry, size, src_m[i], u, 0, 0.0)
+            _push(keys, nodes, size, src_m[i], u)
             size += 1
     while size > 0:
-        d, u, _, _ = _pop(keys, nodes, labels, carry, size)
+        d, u = _pop(keys, nodes, size)
         size -= 1
         if d > dist[u]:
             continue
@@ -241,8 +292,8 @@ def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_pt
                 pred[v] = u
                 stamp[v] = generation
                 if size == len(keys):
-                    keys, nodes, labels, carry = _grow(keys, nodes, labels, carry)
-                _push(keys, nodes, labels, carry, size, nd, v, 0, 0.0)
+                    keys, nodes = _grow(keys, nodes)
+                _push(keys, nodes, size, nd, v)
                 size += 1
     return best_station[:found], best_m[:found], best_s[:found], best_via[:found]
 
