@@ -136,6 +136,9 @@ class Inputs:
         The groups the analysis runs for.
     extract
         The ``.osm.pbf`` extract among the network paths (names gap candidates), or None.
+    paths
+        The network paths the networks were opened from (the output maps find their basemap
+        there, :func:`basemap_of`).
     """
 
     networks: dict[str, Network]
@@ -143,6 +146,7 @@ class Inputs:
     groups: dict[str, WorkerGroup]
     chosen: list[str]
     extract: Path | None = None
+    paths: tuple[Path, ...] = ()
 
 
 def open_inputs(network_paths: Sequence[str | os.PathLike[str]],
@@ -192,7 +196,29 @@ def open_inputs(network_paths: Sequence[str | os.PathLike[str]],
     chosen, _ = analysis_groups(table, groups=groups, wanted=wanted, kind=kind)
     open_networks(paths, {groups[g].mode for g in chosen}, into=networks)
     extract = next((Path(p) for p in paths if str(p).endswith(".pbf")), None)
-    return Inputs(networks=networks, demand=table, groups=groups, chosen=chosen, extract=extract)
+    return Inputs(networks=networks, demand=table, groups=groups, chosen=chosen, extract=extract,
+                  paths=tuple(map(Path, paths)))
+
+
+def basemap_of(network_paths: Sequence[str | os.PathLike[str]]) -> dict | None:
+    """The basemap layers for maps of these networks: the ``basemap.geojson`` that ``yizhan
+    demo`` writes beside saved networks, else read from an ``.osm.pbf`` among them
+    (:func:`geo.basemap.read_basemap`, about a second for a city district); None without either
+    (the maps then draw the streets)."""
+    import json
+
+    from geo.demo import BASEMAP_FILE
+
+    for path in map(Path, network_paths):
+        beside = path.parent / BASEMAP_FILE
+        if path.suffix == ".npz" and beside.is_file():
+            return json.loads(beside.read_text("utf-8"))
+    extract = next((Path(p) for p in network_paths if str(p).endswith(".pbf")), None)
+    if extract is None:
+        return None
+    from geo.basemap import read_basemap
+
+    return read_basemap(extract)
 
 
 # --- coverage -------------------------------------------------------------------------------------
@@ -273,7 +299,8 @@ def coverage_report(inputs: Inputs, stations: Sequence[Station], *,
 
         files = write_coverage(result, list(stations), outdir,
                                network=base_network(inputs.networks), groups=inputs.groups,
-                               demo_label=demo_label(stations))
+                               demo_label=demo_label(stations),
+                               basemap=basemap_of(inputs.paths))
     return result, files
 
 
@@ -477,7 +504,8 @@ def plan_report(inputs: Inputs, stations: Sequence[Station], *, kind: str,
         from geo.output.plan import write_plan
 
         files = write_plan(run.plan, outdir, network=base_network(inputs.networks),
-                           demo_label=demo_label(stations), crs=crs)
+                           demo_label=demo_label(stations), crs=crs,
+                           basemap=basemap_of(inputs.paths))
     return run, files
 
 

@@ -25,7 +25,7 @@ def served_by_station(result: CoverageResult, stations: list[Station]) -> pd.Dat
 
 def write_coverage(result: CoverageResult, stations: list[Station], outdir: str | Path, *,
                    network=None, groups: dict[str, WorkerGroup] | None = None,
-                   demo_label: str | None = None) -> dict[str, Path]:
+                   demo_label: str | None = None, basemap: dict | None = None) -> dict[str, Path]:
     """Write the analysis into ``outdir``.
 
     Files: ``coverage.gpkg`` (layers ``demand``, ``gaps``, ``stations``), ``summary.csv``
@@ -88,7 +88,7 @@ def write_coverage(result: CoverageResult, stations: list[Station], outdir: str 
 
     files.update(write_charts(result, outdir, groups))
     files["map"] = write_map(result, stations, outdir / "coverage_map.html", network=network,
-                             demo_label=demo_label)
+                             demo_label=demo_label, basemap=basemap)
     return files
 
 
@@ -176,19 +176,25 @@ def write_charts(result: CoverageResult, outdir: Path,
 
 
 def write_map(result: CoverageResult, stations: list[Station], path: Path, *, network=None,
+              basemap: dict | None = None,
               demo_label: str | None = None) -> Path:
     """An offline HTML map file of :func:`coverage_map`."""
     from geo.output.maps import save_map
 
-    return save_map(coverage_map(result, stations, network=network, demo_label=demo_label), path)
+    return save_map(coverage_map(result, stations, network=network, demo_label=demo_label,
+                                 basemap=basemap), path)
 
 
 def coverage_map(result: CoverageResult, stations: list[Station], *, network=None,
-                 demo_label: str | None = None, inline: bool = False):
-    """A folium map: demand coloured covered/uncovered, gap areas, stations (works offline)."""
+                 demo_label: str | None = None, inline: bool = False,
+                 basemap: dict | None = None):
+    """A folium map: demand coloured covered/uncovered, gap areas, stations (works offline).
+
+    The basemap is ``basemap`` (:func:`geo.basemap.read_basemap`) when given, else the streets
+    of ``network``."""
     import folium
 
-    from geo.output.maps import add_network, add_stations, finish, offline_map
+    from geo.output.maps import add_basemap, add_network, add_stations, finish, offline_map
 
     points = result.points
     lon = np.concatenate([points["lon"].to_numpy(float), [s.lon for s in stations]])
@@ -198,7 +204,9 @@ def coverage_map(result: CoverageResult, stations: list[Station], *, network=Non
     bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
     title = "驿站覆盖 Station coverage" + (f" · {demo_label}" if demo_label else "")
     m = offline_map(bounds, title=title, inline=inline)
-    if network is not None:
+    if basemap is not None:
+        add_basemap(m, basemap)
+    elif network is not None:
         add_network(m, network)
     top = max(float(points["weight"].max()) if len(points) else 1.0, 1e-9)
     for covered, name, colour in ((True, "已覆盖 covered", "#43a047"),

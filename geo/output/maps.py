@@ -6,13 +6,17 @@ is drawn as the basemap.
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from pathlib import Path
 
 import folium
 import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.network import Network
+from geo.regions import OSM_ATTRIBUTION
 from geo.stations import KINDS, SERVICES, Station
 from geo.style import KIND_COLOURS
 
@@ -53,6 +57,7 @@ def offline_map(bounds: tuple[float, float, float, float], *, title: str = "",
         "<script>window.$ = window.$ || function (html) { var t = document.createElement("
         "'template'); t.innerHTML = html.trim(); return [t.content.firstChild]; };</script>"))
     m.fit_bounds([[south, west], [north, east]])
+    _on_map(m, f"map.attributionControl.addAttribution({json.dumps(OSM_ATTRIBUTION, ensure_ascii=False)});")
     if title:
         m.get_root().html.add_child(folium.Element(
             '<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;'
@@ -75,6 +80,86 @@ def add_network(m: folium.Map, net: Network, *, name: str = "道路 roads") -> N
                "geometry": {"type": "MultiLineString", "coordinates": lines}}
     folium.GeoJson(feature, name=name, style_function=lambda _: {
         "color": "#9e9e9e", "weight": 1, "opacity": 0.7}, interactive=False).add_to(m)
+
+
+#: How the basemap layers draw on a folium map (as the web app draws them): fill colour and
+#: width at zoom 16 per road class, colours of green areas and water.
+BASEMAP_ROADS = {"motorway": ("#ffb45c", 8), "trunk": ("#ffc96b", 7.5), "primary": ("#ffe7a0", 6.5),
+                 "secondary": ("#ffffff", 5.5), "tertiary": ("#ffffff", 4.5),
+                 "residential": ("#ffffff", 3), "service": ("#ffffff", 1.8),
+                 "footway": ("#c9bfae", 1)}
+BASEMAP_GREEN = {"park": "#c6e7b4", "grass": "#d4ecc4", "wood": "#b5dca0", "pitch": "#bfe6c6"}
+BASEMAP_WATER = "#9ecbf4"
+BASEMAP_LAND = "#f3f1ec"
+#: Label classes written on folium maps (the main streets, rivers and parks).
+BASEMAP_LABELS = ("motorway", "trunk", "primary", "water", "park")
+
+
+def add_basemap(m: folium.Map, collection: dict, *, name: str = "底图 basemap") -> None:
+    """Draw basemap layers (:func:`geo.basemap.read_basemap`) as one layer: green areas, water,
+    roads by class (white with a grey casing, main roads yellow), and the names of main streets,
+    rivers and parks (as the web app draws them, at fixed widths)."""
+    layer = folium.FeatureGroup(name=name, control=False)
+    m.get_root().header.add_child(folium.Element(
+        f"<style>.leaflet-container.leaflet-container{{background:{BASEMAP_LAND}}}"
+        ".yz-label{font:600 12px system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;"
+        "color:#4a3b22;white-space:nowrap;transform:translate(-50%,-50%);"
+        "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}"
+        ".yz-far .yz-label{display:none}</style>"))
+    # names only from zoom 14 on, where they no longer cover each other
+    _on_map(m, "function yzFar() { map.getContainer().classList.toggle('yz-far', "
+               "map.getZoom() < 14); } map.on('zoomend', yzFar); yzFar();")
+    features = collection.get("features", [])
+
+    def of(kind: str, cls: str | None = None) -> list[dict]:
+        return [f for f in features if f["properties"]["layer"] == kind
+                and (cls is None or f["properties"]["class"] == cls)]
+
+    for feature in of("green"):
+        colour = BASEMAP_GREEN.get(feature["properties"]["class"], BASEMAP_GREEN["park"])
+        folium.GeoJson(feature, style_function=lambda _, c=colour: {
+            "stroke": False, "fillColor": c, "fillOpacity": 1}, interactive=False).add_to(layer)
+    for feature in of("water"):
+        area = feature["properties"]["class"] == "area"
+        folium.GeoJson(feature, style_function=lambda _, a=area: {
+            "stroke": not a, "color": BASEMAP_WATER, "weight": 3, "fillColor": BASEMAP_WATER,
+            "fillOpacity": 1 if a else 0}, interactive=False).add_to(layer)
+    for cls in reversed(BASEMAP_ROADS):  # the least important below
+        for feature in of("road", cls):
+            colour, width = BASEMAP_ROADS[cls]
+            folium.GeoJson(feature, style_function=lambda _, w=width: {
+                "color": "#d4cdbf", "weight": w * 0.6 + 1.5}, interactive=False).add_to(layer)
+            folium.GeoJson(feature, style_function=lambda _, c=colour, w=width: {
+                "color": c, "weight": w * 0.6}, interactive=False).add_to(layer)
+    taken: set[str] = set()
+    for feature in sorted(of("label"), key=lambda f: -f["properties"].get("size", 0)):
+        p = feature["properties"]
+        if p["class"] not in BASEMAP_LABELS or p["name"] in taken:
+            continue
+        taken.add(p["name"])  # each name once: a static map cannot hide overlapping labels
+        lon, lat = feature["geometry"]["coordinates"]
+        turn = f"rotate({p.get('angle') or 0}deg)"
+        folium.Marker([lat, lon], interactive=False, icon=folium.DivIcon(
+            icon_size=(0, 0), class_name="yz-label-anchor",
+            html=f'<div class="yz-label" style="transform:translate(-50%,-50%) {turn}">'
+                 f"{html.escape(p['name'])}</div>")).add_to(layer)
+    layer.add_to(m)
+
+
+class _MapScript(MacroElement):
+    """JavaScript run once the map exists, with the map as ``map``."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) { {{ this.code }} })({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, code: str):
+        super().__init__()
+        self.code = code
+
+
+def _on_map(m: folium.Map, code: str) -> None:
+    m.add_child(_MapScript(code))
 
 
 def station_popup(station: Station) -> str:

@@ -13,7 +13,7 @@ from geo.errors import InputError
 from geo.io import sheets, tables
 from geo.network import Network
 from geo.output.charts import cjk_font, label
-from geo.output.maps import add_network, add_stations, finish, offline_map, save_map
+from geo.output.maps import add_basemap, add_network, add_stations, finish, offline_map, save_map
 from geo.siting.planning import Plan
 from geo.style import NEW_SITE_COLOUR
 
@@ -109,7 +109,7 @@ def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"], *,
 
 def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
                demo_label: str | None = None, lang: Literal["en", "zh"] = "en",
-               crs: str = "wgs84") -> dict[str, Path]:
+               crs: str = "wgs84", basemap: dict | None = None) -> dict[str, Path]:
     """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map.
 
     ``lang`` and ``crs`` as for :func:`proposal_file`. With ``crs`` ``gcj02`` or ``bd09`` the
@@ -126,7 +126,7 @@ def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
         files[fmt].write_bytes(proposal_file(p, fmt, lang=lang, crs=in_crs))
     if p.curve:
         files["curve"] = _write_curve(p, outdir / "coverage_curve.png")
-    files["map"] = save_map(plan_map(p, network=network, demo_label=demo_label),
+    files["map"] = save_map(plan_map(p, network=network, demo_label=demo_label, basemap=basemap),
                             outdir / "plan_map.html")
     return files
 
@@ -191,8 +191,9 @@ def _write_curve(p: Plan, path: Path) -> Path:
 
 
 def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None = None,
-             inline: bool = False):
-    """A folium map of existing and proposed stations (works offline)."""
+             inline: bool = False, basemap: dict | None = None):
+    """A folium map of existing and proposed stations (works offline), on ``basemap``
+    (:func:`geo.basemap.read_basemap`) when given, else on the streets of ``network``."""
     import folium
 
     rows = p.matrix.rows
@@ -201,7 +202,9 @@ def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None 
     m = offline_map((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
                     title="驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else ""),
                     inline=inline)
-    if network is not None:
+    if basemap is not None:
+        add_basemap(m, basemap)
+    elif network is not None:
         add_network(m, network)
     if p.newly_covered is not None and p.newly_covered.any():
         gained = folium.FeatureGroup(name="新覆盖的劳动者 newly covered workers")

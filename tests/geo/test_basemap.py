@@ -72,3 +72,16 @@ def test_a_basemap_needs_a_pbf(tmp_path):
     broken.write_bytes(b"not a pbf")
     with pytest.raises(NetworkError, match="cannot read the basemap"):
         read_basemap(broken)
+
+
+def test_folium_maps_draw_the_basemap_offline(chengdu_basemap, tmp_path):
+    from geo.output.maps import add_basemap, offline_map, save_map
+
+    m = offline_map(tuple(chengdu_basemap["bbox"]), title="底图 basemap")
+    add_basemap(m, chengdu_basemap)
+    text = save_map(m, tmp_path / "map.html").read_text("utf-8")
+    for name in ("人民公园", "二环高架路", "锦江"):  # park, street and river names (JS-escaped)
+        assert name in text or json.dumps(name)[1:-1] in text
+    assert "#9ecbf4" in text and "#c6e7b4" in text  # water and parks
+    assert "© OpenStreetMap 贡献者" in text
+    assert not re.search(r"(src|href)=\"https?://", text)
