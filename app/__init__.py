@@ -64,6 +64,8 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geo.errors import YizhanError
+
 if TYPE_CHECKING:  # Flask loads when the app is made, so the command line starts quickly
     from flask import Flask
 
@@ -204,6 +206,7 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
                  "TRUSTED_PROXIES": trusted_proxies, "HTTPS": https}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     workers, threads = max(1, int(workers)), max(1, int(threads))
+    check_port(host, port)  # before the networks load: a taken port is said at once
     if workers > 1 and not os.environ.get("YIZHAN_SECRET_KEY"):
         overrides["SECRET_KEY"] = secrets.token_hex(32)  # one key, so sessions work in all
     app = _served_app(overrides)
@@ -219,6 +222,30 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         print("No planner accounts yet: add one with `yizhan user add NAME --db "
               f"{app.config['DB_URL']}` to sign in at /plan.", flush=True)
     _run_granian(overrides, host, port, threads, workers)
+
+
+class PortInUse(YizhanError, OSError):
+    """The address the server should listen on is taken."""
+
+
+def check_port(host: str, port: int) -> None:
+    """:class:`PortInUse` (one line: which port, how to pick another) when ``host:port`` cannot
+    be listened on."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a server binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(f"port {port} on {host} is already in use (another server "
+                                f"listens there): pick another with --port, e.g. --port "
+                                f"{port + 1}") from None
+            raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}; pick another "
+                            "address with --host or port with --port") from None
 
 
 #: The app this process serves, built before the workers fork (see :func:`_worker_app`).

@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 
 import orjson
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app import schemas as s
 from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
 from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot, key_etag
 from app.openapi import IF_MATCH, json_object, operation, spec
+from app.pages import catalogue, pick_lang
 from geo import settings
 from geo.coords import to_wgs84
 from geo.errors import (
@@ -37,6 +39,7 @@ from geo.errors import (
 from geo.navigation import nav_links
 from geo.output.geojson import station_feature
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
+from geo.registry import DatabaseUnavailable
 from geo.registry import Versioned
 from geo.stations import Station, local_time, stable_id
 
@@ -92,6 +95,17 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, VersionRequired):
             return error_response(str(exc), 428, "If-Match")
         return error_response(str(exc), 400)
+
+    @app.errorhandler(DatabaseUnavailable)
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: Exception):
+        """A read-only, locked or absent database: 503 and a message in the client's language,
+        the details in the server log only."""
+        current_app.logger.warning("database unavailable on %s: %s", request.path, exc)
+        lang = pick_lang()
+        response = error_response(catalogue(lang)["api"]["database_unavailable"], 503)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -330,11 +330,13 @@ class Network:
 
 
 def _load_saved(path: Path, mode: str | None) -> Network:
-    fix = "delete it and build it again from an .osm or .osm.pbf file"
+    guess = next((m for m in ("walk", "ebike", "drive") if m in path.stem), "MODE")
+    fix = (f"build it again: yizhan network build --osm EXTRACT.osm.pbf --mode {guess} -o {path}"
+           " (for the demo data: yizhan demo --rebuild)")
     names = ("format_version", *_SAVED_STRINGS, *_SAVED_ARRAYS)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {name: npz[name] for name in names if name in npz.files}
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:  # closed
+            data = {name: npz[name] for name in names if name in npz.files}  # when it fails
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as exc:
         # AttributeError: a bare .npy array renamed .npz is no context manager
         raise NetworkError(f"could not read the saved network file {path}: {exc}; {fix}") from exc
