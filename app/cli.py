@@ -698,6 +698,10 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
 
     if osm_file and place:
         raise usage("osm_or_place")
+    if not build_only:  # a taken port is said before minutes of building
+        from app import check_port
+
+        check_port(host, port)
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
     built = region.manifest().get("region") if region.is_built() else None
     if (rebuild or osm_file or place or not region.is_built()
@@ -779,8 +783,11 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, trust
     Under granian, a production HTTP server. 工人找站、规划人员视图与 JSON 接口。 Planners sign
     in with accounts made by `yizhan user add`.
     """
+    from app import check_port
     from geo.network import MODES, load_network
     from geo.network import is_osm_file
+
+    check_port(host, port)
 
     networks = None
     for path in network_paths:
