@@ -9,10 +9,11 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_four_notebooks():
+def test_there_are_five_notebooks():
     assert [n.name for n in NOTEBOOKS] == ["01_coverage.ipynb", "02_siting.ipynb",
                                            "03_accessibility.ipynb",
-                                           "04_import_union_list.ipynb"]
+                                           "04_import_union_list.ipynb",
+                                           "05_your_own_city.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
