@@ -346,7 +346,8 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
         If ``crs`` is not one of :data:`CRS_NAMES`.
     """
     _check_crs(crs)
-    return _TO_WGS84[crs](lon, lat)
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd input gives inf/NaN, quietly
+        return _TO_WGS84[crs](lon, lat)
 
 
 def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
@@ -370,7 +371,8 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
         If ``crs`` is not one of :data:`CRS_NAMES`.
     """
     _check_crs(crs)
-    return _FROM_WGS84[crs](lon, lat)
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd input gives inf/NaN, quietly
+        return _FROM_WGS84[crs](lon, lat)
 
 
 # --------------------------------------------------------------------------------------------------
