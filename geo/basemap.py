@@ -63,7 +63,8 @@ GREEN: dict[str, dict[str, str]] = {
 WATERWAYS = {"river": "river", "canal": "canal", "stream": "stream", "drain": "stream",
              "ditch": "stream"}
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
+#: A Chinese character (CJK unified ideographs and extension A).
+HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_TAIL = re.compile(r"[\s\-–—/(（]*[A-Za-z][A-Za-z0-9 .,'’\-()]*$")
 
 
@@ -73,7 +74,7 @@ def display_name(name: object, name_zh: object = None) -> str:
     for value in (name_zh, name):
         if isinstance(value, str) and value.strip():
             text = value.strip()
-            if _HAN.search(text):
+            if HAN.search(text):
                 text = _LATIN_TAIL.sub("", text).strip() or text
             return text
     return ""
@@ -201,7 +202,7 @@ def read_basemap(path: str | Path, *, tolerance_m: float = 2.0, label_spacing_m:
     shapes = metric(roads).values
     names = np.array([display_name(n, z) for n, z in zip(_column(roads, "name"),
                                                           _column(roads, "name:zh"))], dtype=object)
-    han = sum(bool(_HAN.search(n)) for n in names if n)
+    han = sum(bool(HAN.search(n)) for n in names if n)
     prefer_han = han * 2 > sum(bool(n) for n in names)  # most street names Chinese: label those only
     link = highway.str.endswith("_link").to_numpy()  # ramps: named 入口/出口 at best
     for cls, values in ROAD_CLASSES.items():
@@ -216,7 +217,7 @@ def read_basemap(path: str | Path, *, tolerance_m: float = 2.0, label_spacing_m:
             parts = list(shapes[mask & (names == name) & ~link])
             labels.extend(_along(_merged(parts, 0.0), name, cls, out, spacing_m=label_spacing_m))
     if prefer_han:
-        labels = [f for f in labels if _HAN.search(f["properties"]["name"])]
+        labels = [f for f in labels if HAN.search(f["properties"]["name"])]
     features.extend(_thin(labels, label_spacing_m / 2))
     return {"type": "FeatureCollection",
             "bbox": [round(west, 5), round(south, 5), round(east, 5), round(north, 5)],

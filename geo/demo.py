@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
-from geo.basemap import write_basemap
+from geo.basemap import HAN, write_basemap
 from geo.coords import haversine_m
 from geo.errors import NetworkError
 from geo.groups import DEFAULT_GROUPS
@@ -293,6 +293,8 @@ def _stations(venues: pd.DataFrame, walk: Network, *, city: str, most: int,
     and ``spacing_m`` from the others, in order of category and OSM id, up to ``most``."""
     _, snap = walk.snap(venues["lon"].to_numpy(), venues["lat"].to_numpy())
     venues = venues.assign(snap=snap)
+    named = venues["name"][venues["name"] != ""]
+    chinese = bool(len(named)) and named.map(lambda n: bool(HAN.search(n))).mean() > 0.5
     stations: list[Station] = []
     taken: list[tuple[float, float]] = []
     numbered: dict[str, int] = {}
@@ -306,7 +308,9 @@ def _stations(venues: pd.DataFrame, walk: Network, *, city: str, most: int,
             digest = hashlib.sha1(str(row.osm_id).encode()).digest()
             extra = {s for j, s in enumerate(_OPTIONAL) if digest[j] % 3 == 0}
             numbered[category] = numbered.get(category, 0) + 1
-            venue = row.name or f"{_CATEGORY_ZH[category]}{numbered[category]}号"
+            venue = row.name.strip() or f"{_CATEGORY_ZH[category]}{numbered[category]}号"
+            if chinese and not HAN.search(venue):  # "Icbc" -> "银行（Icbc）"
+                venue = f"{_CATEGORY_ZH[category]}（{venue}）"
             street = f"{row.street}{row.number}" if row.street else ""
             stations.append(Station(
                 id=f"demo-{category}-{row.osm_id}",

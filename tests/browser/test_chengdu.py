@@ -61,3 +61,33 @@ def test_a_worker_outside_chengdu_is_told_so(open_chengdu):
     page.wait_for_function("() => document.body.dataset.searching === '0'")
     assert "你不在演示区域（成都中心城区）内" in page.locator("#sheet").inner_text()
     assert watcher.outside == []
+
+
+def test_a_tap_among_dense_pins_at_the_first_zoom_finds_the_nearest(open_chengdu):
+    """On the Chengdu demo as it opens: a tap where pins crowd sets "my position" (the labels
+    take no tap either); the list puts open stations first, each saying when it closes or
+    opens; the card's navigation starts with Amap and Baidu and ends with geo:."""
+    page, watcher = open_chengdu("/")
+    assert page.evaluate("() => yizhan.map.getZoom()") < 15.5
+    boxes = [b for b in (p.bounding_box() for p in page.locator(".leaflet-marker-icon.pin").all())
+             if b and 250 < b["y"] < 600]
+    dense = max(boxes, key=lambda a: sum(abs(a["x"] - b["x"]) < 30 and abs(a["y"] - b["y"]) < 30
+                                         for b in boxes))
+    x, y = dense["x"] + dense["width"] / 2, dense["y"] + dense["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_function("() => yizhan.state.origin !== null && "
+                           "document.body.dataset.searching === '0'")
+    tapped = page.evaluate(f"""() => yizhan.map.containerPointToLatLng(
+      yizhan.map.mouseEventToContainerPoint({{clientX: {x}, clientY: {y}}}))""")
+    lon, lat = page.evaluate("() => yizhan.state.origin")
+    assert abs(lon - tapped["lng"]) < 1e-4 and abs(lat - tapped["lat"]) < 1e-4
+    results = page.evaluate("() => yizhan.state.results")
+    opens = [r["open"] for r in results]
+    assert results and opens == sorted(opens, key=lambda o: o is False)
+    for r, li in zip(results, page.locator("#results > li").all()):
+        if r["changes_at"] is not None:
+            assert re.search(r"\d\d:\d\d (关门|开门)$", li.locator(".result-change").inner_text())
+    page.locator("#results > li").first.locator("button").first.click()
+    nav = page.eval_on_selector_all("#card-view .nav-links a", "as => as.map(a => a.href)")
+    assert "amap.com" in nav[0] and "baidu.com" in nav[1] and nav[-1].startswith("geo:")
+    assert watcher.outside == [] and watcher.errors == []
