@@ -710,7 +710,8 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
         click.echo(f"Building the demo region in {region.data_dir} …", err=True)
         build_demo(region.data_dir, region_id=region_id or built or "chengdu", osm=osm_file,
                    place=place,
-                   progress=lambda m: click.echo(f"  {m}", err=True))
+                   progress=lambda m: click.echo(
+                       f"  {time.perf_counter() - started:5.1f} s  {m}", err=True))
         click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
     manifest = region.manifest()
     year = f", {manifest['year']}" if manifest.get("year") else ""
