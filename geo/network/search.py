@@ -33,7 +33,7 @@ def _grow(keys, nodes):
     return keys2, nodes2
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _push(keys, nodes, size, key, node):
     """Push onto the binary heap of keys and nodes, with room for one more (``size`` entries in
     use); the caller adds one to its size."""
@@ -49,7 +49,7 @@ def _push(keys, nodes, size, key, node):
     nodes[i] = node
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _pop(keys, nodes, size):
     """Remove the smallest entry (``size`` entries in use) and return it; the caller takes one
     from its size."""
@@ -74,7 +74,6 @@ def _pop(keys, nodes, size):
     return key, node
 
 
-@njit(cache=True, nogil=True)
 def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_carry, src_label,
              k, radius):
     """Every node's ``k`` nearest distinct sources, one source at a time.
@@ -110,17 +109,23 @@ def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_c
         node is the source's own entry): a route is read by following it, the source being in
         the next node's labels too.
     """
-    order = np.argsort(src_label, kind="mergesort")
-    node_s, key_s, carry_s, label_s = (src_node[order], src_key[order], src_carry[order],
-                                       src_label[order])
-    starts = np.empty(len(label_s) + 1, np.int64)
-    groups = 0
-    for i in range(len(label_s)):
-        if i == 0 or label_s[i] != label_s[i - 1]:
-            starts[groups] = i
-            groups += 1
-    starts[groups] = len(label_s)
+    src_label = np.asarray(src_label, np.int64)
+    order = np.argsort(src_label, kind="stable")
+    label_s = src_label[order]
+    starts = np.flatnonzero(np.r_[True, label_s[1:] != label_s[:-1]]) if len(order) else order
+    starts = np.r_[starts, len(order)].astype(np.int64)
+    groups = len(starts) - 1
     turn = np.argsort((np.arange(groups) * 2654435761) % 4294967296)  # a fixed scatter (Knuth)
+    return _k_labels(indptr, indices, weight, carried, n_nodes, src_node[order], src_key[order],
+                     src_carry[order], label_s, starts, turn, k, float(radius))
+
+
+@njit(cache=True, nogil=True)
+def _k_labels(indptr, indices, weight, carried, n_nodes, node_s, key_s, carry_s, label_s, starts,
+              turn, k, radius):
+    """:func:`k_labels` on entries sorted by source (``starts``: where each source's begin),
+    the sources searched in the order ``turn``."""
+    groups = len(starts) - 1
     out = (np.full((n_nodes, k), np.inf), np.full((n_nodes, k), np.inf),
            np.full((n_nodes, k), -1, np.int64), np.full((n_nodes, k), -1, np.int64))
     count = np.zeros(n_nodes, np.int64)
