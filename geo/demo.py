@@ -162,6 +162,9 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
         Called with a short message at each step.
     """
     say = progress or (lambda message: None)
+    from geo.nearest import compile_in_background
+
+    compiling = compile_in_background()  # a first run compiles while the extract is read
     demo = DemoRegion(Path(data_dir))
     demo.data_dir.mkdir(parents=True, exist_ok=True)
     known = None if (osm or place) else region(region_id)
@@ -197,6 +200,7 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
     demand = _demand(venues, networks)
     demand.to_csv(demo.demand_path, index=False, encoding="utf-8")
     say("覆盖 coverage at the groups' own budgets")
+    compiling.wait()
     shares = _shares(networks, stations, demand)
     manifest = {
         "demo": True,

@@ -11,8 +11,8 @@ Three searches share the network arrays (:mod:`geo.network.search`, compiled):
 
 - a filtered k-nearest query from one point runs a bounded Dijkstra that stops as soon as the k
   nearest matching stations (kind, services, open at a time) are settled (:meth:`nearest`);
-- per set of stations, one multi-source search gives every node its k nearest stations at once;
-  a point then combines the tables of its edge's two ends (:meth:`nearest_many`, :meth:`travel`,
+- per set of stations, one pruned search per station gives every node its k nearest stations
+  at once; a point then combines the tables of its edge's two ends (:meth:`nearest_many`, :meth:`travel`,
   :meth:`nearest_table`) — coverage, siting and batch lookups read these;
 - per station, a search bounded by a travel budget gives the cost matrix of 2SFCA and siting
   (:meth:`costs`).
@@ -880,3 +880,30 @@ class StationFinder:
             graph.sum_duplicates()
             cache[weight] = (graph, n)
         return cache[weight]
+
+
+def compile_in_background():
+    """Compile the engine's searches in a second process (numba, cached on disk), so a first
+    run reads its OpenStreetMap extract on one core while the other compiles. Returns the
+    process; ``wait()`` on it before the first search to load what it compiled rather than
+    compile the same again."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-c", "from geo.nearest import _exercise; _exercise()"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _exercise() -> None:
+    """Run every compiled search once on a small generated city, through the public methods
+    (so with the argument types real use compiles for)."""
+    from geo.synthetic import city_network, random_points, random_stations
+
+    net = city_network(400)
+    finder = StationFinder(net, random_stations(net, 12))
+    lon, lat = random_points(net, 5, seed=1)
+    finder.nearest_table()
+    finder.nearest_table(weight="time")
+    finder.nearest_many(lon, lat, k=3)
+    finder.nearest(float(lon[0]), float(lat[0]), k=3)
+    finder.costs(lon, lat, max_cost=5.0)
