@@ -61,6 +61,7 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -269,10 +270,18 @@ def _served_app(overrides: dict) -> Flask:
 def _worker_app(overrides: dict, _target: str = "") -> Flask:
     """In a granian worker: the app forked from the parent, else (a spawned worker, where
     there is no fork) the same app built here."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     if _SERVED is None:
         return _served_app(overrides)
     _SERVED.extensions["yizhan"].after_fork()
     return _SERVED
+
+
+#: How long a thread holds the interpreter before another may run, seconds (Python's default is
+#: 0.005). A lookup takes about a millisecond of Python; while an analysis computes in another
+#: thread of the worker, each of the lookup's turns would wait up to the interval: a shorter one
+#: keeps lookups quick for a little of the analysis's speed.
+SWITCH_INTERVAL_S = 0.001
 
 
 def _run_granian(overrides: dict, host: str, port: int, threads: int, workers: int) -> None:

@@ -553,10 +553,16 @@ _DEMAND_ERRORS = {
 }
 
 
+#: What the analyses answer when this process is computing one already (see app.engine).
+_BUSY = {503: (None, "分析正在进行，请稍后再试: another coverage or siting run is computing in "
+                     + "this server process; retry after Retry-After seconds.")}
+
+
 @bp.get("/coverage")
+@planner_required
 @operation(query=s.CoverageQuery, answers={
     200: (s.Coverage, "Coverage."), 304: (None, "Not modified (If-None-Match)."),
-    **_DEMAND_ERRORS})
+    **_DEMAND_ERRORS, **_BUSY})
 def coverage_view(query: s.CoverageQuery):
     """Covered workers per group, H3 cells and gap areas.
 
@@ -564,7 +570,8 @@ def coverage_view(query: s.CoverageQuery):
     worker is covered when a station of a kind their group uses is within the group's travel
     budget on the group's network (and, with `at`, open then). Every demand point is measured
     where it is; `cells` pools them into H3 cells. Kept per registry version, so repeated calls
-    are fast.
+    are fast. Planners only; one analysis computes at a time per server process (503 else) and
+    each client may ask a limited number per minute (429).
     """
     blob = engine().coverage(snapshot(), minutes=query.minutes, at=query.at,
                              h3_res=query.h3_res, groups=query.group)
@@ -576,9 +583,9 @@ def _version_text(snap: Snapshot) -> str:
 
 
 @bp.post("/plan")
+@planner_required
 @operation(body=s.PlanParams, answers={
-    200: (s.Plan, "The proposal."),
-    503: (None, "Too many siting runs at once; retry (Retry-After)."), **_DEMAND_ERRORS})
+    200: (s.Plan, "The proposal."), **_BUSY, **_DEMAND_ERRORS})
 def plan_view(body: s.PlanParams):
     """Where new stations should go (a siting run).
 
@@ -588,8 +595,9 @@ def plan_view(body: s.PlanParams):
     share of the chosen groups' workers together, 0.9 or 90) exactly with HiGHS within the
     server's time limit (10 s by default). With `at`, only the stations open then count (the
     hour the planner looks at). When the target is met already the answer says so
-    (`already_met`, `note`) with no sites. Anyone may run it: it changes nothing. At most two
-    runs compute at once per process (else 503).
+    (`already_met`, `note`) with no sites. Planners only (it changes nothing, but it is
+    heavy): one analysis computes at a time per server process (503 else), and each client may
+    ask a limited number per minute (429).
     """
     snap = snapshot()
     params = body.engine_args()
@@ -610,12 +618,13 @@ _MIMETYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8
 
 
 @bp.get("/plan/proposal.<fmt>")
+@planner_required
 @operation(query=s.ProposalQuery, media=" ".join(m.split(";")[0] for m in _MIMETYPES.values()),
            answers={200: (None, "The file (Content-Disposition: attachment)."),
                     404: (None, "No such format."),
                     409: (None, "The stations changed since `v`, or there is nothing to "
                                 + "download."),
-                    503: (None, "Too many siting runs at once; retry (Retry-After).")})
+                    **_BUSY})
 def proposal(fmt: str, query: s.ProposalQuery):
     """A siting run's proposal as a file.
 

@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -139,8 +140,7 @@ class Engine:
         self._analyses = LRU(24)  # coverage results and prepared coverage answers
         self._plans = LRU(16)
         self._answers = LRU(32)  # see answer()
-        self._analysis_lock = threading.Lock()
-        self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
+        self._analysis_slots = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
         self.area = self._area(region)
 
     def _area(self, region: str | None) -> Area | None:
@@ -250,8 +250,8 @@ class Engine:
         """Call in a forked worker: drop the database connections inherited from the parent."""
         self.registry.engine.dispose(close=False)
         self._lock = threading.Lock()
-        self._analysis_lock = threading.Lock()  # locks as the parent held them may never open
-        self._plan_slots = threading.BoundedSemaphore(MAX_PLANS_AT_ONCE)
+        self._analysis_slots = threading.BoundedSemaphore(ANALYSES_AT_ONCE)  # as the parent
+        # held them, they may never open
         self._analyses, self._plans = LRU(self._analyses.size), LRU(self._plans.size)
         self._answers = LRU(self._answers.size)
 
@@ -311,6 +311,19 @@ class Engine:
 
     # --- coverage and siting (the planner view) ---
 
+    @contextmanager
+    def _analysis_slot(self):
+        """Hold this process's analysis slot while computing; when another analysis holds it,
+        :class:`PlannerBusy` at once (no waiting: a waiting thread would still be one more
+        thread taking turns with the lookups)."""
+        if not self._analysis_slots.acquire(blocking=False):
+            raise PlannerBusy("分析正在进行，请稍后再试 (another coverage or siting run is "
+                              "computing in this server process; retry in a few seconds)")
+        try:
+            yield
+        finally:
+            self._analysis_slots.release()
+
     def demand(self):
         """The worker demand table (``lon, lat, weight, group``), read once per file version.
 
@@ -335,7 +348,8 @@ class Engine:
         if known is not None and known[0] == key:
             return known[1]
         try:
-            frame = read_demand(path, network=base_network(self.networks))
+            with self._analysis_slot():  # reading and placing the points is an analysis too
+                frame = read_demand(path, network=base_network(self.networks))
         except DataFileError as exc:
             raise DemandFileError(exc.problems) from exc
         self._demand = (key, frame)
@@ -364,7 +378,7 @@ class Engine:
         blob = self._analyses.get(key)
         if blob is not None:
             return blob
-        with self._analysis_lock:
+        with self._analysis_slot():
             blob = self._analyses.get(key)
             if blob is not None:
                 return blob
@@ -401,7 +415,7 @@ class Engine:
         Raises
         ------
         PlannerBusy
-            When ``MAX_PLANS_AT_ONCE`` plans are running and none ends within 30 s.
+            When another analysis is computing in this process (:meth:`_analysis_slot`).
         """
         key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve,
                None if at is None else at.isoformat())
@@ -410,9 +424,7 @@ class Engine:
             return known
         demand = self.demand()
         analysis_groups(demand, wanted=groups, modes=self.networks, kind=kind)  # fail fast
-        if not self._plan_slots.acquire(timeout=30):
-            raise PlannerBusy(f"{MAX_PLANS_AT_ONCE} siting runs are busy; try again in a moment")
-        try:
+        with self._analysis_slot():
             known = self._plans.get(key)
             if known is not None:
                 return known
@@ -426,16 +438,17 @@ class Engine:
             known = (answer, run.plan)
             self._plans.put(key, known)
             return known
-        finally:
-            self._plan_slots.release()
 
 
-#: Siting runs one process computes at the same time (they are CPU-bound).
-MAX_PLANS_AT_ONCE = 2
+#: Coverage and siting runs one process computes at the same time. They are CPU-bound Python
+#: and share the process's one core (the GIL) with the finder's lookups: with one at a time, a
+#: worker's threads always have room for lookups, however many planners ask.
+ANALYSES_AT_ONCE = 1
 
 
 class PlannerBusy(YizhanError):
-    """Too many siting runs at once (the API answers 503)."""
+    """An analysis is computing in this process already (the API answers 503 with
+    Retry-After)."""
 
 
 class DemandFileError(YizhanError):

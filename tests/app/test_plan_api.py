@@ -23,15 +23,34 @@ from geo.registry import Registry
 from geo.siting.planning import coverage_matrix, gap_candidates, plan
 from geo.workflow import osm_extract
 
+from .conftest import add_account, sign_in
+
 XSS = "<img src=x onerror=alert(1)>"
 GROUPS = ["delivery_rider", "sanitation_worker", "truck_driver", "ride_hailing_driver"]
 
 
 @pytest.fixture(scope="module")
-def app(demo):
-    """The web app on the demo region, with room for the many analyses these tests ask for."""
-    return create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
-                       "ANALYSIS_RATE_LIMIT": "10000 per minute"})
+def app(demo, tmp_path_factory):
+    """The web app on the demo region (a copy of its registry, with a planner account), with
+    room for the many analyses these tests ask for."""
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                      "DB_URL": copy_db(demo, tmp_path_factory.mktemp("plan-api")),
+                      "ANALYSIS_RATE_LIMIT": "10000 per minute"})
+    add_account(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    """A planner signed in (coverage and siting are for planners)."""
+    return sign_in(app)
+
+
+def signed_in(app):
+    """A client of another ``app`` signed in as the planner (the account made there first)."""
+    if not app.extensions["accounts"].users():
+        add_account(app)
+    return sign_in(app)
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +175,7 @@ def test_coverage_follows_station_changes(demo, tmp_path):
     url = copy_db(demo, tmp_path)
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url,
                       "REGISTRY_CHECK_INTERVAL": 0.0})
-    client = app.test_client()
+    client = signed_in(app)
     before = client.get("/api/coverage?minutes=4").get_json()
     registry = Registry(url)
     for station in registry.stations():
@@ -172,7 +191,7 @@ def test_coverage_follows_station_changes(demo, tmp_path):
 def test_no_demand_file_is_404_and_a_bad_one_409(demo, tmp_path):
     (tmp_path / "net").mkdir()
     shutil.copy(demo.network_path("walk"), tmp_path / "net" / "network-walk.npz")
-    bare = create_app({"TESTING": True, "DATA_DIR": tmp_path / "net"}).test_client()
+    bare = signed_in(create_app({"TESTING": True, "DATA_DIR": tmp_path / "net"}))
     body = assert_error(bare.get("/api/coverage"), 404)
     assert "demand" in body["error"] and "YIZHAN_DEMAND" in body["error"]
     assert_error(bare.post("/api/plan", json={"kind": "sanitation_station", "add": 1}), 404)
@@ -180,7 +199,7 @@ def test_no_demand_file_is_404_and_a_bad_one_409(demo, tmp_path):
     bad.write_text("lon,lat,weight,group\n24.94,60.17,abc,sanitation_worker\n24.94,95,1,pilots\n",
                    encoding="utf-8")
     broken = create_app({"TESTING": True, "DATA_DIR": tmp_path / "net", "DEMAND": str(bad)})
-    body = assert_error(broken.test_client().get("/api/coverage"), 409, "demand")
+    body = assert_error(signed_in(broken).get("/api/coverage"), 409, "demand")
     assert len(body["problems"]) == 3 and body["problems"][0]["row"] == 2
 
 
@@ -188,7 +207,7 @@ def test_groups_without_a_network_are_skipped_or_refused(demo, tmp_path):
     (tmp_path / "net").mkdir()
     shutil.copy(demo.network_path("walk"), tmp_path / "net" / "network-walk.npz")
     shutil.copy(demo.demand_path, tmp_path / "net" / "demand.csv")
-    client = create_app({"TESTING": True, "DATA_DIR": tmp_path / "net"}).test_client()
+    client = signed_in(create_app({"TESTING": True, "DATA_DIR": tmp_path / "net"}))
     body = client.get("/api/coverage?minutes=4").get_json()
     assert list(body["groups"]) == ["sanitation_worker"]
     assert set(body["skipped"]) == {"delivery_rider", "truck_driver", "ride_hailing_driver"}
@@ -270,11 +289,12 @@ def test_proposal_downloads_parse(client):
     assert rows[0][:5] == ("rank", "id", "name", "lon", "lat") and len(rows) == 3
 
 
-def test_downloads_need_no_memory_of_the_run(demo, client):
+def test_downloads_need_no_memory_of_the_run(demo, app, client):
     """Another worker process (a fresh app) answers a download link by running the plan again."""
     answer = client.post("/api/plan", json={"kind": "outdoor_rest_point", "add": 2,
                                             "minutes": 4}).get_json()
-    fresh = create_app({"TESTING": True, "DATA_DIR": demo.data_dir}).test_client()
+    fresh = signed_in(create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                                  "DB_URL": app.config["DB_URL"]}))
     collection = json.loads(fresh.get(answer["downloads"]["geojson"]).data)
     ids = [f["properties"]["id"] for f in collection["features"]]
     assert ids == [s["id"] for s in answer["sites"]]
@@ -284,7 +304,7 @@ def test_downloads_after_a_station_change_are_409(demo, tmp_path):
     url = copy_db(demo, tmp_path)
     app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "DB_URL": url,
                       "REGISTRY_CHECK_INTERVAL": 0.0})
-    client = app.test_client()
+    client = signed_in(app)
     answer = client.post("/api/plan", json={"kind": "sanitation_station", "add": 1,
                                             "minutes": 4}).get_json()
     station = Registry(url).stations()[0]

@@ -12,10 +12,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from app import create_app
 from app.cli import main
 from geo import coords
 from geo.errors import InputError
 from geo.output.plan import PROPOSAL_ZH, proposal_file, proposal_table
+from tests.app.conftest import add_account, copy_db, sign_in
 from tests.app.test_api import assert_error
 
 QUERY = {"kind": "sanitation_station", "add": "2", "minutes": "4"}
@@ -23,8 +25,23 @@ ZH_START = ["排名", "编号", "名称", "经度", "纬度", "来源", "成本"
 
 
 @pytest.fixture(scope="module")
-def english(app):
-    response = app.test_client().get("/api/plan/proposal.csv", query_string=QUERY)
+def app(demo, tmp_path_factory):
+    """The web app on the demo region (a copy of its registry, with a planner account:
+    proposals are for planners)."""
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                      "DB_URL": copy_db(demo, tmp_path_factory.mktemp("proposals"))})
+    add_account(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return sign_in(app)
+
+
+@pytest.fixture(scope="module")
+def english(client):
+    response = client.get("/api/plan/proposal.csv", query_string=QUERY)
     assert response.status_code == 200, response.get_data(as_text=True)
     return pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
 

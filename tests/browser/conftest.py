@@ -6,9 +6,12 @@ both; never ``playwright install``). Screenshots go to /tmp/yizhan-shots/.
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import logging
 import sqlite3
 import threading
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -178,6 +181,26 @@ def open_chengdu(chromium, chengdu_server):
     """``open_chengdu(path, **context_options)`` -> (page, watcher) on the Chengdu demo."""
     with page_opener(chromium, chengdu_server["base"]) as opener:
         yield opener
+
+
+class HttpPlanner:
+    """A planner signed in over HTTP with their own session (another person, or the test
+    reading what the page shows)."""
+
+    def __init__(self, base: str, user: str = PLANNER, password: str = PASSWORD):
+        self.base = base
+        self.http = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.call("POST", "/api/login", {"user": user, "password": password})
+
+    def call(self, method: str, path: str, body: dict | None = None, headers=None):
+        """``(answer, headers)`` of one request."""
+        request = urllib.request.Request(
+            self.base + path, method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})})
+        with self.http.open(request) as response:
+            return json.load(response), response.headers
 
 
 def sign_in(page, password: str = PASSWORD) -> None:

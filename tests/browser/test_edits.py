@@ -3,31 +3,18 @@ and when, and chooses to see their change or to overwrite it."""
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
 import re
-import urllib.request
 
-from tests.browser.conftest import OTHER_PASSWORD, OTHER_PLANNER, SHOTS, sign_in
+from tests.browser.conftest import OTHER_PASSWORD, OTHER_PLANNER, SHOTS, HttpPlanner, sign_in
 
 DESKTOP = {"viewport": {"width": 1280, "height": 860}, "is_mobile": False, "has_touch": False}
 
 
-class Planner:
-    """Another planner, signed in over HTTP with their own session."""
+class Planner(HttpPlanner):
+    """The other planner."""
 
     def __init__(self, base: str):
-        self.base = base
-        self.http = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.call("POST", "/api/login", {"user": OTHER_PLANNER, "password": OTHER_PASSWORD})
-
-    def call(self, method: str, path: str, body: dict | None = None, headers=None):
-        request = urllib.request.Request(
-            self.base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", **(headers or {})})
-        with self.http.open(request) as response:
-            return json.load(response), response.headers
+        super().__init__(base, OTHER_PLANNER, OTHER_PASSWORD)
 
     def rename(self, sid: str, name: str) -> int:
         _, headers = self.call("GET", f"/api/stations/{sid}")

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 
 import pytest
 
-from tests.browser.conftest import SHOTS, XSS, sign_in
+from tests.browser.conftest import SHOTS, XSS, HttpPlanner, sign_in
 
 DESKTOP = {"viewport": {"width": 1366, "height": 850}, "is_mobile": False, "has_touch": False}
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True}
 
 
+_PLANNERS: dict[str, HttpPlanner] = {}
+
+
 def api(server, path: str, body: dict | None = None) -> dict:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server["base"] + path, data=data,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+    """What the server answers the planner (signed in over HTTP)."""
+    planner = _PLANNERS.get(server["base"]) or _PLANNERS.setdefault(
+        server["base"], HttpPlanner(server["base"]))
+    return planner.call("GET" if body is None else "POST", path, body)[0]
 
 
 @pytest.fixture
 def plan_page(open_page):
-    """``plan_page(query="", **context)`` -> (page, watcher) once the coverage is drawn."""
+    """``plan_page(query="", **context)`` -> (page, watcher) signed in, once the coverage is
+    drawn."""
 
     def opener(query: str = "", **options):
         page, watcher = open_page("/plan" + query, **{**DESKTOP, **options})
         page.wait_for_selector("body[data-ready='1']")
-        page.wait_for_function("() => document.body.dataset.busy === '0'")
+        if page.locator("#signin-form").is_visible():  # the analyses are for planners
+            sign_in(page)
+            page.wait_for_selector("body[data-planner='1']")
+        page.wait_for_function("() => document.body.dataset.busy === '0' && "
+                               "document.querySelector('.gcard') !== null")
         return page, watcher
 
     return opener
@@ -131,8 +137,8 @@ def test_a_siting_run_shows_the_proposal(plan_page, server):
     assert page.locator(".plan-head .badge").inner_text() == "已证明最优"
     assert page.locator("svg.curve circle").count() == 11
     link = page.locator(".downloads a[data-format=csv]").get_attribute("href")
-    with urllib.request.urlopen(server["base"] + link) as response:
-        assert response.read().decode("utf-8-sig").startswith("rank,id,name,lon,lat")
+    download = page.request.get(server["base"] + link)  # with the planner's session
+    assert download.ok and download.body().decode("utf-8-sig").startswith("rank,id,name,lon,lat")
     page.wait_for_timeout(400)
     page.screenshot(path=str(SHOTS / "12-plan-siting.png"))
     assert watcher.outside == [] and watcher.errors == []
@@ -160,7 +166,6 @@ def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
     api(server, "/api/reports", {"station_id": station["id"], "kind": "closed",
                                  "text": "凌晨四点没开门 closed at 4"})
     page, watcher = plan_page("?tab=reports")
-    sign_in(page)
     item = page.locator(".report-item", has_text="凌晨四点没开门")
     item.first.wait_for()
     assert station["properties"]["name"] in item.first.inner_text()
@@ -221,3 +226,24 @@ def test_repeated_failed_sign_ins_are_told_to_wait(open_page):
     assert texts[:5] == ["用户名或密码错误"] * 5 and len(texts) in (6, 7)
     assert texts[-1].startswith("登录失败次数过多，请 ") and texts[-1].endswith("秒后再试。")
     assert "429" in watcher.errors[-1] and len(watcher.errors) == len(texts)
+
+
+def test_the_analyses_ask_for_sign_in_and_say_when_the_server_is_busy(open_page, server):
+    page, watcher = open_page("/plan", **DESKTOP)
+    page.wait_for_selector("body[data-ready='1']")
+    assert "只对规划人员开放" in page.locator("#map-status").inner_text()
+    assert page.locator("#pane-coverage #signin-form").is_visible()
+    assert watcher.errors == []  # the page asks who is there before it asks for coverage
+    sign_in(page)
+    page.wait_for_function("() => document.body.dataset.busy === '0' && "
+                           "document.querySelector('.gcard') !== null")
+    busy = {"error": "分析正在进行，请稍后再试 (another coverage or siting run is computing)",
+            "parameter": None}
+    page.route("**/api/plan", lambda route: route.fulfill(
+        status=503, headers={"Retry-After": "5"}, content_type="application/json",
+        body=json.dumps(busy, ensure_ascii=False)))
+    page.locator("#tab-siting").click()
+    page.locator("#s-run").click()
+    page.wait_for_selector("#s-error:not([hidden])")
+    assert page.locator("#s-error").inner_text() == busy["error"]
+    assert page.locator("#s-run").is_enabled()  # the planner may ask again

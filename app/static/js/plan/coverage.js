@@ -48,8 +48,21 @@ function loadTimedSoon() {
       if (seq !== state.seq) return;
       state.timed[hour] = answer;
       if (state.hour === hour) emit("timed");
-    }).catch(() => {}).then(() => { document.body.dataset.busy = "0"; });
+    }).catch((err) => {
+      if (busy(err)) retryLater(err, loadTimedSoon);
+    }).then(() => { document.body.dataset.busy = "0"; });
   }, 220);
+}
+
+/* The server is computing another analysis (503) or this browser asked too often (429). */
+function busy(err) { return err.status === 503 || err.status === 429; }
+
+/* Ask again once the server says it may answer (Retry-After), three times at most in a row. */
+let retries = 0;
+function retryLater(err, again) {
+  if (retries >= 3) { retries = 0; return; }
+  retries += 1;
+  setTimeout(again, Math.min(Math.max(err.retryAfter || 5, 1), 60) * 1000);
 }
 
 function mapStatus(text, warn) {
@@ -70,6 +83,17 @@ function worstGroup(data) {
   return best || GROUPS.filter((g) => data.groups[g])[0] || GROUPS[0];
 }
 
+/* Not signed in: the analyses are for planners, so the coverage tab shows the sign-in box. */
+export function askSignin() {
+  ++state.seq;
+  state.needsSignin = true;
+  mapStatus(t("signin_for_coverage"), true);
+  document.getElementById("coverage-status").textContent = t("signin_for_coverage");
+  emit("signin");
+  document.body.dataset.ready = "1";
+  document.body.dataset.busy = "0";
+}
+
 export function loadCoverage() {
   const seq = ++state.seq;
   state.timed = {};
@@ -78,6 +102,8 @@ export function loadCoverage() {
   document.getElementById("coverage-status").textContent = "";
   return api(coverageUrl(null)).then((data) => {
     if (seq !== state.seq) return;
+    retries = 0;
+    state.needsSignin = false;
     const first = !state.data;
     state.data = data;
     mapStatus("");
@@ -88,10 +114,12 @@ export function loadCoverage() {
     document.body.dataset.ready = "1";
   }).catch((err) => {
     if (seq !== state.seq) return;
+    if (err.status === 401) { askSignin(); return; }  // signed out meanwhile
     const message = err.status === 404 || err.status === 409
       ? t("no_demand", {e: err.message}) : (err.message || t("error"));
     const box = mapStatus(message, true);
     box.appendChild(el("button", {type: "button", class: "button small", onclick: loadCoverage}, t("retry")));
+    if (busy(err)) retryLater(err, loadCoverage);
     document.getElementById("coverage-status").textContent = message;
     document.body.dataset.ready = "1";
   }).then(() => { if (seq === state.seq) document.body.dataset.busy = "0"; });

@@ -6,7 +6,7 @@ import {toLatLng} from "../common.js";
 import {editStation, initEditor, onSession, placeSignin, renderStationList, session} from "../editor.js";
 import {renderCards, renderHourbar} from "./cards.js";
 import {drawCells, restyleCells} from "./cells.js";
-import {initControls, loadCoverage, setGroup, setHour} from "./coverage.js";
+import {askSignin, initControls, loadCoverage, setGroup, setHour} from "./coverage.js";
 import {drawGaps, renderGapList} from "./gaps.js";
 import {addLegend, fitRegion, map} from "./map.js";
 import {hideReportCount, loadReports} from "./reports.js";
@@ -24,10 +24,13 @@ on("stations", () => renderStationList());
 on("edit", (id) => { setTab("stations"); editStation(id); });
 
 /* --- tabs --- */
-const signinTabs = ["reports", "stations"];
+const analysisTabs = ["coverage", "gaps", "siting"];
+const signinTabs = analysisTabs.concat(["reports", "stations"]);
 
-/* The sign-in box sits in the reports and stations tabs; signed in, they show their content. */
+/* The sign-in box sits in the reports and stations tabs, and in the analysis tabs once the
+   coverage asked for it (the analyses are for planners); signed in, they show their content. */
 function showSignin(tab) {
+  if (analysisTabs.includes(tab) && !state.needsSignin) return;
   placeSignin(document.querySelector("#pane-" + tab + " .signin-slot"));
   document.getElementById("report-list").hidden = !session.signedIn;
 }
@@ -61,7 +64,10 @@ function initTabs() {
 onSession(() => {
   if (signinTabs.includes(state.tab)) showSignin(state.tab);
   if (session.signedIn) loadReports(); else hideReportCount();
+  if (!session.signedIn) askSignin();  // the analyses are for planners
+  else if (state.needsSignin || !state.data) loadCoverage();
 });
+on("signin", () => { if (signinTabs.includes(state.tab)) showSignin(state.tab); });
 
 initEditor({
   map,
@@ -84,8 +90,7 @@ addLegend();
 fitRegion();
 setTab(state.tab);
 renderHourbar();
-loadStations().catch(() => {});
-loadCoverage();
+loadStations().catch(() => {});  // the coverage follows the sign-in state (onSession)
 window.addEventListener("resize", () => map.invalidateSize());
 
 window.yizhanPlan = {map, state, setHour, setGroup, toLatLng};

@@ -95,7 +95,9 @@ function run(e) {
     const result = document.getElementById("plan-result"), panes = document.getElementById("panes");
     panes.scrollTo({top: result.offsetTop - panes.offsetTop - 8, behavior: "smooth"});
   }).catch((err) => {
-    error.textContent = (err.parameter ? err.parameter + ": " : "") + (err.message || t("error"));
+    // 401: not signed in; 503 分析正在进行 and 429 太频繁 say when to try again themselves
+    error.textContent = err.status === 401 ? t("signin_for_coverage")
+      : (err.parameter ? err.parameter + ": " : "") + (err.message || t("error"));
     error.hidden = false;
     document.body.dataset.plan = "error";
   }).then(() => { button.disabled = false; button.textContent = t("run"); });

@@ -33,7 +33,8 @@ export const state = {
   stations: [],        // GeoJSON features
   markers: {},         // station id -> Leaflet marker
   plan: null,          // the siting answer on screen
-  selectedGap: null
+  selectedGap: null,
+  needsSignin: false   // the coverage answered 401: sign in to see it
 };
 
 /* The coverage answer for the hour shown (the exact one once loaded), else at any time. */
