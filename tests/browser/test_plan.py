@@ -197,7 +197,9 @@ def test_a_planner_reads_reports_and_moves_a_station(plan_page, server):
     page.wait_for_selector("#history li")
     page.screenshot(path=str(SHOTS / "14-plan-editing.png"))
     version = api(server, "/api/coverage?minutes=4")["version"]
-    page.locator("#save").click()
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        page.locator("#save").click()
+    assert saved.value.status == 200
     page.wait_for_selector("#toast:not([hidden])")
     page.wait_for_function("() => document.body.dataset.busy === '0'")
     moved = api(server, f"/api/stations/{station['id']}")["geometry"]["coordinates"]
