@@ -482,9 +482,13 @@ def run_region(spec: RegionSpec, outdir: str | os.PathLike[str], options: BatchO
     from geo.io.districts import read_districts
     from geo.workflow import base_network, coverage_report, open_inputs, plan_report
 
+    import shutil
+
     started = time.perf_counter()
     folder = Path(outdir) / spec.name
     (folder / DONE_FILE).unlink(missing_ok=True)
+    for part in ("coverage", "plan"):  # no file of an earlier run is left to mislead
+        shutil.rmtree(folder / part, ignore_errors=True)
     stations = spec.open_stations()
     inputs = open_inputs(spec.networks, spec.demand, crs=spec.crs, groups=spec.worker_groups(),
                          wanted=spec.wanted or None)
@@ -623,6 +627,7 @@ def run_batch(specs: Sequence[RegionSpec], outdir: str | os.PathLike[str], *,
         if kept is None:
             todo.append(spec)
         else:
+            kept["entry"]["resumed"] = True
             records[spec.name] = kept
             progress(kept["entry"])
     if todo:
@@ -797,6 +802,7 @@ def _chart(entries: Sequence[dict], path: Path) -> Path:
             values = [v for v, _ in ranked][::-1]
             names = [n for _, n in ranked][::-1]
             ax.barh(range(len(values)), values, color=GROUP_COLOURS.get(gid, "#1565c0"))
+            ax.set_xlim(0, max([*values, 0.0]) * 1.18 or 1.0)
             ax.set_yticks(range(len(values)))
             ax.set_yticklabels(names if cjk else [n.encode("ascii", "replace").decode()
                                                   for n in names], fontsize=8)
@@ -842,7 +848,8 @@ def _overview(records: Sequence[dict], path: Path) -> Path:
     rings = [r.get("outline") for r in records if r.get("outline")]
     points = [p for ring in rings for p in ring] or [[104.0, 30.0]]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    m = offline_map((min(lons), min(lats), max(lons), max(lats)),
+    pad = max(max(lons) - min(lons), max(lats) - min(lats)) * 0.08  # the dots' labels fit
+    m = offline_map((min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad),
                     title="全省驿站覆盖概览 Province overview")
     layer = folium.FeatureGroup(name="地区 regions")
     for record in records:
@@ -856,17 +863,25 @@ def _overview(records: Sequence[dict], path: Path) -> Path:
         text = "—" if share is None else f"{share:.1%}"
         lines = "".join(f"<br>{html.escape(g)}: {v['share']:.1%} ({v['uncovered']:,.0f} "
                         "未覆盖 not covered)" for g, v in entry["groups"].items())
+        popup = (f'<b><a href="{link}" target="_blank">{name}</a></b>'
+                 f"<br>未覆盖 not covered: {text}{lines}")
         folium.GeoJson({"type": "Feature", "properties": {},
                         "geometry": {"type": "Polygon", "coordinates": [ring]}},
                        style_function=lambda _, c=colour: {"color": c, "weight": 2,
                                                            "fillColor": c, "fillOpacity": 0.45},
                        tooltip=f"{name}: 未覆盖 {text} not covered",
-                       popup=folium.Popup(f'<b><a href="{link}" target="_blank">{name}</a></b>'
-                                          f"<br>未覆盖 not covered: {text}{lines}",
-                                          max_width=360)).add_to(layer)
+                       popup=folium.Popup(popup, max_width=360)).add_to(layer)
+        # a dot of fixed size with the name, so that a city shows at the province's zoom too
+        lon = sum(p[0] for p in ring[:-1]) / max(len(ring) - 1, 1)
+        lat = sum(p[1] for p in ring[:-1]) / max(len(ring) - 1, 1)
+        folium.CircleMarker([lat, lon], radius=8, color="#fff", weight=2, fill=True,
+                            fill_color=colour, fill_opacity=0.95,
+                            popup=folium.Popup(popup, max_width=360),
+                            tooltip=folium.Tooltip(f"{name} {text}", permanent=True,
+                                                   direction="right")).add_to(layer)
     layer.add_to(m)
     failed = [r["entry"] for r in records if r["entry"]["status"] != "ok"]
-    legend = ('<div style="position:fixed;bottom:24px;left:10px;z-index:1000;background:#fff;'
+    legend = ('<div style="position:fixed;top:50px;left:50px;z-index:1000;background:#fff;'
               'padding:6px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);'
               'font:12px system-ui,sans-serif">未覆盖比例 share not covered: '
               + " ".join(f'<span style="background:{_colour(v)};padding:0 6px">{v:.0%}</span>'

@@ -222,6 +222,7 @@ def test_resume_skips_unchanged_regions_and_reruns_a_changed_one(province, clien
     specs = [s for s in province["specs"] if s.name in {"上海静安·黄浦", "city-a", "city-b"}]
     again = run_batch(specs, out, options=province["options"], client=client)
     assert again.ran == [] and again.resumed == [s.name for s in specs]
+    assert all(r["entry"]["resumed"] for r in again.records)
     path = base / "city-b" / "stations.csv"
     write_stations(load_stations(path)[:-3], path)
     changed = run_batch(specs, out, options=province["options"], client=client)
