@@ -484,7 +484,7 @@ def run_region(spec: RegionSpec, outdir: str | os.PathLike[str], options: BatchO
 
     import shutil
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     folder = Path(outdir) / spec.name
     (folder / DONE_FILE).unlink(missing_ok=True)
     for part in ("coverage", "plan"):  # no file of an earlier run is left to mislead
@@ -515,6 +515,7 @@ def run_region(spec: RegionSpec, outdir: str | os.PathLike[str], options: BatchO
              "stations": len(stations), "gap_areas": len(result.summary["gaps"]),
              "plan": plan, "folder": spec.name,
              "seconds": round(time.perf_counter() - started, 2),
+             "cpu_seconds": round(time.process_time() - cpu, 2),
              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
              "nodes": network.n_nodes}
     record = {"digest": digest, "entry": entry, "outline": outline(network)}

@@ -96,16 +96,24 @@ def test_a_region_equals_yizhan_coverage_and_plan(batch, runner, chengdu_pbf, ch
     assert entry["plan"]["new_stations"] == 2
 
 
-def test_batch_resumes(batch):
+def test_batch_resumes_on_a_scheduler(batch):
+    """Again on a running scheduler (--scheduler): the finished regions are kept, the failed
+    one runs again."""
+    import logging
+
     from click.testing import CliRunner
+    from distributed import LocalCluster
 
     base, _ = batch
-    result = CliRunner().invoke(main, ["batch", str(base / "regions.toml"), "-o",
-                                       str(base / "out"), "--at", "10:00", "--retries", "0",
-                                       "--workers", "1", "--dashboard", ":0", "--json"])
+    with LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster:
+        result = CliRunner().invoke(main, ["batch", str(base / "regions.toml"), "-o",
+                                           str(base / "out"), "--at", "10:00", "--retries", "0",
+                                           "--scheduler", cluster.scheduler_address, "--json"])
     assert result.exit_code == 1
     summary = json.loads(result.stdout)
     assert [e["status"] for e in summary["regions"]] == ["ok", "ok", "failed"]
+    assert [e.get("resumed", False) for e in summary["regions"]] == [True, True, False]
 
 
 def test_the_readme_example_is_valid():
