@@ -636,7 +636,8 @@ def batch_cmd(regions_file, outdir, workers, scheduler, at, by_hour, day, retrie
             extra = (f"; {plan['new_stations']} new {plan['kind']} → {plan['after']:.1%} of the "
                      "groups planned for" if plan else "")
             click.echo(f"{entry['name']}: {uncovered:,.0f} of {total:,.0f} workers not covered, "
-                       f"{entry['gap_areas']} gap areas{extra}")
+                       f"{entry['gap_areas']} gap area{'' if entry['gap_areas'] == 1 else 's'}"
+                       f"{extra}")
         click.echo(f"Wrote {', '.join(sorted(p.name for p in run.files.values()))} to {outdir}")
     if run.failed:
         click.echo(f"{len(run.failed)} region(s) failed: "

@@ -265,3 +265,44 @@ def test_bad_batch_options():
         batch_options(at="25:00")
     with pytest.raises(InputError, match="not both"):
         batch_options(at="10:00", by_hour=True)
+
+
+def test_stations_from_a_registry_by_bbox_or_district(tmp_path):
+    """A region's stations selected from a shared registry by a box (in the database) or by a
+    district of its districts file."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.registry import Registry
+    from geo.synthetic import city_network, random_stations
+
+    net = city_network(900, seed=3)
+    stations = random_stations(net, 40, seed=3)
+    url = f"sqlite:///{tmp_path / 'national.sqlite'}"
+    Registry(url).upsert(stations, source="test")
+    west, south = float(net.lon.min()), float(net.lat.min())
+    mid_lon, mid_lat = float(net.lon.mean()), float(net.lat.mean())
+    gpd.GeoDataFrame({"name": ["西南", "其余"]},
+                     geometry=[box(west - 1, south - 1, mid_lon, mid_lat),
+                               box(mid_lon, mid_lat, mid_lon + 1, mid_lat + 1)],
+                     crs=4326).to_file(tmp_path / "districts.geojson")
+    np_ = net.save(tmp_path / "walk.npz")
+    (tmp_path / "regions.toml").write_text(toml([
+        {"name": "box", "networks": [np_.name], "demand": "d.csv",
+         "stations": {"registry": url, "bbox": [west - 1, south - 1, mid_lon, mid_lat]}},
+        {"name": "district", "networks": [np_.name], "demand": "d.csv",
+         "districts": "districts.geojson", "stations": {"registry": url, "district": "西南"}},
+        {"name": "all", "networks": [np_.name], "demand": "d.csv", "stations": url},
+    ]), "utf-8")
+    (tmp_path / "d.csv").write_text("lon,lat,weight,group\n", "utf-8")
+    by_box, by_district, everything = read_regions(tmp_path / "regions.toml")
+    expected = sorted(s.id for s in stations if s.lon <= mid_lon and s.lat <= mid_lat)
+    assert 0 < len(expected) < len(stations)
+    assert sorted(s.id for s in by_box.open_stations()) == expected
+    assert sorted(s.id for s in by_district.open_stations()) == expected
+    assert len(everything.open_stations()) == len(stations)
+    options = batch_options(at="10:00")
+    before = region_digest(everything, options)
+    assert region_digest(everything, options) == before
+    Registry(url).delete(stations[0].id, source="test")  # a changed registry: run again
+    assert region_digest(everything, options) != before
