@@ -479,10 +479,10 @@ def run_region(spec: RegionSpec, outdir: str | os.PathLike[str], options: BatchO
         ``{"digest", "entry", "outline"}``: the summary entry (:func:`write_summary`) and the
         region's outline (the convex hull of its network nodes, ``[[lon, lat], …]``).
     """
+    import shutil
+
     from geo.io.districts import read_districts
     from geo.workflow import base_network, coverage_report, open_inputs, plan_report
-
-    import shutil
 
     started, cpu = time.perf_counter(), time.process_time()
     folder = Path(outdir) / spec.name
