@@ -76,7 +76,7 @@ def test_a_tap_among_dense_pins_at_the_first_zoom_finds_the_nearest(open_chengdu
     x, y = dense["x"] + dense["width"] / 2, dense["y"] + dense["height"] / 2
     page.mouse.click(x, y)
     page.wait_for_function("() => yizhan.state.origin !== null && "
-                           "document.body.dataset.searching === '0'")
+                           "document.body.dataset.searching === '0'", timeout=30_000)
     tapped = page.evaluate(f"""() => yizhan.map.containerPointToLatLng(
       yizhan.map.mouseEventToContainerPoint({{clientX: {x}, clientY: {y}}}))""")
     lon, lat = page.evaluate("() => yizhan.state.origin")
