@@ -7,7 +7,8 @@ import sys
 
 BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage",
               "web": "benchmarks.web", "siting": "benchmarks.siting",
-              "stations": "benchmarks.stations", "batch": "benchmarks.batch"}
+              "stations": "benchmarks.stations", "batch": "benchmarks.batch",
+              "soak": "benchmarks.soak"}
 
 
 def main(argv: list[str]) -> int:
