@@ -32,7 +32,7 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError
 
 from geo import settings
-from geo.errors import InputError
+from geo.errors import InputError, Message
 
 __all__ = [
     "CRS",
@@ -452,11 +452,16 @@ class Area:
         the region."""
         if self.contains(lon, lat):
             return None
+        west, south, east, north = self.bounds
+        params = {"lon": lon, "lat": lat, "area": self.describe(),
+                  "area_zh": ("中国" if self.name == "china" else "本地区")
+                  + f"（经度 {west:g}…{east:g}，纬度 {south:g}…{north:g}）"}
         where = f"longitude {lon}, latitude {lat} is outside {self.describe()}"
         if self.contains(lat, lon):
-            return f"{where}: are longitude and latitude swapped?"
-        return (f"{where}; check the coordinates, or set the region of this deployment "
-                "(--region, $YIZHAN_REGION)")
+            return Message(f"{where}: are longitude and latitude swapped?",
+                           "outside_region_swapped", **params)
+        return Message(f"{where}; check the coordinates, or set the region of this deployment "
+                       "(--region, $YIZHAN_REGION)", "outside_region", **params)
 
 
 def deployment_area(region: str | None = None) -> Area | None:

@@ -217,13 +217,18 @@ def check_station_id(value: str) -> str:
         raise InputError(f"`id` was {value!r} but must be text", parameter="id")
     limit = settings.station_id_chars
     if len(value) > limit:
-        raise InputError(f"the id is {len(value)} characters long; at most {limit} are allowed",
+        raise InputError(Message(f"the id is {len(value)} characters long; at most {limit} are "
+                                 "allowed", "id_too_long", n=len(value), max=limit),
                          parameter="id")
     if re.fullmatch(station_id_pattern(), value) is None:
-        bad = sorted({c for c in value if not (c.isalnum() or c in "-_.")})
-        what = "holds " + ", ".join(_shown(c) for c in bad) if bad else "starts with '.'"
-        raise InputError(f"the id {value[:80]!r} {what}; an id is letters (Chinese too), "
-                         "digits, '-', '_' and '.', not starting with '.'", parameter="id")
+        bad = ", ".join(_shown(c) for c in sorted({c for c in value
+                                                   if not (c.isalnum() or c in "-_.")}))
+        rule = "an id is letters (Chinese too), digits, '-', '_' and '.', not starting with '.'"
+        message = (Message(f"the id {value[:80]!r} holds {bad}; {rule}", "id_chars",
+                           value=repr(value[:80]), bad=bad) if bad else
+                   Message(f"the id {value[:80]!r} starts with '.'; {rule}", "id_dot",
+                           value=repr(value[:80])))
+        raise InputError(message, parameter="id")
     return value
 
 
@@ -252,13 +257,14 @@ def check_text(field: str, value: str) -> str:
     ``notes``), else :class:`InputError` naming the field."""
     limit = settings.station_text_chars[field]
     if len(value) > limit:
-        raise InputError(f"the {field} is {len(value):,} characters long; at most {limit:,} "
-                         "are allowed", parameter=field)
+        raise InputError(Message(f"the {field} is {len(value):,} characters long; at most "
+                                 f"{limit:,} are allowed", "text_too_long", field=field,
+                                 n=f"{len(value):,}", max=f"{limit:,}"), parameter=field)
     controls = _CONTROLS_MULTILINE if field in _MULTILINE else _CONTROLS
     if controls.search(value):
-        bad = sorted(set(controls.findall(value)))
-        raise InputError(f"the {field} holds control character(s) "
-                         + ", ".join(_shown(c) for c in bad) + "; remove them", parameter=field)
+        bad = ", ".join(_shown(c) for c in sorted(set(controls.findall(value))))
+        raise InputError(Message(f"the {field} holds control character(s) {bad}; remove them",
+                                 "text_controls", field=field, chars=bad), parameter=field)
     return value
 
 

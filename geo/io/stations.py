@@ -122,7 +122,9 @@ def _capacity(text: str) -> int:
     except ValueError:
         value = -1
     if not 0 <= value <= limit:
-        raise ValueError(f"capacity {text[:40]!r} must be a whole number from 0 to {limit:,}")
+        raise ValueError(Message(f"capacity {text[:40]!r} must be a whole number from 0 to "
+                                 f"{limit:,}", "capacity_range", value=repr(text[:40]),
+                                 max=f"{limit:,}"))
     return value
 
 

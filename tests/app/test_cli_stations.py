@@ -190,3 +190,26 @@ def test_export_gbk_names_the_character_it_cannot_write(runner, db_url, tmp_path
     result = runner.invoke(main, ["export", str(tmp_path / "x.csv"), "--db", db_url,
                                   "--lang", "zh", "--encoding", "gbk"])
     assert result.exit_code == 2 and "gb18030" in result.stderr and "𠀀" in result.stderr
+
+
+def test_every_limit_says_itself_in_chinese(tmp_path):
+    """Each problem of the import limits is a keyed message: the English template gives the
+    library's English, the Chinese one another text."""
+    from app.lang import say_message
+    from app.pages import catalogue
+    from geo.errors import Message
+    from geo.io.stations import read_stations
+    from tests.geo.io.test_station_limits import BAD, cells, good_row
+    from tests.geo.io.test_station_limits import write_csv as write_rows
+
+    rows = [cells(good_row(i) | {column: value}) for i, (column, value, _) in enumerate(BAD)]
+    rows.append(cells(good_row(99) | {"lon": "24.94", "lat": "60.17"}))
+    rows.append(cells(good_row(98) | {"lon": "43.8", "lat": "87.6"}))
+    problems = read_stations(write_rows(tmp_path / "bad.csv", rows), region="china").problems
+    keyed = [p.message for p in problems if isinstance(p.message, Message)]
+    assert {m.key for m in keyed} >= {"id_too_long", "id_chars", "id_dot", "text_too_long",
+                                      "text_controls", "capacity_range", "outside_region",
+                                      "outside_region_swapped"}
+    for message in keyed:
+        assert catalogue("en")["errors"][message.key].format(**message.params) == message
+        assert say_message(message, "zh") != message
