@@ -18,7 +18,8 @@ and one more client signs in as the planner and edits a station every two second
 version, PATCH its hours with If-Match, alternating). Answers are counted per kind and status: 2xx are
 answers, 429 (rate limits on reports and analyses) and 409 (a planner edit that lost a race)
 are expected and counted apart, anything else (a 5xx, another 4xx, a dropped connection) is an
-error. Every ``--sample`` seconds the resident memory (RSS) of the server and its worker
+error. A request that finds its kept-alive connection closed by the server is sent again on a
+new one (as browsers do) and counted apart. Every ``--sample`` seconds the resident memory (RSS) of the server and its worker
 processes is read (psutil when installed, else /proc). At the end it prints requests/s, p50 and
 p99 latency per kind, errors by status, and the memory at start (after the first minute's warm
 up sample), at the end and at most: flat means end ≤ start + ``--slack-mb``. Traffic stays on
@@ -102,11 +103,16 @@ class Tally:
         self.lock = threading.Lock()
         self.seconds: dict[str, list[float]] = defaultdict(list)
         self.statuses: dict[str, Counter] = defaultdict(Counter)
+        self.reconnects: Counter = Counter()
 
     def add(self, kind: str, status: int | str, seconds: float) -> None:
         with self.lock:
             self.seconds[kind].append(seconds)
             self.statuses[kind][status] += 1
+
+    def reconnect(self, kind: str) -> None:
+        with self.lock:
+            self.reconnects[kind] += 1
 
 
 class Client:
@@ -125,15 +131,24 @@ class Client:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            response = self.conn.getresponse()
-            payload = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.tally.add(kind, type(exc).__name__, time.perf_counter() - started)
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            return 0, {}, b""
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                # a kept-alive connection the server closed between two requests (the request
+                # never got there): send it again on a new one, as browsers do
+                stale = isinstance(exc, (BrokenPipeError, ConnectionResetError,
+                                         http.client.RemoteDisconnected))
+                if attempt == 1 and stale:
+                    self.tally.reconnect(kind)
+                    continue
+                self.tally.add(kind, type(exc).__name__, time.perf_counter() - started)
+                return 0, {}, b""
         self.tally.add(kind, response.status, time.perf_counter() - started)
         cookie = response.getheader("Set-Cookie")
         if cookie:
@@ -155,11 +170,11 @@ def anonymous(port: int, tally: Tally, stop: float, seed: int, paths: list[str],
         elif kind == "stations":
             if rng.random() < 0.3:
                 client.call(kind, "GET", "/api/stations")
-            else:
-                x, y = rng.uniform(west, east), rng.uniform(south, north)
+            else:  # the box a phone shows, an eighth of the region across
                 w, h = (east - west) / 8, (north - south) / 8
+                x, y = rng.uniform(west, east - w), rng.uniform(south, north - h)
                 client.call(kind, "GET", f"/api/stations?bbox={x:.5f},{y:.5f},"
-                                         f"{min(x + w, east):.5f},{min(y + h, north):.5f}")
+                                         f"{x + w:.5f},{y + h:.5f}")
         elif kind == "station":
             client.call(kind, "GET", f"/api/stations/{rng.choice(ids)}")
         else:
@@ -296,6 +311,8 @@ def report(tally: Tally, samples: list, wall: float, alive: bool, slack_mb: floa
                   if not (isinstance(s, int) and (s < 400 or s in EXPECTED))}
         total_errors += sum(errors.values())
         parts = [f"{ok} ok"] + [f"{n} {name}" for name, n in expected.items()]
+        if tally.reconnects[kind]:
+            parts.append(f"{tally.reconnects[kind]} sent again on a new connection")
         parts += [f"{n} error {s}" for s, n in sorted(errors.items(), key=str)]
         print(f"{kind:9} {len(seconds):9d} {len(seconds) / wall:8.1f} "
               f"{percentile_ms(seconds, 50):8.1f} {percentile_ms(seconds, 99):8.1f}  "
