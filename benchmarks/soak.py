@@ -14,16 +14,16 @@ for ``--minutes``, what the finder and the planner view send, in these shares:
     station   GET /api/stations/<id>                                                      10 %
     report    POST /api/reports (a worker says a station is full, …)                    10 %
 
-and one more client signs in as the planner and edits a station every two seconds (GET its
-version, PATCH its hours with If-Match, alternating). Answers are counted per kind and status: 2xx are
-answers, 429 (rate limits on reports and analyses) and 409 (a planner edit that lost a race)
-are expected and counted apart, anything else (a 5xx, another 4xx, a dropped connection) is an
-error. A request that finds its kept-alive connection closed by the server is sent again on a
-new one (as browsers do) and counted apart. Every ``--sample`` seconds the resident memory (RSS) of the server and its worker
-processes is read (psutil when installed, else /proc). At the end it prints requests/s, p50 and
-p99 latency per kind, errors by status, and the memory at start (after the first minute's warm
-up sample), at the end and at most: flat means end ≤ start + ``--slack-mb``. Traffic stays on
-127.0.0.1; the run stops by itself, and the server is stopped.
+and one more client signs in as the planner and edits a station every two seconds (GET its version,
+PATCH its hours with If-Match, alternating). Answers are counted per kind and status: 2xx are
+answers, 429 (rate limits on reports and analyses) and 409 (a planner edit that lost a race) are
+expected and counted apart, anything else (a 5xx, another 4xx, a dropped connection) is an error. A
+request that finds its kept-alive connection closed by the server is sent again on a new one (as
+browsers do) and counted apart. Every ``--sample`` seconds the resident memory (RSS) of the server
+and its worker processes is read (psutil when installed, else /proc). At the end it prints
+requests/s, p50 and p99 latency per kind, errors by status, and the memory at start (after the
+first minute's warm up sample), at the end and at most: flat means end ≤ start + ``--slack-mb``.
+Traffic stays on 127.0.0.1; the run stops by itself, and the server is stopped.
 """
 
 from __future__ import annotations
