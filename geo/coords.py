@@ -452,10 +452,7 @@ class Area:
         the region."""
         if self.contains(lon, lat):
             return None
-        west, south, east, north = self.bounds
-        params = {"lon": lon, "lat": lat, "area": self.describe(),
-                  "area_zh": ("中国" if self.name == "china" else "本地区")
-                  + f"（经度 {west:g}…{east:g}，纬度 {south:g}…{north:g}）"}
+        params = {"lon": lon, "lat": lat, "area": self.describe()}
         where = f"longitude {lon}, latitude {lat} is outside {self.describe()}"
         if self.contains(lat, lon):
             return Message(f"{where}: are longitude and latitude swapped?",
