@@ -163,7 +163,7 @@ def test_coverage_is_kept_and_revalidated(client):
     first = client.get("/api/coverage?minutes=5")
     started = time.perf_counter()
     again = client.get("/api/coverage?minutes=5", headers={"Accept-Encoding": "gzip"})
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.5  # kept: computing it takes seconds
     assert again.headers["Content-Encoding"] == "gzip"
     assert again.headers["ETag"] == first.headers["ETag"]
     assert first.headers["Cache-Control"] == "no-cache" and first.mimetype == "application/json"
