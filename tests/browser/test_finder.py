@@ -206,8 +206,10 @@ def test_a_planner_edit_shows_in_the_finder(open_page, server):
     finder.evaluate(f"() => yizhan.setOrigin({lon}, {lat}, false)")
     wait_for_results(finder)
     assert "新名字 · 测试驿站" in finder.locator("#results").inner_text()
-    # the one console error is the refused wrong password
-    assert len(watcher.errors) == 1 and "401" in watcher.errors[0]
+    # the one console error is the refused wrong password (besides a 503 "analysis in
+    # progress" while the server still computes an earlier test's run: the page asks again)
+    errors = [e for e in watcher.errors if "503" not in e]
+    assert len(errors) == 1 and "401" in errors[0]
     assert finder_watcher.errors == []
 
 
