@@ -219,7 +219,13 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
     if app.config.get("PLANNER_PASSWORD"):
         print("YIZHAN_PLANNER_PASSWORD is no longer read: each planner signs in with an account "
               "of their own (yizhan user add NAME).", flush=True)
-    if not app.extensions["accounts"].any_active():
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        active = app.extensions["accounts"].any_active()
+    except OperationalError:  # a read-only database made before accounts: it serves, reads only
+        active = False
+    if not active:
         print("No planner accounts yet: add one with `yizhan user add NAME --db "
               f"{app.config['DB_URL']}` to sign in at /plan.", flush=True)
     _run_granian(overrides, host, port, threads, workers)

@@ -52,7 +52,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from geo import settings
 from geo.errors import (
@@ -262,7 +262,10 @@ class Accounts:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.engine = registry.engine
-        metadata.create_all(self.engine, tables=_TABLES)
+        try:
+            metadata.create_all(self.engine, tables=_TABLES)
+        except OperationalError:  # a read-only database: sign-in waits until it is writable
+            pass
 
     # --- accounts ---
 
