@@ -5,7 +5,7 @@ travel budget on the group's network (by time, or by distance with ``meters``) a
 asked, open at that time. Points farther than the snap distance from the network are *off network*:
 uncovered, and counted separately.
 
-Everything is driven by the per-kind multi-source tables of :class:`geo.nearest.StationFinder`: one
+Everything is driven by the per-kind nearest-station tables of :class:`geo.nearest.StationFinder`: one
 search per group (and per distinct set of open stations for hours of the day), then a lookup per
 demand point.
 """

@@ -95,7 +95,7 @@ Snap = PointPlacement
 
 @dataclass(frozen=True)
 class NearestTable:
-    """Every node's nearest station among a set, from one multi-source search.
+    """Every node's nearest station among a set, from one search over the whole network.
 
     Attributes
     ----------
@@ -718,7 +718,7 @@ class StationFinder:
     def nearest_table(self, kinds: Iterable[str] | None = None, *,
                       services: Iterable[str] | None = None, open_at: datetime | str | None = None,
                       open_only: bool = False, weight: str = "length") -> NearestTable:
-        """Every node's nearest matching station, from one multi-source search.
+        """Every node's nearest matching station, from one search over the whole network.
 
         Parameters
         ----------

@@ -40,7 +40,7 @@ drive_default_speed_kmh: float = 30.0
 max_snap_m: float = 300.0
 #: A finder answers lookups with the same filters from a per-node table of the k nearest stations
 #: once that set of stations has been asked for this many times (a table costs about one
-#: multi-source search; None: never, always search from the point).
+#: search over the whole network; None: never, always search from the point).
 nearest_table_after: int | None = 8
 
 #: Default number of stations a nearest-station query returns, and the allowed maximum.
