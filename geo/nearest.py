@@ -795,11 +795,13 @@ class StationFinder:
         reach = min(len(nodes), 3 * k)
         dist, near = tree.query(np.column_stack([net.x[sample], net.y[sample]]), k=reach)
         dist, near = dist.reshape(len(sample), reach), station[near.reshape(len(sample), reach)]
-        kth = np.full(len(sample), np.inf)
-        for i in range(len(sample)):  # the k-th distinct station of each sampled node
-            _, first = np.unique(near[i], return_index=True)
-            if len(first) >= k:
-                kth[i] = np.sort(dist[i, first])[k - 1]
+        # nearest first per row: an entry is a new station unless an earlier column has it
+        new = np.ones_like(near, dtype=bool)
+        for j in range(1, reach):
+            new[:, j] = ~(near[:, :j] == near[:, j:j + 1]).any(axis=1)
+        at_k = np.cumsum(new, axis=1) == k
+        kth = np.where(at_k.any(axis=1), dist[np.arange(len(sample)), at_k.argmax(axis=1)],
+                       np.inf)  # the k-th distinct station of each sampled node
         return float(np.percentile(kth, 90)) * _DETOUR
 
     # --- per-station costs within a budget ---
