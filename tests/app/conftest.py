@@ -58,13 +58,20 @@ def sign_in(app, name: str = PLANNER, password: str = PASSWORD, *, address: str 
     return client
 
 
+def own_app(demo, folder, *, role: str = "planner", **config):
+    """An app on its own copy of the demo registry (in ``folder``) with one account,
+    :data:`PLANNER` of ``role``; ``config`` adds to or overrides the app's settings."""
+    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
+                      "DB_URL": copy_db(demo, folder), "SECRET_KEY": "test",
+                      "REGISTRY_CHECK_INTERVAL": 0.0, **config})
+    add_account(app, role=role)
+    return app
+
+
 @pytest.fixture
 def writable(demo, tmp_path):
     """An app with its own copy of the registry and one planner account, :data:`PLANNER`."""
-    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
-                      "DB_URL": copy_db(demo, tmp_path), "SECRET_KEY": "test",
-                      "REGISTRY_CHECK_INTERVAL": 0.0})
-    add_account(app)
+    app = own_app(demo, tmp_path)
     yield app
     app.extensions["yizhan"].registry.engine.dispose()
 

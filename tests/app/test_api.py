@@ -13,7 +13,7 @@ from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.nearest import StationFinder
 from geo.registry import Registry
 from geo.stations import Station
-from tests.app.conftest import add_account, copy_db, sign_in  # noqa: F401 - copy_db imported from here by other tests
+from tests.app.conftest import own_app, sign_in
 
 CENTRE = (24.9440, 60.1705)  # lon, lat: central Helsinki, on every demo network
 XSS = "<img src=x onerror=alert(1)>"
@@ -395,10 +395,7 @@ def test_ids_the_import_takes_are_addressable(planner):
 
 
 def test_a_chinese_deployment_refuses_stations_outside_china(demo, tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "REGION": "china",
-                      "DB_URL": copy_db(demo, tmp_path), "SECRET_KEY": "test",
-                      "REGISTRY_CHECK_INTERVAL": 0.0})
-    add_account(app)
+    app = own_app(demo, tmp_path, REGION="china")
     client = sign_in(app)
     answer = client.post("/api/stations", json=NEW)  # in Helsinki
     assert_error(answer, 400, "lon")

@@ -24,8 +24,8 @@ from schemathesis import GenerationMode
 from schemathesis import checks as schemathesis_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from app import create_app, schemas
-from tests.app.conftest import add_account, copy_db, sign_in
+from app import schemas
+from tests.app.conftest import own_app, sign_in
 
 EXAMPLES = 25  # per operation and sign-in state
 CHECKS = [schemathesis_checks.not_a_server_error, openapi_checks.status_code_conformance,
@@ -36,10 +36,7 @@ CHECKS = [schemathesis_checks.not_a_server_error, openapi_checks.status_code_con
 def throwaway(demo, tmp_path):
     """An app on its own copy of the registry (its sign-in failures stay there too), with an
     admin account."""
-    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
-                      "DB_URL": copy_db(demo, tmp_path), "SECRET_KEY": "test",
-                      "REGISTRY_CHECK_INTERVAL": 0.0, "PLAN_TIME_LIMIT": 2.0})
-    add_account(app, role="admin")
+    app = own_app(demo, tmp_path, role="admin", PLAN_TIME_LIMIT=2.0)
     yield app
     app.extensions["yizhan"].registry.engine.dispose()
 

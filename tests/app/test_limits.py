@@ -8,21 +8,17 @@ import sqlite3
 
 import pytest
 
-from app import create_app
 from app.limits import MAX_JSON_DEPTH
 from geo.feedback import Reports
 from geo.registry import Registry
 
-from .conftest import add_account, client_at, copy_db, sign_in
+from .conftest import client_at, own_app, sign_in
 from .test_api import assert_error
 
 
 @pytest.fixture
 def app(demo, tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir,
-                      "DB_URL": copy_db(demo, tmp_path), "SECRET_KEY": "test",
-                      "REGISTRY_CHECK_INTERVAL": 0.0, "REPORT_RATE_LIMIT": "3 per minute"})
-    add_account(app)
+    app = own_app(demo, tmp_path, REPORT_RATE_LIMIT="3 per minute")
     yield app
     app.extensions["yizhan"].registry.engine.dispose()
 

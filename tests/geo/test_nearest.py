@@ -235,6 +235,13 @@ def test_quickest_table_equals_networkx_nearest(city):
         finder.nearest_table(weight="cost")
 
 
+def assert_same_hits(a, b) -> None:
+    """Two answers name the same stations in the same order, at the same metres and seconds."""
+    assert [h.station.id for h in a] == [h.station.id for h in b]
+    assert [h.distance_m for h in a] == pytest.approx([h.distance_m for h in b], abs=1e-6)
+    assert [h.duration_s for h in a] == pytest.approx([h.duration_s for h in b], abs=1e-6)
+
+
 @pytest.mark.parametrize("filters", FILTERS[:4], ids=[str(f) for f in FILTERS[:4]])
 def test_table_answers_equal_the_bounded_search(city, filters, monkeypatch):
     """Lookups answered from the per-node tables (a station set asked often) equal the bounded
@@ -249,9 +256,7 @@ def test_table_answers_equal_the_bounded_search(city, filters, monkeypatch):
     for x, y in zip(lon.tolist(), lat.tolist()):
         a = searched.nearest(x, y, route=True, **filters)
         b = tabled.nearest(x, y, route=True, **filters)
-        assert [h.station.id for h in a] == [h.station.id for h in b]
-        assert [h.distance_m for h in a] == pytest.approx([h.distance_m for h in b], abs=1e-6)
-        assert [h.duration_s for h in a] == pytest.approx([h.duration_s for h in b], abs=1e-6)
+        assert_same_hits(a, b)
         coords_to_node = {(float(p), float(q)): n for n, (p, q) in enumerate(zip(net.lon, net.lat))}
         for hit_a, hit_b in zip(a, b):
             lengths = []
@@ -275,7 +280,5 @@ def test_scipy_search_equals_the_compiled_one(city, filters, monkeypatch):
     for x, y in zip(lon.tolist(), lat.tolist()):
         a = compiled.nearest(x, y, route=True, **filters)
         b = plain.nearest(x, y, route=True, **filters)
-        assert [h.station.id for h in a] == [h.station.id for h in b]
-        assert [h.distance_m for h in a] == pytest.approx([h.distance_m for h in b], abs=1e-6)
-        assert [h.duration_s for h in a] == pytest.approx([h.duration_s for h in b], abs=1e-6)
+        assert_same_hits(a, b)
         assert [h.route for h in a] == [h.route for h in b]
