@@ -30,6 +30,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -113,14 +114,48 @@ def read_basemap(path: str | Path, *, tolerance_m: float = 2.0, label_spacing_m:
     geo.errors.NetworkError
         When the file cannot be read or has no roads.
     """
-    import geopandas as gpd
-    import shapely
-    from pyrosm import OSM
-
     say = progress or (lambda message: None)
     path = Path(path)
     if not path.name.endswith(".pbf"):
         raise NetworkError(f"a basemap is read from an .osm.pbf file, not {path.name!r}")
+    roads, water, green = _read_extract(path, say)
+    if roads is None or len(roads) == 0:
+        raise NetworkError(f"{path} has no roads to draw a basemap from")
+    west, south, east, north = (float(v) for v in roads.total_bounds)
+    crs = local_crs((west + east) / 2, (south + north) / 2)
+    # green areas, then water, then roads: the order they are drawn in
+    features: list[dict] = []
+    labels: list[dict] = []
+    if green is not None and len(green):
+        drawn, named = _green_layer(green, crs, tolerance_m=tolerance_m, min_area_m2=min_area_m2,
+                                    park_label_m2=park_label_m2)
+        features.extend(drawn)
+        labels.extend(named)
+    if water is not None and len(water):
+        drawn, named = _water_layer(water, crs, tolerance_m=tolerance_m, min_area_m2=min_area_m2,
+                                    label_spacing_m=label_spacing_m)
+        features.extend(drawn)
+        labels.extend(named)
+    say("底图 basemap: streets and their names")
+    names = _names(roads)
+    drawn, named = _road_layer(roads, names, crs, tolerance_m=tolerance_m,
+                               label_spacing_m=label_spacing_m)
+    features.extend(drawn)
+    labels.extend(named)
+    han = sum(bool(HAN.search(n)) for n in names if n)
+    if han * 2 > sum(bool(n) for n in names):  # most street names Chinese: label those only
+        labels = [f for f in labels if HAN.search(f["properties"]["name"])]
+    features.extend(_thin(labels, label_spacing_m / 2))
+    return {"type": "FeatureCollection",
+            "bbox": [round(west, 5), round(south, 5), round(east, 5), round(north, 5)],
+            "features": features}
+
+
+def _read_extract(path: Path, say: Callable[[str], None]) -> tuple:
+    """The roads, water and green areas of the extract (pyrosm GeoDataFrames, EPSG:4326; None
+    or empty when the extract has none)."""
+    from pyrosm import OSM
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyrosm's FutureWarnings and empty-layer warnings
         try:
@@ -137,91 +172,106 @@ def read_basemap(path: str | Path, *, tolerance_m: float = 2.0, label_spacing_m:
                 filter_type="keep", keep_nodes=False, extra_attributes=["name", "name:zh"])
         except Exception as exc:  # pyrosm raises many kinds on a broken file
             raise NetworkError(f"cannot read the basemap from {path}: {exc}") from exc
-    if roads is None or len(roads) == 0:
-        raise NetworkError(f"{path} has no roads to draw a basemap from")
-    west, south, east, north = (float(v) for v in roads.total_bounds)
-    crs = local_crs((west + east) / 2, (south + north) / 2)
+    return roads, water, green
 
-    def metric(frame) -> gpd.GeoSeries:
-        return gpd.GeoSeries(frame.geometry.values, crs="EPSG:4326").to_crs(crs)
 
-    def out(geometry) -> dict:
-        """A metric shapely geometry as a GeoJSON geometry in EPSG:4326, 5 decimals."""
-        geometry = shapely.transform(geometry, lambda xy: np.column_stack(
-            unproject(xy[:, 0], xy[:, 1], crs)))
-        return json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-5)))
+def _metric(frame, crs: str):
+    """The frame's geometries (EPSG:4326) as a GeoSeries in the metric ``crs``."""
+    import geopandas as gpd
 
-    features: list[dict] = []
-    labels: list[dict] = []
+    return gpd.GeoSeries(frame.geometry.values, crs="EPSG:4326").to_crs(crs)
 
-    # green areas, then water, then roads: the order they are drawn in
-    if green is not None and len(green):
-        classes = _classify(green, GREEN)
-        keep = classes.notna().to_numpy()
-        shapes = metric(green)[keep]
-        names = [display_name(n, z) for n, z in zip(_column(green, "name")[keep],
-                                                     _column(green, "name:zh")[keep])]
-        polygons = _areas(shapes.values, min_area_m2)
-        for cls in ("park", "grass", "wood", "pitch"):
-            parts = [p for p, c in zip(polygons, classes[keep]) if c == cls and p is not None]
-            if parts:
-                merged = shapely.simplify(shapely.union_all(parts), tolerance_m)
-                features.append({"type": "Feature", "properties": {"layer": "green", "class": cls},
-                                 "geometry": out(merged)})
-        for polygon, name, cls in zip(polygons, names, classes[keep]):
-            if polygon is not None and name and cls == "park" and polygon.area >= park_label_m2:
-                labels.append(_label(out(polygon.point_on_surface()), name, "park", 0.0,
-                                     size=polygon.area))
-    if water is not None and len(water):
-        shapes = metric(water)
-        kinds = _column(water, "waterway")
-        names = [display_name(n, z) for n, z in zip(_column(water, "name"),
-                                                     _column(water, "name:zh"))]
-        polygons = _areas(shapes.values, min_area_m2)
-        areas = [p for p in polygons if p is not None]
-        if areas:
-            features.append({"type": "Feature", "properties": {"layer": "water", "class": "area"},
-                             "geometry": out(shapely.simplify(shapely.union_all(areas),
-                                                              tolerance_m))})
-        by_class: dict[str, list] = {}
-        river_names: dict[str, list] = {}
-        for geometry, kind, name in zip(shapes.values, kinds, names):
-            if kind in WATERWAYS and geometry.geom_type in ("LineString", "MultiLineString"):
-                by_class.setdefault(WATERWAYS[kind], []).append(geometry)
-                if name and kind in ("river", "canal"):
-                    river_names.setdefault(name, []).append(geometry)
-        for cls in ("river", "canal", "stream"):
-            if cls in by_class:
-                features.append({"type": "Feature", "properties": {"layer": "water", "class": cls},
-                                 "geometry": out(_merged(by_class[cls], tolerance_m))})
-        for name, parts in river_names.items():
-            labels.extend(_along(_merged(parts, 0.0), name, "water", out,
-                                 spacing_m=label_spacing_m * 1.5))
-    say("底图 basemap: streets and their names")
+
+def _geojson(geometry, crs: str) -> dict:
+    """A shapely geometry in the metric ``crs`` as a GeoJSON geometry in EPSG:4326, 5 decimals."""
+    import shapely
+
+    geometry = shapely.transform(geometry, lambda xy: np.column_stack(
+        unproject(xy[:, 0], xy[:, 1], crs)))
+    return json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-5)))
+
+
+def _feature(layer: str, cls: str, geometry: dict) -> dict:
+    return {"type": "Feature", "properties": {"layer": layer, "class": cls}, "geometry": geometry}
+
+
+def _green_layer(green, crs: str, *, tolerance_m: float, min_area_m2: float,
+                 park_label_m2: float) -> tuple[list[dict], list[dict]]:
+    """The green features (one per class, merged and simplified) and the labels of large
+    named parks."""
+    import shapely
+
+    out = partial(_geojson, crs=crs)
+    classes = _classify(green, GREEN)
+    keep = classes.notna().to_numpy()
+    shapes = _metric(green, crs)[keep]
+    names = _names(green)[keep]
+    polygons = _areas(shapes.values, min_area_m2)
+    features, labels = [], []
+    for cls in ("park", "grass", "wood", "pitch"):
+        parts = [p for p, c in zip(polygons, classes[keep], strict=True)
+                 if c == cls and p is not None]
+        if parts:
+            merged = shapely.simplify(shapely.union_all(parts), tolerance_m)
+            features.append(_feature("green", cls, out(merged)))
+    for polygon, name, cls in zip(polygons, names, classes[keep], strict=True):
+        if polygon is not None and name and cls == "park" and polygon.area >= park_label_m2:
+            labels.append(_label(out(polygon.point_on_surface()), name, "park", 0.0,
+                                 size=polygon.area))
+    return features, labels
+
+
+def _water_layer(water, crs: str, *, tolerance_m: float, min_area_m2: float,
+                 label_spacing_m: float) -> tuple[list[dict], list[dict]]:
+    """The water features (the areas merged, waterway lines by class) and the labels along
+    named rivers and canals."""
+    import shapely
+
+    out = partial(_geojson, crs=crs)
+    shapes = _metric(water, crs)
+    kinds = _column(water, "waterway")
+    names = _names(water)
+    features, labels = [], []
+    areas = [p for p in _areas(shapes.values, min_area_m2) if p is not None]
+    if areas:
+        features.append(_feature("water", "area", out(shapely.simplify(shapely.union_all(areas),
+                                                                       tolerance_m))))
+    by_class: dict[str, list] = {}
+    river_names: dict[str, list] = {}
+    for geometry, kind, name in zip(shapes.values, kinds, names, strict=True):
+        if kind in WATERWAYS and geometry.geom_type in ("LineString", "MultiLineString"):
+            by_class.setdefault(WATERWAYS[kind], []).append(geometry)
+            if name and kind in ("river", "canal"):
+                river_names.setdefault(name, []).append(geometry)
+    for cls in ("river", "canal", "stream"):
+        if cls in by_class:
+            features.append(_feature("water", cls, out(_merged(by_class[cls], tolerance_m))))
+    for name, parts in river_names.items():
+        labels.extend(_along(_merged(parts, 0.0), name, "water", out,
+                             spacing_m=label_spacing_m * 1.5))
+    return features, labels
+
+
+def _road_layer(roads, names: np.ndarray, crs: str, *, tolerance_m: float,
+                label_spacing_m: float) -> tuple[list[dict], list[dict]]:
+    """One road feature per class of :data:`ROAD_CLASSES`, and the labels of the named streets
+    of :data:`LABELLED_ROADS` (``names``: each road's display name, ramps left out)."""
+    out = partial(_geojson, crs=crs)
     highway = roads["highway"].astype(str)
-    shapes = metric(roads).values
-    names = np.array([display_name(n, z) for n, z in zip(_column(roads, "name"),
-                                                          _column(roads, "name:zh"))], dtype=object)
-    han = sum(bool(HAN.search(n)) for n in names if n)
-    prefer_han = han * 2 > sum(bool(n) for n in names)  # most street names Chinese: label those only
+    shapes = _metric(roads, crs).values
     link = highway.str.endswith("_link").to_numpy()  # ramps: named 入口/出口 at best
+    features, labels = [], []
     for cls, values in ROAD_CLASSES.items():
         mask = highway.isin(values).to_numpy()
         if not mask.any():
             continue
-        features.append({"type": "Feature", "properties": {"layer": "road", "class": cls},
-                         "geometry": out(_merged(list(shapes[mask]), tolerance_m))})
+        features.append(_feature("road", cls, out(_merged(list(shapes[mask]), tolerance_m))))
         if cls not in LABELLED_ROADS:
             continue
         for name in sorted(set(names[mask & ~link]) - {""}):
             parts = list(shapes[mask & (names == name) & ~link])
             labels.extend(_along(_merged(parts, 0.0), name, cls, out, spacing_m=label_spacing_m))
-    if prefer_han:
-        labels = [f for f in labels if HAN.search(f["properties"]["name"])]
-    features.extend(_thin(labels, label_spacing_m / 2))
-    return {"type": "FeatureCollection",
-            "bbox": [round(west, 5), round(south, 5), round(east, 5), round(north, 5)],
-            "features": features}
+    return features, labels
 
 
 def write_basemap(source: str | Path, target: str | Path, **options) -> Path:
@@ -237,6 +287,13 @@ def _column(frame, name: str) -> np.ndarray:
     if name in frame:
         return frame[name].to_numpy(dtype=object)
     return np.full(len(frame), None, dtype=object)
+
+
+def _names(frame) -> np.ndarray:
+    """Each row's :func:`display_name` (``""``: none), as an object array."""
+    return np.array([display_name(n, z) for n, z in zip(_column(frame, "name"),
+                                                         _column(frame, "name:zh"), strict=True)],
+                    dtype=object)
 
 
 def _classify(frame, table: dict[str, dict[str, str]]):
