@@ -22,7 +22,7 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
 ``SECRET_KEY``
     Signs the session cookie (default: random per process, so sign-ins end on restart). Planners
     sign in with their own accounts (``yizhan user add``), kept in the registry database
-    (:mod:`app.auth`, :mod:`geo.accounts`).
+    (:mod:`app.auth`, :mod:`app.accounts`).
 ``HTTPS``
     Mark the session cookie Secure on every answer (it is whenever a request came by HTTPS).
 ``TRUSTED_PROXIES``
@@ -65,14 +65,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.errors import YizhanError
+from app.errors import PortInUse
+from app.tiles import TILE_CHOICES, TILE_SERVICES
 
 if TYPE_CHECKING:  # Flask loads when the app is made, so the command line starts quickly
     from flask import Flask
 
 __all__ = ["create_app", "serve"]
 
-TILE_CHOICES = ("none", "osm", "tianditu", "amap")
 
 
 def _default_networks(data_dir: Path) -> dict[str, str]:
@@ -153,7 +153,6 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
 
 def _security_headers(tiles: str) -> dict[str, str]:
     """Keep every page to its own host (and the configured tile service) and out of frames."""
-    from app.pages import TILE_SERVICES
 
     hosts = TILE_SERVICES.get(tiles, {}).get("hosts", "")
     return {
@@ -229,10 +228,6 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         print("No planner accounts yet: add one with `yizhan user add NAME --db "
               f"{app.config['DB_URL']}` to sign in at /plan.", flush=True)
     _run_granian(overrides, host, port, threads, workers)
-
-
-class PortInUse(YizhanError, OSError):
-    """The address the server should listen on is taken."""
 
 
 def check_port(host: str, port: int) -> None:

@@ -21,13 +21,15 @@ from werkzeug.exceptions import HTTPException
 
 from app import schemas as s
 from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
-from app.engine import Blob, DemandFileError, Engine, PlannerBusy, Snapshot, key_etag
+from app.engine import Blob, Engine, Snapshot, key_etag
+from app.errors import DemandFileError, PlannerBusy, VersionRequired
 from app.openapi import IF_MATCH, json_object, operation, spec
 from app.pages import catalogue, pick_lang
 from geo import settings
 from geo.coords import to_wgs84
 from geo.errors import (
     ConflictError,
+    DatabaseUnavailable,
     DataFileError,
     InputError,
     NetworkError,
@@ -39,7 +41,6 @@ from geo.errors import (
 from geo.navigation import nav_links
 from geo.output.geojson import station_feature
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
-from geo.registry import DatabaseUnavailable
 from geo.registry import Versioned
 from geo.stations import Station, local_time, stable_id
 
@@ -485,10 +486,6 @@ def delete_station(station_id: str):
                              version=_expected_version(given.version if given else None))
     engine().refresh()
     return jsonify({"deleted": station_id})
-
-
-class VersionRequired(YizhanError):
-    """A change to a station that does not say which version it starts from (428)."""
 
 
 def _expected_version(in_body: int | None) -> int:

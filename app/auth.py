@@ -2,7 +2,7 @@
 decorators the planner views wear (:func:`planner_required`, :func:`admin_required`).
 
 Accounts, sessions and the sign-in throttle live in the registry database
-(:class:`geo.accounts.Accounts`), so every server process sees the same ones. The session cookie
+(:class:`app.accounts.Accounts`), so every server process sees the same ones. The session cookie
 (Flask's, signed with ``SECRET_KEY``) carries only a random token; the database keeps its SHA-256,
 the user and when the session ends, so signing out, a password change or disabling the account
 ends it everywhere. The cookie is HttpOnly and SameSite=Lax, and Secure when the request came by
@@ -20,10 +20,10 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from app import schemas as s
+from app import settings
+from app.accounts import ROLES, Accounts, User
+from app.errors import AccountDisabledError, SignInError, ThrottledError
 from app.openapi import operation
-from geo import settings
-from geo.accounts import ROLES, Accounts, User
-from geo.errors import AccountDisabledError, SignInError, ThrottledError
 
 bp = Blueprint("auth", __name__)
 

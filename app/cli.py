@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from app.lang import LANGS, say, say_error, say_message, say_problem
+from app.tiles import TILE_CHOICES
 from geo import coords
 from geo.errors import InputError, Message, YizhanError, message_of
 from geo.stations import KINDS
@@ -139,8 +140,8 @@ def import_cmd(file, crs, db_url, region, dry_run, skip_invalid, as_json):
     Re-importing a file updates stations by id; rows without an id get a stable one. The
     stations are written in batches and appear together, all or none.
     """
-    from geo.registry import Registry
     from geo.io.stations import read_stations
+    from geo.registry import Registry
 
     result = read_stations(file, crs=crs, region=region)
     write = not dry_run and (result.ok or skip_invalid)
@@ -254,8 +255,7 @@ def network_build(place, bbox, osm_file, mode, output):
 
 def open_network(path: Path, mode: str | None):
     """A network from a saved file, .osm or .osm.pbf; the mode must agree with a saved one."""
-    from geo.network import load_network
-    from geo.network import is_osm_file
+    from geo.network import is_osm_file, load_network
 
     net = load_network(path, mode=(mode or "walk") if is_osm_file(path) else None)
     if mode and net.mode != mode:
@@ -657,7 +657,7 @@ def serve_options(function):
         click.option("--host", default="127.0.0.1", show_default=True,
                      help="Address to listen on (0.0.0.0: the whole local network)."),
         click.option("--port", default=5000, show_default=True, type=int, help="Port."),
-        click.option("--tiles", type=click.Choice(["none", "osm", "tianditu", "amap"]),
+        click.option("--tiles", type=click.Choice(TILE_CHOICES),
                      help="Basemap tiles (default none: the street network is drawn; "
                           "tianditu needs YIZHAN_TIANDITU_KEY)."),
         click.option("--workers", default=1, show_default=True, type=int,
@@ -749,7 +749,7 @@ def _demo_planner(db_url: str) -> str:
     """A new password for the demo planner account (made on first use); its old sessions end."""
     import secrets
 
-    from geo.accounts import Accounts
+    from app.accounts import Accounts
     from geo.errors import NotFoundError as NoUser
     from geo.registry import Registry
 
@@ -786,8 +786,7 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, trust
     in with accounts made by `yizhan user add`.
     """
     from app import check_port
-    from geo.network import MODES, load_network
-    from geo.network import is_osm_file
+    from geo.network import MODES, is_osm_file, load_network
 
     check_port(host, port)
 
@@ -817,7 +816,7 @@ def read_password(password_file: Path | None) -> str:
     prompt asked twice. Never an argument: the command line shows in `ps` and shell history."""
     import os
 
-    from geo.accounts import check_password
+    from app.accounts import check_password
 
     language = cli_lang()
     if password_file is not None:
@@ -840,14 +839,14 @@ def read_password(password_file: Path | None) -> str:
 
 
 def open_accounts(db_url: str | None):
-    from geo.accounts import Accounts
+    from app.accounts import Accounts
     from geo.registry import Registry
 
     return Accounts(Registry(db_url))
 
 
 def role_label(role: str) -> str:
-    from geo.accounts import ROLES
+    from app.accounts import ROLES
 
     return ROLES[role][0 if cli_lang() == "zh" else 1]
 
@@ -870,7 +869,7 @@ def user_group():
 @db_option
 def user_add(name, role, display_name, password_file, db_url):
     """Add an account NAME that signs in to the planner view."""
-    from geo.accounts import check_name, taken
+    from app.accounts import check_name, taken
 
     accounts = open_accounts(db_url)
     name = check_name(name)

@@ -31,10 +31,11 @@ import numpy as np
 from cachetools import LRUCache
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.errors import DemandFileError, PlannerBusy
+from app.reports import Reports
 from geo import settings
 from geo.coords import Area, deployment_area
-from geo.errors import DataFileError, NotFoundError, YizhanError
-from geo.feedback import Reports
+from geo.errors import DataFileError, NotFoundError
 from geo.navigation import nav_links
 from geo.nearest import Hit, Snap, StationFinder
 from geo.network import MODES, Network, load_network, network_lines
@@ -444,23 +445,6 @@ class Engine:
 #: and share the process's one core (the GIL) with the finder's lookups: with one at a time, a
 #: worker's threads always have room for lookups, however many planners ask.
 ANALYSES_AT_ONCE = 1
-
-
-class PlannerBusy(YizhanError):
-    """An analysis is computing in this process already (the API answers 503 with
-    Retry-After)."""
-
-
-class DemandFileError(YizhanError):
-    """The server's worker demand file has problems (the API answers 409: the request was fine,
-    the server's data is not)."""
-
-    def __init__(self, problems: list):
-        self.problems = list(problems)
-        shown = "; ".join(str(p) for p in self.problems[:5])
-        more = f" … and {len(self.problems) - 5} more" if len(self.problems) > 5 else ""
-        super().__init__(f"the worker demand file has {len(self.problems)} problem(s), so "
-                         f"coverage cannot be computed: {shown}{more}")
 
 
 class LRU:

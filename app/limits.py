@@ -30,6 +30,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from app.errors import JSONDepthError
 from geo.errors import InputError
 
 #: Deepest nesting of arrays and objects accepted in a JSON body (the API's own bodies are 2).
@@ -47,15 +48,6 @@ LIMITED = {
 DEFAULTS = {"REPORT_RATE_LIMIT": "6 per minute;30 per hour",
             "ANALYSIS_RATE_LIMIT": "60 per minute",
             "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_STRATEGY": "moving-window"}
-
-
-class JSONDepthError(InputError):
-    """A JSON body nested deeper than :data:`MAX_JSON_DEPTH`."""
-
-    def __init__(self) -> None:
-        super().__init__(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep; "
-                         "send a flat object such as {\"station_id\": …, \"kind\": …}",
-                         parameter="body")
 
 
 def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -79,9 +71,9 @@ class BoundedJSON(DefaultJSONProvider):
         try:
             value = json.loads(s, **kwargs)
         except RecursionError:  # deeper than Python's parser goes: far too deep for us
-            raise JSONDepthError() from None
+            raise JSONDepthError(MAX_JSON_DEPTH) from None
         if json_depth_exceeds(value):
-            raise JSONDepthError()
+            raise JSONDepthError(MAX_JSON_DEPTH)
         return value
 
 

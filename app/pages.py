@@ -31,7 +31,8 @@ from flask import (
 )
 
 from app.lang import LANGS, catalogue
-from geo.feedback import REPORT_KINDS
+from app.reports import REPORT_KINDS
+from app.tiles import TILE_SERVICES
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
 from geo.stations import KINDS, SERVICES
@@ -44,25 +45,6 @@ bp = Blueprint("pages", __name__)
 QUICK_SERVICES = ["toilet", "drinking_water", "food_heating", "rest", "phone_charging",
                   "ebike_charging", "heating", "cooling", "shower", "parking", "first_aid",
                   "wifi", "meals", "oxygen", "accessible", "laundry", "reading"]
-
-#: Basemap tile services: URL template (Leaflet), subdomains, attribution, hosts for the CSP.
-TILE_SERVICES = {
-    "osm": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "abc",
-            "attribution": "© OpenStreetMap contributors", "maxZoom": 19,
-            "hosts": "https://tile.openstreetmap.org"},
-    "tianditu": {"url": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                         "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                         "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"),
-                 "labels": ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                            "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                            "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"),
-                 "subdomains": "01234567", "attribution": "© 天地图 Tianditu", "maxZoom": 18,
-                 "hosts": "https://*.tianditu.gov.cn"},
-    "amap": {"url": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                     "&style=8&x={x}&y={y}&z={z}"),
-             "subdomains": "1234", "attribution": "© 高德地图 AutoNavi", "maxZoom": 18,
-             "gcj02": True, "hosts": "https://*.is.autonavi.com"},
-}
 
 #: Short worker group labels for chips: id -> (中文, English); full labels come from geo.groups.
 GROUP_SHORT = {"delivery_rider": ("外卖骑手", "Riders"),

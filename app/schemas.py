@@ -32,13 +32,14 @@ from pydantic import (
     model_validator,
 )
 
+from app import settings as app_settings
+from app.accounts import MAX_NAME, MAX_PASSWORD, ROLES
+from app.reports import MAX_TEXT, REPORT_KINDS, REPORT_STATUSES
 from geo import settings
-from geo.accounts import MAX_NAME, MAX_PASSWORD, ROLES
 from geo.basemap import ROAD_CLASSES
 from geo.coverage import parse_at
 from geo.demand import parse_group
 from geo.errors import InputError
-from geo.feedback import MAX_TEXT, REPORT_KINDS, REPORT_STATUSES
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
 from geo.output.plan import PROPOSAL_LANGS
@@ -662,7 +663,7 @@ class Report(Answer):
     created_at: datetime = Field(description="The first report of it.")
     count: int = Field(ge=1, description=(
         "How many times workers reported it: the same problem at the same station while the "
-        f"report is open, within {settings.report_fold_hours:g} hours of the first, counts here "
+        f"report is open, within {app_settings.report_fold_hours:g} hours of the first, counts here "
         "instead of making a new report."))
     last_at: datetime | None = Field(description="The latest report of it.")
     status: ReportStatus

@@ -120,22 +120,6 @@ class NotFoundError(YizhanError, LookupError):
     """A station (or other record) with the given id does not exist."""
 
 
-class SignInError(YizhanError, PermissionError):
-    """A sign-in was refused: unknown user or wrong password (the message does not say which)."""
-
-
-class AccountDisabledError(SignInError):
-    """The password was right but the account is disabled."""
-
-
-class ThrottledError(SignInError):
-    """Too many failed sign-ins: the next attempt must wait ``retry_after_s`` seconds."""
-
-    def __init__(self, message: str, *, retry_after_s: float):
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
 class ConflictError(YizhanError, ValueError):
     """A write conflicts with what the database holds (e.g. a new station's id is taken).
     ``parameter`` names the field at fault."""
@@ -164,6 +148,15 @@ class StaleVersionError(ConflictError):
         self.version = version
         self.changed_by = changed_by
         self.changed_at = changed_at
+
+
+class DatabaseUnavailable(YizhanError, RuntimeError):
+    """The database cannot take a write now: read-only, locked by another program for longer
+    than the busy timeout, or away. The API answers 503; trying again later may work."""
+
+    def __init__(self, url: str, cause: object):
+        shown = url.split("///")[-1] if url.startswith("sqlite") else url.split("@")[-1]
+        super().__init__(f"the station database ({shown}) cannot be written now: {cause}")
 
 
 def _rebuild(cls: type, message: str, fields: dict) -> Exception:

@@ -16,6 +16,7 @@ from pathlib import Path
 from geo.errors import InputError
 from geo.network import MODES
 from geo.stations import KINDS
+from geo.text import fold
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,25 @@ def load_groups(path: str | Path | None = None) -> dict[str, WorkerGroup]:
                              parameter="groups")
         groups[gid] = group
     return groups
+
+
+_GROUP_ALIASES = {
+    "外卖骑手": "delivery_rider", "快递员": "delivery_rider", "外卖骑手/快递员": "delivery_rider",
+    "骑手": "delivery_rider", "环卫工人": "sanitation_worker", "环卫工": "sanitation_worker",
+    "货车司机": "truck_driver", "网约车司机": "ride_hailing_driver",
+}
+
+
+def parse_group(value: str, groups: dict[str, WorkerGroup] | None = None) -> str:
+    """A group id from an id or a Chinese/English label."""
+    groups = groups or DEFAULT_GROUPS
+    text = str(value).strip()
+    if text in groups:
+        return text
+    for gid, group in groups.items():
+        if fold(text) in (fold(gid), fold(group.zh), fold(group.en)):
+            return gid
+    if text in _GROUP_ALIASES:
+        return _GROUP_ALIASES[text]
+    raise InputError(f"unknown worker group {value!r}; use one of "
+                     + ", ".join(f"{g} ({grp.zh})" for g, grp in groups.items()), parameter="group")

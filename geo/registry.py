@@ -63,10 +63,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from geo import settings
 from geo.errors import (
     ConflictError,
+    DatabaseUnavailable,
     InputError,
     NotFoundError,
     StaleVersionError,
-    YizhanError,
 )
 from geo.stations import KINDS, Station
 
@@ -549,15 +549,6 @@ class Registry:
     def _log(conn, station_id, at, action, source, before, after, actor="") -> None:
         conn.execute(insert(history_table).values(
             **_entry(station_id, at, action, source, before, after, actor)))
-
-
-class DatabaseUnavailable(YizhanError, RuntimeError):
-    """The database cannot take a write now: read-only, locked by another program for longer
-    than the busy timeout, or away. The API answers 503; trying again later may work."""
-
-    def __init__(self, url: str, cause: object):
-        shown = url.split("///")[-1] if url.startswith("sqlite") else url.split("@")[-1]
-        super().__init__(f"the station database ({shown}) cannot be written now: {cause}")
 
 
 def _entry(station_id, at, action, source, before, after, actor="") -> dict:

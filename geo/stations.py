@@ -20,6 +20,7 @@ import opening_hours
 
 from geo import settings
 from geo.errors import InputError, Message
+from geo.text import fold
 
 Kind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
 
@@ -57,7 +58,7 @@ ACCESS: dict[str, tuple[str, str]] = {
     "workers_only": ("仅限劳动者", "workers only"),
 }
 
-# What union offices type, mapped to our ids. Keys are compared after _fold() (lower case, no spaces).
+# What union offices type, mapped to our ids. Keys are compared after geo.text.fold() (lower case, no spaces).
 _KIND_ALIASES = {
     "司机之家": "driver_home",
     "货车司机之家": "driver_home",
@@ -115,13 +116,6 @@ _ACCESS_ALIASES = {
 SERVICE_SEPARATORS = re.compile(r"[;,，、/；|\n]+")
 
 
-_FOLD = re.compile(r"[\s_\-]+")
-
-
-def _fold(text: str) -> str:
-    return _FOLD.sub("", str(text)).lower()
-
-
 def _labels(ids: dict) -> dict[str, str]:
     """Folded id, Chinese and English label -> id; built once per vocabulary (an import looks
     up every cell)."""
@@ -129,7 +123,7 @@ def _labels(ids: dict) -> dict[str, str]:
     if table is None:
         table = {}
         for key, (zh, en) in reversed(ids.items()):  # the first id wins, as it always has
-            table.update({_fold(key): key, _fold(zh): key, _fold(en): key})
+            table.update({fold(key): key, fold(zh): key, fold(en): key})
         _LABELS[id(ids)] = table
     return table
 
@@ -139,7 +133,7 @@ _LABELS: dict[int, dict[str, str]] = {}
 
 def _lookup(value: str, ids: dict, aliases: dict) -> str | None:
     """Map a typed value to an id: the id itself, a Chinese or English label, or an alias."""
-    folded = _fold(value)
+    folded = fold(value)
     return (_labels(ids).get(folded) or aliases.get(folded)
             or aliases.get(value.strip()))
 

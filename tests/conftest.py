@@ -3,9 +3,43 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
 from pathlib import Path
 
 import pytest
+
+#: A PostgreSQL database the tests may empty, e.g. postgresql+psycopg://u:p@127.0.0.1/yizhan_test
+#: (.ci/run starts one); without it the tests on PostgreSQL are skipped.
+POSTGRES = os.environ.get("YIZHAN_TEST_POSTGRES")
+
+
+def empty_postgres() -> str:
+    """The test PostgreSQL database with every table dropped (the registry's, the accounts' and
+    the reports'), as a URL; skips the test when there is none."""
+    from sqlalchemy import MetaData, create_engine
+
+    if not POSTGRES:
+        pytest.skip("set YIZHAN_TEST_POSTGRES to a PostgreSQL URL to run on PostgreSQL too")
+    engine = create_engine(POSTGRES)
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        tables.drop_all(engine)
+    finally:
+        engine.dispose()
+    return POSTGRES
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request, tmp_path):
+    """An empty station registry on SQLite, and on PostgreSQL when YIZHAN_TEST_POSTGRES is set."""
+    from geo.registry import Registry
+
+    url = (f"sqlite:///{tmp_path / 'r.sqlite'}" if request.param == "sqlite"
+           else empty_postgres())
+    registry = Registry(url)
+    yield registry
+    registry.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +117,7 @@ def chengdu_drive(chengdu_pbf):
 def fast_password_hashing():
     """argon2 at its cheapest for the suite (the real cost is ~0.15 s a hash); the tests of
     rehashing set their own."""
-    from geo import settings
+    from app import settings
 
     saved = (settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism = 1, 64, 1

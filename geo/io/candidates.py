@@ -9,7 +9,9 @@ import pandas as pd
 
 from geo import coords
 from geo.io import tables
-from geo.siting.planning import CANDIDATE_COLUMNS
+
+#: The columns of a candidate table: id, name, lon, lat (EPSG:4326 degrees), cost, capacity, source.
+CANDIDATE_COLUMNS = ["id", "name", "lon", "lat", "cost", "capacity", "source"]
 
 
 def _schema(crs: str) -> tables.Schema:
@@ -39,7 +41,7 @@ def read_candidates(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`geo.siting.planning.CANDIDATE_COLUMNS`, ``lon``/``lat`` in EPSG:4326
+        Columns :data:`CANDIDATE_COLUMNS`, ``lon``/``lat`` in EPSG:4326
         degrees, ``source`` ``"file"``.
 
     Raises

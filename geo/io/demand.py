@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo import coords
 from geo.errors import InputError
-from geo.groups import DEFAULT_GROUPS, WorkerGroup
+from geo.groups import DEFAULT_GROUPS, WorkerGroup, parse_group
 from geo.io import tables
 
 if TYPE_CHECKING:
@@ -27,8 +27,6 @@ COLUMNS = ["lon", "lat", "weight", "group"]
 
 
 def _schema(crs: str, groups: dict[str, WorkerGroup]) -> tables.Schema:
-    from geo.demand import parse_group  # geo.demand re-exports read_demand from here
-
     choices = ", ".join(f"{g} ({grp.zh})" for g, grp in groups.items())
     return tables.Schema("demand points", (
         tables.LON, tables.LAT,
@@ -53,7 +51,7 @@ def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = Non
         CSV (UTF-8, GBK or UTF-16), XLSX, GeoJSON or GeoPackage. Points need ``lon``/``lat``
         (经度/纬度, or a point geometry), ``weight`` (人数) and ``group`` (群体) unless ``group``
         is given. Polygons carry a count in ``weight`` that is spread over the streets of
-        ``network`` inside them by street length (:func:`geo.demand.spread_polygons`).
+        ``network`` inside them by street length (:func:`spread_polygons`).
     crs
         ``wgs84``, ``gcj02`` or ``bd09`` for the coordinates in the file (points and polygons).
     group
@@ -76,8 +74,6 @@ def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = Non
     InputError
         For polygons without a network, or an unknown ``group`` or ``crs``.
     """
-    from geo.demand import parse_group, spread_polygons
-
     tables.check_crs(crs)
     groups = groups or DEFAULT_GROUPS
     schema = _schema(crs, groups)
@@ -113,3 +109,36 @@ def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = Non
                           columns=COLUMNS)
     lon, lat = coords.to_wgs84(demand["lon"].to_numpy(float), demand["lat"].to_numpy(float), crs)
     return demand.assign(lon=lon, lat=lat, weight=demand["weight"].astype(float))
+
+
+def spread_polygons(polygons, network: Network) -> pd.DataFrame:
+    """Spread each polygon's ``weight`` over the network nodes inside it, by street length.
+
+    Every node gets half of the length of each edge it touches; a polygon's count is divided in
+    proportion. A polygon with no street inside puts its count at its representative point.
+    """
+    import geopandas as gpd
+
+    polygons = polygons.to_crs(4326) if polygons.crs is not None else polygons
+    rows = np.repeat(np.arange(network.n_nodes), np.diff(network.indptr))
+    street = np.bincount(rows, weights=network.length / 2, minlength=network.n_nodes)
+    street += np.bincount(network.indices, weights=network.length / 2, minlength=network.n_nodes)
+    nodes = gpd.GeoDataFrame({"node": np.arange(network.n_nodes)},
+                             geometry=gpd.points_from_xy(network.lon, network.lat), crs=4326)
+    joined = gpd.sjoin(nodes, polygons[["geometry"]].reset_index(names="poly"),
+                       predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")]  # a node on a shared border: once
+    out = []
+    for poly, part in joined.groupby("poly"):
+        lengths = street[part["node"].to_numpy()]
+        share = lengths / lengths.sum() if lengths.sum() > 0 else np.full(len(part), 1 / len(part))
+        weight = float(polygons.loc[poly, "weight"])
+        out.append(pd.DataFrame({"lon": network.lon[part["node"]], "lat": network.lat[part["node"]],
+                                 "weight": weight * share, "group": polygons.loc[poly, "group"]}))
+    covered = set(joined["poly"])
+    for poly, rec in polygons.iterrows():
+        if poly not in covered:
+            point = rec.geometry.representative_point()
+            out.append(pd.DataFrame({"lon": [point.x], "lat": [point.y],
+                                     "weight": [float(rec["weight"])], "group": [rec["group"]]}))
+    return pd.concat(out, ignore_index=True)[COLUMNS] if out else pd.DataFrame(columns=COLUMNS)

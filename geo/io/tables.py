@@ -30,7 +30,6 @@ import codecs
 import csv
 import io
 import math
-import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable
@@ -42,6 +41,7 @@ import pandas as pd
 
 from geo import coords
 from geo.errors import DataFileError, InputError, Message, Problem, message_of
+from geo.text import fold
 
 #: File types the reader takes, by extension, with the name used in messages.
 FORMATS = {".csv": "CSV", ".tsv": "CSV", ".xlsx": "Excel", ".geojson": "GeoJSON",
@@ -61,13 +61,6 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-def fold(text: object) -> str:
-    """A header as compared with the aliases: NFKC (full-width to ASCII), no BOM, no spaces,
-    ``_``, ``-`` or brackets, case folded. ``" ＬＯＮ_（WGS84）"`` folds to ``"lonwgs84"``."""
-    text = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").replace("\u200b", "")
-    return re.sub(r"[\s_\-()]+", "", text).casefold()
 
 
 # --- parsers: text of one cell (never empty) -> value, ValueError with a message for the user ---

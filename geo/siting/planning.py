@@ -27,6 +27,7 @@ from geo.coverage import station_costs
 from geo.demand import groups_in
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
+from geo.io.candidates import CANDIDATE_COLUMNS
 from geo.nearest import StationFinder
 from geo.network import Network
 from geo.siting.models import (
@@ -39,8 +40,6 @@ from geo.siting.models import (
 )
 from geo.stations import KINDS, Station
 
-#: Candidate columns: id, name, lon, lat, cost, capacity, source.
-CANDIDATE_COLUMNS = ["id", "name", "lon", "lat", "cost", "capacity", "source"]
 #: Host categories taken from OSM when candidates come from venues.
 HOST_CATEGORIES = ("bank", "fuel", "community_centre", "post_office", "supermarket",
                    "convenience", "social_facility", "townhall", "toilets", "parking")
@@ -111,7 +110,7 @@ def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None
                                     mx=("lon", "mean"), my=("lat", "mean"))
     lon = np.where(agg["w"] > 0, agg["wx"] / agg["w"].where(agg["w"] > 0, 1), agg["mx"])
     lat = np.where(agg["w"] > 0, agg["wy"] / agg["w"].where(agg["w"] > 0, 1), agg["my"])
-    nodes, _ = network.snap(lon, lat, main_component=True)
+    nodes, _ = network.nearest_node(lon, lat, main_component=True)
     nodes = np.unique(nodes)
     lon, lat = network.lon[nodes], network.lat[nodes]
     names = place_names(lon, lat, extract) if extract is not None else [""] * len(nodes)

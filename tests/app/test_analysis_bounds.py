@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pytest
 
-from geo.accounts import Accounts
+from app.accounts import Accounts
 from geo.registry import Registry
 
 from .conftest import PASSWORD, PLANNER, copy_db

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import update
 
 from app import create_app
-from geo import settings
-from geo.accounts import sessions_table
+from app import settings
+from app.accounts import sessions_table
 from tests.app.conftest import PASSWORD, PLANNER, add_account, client_at, sign_in
 from tests.app.test_api import assert_error
 

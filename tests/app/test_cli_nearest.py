@@ -132,7 +132,7 @@ def test_demo_serves_the_built_region_with_a_demo_planner(runner, demo, monkeypa
     import shutil
 
     import app
-    from geo.accounts import Accounts
+    from app.accounts import Accounts
     from geo.registry import Registry
 
     data_dir = tmp_path / "demo"  # a copy: the account goes into its registry

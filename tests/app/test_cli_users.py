@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlalchemy import text
 
+from app.accounts import Accounts
 from app.cli import main
-from geo.accounts import Accounts
-from geo.errors import SignInError
+from app.errors import SignInError
 from geo.registry import Registry
 
 PASSWORD = "a long passphrase"

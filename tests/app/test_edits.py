@@ -4,19 +4,17 @@ YIZHAN_TEST_POSTGRES is set)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 
 import pytest
 
 from app import create_app
-from geo.registry import Registry, metadata
+from geo.registry import Registry
+from tests.conftest import POSTGRES, empty_postgres
 
 from .conftest import add_account, copy_db, sign_in
 from .test_api import CENTRE, assert_error
-
-POSTGRES = os.environ.get("YIZHAN_TEST_POSTGRES")
 
 
 def make_app(demo, db_url: str):
@@ -171,11 +169,7 @@ def test_creating_a_closed_id_brings_it_back(app):
 
 @pytest.fixture
 def postgres_app(demo, demo_stations):
-    if not POSTGRES:
-        pytest.skip("set YIZHAN_TEST_POSTGRES to a PostgreSQL URL to run on PostgreSQL too")
-    registry = Registry(POSTGRES)
-    metadata.drop_all(registry.engine)
-    metadata.create_all(registry.engine)
+    registry = Registry(empty_postgres())
     registry.upsert(demo_stations[:5], source="test")
     registry.engine.dispose()
     app = make_app(demo, POSTGRES)

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from app.limits import MAX_JSON_DEPTH
-from geo.feedback import Reports
+from app.reports import Reports
 from geo.registry import Registry
 
 from .conftest import client_at, own_app, sign_in

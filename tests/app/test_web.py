@@ -15,7 +15,7 @@ import pytest
 
 import app as app_module
 from app import create_app
-from geo.accounts import Accounts
+from app.accounts import Accounts
 from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registry import Registry
 from geo.stations import Station

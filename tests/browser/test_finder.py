@@ -155,7 +155,7 @@ def test_reporting_a_problem(open_page, server):
     page.screenshot(path=str(SHOTS / "06-report.png"))
     page.locator("#report-send").click()
     page.wait_for_selector("#toast:not([hidden])")
-    from geo.feedback import Reports
+    from app.reports import Reports
     from geo.registry import Registry
 
     reports = Reports(Registry(server["db_url"])).list(station_id=station_id)

@@ -1,13 +1,8 @@
-import os
 
 import pytest
 
 from geo.errors import InputError, NotFoundError
-from geo.registry import Registry, metadata, resolve_url
-
-#: A PostgreSQL database the tests may empty, e.g. postgresql+psycopg://u:p@127.0.0.1/yizhan_test
-#: (.ci/run starts one); without it the registry tests run on SQLite only.
-POSTGRES = os.environ.get("YIZHAN_TEST_POSTGRES")
+from geo.registry import Registry, resolve_url
 from geo.stations import Station
 
 
@@ -15,20 +10,6 @@ def station(i, **kw):
     base = dict(id=f"s{i}", name=f"驿站{i}", kind="outdoor_rest_point", lon=116.4 + i / 1000,
                 lat=39.9, services=frozenset({"rest"}), hours="24/7", capacity=4)
     return Station(**{**base, **kw})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry(request, tmp_path):
-    if request.param == "sqlite":
-        yield Registry(f"sqlite:///{tmp_path / 'r.sqlite'}")
-        return
-    if not POSTGRES:
-        pytest.skip("set YIZHAN_TEST_POSTGRES to a PostgreSQL URL to run on PostgreSQL too")
-    registry = Registry(POSTGRES)
-    metadata.drop_all(registry.engine)
-    metadata.create_all(registry.engine)
-    yield registry
-    registry.engine.dispose()
 
 
 def test_upsert_creates_updates_and_keeps_unchanged(registry):

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
+from app.reports import Reports
 from geo import settings
-from geo.feedback import Reports
-from geo.registry import DatabaseUnavailable, Registry
+from geo.errors import DatabaseUnavailable
+from geo.registry import Registry
 from geo.stations import Station
 
 

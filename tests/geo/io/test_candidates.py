@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from geo.errors import DataFileError
-from geo.io.candidates import read_candidates
-from geo.siting.planning import CANDIDATE_COLUMNS
+from geo.io.candidates import CANDIDATE_COLUMNS, read_candidates
 
 
 def test_read_candidates(tmp_path):

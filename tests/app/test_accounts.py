@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from geo import settings
-from geo.accounts import (
+from app import settings
+from app.accounts import (
     Accounts,
     backoff_s,
     failures_table,
@@ -16,16 +16,16 @@ from geo.accounts import (
     token_hash,
     users_table,
 )
-from geo.errors import AccountDisabledError, InputError, NotFoundError, SignInError, ThrottledError
+from app.errors import AccountDisabledError, SignInError, ThrottledError
+from geo.errors import InputError, NotFoundError
 from geo.registry import Registry
-from tests.geo.test_registry import registry  # noqa: F401, F811 - the fixture, on both databases
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def accounts(registry):
-    """Accounts on the registry of tests/geo/test_registry.py (SQLite, and PostgreSQL when
+    """Accounts on the registry fixture (SQLite, and PostgreSQL when
     YIZHAN_TEST_POSTGRES is set)."""
     return Accounts(registry)
 

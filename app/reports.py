@@ -4,7 +4,7 @@ Reports live in the same database as the station registry (:class:`geo.registry.
 ``reports`` table with its own metadata, so adding them changes nothing in the registry's schema.
 Planners read them to fix the registry and mark them handled; workers only ever add. The same
 problem reported again at the same station while a report of it is open (within
-:data:`geo.settings.report_fold_hours`) counts one more on that report (``count``) rather than
+:data:`app.settings.report_fold_hours`) counts one more on that report (``count``) rather than
 adding a row, so a station many workers find closed is one item with a count, not a flood.
 """
 
@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
-from geo import settings
+from app import settings
 from geo.errors import InputError, NotFoundError
 from geo.registry import Registry, add_missing_columns
 
@@ -144,7 +144,7 @@ class Reports:
 
     def _fold(self, station_id: str, kind: str, text: str, now: datetime) -> dict | None:
         """Count a repeated report on the open one of the same station and kind made within
-        :data:`geo.settings.report_fold_hours` (its text gains ``text`` while it fits); the
+        :data:`app.settings.report_fold_hours` (its text gains ``text`` while it fits); the
         report as it is then, or None when there is none to fold into."""
         since = now - timedelta(hours=settings.report_fold_hours)
         table = reports_table.c

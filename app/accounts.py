@@ -10,13 +10,13 @@ one SQLite file or PostgreSQL database holds everything and several server proce
 ``sessions``
     One row per signed-in browser: the SHA-256 of a random token (the browser keeps the token,
     the database only its hash), the user, when it was made, last used and ends. A session ends
-    after :data:`geo.settings.session_idle_s` without use or :data:`geo.settings.session_absolute_s`
+    after :data:`app.settings.session_idle_s` without use or :data:`app.settings.session_absolute_s`
     after sign-in; signing out deletes it, a password change or disabling the account deletes
     all of that user's.
 ``signin_failures``
     Failed sign-ins per account and client address and per client address, keyed by a hash:
-    after :data:`geo.settings.signin_free_failures` (per account and address) or
-    :data:`geo.settings.signin_client_free_failures` (per address, any account) each next
+    after :data:`app.settings.signin_free_failures` (per account and address) or
+    :data:`app.settings.signin_client_free_failures` (per address, any account) each next
     attempt must wait 1, 2, 4 … seconds (:func:`backoff_s`), up to a cap. There is no account
     lock: someone else's failures never stop the right password from another address.
 
@@ -42,6 +42,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -54,16 +55,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from geo import settings
-from geo.errors import (
-    AccountDisabledError,
-    InputError,
-    Message,
-    NotFoundError,
-    SignInError,
-    ThrottledError,
-)
-from geo.registry import Registry, metadata
+from app import settings
+from app.errors import AccountDisabledError, SignInError, ThrottledError
+from geo.errors import InputError, Message, NotFoundError
+from geo.registry import Registry
+
+#: The accounts' own tables, beside the registry's in the same database (created by
+#: :class:`Accounts`), so the station registry knows nothing of people who sign in.
+metadata = MetaData()
 
 #: Roles: id -> (中文, English). An admin may do everything a planner may.
 ROLES: dict[str, tuple[str, str]] = {"planner": ("规划人员", "planner"),
@@ -166,7 +165,7 @@ def check_role(role: str) -> str:
 
 
 def check_password(password: object) -> str:
-    """A new password: :data:`geo.settings.min_password_chars` to :data:`MAX_PASSWORD`
+    """A new password: :data:`app.settings.min_password_chars` to :data:`MAX_PASSWORD`
     characters."""
     if not isinstance(password, str):
         raise InputError("the password must be text", parameter="password")
@@ -219,8 +218,8 @@ def token_hash(token: str) -> str:
 
 def backoff_s(failures: int, free: int) -> float:
     """Seconds the next attempt must wait after ``failures`` failed sign-ins of which ``free``
-    cost nothing: 0, then :data:`geo.settings.signin_backoff_base_s` doubled per further failure,
-    at most :data:`geo.settings.signin_backoff_cap_s`."""
+    cost nothing: 0, then :data:`app.settings.signin_backoff_base_s` doubled per further failure,
+    at most :data:`app.settings.signin_backoff_cap_s`."""
     if failures < free:
         return 0.0
     exponent = min(failures - free, 62)
