@@ -117,7 +117,8 @@ def single(name: str, net: Network, stations, args) -> None:
     print(f"yizhan filtered k=3 lookup with routes: {summary_ms(routed)}")
     with timer(t, "nx_graph"):
         graph = net.to_networkx("length")
-    nodes, _ = net.snap(lon[: args.peer_queries], lat[: args.peer_queries], main_component=True)
+    nodes, _ = net.nearest_node(lon[: args.peer_queries], lat[: args.peer_queries],
+                                main_component=True)
     peer = latencies(lambda n: nx.single_source_dijkstra_path_length(graph, n, cutoff=3000,
                                                                       weight="weight"),
                      [(int(n),) for n in nodes])

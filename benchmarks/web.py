@@ -151,7 +151,7 @@ def query_paths(region, mode: str, n: int, k: int, route: bool, seed: int = 7, *
         lon = rng.uniform(west, east, n)
         lat = rng.uniform(south, north, n)
         tried += n
-        _, dist = net.snap(lon, lat, main_component=True)
+        _, dist = net.nearest_node(lon, lat, main_component=True)
         near = dist <= settings.max_snap_m
         for x, y, now in zip(lon[near], lat[near], rng.random(n)[near] < open_now):
             paths.append(f"/api/nearest?lat={y:.6f}&lon={x:.6f}&mode={mode}&k={k}"

@@ -21,6 +21,7 @@ centres 8–20, shops their own hours.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -98,7 +99,7 @@ _OPTIONAL = ["wifi", "reading", "first_aid", "accessible", "phone_charging", "co
 # ride-hailing drivers.
 
 
-def demo_label(stations) -> str | None:
+def demo_label(stations: Iterable[Station]) -> str | None:
     """:data:`DEMO_LABEL` when the stations are the demo's (for map and chart titles), else None."""
     return DEMO_LABEL if any(DEMO_MARK in (s.notes or "") for s in stations) else None
 
@@ -146,7 +147,7 @@ def helsinki_pbf() -> Path:
 
 def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
                osm: str | Path | None = None, place: str | None = None,
-               progress=None) -> DemoRegion:
+               progress: Callable[[str], None] | None = None) -> DemoRegion:
     """Build the demo region into ``data_dir``: the three networks, the basemap (from an
     ``.osm.pbf`` source), the registry with demo stations, the demand file, and a manifest with the coverage at the groups' own budgets.
 
@@ -295,7 +296,7 @@ def _stations(venues: pd.DataFrame, walk: Network, *, city: str, most: int,
               spacing_m: float) -> list[Station]:
     """Demo stations at the host venues: every venue of a host category within 100 m of a road
     and ``spacing_m`` from the others, in order of category and OSM id, up to ``most``."""
-    _, snap = walk.snap(venues["lon"].to_numpy(), venues["lat"].to_numpy())
+    _, snap = walk.nearest_node(venues["lon"].to_numpy(), venues["lat"].to_numpy())
     venues = venues.assign(snap=snap)
     named = venues["name"][venues["name"] != ""]
     chinese = bool(len(named)) and named.map(lambda n: bool(HAN.search(n))).mean() > 0.5

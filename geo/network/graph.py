@@ -3,14 +3,16 @@
 A :class:`Network` is the road graph of one travel mode (``walk``, ``ebike`` or ``drive``): the
 OSM nodes with their coordinates and a directed CSR adjacency whose entries carry a length in metres
 and a travel time in seconds. It is built once (:mod:`geo.network.build`) and then reused by every
-analysis (nearest stations, coverage, siting) through :meth:`Network.graph` and
-:meth:`Network.snap`. Queries snap to the largest strongly connected component only
-(:meth:`Network.main_component`).
+analysis (nearest stations, coverage, siting) through :meth:`Network.graph`. Points join the
+network by *snapping*: at the foot on the nearest edge of the largest strongly connected component
+(:meth:`Network.main_component`), see :mod:`geo.network.placement`. :meth:`Network.nearest_node`
+is the plain nearest-node lookup (a quick proxy for reach, not how distances are measured).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,16 +226,21 @@ class Network:
 
         return self._cached("main_component", largest)
 
-    def snap(self, lon: Any, lat: Any, *, main_component: bool = False
-             ) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_node(self, lon: Any, lat: Any, *, main_component: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray]:
         """The nearest node of each point and the straight-line distance to it.
+
+        This is not snapping: a point joins the network at the foot on its nearest edge
+        (:func:`geo.network.placement.place`, :meth:`geo.nearest.StationFinder.snap`), which on
+        a long segment can be hundreds of metres from the nearest node. The nearest node is a
+        quick proxy for where a point is (grouping points, a reference search from a node).
 
         Parameters
         ----------
         lon, lat
             Points in EPSG:4326 degrees: scalars or arrays of one shape (broadcast together).
         main_component
-            Snap only to nodes of :meth:`main_component`, so that every snapped point can reach
+            Look only at nodes of :meth:`main_component`, so that every node found can reach
             and be reached from every other.
 
         Returns
@@ -254,7 +261,7 @@ class Network:
             )
         if self.n_nodes == 0:
             raise NetworkError(
-                f"the {self.mode} network from {self.source} has no nodes to snap to"
+                f"the {self.mode} network from {self.source} has no nodes"
             )
         x, y = project(lon.ravel(), lat.ravel(), self.crs)
         far = ~(np.isfinite(x) & np.isfinite(y))  # beyond what the region's CRS can hold
@@ -274,6 +281,19 @@ class Network:
             np.asarray(distance, dtype=np.float64).reshape(lon.shape),
         )
 
+    def snap(self, lon: Any, lat: Any, *, main_component: bool = False
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Deprecated name of :meth:`nearest_node`.
+
+        "Snap" means joining a point at the foot on its nearest edge
+        (:meth:`geo.nearest.StationFinder.snap`); the nearest node is :meth:`nearest_node`.
+        """
+        warnings.warn("`Network.snap` is deprecated: it finds the nearest node, so it is now "
+                      "`Network.nearest_node` (same arguments); to join a point to the road at the "
+                      "foot on its nearest edge use `StationFinder.snap` or "
+                      "`geo.network.placement.place`", DeprecationWarning, stacklevel=2)
+        return self.nearest_node(lon, lat, main_component=main_component)
+
     def to_networkx(self, weight: Weight = "length") -> nx.DiGraph:
         """The network as a ``networkx.DiGraph`` (slow; for reference tests and small graphs).
 
@@ -286,13 +306,15 @@ class Network:
         G = nx.DiGraph(crs="EPSG:4326", mode=self.mode, source=self.source)
         G.add_nodes_from(
             (i, {"osmid": int(osmid), "lon": float(lon), "lat": float(lat)})
-            for i, (osmid, lon, lat) in enumerate(zip(self.node_ids, self.lon, self.lat))
+            for i, (osmid, lon, lat) in enumerate(zip(self.node_ids, self.lon, self.lat,
+                                                      strict=True))
         )
         rows = np.repeat(np.arange(self.n_nodes), np.diff(self.indptr))
         chosen = getattr(self, weight)
         G.add_edges_from(
             (int(u), int(v), {"length": float(ln), "time": float(t), "weight": float(w)})
-            for u, v, ln, t, w in zip(rows, self.indices, self.length, self.time, chosen)
+            for u, v, ln, t, w in zip(rows, self.indices, self.length, self.time, chosen,
+                                      strict=True)
         )
         return G
 

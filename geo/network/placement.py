@@ -1,4 +1,5 @@
-"""Joining points to the road where they stand: the perpendicular foot on the nearest edge.
+"""Snapping: joining points to the road where they stand, at the perpendicular foot on the
+nearest edge.
 
 A point (a worker, a station, a demand point) joins the network at the nearest point of the
 nearest edge — the *foot* — not at the nearest node: on the long segments of Chinese OpenStreetMap
@@ -21,14 +22,21 @@ within :data:`AT_NODE_M` of the node) is that node: it leaves and is reached thr
 cost, whatever the direction of the edge.
 
 Lengths and times of a part of an edge are that fraction of the edge's own (metres, seconds). The
-straight leg from the point to its foot (``distance_m``) is added by the callers.
+straight leg from the point to its foot (``distance_m``) is added by the callers, who also decide
+how far is too far (:data:`geo.settings.max_snap_m`).
+
+:func:`place` snaps arrays of points (a :class:`Placement`); :func:`place_point` snaps one point
+(a :class:`Snap`). The nearest *node* is another question: :meth:`Network.nearest_node`.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from geo.coords import project, unproject
 from geo.network.graph import Network
@@ -132,7 +140,7 @@ class Placement:
         return len(self.segment)
 
 
-def place(net: Network, lon, lat) -> Placement:
+def place(net: Network, lon: ArrayLike, lat: ArrayLike) -> Placement:
     """Join points (EPSG:4326 degrees, arrays) to ``net`` at the foot on the nearest segment of
     its main component. No maximum distance is applied here: callers compare ``distance_m``
     with their snap limit."""
@@ -210,9 +218,24 @@ def along(net: Network, segment: int, t_from: float, t_to: float) -> tuple[float
 
 
 @dataclass(frozen=True)
-class PointPlacement:
-    """Where one point joins the network (:func:`place_point`); fields as in :class:`Placement`,
-    as plain numbers."""
+class Snap:
+    """Where one point joins the network: its foot on the nearest edge (:func:`place_point`).
+
+    Attributes
+    ----------
+    segment
+        Index into :func:`segments` of the nearest segment (-1 when the network has none).
+    t
+        Fraction along the segment from its ``a`` end to its ``b`` end, 0 to 1.
+    distance_m
+        Straight distance from the point to the foot, metres (``inf`` when the network's metric
+        CRS cannot hold the point).
+    lon, lat
+        The foot, EPSG:4326 degrees.
+    out_node, out_m, out_s
+        The nodes the point can leave to (towards ``b``, towards ``a``; -1 where that direction
+        does not exist) and the metres and seconds of the part of the edge on the way.
+    """
 
     segment: int
     t: float
@@ -224,7 +247,7 @@ class PointPlacement:
     out_s: tuple[float, float]
 
 
-def place_point(net: Network, lon: float, lat: float) -> PointPlacement:
+def place_point(net: Network, lon: float, lat: float) -> Snap:
     """:func:`place` for one point, in plain floats: the web path's hot spot (about a fifth of
     the time of the array version for one point)."""
     import math
@@ -235,11 +258,11 @@ def place_point(net: Network, lon: float, lat: float) -> PointPlacement:
 
     segs = segments(net)
     if len(segs) == 0:
-        return PointPlacement(-1, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
+        return Snap(-1, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
                               (math.inf,) * 2)
     x, y = _transformer(net.crs, inverse=False).transform(lon, lat)
     if not (math.isfinite(x) and math.isfinite(y)):
-        return PointPlacement(0, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
+        return Snap(0, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
                               (math.inf,) * 2)
     j = int(segs.tree.query_nearest(shapely.Point(x, y))[0])
     a, b = int(segs.a[j]), int(segs.b[j])
@@ -264,6 +287,16 @@ def place_point(net: Network, lon: float, lat: float) -> PointPlacement:
         towards_a = (a, 0.0, 0.0)
     elif t == 1.0:
         towards_b = (b, 0.0, 0.0)
-    return PointPlacement(j, t, math.hypot(x - fx, y - fy), float(foot_lon), float(foot_lat),
+    return Snap(j, t, math.hypot(x - fx, y - fy), float(foot_lon), float(foot_lat),
                           (towards_b[0], towards_a[0]), (towards_b[1], towards_a[1]),
                           (towards_b[2], towards_a[2]))
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated names of this module (a warning, then the current object)."""
+    if name == "PointPlacement":
+        warnings.warn("`geo.network.placement.PointPlacement` is deprecated: one point joined to "
+                      "the network is a `Snap` (geo.network.placement.Snap, also geo.nearest.Snap)",
+                      DeprecationWarning, stacklevel=2)
+        return Snap
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -616,7 +616,7 @@ def test_download_offline_raises_network_error(monkeypatch, function, kwargs):
 
 def test_snap_to_a_node_is_exact(walk_net):
     picks = np.array([0, walk_net.n_nodes // 2, walk_net.n_nodes - 1])
-    index, distance = walk_net.snap(walk_net.lon[picks], walk_net.lat[picks])
+    index, distance = walk_net.nearest_node(walk_net.lon[picks], walk_net.lat[picks])
     np.testing.assert_allclose(distance, 0.0, atol=1e-6)
     np.testing.assert_array_equal(walk_net.lon[index], walk_net.lon[picks])  # the node or its twin
     assert index.dtype == np.int64 and distance.dtype == np.float64
@@ -625,13 +625,13 @@ def test_snap_to_a_node_is_exact(walk_net):
 def test_snap_far_away_is_far(walk_net):
     north = int(np.argmax(walk_net.lat))
     lat = walk_net.lat[north] + 5000.0 / 111_320.0  # 5 km further north
-    index, distance = walk_net.snap(walk_net.lon[north], lat)
+    index, distance = walk_net.nearest_node(walk_net.lon[north], lat)
     assert index.shape == () and 4900 < float(distance) < 5100
 
 
 def test_snap_keeps_the_shape_and_rejects_nan(walk_net):
     lon = np.full((2, 3), 24.94)
-    index, distance = walk_net.snap(lon, 60.17)
+    index, distance = walk_net.nearest_node(lon, 60.17)
     assert index.shape == distance.shape == (2, 3)
     with pytest.raises(InputError, match="finite"):
-        walk_net.snap([24.94, np.nan], [60.17, 60.17])
+        walk_net.nearest_node([24.94, np.nan], [60.17, 60.17])

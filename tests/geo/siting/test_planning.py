@@ -140,7 +140,7 @@ def test_gap_candidates_sit_on_the_road_among_the_uncovered(area):
     uncovered = cov.points[~cov.points.covered & ~cov.points.off_network]
     cands = gap_candidates(uncovered, nets["walk"])
     assert 0 < len(cands) <= len(uncovered)
-    _, dist = nets["walk"].snap(cands.lon.to_numpy(), cands.lat.to_numpy())
+    _, dist = nets["walk"].nearest_node(cands.lon.to_numpy(), cands.lat.to_numpy())
     assert np.allclose(dist, 0, atol=1e-6)
     assert cands.id.is_unique
 
