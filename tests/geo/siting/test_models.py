@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from geo.errors import InputError
 from geo.siting import (
-    SitingResult,
+    _milp,
     coverage_curve,
     greedy_max_coverage,
     maximize_coverage,
@@ -18,7 +16,7 @@ from geo.siting import (
     maximize_coverage_capacitated,
     minimize_facilities,
 )
-from geo.siting import models as siting
+from tests.geo.siting.conftest import check_result, geometric_instance, random_instance
 from tests.reference import (
     brute_budget,
     brute_capacitated,
@@ -31,39 +29,6 @@ from tests.reference import (
 
 pytest.importorskip("pulp")
 pytest.importorskip("spopt.locate")
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers
-
-
-def random_instance(m: int, n: int, density: float, seed: int, *, integer_weights: bool = True):
-    rng = np.random.default_rng(seed)
-    cover = rng.random((m, n)) < density
-    weights = rng.integers(0, 20, m).astype(float) if integer_weights else rng.random(m) * 10
-    return cover, weights
-
-
-def geometric_instance(m: int, n: int, per_row: float, seed: int):
-    """Demand and candidates in the unit square, covered within a radius (about ``per_row``
-    candidates per demand point)."""
-    rng = np.random.default_rng(seed)
-    demand, sites = rng.random((m, 2)), rng.random((n, 2))
-    radius = np.sqrt(per_row / (n * np.pi))
-    dist = np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
-    return dist <= radius, rng.integers(1, 30, m).astype(float)
-
-
-def check_result(result: SitingResult, *, fixed=()) -> None:
-    assert isinstance(result, SitingResult)
-    assert result.selected.dtype == np.int64
-    assert np.all(np.diff(result.selected) > 0), "selected must be sorted and unique"
-    assert set(fixed) <= set(result.selected.tolist())
-    assert result.gap >= 0
-    if result.optimal:
-        assert result.gap == 0.0
-    assert result.method in {"highs", "local_search", "greedy"}
-    assert result.solve_seconds >= 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,74 +198,7 @@ def test_capacity_of_a_fixed_station_counts():
 
 
 # --------------------------------------------------------------------------------------------
-# Reduction, greedy, fallbacks
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_reduction_keeps_the_optimum(seed):
-    rng = np.random.default_rng(seed)
-    cover, weights = random_instance(12, 7, 0.3, seed)
-    # Add what the reduction removes: duplicate rows, an uncoverable row, a zero weight, a
-    # column that is a subset of another.
-    cover = np.vstack([cover, cover[:3], np.zeros((1, 7), bool)])
-    weights = np.concatenate([weights, rng.integers(1, 5, 3), [9.0]])
-    weights[0] = 0.0
-    cover = np.hstack([cover, cover[:, [2]] & (rng.random((len(cover), 1)) < 0.5)])
-    fixed = np.array([1])
-    inp = siting._validate(cover, weights, fixed)
-    red = siting._reduce(inp, dominance=True)
-    # Fewer rows and columns, no duplicate rows, no fixed column, fixed rows counted in base.
-    assert red.shape[0] < cover.shape[0] and red.shape[1] < cover.shape[1] - 1
-    assert len({tuple(row) for row in red.a.toarray()}) == red.shape[0]
-    assert 1 not in red.cols
-    assert red.base == pytest.approx(weights[cover[:, 1]].sum())
-    assert red.w.sum() + red.base == pytest.approx(weights[cover.any(axis=1)].sum())
-    dense = red.a.toarray().astype(bool)
-    for p in range(1, 5):
-        k = p - 1
-        expected = brute_mclp(cover, weights, p, fixed)
-        in_reduced = max(covered_weight(dense, red.w, c) for c in
-                         itertools.combinations(range(red.shape[1]), min(k, red.shape[1])))
-        assert red.base + in_reduced == pytest.approx(expected)
-
-
-def test_dominated_candidates_respect_cost():
-    cover = np.array([[1, 1], [0, 1], [1, 1]], dtype=bool)  # column 0 ⊂ column 1
-    inp = siting._validate(cover, np.ones(3), None)
-    assert siting._reduce(inp, dominance=True).cols.tolist() == [1]
-    cheap = siting._reduce(inp, dominance=True, cost=np.array([1.0, 5.0]))
-    assert cheap.cols.tolist() == [0, 1]  # the subset is cheaper: keep it
-    same = siting._reduce(inp, dominance=True, cost=np.array([5.0, 5.0]))
-    assert same.cols.tolist() == [1]
-    twins = siting._validate(np.array([[1, 1], [1, 1]], dtype=bool), np.ones(2), None)
-    assert siting._reduce(twins, dominance=True).cols.tolist() == [0]
-
-
-def naive_greedy(cover, weights, p, fixed=()):
-    """Textbook greedy: every step recomputes every gain and takes the largest."""
-    chosen = list(fixed)
-    uncovered = ~cover[:, chosen].any(axis=1)
-    for _ in range(p - len(fixed)):
-        gains = (cover & uncovered[:, None]).T @ weights
-        gains[chosen] = -1.0
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
-            break
-        chosen.append(best)
-        uncovered &= ~cover[:, best]
-    return sorted(chosen)
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_lazy_greedy_equals_plain_greedy(seed):
-    cover, weights = random_instance(80, 25, 0.1, seed, integer_weights=False)
-    for p, fixed in ((5, ()), (8, (3, 4))):
-        result = greedy_max_coverage(sp.csc_array(cover), weights, p, fixed=list(fixed))
-        check_result(result, fixed=fixed)
-        assert result.method == "greedy"
-        assert result.selected.tolist() == naive_greedy(cover, weights, p, fixed)
-        optimum = maximize_coverage(cover, weights, p, fixed=list(fixed)).covered_weight
-        assert result.covered_weight <= optimum + 1e-9 <= result.bound + 2e-9
+# Greedy and HiGHS together, fallbacks
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -331,9 +229,9 @@ def test_highs_worse_than_greedy_returns_greedy(monkeypatch):
 
     def bad_highs(c, integrality, bounds, constraints, deadline, **options):
         # An incumbent that opens nothing, stopped by the time limit, with a dual bound.
-        return siting._Milp(np.zeros(len(c)), False, -1e9, False)
+        return _milp.Milp(np.zeros(len(c)), False, -1e9, False)
 
-    monkeypatch.setattr(siting, "_run_milp", bad_highs)
+    monkeypatch.setattr(_milp, "run_milp", bad_highs)
     result = maximize_coverage_budget(cover, weights, np.ones(30), 4)
     assert result.method == "greedy" and not result.optimal
     assert result.covered_weight == greedy.covered_weight
@@ -345,10 +243,10 @@ def test_highs_worse_than_greedy_returns_greedy(monkeypatch):
 
 def test_solver_failure_falls_back(monkeypatch):
     cover, weights = random_instance(200, 30, 0.08, 4)
-    monkeypatch.setattr(siting, "_run_milp", lambda *a, **k: siting._Milp(None, False, None))
+    monkeypatch.setattr(_milp, "run_milp", lambda *a, **k: _milp.Milp(None, False, None))
+    share = 0.9 * covered_weight(cover, weights, range(30)) / weights.sum()
     for result in (maximize_coverage_capacitated(cover, weights, 4, np.full(30, 20.0)),
-                   minimize_facilities(cover, weights, 0.9 * covered_weight(cover, weights, range(30))
-                                       / weights.sum()),
+                   minimize_facilities(cover, weights, share),
                    maximize_coverage_budget(cover, weights, np.ones(30), 4)):
         check_result(result)
         assert result.method == "greedy"
