@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -274,7 +275,7 @@ def _road_layer(roads, names: np.ndarray, crs: str, *, tolerance_m: float,
     return features, labels
 
 
-def write_basemap(source: str | Path, target: str | Path, **options) -> Path:
+def write_basemap(source: str | Path, target: str | Path, **options: Any) -> Path:
     """:func:`read_basemap` of ``source`` written as compact GeoJSON (UTF-8) to ``target``."""
     target = Path(target)
     collection = read_basemap(source, **options)

@@ -12,10 +12,11 @@ demand point.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, time
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import h3
@@ -30,6 +31,9 @@ from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.nearest import StationFinder
 from geo.network import Network
 from geo.stations import Station
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 
 @dataclass
@@ -101,7 +105,7 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
              wanted: Iterable[str] | None = None, minutes: float | None = None,
              meters: float | None = None, at: str | datetime | None = None,
              by_hour: bool = False, day: Date | None = None, h3_res: int | None = None,
-             districts=None, gap_res: int | None = None,
+             districts: GeoDataFrame | None = None, gap_res: int | None = None,
              progress: Callable[[str], None] | None = None) -> CoverageResult:
     """Covered and uncovered workers per group.
 
@@ -250,7 +254,7 @@ def _district_names(points: pd.DataFrame, districts) -> pd.Series:
 # --- gap areas --------------------------------------------------------------------------------
 
 def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
-              groups: dict[str, WorkerGroup], *, res: int, weight_kind: str = "time"):
+              groups: dict[str, WorkerGroup], *, res: int, weight_kind: str = "time") -> GeoDataFrame:
     """Uncovered demand grouped into contiguous areas of neighbouring H3 cells.
 
     Returns a GeoDataFrame ranked by uncovered workers with ``rank, workers, by_group (dict),

@@ -21,8 +21,8 @@ centres 8–20, shops their own hours.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -498,7 +498,7 @@ class Station:
         data["services"] = frozenset(data.get("services") or ())
         return cls(**data)
 
-    def replace(self, **changes) -> Station:
+    def replace(self, **changes: Any) -> Station:
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -40,6 +40,9 @@ from geo.siting.planning import (
     plan,
 )
 from geo.stations import Station
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 CandidateSource = Literal["gaps", "file", "venues"]
 
@@ -229,7 +232,7 @@ def run_coverage(networks: dict[str, Network], stations: Sequence[Station],
                  wanted: Iterable[str] | None = None, minutes: float | None = None,
                  meters: float | None = None, at: str | datetime | None = None,
                  by_hour: bool = False, day: date | None = None, h3_res: int | None = None,
-                 gap_res: int | None = None, districts=None, with_access: bool = False,
+                 gap_res: int | None = None, districts: GeoDataFrame | None = None, with_access: bool = False,
                  progress: Callable[[str], None] | None = None) -> CoverageResult:
     """Coverage of the demand by the stations, per group, hour and district, with gap areas.
 
@@ -279,7 +282,7 @@ def coverage_report(inputs: Inputs, stations: Sequence[Station], *,
                     outdir: str | os.PathLike[str] | None = None, minutes: float | None = None,
                     meters: float | None = None, at: str | datetime | None = None,
                     by_hour: bool = False, day: date | None = None, h3_res: int | None = None,
-                    districts=None, with_access: bool = False,
+                    districts: GeoDataFrame | None = None, with_access: bool = False,
                     progress: Callable[[str], None] | None = None,
                     ) -> tuple[CoverageResult, dict[str, Path]]:
     """:func:`run_coverage` for the groups of ``inputs``, and with ``outdir`` its files
@@ -487,7 +490,7 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
 
 def plan_report(inputs: Inputs, stations: Sequence[Station], *, kind: str,
                 outdir: str | os.PathLike[str] | None = None, crs: str = "wgs84",
-                **options) -> tuple[SitingRun, dict[str, Path]]:
+                **options: Any) -> tuple[SitingRun, dict[str, Path]]:
     """:func:`run_plan` for the groups of ``inputs`` that use ``kind``, named from their OSM
     extract, and with ``outdir`` the proposal's files when there is a plan
     (:func:`geo.output.plan.write_plan`, the CSV and XLSX in ``crs``).

@@ -47,3 +47,41 @@ def test_the_size_checks_can_fail(tmp_path):
     function = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
     assert function.end_lineno - function.lineno + 1 > MAX_FUNCTION_LINES
     assert len(("\n" * MAX_MODULE_LINES + "x = 1").splitlines()) > MAX_MODULE_LINES
+
+
+def _public_functions(tree: ast.Module):
+    """Top-level public functions and the public methods of public classes."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for item in node.body:
+                if (isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                        and not item.name.startswith("_")):
+                    yield f"{node.name}.{item.name}", item
+
+
+def _unannotated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = function.args
+    named = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if named and named[0].arg in ("self", "cls"):
+        named = named[1:]
+    missing = [a.arg for a in named if a.annotation is None]
+    missing += [f"*{a.arg}" for a in (args.vararg, args.kwarg) if a is not None and a.annotation is None]
+    if function.returns is None:
+        missing.append("return")
+    return missing
+
+
+GEO_PUBLIC = [p for p in MODULES if p.parts[len(ROOT.parts)] == "geo"
+              and not any(part.startswith("_") and part != "__init__.py"
+                          for part in p.relative_to(ROOT).parts)]
+
+
+@pytest.mark.parametrize("path", GEO_PUBLIC, ids=_name)
+def test_geo_public_functions_are_typed(path):
+    """The library's public functions state their types (mypy checks them in CI)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    untyped = [f"{name} ({', '.join(missing)})" for name, function in _public_functions(tree)
+               if (missing := _unannotated(function))]
+    assert not untyped, f"{_name(path)}: annotate {'; '.join(untyped)}"

@@ -20,6 +20,8 @@ from geo.groups import DEFAULT_GROUPS, WorkerGroup, parse_group
 from geo.io import tables
 
 if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
+
     from geo.network import Network
 
 #: The columns of a demand table.
@@ -111,7 +113,7 @@ def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = Non
     return demand.assign(lon=lon, lat=lat, weight=demand["weight"].astype(float))
 
 
-def spread_polygons(polygons, network: Network) -> pd.DataFrame:
+def spread_polygons(polygons: GeoDataFrame, network: Network) -> pd.DataFrame:
     """Spread each polygon's ``weight`` over the network nodes inside it, by street length.
 
     Every node gets half of the length of each edge it touches; a polygon's count is divided in

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from geo.errors import InputError
 
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
-def read_districts(path: str | os.PathLike[str]):
+
+def read_districts(path: str | os.PathLike[str]) -> GeoDataFrame:
     """District polygons from a GeoJSON, GeoPackage or Shapefile with a ``name`` column.
 
     Returns a GeoDataFrame in EPSG:4326.

@@ -21,6 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: The arrays the searches take and return (numba compiles them for their dtypes).
+Array = np.ndarray
+
 
 @njit(cache=True, nogil=True)
 def _grow(keys, nodes):
@@ -74,8 +77,9 @@ def _pop(keys, nodes, size):
     return key, node
 
 
-def k_labels(indptr, indices, weight, carried, n_nodes, src_node, src_key, src_carry, src_label,
-             k, radius):
+def k_labels(indptr: Array, indices: Array, weight: Array, carried: Array, n_nodes: int,
+             src_node: Array, src_key: Array, src_carry: Array, src_label: Array, k: int,
+             radius: float) -> tuple[Array, Array, Array, Array]:
     """Every node's ``k`` nearest distinct sources, one source at a time.
 
     Each source's own Dijkstra search in turn, pruned where the source cannot enter a node's top
@@ -227,9 +231,12 @@ def _source_search(indptr, indices, weight, carried, lo, hi, src_node, src_key, 
 
 
 @njit(cache=True, nogil=True)
-def bounded_search(indptr, indices, length, time, src_node, src_m, src_s, ent_ptr, ent_station,
-                   ent_m, ent_s, allowed, k, direct_station, direct_m, direct_s, dist, tim, pred,
-                   stamp, generation, heap_keys, heap_nodes):
+def bounded_search(indptr: Array, indices: Array, length: Array, time: Array, src_node: Array,
+                   src_m: Array, src_s: Array, ent_ptr: Array, ent_station: Array, ent_m: Array,
+                   ent_s: Array, allowed: Array, k: int, direct_station: Array, direct_m: Array,
+                   direct_s: Array, dist: Array, tim: Array, pred: Array, stamp: Array,
+                   generation: int, heap_keys: Array,
+                   heap_nodes: Array) -> tuple[Array, Array, Array, Array]:
     """The ``k`` nearest allowed stations from one point, by network distance.
 
     Parameters
@@ -338,7 +345,8 @@ def _offer(best_station, best_m, best_s, best_via, found, k, station, metres, se
 
 
 @njit(cache=True, nogil=True)
-def merge_labels(label_m, label_s, label_id, out_node, out_m, out_s, k):
+def merge_labels(label_m: Array, label_s: Array, label_id: Array, out_node: Array, out_m: Array,
+                 out_s: Array, k: int) -> tuple[Array, Array, Array, Array]:
     """Per point, the ``k`` nearest distinct labels over its ways into the graph.
 
     ``out_node``, ``out_m``, ``out_s`` are ``(points, 2)``: the nodes a point leaves to and the
@@ -368,7 +376,7 @@ def merge_labels(label_m, label_s, label_id, out_node, out_m, out_s, k):
 
 
 @njit(cache=True, nogil=True)
-def label_route(label_id, label_next, node, label):
+def label_route(label_id: Array, label_next: Array, node: int, label: int) -> Array:
     """The nodes from ``node`` to where ``label``'s source joins the graph, following the
     ``next`` of :func:`k_labels`."""
     path = np.empty(64, np.int64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,11 @@ from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.output.charts import cjk_font, label
 from geo.stations import Station
 from geo.style import GROUP_COLOURS
+
+if TYPE_CHECKING:
+    import folium
+
+    from geo.network import Network
 
 
 def served_by_station(result: CoverageResult, stations: list[Station]) -> pd.DataFrame:
@@ -24,7 +30,7 @@ def served_by_station(result: CoverageResult, stations: list[Station]) -> pd.Dat
 
 
 def write_coverage(result: CoverageResult, stations: list[Station], outdir: str | Path, *,
-                   network=None, groups: dict[str, WorkerGroup] | None = None,
+                   network: Network | None = None, groups: dict[str, WorkerGroup] | None = None,
                    demo_label: str | None = None, basemap: dict | None = None) -> dict[str, Path]:
     """Write the analysis into ``outdir``.
 
@@ -175,7 +181,7 @@ def write_charts(result: CoverageResult, outdir: Path,
     return files
 
 
-def write_map(result: CoverageResult, stations: list[Station], path: Path, *, network=None,
+def write_map(result: CoverageResult, stations: list[Station], path: Path, *, network: Network | None = None,
               basemap: dict | None = None,
               demo_label: str | None = None) -> Path:
     """An offline HTML map file of :func:`coverage_map`."""
@@ -185,9 +191,9 @@ def write_map(result: CoverageResult, stations: list[Station], path: Path, *, ne
                                  basemap=basemap), path)
 
 
-def coverage_map(result: CoverageResult, stations: list[Station], *, network=None,
+def coverage_map(result: CoverageResult, stations: list[Station], *, network: Network | None = None,
                  demo_label: str | None = None, inline: bool = False,
-                 basemap: dict | None = None):
+                 basemap: dict | None = None) -> folium.Map:
     """A folium map: demand coloured covered/uncovered, gap areas, stations (works offline).
 
     The basemap is ``basemap`` (:func:`geo.basemap.read_basemap`) when given, else the streets

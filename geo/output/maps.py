@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import folium
@@ -176,8 +177,9 @@ def station_popup(station: Station) -> str:
     return "<br>".join(parts)
 
 
-def add_stations(m: folium.Map, stations, *, name: str = "驿站 stations", radius: int = 7,
-                 colour: str | None = None, popup_extra=None) -> None:
+def add_stations(m: folium.Map, stations: Iterable[Station], *, name: str = "驿站 stations", radius: int = 7,
+                 colour: str | None = None,
+                 popup_extra: Callable[[Station], str] | None = None) -> None:
     """Stations as circle markers coloured by kind, one layer."""
     layer = folium.FeatureGroup(name=name)
     for s in stations:

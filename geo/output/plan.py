@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ from geo import coords
 from geo.errors import InputError
 from geo.io import sheets, tables
 from geo.network import Network
+
+if TYPE_CHECKING:
+    import folium
 from geo.output.charts import cjk_font, label
 from geo.output.maps import add_basemap, add_network, add_stations, finish, offline_map, save_map
 from geo.siting.planning import Plan
@@ -191,7 +194,7 @@ def _write_curve(p: Plan, path: Path) -> Path:
 
 
 def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None = None,
-             inline: bool = False, basemap: dict | None = None):
+             inline: bool = False, basemap: dict | None = None) -> folium.Map:
     """A folium map of existing and proposed stations (works offline), on ``basemap``
     (:func:`geo.basemap.read_basemap`) when given, else on the streets of ``network``."""
     import folium
