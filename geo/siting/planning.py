@@ -103,7 +103,8 @@ def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None
     res = settings.h3_res if res is None else res
     if uncovered.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    cells = [h3.latlng_to_cell(y, x, res) for x, y in zip(uncovered["lon"], uncovered["lat"])]
+    cells = [h3.latlng_to_cell(y, x, res) for x, y in
+             zip(uncovered["lon"], uncovered["lat"], strict=True)]
     frame = uncovered.assign(cell=cells, wx=uncovered["lon"] * uncovered["weight"],
                              wy=uncovered["lat"] * uncovered["weight"])
     agg = frame.groupby("cell").agg(w=("weight", "sum"), wx=("wx", "sum"), wy=("wy", "sum"),
@@ -154,8 +155,9 @@ def place_names(lon: Iterable[float], lat: Iterable[float],
             parts.append([""] * len(lon))
             continue
         dist, at = tree.query(xy, distance_upper_bound=reach)
-        parts.append([labels[i] if np.isfinite(d) else "" for d, i in zip(dist, at)])
-    for street, venue in zip(*parts):
+        parts.append([labels[i] if np.isfinite(d) else "" for d, i in
+                      zip(dist, at, strict=True)])
+    for street, venue in zip(*parts, strict=True):
         if street and venue and venue != street:
             out.append(f"{street} · {venue}附近")
         elif street or venue:
@@ -186,7 +188,7 @@ def _name_index(path: str) -> dict | None:
                                                keep_relations=False)
         venues = osm.get_pois(custom_filter={"amenity": True, "shop": True, "tourism": True,
                                              "leisure": True})
-    except Exception:  # noqa: BLE001 - pyrosm raises many kinds on odd files; they name nothing
+    except Exception:  # pyrosm raises many kinds on odd files; they name nothing
         return None
     xs, ys, street_names = [], [], []
     if ways is not None and len(ways) and "name" in ways:

@@ -51,7 +51,7 @@ def test_matrix_equals_networkx(area):
         finder = StationFinder(nets[group.mode], list(stations) + sites)
         rows = m.rows.index[m.rows.group == gid][:15]
         reach = networkx_costs(finder, m.rows.lon[rows], m.rows.lat[rows], weight="time")
-        for r, costs in zip(rows, reach):
+        for r, costs in zip(rows, reach, strict=True):
             for j, s in enumerate(finder.stations):
                 usable = j >= len(stations) or s.kind in group.kinds
                 assert cover[r, j] == (costs.get(j, np.inf) <= 4 and usable)
