@@ -1,0 +1,33 @@
+import json
+
+import pytest
+from shapely.geometry import box
+
+from geo.errors import InputError
+from geo.io.districts import read_districts
+
+
+def _write(path, properties):
+    features = [{"type": "Feature", "properties": props,
+                 "geometry": box(104.0 + i * 0.01, 30.6, 104.01 + i * 0.01, 30.61).__geo_interface__}
+                for i, props in enumerate(properties)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+def test_districts_with_chinese_names(tmp_path):
+    districts = read_districts(_write(tmp_path / "d.geojson", [{"name": "锦江区"}, {"name": "青羊区"}]))
+    assert list(districts["name"]) == ["锦江区", "青羊区"]
+    assert districts.crs.to_epsg() == 4326
+
+
+def test_a_file_without_names_is_refused(tmp_path):
+    with pytest.raises(InputError, match="name") as caught:
+        read_districts(_write(tmp_path / "d.geojson", [{"区": "锦江区"}]))
+    assert caught.value.parameter == "districts"
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(InputError) as caught:
+        read_districts(tmp_path / "none.geojson")
+    assert caught.value.parameter == "districts"
