@@ -54,7 +54,8 @@ _NO_HEURISTICS = {
 }
 
 
-def run_milp(c, integrality, bounds, constraints, deadline: float | None, *, rel_gap: float,
+def run_milp(c: np.ndarray, integrality: np.ndarray, bounds: Bounds,
+             constraints: list[LinearConstraint], deadline: float | None, *, rel_gap: float,
              presolve: bool = True, heuristics: bool = True,
              objective_bound: float | None = None) -> Milp:
     """HiGHS through :func:`scipy.optimize.milp`, minimising ``c @ x``.
