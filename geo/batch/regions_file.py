@@ -25,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     Strict,
     ValidationError,
     ValidationInfo,
@@ -75,7 +76,8 @@ def _problem(message: str) -> PydanticCustomError:
     return PydanticCustomError(_OWN, "{message}", {"message": message})
 
 
-def _errors(problems: list[tuple[tuple[str, ...], str]], input_value: Any) -> ValidationError:
+def _errors(problems: list[tuple[tuple[str | int, ...], str]],
+            input_value: Any) -> ValidationError:
     """The problems, each at its place under what is being validated, as one error."""
     return ValidationError.from_exception_data("RegionEntry", [
         InitErrorDetails(type=_problem(message), loc=loc, input=input_value)
@@ -160,9 +162,9 @@ class RegistryStations(BaseModel):
 
     registry: Annotated[str, Strict()] = Field(description=EXPECTS["stations.registry"])
     bbox: tuple[float, float, float, float] | None = Field(
-        None, description=EXPECTS["stations.bbox"])
+        default=None, description=EXPECTS["stations.bbox"])
     district: Annotated[str, Strict()] | None = Field(
-        None, description=EXPECTS["stations.district"])
+        default=None, description=EXPECTS["stations.district"])
 
     @field_validator("registry")
     @classmethod
@@ -199,25 +201,27 @@ class RegionEntry(BaseModel):
     # the order of validation: `stations` reads `districts`, `group` and `budgets` read `groups`
     name: Annotated[str, Strict()] = Field(description=EXPECTS["name"])
     region: Annotated[str, Strict(), AfterValidator(_shipped)] | None = Field(
-        None, description=EXPECTS["region"])
-    osm: Annotated[File, AfterValidator(_osm)] | None = Field(None, description=EXPECTS["osm"])
+        default=None, description=EXPECTS["region"])
+    osm: Annotated[File, AfterValidator(_osm)] | None = Field(
+        default=None, description=EXPECTS["osm"])
     networks: Annotated[list[Annotated[File, AfterValidator(_npz)]], Field(min_length=1),
                         BeforeValidator(_listed)] | None = Field(
-        None, description=EXPECTS["networks"])
-    crs: Annotated[str, Strict()] = Field("wgs84", description=EXPECTS["crs"])
-    districts: File | None = Field(None, description=EXPECTS["districts"])
-    stations: File | RegistryStations | None = Field(None, description=EXPECTS["stations"])
-    demand: File | None = Field(None, description=EXPECTS["demand"])
+        default=None, description=EXPECTS["networks"])
+    crs: Annotated[str, Strict()] = Field(default="wgs84", description=EXPECTS["crs"])
+    districts: File | None = Field(default=None, description=EXPECTS["districts"])
+    stations: File | RegistryStations | None = Field(default=None, description=EXPECTS["stations"])
+    demand: File | None = Field(default=None, description=EXPECTS["demand"])
     groups: Annotated[File, AfterValidator(_groups_file)] | None = Field(
-        None, description=EXPECTS["groups"])
+        default=None, description=EXPECTS["groups"])
     group: Annotated[list[GroupId], BeforeValidator(_listed)] = Field(
         default_factory=list, description=EXPECTS["group"])
     budgets: dict[GroupId, Annotated[float, Strict(), Field(gt=0)]] = Field(
         default_factory=dict, description=EXPECTS["budgets"])
-    kind: Annotated[str, Strict()] = Field("outdoor_rest_point", description=EXPECTS["kind"])
-    add: Count | None = Field(None, description=EXPECTS["add"])
-    target: float | None = Field(None, description=EXPECTS["target"])
-    curve: Count | None = Field(None, description=EXPECTS["curve"])
+    kind: Annotated[str, Strict()] = Field(
+        default="outdoor_rest_point", description=EXPECTS["kind"])
+    add: Count | None = Field(default=None, description=EXPECTS["add"])
+    target: float | None = Field(default=None, description=EXPECTS["target"])
+    curve: Count | None = Field(default=None, description=EXPECTS["curve"])
 
     @field_validator("name")
     @classmethod
@@ -278,7 +282,8 @@ class RegionEntry(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _keys_together(cls, data: Any, handler) -> RegionEntry:
+    def _keys_together(cls, data: Any,
+                       handler: ModelWrapValidatorHandler[RegionEntry]) -> RegionEntry:
         """The fields' problems and those of keys that go together (or not), all at once."""
         clashes = list(_clashes(data)) if isinstance(data, dict) else []
         try:
@@ -294,6 +299,7 @@ class RegionEntry(BaseModel):
 
     def spec(self) -> RegionSpec:
         """The region this table describes, its paths absolute."""
+        networks: tuple[str, ...]
         if self.region is not None:
             networks = (str(REGIONS[self.region].extract()),)
         else:
@@ -314,7 +320,7 @@ class RegionEntry(BaseModel):
 REGION_KEYS = tuple(RegionEntry.model_fields)
 
 
-def _clashes(table: dict) -> Iterator[tuple[tuple[str, ...], str]]:
+def _clashes(table: dict) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """The problems of keys that must, or must not, be given together."""
     sources = [k for k in ("region", "osm", "networks") if k in table]
     if len(sources) != 1:

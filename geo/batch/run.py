@@ -11,14 +11,20 @@ import os
 import resource
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.batch.spec import BatchOptions, RegionSpec
 from geo.errors import InputError
 from geo.output.province import write_summary
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from geo.network import Network
 
 #: The file in a region's folder that records a finished run: the inputs' digest and the
 #: region's summary entry. It is written last, so a region without it did not finish.
@@ -108,6 +114,8 @@ def run_region(spec: RegionSpec, outdir: str | os.PathLike[str], options: BatchO
                 "after": _pooled(answer["after"], answer["totals"]),
                 "already_met": run.already_met, "note": run.note}
     network = base_network(inputs.networks)
+    if network is None:  # not reached: open_inputs reads at least one network
+        raise InputError(f"region {spec.name!r} has no network", parameter="networks")
     entry = {"name": spec.name, "status": "ok",
              "groups": {gid: {k: e[k] for k in ("share", "covered", "uncovered", "total")}
                         for gid, e in result.summary["groups"].items()},
@@ -129,7 +137,7 @@ def _pooled(shares: dict[str, float], totals: dict[str, float]) -> float:
     return sum(shares[g] * totals[g] for g in shares) / total if total > 0 else 0.0
 
 
-def outline(network) -> list[list[float]]:
+def outline(network: Network) -> list[list[float]]:
     """The convex hull of the network's nodes as a ring of ``[lon, lat]`` (EPSG:4326)."""
     import numpy as np
     import shapely
@@ -190,7 +198,7 @@ class BatchRun:
 
 def run_batch(specs: Sequence[RegionSpec], outdir: str | os.PathLike[str], *,
               options: BatchOptions | None = None, workers: int | None = None,
-              scheduler: str | None = None, client=None, retries: int = 2,
+              scheduler: str | None = None, client: Client | None = None, retries: int = 2,
               rerun: bool = False, dashboard_address: str | None = ":8787",
               progress: Callable[[dict], None] | None = None,
               say: Callable[[str], None] | None = None) -> BatchRun:
@@ -257,8 +265,8 @@ def run_batch(specs: Sequence[RegionSpec], outdir: str | os.PathLike[str], *,
 
 
 @contextmanager
-def _connect(client, workers: int, scheduler: str | None, dashboard_address: str | None,
-             say: Callable[[str], None]):
+def _connect(client: Client | None, workers: int, scheduler: str | None,
+             dashboard_address: str | None, say: Callable[[str], None]) -> Iterator[Client]:
     """The client to run on: the one given, one of the scheduler at ``scheduler``, or one of a
     new local cluster of ``workers`` processes (closed afterwards)."""
     import logging
@@ -287,7 +295,7 @@ def _connect(client, workers: int, scheduler: str | None, dashboard_address: str
         yield local
 
 
-def _announce(client, say: Callable[[str], None]) -> None:
+def _announce(client: Client, say: Callable[[str], None]) -> None:
     info = client.scheduler_info()
     say(f"Dask scheduler {info.get('address', '')} with {len(info.get('workers', {}))} "
         "worker(s)")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import InputError
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ class RegionSpec:
         area = None
         if self.district is not None:
             area = district_area(self.districts, self.district)
-            bbox = tuple(float(v) for v in area.bounds)
+            west, south, east, north = (float(v) for v in area.bounds)
+            bbox = (west, south, east, north)
         stations = Registry(self.registry).stations(bbox=bbox)
         if area is not None:
             import shapely
@@ -108,16 +112,19 @@ class RegionSpec:
         return stations
 
 
-def district_area(path: str | None, name: str):
+def district_area(path: str | None, name: str) -> BaseGeometry:
     """The polygon of district ``name`` in the districts file ``path`` (EPSG:4326).
 
     Raises
     ------
     InputError
-        ``parameter="district"``: the file has no district of that name (the message lists
-        some of those it has).
+        ``parameter="district"``: no file, or the file has no district of that name (the
+        message lists some of those it has).
     """
     from geo.io.districts import read_districts
+
+    if path is None:
+        raise InputError(f"the district {name!r} needs a districts file", parameter="districts")
 
     frame = read_districts(path)
     rows = frame[frame["name"].astype(str) == name]

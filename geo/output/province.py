@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import quote
 
 from geo.groups import DEFAULT_GROUPS
@@ -28,6 +28,8 @@ from geo.style import GROUP_COLOURS
 if TYPE_CHECKING:
     import folium
     import pandas as pd
+    from branca.element import Figure
+    from matplotlib.axes import Axes
 
 #: Headers of the summary table (Chinese and English).
 SUMMARY_HEADERS = {"region": "地区 region", "status": "状态 status", "group": "群体 group",
@@ -43,9 +45,14 @@ class SummaryOptions(Protocol):
     """What the regions were analysed for (:class:`geo.batch.BatchOptions`), recorded in
     ``summary.json``."""
 
-    at: str | None
-    by_hour: bool
-    day: date | None
+    @property
+    def at(self) -> str | None: ...
+
+    @property
+    def by_hour(self) -> bool: ...
+
+    @property
+    def day(self) -> date | None: ...
 
 
 def summary_table(entries: Iterable[dict]) -> pd.DataFrame:
@@ -156,7 +163,7 @@ def _write_chart(entries: Sequence[dict], path: Path) -> Path:
     return path
 
 
-def _ranking(ax, ok: Sequence[dict], gid: str, cjk: bool) -> None:
+def _ranking(ax: Axes, ok: Sequence[dict], gid: str, cjk: bool) -> None:
     """One panel: the regions with the most workers of group ``gid`` not covered, as bars."""
     ranked = sorted(((e["groups"][gid]["uncovered"], e["name"]) for e in ok
                      if gid in e["groups"]), reverse=True)[:CHART_REGIONS]
@@ -204,7 +211,7 @@ def province_map(records: Sequence[dict], *, inline: bool = False) -> folium.Map
 
     from geo.output.maps import finish, offline_map
 
-    rings = [r.get("outline") for r in records if r.get("outline")]
+    rings: list[list[list[float]]] = [r["outline"] for r in records if r.get("outline")]
     points = [p for ring in rings for p in ring] or [[104.0, 30.0]]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     pad = max(max(lons) - min(lons), max(lats) - min(lats)) * 0.08  # the dots' labels fit
@@ -215,7 +222,8 @@ def province_map(records: Sequence[dict], *, inline: bool = False) -> folium.Map
         if record.get("outline"):
             _add_region(layer, record["entry"], record["outline"])
     layer.add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend(records)))
+    page = cast("Figure", m.get_root())
+    page.html.add_child(folium.Element(_legend(records)))
     return finish(m)
 
 
@@ -233,12 +241,13 @@ def _add_region(layer: folium.FeatureGroup, entry: dict, ring: list[list[float]]
                     "未覆盖 not covered)" for g, v in entry["groups"].items())
     popup = (f'<b><a href="{link}" target="_blank">{name}</a></b>'
              f"<br>未覆盖 not covered: {text}{lines}")
-    folium.GeoJson({"type": "Feature", "properties": {},
-                    "geometry": {"type": "Polygon", "coordinates": [ring]}},
-                   style_function=lambda _, c=colour: {"color": c, "weight": 2,
-                                                       "fillColor": c, "fillOpacity": 0.45},
-                   tooltip=f"{name}: 未覆盖 {text} not covered",
-                   popup=folium.Popup(popup, max_width=360)).add_to(layer)
+    shape = folium.GeoJson({"type": "Feature", "properties": {},
+                            "geometry": {"type": "Polygon", "coordinates": [ring]}},
+                           style_function=lambda _, c=colour: {
+                               "color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.45},
+                           tooltip=f"{name}: 未覆盖 {text} not covered")
+    shape.add_child(folium.Popup(popup, max_width=360))  # what popup= does, for any Popup
+    shape.add_to(layer)
     lon = sum(p[0] for p in ring[:-1]) / max(len(ring) - 1, 1)
     lat = sum(p[1] for p in ring[:-1]) / max(len(ring) - 1, 1)
     folium.CircleMarker([lat, lon], radius=8, color="#fff", weight=2, fill=True,

@@ -58,7 +58,8 @@ def test_main_streets_rivers_and_parks_are_named_in_chinese(chengdu_basemap):
 
 
 @pytest.mark.parametrize("name, zh, shown", [
-    ("锦江- Jin Jiang", None, "锦江"), ("沙河- Sha He", None, "沙河"), ("锦江（府河）", None, "锦江（府河）"),
+    ("锦江- Jin Jiang", None, "锦江"), ("沙河- Sha He", None, "沙河"),
+    ("锦江（府河）", None, "锦江（府河）"),
     ("Shuanglin Road", "双林路", "双林路"), ("Mannerheimintie", None, "Mannerheimintie"),
     (None, None, ""), (float("nan"), None, "")])
 def test_display_name_prefers_chinese(name, zh, shown):
@@ -66,7 +67,7 @@ def test_display_name_prefers_chinese(name, zh, shown):
 
 
 def test_a_basemap_needs_a_pbf(tmp_path):
-    with pytest.raises(NetworkError, match="from an .osm.pbf file"):
+    with pytest.raises(NetworkError, match=r"from an \.osm\.pbf file"):
         read_basemap(tmp_path / "city.osm")
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"not a pbf")
@@ -85,3 +86,10 @@ def test_folium_maps_draw_the_basemap_offline(chengdu_basemap, tmp_path):
     assert "#9ecbf4" in text and "#c6e7b4" in text  # water and parks
     assert "© OpenStreetMap 贡献者" in text
     assert not re.search(r"(src|href)=\"https?://", text)
+
+
+def test_progress_names_each_step(chengdu_pbf):
+    steps: list[str] = []
+    read_basemap(chengdu_pbf, progress=steps.append)
+    assert steps == ["底图 basemap: roads", "底图 basemap: water and green",
+                     "底图 basemap: streets and their names"]

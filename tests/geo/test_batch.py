@@ -174,15 +174,15 @@ def test_summary_files(province):
     assert "https://" not in page and (files["map"].parent / "leaflet" / "leaflet.js").is_file()
     assert "city-a/coverage/coverage_map.html" in page
     assert "bad-row" in page  # the failed regions are named on the map
+    assert len(summary_table(r["entry"] for r in run.records)) == len(table)
 
 
-def test_summary_table_keeps_formulas_as_text(tmp_path):
+def test_the_summary_is_the_province_output():
+    """geo.batch still offers the summary writers, from geo.output.province."""
     from geo.batch import write_summary
+    from geo.output import province
 
-    entry = {"name": "=HYPERLINK(\"x\")", "status": "failed", "error": "+boom", "groups": {}}
-    files = write_summary([{"entry": entry, "outline": None}], tmp_path)
-    assert "'=HYPERLINK" in files["csv"].read_text("utf-8-sig")
-    assert len(summary_table([entry])) == 1
+    assert write_summary is province.write_summary and summary_table is province.summary_table
 
 
 class KillOnce(WorkerPlugin):
@@ -258,6 +258,80 @@ def test_bad_entries_are_reported_at_once(tmp_path):
                      "[[region]] 4, `kind`",
                      "[[region]] 4, `add`"):
         assert expected in text, expected
+
+
+def test_three_bad_entries_are_reported_with_the_lines_they_start_on(tmp_path):
+    (tmp_path / "regions.toml").write_text(
+        "# the province\n"
+        "[[region]]\nname = \"good\"\nregion = \"helsinki\"\n\n"           # line 2
+        "[[region]]  # the north\nname = \"one\"\nregion = \"mars\"\n\n"    # line 6
+        "[[region]]\nname = \"two\"\nregion = \"helsinki\"\nadd = 0\n\n"   # line 10
+        "  [[ region ]]\nname = \"three\"\nosm = \"gone.osm.pbf\"\n",        # line 15
+        "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_regions(tmp_path / "regions.toml")
+    header, *problems = str(caught.value).splitlines()
+    assert header.endswith("regions.toml: 3 problem(s) in the regions file:")
+    assert problems == [
+        "  line 6, [[region]] 2 (one), `region`: was 'mars' but must be one of "
+        "['chengdu', 'shanghai', 'helsinki']",
+        "  line 10, [[region]] 3 (two), `add`: was 0 but must be a whole number of new "
+        "stations, 1 or more",
+        f"  line 15, [[region]] 4 (three), `osm`: no such file: "
+        f"{(tmp_path / 'gone.osm.pbf').resolve()}"]
+
+
+def test_every_problem_of_an_entry_names_its_line(tmp_path):
+    (tmp_path / "regions.toml").write_text(toml([
+        {"name": "a", "region": "helsinki"},
+        {"name": "a", "osm": "missing.osm.pbf", "add": 2, "target": 0.9, "colour": "red"},
+    ]), "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_regions(tmp_path / "regions.toml")
+    problems = str(caught.value).splitlines()[1:]
+    assert len(problems) == 4  # the name taken, the file, add with target, the unknown key
+    assert all(p.startswith("  line 5, [[region]] 2 (a), `") for p in problems)
+    assert "`name`: another region has this name" in problems[0]
+
+
+def test_entries_written_inline_are_reported_without_a_line(tmp_path):
+    (tmp_path / "regions.toml").write_text('region = [{name = "a", region = "mars"}]\n',
+                                           "utf-8")
+    with pytest.raises(InputError, match=r"\n  \[\[region\]\] 1 \(a\), `region`: was 'mars'"):
+        read_regions(tmp_path / "regions.toml")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("x = 1\n", "unknown top-level key(s) ['x']"),
+    ("[[region]\n", "cannot read the regions file"),
+    ("region = 3\n", "no [[region]] tables"),
+])
+def test_a_file_that_is_no_regions_file(tmp_path, text, problem):
+    (tmp_path / "regions.toml").write_text(text, "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_regions(tmp_path / "regions.toml")
+    assert problem in str(caught.value) and caught.value.parameter == "regions"
+
+
+def test_a_region_entry_is_a_pydantic_model(tmp_path):
+    """The model checks one table on its own; its errors sit at the keys as the file has them."""
+    from pydantic import ValidationError
+
+    from geo.batch import RegionEntry
+
+    (tmp_path / "walk.npz").write_bytes(b"")
+    table = {"name": "a", "networks": "walk.npz", "demand": "walk.npz",
+             "budgets": {"sanitation_worker": 10}, "target": "90%",
+             "stations": {"registry": "sqlite:///s.sqlite", "bbox": [1, 2, 3, 4]}}
+    spec = RegionEntry.model_validate(table, context={"base": tmp_path}).spec()
+    assert spec.networks == (str((tmp_path / "walk.npz").resolve()),)
+    assert spec.budgets == {"sanitation_worker": 10.0} and spec.target == 0.9
+    assert (spec.registry, spec.bbox, spec.stations) == ("sqlite:///s.sqlite", (1, 2, 3, 4), None)
+    bad = {**table, "budgets": {"nobody": -1}, "stations": {"registry": "x", "bbox": [1, 2]}}
+    with pytest.raises(ValidationError) as caught:
+        RegionEntry.model_validate(bad, context={"base": tmp_path})
+    places = {tuple(p for p in e["loc"] if p != "[key]") for e in caught.value.errors()}
+    assert places == {("budgets", "nobody"), ("stations", "registry"), ("stations", "bbox")}
 
 
 def test_bad_batch_options():
