@@ -95,8 +95,8 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     """
     from flask import Flask
 
-    from app import api, auth, limits, pages
-    from app.engine import Engine
+    from app import api, auth, handlers, limits, pages
+    from app.state import AppState
     from geo import settings
     from geo.demo import BASEMAP_FILE
     from geo.registry import default_data_dir, resolve_url
@@ -132,17 +132,17 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = secrets.token_hex(32)
 
-    app.extensions["yizhan"] = Engine(cfg["DB_URL"], cfg["NETWORKS"],
-                                      check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
-                                      cache_size=int(cfg["NEAREST_CACHE"]),
-                                      demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
-                                      plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]),
-                                      basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE,
-                                      region=cfg["REGION"])
+    app.extensions["yizhan"] = AppState(cfg["DB_URL"], cfg["NETWORKS"],
+                                        check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
+                                        cache_size=int(cfg["NEAREST_CACHE"]),
+                                        demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
+                                        plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]),
+                                        basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE,
+                                        region=cfg["REGION"])
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
-    api.register_error_handlers(app)
+    handlers.register_error_handlers(app)
     limits.init_app(app)  # body bounds and per-client rates
     app.json.sort_keys = False
     app.json.ensure_ascii = False

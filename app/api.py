@@ -4,7 +4,7 @@ coverage and siting for the planner view.
 Views only call :mod:`geo` and serialize: :func:`app.openapi.operation` hands each its query
 and body already checked by the models of :mod:`app.schemas`, the same models that write
 ``/api/openapi.json``. Every bad parameter is a 400 naming it (``{"error": ..., "parameter":
-...}``); the error handlers live in :func:`register_error_handlers`. Coordinates are WGS-84
+...}``, see :mod:`app.handlers` for every error's answer). Coordinates are WGS-84
 (EPSG:4326) degrees, distances metres, durations seconds.
 """
 
@@ -15,31 +15,17 @@ import weakref
 from datetime import UTC, datetime
 
 import orjson
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from app import schemas as s
 from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
-from app.engine import Blob, Engine, Snapshot, key_etag
-from app.errors import DemandFileError, PlannerBusy, VersionRequired
+from app.errors import VersionRequired
+from app.handlers import error_response
 from app.openapi import IF_MATCH, json_object, operation, spec
-from app.pages import catalogue, pick_lang
+from app.state import Blob, Snapshot, key_etag, state
 from geo import settings
 from geo.coords import to_wgs84
-from geo.errors import (
-    ConflictError,
-    DatabaseUnavailable,
-    DataFileError,
-    InputError,
-    NetworkError,
-    NotFoundError,
-    OffNetworkError,
-    StaleVersionError,
-    YizhanError,
-)
-from geo.navigation import nav_links
-from geo.output.geojson import station_feature
+from geo.errors import InputError, NotFoundError, OffNetworkError
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
 from geo.registry import Versioned
 from geo.stations import Station, local_time, stable_id
@@ -50,84 +36,9 @@ bp = Blueprint("api", __name__)
 SOURCE = "planner"
 
 
-def engine() -> Engine:
-    return current_app.extensions["yizhan"]
-
-
 def snapshot() -> Snapshot:
-    return engine().current()
-
-
-# --- errors ---------------------------------------------------------------------------------------
-
-def error_response(message: str, status: int, parameter: str | None = None, **extra):
-    response = jsonify({"error": message, "parameter": parameter, **extra})
-    response.status_code = status
-    return response
-
-
-def register_error_handlers(app: Flask) -> None:
-    """Turn geo's errors (always) and HTTP errors (under ``/api``) into JSON with a 4xx status."""
-
-    @app.errorhandler(YizhanError)
-    def yizhan_error(exc: YizhanError):
-        if isinstance(exc, PlannerBusy):
-            response = error_response(str(exc), 503)
-            response.headers["Retry-After"] = "5"
-            return response
-        if isinstance(exc, DemandFileError):
-            return error_response(str(exc), 409, "demand",
-                                  problems=[p.as_dict() for p in exc.problems[:50]])
-        if isinstance(exc, InputError):
-            return error_response(str(exc), 400, exc.parameter)
-        if isinstance(exc, NotFoundError):
-            return error_response(str(exc), 404)
-        if isinstance(exc, OffNetworkError):
-            return error_response(str(exc), 422, "lat", distance_m=round(exc.distance_m, 1))
-        if isinstance(exc, DataFileError):
-            return error_response(str(exc), 400, "file",
-                                  problems=[p.as_dict() for p in exc.problems])
-        if isinstance(exc, NetworkError):
-            return error_response(str(exc), 400, "mode")
-        if isinstance(exc, StaleVersionError):
-            return _stale_response(exc)
-        if isinstance(exc, ConflictError):
-            return error_response(str(exc), 409, exc.parameter)
-        if isinstance(exc, VersionRequired):
-            return error_response(str(exc), 428, "If-Match")
-        return error_response(str(exc), 400)
-
-    @app.errorhandler(DatabaseUnavailable)
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc: Exception):
-        """A read-only, locked or absent database: 503 and a message in the client's language,
-        the details in the server log only."""
-        current_app.logger.warning("database unavailable on %s: %s", request.path, exc)
-        lang = pick_lang()
-        response = error_response(catalogue(lang)["api"]["database_unavailable"], 503)
-        response.headers["Retry-After"] = "30"
-        return response
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        if not request.path.startswith("/api/"):
-            return exc
-        response = error_response(exc.description or exc.name, exc.code or 500)
-        for name, value in exc.get_headers():  # e.g. Allow on a 405
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
-        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
-            return http_error(exc)
-        if current_app.testing:
-            raise exc
-        current_app.logger.exception("unexpected error on %s", request.path)
-        if request.path.startswith("/api/"):
-            return error_response("internal error; the server log has the details", 500)
-        return "Internal Server Error", 500
+    """The current stations of this app (:meth:`app.state.AppState.current`)."""
+    return state().current()
 
 
 # --- parameters (checked by the models of app.schemas, see app.openapi.operation) ----------------
@@ -173,7 +84,7 @@ def stations(query: s.StationsQuery):
     unchanged = _not_modified(key_etag(key), "no-cache")
     if unchanged is not None:
         return unchanged
-    blob = engine().answer(key, lambda: _stations_answer(snap, query, at, open_only=given))
+    blob = state().answer(key, lambda: _stations_answer(snap, query, at, open_only=given))
     return _send_blob(blob, mimetype="application/json", cache_control="no-cache")
 
 
@@ -184,7 +95,7 @@ def _stations_answer(snap: Snapshot, query: s.StationsQuery, at: datetime, *,
     wanted, bbox, kinds = set(query.service or ()), query.bbox, query.kind
     out = []
     for st in snap.stations:
-        if kinds and st.kind not in kinds or not wanted <= st.services:
+        if (kinds and st.kind not in kinds) or not wanted <= st.services:
             continue
         if bbox and not (bbox[0] <= st.lon <= bbox[2] and bbox[1] <= st.lat <= bbox[3]):
             continue
@@ -204,21 +115,11 @@ def station(station_id: str):
     Read from the registry itself, so the version is the one a change must start from: send it
     back in If-Match (or as `version`) with PATCH or DELETE.
     """
-    return _versioned_answer(engine().registry.get_versioned(station_id))
-
-
-def _versioned_feature(entry: Versioned) -> dict:
-    """A station as its Feature with ``open`` now and its ``version``."""
-    st = entry.station
-    snap = snapshot()
-    links = snap.links[st.id] if snap.by_id.get(st.id) == st else nav_links(st)
-    feature = station_feature(st, links)
-    feature["properties"] |= {"open": st.is_open(None), "version": entry.version}
-    return feature
+    return _versioned_answer(state().registry.get_versioned(station_id))
 
 
 def _versioned_answer(entry: Versioned, status: int = 200):
-    response = jsonify(_versioned_feature(entry))
+    response = jsonify(snapshot().versioned_feature(entry))
     response.status_code = status
     response.set_etag(str(entry.version))
     response.headers["Cache-Control"] = "no-cache"
@@ -238,7 +139,7 @@ def nearest(query: s.NearestQuery):
     mode = _mode(snap, query.mode)
     _near_the_network(mode, query.lon, query.lat)
     when = query.open_at
-    where, hits = engine().nearest(snap, mode, query.lon, query.lat, k=query.k, kinds=query.kind,
+    where, hits = state().nearest(snap, mode, query.lon, query.lat, k=query.k, kinds=query.kind,
                                    services=query.service, open_at=when,
                                    open_only=bool(query.open_now) or when is not None,
                                    route=bool(query.route))
@@ -267,7 +168,7 @@ def _json(body: dict):
                                       mimetype=provider.mimetype)
 
 
-#: Per engine and travel mode: the network's box, west, south, east, north (EPSG:4326).
+#: Per app state and travel mode: the network's box, west, south, east, north (EPSG:4326).
 _AREAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -275,9 +176,9 @@ def _near_the_network(mode: str, lon: float, lat: float) -> None:
     """A point far outside the network's box is off network (422) before it is snapped: a
     metric projection of the region cannot hold points a continent away (they come out
     infinite)."""
-    boxes = _AREAS.setdefault(engine(), {})
+    boxes = _AREAS.setdefault(state(), {})
     if mode not in boxes:
-        net = engine().networks[mode]
+        net = state().networks[mode]
         boxes[mode] = (float(net.lon.min()), float(net.lat.min()), float(net.lon.max()),
                        float(net.lat.max())) if net.n_nodes else None
     box = boxes[mode]
@@ -303,7 +204,7 @@ def networks():
         {"mode": mode, "nodes": net.n_nodes, "edges": net.n_edges, "source": net.source,
          "bounds": [float(net.lon.min()), float(net.lat.min()), float(net.lon.max()),
                     float(net.lat.max())] if net.n_nodes else None}
-        for mode, net in engine().networks.items()]})
+        for mode, net in state().networks.items()]})
 
 
 @bp.get("/networks/<mode>/lines")
@@ -315,9 +216,9 @@ def network_lines(mode: str):
 
     A basemap that needs no tiles.
     """
-    if mode not in engine().networks:
-        raise NotFoundError(f"no {mode[:20]!r} network here; there are {list(engine().networks)}")
-    return _send_blob(engine().lines(mode))
+    if mode not in state().networks:
+        raise NotFoundError(f"no {mode[:20]!r} network here; there are {list(state().networks)}")
+    return _send_blob(state().lines(mode))
 
 
 @bp.get("/basemap")
@@ -331,7 +232,7 @@ def basemap():
 
     Drawn by the page itself, so the map needs no tile service.
     """
-    return _send_blob(engine().basemap())
+    return _send_blob(state().basemap())
 
 
 def _send_blob(blob: Blob, *, mimetype: str = "application/geo+json",
@@ -378,7 +279,7 @@ def add_report(body: s.ReportBody):
 
     Anyone may report, a few times a minute per client (429 beyond, see app.limits).
     """
-    report = engine().reports.add(body.station_id, body.kind, body.text, lon=body.lon,
+    report = state().reports.add(body.station_id, body.kind, body.text, lon=body.lon,
                                   lat=body.lat)
     return jsonify(_jsonable(report)), 201 if report["count"] == 1 else 200
 
@@ -388,7 +289,7 @@ def add_report(body: s.ReportBody):
 @operation(query=s.ReportsQuery, answers={200: (s.Reports, "Reports.")})
 def list_reports(query: s.ReportsQuery):
     """Problem reports, newest first (planners only)."""
-    items = engine().reports.list(station_id=query.station_id, status=query.status,
+    items = state().reports.list(station_id=query.station_id, status=query.status,
                                   limit=query.limit)
     return jsonify({"reports": [_jsonable(r) for r in items]})
 
@@ -401,7 +302,7 @@ def edit_report(report_id: int, body: s.ReportPatch):
     """Mark a report handled, or open again (planners only)."""
     if report_id > s.MAX_SERIAL:
         raise NotFoundError(f"no report with id {report_id}")
-    return jsonify(_jsonable(engine().reports.set_status(report_id, body.status)))
+    return jsonify(_jsonable(state().reports.set_status(report_id, body.status)))
 
 
 # --- planner edits --------------------------------------------------------------------------------
@@ -424,7 +325,7 @@ def _station(body: s.StationFields, base: Station | None) -> Station:
     elif given.get("id", base.id) != base.id:
         raise InputError("`id` cannot be changed", parameter="id")
     station = Station.from_record(data)
-    area = engine().area
+    area = state().area
     outside = area.outside(station.lon, station.lat) if area and ("lon" in given
                                                                    or "lat" in given) else None
     if outside:  # the server's region: YIZHAN_REGION, else China when its networks are
@@ -440,8 +341,8 @@ def _station(body: s.StationFields, base: Station | None) -> Station:
 def create_station(body: s.StationCreate):
     """Add a station (planners only)."""
     station = _station(body, None)
-    version = engine().registry.create(station, source=SOURCE, actor=actor())
-    engine().refresh()
+    version = state().registry.create(station, source=SOURCE, actor=actor())
+    state().refresh()
     return _versioned_answer(Versioned(station, version), 201)
 
 
@@ -464,12 +365,12 @@ def edit_station(station_id: str, body: s.StationPatch):
     The change must say which version it starts from (If-Match or `version`): when someone else
     changed the station since, nothing is written and the answer is 409 with their change.
     """
-    base = engine().registry.get_versioned(station_id)
+    base = state().registry.get_versioned(station_id)
     station = _station(body, base.station)
     expected = _expected_version(body.version)
-    version = engine().registry.update(station, version=expected, source=SOURCE,
+    version = state().registry.update(station, version=expected, source=SOURCE,
                                          actor=actor())
-    engine().refresh()
+    state().refresh()
     return _versioned_answer(Versioned(station, version))
 
 
@@ -482,9 +383,9 @@ def delete_station(station_id: str):
     As for PATCH, the version closed is in If-Match (or a JSON body `{"version": …}`).
     """
     given = s.parse_body(s.DeleteBody, json_object()) if request.content_length else None
-    engine().registry.delete(station_id, source=SOURCE, actor=actor(),
+    state().registry.delete(station_id, source=SOURCE, actor=actor(),
                              version=_expected_version(given.version if given else None))
-    engine().refresh()
+    state().refresh()
     return jsonify({"deleted": station_id})
 
 
@@ -508,28 +409,12 @@ def _expected_version(in_body: int | None) -> int:
     return int(text)
 
 
-def _stale_response(exc: StaleVersionError):
-    """409: the station as it is now, its version, and who changed it last and when."""
-    when = exc.changed_at
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    who = exc.changed_by or "?"
-    shown = when.astimezone(local_time(None).tzinfo).strftime("%Y-%m-%d %H:%M") if when else ""
-    message = (f"{who} 在你打开之后修改了此站点（{shown}）; {exc}. Reload it to see their change, "
-               f"or send If-Match: \"{exc.version}\" to overwrite it")
-    response = error_response(message, 409, "version", version=exc.version, changed_by=who,
-                              changed_at=when.isoformat() if when else None,
-                              current=_versioned_feature(Versioned(exc.station, exc.version)))
-    response.set_etag(str(exc.version))
-    return response
-
-
 @bp.get("/stations/<station_id>/history")
 @planner_required
 @operation(answers={200: (s.History, "The history.")})
 def station_history(station_id: str):
     """Every change to a station, oldest first (planners only)."""
-    items = engine().registry.history(station_id)
+    items = state().registry.history(station_id)
     if not items:
         raise NotFoundError(f"no station with id {station_id!r} has any history")
     return jsonify({"station_id": station_id, "history": [_jsonable(h) for h in items]})
@@ -550,7 +435,7 @@ _DEMAND_ERRORS = {
 }
 
 
-#: What the analyses answer when this process is computing one already (see app.engine).
+#: What the analyses answer when this process is computing one already (see app.state).
 _BUSY = {503: (None, "分析正在进行，请稍后再试: another coverage or siting run is computing in "
                      + "this server process; retry after Retry-After seconds.")}
 
@@ -570,7 +455,7 @@ def coverage_view(query: s.CoverageQuery):
     are fast. Planners only; one analysis computes at a time per server process (503 else) and
     each client may ask a limited number per minute (429).
     """
-    blob = engine().coverage(snapshot(), minutes=query.minutes, at=query.at,
+    blob = state().coverage(snapshot(), minutes=query.minutes, at=query.at,
                              h3_res=query.h3_res, groups=query.group)
     return _send_blob(blob, mimetype="application/json", cache_control="no-cache")
 
@@ -597,8 +482,8 @@ def plan_view(body: s.PlanParams):
     ask a limited number per minute (429).
     """
     snap = snapshot()
-    params = body.engine_args()
-    answer, result = engine().plan(snap, **params)
+    params = body.plan_args()
+    answer, result = state().plan(snap, **params)
     downloads = None
     if result is not None:
         query = {"kind": params["kind"], "group": answer["groups"], "v": _version_text(snap)}
@@ -636,8 +521,8 @@ def proposal(fmt: str, query: s.ProposalQuery):
     if query.v is not None and query.v != _version_text(snap):
         return error_response("the stations changed since this plan was made; run the plan "
                               "again to download it", 409, "v")
-    params = query.engine_args()
-    answer, result = engine().plan(snap, **params)
+    params = query.plan_args()
+    answer, result = state().plan(snap, **params)
     if result is None:
         return error_response("there is nothing to download: " + answer["note"], 409)
     count = len(result.sites)

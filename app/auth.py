@@ -11,7 +11,6 @@ HTTPS (through a trusted proxy, see ``TRUSTED_PROXIES``) or ``HTTPS`` is set.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import timedelta
 from functools import wraps
@@ -23,6 +22,7 @@ from app import schemas as s
 from app import settings
 from app.accounts import ROLES, Accounts, User
 from app.errors import AccountDisabledError, SignInError, ThrottledError
+from app.handlers import error_response, retry_after
 from app.openapi import operation
 
 bp = Blueprint("auth", __name__)
@@ -90,18 +90,12 @@ def actor() -> str:
     return user.name if user is not None else ""
 
 
-def _refused(message: str, status: int, parameter: str | None = None):
-    from app.api import error_response  # app.api imports this module's decorators
-
-    return error_response(message, status, parameter)
-
-
 def planner_required(view):
     """Answer 401 unless a planner (or admin) signed in."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not is_planner():
-            return _refused("planners only: sign in with POST /api/login first", 401)
+            return error_response("planners only: sign in with POST /api/login first", 401)
         return view(*args, **kwargs)
 
     wrapped.__contract__ = replace(view.__contract__, planner=True)
@@ -114,9 +108,9 @@ def admin_required(view):
     def wrapped(*args, **kwargs):
         user = current_user()
         if user is None:
-            return _refused("administrators only: sign in with POST /api/login first", 401)
+            return error_response("administrators only: sign in with POST /api/login first", 401)
         if not user.is_admin:
-            return _refused(f"administrators only; {user.name!r} is a {user.role}", 403)
+            return error_response(f"administrators only; {user.name!r} is a {user.role}", 403)
         return view(*args, **kwargs)
 
     contract = view.__contract__
@@ -156,13 +150,12 @@ def login(body: s.LoginBody):
     try:
         signed = accounts().sign_in(body.user, body.password, client=request.remote_addr or "")
     except ThrottledError as exc:
-        response = _refused(str(exc), 429)
-        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
-        return response
+        response = error_response(str(exc), 429)
+        return retry_after(response, exc.retry_after_s)
     except AccountDisabledError as exc:
-        return _refused(str(exc), 403)
+        return error_response(str(exc), 403)
     except SignInError as exc:
-        return _refused(str(exc), 401, "password")
+        return error_response(str(exc), 401, "password")
     session.clear()
     session[TOKEN] = signed.token
     session.permanent = True

@@ -7,11 +7,12 @@
 - **Rates per client** (Flask-Limiter, keyed by the client address): worker reports
   (``REPORT_RATE_LIMIT``) and the planner's analyses (``ANALYSIS_RATE_LIMIT``), each a
   Flask-Limiter limit string such as ``"6 per minute;30 per hour"``. Over the limit the answer is
-  429 with Retry-After and a Chinese message. The counts live where ``RATELIMIT_STORAGE_URI``
-  says: ``memory://`` by default, which is **per worker process** (with ``yizhan serve
-  --workers N`` a client may make up to N times the limit); give a Redis or Memcached URI to
-  share them. Behind a reverse proxy every client has the proxy's address: let the proxy limit,
-  or wrap the app in werkzeug's ``ProxyFix`` so the address is the client's.
+  429 with Retry-After (whole seconds, at least 1; no answer but a 429 or a 503 carries one) and
+  a Chinese message. The counts live where ``RATELIMIT_STORAGE_URI`` says: ``memory://`` by
+  default, which is **per worker process** (with ``yizhan serve --workers N`` a client may make
+  up to N times the limit); give a Redis or Memcached URI to share them. Behind a reverse proxy
+  every client has the proxy's address: let the proxy limit, or wrap the app in werkzeug's
+  ``ProxyFix`` so the address is the client's.
 
 :func:`init_app` attaches the limiter; the views stay free of it (the limits are applied to the
 endpoints by name, so one app's counts never leak into another's).
@@ -93,6 +94,8 @@ def init_app(app: Flask) -> Limiter:
     """Bound the app's JSON bodies and limit its endpoints of :data:`LIMITED` per client."""
     app.json = BoundedJSON(app)
     app.request_class = JSONRequest
+    # registered before the limiter's own hook, so it runs after it (Flask runs them in reverse)
+    app.after_request(wait_header)
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
     for endpoint, (key, _) in LIMITED.items():
         view = app.view_functions.get(endpoint)
@@ -102,6 +105,24 @@ def init_app(app: Flask) -> Limiter:
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.extensions["yizhan-limiter"] = limiter
     return limiter
+
+
+#: The answers that say how long to wait: too many requests, and busy or unavailable.
+WAIT_STATUSES = (429, 503)
+
+
+def wait_header(response):
+    """``Retry-After`` only where a client must wait (:data:`WAIT_STATUSES`), and there whole
+    seconds, at least 1.
+
+    Flask-Limiter writes its own on every answer of a limited endpoint, counting down to the
+    window's reset (0 in its last second); a 200 has nothing to wait for."""
+    given = response.headers.get("Retry-After")
+    if response.status_code not in WAIT_STATUSES:
+        response.headers.pop("Retry-After", None)
+    elif given is None or not given.strip().isdigit() or int(given) < 1:
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def _too_many(exc: RateLimitExceeded):

@@ -85,8 +85,9 @@ def json_object() -> dict:
 
 
 #: The If-Match request header of a change to a station.
-IF_MATCH = {"required": False, "schema": {"type": "string", "pattern": r'^(W/)?"?[1-9][0-9]{0,9}"?$',
-                                          "examples": ['"3"']},
+IF_MATCH = {"required": False,
+            "schema": {"type": "string", "pattern": r'^(W/)?"?[1-9][0-9]{0,9}"?$',
+                       "examples": ['"3"']},
             "description": "The version the change starts from (the ETag of GET "
                            "/api/stations/{station_id}); or `version` in the body. Required "
                            "one way or the other (428 without)."}
@@ -127,7 +128,7 @@ def _parameters(model: type[s.Query], schemas: dict) -> list[dict]:
                  "schema": prop}
         if description:
             param["description"] = description
-        if s._is_list(model, name):
+        if s.is_list(model, name):
             param |= {"style": "form", "explode": True}
         out.append(param)
     schemas.update(schema.get("$defs", {}))
@@ -177,7 +178,7 @@ def _path_item(op: Operation, view, arguments: list[str], schemas: dict, *,
             continue
         answers[str(status)] = {"description": text, **_content(model or s.Error, media)}
     if op.query is not None or op.body is not None or arguments:
-        answers.setdefault("400", {"description": ERRORS[400], **_content(s.Error, JSON)})
+        answers.setdefault("400", {"description": _bad_request(op), **_content(s.Error, JSON)})
     if op.body is not None:
         answers.setdefault("413", {"description": ERRORS[413], **_content(s.Error, JSON)})
     if op.planner:
@@ -191,6 +192,16 @@ def _path_item(op: Operation, view, arguments: list[str], schemas: dict, *,
                                 **_content(s.Error, JSON)}
     item["responses"] = answers
     return item
+
+
+def _bad_request(op: Operation) -> str:
+    """The 400's description: a bad parameter, and the rules the parameters keep together
+    (``rules`` of the request models), which no parameter's schema can say alone."""
+    rules = [*(op.query.rules if op.query else ()), *(op.body.rules if op.body else ())]
+    if not rules:
+        return ERRORS[400]
+    return f"{ERRORS[400]} Refused too, though each value alone fits its schema: " + "; ".join(
+        rules) + "."
 
 
 def spec(app: Flask) -> dict:

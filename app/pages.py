@@ -6,9 +6,9 @@ Pages are Chinese by default and English with ``?lang=en`` or an Accept-Language
 English. Every UI string lives in one catalogue per language, ``app/i18n/<lang>.json``: the
 templates get a page's strings as ``t``, its scripts (ES modules in ``static/js``) through the
 page config, a JSON block in the page. Station data reaches the page only through the JSON API
-(rendered with ``textContent``) or through Jinja's autoescaping (``/s/<id>``). Leaflet comes from the ``xstatic-leaflet`` package,
-served by the app itself: a page makes no request to any other host unless ``TILES`` names a tile
-service.
+(rendered with ``textContent``) or through Jinja's autoescaping (``/s/<id>``). Leaflet comes from
+the ``xstatic-leaflet`` package, served by the app itself: a page makes no request to any other
+host unless ``TILES`` names a tile service.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from flask import (
 
 from app.lang import LANGS, catalogue
 from app.reports import REPORT_KINDS
+from app.state import state
 from app.tiles import TILE_SERVICES
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
@@ -138,8 +139,8 @@ def _small_demo() -> bool:
 
 def page_config(lang: str, page: str) -> dict:
     """What the page scripts need: strings, labels, colours, modes, tiles, bounds, the demo flag."""
-    engine = current_app.extensions["yizhan"]
-    modes = [m for m in MODES if m in engine.networks]
+    app_state = state()
+    modes = [m for m in MODES if m in app_state.networks]
     return {
         "lang": lang,
         "strings": strings(lang, page),
@@ -151,9 +152,9 @@ def page_config(lang: str, page: str) -> dict:
         "reportKinds": {k: _label(v, lang) for k, v in REPORT_KINDS.items()},
         "modes": modes,
         "basemapMode": "walk" if "walk" in modes else (modes[0] if modes else None),
-        "basemapLayers": engine.has_basemap(),
+        "basemapLayers": app_state.has_basemap(),
         "tiles": tile_config(),
-        "bounds": engine.bounds(),
+        "bounds": app_state.bounds(),
         "demo": demo_info(),
     }
 
@@ -172,7 +173,7 @@ def _render(page: str, lang: str, *, extra_config: dict | None = None, **context
 
 def plan_config(lang: str) -> dict:
     """What the planner view needs beyond :func:`page_config`: worker groups, budgets, kinds."""
-    engine = current_app.extensions["yizhan"]
+    networks = state().networks
     groups = {}
     for gid, g in DEFAULT_GROUPS.items():
         groups[gid] = {"label": g.zh if lang == "zh" else g.en[:1].upper() + g.en[1:],
@@ -180,7 +181,7 @@ def plan_config(lang: str) -> dict:
                        "color": GROUP_COLOURS.get(gid, "#475467"), "mode": g.mode,
                        "budget": g.budget_min, "kinds": list(g.kinds),
                        "shiftHours": [h for h in range(24) if g.works_at(h)],
-                       "network": g.mode in engine.networks}
+                       "network": g.mode in networks}
     # key order does not survive the page (Jinja's tojson sorts keys): the orders go separately
     return {"groups": groups, "groupOrder": list(DEFAULT_GROUPS), "kindOrder": list(KINDS),
             "budgets": BUDGET_CHOICES,
@@ -198,7 +199,7 @@ def finder():
 def station_page(station_id: str):
     """One station's card as a plain page (a link to share), with navigation links."""
     lang = pick_lang()
-    snap = current_app.extensions["yizhan"].current()
+    snap = state().current()
     station = snap.by_id.get(station_id)
     if station is None:
         return _render("station", lang, station=None, links=None, services=[],
@@ -239,9 +240,10 @@ def theme_css():
 
 @bp.get("/healthz")
 def healthz():
-    engine = current_app.extensions["yizhan"]
-    snap = engine.current()
-    return jsonify({"ok": True, "stations": len(snap.stations), "networks": list(engine.networks)})
+    app_state = state()
+    snap = app_state.current()
+    return jsonify({"ok": True, "stations": len(snap.stations),
+                    "networks": list(app_state.networks)})
 
 
 @bp.get("/static/vendor/leaflet/<path:filename>")

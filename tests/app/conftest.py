@@ -1,3 +1,10 @@
+"""Fixtures and small helpers of the web app's tests: apps on the demo region, signed-in
+clients, and the assertions many test modules make (an error answer, a page's config)."""
+
+from __future__ import annotations
+
+import json
+import re
 import sqlite3
 
 import pytest
@@ -7,6 +14,10 @@ from app import create_app
 
 #: The planner account the tests sign in with.
 PLANNER, PASSWORD = "li.ming", "planner-password"
+#: lon, lat: central Helsinki, on every demo network.
+CENTRE = (24.9440, 60.1705)
+#: Markup that must never reach a page unescaped.
+XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +67,33 @@ def sign_in(app, name: str = PLANNER, password: str = PASSWORD, *, address: str 
     response = client.post("/api/login", json={"user": name, "password": password})
     assert response.status_code == 200, response.get_json()
     return client
+
+
+def signed_in(app):
+    """A client of ``app`` signed in as :data:`PLANNER` (the account is made there first when
+    ``app`` has none)."""
+    if not app.extensions["accounts"].users():
+        add_account(app)
+    return sign_in(app)
+
+
+def assert_error(response, status: int, parameter: str | None = None) -> dict:
+    """The JSON error answer ``{"error", "parameter"}`` of ``status``, naming ``parameter``."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert isinstance(body["error"], str) and body["error"]
+    if parameter is not None:
+        assert body["parameter"] == parameter, body
+    return body
+
+
+def page_config(html: str) -> dict:
+    """The config a page hands its scripts (the JSON block ``#config``)."""
+    found = re.search(r'<script type="application/json" id="config">(.*?)</script>', html,
+                      re.DOTALL)
+    assert found, "the page has no config"
+    return json.loads(found.group(1))
 
 
 def own_app(demo, folder, *, role: str = "planner", **config):

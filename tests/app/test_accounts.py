@@ -85,7 +85,7 @@ def test_bad_accounts_are_refused(accounts, name, role, password, parameter, mat
 
 def test_a_name_is_taken_once(accounts):
     accounts.add("li.ming", PASSWORD)
-    with pytest.raises(InputError, match="already a user named 'li.ming'"):
+    with pytest.raises(InputError, match=r"already a user named 'li\.ming'"):
         accounts.add("li.ming", PASSWORD + "!")
 
 

@@ -103,7 +103,7 @@ def test_lookups_keep_their_latency_while_analyses_run(served, demo):
     net = demo.network("walk")
     rng = np.random.default_rng(7)
     nodes = rng.choice(net.main_component(), size=2 * LOOKUPS)
-    points = list(zip(net.lon[nodes].tolist(), net.lat[nodes].tolist()))
+    points = list(zip(net.lon[nodes].tolist(), net.lat[nodes].tolist(), strict=True))
     lookup_times(served, points[:20])  # warm
     idle = lookup_times(served, points[:LOOKUPS])
 

@@ -13,26 +13,13 @@ from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.nearest import StationFinder
 from geo.registry import Registry
 from geo.stations import Station
-from tests.app.conftest import own_app, sign_in
-
-CENTRE = (24.9440, 60.1705)  # lon, lat: central Helsinki, on every demo network
-XSS = "<img src=x onerror=alert(1)>"
+from tests.app.conftest import CENTRE, XSS, assert_error, own_app, sign_in
 
 
 @pytest.fixture(scope="module")
 def finders(demo, demo_stations):
     return {mode: StationFinder(demo.network(mode), demo_stations)
             for mode in ("walk", "ebike", "drive")}
-
-
-def assert_error(response, status: int, parameter: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    if parameter is not None:
-        assert body["parameter"] == parameter, body
-    return body
 
 
 # --- stations -------------------------------------------------------------------------------------
@@ -57,7 +44,7 @@ def test_stations_are_geojson_with_links(client, demo_stations):
 
 
 def test_amap_and_baidu_links_shift_inside_china():
-    from app.engine import nav_links
+    from geo.navigation import nav_links
 
     s = Station(id="bj", name="天安门 驿站", kind="outdoor_rest_point", lon=116.391, lat=39.907)
     links = nav_links(s)
@@ -158,7 +145,7 @@ def test_engine_answers_equal_the_finder(demo, finders, mode, options, cache):
     lons, lats = rng.uniform(west, east, 60), rng.uniform(south, north, 60)
     compared = 0
     options = {**options, "open_at": local("2026-11-25T12:00")}
-    for lon, lat in zip(lons.tolist(), lats.tolist()):
+    for lon, lat in zip(lons.tolist(), lats.tolist(), strict=True):
         try:
             where, hits = engine.nearest(snap, mode, lon, lat, **options)
         except OffNetworkError:
@@ -402,7 +389,8 @@ def test_a_chinese_deployment_refuses_stations_outside_china(demo, tmp_path):
     assert "outside China" in answer.get_json()["error"]
     swapped = client.post("/api/stations", json={**NEW, "lon": 43.8, "lat": 87.6})
     assert "swapped?" in swapped.get_json()["error"]
-    assert client.post("/api/stations", json={**NEW, "lon": 104.06, "lat": 30.66}).status_code == 201
+    created = client.post("/api/stations", json={**NEW, "lon": 104.06, "lat": 30.66})
+    assert created.status_code == 201
 
 
 def test_fuzzing_planner_bodies_never_gives_a_server_error(planner, demo_stations):

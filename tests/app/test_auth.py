@@ -7,11 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from app import create_app
-from app import settings
+from app import create_app, settings
 from app.accounts import sessions_table
-from tests.app.conftest import PASSWORD, PLANNER, add_account, client_at, sign_in
-from tests.app.test_api import assert_error
+from tests.app.conftest import PASSWORD, PLANNER, add_account, assert_error, client_at, sign_in
 
 
 def login(client, user=PLANNER, password=PASSWORD):

@@ -13,8 +13,7 @@ from app import create_app
 from geo.registry import Registry
 from tests.conftest import POSTGRES, empty_postgres
 
-from .conftest import add_account, copy_db, sign_in
-from .test_api import CENTRE, assert_error
+from .conftest import CENTRE, add_account, assert_error, copy_db, signed_in
 
 
 def make_app(demo, db_url: str):
@@ -23,10 +22,6 @@ def make_app(demo, db_url: str):
     if not app.extensions["accounts"].users():
         add_account(app)
     return app
-
-
-def signed_in(app):
-    return sign_in(app)
 
 
 @pytest.fixture

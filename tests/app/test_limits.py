@@ -12,8 +12,7 @@ from app.limits import MAX_JSON_DEPTH
 from app.reports import Reports
 from geo.registry import Registry
 
-from .conftest import client_at, own_app, sign_in
-from .test_api import assert_error
+from .conftest import assert_error, client_at, own_app, sign_in
 
 
 @pytest.fixture
@@ -130,7 +129,8 @@ JUNK_BODIES = [
     (b"null", "application/json"), (b"[1, 2]", "application/json"), (b'"x"', "application/json"),
     (b'{"kind": NaN}', "application/json"), (b'{"lon": 1e999999}', "application/json"),
     (b'{"station_id": 123456789012345678901234567890}', "application/json"),
-    (b'{"a": "\\ud800"}', "application/json"), (b"station_id=x", "application/x-www-form-urlencoded"),
+    (b'{"a": "\\ud800"}', "application/json"),
+    (b"station_id=x", "application/x-www-form-urlencoded"),
     (b"--b\r\n\r\n", "multipart/form-data; boundary=b"), (b"<x/>", "text/xml"), (b"{}", ""),
     (b"{}" + b" " * (300 * 1024), "application/json"),
 ]

@@ -7,7 +7,6 @@ import io
 import json
 import re
 import shutil
-import sqlite3
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,9 +22,8 @@ from geo.registry import Registry
 from geo.siting.planning import coverage_matrix, gap_candidates, plan
 from geo.workflow import osm_extract
 
-from .conftest import add_account, sign_in
+from .conftest import XSS, add_account, assert_error, copy_db, page_config, sign_in, signed_in
 
-XSS = "<img src=x onerror=alert(1)>"
 GROUPS = ["delivery_rider", "sanitation_worker", "truck_driver", "ride_hailing_driver"]
 
 
@@ -46,13 +44,6 @@ def client(app):
     return sign_in(app)
 
 
-def signed_in(app):
-    """A client of another ``app`` signed in as the planner (the account made there first)."""
-    if not app.extensions["accounts"].users():
-        add_account(app)
-    return sign_in(app)
-
-
 @pytest.fixture(scope="module")
 def networks(demo):
     return {mode: demo.network(mode) for mode in ("walk", "ebike", "drive")}
@@ -61,22 +52,6 @@ def networks(demo):
 @pytest.fixture(scope="module")
 def demand(demo, networks):
     return read_demand(demo.demand_path, network=networks["walk"])
-
-
-def copy_db(demo, tmp_path) -> str:
-    target = tmp_path / "yizhan.sqlite"
-    with sqlite3.connect(demo.data_dir / "yizhan.sqlite") as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
-
-
-def assert_error(response, status: int, parameter: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    if parameter is not None:
-        assert body["parameter"] == parameter, body
-    return body
 
 
 def plain(value):
@@ -408,23 +383,17 @@ def test_fuzzing_every_parameter_never_gives_a_server_error(client):
             response = client.post("/api/plan", json=body)
             assert response.status_code < 500, (name, junk, response.get_data(as_text=True))
             checked += 1
-        for junk in JUNK[:12] + [XSS, "☃"]:
+        for junk in [*JUNK[:12], XSS, "☃"]:
             query = {"kind": "sanitation_station", "add": "1", name: junk}
             response = client.get("/api/plan/proposal.csv", query_string=query)
             assert response.status_code < 500, (name, junk, response.get_data(as_text=True))
             checked += 1
-    for junk in JUNK[1:8] + [XSS]:
+    for junk in [*JUNK[1:8], XSS]:
         assert client.get(f"/api/plan/proposal.{junk}?kind=x").status_code < 500
     assert checked > 300
 
 
 # --- the page -------------------------------------------------------------------------------------
-
-def page_config(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="config">(.*?)</script>', html,
-                      re.DOTALL)
-    return json.loads(found.group(1))
-
 
 @pytest.mark.parametrize("lang, label, tab", [("zh", "环卫工人", "缺口"),
                                               ("en", "Sanitation worker", "Gaps")])

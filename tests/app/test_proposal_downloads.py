@@ -17,8 +17,7 @@ from app.cli import main
 from geo import coords
 from geo.errors import InputError
 from geo.output.plan import PROPOSAL_ZH, proposal_file, proposal_table
-from tests.app.conftest import add_account, copy_db, sign_in
-from tests.app.test_api import assert_error
+from tests.app.conftest import add_account, assert_error, copy_db, sign_in
 
 QUERY = {"kind": "sanitation_station", "add": "2", "minutes": "4"}
 ZH_START = ["排名", "编号", "名称", "经度", "纬度", "来源", "成本", "新覆盖人数"]
@@ -119,7 +118,7 @@ def test_coordinates_for_amap_and_baidu(crs):
     assert table["lon"].tolist() == pytest.approx(lon, abs=1e-7)
     assert table["lat"].tolist() == pytest.approx(lat, abs=1e-7)
     back = coords.to_wgs84(table["lon"].to_numpy(), table["lat"].to_numpy(), crs)
-    for a, b, x, y in zip(*back, p.sites["lon"], p.sites["lat"]):
+    for a, b, x, y in zip(*back, p.sites["lon"], p.sites["lat"], strict=True):
         assert coords.haversine_m(a, b, x, y) < 0.05
     # Amap's shift in Chengdu is a few hundred metres
     assert coords.haversine_m(table["lon"][0], table["lat"][0], 104.0817, 30.6571) > 100

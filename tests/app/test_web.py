@@ -19,17 +19,10 @@ from app.accounts import Accounts
 from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registry import Registry
 from geo.stations import Station
-from tests.app.conftest import copy_db
+from tests.app.conftest import XSS, copy_db, page_config
 
-XSS = "<img src=x onerror=alert(1)>"
 APP = Path(app_module.__file__).parent
 SCRIPTS = sorted((APP / "static" / "js").rglob("*.js"))
-
-
-def page_config(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="config">(.*?)</script>', html, re.DOTALL)
-    assert found, "the page has no config"
-    return json.loads(found.group(1))
 
 
 def outside_urls(html: str) -> list[str]:
@@ -82,7 +75,8 @@ def test_pages_fetch_nothing_from_other_hosts(client):
         with client.get(path) as response:
             text = response.get_data(as_text=True)
         # the only outside addresses: the SVG namespace and the link in the map attribution
-        assert set(re.findall(r"https?://[^\s\"'<>)]+", text)) <= {"https://leafletjs.com", "http://www.w3.org/2000/svg"}, path
+        found = set(re.findall(r"https?://[^\s\"'<>)]+", text))
+        assert found <= {"https://leafletjs.com", "http://www.w3.org/2000/svg"}, path
 
 
 def test_leaflet_comes_from_the_xstatic_package(client):
@@ -187,12 +181,16 @@ def catalogue(lang: str) -> dict[str, dict[str, str]]:
 
 def test_both_catalogues_have_the_same_keys():
     zh, en = catalogue("zh"), catalogue("en")
-    assert {s: sorted(keys) for s, keys in zh.items()} == {s: sorted(keys) for s, keys in en.items()}
+    assert ({s: sorted(keys) for s, keys in zh.items()}
+            == {s: sorted(keys) for s, keys in en.items()})
     for lang, sections in (("zh", zh), ("en", en)):
         seen = [k for keys in sections.values() for k in keys]
         assert len(seen) == len(set(seen)), f"{lang}: a key in two sections"
         assert all(isinstance(v, str) and v for keys in sections.values() for v in keys.values())
-    placeholders = lambda s: sorted(re.findall(r"\{(\w+)(?:![rs])?\}", s))  # {value!r} too
+
+    def placeholders(message):
+        return sorted(re.findall(r"\{(\w+)(?:![rs])?\}", message))  # {value!r} too
+
     for section, keys in zh.items():
         for key, text in keys.items():
             assert placeholders(text) == placeholders(en[section][key]), key

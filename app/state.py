@@ -1,4 +1,8 @@
-"""The web app's engine state: networks, the registry, and one station finder per travel mode.
+"""The web app's state: networks, the registry, and one station finder per travel mode.
+
+One :class:`AppState` per app, kept in ``app.extensions["yizhan"]`` and reached by :func:`state`
+within a request. (The nearest-station search itself is :class:`geo.nearest.StationFinder`; this
+module only holds the finders and their caches.)
 
 Networks load once per process. The stations and their finders form an immutable
 :class:`Snapshot` that requests read without locking; when :meth:`geo.registry.Registry.version`
@@ -6,7 +10,7 @@ changes (checked at most once per ``check_interval`` seconds per process, by one
 others keep answering from the current snapshot) a new snapshot is built and swapped in. A write
 through this process refreshes at once.
 
-For the planner view the engine also runs :func:`geo.coverage.coverage` and
+For the planner view the state also runs :func:`geo.coverage.coverage` and
 :func:`geo.siting.planning.plan` on the worker demand file, keeping the last answers per registry
 version and parameters in small in-memory LRU caches (a station change makes new keys, so a
 cached answer never outlives the stations it was computed for).
@@ -29,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from cachetools import LRUCache
+from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DemandFileError, PlannerBusy
@@ -40,11 +45,16 @@ from geo.navigation import nav_links
 from geo.nearest import Hit, Snap, StationFinder
 from geo.network import MODES, Network, load_network, network_lines
 from geo.output.geojson import coverage_json, station_feature
-from geo.registry import Registry
+from geo.registry import Registry, Versioned
 from geo.stations import Station, local_time
 from geo.workflow import analysis_groups, base_network, run_coverage, run_plan
 
 logger = logging.getLogger(__name__)
+
+
+def state() -> AppState:
+    """The state of the app handling this request."""
+    return current_app.extensions["yizhan"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,16 @@ class Snapshot:
     finders: dict[str, StationFinder]
     features: dict[str, dict]
     links: dict[str, dict[str, str]]
-    searches: dict = field(default_factory=dict)  # see Engine.nearest
+    searches: dict = field(default_factory=dict)  # see AppState.nearest
+
+    def versioned_feature(self, entry: Versioned) -> dict:
+        """A station of the registry as its Feature with ``open`` now and its ``version``: the
+        snapshot's navigation links when the station is the same here, else new ones."""
+        st = entry.station
+        links = self.links[st.id] if self.by_id.get(st.id) == st else nav_links(st)
+        feature = station_feature(st, links)
+        feature["properties"] |= {"open": st.is_open(None), "version": entry.version}
+        return feature
 
 
 @dataclass(frozen=True)
@@ -83,12 +102,12 @@ def _blob(value) -> Blob:
 
 
 def key_etag(key: tuple) -> str:
-    """The strong ETag of the answer :meth:`Engine.answer` keeps under ``key``: a hash of the key
+    """The strong ETag of the answer :meth:`AppState.answer` keeps under ``key``: a hash of the key
     (known before the answer is built, so a 304 costs nothing)."""
     return hashlib.sha1(repr(key).encode("utf-8")).hexdigest()[:20]
 
 
-class Engine:
+class AppState:
     """Networks, registry, reports and the current station snapshot of one app.
 
     Parameters
