@@ -1,9 +1,10 @@
 """One exception hierarchy for yizhan.
 
-Every class also derives from the matching built-in exception, so callers may catch either ours or the
-built-in one (``except ValueError`` still works). The errors an analysis raises (:class:`InputError`,
-:class:`DataFileError`, :class:`OffNetworkError`) pickle whole, message and fields, so one raised in a
-worker process of the province batch (:mod:`geo.batch`) reaches the caller as it was.
+Every class also derives from the matching built-in exception, so callers may catch either ours
+or the built-in one (``except ValueError`` still works). The errors an analysis raises
+(:class:`InputError`, :class:`DataFileError`, :class:`OffNetworkError`) pickle whole, message and
+fields, so one raised in a worker process of the province batch (:mod:`geo.batch`) reaches the
+caller as it was.
 
 Messages are English. One a union office often reads (a bad cell of a station list, a missing
 column) is a :class:`Message`: still a plain ``str``, it also carries a key and its parameters, so
@@ -15,6 +16,11 @@ translations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geo.stations import Station
 
 
 class Message(str):
@@ -26,18 +32,18 @@ class Message(str):
     """
 
     key: str
-    params: dict
+    params: dict[str, object]
 
-    def __new__(cls, text: str, key: str, **params) -> Message:  # noqa: PYI034
+    def __new__(cls, text: str, key: str, **params: object) -> Message:
         message = super().__new__(cls, text)
         message.key, message.params = key, params
         return message
 
-    def __reduce__(self):  # pickling (Dask workers) keeps the key
+    def __reduce__(self) -> tuple[object, ...]:  # pickling (Dask workers) keeps the key
         return (_message, (str(self), self.key, self.params))
 
 
-def _message(text: str, key: str, params: dict) -> Message:
+def _message(text: str, key: str, params: dict[str, object]) -> Message:
     return Message(text, key, **params)
 
 
@@ -141,8 +147,8 @@ class StaleVersionError(ConflictError):
         history does not say.
     """
 
-    def __init__(self, message: str, *, station, version: int, changed_by: str | None = None,
-                 changed_at=None):
+    def __init__(self, message: str, *, station: Station, version: int,
+                 changed_by: str | None = None, changed_at: datetime | None = None):
         super().__init__(message, parameter="version")
         self.station = station
         self.version = version

@@ -20,12 +20,14 @@ Every station carries a ``version``: 1 when created, one more on every change (a
 that changes it, a close, a restore). Edits that say which version they started from
 (:meth:`Registry.update`, :meth:`Registry.delete` with ``version=``) are compare-and-swap in the
 database (``UPDATE … WHERE id = ? AND version = ?``), so two planners, in one process or in
-several, never overwrite each other unknowingly: the second gets :class:`geo.errors.StaleVersionError`.
+several, never overwrite each other unknowingly: the second gets
+:class:`geo.errors.StaleVersionError`.
 :meth:`Registry.create` leaves the uniqueness of an id to the database's primary key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import secrets
@@ -35,12 +37,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    DefaultClause,
     Float,
     Integer,
     MetaData,
@@ -57,7 +61,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from geo import settings
@@ -185,7 +190,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _row_to_station(row) -> Station:
+def _row_to_station(row: Row[Any]) -> Station:
     data = {k: row._mapping[k] for k in _FIELDS}
     return Station.from_record(data)
 
@@ -290,7 +295,8 @@ class Registry:
         if station_id is not None:
             query = query.where(history_table.c.station_id == station_id)
         with self.engine.connect() as conn:
-            return [{k: v for k, v in r._mapping.items() if k != "seq"} for r in conn.execute(query)]
+            return [{k: v for k, v in r._mapping.items() if k != "seq"}
+                    for r in conn.execute(query)]
 
     # --- writing ---
 
@@ -332,19 +338,22 @@ class Registry:
             return summary
         return self._staged_upsert(stations, source, actor)
 
-    def _changes(self, conn, stations: list[Station], source: str, actor: str
+    def _changes(self, conn: Connection, stations: list[Station], source: str, actor: str
                  ) -> tuple[WriteSummary, list[dict], list[dict]]:
         """What writing ``stations`` changes: the summary, the rows of ``stations`` to write
         (whole, with their times) and the history entries, in order."""
-        created, updated, unchanged = [], [], []
-        rows, log = [], []
+        created: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        rows: list[dict] = []
+        log: list[dict] = []
         now = _now()
-        existing = {}
+        existing: dict[str, Row[Any]] = {}
         ids = [s.id for s in stations]
         for chunk in range(0, len(ids), 500):
-            for row in conn.execute(select(stations_table).where(
+            for found in conn.execute(select(stations_table).where(
                     stations_table.c.id.in_(ids[chunk:chunk + 500]))):
-                existing[row.id] = row
+                existing[found.id] = found
         for station in stations:
             after = _record(station)
             row = existing.get(station.id)
@@ -546,12 +555,14 @@ class Registry:
             changed_by=change.get("by"), changed_at=change.get("at"))
 
     @staticmethod
-    def _log(conn, station_id, at, action, source, before, after, actor="") -> None:
+    def _log(conn: Connection, station_id: str, at: datetime, action: str, source: str,
+             before: dict | None, after: dict | None, actor: str = "") -> None:
         conn.execute(insert(history_table).values(
             **_entry(station_id, at, action, source, before, after, actor)))
 
 
-def _entry(station_id, at, action, source, before, after, actor="") -> dict:
+def _entry(station_id: str, at: datetime, action: str, source: str, before: dict | None,
+           after: dict | None, actor: str = "") -> dict:
     return {"station_id": station_id, "at": at, "action": action, "source": source,
             "before": before, "after": after, "actor": actor}  # the order of _log's arguments
 
@@ -561,13 +572,12 @@ def _record(station: Station) -> dict:
     return {k: record[k] for k in _FIELDS}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={int(settings.db_busy_timeout_s * 1000)}")
-    try:
+    # a read-only file keeps its mode; writes then fail as unavailable (503)
+    with contextlib.suppress(Exception):
         cursor.execute("PRAGMA journal_mode=WAL")
-    except Exception:  # a read-only file keeps its mode; writes then fail as unavailable (503)
-        pass
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -589,7 +599,7 @@ def add_missing_columns(engine: Engine, meta: MetaData) -> list[str]:
             if column.name in have:
                 continue
             ddl = f"{column.name} {column.type.compile(dialect=engine.dialect)}"
-            if column.server_default is not None:
+            if isinstance(column.server_default, DefaultClause):
                 default = column.server_default.arg
                 if isinstance(default, str):
                     ddl += " DEFAULT '" + default.replace("'", "''") + "'"
