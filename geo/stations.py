@@ -1,7 +1,8 @@
 """The station model: kinds, services, opening hours, and the vocabularies a union office types.
 
-A :class:`Station` is one rest station. Coordinates are WGS-84 (EPSG:4326) degrees; opening hours are
-OpenStreetMap ``opening_hours`` syntax evaluated in the station's time zone (default Asia/Shanghai).
+A :class:`Station` is one rest station. Coordinates are WGS-84 (EPSG:4326) degrees; opening hours
+are OpenStreetMap ``opening_hours`` syntax evaluated in the station's time zone (default
+Asia/Shanghai).
 Reading and writing station files lives in :mod:`geo.io.stations`.
 """
 
@@ -58,7 +59,8 @@ ACCESS: dict[str, tuple[str, str]] = {
     "workers_only": ("仅限劳动者", "workers only"),
 }
 
-# What union offices type, mapped to our ids. Keys are compared after geo.text.fold() (lower case, no spaces).
+# What union offices type, mapped to our ids. Keys are compared after geo.text.fold() (lower
+# case, no spaces).
 _KIND_ALIASES = {
     "司机之家": "driver_home",
     "货车司机之家": "driver_home",
@@ -96,7 +98,8 @@ _SERVICE_ALIASES = {
     "电动自行车充电": "ebike_charging",
     "医药箱": "first_aid", "急救": "first_aid", "药箱": "first_aid", "急救箱": "first_aid",
     "常用药品": "first_aid",
-    "阅读": "reading", "书报": "reading", "图书": "reading", "书籍": "reading", "书报阅读": "reading",
+    "阅读": "reading", "书报": "reading", "图书": "reading", "书籍": "reading",
+    "书报阅读": "reading",
     "无线网络": "wifi", "wifi": "wifi", "wi-fi": "wifi", "无线上网": "wifi",
     "餐食": "meals", "用餐": "meals", "就餐": "meals", "餐饮": "meals", "爱心餐": "meals",
     "淋浴": "shower", "洗澡": "shower", "洗浴": "shower",
@@ -264,10 +267,10 @@ def check_text(field: str, value: str) -> str:
 
 # --- opening hours -------------------------------------------------------------------------------
 
-_ALWAYS = {"24/7", "全天", "24小时", "全天24小时", "24小时开放", "全天开放", "全天候", "00:00-24:00",
-           "0:00-24:00", "24h", "全年无休", "7x24小时", "7×24小时", "24小时营业"}
-_DAYS = {"一": "Mo", "二": "Tu", "三": "We", "四": "Th", "五": "Fr", "六": "Sa", "日": "Su", "天": "Su",
-         "七": "Su"}
+_ALWAYS = {"24/7", "全天", "24小时", "全天24小时", "24小时开放", "全天开放", "全天候",
+           "00:00-24:00", "0:00-24:00", "24h", "全年无休", "7x24小时", "7×24小时", "24小时营业"}
+_DAYS = {"一": "Mo", "二": "Tu", "三": "We", "四": "Th", "五": "Fr", "六": "Sa", "日": "Su",
+         "天": "Su", "七": "Su"}
 _DAY_WORD = r"(?:周|星期|礼拜)"
 _DAY_CHAR = "[一二三四五六日天七]"
 
@@ -281,8 +284,8 @@ def normalize_hours(text: str | None) -> str:
 
     Accepts the OSM syntax itself (``Mo-Fr 08:30-18:00; Sa,Su 09:00-17:00``), and common Chinese
     spellings: ``全天``/``24小时`` (→ ``24/7``), ``8:30-18:00``, ``8:30～18:00``, ``8:30至18:00``,
-    ``周一至周五 8:30-18:00``, ``工作日``, ``周末``, ``每天``. An empty value means the hours are unknown
-    and returns ``""``.
+    ``周一至周五 8:30-18:00``, ``工作日``, ``周末``, ``每天``. An empty value means the hours are
+    unknown and returns ``""``.
 
     Raises
     ------
@@ -371,8 +374,8 @@ def format_hours_zh(hours: str | None) -> str:
     :func:`normalize_hours`).
 
     ``24/7`` → ``全天``, ``Mo-Fr 09:00-17:00`` → ``周一至周五 9:00-17:00``, ``Mo-Su 08:00-22:00`` →
-    ``每天 8:00-22:00``, ``Sa,Su`` → ``周末``, ``PH off`` → ``节假日 休息``; rules are joined by ``；``.
-    What Chinese cannot say plainly (months, week numbers, sunrise, comments …) stays in OSM
+    ``每天 8:00-22:00``, ``Sa,Su`` → ``周末``, ``PH off`` → ``节假日 休息``; rules are joined by
+    ``；``. What Chinese cannot say plainly (months, week numbers, sunrise, comments …) stays in OSM
     syntax, which :func:`normalize_hours` reads too: ``normalize_hours(format_hours_zh(h)) == h``
     for every ``h`` that :func:`normalize_hours` returns. Unknown hours (``""``) stay empty.
     """
@@ -381,9 +384,10 @@ def format_hours_zh(hours: str | None) -> str:
     if hours == "24/7":
         return "全天"
     rules = [_rule_zh(rule.strip()) for rule in hours.split(";")]
-    if any(rule is None for rule in rules):
+    said = [rule for rule in rules if rule is not None]
+    if len(said) < len(rules):
         return hours
-    text = "；".join(rules)
+    text = "；".join(said)
     try:
         same = normalize_hours(text) == hours
     except InputError:
@@ -462,11 +466,13 @@ class Station:
             raise InputError(f"`access` was {self.access!r} but must be one of {sorted(ACCESS)}",
                              parameter="access")
         if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
-            raise InputError(f"coordinates ({self.lon}, {self.lat}) are out of range", parameter="lon")
+            raise InputError(f"coordinates ({self.lon}, {self.lat}) are out of range",
+                             parameter="lon")
         object.__setattr__(self, "services", frozenset(self.services))
 
     def is_open(self, at: datetime | str | None = None) -> bool | None:
-        """Whether the station is open at ``at`` (aware, or naive in the station's zone; None = now).
+        """Whether the station is open at ``at`` (aware, or naive in the station's zone; None =
+        now).
 
         Returns ``None`` when the hours are unknown.
         """
