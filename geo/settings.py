@@ -8,6 +8,8 @@ Units: speeds in km/h, distances in metres, times in seconds unless a name says 
 
 from __future__ import annotations
 
+import warnings
+
 #: Time zone in which opening hours are evaluated unless a station says otherwise.
 timezone: str = "Asia/Shanghai"
 
@@ -64,12 +66,15 @@ station_id_chars: int = 64
 #: Largest station capacity, people (truck places for a driver home).
 max_capacity: int = 100_000
 
-#: The deployment's region: WGS-84 stations outside it are problems of their row (most often
+#: The deployment's bounds: WGS-84 stations outside them are problems of their row (most often
 #: longitude and latitude swapped). ``"china"``, ``"any"`` (no check) or a box
-#: ``"west,south,east,north"`` in EPSG:4326 degrees. ``$YIZHAN_REGION`` overrides it.
-region: str = "china"
-#: Environment variable naming the deployment's region.
-region_env_var: str = "YIZHAN_REGION"
+#: ``"west,south,east,north"`` in EPSG:4326 degrees. ``$YIZHAN_BOUNDS`` overrides it.
+#: (Formerly ``region``; ``settings.region`` still reads it, with a DeprecationWarning.)
+bounds: str = "china"
+#: Environment variable naming the deployment's bounds.
+bounds_env_var: str = "YIZHAN_BOUNDS"
+#: Its former name, deprecated: still read when ``$YIZHAN_BOUNDS`` is not set.
+bounds_env_var_deprecated: str = "YIZHAN_REGION"
 #: Stations a write takes in one transaction; an import of more is staged in batches of this
 #: many and made visible at once (see :mod:`geo.registry`).
 import_batch_rows: int = 2000
@@ -98,3 +103,15 @@ sanitation_workers_per_km: float = 4.0
 trucks_per_km: float = 3.0
 #: Ride-hailing drivers per km of main road.
 ride_hailing_per_km: float = 2.0
+
+
+#: Settings renamed, by their former names (read with a DeprecationWarning).
+_RENAMED = {"region": "bounds", "region_env_var": "bounds_env_var"}
+
+
+def __getattr__(name: str) -> str:  # the renamed settings are all strings
+    if name in _RENAMED:
+        warnings.warn(f"geo.settings.{name} is deprecated; use geo.settings.{_RENAMED[name]}",
+                      DeprecationWarning, stacklevel=2)
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -189,7 +189,7 @@ def read_stations(path: str | Path, *, crs: str = "wgs84",
         Stations come back in WGS-84.
     region
         The deployment's region (:func:`geo.coords.deployment_area`): ``china``, a box
-        ``west,south,east,north``, None for ``$YIZHAN_REGION`` or :data:`geo.settings.region`;
+        ``west,south,east,north``, None for ``$YIZHAN_BOUNDS`` or :data:`geo.settings.bounds`;
         a station outside it is a problem of its row (are longitude and latitude swapped?).
         ``any`` (the default here; the command line and the API use the deployment's) checks
         nothing.

@@ -1,3 +1,6 @@
+"""`yizhan nearest` (app.cli.nearest): one point, many points, filters, and what is said about
+stations and points off the network."""
+
 import json
 import re
 
@@ -11,31 +14,6 @@ from geo.nearest import StationFinder
 @pytest.fixture
 def walk_file(demo):
     return str(demo.network_path("walk"))
-
-
-def test_network_build_from_pbf(runner, helsinki_pbf, tmp_path):
-    out = tmp_path / "drive.npz"
-    result = runner.invoke(main, ["network", "build", "--osm", str(helsinki_pbf), "--mode",
-                                  "drive", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "drive network:" in result.output and out.exists()
-
-
-def test_network_build_needs_one_source(runner, tmp_path):
-    result = runner.invoke(main, ["network", "build", "--mode", "walk", "-o", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "exactly one of" in result.output
-
-
-def test_network_build_offline_place_is_a_clear_error(runner, tmp_path, monkeypatch):
-    import osmnx
-
-    def offline(*args, **kwargs):
-        raise ConnectionError("Name or service not known")
-
-    monkeypatch.setattr(osmnx, "graph_from_place", offline)
-    result = runner.invoke(main, ["network", "build", "--place", "Wuhan, China", "--mode", "walk",
-                                  "-o", str(tmp_path / "w.npz")])
-    assert result.exit_code == 1 and "--osm" in result.stderr
 
 
 def test_nearest_json_with_route(runner, demo, demo_stations, walk_file):
@@ -111,69 +89,6 @@ def test_nearest_batch_bad_row_names_row_and_column(runner, demo, walk_file, tmp
     result = runner.invoke(main, ["nearest", "--network", walk_file, "--db", demo.db_url,
                                   "--points", str(points)])
     assert result.exit_code == 1 and "row 3, column 'lon'" in result.stderr
-
-
-def test_demo_build_only(runner, tmp_path):
-    """The default demo is central Chengdu; the build prints the shares at the groups' own
-    budgets, which show real gaps."""
-    result = runner.invoke(main, ["demo", "--build-only", "--data-dir", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    out = result.stdout
-    assert "成都中心城区" in out and "demo data" in out and "OpenStreetMap, 2018" in out
-    assert re.search(r"\b\d{2,3} demo stations \(1\.\d+ per km² over 69\.9 km²\)", out)
-    ten = re.search(r"covered at 10:00 .*sanitation_worker (\d+\.\d)%", out)
-    four = re.search(r"covered at 04:00 .*sanitation_worker (\d+\.\d)%", out)
-    assert 40 <= float(ten.group(1)) <= 90 and float(four.group(1)) < float(ten.group(1))
-    assert re.search(r"gap areas at 10:00: [1-9]", out)
-    assert "Built in" in result.stderr and "路网 network walk" in result.stderr
-
-
-def test_demo_serves_the_built_region_with_a_demo_planner(runner, demo, monkeypatch, tmp_path):
-    import shutil
-
-    import app
-    from app.accounts import Accounts
-    from geo.registry import Registry
-
-    data_dir = tmp_path / "demo"  # a copy: the account goes into its registry
-    shutil.copytree(demo.data_dir, data_dir)
-    served = {}
-    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
-    passwords = []
-    for _ in range(2):
-        result = runner.invoke(main, ["demo", "--data-dir", str(data_dir), "--port", "5099"])
-        assert result.exit_code == 0, result.output
-        assert served["data_dir"] == data_dir and served["port"] == 5099
-        passwords += re.findall(r"user demo, password (\S+) ", result.output)
-    assert len(passwords) == 2 and passwords[0] != passwords[1]  # a new one at each start
-    accounts = Accounts(Registry(f"sqlite:///{data_dir / 'yizhan.sqlite'}"))
-    assert [u.name for u in accounts.users()] == ["demo"]
-    assert accounts.sign_in("demo", passwords[1], client="t").user.role == "planner"
-    accounts.engine.dispose()
-
-
-def test_serve_takes_saved_networks(runner, demo, monkeypatch):
-    import app
-
-    served = {}
-    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
-    result = runner.invoke(main, ["serve", "--db", demo.db_url, "--network",
-                                  str(demo.network_path("drive")), "--host", "0.0.0.0"])
-    assert result.exit_code == 0, result.output
-    assert served["networks"] == {"drive": str(demo.network_path("drive"))}
-    assert served["host"] == "0.0.0.0" and served["db_url"] == demo.db_url
-
-
-def test_serve_takes_an_osm_file_for_every_mode(runner, demo, helsinki_pbf, monkeypatch):
-    import app
-
-    served = {}
-    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
-    result = runner.invoke(main, ["serve", "--db", demo.db_url, "--network",
-                                  str(demo.network_path("walk")), "--network", str(helsinki_pbf)])
-    assert result.exit_code == 0, result.output
-    assert served["networks"] == {"walk": str(demo.network_path("walk")),
-                                  "ebike": str(helsinki_pbf), "drive": str(helsinki_pbf)}
 
 
 def test_stations_off_the_network_are_named(runner, demo, demo_stations, walk_file, tmp_path):

@@ -6,16 +6,19 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from geo import settings
 from geo.errors import DataFileError
 from geo.io.stations import read_stations
 from geo.stations import KINDS
 
-HEADERS = ["编号", "站点名称", "类型", "经度", "纬度", "地址", "开放时间", "容量", "联系电话", "备注"]
+HEADERS = ["编号", "站点名称", "类型", "经度", "纬度", "地址", "开放时间", "容量", "联系电话",
+           "备注"]
 COLUMN = dict(zip(["id", "name", "kind", "lon", "lat", "address", "hours", "capacity", "phone",
-                   "notes"], HEADERS))
+                   "notes"], HEADERS, strict=True))
 
 
 def write_csv(path, rows):
@@ -97,13 +100,31 @@ def test_the_region_flags_points_outside_it(tmp_path):
     assert read_stations(path, region="20,55,30,65").stations[0].id == "CD-002"
 
 
-def test_the_region_comes_from_the_environment(tmp_path, monkeypatch):
+def test_the_bounds_come_from_the_environment(tmp_path, monkeypatch):
     path = write_csv(tmp_path / "list.csv", [cells(good_row(1) | {"lon": "24.94",
                                                                    "lat": "60.17"})])
-    monkeypatch.setenv(settings.region_env_var, "china")
+    monkeypatch.delenv(settings.bounds_env_var_deprecated, raising=False)
+    monkeypatch.setenv(settings.bounds_env_var, "china")
     assert not read_stations(path, region=None).ok
-    monkeypatch.setenv(settings.region_env_var, "any")
+    monkeypatch.setenv(settings.bounds_env_var, "any")
     assert read_stations(path, region=None).ok
+    # the former name is read when the new one is not set, and only then
+    monkeypatch.setenv(settings.bounds_env_var_deprecated, "china")
+    assert read_stations(path, region=None).ok
+    monkeypatch.delenv(settings.bounds_env_var)
+    assert not read_stations(path, region=None).ok
+    monkeypatch.setattr(settings, "bounds", "any")
+    monkeypatch.delenv(settings.bounds_env_var_deprecated)
+    assert read_stations(path, region=None).ok
+
+
+def test_the_former_setting_names_still_read_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="settings.bounds"):
+        assert settings.region == settings.bounds
+    with pytest.warns(DeprecationWarning, match="settings.bounds_env_var"):
+        assert settings.region_env_var == "YIZHAN_BOUNDS"
+    with pytest.raises(AttributeError, match="no_such_setting"):
+        settings.no_such_setting  # noqa: B018 -- the attribute access is what is tested
 
 
 # --- generated rows ------------------------------------------------------------------------------

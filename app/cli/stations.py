@@ -1,0 +1,120 @@
+"""``yizhan import`` and ``yizhan export``: station lists in and out of the registry."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from app.cli._common import (
+    CRS_CHOICE,
+    KIND_CHOICE,
+    cli_lang,
+    db_option,
+    echo_json,
+    note_deprecated,
+    renamed_option,
+)
+from app.lang import say, say_problem
+from geo import coords, settings
+from geo.errors import InputError
+from geo.io.stations import read_stations, write_stations
+from geo.registry import Registry
+
+
+def checked_bounds(bounds: str | None) -> str | None:
+    """``--bounds`` checked when given; when not, a note if the deployment's bounds come from
+    the deprecated ``$YIZHAN_REGION``."""
+    if bounds is None:
+        if (not os.environ.get(settings.bounds_env_var)
+                and os.environ.get(settings.bounds_env_var_deprecated)):
+            note_deprecated(f"${settings.bounds_env_var_deprecated}", f"${settings.bounds_env_var}")
+        return None
+    try:
+        coords.deployment_area(bounds)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).replace("`region`", "--bounds"),
+                                 param_hint="--bounds") from None
+    return bounds
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="Coordinate system of the file: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu).")
+@db_option
+@renamed_option("--bounds", "bounds", old="--region", metavar="china|any|W,S,E,N",
+                help="Where this deployment's stations lie; a row outside is a problem (are "
+                     "longitude and latitude swapped?). Default: $YIZHAN_BOUNDS, else china.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the good rows and list the bad ones (default: any error imports "
+                   "nothing).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
+    """Import a station list (CSV/GBK CSV, XLSX, GeoJSON, GeoPackage) into the registry.
+
+    Re-importing a file updates stations by id; rows without an id get a stable one. The
+    stations are written in batches and appear together, all or none.
+    """
+    result = read_stations(file, crs=crs, region=checked_bounds(bounds))
+    write = not dry_run and (result.ok or skip_invalid)
+    summary = None
+    if write and result.stations:
+        summary = Registry(db_url).upsert(result.stations, source=f"import {file.name}")
+    report = {
+        "file": str(file), "rows": result.rows, "valid": len(result.stations),
+        "invalid_rows": len({p.row for p in result.problems}),
+        "written": bool(summary), "dry_run": dry_run,
+        **(summary.as_dict() if summary else {"created": 0, "updated": 0, "unchanged": 0}),
+        "problems": [p.as_dict() for p in result.problems],
+        "ignored_columns": result.ignored_columns,
+    }
+    language = cli_lang()
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(say(language, "import_summary", file=file, rows=result.rows,
+                       valid=len(result.stations), bad=report["invalid_rows"]))
+        if result.ignored_columns:
+            click.echo(say(language, "import_ignored", columns=", ".join(result.ignored_columns)))
+        if summary:
+            click.echo(say(language, "import_done", created=len(summary.created),
+                           updated=len(summary.updated), unchanged=len(summary.unchanged)))
+        elif dry_run:
+            click.echo(say(language, "import_dry_run"))
+    for problem in result.problems:
+        click.echo(f"  {say_problem(problem, language)}", err=True)
+    if result.problems and not skip_invalid:
+        if not as_json:
+            click.echo(say(language, "import_nothing"), err=True)
+        sys.exit(1)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="Coordinate system to write.")
+@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True,
+              help="Only these kinds (ids or Chinese names such as 司机之家, 环卫驿站).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="zh: Chinese headers, kinds, services (休息、厕所) and hours (周一至周五 "
+                   "9:00-17:00), as union offices write them.")
+@click.option("--encoding", type=click.Choice(["utf-8", "gbk", "gb18030"]),
+              help="Of a .csv: utf-8 (with a BOM, the default) or gbk/gb18030 for Excel on a "
+                   "Chinese Windows.")
+def export_cmd(file, db_url, crs, kinds, lang, encoding):
+    """Export the registry's stations to FILE: .csv, .xlsx, .geojson or .gpkg.
+
+    Every export reads back with `yizhan import` (with the same --crs). Text a spreadsheet
+    would take for a formula (=, +, -, @) is written as text.
+    """
+    if encoding and file.suffix.lower() != ".csv":
+        raise click.BadParameter(say(cli_lang(), "csv_only", name=repr(file.suffix or file.name)),
+                                 param_hint="--encoding")
+    stations = Registry(db_url).stations(kinds=kinds or None)
+    write_stations(stations, file, crs=crs, lang=lang, encoding=encoding or "utf-8")
+    click.echo(f"Wrote {len(stations)} stations to {file}")

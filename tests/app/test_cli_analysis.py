@@ -1,0 +1,267 @@
+"""`yizhan coverage` and `yizhan plan` (app.cli.analysis): summaries, files written, usage, and
+the worker-group options (`--group`, `--groups-file`, formerly `--groups`)."""
+
+import json
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from shapely.geometry import box
+
+from app.cli import main
+
+
+@pytest.fixture
+def networks(demo):
+    """``--network FILE`` for each of the demo's networks (walk, ebike, drive)."""
+    return [a for mode in ("walk", "ebike", "drive")
+            for a in ("--network", str(demo.network_path(mode)))]
+
+
+@pytest.fixture
+def base(demo, networks):
+    """A `yizhan plan` of sanitation stations on the demo within 3 minutes, without its goal."""
+    return ["plan", *networks, "--db", demo.db_url, "--demand", str(demo.demand_path),
+            "--minutes", "3", "--kind", "sanitation_station"]
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+def test_coverage_json_summary(runner, demo, networks):
+    result = runner.invoke(main, ["coverage", *networks, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--minutes", "4", "--by-hour",
+                                  "--date", "2026-11-27", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    groups = summary["groups"]
+    assert set(groups) == {"delivery_rider", "sanitation_worker", "truck_driver",
+                           "ride_hailing_driver"}
+    for entry in groups.values():
+        assert {"total", "covered", "uncovered", "share", "off_network", "by_hour"} <= set(entry)
+        assert entry["share"] == pytest.approx(entry["covered"] / entry["total"], abs=1e-6)
+        assert len(entry["by_hour"]) == 24
+    sanitation = groups["sanitation_worker"]["by_hour"]
+    assert sanitation[4] < sanitation[11]  # the 04:00 gap
+    assert isinstance(summary["gaps"], list)
+
+
+def test_coverage_outputs(runner, demo, networks, tmp_path):
+    outdir = tmp_path / "out"
+    w, s, e, n = demo.manifest()["bounds"]
+    districts = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame({"name": ["西", "东"]}, geometry=[box(w, s, (w + e) / 2, n),
+                                                      box((w + e) / 2, s, e, n)],
+                     crs=4326).to_file(districts)
+    result = runner.invoke(main, ["coverage", *networks, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--minutes", "3", "--by-hour",
+                                  "--districts", str(districts), "--h3-res", "10", "--access",
+                                  "-o", str(outdir)])
+    assert result.exit_code == 0, result.output
+    assert "gap areas" in result.output
+    for name in ("coverage.gpkg", "summary.csv", "districts.csv", "summary.json",
+                 "coverage_by_hour.png", "workers_by_travel.png", "coverage_map.html",
+                 "leaflet/leaflet.js", "accessibility.csv"):
+        assert (outdir / name).exists(), name
+    layers = {name for name, _ in pyogrio.list_layers(outdir / "coverage.gpkg")}
+    assert {"demand", "gaps", "stations"} <= layers
+    summary = pd.read_csv(outdir / "summary.csv", encoding="utf-8-sig")
+    assert "h04" in summary.columns and len(summary) == 4
+    html = (outdir / "coverage_map.html").read_text("utf-8")
+    assert "https://" not in html and "演示数据 demo data" in html
+    assert (outdir / "coverage_by_hour.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_coverage_bad_usage(runner, demo, networks, tmp_path):
+    base = ["coverage", *networks, "--db", demo.db_url, "--demand", str(demo.demand_path)]
+    assert runner.invoke(main, [*base, "--at", "04:00", "--by-hour"]).exit_code == 2
+    bad_at = runner.invoke(main, [*base, "--at", "4 am"])
+    assert bad_at.exit_code == 2 and "`at`" in bad_at.stderr
+    only_walk = runner.invoke(main, ["coverage", "--network", str(demo.network_path("walk")),
+                                     "--db", demo.db_url, "--demand", str(demo.demand_path)])
+    assert only_walk.exit_code == 2 and "network" in only_walk.stderr
+    demand = tmp_path / "demand.csv"
+    demand.write_text("经度,纬度,人数,群体\n24.94,60.17,3,环卫工人\n24.94,60.17,x,外星人\n",
+                      encoding="gbk")
+    bad = runner.invoke(main, [*base[:-1], str(demand)])
+    assert bad.exit_code == 1
+    assert "row 3, column '人数'" in bad.stderr and "row 3, column '群体'" in bad.stderr
+
+
+def test_coverage_lowest_hour_is_on_shift(runner, demo, networks):
+    from geo.groups import DEFAULT_GROUPS
+
+    result = runner.invoke(main, ["coverage", *networks, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--by-hour"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(runner.invoke(main, ["coverage", *networks, "--db", demo.db_url,
+                                              "--demand", str(demo.demand_path), "--by-hour",
+                                              "--json"]).stdout)
+    lines = result.stdout.splitlines()
+    seen = 0
+    for k, line in enumerate(lines):
+        found = re.match(r"\S+ (\w+): ([\d,]+) of ([\d,]+) workers", line)
+        if not found:
+            continue
+        gid = found.group(1)
+        low = re.search(r"lowest at (\d\d):30", lines[k + 1])
+        hour = int(low.group(1))
+        group = DEFAULT_GROUPS[gid]
+        assert group.works_at(hour)
+        shares = summary["groups"][gid]["by_hour"]
+        assert shares[hour] == min(shares[h] for h in range(24) if group.works_at(h))
+        seen += 1
+    assert seen == len(summary["groups"])
+
+
+# --- worker groups: --group chooses them, --groups-file defines them ------------------------------
+
+@pytest.mark.parametrize("option", ["--groups-file", "--groups"])
+def test_a_groups_file_overrides_the_groups(runner, demo, networks, tmp_path, option):
+    """`--groups-file` (and its former name `--groups`, with a note on stderr) reads the TOML
+    file; `--group` chooses among the groups."""
+    groups = tmp_path / "groups.toml"
+    groups.write_text("[groups.sanitation_worker]\nbudget_min = 1.5\n", "utf-8")
+    result = runner.invoke(main, ["coverage", *networks, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--group", "sanitation_worker", option,
+                                  str(groups), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["groups"]
+    assert list(summary) == ["sanitation_worker"] and summary["sanitation_worker"]["budget"] == 1.5
+    note = "Note: --groups is deprecated; use --groups-file."
+    assert (note in result.stderr) is (option == "--groups")
+
+
+def test_the_former_groups_option_is_hidden_and_noted_in_chinese(runner, demo, networks,
+                                                                 tmp_path):
+    for command in ("coverage", "plan"):
+        shown = runner.invoke(main, [command, "--help"]).stdout
+        assert "--groups-file PATH" in shown and "--groups " not in shown
+    args = ["--lang", "zh", "plan", *networks, "--demand", str(demo.demand_path), "--groups",
+            str(tmp_path / "groups.toml")]  # no goal: a usage error after the note
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert "注意：--groups 已弃用，请改用 --groups-file。" in result.stderr
+
+
+def test_a_bad_groups_file_is_named(runner, demo, networks, tmp_path):
+    missing = tmp_path / "nope.toml"
+    result = runner.invoke(main, ["coverage", *networks, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--groups-file", str(missing)])
+    assert result.exit_code == 2 and str(missing) in result.stderr
+
+
+# --- plan -----------------------------------------------------------------------------------------
+
+def test_plan_json(runner, base):
+    result = runner.invoke(main, [*base, "--add", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert len(answer["sites"]) == 3 and answer["optimal"] is True and answer["gap"] == 0
+    site = answer["sites"][0]
+    assert {"id", "lon", "lat", "newly_covered", "new_sanitation_worker"} <= set(site)
+    assert answer["after"]["sanitation_worker"] > answer["before"]["sanitation_worker"]
+
+
+def test_plan_outputs_with_curve_and_osm_candidates(runner, base, helsinki_pbf, tmp_path):
+    out = tmp_path / "plan"
+    result = runner.invoke(main, [*base, "--add", "2", "--curve", "4", "--osm-candidates",
+                                  str(helsinki_pbf), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("proposal.geojson", "proposal.csv", "proposal.xlsx", "coverage_curve.png",
+                 "plan_map.html", "leaflet/leaflet.js"):
+        assert (out / name).exists(), name
+    sites = pd.read_excel(out / "proposal.xlsx")
+    assert len(sites) == 2 and sites["id"].str.startswith("osm-").all()
+    assert "curve: 4 new" in result.output
+
+
+def test_plan_target_and_budget(runner, base, tmp_path):
+    target = runner.invoke(main, [*base, "--target", "0.9", "--json"])
+    assert target.exit_code == 0, target.output
+    assert json.loads(target.stdout)["model"] == "set_covering"
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text("id,lon,lat,cost\nh1,24.9453,60.1739,3\nh2,24.9375,60.1753,1\n"
+                     "h3,24.9498,60.1735,1\n")
+    budget = runner.invoke(main, [*base, "--budget", "2", "--candidates", str(hosts), "--json"])
+    assert budget.exit_code == 0, budget.output
+    answer = json.loads(budget.stdout)
+    assert sum(s["cost"] for s in answer["sites"]) <= 2
+
+
+def test_plan_bad_usage(runner, base):
+    assert runner.invoke(main, [*base]).exit_code == 2
+    assert runner.invoke(main, [*base, "--add", "2", "--target", "0.5"]).exit_code == 2
+    assert runner.invoke(main, [*base, "--target", "0.5", "--capacity"]).exit_code == 2
+    bad = runner.invoke(main, [*base, "--target", "150"])
+    assert bad.exit_code == 2 and "target" in bad.stderr
+
+
+def test_plan_target_as_share_or_percentage(runner, base):
+    share = runner.invoke(main, [*base, "--target", "0.3", "--json"])
+    percent = runner.invoke(main, [*base, "--target", "30", "--json"])
+    assert share.exit_code == 0 and percent.exit_code == 0, share.output + percent.output
+    a, b = json.loads(share.stdout), json.loads(percent.stdout)
+    assert a["target"] == b["target"] == 0.3
+    assert [s["id"] for s in a["sites"]] == [s["id"] for s in b["sites"]]
+
+
+@pytest.mark.parametrize("value", ["0", "150", "-1", "most"])
+def test_plan_bad_target_says_both_forms(runner, base, value):
+    bad = runner.invoke(main, [*base, "--target", value])
+    assert bad.exit_code == 2
+    assert "--target" in bad.stderr and "0.9" in bad.stderr and "90" in bad.stderr
+    assert "target_share" not in bad.stderr
+
+
+def test_plan_target_already_met_is_said(runner, base):
+    result = runner.invoke(main, [*base, "--target", "2"])  # 2 % of the workers
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Target already met")
+    assert "no candidate" not in result.stdout and "within 3 min" in result.stdout
+    answer = json.loads(runner.invoke(main, [*base, "--target", "2", "--json"]).stdout)
+    assert answer["already_met"] is True and answer["sites"] == [] and answer["note"]
+
+
+def test_plan_at_the_hour_and_for_which_groups(runner, base):
+    result = runner.invoke(main, [*base, "--add", "2", "--at", "04:30"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("For ") and "sanitation_worker" in first and "at 04:30" in first
+    # whole workers for people
+    gains = re.findall(r"— \+([\d,.]+) workers", result.stdout)
+    assert len(gains) == 2 and all("." not in g for g in gains)
+    answer = json.loads(runner.invoke(main, [*base, "--add", "2", "--at", "04:30",
+                                             "--json"]).stdout)
+    assert "T04:30" in answer["at"]
+    anytime = json.loads(runner.invoke(main, [*base, "--add", "2", "--json"]).stdout)
+    assert anytime["at"] is None
+    bad = runner.invoke(main, [*base, "--add", "2", "--at", "25:00"])
+    assert bad.exit_code == 2 and "at" in bad.stderr
+
+
+def test_plan_nothing_to_plan_says_budget_and_hour(runner, demo, networks):
+    result = runner.invoke(main, ["plan", *networks, "--db", demo.db_url, "--demand",
+                                  str(demo.demand_path), "--kind", "outdoor_rest_point",
+                                  "--group", "delivery_rider", "--minutes", "120", "--add", "1",
+                                  "--at", "12:00"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("There is nothing to plan: every reachable worker of")
+    assert "within 120 min" in result.stdout and "at 12:00" in result.stdout
+
+
+def test_plan_curve_png_shows_each_group(runner, base, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "plan"
+    result = runner.invoke(main, [*base, "--group", "sanitation_worker", "--group",
+                                  "delivery_rider", "--add", "2", "--curve", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    one = tmp_path / "one"
+    runner.invoke(main, [*base, "--group", "sanitation_worker", "--add", "2", "--curve", "3",
+                         "-o", str(one)])
+    with Image.open(out / "coverage_curve.png") as two, Image.open(one / "coverage_curve.png") \
+            as single:
+        two_wide, one_wide = two.size[0], single.size[0]
+    assert two_wide > 1.6 * one_wide  # a panel per group
