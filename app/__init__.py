@@ -41,8 +41,9 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     The basemap layers (roads by class, water, green areas, street names) that ``yizhan demo``
     builds from an ``.osm.pbf`` extract (default: ``basemap.geojson`` in ``DATA_DIR``; without
     it the map draws the network's streets).
-``REGION``
-    Where this deployment's stations lie (``$YIZHAN_REGION``, as for ``yizhan import``):
+``BOUNDS``
+    Where this deployment's stations lie (``$YIZHAN_BOUNDS``, as for ``yizhan import --bounds``;
+    formerly ``REGION``, ``$YIZHAN_REGION``, still read when ``BOUNDS`` is not set):
     ``china``, ``any`` or a box ``west,south,east,north``; a station added or moved outside it
     is refused (400: are longitude and latitude swapped?). Default: ``china`` when the networks
     lie in China, else ``any``.
@@ -106,7 +107,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
         DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s, HTTPS=False,
-        REGION=None,
+        BOUNDS=None, REGION=None,
         TRUSTED_PROXIES=0, MAX_CONTENT_LENGTH=256 * 1024,
         **limits.DEFAULTS,
     )
@@ -138,7 +139,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
                                         demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
                                         plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]),
                                         basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE,
-                                        region=cfg["REGION"])
+                                        region=cfg["BOUNDS"] or cfg["REGION"])
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
