@@ -106,7 +106,7 @@ class BudgetCosts:
         net = access.network
         n, m = net.n_nodes, len(access.leg_m)
         entries = access.entries
-        rev = net.reverse_graph(weight).tocoo()
+        rev = net.reverse_graph("length" if weight == "length" else "time").tocoo()
         link = entries.metres if weight == "length" else entries.seconds
         rows = np.concatenate([rev.row, n + entries.station])
         cols = np.concatenate([rev.col, entries.node])

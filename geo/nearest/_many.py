@@ -69,7 +69,7 @@ def merge_direct(keys: np.ndarray, carried: np.ndarray, station: np.ndarray, ids
 
 
 def hits_frame(stations: list[Station], ids: list, station: np.ndarray, metres: np.ndarray,
-               seconds: np.ndarray, legs: np.ndarray, *, speed: float, when: datetime,
+               seconds: np.ndarray, legs: np.ndarray, *, speed: float, when: datetime | None,
                max_snap_m: float) -> pd.DataFrame:
     """The answer of :meth:`~geo.nearest.StationFinder.nearest_many` as a DataFrame, built
     column by column: ``legs`` are the points' straight legs (metres), ``speed`` the access

@@ -3,8 +3,8 @@
 A :class:`Network` is the road graph of one travel mode (``walk``, ``ebike`` or ``drive``): the
 OSM nodes with their coordinates and a directed CSR adjacency whose entries carry a length in metres
 and a travel time in seconds. It is built once from OpenStreetMap data and then reused by every
-analysis (nearest stations, coverage, siting) through :meth:`Network.graph` and
-:meth:`Network.snap`.
+analysis (nearest stations, coverage, siting) through :meth:`Network.graph`, with points snapped
+to the foot on their nearest edge (:mod:`geo.network.placement`).
 
 Sources, all through :func:`build_network` or :func:`load_network`:
 
@@ -483,7 +483,8 @@ def _xml_graph(path: Path, mode: str) -> nx.MultiDiGraph:
 
 
 def is_osm_file(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is an OpenStreetMap extract (``.osm``, ``.osm.pbf``), not a saved network."""
+    """Whether ``path`` is an OpenStreetMap extract (``.osm``, ``.osm.pbf``), not a saved
+    network."""
     name = Path(path).name.lower()
     return name.endswith((".osm", ".pbf", ".xml"))
 

@@ -46,12 +46,13 @@ def _check_mode(mode: object) -> str:
     return str(mode)
 
 
-def _check_weight(weight: object) -> str:
+def _check_weight(weight: object) -> Weight:
+    """``weight`` when it is ``"length"`` or ``"time"``; the one check of a weight name."""
     if weight not in WEIGHTS:
         raise InputError(
             f"`weight` was {weight!r} but must be one of {list(WEIGHTS)}", parameter="weight"
         )
-    return str(weight)
+    return "length" if weight == "length" else "time"
 
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from geo.coords import unproject
@@ -32,6 +34,6 @@ def network_lines(net: Network, *, tolerance_m: float = 1.5) -> dict:
         lon, lat = unproject(xy[:, 0], xy[:, 1], net.crs)
         points = np.column_stack([np.round(lon, 6), np.round(lat, 6)]).tolist()
         starts = np.searchsorted(index, np.arange(len(lines) + 1)).tolist()
-        coordinates = [points[s:e] for s, e in zip(starts[:-1], starts[1:]) if e - s >= 2]
+        coordinates = [points[s:e] for s, e in itertools.pairwise(starts) if e - s >= 2]
     return {"type": "Feature", "properties": {"mode": net.mode, "source": net.source},
             "geometry": {"type": "MultiLineString", "coordinates": coordinates}}

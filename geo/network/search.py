@@ -159,7 +159,7 @@ def _k_labels(indptr, indices, weight, carried, n_nodes, node_s, key_s, carry_s,
 
 
 @njit(cache=True, nogil=True)
-def _source_search(indptr, indices, weight, carried, lo, hi, src_node, src_key, src_carry, label,
+def _source_search(indptr, indices, weight, carried, lo, hi, src_node, src_key, src_carry, label,  # noqa: C901 - one compiled loop: numba calls a helper per settled node
                    k, limit, out, count, kth, scratch, generation, keys, nodes):
     """One source's pruned search for :func:`k_labels`: 1 when the ``limit`` cut it where
     a list could still take it, 0 when not, -1 when the heap ran out of room (nothing written

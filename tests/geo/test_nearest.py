@@ -1,4 +1,6 @@
+import itertools
 import math
+import threading
 
 import networkx as nx
 import numpy as np
@@ -6,7 +8,7 @@ import pytest
 
 from geo import settings
 from geo.errors import InputError, OffNetworkError
-from geo.nearest import StationFinder, access_speed_kmh
+from geo.nearest import Snap, StationFinder, access_speed_kmh
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
 from tests.reference import networkx_nearest, networkx_table, reference_place, split_graph
@@ -35,21 +37,21 @@ FILTERS = [
 
 @pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
 def test_k_nearest_equals_networkx_networkx_nearest(city, filters):
-    net, stations, finder = city
+    net, _, finder = city
     lon, lat = random_points(net, 12, seed=9, jitter_deg=0.0002)
-    for x, y in zip(lon.tolist(), lat.tolist()):
+    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
         hits = finder.nearest(x, y, **filters)
         expected = networkx_nearest(finder, x, y, **filters)
         assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
         assert len(hits) == len(expected)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-6)
         # ties aside, the same stations in the same order
-        for hit, (dist, sid) in zip(hits, expected):
+        for hit, (dist, sid) in zip(hits, expected, strict=True):
             assert hit.station.id == sid or math.isclose(hit.distance_m, dist, abs_tol=1e-6)
 
 
 def test_filters_apply_before_k_is_counted(city):
-    net, stations, finder = city
+    net, _, finder = city
     x, y = float(net.lon[100]), float(net.lat[100])
     hits = finder.nearest(x, y, k=3, services=["toilet"], open_at=SATURDAY_04, open_only=True)
     assert len(hits) == 3
@@ -72,8 +74,8 @@ def test_duration_follows_the_path(city):
         lengths = split_graph(net, "length", inserted)
         times = split_graph(net, "time", inserted)
         path = nx.dijkstra_path(lengths, "point", "station", weight="weight")
-        along_s = sum(times[u][v]["weight"] for u, v in zip(path, path[1:]))
-        along_m = sum(lengths[u][v]["weight"] for u, v in zip(path, path[1:]))
+        along_s = sum(times[u][v]["weight"] for u, v in itertools.pairwise(path))
+        along_m = sum(lengths[u][v]["weight"] for u, v in itertools.pairwise(path))
         assert hit.distance_m == pytest.approx(along_m + point[3] + where[3], abs=1e-6)
         expected = along_s + (point[3] + finder.station_leg_m[i]) / speed
         assert hit.duration_s == pytest.approx(expected, rel=1e-9)
@@ -91,11 +93,12 @@ def test_route_runs_from_the_point_along_edges_to_the_station(city):
     snap = finder.snap(x, y)
     assert hit.route[1] == (snap.lon, snap.lat)  # the foot on the road
     assert hit.route[-2] == (float(finder.placement.lon[i]), float(finder.placement.lat[i]))
-    coords_to_node = {(float(a), float(b)): n for n, (a, b) in enumerate(zip(net.lon, net.lat))}
+    coords_to_node = {(float(a), float(b)): n
+                      for n, (a, b) in enumerate(zip(net.lon, net.lat, strict=True))}
     nodes = [coords_to_node[p] for p in hit.route[1:-1] if p in coords_to_node]
     graph = net.to_networkx("length")
-    assert all(graph.has_edge(u, v) for u, v in zip(nodes, nodes[1:]))
-    inner = sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:]))
+    assert all(graph.has_edge(u, v) for u, v in itertools.pairwise(nodes))
+    inner = sum(graph[u][v]["weight"] for u, v in itertools.pairwise(nodes))
     assert inner <= hit.distance_m
     geojson = hit.as_dict()["route"]
     assert geojson["type"] == "LineString" and len(geojson["coordinates"]) == len(hit.route)
@@ -117,7 +120,7 @@ def test_nearest_table_equals_networkx_nearest(city):
 
 
 def test_table_agrees_with_single_queries(city):
-    net, stations, finder = city
+    net, _, finder = city
     table = finder.nearest_table(["driver_home"])
     for node in range(0, net.n_nodes, 97):
         hit = finder.nearest(float(net.lon[node]), float(net.lat[node]), k=1,
@@ -128,7 +131,7 @@ def test_table_agrees_with_single_queries(city):
 
 
 def test_time_filtered_table_follows_opening_hours(city):
-    net, stations, finder = city
+    _, stations, finder = city
     night = finder.nearest_table(open_at=SATURDAY_04, open_only=True)
     opened = {i for i, s in enumerate(stations) if s.is_open(SATURDAY_04)}
     assert set(night.station[night.station >= 0].tolist()) <= opened
@@ -137,7 +140,7 @@ def test_time_filtered_table_follows_opening_hours(city):
 
 
 def test_off_network_point(city):
-    net, stations, finder = city
+    net, _, finder = city
     with pytest.raises(OffNetworkError, match="off this network") as err:
         finder.nearest(float(net.lon.max()) + 0.05, float(net.lat.mean()))
     assert err.value.distance_m > settings.max_snap_m
@@ -159,7 +162,7 @@ def test_off_network_stations_are_left_out(city):
     (dict(open_at="half past four"), "open_at"),
 ])
 def test_bad_parameters(city, kwargs, parameter):
-    net, stations, finder = city
+    net, _, finder = city
     with pytest.raises(InputError, match=f"`{parameter}`") as err:
         finder.nearest(float(net.lon[0]), float(net.lat[0]), **kwargs)
     assert err.value.parameter == parameter
@@ -174,7 +177,7 @@ def test_coordinates_out_of_range(city, lon, lat, parameter):
 
 
 def test_fewer_matches_than_k(city):
-    net, stations, finder = city
+    net, stations, _ = city
     only = StationFinder(net, stations[:2])
     assert len(only.nearest(float(net.lon[5]), float(net.lat[5]), k=10)) <= 2
 
@@ -195,7 +198,7 @@ def test_access_speed_comes_from_settings(monkeypatch):
                                      dict(k=3, services=["toilet"], open_at=FRIDAY_10,
                                           open_only=True)], ids=str)
 def test_many_points_equal_single_queries(city, filters):
-    net, stations, finder = city
+    net, _, finder = city
     lon, lat = random_points(net, 40, seed=11, jitter_deg=0.0002)
     lon = np.append(lon, float(net.lon.max()) + 0.05)  # one point off the network
     lat = np.append(lat, float(net.lat.mean()))
@@ -222,7 +225,7 @@ def test_many_points_rejects_bad_coordinates(city):
 
 
 def test_quickest_table_equals_networkx_nearest(city):
-    net, stations, finder = city
+    net, _, finder = city
     table = finder.nearest_table(["outdoor_rest_point"], weight="time")
     expected = networkx_table(finder, weight="time", kinds={"outdoor_rest_point"})
     main = net.main_component()
@@ -253,17 +256,18 @@ def test_table_answers_equal_the_bounded_search(city, filters, monkeypatch):
     searched = StationFinder(net, stations)
     monkeypatch.setattr(settings, "nearest_table_after", 1)
     tabled = StationFinder(net, stations)
-    for x, y in zip(lon.tolist(), lat.tolist()):
+    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
         a = searched.nearest(x, y, route=True, **filters)
         b = tabled.nearest(x, y, route=True, **filters)
         assert_same_hits(a, b)
-        coords_to_node = {(float(p), float(q)): n for n, (p, q) in enumerate(zip(net.lon, net.lat))}
-        for hit_a, hit_b in zip(a, b):
+        coords_to_node = {(float(p), float(q)): n
+                          for n, (p, q) in enumerate(zip(net.lon, net.lat, strict=True))}
+        for hit_a, hit_b in zip(a, b, strict=True):
             lengths = []
             for hit in (hit_a, hit_b):
                 nodes = [coords_to_node[p] for p in hit.route[1:-1] if p in coords_to_node]
-                assert all(graph.has_edge(u, v) for u, v in zip(nodes, nodes[1:]))
-                lengths.append(sum(graph[u][v]["weight"] for u, v in zip(nodes, nodes[1:])))
+                assert all(graph.has_edge(u, v) for u, v in itertools.pairwise(nodes))
+                lengths.append(sum(graph[u][v]["weight"] for u, v in itertools.pairwise(nodes)))
             assert lengths[0] == pytest.approx(lengths[1], abs=1e-6)
     assert tabled._tables  # the table path was taken
 
@@ -277,8 +281,85 @@ def test_scipy_search_equals_the_compiled_one(city, filters, monkeypatch):
     compiled = StationFinder(net, stations)
     plain = StationFinder(net, stations, compiled=False)
     lon, lat = random_points(net, 20, seed=33, jitter_deg=0.0003)
-    for x, y in zip(lon.tolist(), lat.tolist()):
+    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
         a = compiled.nearest(x, y, route=True, **filters)
         b = plain.nearest(x, y, route=True, **filters)
         assert_same_hits(a, b)
         assert [h.route for h in a] == [h.route for h in b]
+
+
+# --- the finder as an object: read-only state, shared by threads ------------------------------
+
+
+def test_finder_state_is_read_only(city):
+    net, stations, finder = city
+    for name in ("network", "stations", "max_snap_m", "compiled", "placement", "station_leg_m",
+                 "station_leg_s", "on_network", "off_network"):
+        with pytest.raises(AttributeError):
+            setattr(finder, name, None)
+    with pytest.raises(ValueError, match="read-only"):
+        finder.station_leg_m[0] = 0.0
+    assert finder.stations == stations and finder.stations is not stations
+    assert finder.network is net and finder.compiled
+    assert repr(finder).startswith("StationFinder(Network(") and "60 stations" in repr(finder)
+
+
+def test_max_snap_m_is_read_when_the_finder_is_built(city, monkeypatch):
+    net, stations, _ = city
+    monkeypatch.setattr(settings, "max_snap_m", 5.0)
+    narrow = StationFinder(net, stations[:5])
+    monkeypatch.setattr(settings, "max_snap_m", 300.0)
+    assert narrow.max_snap_m == 5.0
+    assert StationFinder(net, stations[:5], max_snap_m=42).max_snap_m == 42.0
+    assert narrow.on_network.tolist() == (narrow.station_leg_m <= 5.0).tolist()
+
+
+@pytest.mark.parametrize("after", [None, 1], ids=["searched", "tabled"])
+def test_threads_share_one_finder(city, after, monkeypatch):
+    """Several threads asking one finder at once get the answers one thread gets."""
+    net, stations, _ = city
+    monkeypatch.setattr(settings, "nearest_table_after", after)
+    lon, lat = random_points(net, 16, seed=41, jitter_deg=0.0002)
+    points = list(zip(lon.tolist(), lat.tolist(), strict=True))
+    expected = [StationFinder(net, stations).nearest(x, y, k=3, route=True) for x, y in points]
+    finder = StationFinder(net, stations)
+    answers: dict[int, list] = {}
+    errors = []
+
+    def ask(offset: int) -> None:
+        try:
+            for j in range(len(points)):
+                p = (j + offset) % len(points)
+                answers.setdefault(p, []).append(finder.nearest(*points[p], k=3, route=True))
+        except Exception as exc:  # any failure in a thread fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(4 * t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for p, got in answers.items():
+        for hits in got:
+            assert_same_hits(hits, expected[p])
+            assert [h.route for h in hits] == [h.route for h in expected[p]]
+
+
+def test_snap_is_the_foot_on_the_nearest_edge(city):
+    net, _, finder = city
+    x, y = float(net.lon[321]) + 0.0002, float(net.lat[321])
+    snap = finder.snap(x, y)
+    assert isinstance(snap, Snap)
+    placed = finder.place([x], [y])
+    assert (snap.segment, snap.t) == (int(placed.segment[0]), pytest.approx(float(placed.t[0])))
+    assert snap.distance_m == pytest.approx(float(placed.distance_m[0]))
+
+
+def test_point_placement_is_a_deprecated_name_of_snap():
+    import geo.nearest
+
+    with pytest.warns(DeprecationWarning, match="Snap"):
+        assert geo.nearest.PointPlacement is Snap
+    with pytest.raises(AttributeError, match="no attribute 'Nowhere'"):
+        geo.nearest.Nowhere  # noqa: B018 - the attribute access is the test

@@ -22,7 +22,7 @@ FILTERS = [
 def test_helsinki_nearest_equals_networkx(demo, demo_stations, mode, filters):
     finder = StationFinder(demo.network(mode), demo_stations)
     lon, lat = random_points(finder.network, 6, seed=5, jitter_deg=0.0002)
-    for x, y in zip(lon.tolist(), lat.tolist()):
+    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
         hits = finder.nearest(x, y, **filters)
         expected = networkx_nearest(finder, x, y, **filters)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-3)
@@ -35,7 +35,7 @@ def test_chengdu_nearest_equals_networkx(request, network):
     stations = random_stations(net, 40, seed=3)
     finder = StationFinder(net, stations)
     lon, lat = random_points(net, 6, seed=9, jitter_deg=0.0004)
-    for x, y in zip(lon.tolist(), lat.tolist()):
+    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
         hits = finder.nearest(x, y, k=4)
         expected = networkx_nearest(finder, x, y, k=4)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-3)

@@ -63,7 +63,7 @@ def add_graph(G, H, keep=lambda data: True):
 def pairs_of(net):
     """The directed (u, v) OSM-id pairs of a network."""
     rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
-    return set(zip(net.node_ids[rows].tolist(), net.node_ids[net.indices].tolist()))
+    return set(zip(net.node_ids[rows].tolist(), net.node_ids[net.indices].tolist(), strict=True))
 
 
 def min_lengths(G):
@@ -92,7 +92,7 @@ def assert_same_distances(net, reference, *, sources, key, weight="length"):
     """csgraph Dijkstra on ``net`` from ``sources`` (node indices) equals networkx Dijkstra on
     ``reference``, whose nodes are ``key(index)``: same reachable set, lengths within 1e-6."""
     dist = dijkstra(net.graph(weight), directed=True, indices=sources)
-    for row, source in zip(dist, sources):
+    for row, source in zip(dist, sources, strict=True):
         expected = nx.single_source_dijkstra_path_length(reference, key(source), weight=weight)
         reached = np.flatnonzero(np.isfinite(row))
         assert {key(i) for i in reached} == set(expected)
@@ -131,10 +131,13 @@ OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
   <node id="8" lat="60.1730" lon="24.9410"/>
   <node id="9" lat="60.1740" lon="24.9410"/>
   <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>
-  <way id="11"><nd ref="3"/><nd ref="4"/><tag k="highway" v="residential"/><tag k="oneway" v="yes"/></way>
+  <way id="11"><nd ref="3"/><nd ref="4"/><tag k="highway" v="residential"/>
+    <tag k="oneway" v="yes"/></way>
   <way id="12"><nd ref="4"/><nd ref="1"/><tag k="highway" v="footway"/></way>
-  <way id="13"><nd ref="3"/><nd ref="5"/><tag k="highway" v="residential"/><tag k="oneway" v="-1"/></way>
-  <way id="14"><nd ref="2"/><nd ref="6"/><tag k="highway" v="residential"/><tag k="oneway" v="yes"/><tag k="oneway:bicycle" v="no"/><tag k="maxspeed" v="20"/></way>
+  <way id="13"><nd ref="3"/><nd ref="5"/><tag k="highway" v="residential"/>
+    <tag k="oneway" v="-1"/></way>
+  <way id="14"><nd ref="2"/><nd ref="6"/><tag k="highway" v="residential"/>
+    <tag k="oneway" v="yes"/><tag k="oneway:bicycle" v="no"/><tag k="maxspeed" v="20"/></way>
   <way id="15"><nd ref="7"/><nd ref="8"/><nd ref="9"/><nd ref="7"/><tag k="building" v="yes"/></way>
 </osm>
 """
@@ -190,7 +193,8 @@ def test_helsinki_networks_are_sane(mode, request):
     touched = np.zeros(net.n_nodes, bool)
     touched[rows] = touched[net.indices] = True
     assert touched.all()  # no isolated nodes
-    assert len(set(zip(rows.tolist(), net.indices.tolist()))) == net.n_edges  # no parallel entries
+    pairs = set(zip(rows.tolist(), net.indices.tolist(), strict=True))
+    assert len(pairs) == net.n_edges  # no parallel entries
     assert (net.length > 0).all() and (net.time > 0).all()
     assert net.graph().nnz == net.n_edges
 
@@ -413,7 +417,7 @@ def test_from_networkx_fills_missing_lengths_and_reads_projected_graphs():
     assert edge_value(net, 2, 3) == pytest.approx(haversine_m(24.941, 60.170, 24.942, 60.170))
 
     P = tiny_graph({"highway": "residential"}, crs="EPSG:32635")
-    for node, data in P.nodes(data=True):
+    for _node, data in P.nodes(data=True):
         data["x"], data["y"] = project(data["x"], data["y"], "EPSG:32635")
     projected = from_networkx(P, mode="drive", source="hand-built")
     np.testing.assert_allclose(projected.lon, [24.940, 24.941, 24.942], atol=1e-9)
@@ -484,7 +488,7 @@ def test_save_and_load_round_trip(walk_net, tmp_path):
 
 
 def test_save_needs_the_npz_suffix(drive_net, tmp_path):
-    with pytest.raises(InputError, match="must end in '.npz'") as info:
+    with pytest.raises(InputError, match=r"must end in '\.npz'") as info:
         drive_net.save(tmp_path / "drive.bin")
     assert info.value.parameter == "path"
 
@@ -546,7 +550,7 @@ def test_truncated_pbf_raises_network_error(helsinki_pbf, tmp_path):
     path = tmp_path / "truncated.osm.pbf"
     data = helsinki_pbf.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(NetworkError, match="could not read the OSM PBF file .*truncated"):
+    with pytest.raises(NetworkError, match=r"could not read the OSM PBF file .*truncated"):
         load_network(path, mode="drive")
 
 
@@ -607,7 +611,8 @@ def test_download_offline_raises_network_error(monkeypatch, function, kwargs):
 
     monkeypatch.setattr(osmnx, function, offline)
     with pytest.raises(NetworkError,
-                       match=r"could not download .* No internet\? Build it from an .osm or .osm.pbf"):
+                       match=r"could not download .* No internet\? Build it from an "
+                             r"\.osm or \.osm\.pbf"):
         build_network(mode="drive", **kwargs)
 
 

@@ -29,7 +29,7 @@ def random_graph(seed: int, n: int, m: int):
 def brute_labels(indptr, indices, weight, carried, n, src_node, src_key, src_carry, src_label, k):
     """Per node, the k nearest distinct sources: one Dijkstra per entry, best entry per source."""
     graph = sp.csr_array((weight, indices, indptr), shape=(n, n))
-    dist, pred = dijkstra(graph, indices=src_node, return_predecessors=True)
+    dist, _pred = dijkstra(graph, indices=src_node, return_predecessors=True)
     by_label: dict[int, np.ndarray] = {}
     for row, label in enumerate(src_label):
         here = dist[row] + src_key[row]
@@ -54,7 +54,7 @@ def test_k_labels_equal_dijkstra_from_every_source(seed, n, k, sources, radius):
     src_node = rng.integers(0, n, entries)
     src_key = rng.uniform(0, 40, entries).round(1)
     src_carry = src_key / 1.2
-    key, value, label, nxt = k_labels(indptr, indices, metres, seconds, n, src_node, src_key,
+    key, _value, label, nxt = k_labels(indptr, indices, metres, seconds, n, src_node, src_key,
                                       src_carry, src_label, k, radius)
     expected = brute_labels(indptr, indices, metres, seconds, n, src_node, src_key, src_carry,
                             src_label, k)
