@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ def _schema(crs: str) -> tables.Schema:
     ), checks=(tables.lonlat_check(crs),))
 
 
-def read_candidates(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
+def read_candidates(path: str | os.PathLike[str], *, crs: str = "wgs84") -> pd.DataFrame:
     """Candidate sites from CSV/XLSX/GeoJSON/GeoPackage.
 
     Parameters
@@ -49,11 +49,12 @@ def read_candidates(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     DataFileError
         Listing every bad row and every repeated id with file, Excel row and column.
     """
-    tables.check_crs(crs)
+    crs = tables.check_crs(crs)
     parsed = tables.read(path, _schema(crs))
     rows = [{**r.values, "id": r.values["id"] or f"cand-{r.row}", "source": "file"}
             for r in parsed.records]
-    tables.duplicates(parsed, ((r.row, row["id"]) for r, row in zip(parsed.records, rows)))
+    keyed = ((r.row, row["id"]) for r, row in zip(parsed.records, rows, strict=True))
+    tables.duplicates(parsed, keyed)
     parsed.raise_problems()
     out = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     lon, lat = coords.to_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), crs)

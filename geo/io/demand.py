@@ -7,8 +7,8 @@ A demand table is a :class:`pandas.DataFrame` with columns ``lon``, ``lat`` (EPS
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,14 +35,15 @@ def _schema(crs: str, groups: dict[str, WorkerGroup]) -> tables.Schema:
         tables.Column("weight", ("workers", "count", "人数", "数量", "权重", "劳动者人数"),
                       tables.at_least(0, "the number of workers"), required=True,
                       if_empty="the number of workers is empty"),
-        tables.Column("group", ("群体", "劳动者群体", "类别"), lambda text: parse_group(text, groups),
-                      required=True, if_empty=f"the group is empty; use one of {choices}"),
+        tables.Column("group", ("群体", "劳动者群体", "类别"),
+                      lambda text: parse_group(text, groups), required=True,
+                      if_empty=f"the group is empty; use one of {choices}"),
         tables.Column("name", ("名称",), default=""),
         tables.Column("district", ("区", "区县"), default=""),
     ), checks=(tables.lonlat_check(crs),))
 
 
-def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = None,
+def read_demand(path: str | os.PathLike[str], *, crs: str = "wgs84", group: str | None = None,
                 network: Network | None = None,
                 groups: dict[str, WorkerGroup] | None = None) -> pd.DataFrame:
     """Read worker density from a file.
@@ -76,7 +77,7 @@ def read_demand(path: str | Path, *, crs: str = "wgs84", group: str | None = Non
     InputError
         For polygons without a network, or an unknown ``group`` or ``crs``.
     """
-    tables.check_crs(crs)
+    crs = tables.check_crs(crs)
     groups = groups or DEFAULT_GROUPS
     schema = _schema(crs, groups)
     if group is not None:

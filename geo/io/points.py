@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import numpy as np
 
@@ -17,7 +17,8 @@ SCHEMA_COLUMNS = (
 )
 
 
-def read_points(path: str | Path, crs: str = "wgs84") -> tuple[list, np.ndarray, np.ndarray]:
+def read_points(path: str | os.PathLike[str], crs: str = "wgs84"
+                ) -> tuple[list, np.ndarray, np.ndarray]:
     """Query points from CSV/XLSX/GeoJSON/GeoPackage.
 
     Parameters
@@ -39,7 +40,7 @@ def read_points(path: str | Path, crs: str = "wgs84") -> tuple[list, np.ndarray,
     DataFileError
         Listing every bad row with file, Excel row and column as the file names it.
     """
-    tables.check_crs(crs)
+    crs = tables.check_crs(crs)
     schema = tables.Schema("points", SCHEMA_COLUMNS, checks=(tables.lonlat_check(crs),))
     parsed = tables.read(path, schema)
     parsed.raise_problems()

@@ -5,9 +5,9 @@ spreadsheet (CSV or formula injection: ``=HYPERLINK(…)`` in a station name wou
 office opens the export). As OWASP's CSV injection guidance says, such a CSV cell is written with
 a leading ``'``; an XLSX cell is written as a string (with Excel's quote prefix), never a formula.
 
-The CSV escape is reversible: :func:`escape_text` adds one ``'`` to text matching ``'*[=+\\-@\\t\\r]…``
-and :func:`unescape_text` removes one from text matching ``'+[=+\\-@\\t\\r]…``, so a value that
-itself starts with ``'=`` comes back unchanged too.
+The CSV escape is reversible: :func:`escape_text` adds one ``'`` to text matching
+``'*[=+\\-@\\t\\r]…`` and :func:`unescape_text` removes one from text matching
+``'+[=+\\-@\\t\\r]…``, so a value that itself starts with ``'=`` comes back unchanged too.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _unencodable(frame: pd.DataFrame, encoding: str) -> str:
         except UnicodeEncodeError:
             return f"{encoding.upper()} cannot write the header {column!r}; use gb18030 or utf-8"
     for number, record in enumerate(frame.astype(str).itertuples(index=False), start=2):
-        for column, value in zip(frame.columns, record):
+        for column, value in zip(frame.columns, record, strict=True):
             try:
                 value.encode(encoding)
             except UnicodeEncodeError as exc:

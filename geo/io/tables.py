@@ -30,6 +30,7 @@ import codecs
 import csv
 import io
 import math
+import os
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable
@@ -76,7 +77,8 @@ def number(value: str) -> float:
     try:
         result = float(folded)
     except ValueError:
-        raise InputError(Message(f"{value!r} is not a number", "not_a_number", value=value)) from None
+        raise InputError(Message(f"{value!r} is not a number", "not_a_number",
+                                 value=value)) from None
     if not math.isfinite(result):
         raise InputError(Message(f"{value!r} is not a number", "not_a_number", value=value))
     return result
@@ -186,7 +188,7 @@ class Schema:
     points: bool = True
     lookup: dict[str, str] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
         for column in self.columns:
             for header in column.headers:
@@ -235,7 +237,7 @@ class Table:
     geometry: list | None = None
 
 
-def check_format(path: str | Path) -> str:
+def check_format(path: str | os.PathLike[str]) -> str:
     """The extension of ``path``, lower case, or :class:`InputError` naming the accepted ones."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
@@ -246,7 +248,7 @@ def check_format(path: str | Path) -> str:
     return suffix
 
 
-def read_table(path: str | Path, *, known: Iterable[str] = ()) -> Table:
+def read_table(path: str | os.PathLike[str], *, known: Iterable[str] = ()) -> Table:
     """The cells of a CSV, XLSX, GeoJSON or GeoPackage file as text.
 
     Parameters
@@ -267,9 +269,11 @@ def read_table(path: str | Path, *, known: Iterable[str] = ()) -> Table:
     suffix = check_format(path)
     name = str(path)
     if not path.exists():
-        raise DataFileError([Problem(name, None, None, Message("file not found", "file_not_found"))])
+        raise DataFileError([Problem(name, None, None,
+                                     Message("file not found", "file_not_found"))])
     if path.stat().st_size == 0:
-        raise DataFileError([Problem(name, None, None, Message("the file is empty", "file_empty"))])
+        raise DataFileError([Problem(name, None, None,
+                                     Message("the file is empty", "file_empty"))])
     fmt = FORMATS[suffix]
     try:
         if fmt == "CSV":
@@ -282,7 +286,8 @@ def read_table(path: str | Path, *, known: Iterable[str] = ()) -> Table:
         raise
     except Exception as exc:  # the readers raise many types; name the file and the format
         raise DataFileError([Problem(name, None, None, Message(
-            f"cannot read it as {fmt}: {exc}", "cannot_read", format=fmt, error=str(exc)))]) from exc
+            f"cannot read it as {fmt}: {exc}", "cannot_read", format=fmt,
+            error=str(exc)))]) from exc
     lines = [(row, cells) for row, cells in lines if any(cells)]
     if not lines:
         raise DataFileError([Problem(name, None, None, Message(
@@ -311,7 +316,7 @@ def _decode(raw: bytes) -> str:
 def _separator(text: str) -> str:
     for line in text.splitlines()[:HEADER_SEARCH_ROWS]:
         counts = {sep: line.count(sep) for sep in SEPARATORS}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=counts.__getitem__)
         if counts[best]:
             return best
     return ","
@@ -354,7 +359,8 @@ def _geo_table(path: Path, fmt: str) -> Table:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own types for every kind of damage
         raise DataFileError([Problem(str(path), None, None, Message(
-            f"cannot read it as {fmt}: {exc}", "cannot_read", format=fmt, error=str(exc)))]) from exc
+            f"cannot read it as {fmt}: {exc}", "cannot_read", format=fmt,
+            error=str(exc)))]) from exc
     geometry = None
     if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
         if frame.crs is not None and not frame.empty and frame.crs.to_epsg() != 4326:
@@ -422,7 +428,7 @@ class Parsed:
             raise DataFileError(self.problems)
 
 
-def read(path: str | Path, schema: Schema) -> Parsed:
+def read(path: str | os.PathLike[str], schema: Schema) -> Parsed:
     """Read a file with a schema: :func:`read_table`, then :func:`parse`.
 
     Raises
@@ -439,24 +445,10 @@ def read(path: str | Path, schema: Schema) -> Parsed:
 
 def parse(table: Table, schema: Schema) -> Parsed:
     """Match the headers of ``table`` to ``schema``, parse every cell and run the row checks."""
-    where: dict[str, int] = {}  # canonical column -> index in the row
     parsed = Parsed(table.file, schema, {}, table.header_row)
     from_geometry = schema.points and table.geometry is not None and any(
         g is not None for g in table.geometry)
-    for index, header in enumerate(table.header):
-        target = schema.lookup.get(fold(header))
-        if target is None or (from_geometry and target in ("lon", "lat")):
-            if header.strip():
-                parsed.ignored.append(header)
-        elif target in where:
-            parsed.problems.append(Problem(
-                table.file, table.header_row, header,
-                Message(f"a second column for {target!r} (the first is "
-                        f"{parsed.columns[target]!r})", "second_column", column=target,
-                        first=parsed.columns[target])))
-        else:
-            where[target] = index
-            parsed.columns[target] = header
+    where = _match_headers(table, schema, parsed, from_geometry=from_geometry)
     if from_geometry:
         check_points(table, schema.noun)
         parsed.columns.update(lon=GEOMETRY, lat=GEOMETRY)
@@ -479,28 +471,59 @@ def parse(table: Table, schema: Schema) -> Parsed:
             continue  # an empty row: skipped
         parsed.rows += 1
         before = len(parsed.problems)
-        values, bad = {}, set()
-        for column in schema.columns:
-            cell = texts.get(column.name, "")
-            if not cell:
-                if column.if_empty and column.name in parsed.columns:
-                    parsed.problem(row, column.name, column.if_empty)
-                    bad.add(column.name)
-                else:
-                    values[column.name] = column.default
-                continue
-            try:
-                values[column.name] = column.parse(cell)
-            except (ValueError, ArithmeticError) as exc:  # InputError is a ValueError too
-                parsed.problem(row, column.name, message_of(exc))
-                bad.add(column.name)
+        values, bad = _parse_cells(parsed, row, texts)
         for check in schema.checks:
             if not bad & set(check.needs):
-                for column, message in check.func(values):
-                    parsed.problem(row, column, message)
+                for name, message in check.func(values):
+                    parsed.problem(row, name, message)
         if len(parsed.problems) == before:
             parsed.records.append(Record(row, values, geometry))
     return parsed
+
+
+def _match_headers(table: Table, schema: Schema, parsed: Parsed, *,
+                   from_geometry: bool) -> dict[str, int]:
+    """Canonical column -> index in the row; fills ``parsed.columns`` and ``parsed.ignored``
+    and reports a second column for the same name."""
+    where: dict[str, int] = {}
+    for index, header in enumerate(table.header):
+        target = schema.lookup.get(fold(header))
+        if target is None or (from_geometry and target in ("lon", "lat")):
+            if header.strip():
+                parsed.ignored.append(header)
+        elif target in where:
+            parsed.problems.append(Problem(
+                table.file, table.header_row, header,
+                Message(f"a second column for {target!r} (the first is "
+                        f"{parsed.columns[target]!r})", "second_column", column=target,
+                        first=parsed.columns[target])))
+        else:
+            where[target] = index
+            parsed.columns[target] = header
+    return where
+
+
+def _parse_cells(parsed: Parsed, row: int, texts: dict[str, str]
+                 ) -> tuple[dict[str, Any], set[str]]:
+    """The values of one row by canonical column, and the columns whose cell has a problem
+    (reported on ``parsed``)."""
+    values: dict[str, Any] = {}
+    bad: set[str] = set()
+    for column in parsed.schema.columns:
+        cell = texts.get(column.name, "")
+        if not cell:
+            if column.if_empty and column.name in parsed.columns:
+                parsed.problem(row, column.name, column.if_empty)
+                bad.add(column.name)
+            else:
+                values[column.name] = column.default
+            continue
+        try:
+            values[column.name] = column.parse(cell)
+        except (ValueError, ArithmeticError) as exc:  # InputError is a ValueError too
+            parsed.problem(row, column.name, message_of(exc))
+            bad.add(column.name)
+    return values, bad
 
 
 def check_points(table: Table, noun: str) -> None:
@@ -509,7 +532,7 @@ def check_points(table: Table, noun: str) -> None:
         return
     problems = [Problem(table.file, row, GEOMETRY,
                         f"geometry is a {g.geom_type}, but {noun} must be points")
-                for (row, _), g in zip(table.rows, table.geometry)
+                for (row, _), g in zip(table.rows, table.geometry, strict=True)
                 if g is not None and g.geom_type != "Point"]
     if problems:  # not a bad row but the wrong kind of file: nothing else is worth reading
         raise DataFileError(problems)
@@ -542,8 +565,10 @@ def lonlat_check(crs: str = "wgs84", area: coords.Area | None = None) -> Check:
                                  lon=lon)
         if not -90 <= lat <= 90:
             yield "lat", Message(f"latitude {lat} is out of range -90..90", "lat_range", lat=lat)
-        elif area is not None and -180 <= lon <= 180 and area.outside(lon, lat):
-            yield "lon", area.outside(lon, lat)
+        elif area is not None and -180 <= lon <= 180:
+            outside = area.outside(lon, lat)
+            if outside:
+                yield "lon", outside
 
     return Check(("lon", "lat"), check)
 
@@ -557,11 +582,14 @@ def looks_swapped(lon: float, lat: float, crs: str) -> bool:
     return crs != "wgs84" and swapped_in_china and not in_china
 
 
-def check_crs(crs: str) -> None:
-    """:class:`InputError` unless ``crs`` is ``wgs84``, ``gcj02`` or ``bd09``."""
-    if crs not in coords.CRS_NAMES:
-        raise InputError(f"`crs` was {crs!r} but must be one of {list(coords.CRS_NAMES)}",
-                         parameter="crs")
+def check_crs(crs: str) -> coords.CRS:
+    """``crs``, typed as one of :data:`geo.coords.CRS`; :class:`InputError` unless it is
+    ``wgs84``, ``gcj02`` or ``bd09``."""
+    for name in coords.CRS_NAMES:
+        if crs == name:
+            return name
+    raise InputError(f"`crs` was {crs!r} but must be one of {list(coords.CRS_NAMES)}",
+                     parameter="crs")
 
 
 def duplicates(parsed: Parsed, keyed: Iterable[tuple[int, str]], column: str = "id") -> set[int]:
