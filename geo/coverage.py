@@ -1,13 +1,13 @@
 """Coverage of workers by stations: per group, per district, per hour of the day; gap areas; 2SFCA.
 
 A worker is *covered* when the nearest station of a kind their group uses is within the group's
-travel budget on the group's network (by time, or by distance with ``meters``) and, when a time is
-asked, open at that time. Points farther than the snap distance from the network are *off network*:
-uncovered, and counted separately.
+travel budget on the group's network (by time, or by distance with ``meters``) and, when a time
+is asked, open at that time. Points farther than the snap distance from the network are *off
+network*: uncovered, and counted separately.
 
-Everything is driven by the per-kind nearest-station tables of :class:`geo.nearest.StationFinder`: one
-search per group (and per distinct set of open stations for hours of the day), then a lookup per
-demand point.
+Everything is driven by the per-kind nearest-station tables of
+:class:`geo.nearest.StationFinder`: one search per group (and per distinct set of open stations
+for hours of the day), then a lookup per demand point.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import h3
@@ -58,7 +58,7 @@ class CoverageResult:
 
     points: pd.DataFrame
     summary: dict
-    gaps: "object"
+    gaps: GeoDataFrame
     unit: str
     budgets: dict[str, float]
     finders: dict[str, StationFinder] = field(repr=False, default_factory=dict)
@@ -206,7 +206,8 @@ def _share(covered: float, total: float) -> float:
 
 
 def _summary(points: pd.DataFrame, chosen: list[str], groups: dict[str, WorkerGroup],
-             by_hour: bool, districts, unit: str, budgets: dict, when) -> dict:
+             by_hour: bool, districts: GeoDataFrame | None, unit: str, budgets: dict,
+             when: datetime | None) -> dict:
     out: dict = {"unit": unit, "budgets": budgets,
                  "at": when.isoformat() if when is not None else None, "groups": {}}
     district_of = None
@@ -238,7 +239,7 @@ def _summary(points: pd.DataFrame, chosen: list[str], groups: dict[str, WorkerGr
     return out
 
 
-def _district_names(points: pd.DataFrame, districts) -> pd.Series:
+def _district_names(points: pd.DataFrame, districts: GeoDataFrame) -> pd.Series:
     import geopandas as gpd
 
     if "name" not in districts.columns:
@@ -254,7 +255,8 @@ def _district_names(points: pd.DataFrame, districts) -> pd.Series:
 # --- gap areas --------------------------------------------------------------------------------
 
 def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
-              groups: dict[str, WorkerGroup], *, res: int, weight_kind: str = "time") -> GeoDataFrame:
+              groups: dict[str, WorkerGroup], *, res: int,
+              weight_kind: str = "time") -> GeoDataFrame:
     """Uncovered demand grouped into contiguous areas of neighbouring H3 cells.
 
     Returns a GeoDataFrame ranked by uncovered workers with ``rank, workers, by_group (dict),
@@ -268,7 +270,8 @@ def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
     gaps = points[~points["covered"] & ~points["off_network"] & (points["weight"] > 0)]
     if gaps.empty:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=4326)
-    cells = [h3.latlng_to_cell(y, x, res) for x, y in zip(gaps["lon"], gaps["lat"])]
+    cells = [h3.latlng_to_cell(y, x, res)
+             for x, y in zip(gaps["lon"], gaps["lat"], strict=True)]
     gaps = gaps.assign(gap_cell=cells)
     per_cell = gaps.groupby("gap_cell")["weight"].sum()
     cell_list = per_cell.index.tolist()
@@ -287,17 +290,18 @@ def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
     gaps = gaps.assign(area=label[[index[c] for c in gaps["gap_cell"]]])
     placer = finders.get("walk") or next(iter(finders.values()))
     records = []
-    for area, part in gaps.groupby("area"):
+    for _, part in gaps.groupby("area"):
         area_cells = sorted(set(part["gap_cell"]))
         polygon = shape(h3.cells_to_geo(area_cells))
         by_group = part.groupby("group")["weight"].sum().round(3).to_dict()
         w = part["weight"].to_numpy(float)
-        cx, cy = float(np.average(part["lon"], weights=w)), float(np.average(part["lat"], weights=w))
+        cx = float(np.average(part["lon"], weights=w))
+        cy = float(np.average(part["lat"], weights=w))
         foot = placer.place([cx], [cy])  # the area's centre on the road
         lon, lat = float(foot.lon[0]), float(foot.lat[0])
         nearest = {}
         for gid in by_group:
-            finder = finders.get(groups[gid].mode)
+            finder = finders[groups[gid].mode]  # every group of the points has its network's
             value, _, _ = finder.travel([lon], [lat], groups[gid].kinds, weight=weight_kind)
             nearest[gid] = round(float(value[0]), 2) if np.isfinite(value[0]) else None
         records.append({"workers": round(float(w.sum()), 3), "by_group": by_group,
@@ -309,7 +313,7 @@ def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
     return frame[columns]
 
 
-def _gap_json(row) -> dict:
+def _gap_json(row: Any) -> dict:  # a row of gap_areas' frame, from itertuples
     from shapely.geometry import mapping
 
     return {"rank": int(row.rank), "workers": row.workers, "by_group": row.by_group,
@@ -354,7 +358,8 @@ def coverage_cells(points: pd.DataFrame, res: int | None = None) -> pd.DataFrame
     travel = points["travel"].to_numpy(float)
     reach = np.isfinite(travel)
     frame = pd.DataFrame({
-        "cell": [h3.latlng_to_cell(y, x, int(res)) for x, y in zip(points["lon"], points["lat"])],
+        "cell": [h3.latlng_to_cell(y, x, int(res))
+                 for x, y in zip(points["lon"], points["lat"], strict=True)],
         "group": points["group"].to_numpy(), "workers": w,
         "covered": w * points["covered"].to_numpy(bool),
         "off_network": w * points["off_network"].to_numpy(bool),
@@ -440,7 +445,7 @@ def step_decay(steps: dict[float, float]) -> Callable[[np.ndarray], np.ndarray]:
     def weight(cost: np.ndarray) -> np.ndarray:
         cost = np.asarray(cost, float)
         at = np.searchsorted(edges, cost, side="left")
-        return np.where(at < len(edges), np.array(values + [0.0])[at], 0.0)
+        return np.where(at < len(edges), np.array([*values, 0.0])[at], 0.0)
 
     return weight
 
