@@ -31,12 +31,13 @@ def to_h3(demand: pd.DataFrame, res: int | None = None) -> pd.DataFrame:
     res = settings.h3_res if res is None else res
     if not 0 <= int(res) <= 15:
         raise InputError(f"`h3_res` was {res!r} but must be 0..15", parameter="h3_res")
-    cells = [h3.latlng_to_cell(y, x, int(res)) for x, y in zip(demand["lon"], demand["lat"])]
+    cells = [h3.latlng_to_cell(y, x, int(res))
+             for x, y in zip(demand["lon"], demand["lat"], strict=True)]
     frame = demand.assign(cell=cells, wx=demand["lon"] * demand["weight"],
                           wy=demand["lat"] * demand["weight"])
-    agg = frame.groupby(["cell", "group"], sort=True).agg(weight=("weight", "sum"), wx=("wx", "sum"),
-                                                          wy=("wy", "sum"), n=("lon", "size"),
-                                                          mx=("lon", "mean"), my=("lat", "mean"))
+    agg = frame.groupby(["cell", "group"], sort=True).agg(
+        weight=("weight", "sum"), wx=("wx", "sum"), wy=("wy", "sum"), n=("lon", "size"),
+        mx=("lon", "mean"), my=("lat", "mean"))
     agg = agg.reset_index()
     positive = agg["weight"] > 0
     agg["lon"] = np.where(positive, agg["wx"] / agg["weight"].where(positive, 1), agg["mx"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -123,7 +124,8 @@ class DemoRegion:
 
     @property
     def basemap_path(self) -> Path:
-        """The basemap layers (:func:`geo.basemap.read_basemap`), built from ``.osm.pbf`` sources."""
+        """The basemap layers (:func:`geo.basemap.read_basemap`), built from ``.osm.pbf``
+        sources."""
         return self.data_dir / BASEMAP_FILE
 
     @property
@@ -145,11 +147,12 @@ def helsinki_pbf() -> Path:
     return region("helsinki").extract()
 
 
-def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
-               osm: str | Path | None = None, place: str | None = None,
+def build_demo(data_dir: str | os.PathLike[str], *, region_id: str = "chengdu",
+               osm: str | os.PathLike[str] | None = None, place: str | None = None,
                progress: Callable[[str], None] | None = None) -> DemoRegion:
     """Build the demo region into ``data_dir``: the three networks, the basemap (from an
-    ``.osm.pbf`` source), the registry with demo stations, the demand file, and a manifest with the coverage at the groups' own budgets.
+    ``.osm.pbf`` source), the registry with demo stations, the demand file, and a manifest with
+    the coverage at the groups' own budgets.
 
     Parameters
     ----------
@@ -169,11 +172,13 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
     demo = DemoRegion(Path(data_dir))
     demo.data_dir.mkdir(parents=True, exist_ok=True)
     known = None if (osm or place) else region(region_id)
-    source = None if place else Path(osm) if osm else known.extract()
-    networks = {}
+    # a shipped region's extract, else the file given, else (a place name) a download
+    source = known.extract() if known else Path(osm) if osm and not place else None
+    networks: dict[str, Network] = {}
     for mode in MODES:
         say(f"路网 network {mode}")
-        net = build_network(place=place, mode=mode) if place else load_network(source, mode=mode)
+        net = (load_network(source, mode=mode) if source is not None
+               else build_network(place=place, mode=mode))
         net.save(demo.network_path(mode))
         networks[mode] = net
     if source is not None and source.name.endswith(".pbf"):
@@ -187,8 +192,8 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
         float(networks["walk"].lon.max()), float(networks["walk"].lat.max())))
     area_km2 = (haversine_m(west, south, east, south) * haversine_m(west, south, west, north)
                 / 1e6)
-    city = known.zh if known else (place or source.stem)
-    most = max(int(round(STATIONS_PER_KM2 * area_km2)), _AT_LEAST)
+    city = known.zh if known else (place or (source.stem if source else ""))
+    most = max(round(STATIONS_PER_KM2 * area_km2), _AT_LEAST)
     stations = _stations(venues, networks["walk"], city=city, most=most,
                          spacing_m=_SPACING_M if area_km2 >= 10 else _SPACING_M / 2.5)
     say(f"{len(stations)} 个演示站点 demo stations")
@@ -219,7 +224,7 @@ def build_demo(data_dir: str | Path, *, region_id: str = "chengdu",
         "stations_per_km2": round(len(stations) / area_km2, 2) if area_km2 else None,
         "basemap": demo.basemap_path.name if demo.basemap_path.is_file() else None,
         "demand": {"file": demo.demand_path.name, "points": len(demand),
-                   "workers": {g: int(round(float(w))) for g, w in
+                   "workers": {g: round(float(w)) for g, w in
                                demand.groupby("group")["weight"].sum().items()},
                    "estimate": "估算 estimate from OpenStreetMap proxies (geo.settings)"},
         "coverage": shares,
@@ -263,7 +268,8 @@ def read_venues(source: Path | None, place: str | None = None) -> pd.DataFrame:
     else:
         import osmnx as ox
 
-        tags = {"amenity": amenities, "shop": True, "leisure": ["park"]}
+        tags: dict[str, bool | str | list[str]] = {"amenity": amenities, "shop": True,
+                                                   "leisure": ["park"]}
         try:
             frame = (ox.features_from_place(place, tags) if place
                      else ox.features_from_xml(str(source), tags=tags))
@@ -341,7 +347,7 @@ _KIND_SUFFIX = {"driver_home": " · 司机之家", "sanitation_station": " · �
                 "outdoor_rest_point": " · 户外劳动者服务站"}
 
 
-def osm_demand(source: str | Path, networks: dict[str, Network]) -> pd.DataFrame:
+def osm_demand(source: str | os.PathLike[str], networks: dict[str, Network]) -> pd.DataFrame:
     """Worker density estimated from the OpenStreetMap extract ``source`` (``.osm.pbf`` or
     ``.osm``), as the demo builds it: riders at food venues and shops, sanitation workers along
     the walkable streets of ``networks["walk"]``, truck and ride-hailing drivers along the roads
@@ -354,9 +360,10 @@ def osm_demand(source: str | Path, networks: dict[str, Network]) -> pd.DataFrame
 
 
 def _demand(venues: pd.DataFrame, networks: dict[str, Network]) -> pd.DataFrame:
-    """Worker-density points per group from OSM proxies (columns lon, lat, weight, group, source)."""
+    """Worker-density points per group from OSM proxies (columns lon, lat, weight, group,
+    source)."""
     frames = []
-    food = list(settings.riders_per_venue) + ["supermarket", "convenience"]
+    food = [*settings.riders_per_venue, "supermarket", "convenience"]
     riders = venues[venues["category"].isin(food)]
     weights = riders["category"].map(lambda c: settings.riders_per_venue.get(c, 1.0))
     frames.append(pd.DataFrame({"lon": riders["lon"], "lat": riders["lat"], "weight": weights,
@@ -386,7 +393,8 @@ def _street_demand(net: Network, per_km: float, group: str, source: str, *,
     rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
     speed = net.length / net.time * 3.6
     keep = speed >= min_speed_kmh - 1e-9
-    per_node = np.bincount(rows[keep], weights=net.length[keep] / 2, minlength=net.n_nodes)
+    per_node = np.asarray(np.bincount(rows[keep], weights=net.length[keep] / 2,
+                                      minlength=net.n_nodes), dtype=float)
     per_node += np.bincount(net.indices[keep], weights=net.length[keep] / 2,
                             minlength=net.n_nodes)
     if net.mode == "walk":

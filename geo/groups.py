@@ -9,6 +9,7 @@ The defaults follow the field (see DESIGN.md); a TOML file can override or add g
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,7 +62,7 @@ DEFAULT_GROUPS: dict[str, WorkerGroup] = {g.id: g for g in [
 ]}
 
 
-def load_groups(path: str | Path | None = None) -> dict[str, WorkerGroup]:
+def load_groups(path: str | os.PathLike[str] | None = None) -> dict[str, WorkerGroup]:
     """The default groups, overridden or extended by a TOML file.
 
     Raises

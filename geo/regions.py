@@ -44,8 +44,8 @@ class Region:
 
 
 REGIONS: dict[str, Region] = {r.id: r for r in [
-    Region("chengdu", "成都中心城区", "central Chengdu", 2018, (104.0421, 30.6528, 104.1296, 30.7279),
-           "geo", "data/osm/chengdu_center_2018.osm.pbf"),
+    Region("chengdu", "成都中心城区", "central Chengdu", 2018,
+           (104.0421, 30.6528, 104.1296, 30.7279), "geo", "data/osm/chengdu_center_2018.osm.pbf"),
     Region("shanghai", "上海静安·黄浦", "Shanghai Jing'an and Huangpu", 2026,
            (121.4611, 31.2196, 121.4863, 31.2412), "geo",
            "data/osm/shanghai_jingan_huangpu_osmnx.osm.pbf"),

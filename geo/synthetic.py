@@ -27,14 +27,15 @@ def city_network(n_nodes: int = 200_000, *, mode: str = "walk", seed: int = 0,
     n_nodes
         Approximate number of nodes (a square grid).
     mode
-        ``walk``/``ebike`` (every street both ways) or ``drive`` (``oneway_share`` of streets one way).
+        ``walk``/``ebike`` (every street both ways) or ``drive`` (``oneway_share`` of streets one
+        way).
     block_m
         Street spacing, metres.
     centre
         (lon, lat) of the grid centre, EPSG:4326.
     """
     rng = np.random.default_rng(seed)
-    side = max(2, int(math.isqrt(n_nodes)))
+    side = max(2, math.isqrt(n_nodes))
     n = side * side
     crs = coords.local_crs(*centre)
     to_xy = Transformer.from_crs("EPSG:4326", crs, always_xy=True)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import pandas as pd
 
@@ -232,7 +232,8 @@ def run_coverage(networks: dict[str, Network], stations: Sequence[Station],
                  wanted: Iterable[str] | None = None, minutes: float | None = None,
                  meters: float | None = None, at: str | datetime | None = None,
                  by_hour: bool = False, day: date | None = None, h3_res: int | None = None,
-                 gap_res: int | None = None, districts: GeoDataFrame | None = None, with_access: bool = False,
+                 gap_res: int | None = None, districts: GeoDataFrame | None = None,
+                 with_access: bool = False,
                  progress: Callable[[str], None] | None = None) -> CoverageResult:
     """Coverage of the demand by the stations, per group, hour and district, with gap areas.
 
@@ -325,6 +326,9 @@ def candidate_sites(source: CandidateSource, *, path: str | os.PathLike[str] | N
     if source == "file":
         from geo.io.candidates import read_candidates
 
+        if path is None:
+            raise InputError("candidates from a file need the file's `path`",
+                             parameter="candidates")
         return read_candidates(path, crs=crs)
     if source == "venues":
         from geo.siting.planning import venue_candidates
@@ -411,6 +415,22 @@ class SitingRun:
         return answer
 
 
+class _RunCommon(TypedDict):
+    """The fields of :class:`SitingRun` that every outcome of :func:`run_plan` shares."""
+
+    kind: str
+    groups: list[str]
+    skipped: dict[str, str]
+    budgets: dict[str, float]
+    totals: dict[str, float]
+    before_shares: dict[str, float]
+    before: CoverageResult | None
+    model: str
+    curve: bool
+    target: float | None
+    at: datetime | None
+
+
 def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: pd.DataFrame,
              *, kind: str, groups: dict[str, WorkerGroup] | None = None,
              wanted: Iterable[str] | None = None, minutes: float | None = None,
@@ -454,10 +474,10 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
     entries = before.summary["groups"]
     totals = {g: entries[g]["total"] for g in chosen}
     shares = {g: entries[g]["share"] for g in chosen}
-    common = {"kind": kind, "groups": chosen, "skipped": skipped,
-              "budgets": dict(before.budgets), "totals": totals, "before_shares": shares,
-              "before": before, "model": model, "curve": bool(curve), "target": target,
-              "at": when}
+    common: _RunCommon = {
+        "kind": kind, "groups": chosen, "skipped": skipped, "budgets": dict(before.budgets),
+        "totals": totals, "before_shares": shares, "before": before, "model": model,
+        "curve": bool(curve), "target": target, "at": when}
     who, hour = _context(chosen, groups, before.budgets, before.unit, when)
     if target is not None and _pooled(shares, totals) >= target - 1e-9:
         return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
@@ -470,6 +490,9 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
         points = before.points
         uncovered = points[~points["covered"] & ~points["off_network"]]
         network = base_network(networks)
+        if network is None:
+            raise InputError("gap candidates need a network; give at least one",
+                             parameter="networks")
         candidates = gap_candidates(uncovered, network,
                                     extract=extract if extract is not None
                                     else osm_extract(network))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from geo.style import GROUP_COLOURS
 
 if TYPE_CHECKING:
     import folium
+    from matplotlib.typing import RcKeyType
 
     from geo.network import Network
 
@@ -29,9 +31,10 @@ def served_by_station(result: CoverageResult, stations: list[Station]) -> pd.Dat
     return frame.join(served).fillna(0.0).round(3)
 
 
-def write_coverage(result: CoverageResult, stations: list[Station], outdir: str | Path, *,
-                   network: Network | None = None, groups: dict[str, WorkerGroup] | None = None,
-                   demo_label: str | None = None, basemap: dict | None = None) -> dict[str, Path]:
+def write_coverage(result: CoverageResult, stations: list[Station],
+                   outdir: str | os.PathLike[str], *, network: Network | None = None,
+                   groups: dict[str, WorkerGroup] | None = None, demo_label: str | None = None,
+                   basemap: dict | None = None) -> dict[str, Path]:
     """Write the analysis into ``outdir``.
 
     Files: ``coverage.gpkg`` (layers ``demand``, ``gaps``, ``stations``), ``summary.csv``
@@ -108,8 +111,9 @@ def write_charts(result: CoverageResult, outdir: Path,
 
     font = cjk_font()
     cjk = font is not None
-    style = {"font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
-             "axes.spines.top": False, "axes.spines.right": False}
+    style: dict[RcKeyType, Any] = {
+        "font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
+        "axes.spines.top": False, "axes.spines.right": False}
     files = {}
     summary = result.summary["groups"]
     with plt.rc_context(style):
@@ -181,8 +185,8 @@ def write_charts(result: CoverageResult, outdir: Path,
     return files
 
 
-def write_map(result: CoverageResult, stations: list[Station], path: Path, *, network: Network | None = None,
-              basemap: dict | None = None,
+def write_map(result: CoverageResult, stations: list[Station], path: Path, *,
+              network: Network | None = None, basemap: dict | None = None,
               demo_label: str | None = None) -> Path:
     """An offline HTML map file of :func:`coverage_map`."""
     from geo.output.maps import save_map
@@ -226,7 +230,7 @@ def coverage_map(result: CoverageResult, stations: list[Station], *, network: Ne
                      "geometry": {"type": "Point", "coordinates": [round(x, 7), round(y, 7)]}}
                     for x, y, weight, group in zip(rows["lon"].tolist(), rows["lat"].tolist(),
                                                    rows["weight"].tolist(),
-                                                   rows["group"].tolist())]
+                                                   rows["group"].tolist(), strict=True)]
         layer = folium.FeatureGroup(name=name)
         if features:
             folium.GeoJson(

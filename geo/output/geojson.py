@@ -24,8 +24,8 @@ def station_feature(station: Station, links: dict[str, str]) -> dict:
             "properties": props}
 
 
-def coverage_json(hours: CoverageResult, timed: CoverageResult, *, res: int, day: date, skipped: dict[str, str],
-                  version: tuple[int, int], stations: int) -> dict:
+def coverage_json(hours: CoverageResult, timed: CoverageResult, *, res: int, day: date,
+                  skipped: dict[str, str], version: tuple[int, int], stations: int) -> dict:
     """The ``/api/coverage`` answer from two :class:`geo.coverage.CoverageResult`.
 
     ``hours`` was run with ``by_hour`` and gives each group's ``by_hour`` and ``shift_hours``
@@ -51,7 +51,7 @@ def coverage_json(hours: CoverageResult, timed: CoverageResult, *, res: int, day
     rings: dict[str, list] = {}
     features = []
 
-    def number(value, digits: int):
+    def number(value: float | None, digits: int) -> float | None:
         return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
     share_columns = [f"share_h{h:02d}" for h in range(24)]

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import folium
 import numpy as np
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from geo.network import Network
@@ -33,6 +34,15 @@ def leaflet_dir() -> Path:
     return Path(leaflet.BASE_DIR)
 
 
+def _page(m: folium.Map) -> Figure:
+    """The page a map is drawn in (folium puts every map in a branca Figure), where the
+    ``header`` and ``html`` parts take styles, scripts and overlays."""
+    root = m.get_root()
+    if not isinstance(root, Figure):  # pragma: no cover - folium.Map always has a Figure root
+        raise TypeError(f"the map's root is a {type(root).__name__}, not a branca Figure")
+    return root
+
+
 def offline_map(bounds: tuple[float, float, float, float], *, title: str = "",
                 inline: bool = False) -> folium.Map:
     """A folium map fitted to ``bounds`` (W, S, E, N in degrees) that loads only local Leaflet.
@@ -47,20 +57,21 @@ def offline_map(bounds: tuple[float, float, float, float], *, title: str = "",
     if inline:
         m.default_js, m.default_css = [], []
         source = leaflet_dir()
-        m.get_root().header.add_child(folium.Element(
+        _page(m).header.add_child(folium.Element(
             f"<style>{(source / 'leaflet.css').read_text('utf-8')}</style>"
             f"<script>{(source / 'leaflet.js').read_text('utf-8')}</script>"))
     else:
         m.default_js = [("leaflet", "leaflet/leaflet.js")]
         m.default_css = [("leaflet_css", "leaflet/leaflet.css")]
     # folium builds popups with jQuery's $(html); this one-line stand-in avoids loading jQuery
-    m.get_root().header.add_child(folium.Element(
+    _page(m).header.add_child(folium.Element(
         "<script>window.$ = window.$ || function (html) { var t = document.createElement("
         "'template'); t.innerHTML = html.trim(); return [t.content.firstChild]; };</script>"))
     m.fit_bounds([[south, west], [north, east]])
-    _on_map(m, f"map.attributionControl.addAttribution({json.dumps(OSM_ATTRIBUTION, ensure_ascii=False)});")
+    attribution = json.dumps(OSM_ATTRIBUTION, ensure_ascii=False)
+    _on_map(m, f"map.attributionControl.addAttribution({attribution});")
     if title:
-        m.get_root().html.add_child(folium.Element(
+        _page(m).html.add_child(folium.Element(
             '<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;'
             'padding:6px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);'
             'font:14px system-ui,\'PingFang SC\',\'Noto Sans CJK SC\',sans-serif">'
@@ -76,7 +87,7 @@ def add_network(m: folium.Map, net: Network, *, name: str = "道路 roads") -> N
     cols = net.indices
     keep = rows < cols
     lines = [[[float(net.lon[u]), float(net.lat[u])], [float(net.lon[v]), float(net.lat[v])]]
-             for u, v in zip(rows[keep].tolist(), cols[keep].tolist())]
+             for u, v in zip(rows[keep].tolist(), cols[keep].tolist(), strict=True)]
     feature = {"type": "Feature", "properties": {},
                "geometry": {"type": "MultiLineString", "coordinates": lines}}
     folium.GeoJson(feature, name=name, style_function=lambda _: {
@@ -101,7 +112,7 @@ def add_basemap(m: folium.Map, collection: dict, *, name: str = "底图 basemap"
     roads by class (white with a grey casing, main roads yellow), and the names of main streets,
     rivers and parks (as the web app draws them, at fixed widths)."""
     layer = folium.FeatureGroup(name=name, control=False)
-    m.get_root().header.add_child(folium.Element(
+    _page(m).header.add_child(folium.Element(
         f"<style>.leaflet-container.leaflet-container{{background:{BASEMAP_LAND}}}"
         ".yz-label{font:600 12px system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;"
         "color:#4a3b22;white-space:nowrap;transform:translate(-50%,-50%);"
@@ -177,8 +188,8 @@ def station_popup(station: Station) -> str:
     return "<br>".join(parts)
 
 
-def add_stations(m: folium.Map, stations: Iterable[Station], *, name: str = "驿站 stations", radius: int = 7,
-                 colour: str | None = None,
+def add_stations(m: folium.Map, stations: Iterable[Station], *, name: str = "驿站 stations",
+                 radius: int = 7, colour: str | None = None,
                  popup_extra: Callable[[Station], str] | None = None) -> None:
     """Stations as circle markers coloured by kind, one layer."""
     layer = folium.FeatureGroup(name=name)
@@ -198,7 +209,7 @@ def finish(m: folium.Map) -> folium.Map:
     return m
 
 
-def save_map(m: folium.Map, path: str | Path) -> Path:
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write the map and copy Leaflet beside it (``leaflet/``), so it opens offline."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

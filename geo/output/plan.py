@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -21,7 +22,8 @@ from geo.siting.planning import Plan
 from geo.style import NEW_SITE_COLOUR
 
 #: File formats of a proposal (:func:`proposal_file`).
-PROPOSAL_FORMATS = ("geojson", "csv", "xlsx")
+ProposalFormat = Literal["geojson", "csv", "xlsx"]
+PROPOSAL_FORMATS: tuple[ProposalFormat, ...] = ("geojson", "csv", "xlsx")
 
 #: Languages of a proposal's headers (:func:`proposal_file`).
 PROPOSAL_LANGS = ("en", "zh")
@@ -42,7 +44,7 @@ def proposal_table(p: Plan, *, lang: Literal["en", "zh"] = "en",
     ``crs`` other than ``wgs84`` converts ``lon``/``lat`` to GCJ-02 (Amap, Tencent) or BD-09
     (Baidu), rounded to 7 decimals, and adds a ``crs`` (``坐标系``) column after them naming it.
     """
-    tables.check_crs(crs)
+    crs = tables.check_crs(crs)
     if lang not in PROPOSAL_LANGS:
         raise InputError(f"`lang` was {lang!r} but must be one of {list(PROPOSAL_LANGS)}",
                          parameter="lang")
@@ -75,7 +77,7 @@ def _source_zh(source: object) -> object:
     return _SOURCES_ZH.get(source, source)
 
 
-def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"], *,
+def proposal_file(p: Plan, fmt: ProposalFormat, *,
                   lang: Literal["en", "zh"] = "en", crs: str = "wgs84") -> bytes:
     """The proposed sites as the bytes of a file.
 
@@ -110,7 +112,7 @@ def proposal_file(p: Plan, fmt: Literal["geojson", "csv", "xlsx"], *,
     return sheets.xlsx_bytes(sites, sheet="选址方案" if lang == "zh" else "proposal")
 
 
-def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
+def write_plan(p: Plan, outdir: str | os.PathLike[str], *, network: Network | None = None,
                demo_label: str | None = None, lang: Literal["en", "zh"] = "en",
                crs: str = "wgs84", basemap: dict | None = None) -> dict[str, Path]:
     """The proposal as GeoJSON, CSV and XLSX, the curve as PNG, and an offline HTML map.
@@ -121,7 +123,7 @@ def write_plan(p: Plan, outdir: str | Path, *, network: Network | None = None,
     """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    files = {}
+    files: dict[str, Path] = {}
     for fmt in PROPOSAL_FORMATS:
         in_crs = crs if fmt != "geojson" else "wgs84"
         stem = "proposal" if in_crs == "wgs84" else f"proposal-{in_crs}"
@@ -147,27 +149,29 @@ def _write_curve(p: Plan, path: Path) -> Path:
     from geo.groups import DEFAULT_GROUPS
     from geo.style import GROUP_COLOURS
 
+    curve = p.curve
+    assert curve is not None, "write_plan draws the curve only for a plan that has one"
     font = cjk_font()
     cjk = font is not None
     rows = p.matrix.rows
     totals = rows.groupby("group", sort=False)["weight"].sum()
-    xs = [0] + [c["new_stations"] for c in p.curve]
-    if all("by_group" in c for c in p.curve):
-        lines = {g: [p.before[g]] + [c["by_group"][g] for c in p.curve] for g in p.before}
+    xs = [0] + [c["new_stations"] for c in curve]
+    if all("by_group" in c for c in curve):
+        lines = {g: [p.before[g]] + [c["by_group"][g] for c in curve] for g in p.before}
     else:  # a curve without per-group shares: the groups together
         together = sum(p.before[g] * totals[g] for g in p.before) / max(totals.sum(), 1e-12)
-        lines = {"": [together] + [c["share"] for c in p.curve]}
+        lines = {"": [together] + [c["share"] for c in curve]}
     n = len(lines)
     with plt.rc_context({"font.family": [font, "DejaVu Sans"] if cjk else ["DejaVu Sans"],
                          "axes.spines.top": False, "axes.spines.right": False}):
         fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 0.6, 4.4), dpi=120, squeeze=False)
-        for ax, (gid, shares) in zip(axes[0], lines.items()):
+        for ax, (gid, shares) in zip(axes[0], lines.items(), strict=True):
             group = DEFAULT_GROUPS.get(gid)
             colour = GROUP_COLOURS.get(gid, "#1565c0")
             ys = np.array(shares) * 100
             total = float(totals[gid]) if gid in totals else float(totals.sum())
             ax.plot(xs, ys, marker="o", color=colour, lw=2)
-            for x, y, gain in zip(xs[1:], ys[1:], np.diff(ys)):
+            for x, y, gain in zip(xs[1:], ys[1:], np.diff(ys), strict=True):
                 workers = gain / 100 * total
                 if round(workers) >= 1:
                     ax.annotate(f"+{workers:,.0f}", (x, y), textcoords="offset points",
@@ -202,9 +206,9 @@ def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None 
     rows = p.matrix.rows
     lon = np.concatenate([rows["lon"], [s.lon for s in p.matrix.existing]])
     lat = np.concatenate([rows["lat"], [s.lat for s in p.matrix.existing]])
+    title = "驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else "")
     m = offline_map((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
-                    title="驿站选址方案 Siting proposal" + (f" · {demo_label}" if demo_label else ""),
-                    inline=inline)
+                    title=title, inline=inline)
     if basemap is not None:
         add_basemap(m, basemap)
     elif network is not None:
@@ -221,8 +225,9 @@ def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None 
     for site in p.sites.itertuples():
         folium.CircleMarker([site.lat, site.lon], radius=11, color="#fff", weight=3, fill=True,
                             fill_color=NEW_SITE_COLOUR, fill_opacity=1,
-                            popup=folium.Popup(f"新建 proposed #{site.rank}<br>"
-                                               f"+{site.newly_covered:.0f} 人 workers newly covered"),
+                            popup=folium.Popup(f"新建 proposed #{site.rank}<br>+"
+                                               f"{site.newly_covered:.0f} 人 workers newly "
+                                               "covered"),
                             tooltip=folium.Tooltip(f"新{site.rank}", permanent=True,
                                                    direction="right")).add_to(layer)
     layer.add_to(m)

@@ -45,7 +45,7 @@ HOST_CATEGORIES = ("bank", "fuel", "community_centre", "post_office", "supermark
                    "convenience", "social_facility", "townhall", "toilets", "parking")
 
 
-def venue_candidates(source: str | Path | None = None, *,
+def venue_candidates(source: str | os.PathLike[str] | None = None, *,
                      categories: Iterable[str] = HOST_CATEGORIES) -> pd.DataFrame:
     """Candidate sites at OSM venues that often host stations (banks, fuel stations, community
     centres, shops …), from an ``.osm.pbf``/``.osm`` file (default: the central Chengdu extract,
@@ -221,7 +221,7 @@ def _chinese_names(frame: pd.DataFrame) -> pd.Series:
     (pyrosm keeps the tags without a column of their own as JSON text in ``tags``)."""
     import json
 
-    def zh(tags) -> str:
+    def zh(tags: object) -> str:
         if not isinstance(tags, str) or "name:zh" not in tags:
             return ""
         try:
@@ -407,6 +407,7 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
                                      time_limit=time_limit)
         model = "set_covering"
     else:
+        assert budget is not None  # exactly one of add, target and budget: checked above
         costs = np.concatenate([np.zeros(n_fixed), matrix.candidates["cost"].to_numpy(float)])
         result = maximize_coverage_budget(matrix.cover, weights, costs, budget, fixed=fixed,
                                           time_limit=time_limit)
