@@ -32,12 +32,17 @@ import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from geo.coords import local_crs, project, unproject
 from geo.errors import NetworkError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from geopandas import GeoDataFrame, GeoSeries
+    from shapely import Geometry
 
 #: Road classes from the most to the least important, and the OSM ``highway`` values in each.
 ROAD_CLASSES: dict[str, tuple[str, ...]] = {
@@ -176,14 +181,14 @@ def _read_extract(path: Path, say: Callable[[str], None]) -> tuple:
     return roads, water, green
 
 
-def _metric(frame, crs: str):
+def _metric(frame: GeoDataFrame, crs: str) -> GeoSeries:
     """The frame's geometries (EPSG:4326) as a GeoSeries in the metric ``crs``."""
     import geopandas as gpd
 
     return gpd.GeoSeries(frame.geometry.values, crs="EPSG:4326").to_crs(crs)
 
 
-def _geojson(geometry, crs: str) -> dict:
+def _geojson(geometry: Geometry, crs: str) -> dict:
     """A shapely geometry in the metric ``crs`` as a GeoJSON geometry in EPSG:4326, 5 decimals."""
     import shapely
 
@@ -196,7 +201,7 @@ def _feature(layer: str, cls: str, geometry: dict) -> dict:
     return {"type": "Feature", "properties": {"layer": layer, "class": cls}, "geometry": geometry}
 
 
-def _green_layer(green, crs: str, *, tolerance_m: float, min_area_m2: float,
+def _green_layer(green: GeoDataFrame | None, crs: str, *, tolerance_m: float, min_area_m2: float,
                  park_label_m2: float) -> tuple[list[dict], list[dict]]:
     """The green features (one per class, merged and simplified) and the labels of large
     named parks."""
@@ -222,7 +227,7 @@ def _green_layer(green, crs: str, *, tolerance_m: float, min_area_m2: float,
     return features, labels
 
 
-def _water_layer(water, crs: str, *, tolerance_m: float, min_area_m2: float,
+def _water_layer(water: GeoDataFrame | None, crs: str, *, tolerance_m: float, min_area_m2: float,
                  label_spacing_m: float) -> tuple[list[dict], list[dict]]:
     """The water features (the areas merged, waterway lines by class) and the labels along
     named rivers and canals."""
@@ -253,7 +258,7 @@ def _water_layer(water, crs: str, *, tolerance_m: float, min_area_m2: float,
     return features, labels
 
 
-def _road_layer(roads, names: np.ndarray, crs: str, *, tolerance_m: float,
+def _road_layer(roads: GeoDataFrame, names: np.ndarray, crs: str, *, tolerance_m: float,
                 label_spacing_m: float) -> tuple[list[dict], list[dict]]:
     """One road feature per class of :data:`ROAD_CLASSES`, and the labels of the named streets
     of :data:`LABELLED_ROADS` (``names``: each road's display name, ramps left out)."""
@@ -283,21 +288,21 @@ def write_basemap(source: str | Path, target: str | Path, **options: Any) -> Pat
     return target
 
 
-def _column(frame, name: str) -> np.ndarray:
+def _column(frame: GeoDataFrame, name: str) -> np.ndarray:
     """A column as an object array (all None when pyrosm left it out: no feature had the tag)."""
     if name in frame:
         return frame[name].to_numpy(dtype=object)
     return np.full(len(frame), None, dtype=object)
 
 
-def _names(frame) -> np.ndarray:
+def _names(frame: GeoDataFrame) -> np.ndarray:
     """Each row's :func:`display_name` (``""``: none), as an object array."""
     return np.array([display_name(n, z) for n, z in zip(_column(frame, "name"),
                                                          _column(frame, "name:zh"), strict=True)],
                     dtype=object)
 
 
-def _classify(frame, table: dict[str, dict[str, str]]):
+def _classify(frame: GeoDataFrame, table: dict[str, dict[str, str]]) -> pd.Series:
     """The class of each row by the first of ``table``'s tags it has (None: none)."""
     import pandas as pd
 
@@ -308,11 +313,11 @@ def _classify(frame, table: dict[str, dict[str, str]]):
     return classes.reset_index(drop=True)
 
 
-def _areas(geometries, min_area_m2: float) -> list:
+def _areas(geometries: GeoSeries, min_area_m2: float) -> list:
     """Each geometry's polygonal part (valid, at least ``min_area_m2``), or None."""
     import shapely
 
-    out = []
+    out: list[Geometry | None] = []
     for geometry in geometries:
         if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon"):
             out.append(None)
@@ -322,7 +327,7 @@ def _areas(geometries, min_area_m2: float) -> list:
     return out
 
 
-def _merged(lines: list, tolerance_m: float):
+def _merged(lines: list, tolerance_m: float) -> Geometry:
     """Lines merged through shared ends and simplified (``tolerance_m`` metres), one geometry."""
     import shapely
 
@@ -331,7 +336,8 @@ def _merged(lines: list, tolerance_m: float):
     return shapely.simplify(merged, tolerance_m) if tolerance_m else merged
 
 
-def _along(lines, name: str, cls: str, out, *, spacing_m: float, min_length_m: float = 120.0):
+def _along(lines: Geometry, name: str, cls: str, out: Callable[[Geometry], dict], *,
+           spacing_m: float, min_length_m: float = 120.0) -> list[dict]:
     """Labels of ``name`` along ``lines`` (metric): one per ``spacing_m``, centred on each part
     at least ``min_length_m`` long, turned along the line."""
     import shapely

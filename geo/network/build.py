@@ -193,6 +193,7 @@ def parse_maxspeed(value: Any) -> float | None:
 
 
 def _speed_kmh(mode: str, highways: tuple[str, ...], maxspeed: Any) -> float:
+    speed: float | None
     if mode == "walk":
         speed = settings.walk_speed_kmh
     elif mode == "ebike":
@@ -510,7 +511,7 @@ def load_network(path: str | os.PathLike[str], *, mode: Mode | None = None) -> N
     """
     path = Path(path)
     if mode is not None:
-        mode = _check_mode(mode)  # type: ignore[assignment]
+        mode = _check_mode(mode)
     name = path.name.lower()
     if name.endswith(".npz"):
         kind = "saved"
@@ -581,7 +582,7 @@ def build_network(
     InputError
         Not exactly one source, bad ``bbox`` or unknown ``mode``.
     """
-    mode = _check_mode(mode)  # type: ignore[assignment]
+    mode = _check_mode(mode)
     given = [
         name
         for name, value in (("place", place), ("bbox", bbox), ("osm", osm))

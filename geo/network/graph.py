@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 #: The travel modes a network can be built for.
-MODES: tuple[str, ...] = ("walk", "ebike", "drive")
+MODES: tuple[Mode, ...] = ("walk", "ebike", "drive")
 Mode = Literal["walk", "ebike", "drive"]
 Weight = Literal["length", "time"]
 WEIGHTS: tuple[str, ...] = ("length", "time")
@@ -40,10 +40,10 @@ _SAVED_ARRAYS = ("node_ids", "lon", "lat", "x", "y", "indptr", "indices", "lengt
 _SAVED_STRINGS = ("mode", "crs", "source")
 
 
-def _check_mode(mode: object) -> str:
+def _check_mode(mode: object) -> Mode:
     if mode not in MODES:
         raise InputError(f"`mode` was {mode!r} but must be one of {list(MODES)}", parameter="mode")
-    return str(mode)
+    return mode
 
 
 def _check_weight(weight: object) -> Weight:
@@ -111,9 +111,9 @@ class Network:
 
     def __post_init__(self) -> None:
         _check_mode(self.mode)
-        index_dtype = np.asarray(self.indices).dtype
+        index_dtype: np.dtype = np.asarray(self.indices).dtype
         if index_dtype not in (np.int32, np.int64):
-            index_dtype = np.int64
+            index_dtype = np.dtype(np.int64)
         arrays = {
             "node_ids": np.int64,
             "lon": np.float64,
@@ -343,7 +343,7 @@ class Network:
         tmp = path.with_name(path.name + ".part")
         try:
             with open(tmp, "wb") as fh:
-                np.savez(fh, format_version=np.array(_FORMAT_VERSION), **strings, **arrays)
+                np.savez(fh, **{"format_version": np.array(_FORMAT_VERSION), **strings, **arrays})
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -368,7 +368,7 @@ def _load_saved(path: Path, mode: str | None) -> Network:
         raise NetworkError(f"{path} is not a saved network file (it lacks {missing}); {fix}")
     if int(data.pop("format_version")) != _FORMAT_VERSION:
         raise NetworkError(f"{path} was saved by another version of yizhan; {fix}")
-    strings = {name: str(data.pop(name)) for name in _SAVED_STRINGS}
+    strings: dict[str, Any] = {name: str(data.pop(name)) for name in _SAVED_STRINGS}
     if mode is not None and strings["mode"] != mode:
         raise NetworkError(
             f"{path} holds a {strings['mode']} network, not {mode}; "

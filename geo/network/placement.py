@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from geo.coords import project, unproject
 from geo.network.graph import Network
+
+if TYPE_CHECKING:
+    import shapely
 
 #: A foot closer than this to an end node is at the node, metres (rounding in the projection
 #: puts a point given at a node's coordinates a hair beside it).
@@ -65,7 +68,7 @@ class Segments:
     ab_s: np.ndarray
     ba_m: np.ndarray
     ba_s: np.ndarray
-    tree: object  # shapely.STRtree over the segments in the network's metric CRS
+    tree: shapely.STRtree  # over the segments in the network's metric CRS
 
     def __len__(self) -> int:
         return len(self.a)
