@@ -1,15 +1,17 @@
-"""Reading and writing station lists: CSV (UTF-8, GBK/GB18030, UTF-16), XLSX, GeoJSON, GeoPackage.
+"""Reading and writing station lists: CSV (UTF-8, GBK/GB18030, UTF-16), XLSX, GeoJSON,
+GeoPackage.
 
 Headers may be English (``id, name, kind, lon, lat, …``) or the Chinese a union office types
-(``编号, 站点名称, 类型, 经度, 纬度, …``). Coordinates may be WGS-84, GCJ-02 (Amap, Tencent) or BD-09
-(Baidu); everything read is converted to WGS-84. Reading is :mod:`geo.io.tables` with the station
-schema: every problem is collected with the file, the row number as Excel shows it, and the column
-as the file names it.
+(``编号, 站点名称, 类型, 经度, 纬度, …``). Coordinates may be WGS-84, GCJ-02 (Amap, Tencent) or
+BD-09 (Baidu); everything read is converted to WGS-84. Reading is :mod:`geo.io.tables` with the
+station schema: every problem is collected with the file, the row number as Excel shows it, and
+the column as the file names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -69,7 +71,7 @@ def _station_schema(crs: str, *, escaped: bool = False,
     return schema
 
 
-def _text(field: str):
+def _text(field: str) -> Callable[[str], str]:
     """A parser for the text of station field ``field``: bounded, no control characters
     (:func:`geo.stations.check_text`)."""
     return lambda text: check_text(field, text)
@@ -95,8 +97,8 @@ def _station_columns(crs: str, area: coords.Area | None = None) -> tables.Schema
     lat = replace(tables.LAT, aliases=("纬度", "latitude", "y"))
     return tables.Schema("stations", (
         tables.Column("id", ("编号", "序号id", "站点编号", "编码"), _station_id, default=""),
-        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), _text("name"), required=True,
-                      if_empty=Message("the name is empty", "empty_name")),
+        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), _text("name"),
+                      required=True, if_empty=Message("the name is empty", "empty_name")),
         tables.Column("kind", ("类型", "站点类型", "类别", "驿站类型"), parse_kind, required=True,
                       if_empty=Message(f"the kind is empty; use one of {kinds}", "empty_kind",
                                        allowed=kinds)),
@@ -147,7 +149,7 @@ class ReadResult:
         return not self.problems
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
+def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int]:
     """The raw cells of a table file as strings, and the Excel row number of its first data row.
 
     Kept for callers written before :mod:`geo.io.tables`; new code reads with
@@ -176,7 +178,7 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
     return frame, first
 
 
-def read_stations(path: str | Path, *, crs: str = "wgs84",
+def read_stations(path: str | os.PathLike[str], *, crs: str = "wgs84",
                   region: str | None = "any") -> ReadResult:
     """Read and validate a station list.
 
@@ -208,7 +210,7 @@ def read_stations(path: str | Path, *, crs: str = "wgs84",
     InputError
         For an unknown ``crs`` or ``region``.
     """
-    tables.check_crs(crs)
+    crs = tables.check_crs(crs)
     area = coords.deployment_area(region)
     csv = Path(path).suffix.lower() in (".csv", ".tsv")
     parsed = tables.read(path, _station_schema(crs, escaped=csv, area=area))
@@ -217,7 +219,7 @@ def read_stations(path: str | Path, *, crs: str = "wgs84",
     lons, lats = coords.to_wgs84(np.array([r.values["lon"] for r in records], dtype=float),
                                  np.array([r.values["lat"] for r in records], dtype=float), crs)
     placed: list[tuple[int, Station]] = []
-    for record, lon, lat in zip(records, lons.tolist(), lats.tolist()):
+    for record, lon, lat in zip(records, lons.tolist(), lats.tolist(), strict=True):
         v = record.values
         station_id = v["id"] or stable_id(v["kind"], v["name"], lon, lat)
         placed.append((record.row, Station(
@@ -250,7 +252,7 @@ def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -
     cells = np.floor(xyz / radius).astype(np.int64).tolist()
     kept: dict[tuple, list[tuple[int, Station]]] = {}
     near = [(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)]
-    for (row, station), (cx, cy, cz) in zip(placed, cells):
+    for (row, station), (cx, cy, cz) in zip(placed, cells, strict=True):
         first = None
         for dx, dy, dz in near:
             for first_row, other in kept.get((station.name, cx + dx, cy + dy, cz + dz), ()):
@@ -266,7 +268,7 @@ def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -
                 name=station.name, metres=f"{first[1]:.0f}", first_row=first[0]))
 
 
-def load_stations(path: str | Path, *, crs: str = "wgs84") -> list[Station]:
+def load_stations(path: str | os.PathLike[str], *, crs: str = "wgs84") -> list[Station]:
     """The stations of a file, or :class:`DataFileError` listing every problem."""
     result = read_stations(path, crs=crs)
     if result.problems:
@@ -289,6 +291,7 @@ def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84",
     if lang not in LANGS:
         raise InputError(f"`lang` was {lang!r} but must be one of {list(LANGS)}",
                          parameter="lang")
+    crs = tables.check_crs(crs)
     zh = lang == "zh"
     records = []
     for s in stations:
@@ -310,7 +313,7 @@ def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84",
     return frame.rename(columns=ZH_HEADERS) if zh else frame
 
 
-def write_stations(stations: Iterable[Station], path: str | Path, *, crs: str = "wgs84",
+def write_stations(stations: Iterable[Station], path: str | os.PathLike[str], *, crs: str = "wgs84",
                    lang: Literal["en", "zh"] = "en",
                    encoding: sheets.CsvEncoding = "utf-8") -> Path:
     """Write stations by extension: ``.csv``, ``.xlsx``, ``.geojson`` (RFC 7946) or ``.gpkg``.
