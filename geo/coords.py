@@ -21,10 +21,10 @@ one as outside China).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -37,29 +37,33 @@ from geo.errors import InputError, Message
 __all__ = [
     "CRS",
     "CRS_NAMES",
-    "wgs84_to_gcj02",
-    "gcj02_to_wgs84",
-    "gcj02_to_bd09",
-    "bd09_to_gcj02",
-    "wgs84_to_bd09",
-    "bd09_to_wgs84",
-    "to_wgs84",
-    "from_wgs84",
-    "haversine_m",
-    "unit_vectors",
     "Area",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
     "deployment_area",
+    "from_wgs84",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "haversine_m",
     "local_crs",
     "project",
+    "to_wgs84",
+    "unit_vectors",
     "unproject",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
 ]
 
 #: Names of the geographic coordinate systems this module converts between.
 CRS = Literal["wgs84", "gcj02", "bd09"]
-CRS_NAMES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+CRS_NAMES: tuple[CRS, ...] = ("wgs84", "gcj02", "bd09")
 
 #: A float or an array of floats; transforms return the same kind they were given.
 Coord = float | NDArray[np.float64]
+#: Array input (numpy arrays of one dimension or more, lists of floats): a transform of it
+#: returns arrays.
+_ArrayIn = NDArray[Any] | Sequence[float]
+_Arrays = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 # GCJ-02 constants: Krasovsky 1940 ellipsoid semi-major axis (m) and first eccentricity squared.
 _A = 6378245.0
@@ -169,6 +173,12 @@ def _wgs_to_gcj(
     return lon + d_lon, lat + d_lat
 
 
+@overload
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def wgs84_to_gcj02(lon: _ArrayIn, lat: ArrayLike) -> _Arrays: ...
+@overload
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]: ...
 def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     """Convert WGS-84 to GCJ-02 (the datum of Amap/Gaode and Tencent maps).
 
@@ -187,6 +197,12 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     return _out(*_wgs_to_gcj(*_as_arrays(lon, lat)))
 
 
+@overload
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def gcj02_to_wgs84(lon: _ArrayIn, lat: ArrayLike) -> _Arrays: ...
+@overload
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]: ...
 def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     """Convert GCJ-02 to WGS-84, iterated so that ``wgs84_to_gcj02`` of the result gives the input.
 
@@ -230,6 +246,12 @@ def _bd_to_gcj_one_shot(
     return z * np.cos(theta), z * np.sin(theta)
 
 
+@overload
+def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def gcj02_to_bd09(lon: _ArrayIn, lat: ArrayLike) -> _Arrays: ...
+@overload
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]: ...
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     """Convert GCJ-02 to BD-09 (the datum of Baidu Maps).
 
@@ -247,6 +269,12 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     return _out(*_gcj_to_bd(*_as_arrays(lon, lat)))
 
 
+@overload
+def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def bd09_to_gcj02(lon: _ArrayIn, lat: ArrayLike) -> _Arrays: ...
+@overload
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]: ...
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     """Convert BD-09 to GCJ-02, iterated so that ``gcj02_to_bd09`` of the result matches the input.
 
@@ -267,6 +295,12 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     return _out(*_iterate_inverse(_gcj_to_bd, b_lon, b_lat, *guess))
 
 
+@overload
+def wgs84_to_bd09(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def wgs84_to_bd09(lon: _ArrayIn, lat: ArrayLike) -> _Arrays: ...
+@overload
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]: ...
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     """Convert WGS-84 to BD-09 (via GCJ-02).
 
@@ -283,6 +317,12 @@ def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     return _out(*_gcj_to_bd(*_wgs_to_gcj(*_as_arrays(lon, lat))))
 
 
+@overload
+def bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]: ...
+@overload
+def bd09_to_wgs84(lon: _ArrayIn, lat: ArrayLike) -> _Arrays: ...
+@overload
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]: ...
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
     """Convert BD-09 to WGS-84 (via GCJ-02), with both steps iterated.
 
@@ -304,12 +344,13 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
 # --------------------------------------------------------------------------------------------------
 # dispatch by name
 
-_TO_WGS84 = {
+_Transform = Callable[[ArrayLike, ArrayLike], tuple[Coord, Coord]]
+_TO_WGS84: dict[str, _Transform] = {
     "wgs84": lambda lon, lat: _out(*_as_arrays(lon, lat)),
     "gcj02": gcj02_to_wgs84,
     "bd09": bd09_to_wgs84,
 }
-_FROM_WGS84 = {
+_FROM_WGS84: dict[str, _Transform] = {
     "wgs84": lambda lon, lat: _out(*_as_arrays(lon, lat)),
     "gcj02": wgs84_to_gcj02,
     "bd09": wgs84_to_bd09,
@@ -325,6 +366,12 @@ def _check_crs(crs: str) -> None:
         )
 
 
+@overload
+def to_wgs84(lon: float, lat: float, crs: CRS) -> tuple[float, float]: ...
+@overload
+def to_wgs84(lon: _ArrayIn, lat: ArrayLike, crs: CRS) -> _Arrays: ...
+@overload
+def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]: ...
 def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
     """Convert coordinates given in the named system to WGS-84.
 
@@ -350,6 +397,12 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
         return _TO_WGS84[crs](lon, lat)
 
 
+@overload
+def from_wgs84(lon: float, lat: float, crs: CRS) -> tuple[float, float]: ...
+@overload
+def from_wgs84(lon: _ArrayIn, lat: ArrayLike, crs: CRS) -> _Arrays: ...
+@overload
+def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]: ...
 def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
     """Convert WGS-84 coordinates to the named system.
 
@@ -379,6 +432,10 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[Coord, Coord]:
 # distance
 
 
+@overload
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float: ...
+@overload
+def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> Coord: ...
 def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> Coord:
     """Great-circle distance on a sphere of radius 6371008.8 m (the mean Earth radius).
 
@@ -554,6 +611,12 @@ def _transformer(crs: str, *, inverse: bool) -> Transformer:
         ) from exc
 
 
+@overload
+def project(lon: float, lat: float, crs: str) -> tuple[float, float]: ...
+@overload
+def project(lon: NDArray[Any], lat: NDArray[Any], crs: str) -> _Arrays: ...
+@overload
+def project(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[Coord, Coord]: ...
 def project(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[Coord, Coord]:
     """Project WGS-84 lon/lat to a projected CRS.
 
@@ -578,6 +641,12 @@ def project(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[Coord, Coord]:
     return x, y
 
 
+@overload
+def unproject(x: float, y: float, crs: str) -> tuple[float, float]: ...
+@overload
+def unproject(x: NDArray[Any], y: NDArray[Any], crs: str) -> _Arrays: ...
+@overload
+def unproject(x: ArrayLike, y: ArrayLike, crs: str) -> tuple[Coord, Coord]: ...
 def unproject(x: ArrayLike, y: ArrayLike, crs: str) -> tuple[Coord, Coord]:
     """Convert projected coordinates back to WGS-84 lon/lat.
 
