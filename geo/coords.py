@@ -519,8 +519,8 @@ class Area:
 
 
 def deployment_area(region: str | None = None) -> Area | None:
-    """The deployment's area: ``region``, else ``$YIZHAN_REGION``, else
-    :data:`geo.settings.region`; None for ``any`` (no check).
+    """The deployment's area: ``region``, else ``$YIZHAN_BOUNDS`` (formerly ``$YIZHAN_REGION``,
+    still read), else :data:`geo.settings.bounds`; None for ``any`` (no check).
 
     Parameters
     ----------
@@ -533,7 +533,8 @@ def deployment_area(region: str | None = None) -> Area | None:
         For another name or a box that is not four numbers in range, west < east, south < north
         (parameter ``region``).
     """
-    text = region or os.environ.get(settings.region_env_var) or settings.region
+    text = (region or os.environ.get(settings.bounds_env_var)
+            or os.environ.get(settings.bounds_env_var_deprecated) or settings.bounds)
     key = str(text).strip().lower()
     if key in ANY_REGION:
         return None
