@@ -17,10 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from geo.stations import Station
+from typing import Any
 
 
 class Message(str):
@@ -141,13 +138,14 @@ class StaleVersionError(ConflictError):
     Attributes
     ----------
     station, version
-        The station as it is now, and its version.
+        The station as it is now (a :class:`geo.stations.Station`: typed ``Any`` here, so the
+        errors import no model), and its version.
     changed_by, changed_at
         Who made the last change (the person, else the source) and when (UTC); None when the
         history does not say.
     """
 
-    def __init__(self, message: str, *, station: Station, version: int,
+    def __init__(self, message: str, *, station: Any, version: int,
                  changed_by: str | None = None, changed_at: datetime | None = None):
         super().__init__(message, parameter="version")
         self.station = station

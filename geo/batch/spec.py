@@ -12,6 +12,8 @@ from geo.errors import InputError
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
+    from geo.groups import WorkerGroup
+
 
 @dataclass(frozen=True)
 class RegionSpec:
@@ -77,7 +79,7 @@ class RegionSpec:
         return [p for p in (*self.networks, self.stations, self.demand, self.districts,
                             self.groups) if p is not None]
 
-    def worker_groups(self):
+    def worker_groups(self) -> dict[str, WorkerGroup]:
         """The worker groups: the defaults or the ``groups`` file's, with ``budgets``."""
         from geo.groups import load_groups
 
