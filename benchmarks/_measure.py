@@ -27,7 +27,8 @@ def latencies(function, args_list) -> np.ndarray:
 
 
 def summary_ms(seconds: np.ndarray) -> str:
-    return (f"median {np.median(seconds) * 1e3:.3f} ms, p99 {np.percentile(seconds, 99) * 1e3:.3f} ms,"
+    return (f"median {np.median(seconds) * 1e3:.3f} ms,"
+            f" p99 {np.percentile(seconds, 99) * 1e3:.3f} ms,"
             f" {len(seconds) / seconds.sum():,.0f}/s")
 
 

@@ -33,7 +33,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    nets = {mode: city_network(args.nodes, mode=mode, seed=0) for mode in ("walk", "ebike", "drive")}
+    nets = {mode: city_network(args.nodes, mode=mode, seed=0)
+            for mode in ("walk", "ebike", "drive")}
     stations = random_stations(nets["walk"], args.stations, seed=0)
     per_group = args.demand // len(DEFAULT_GROUPS)
     frames = []
@@ -66,7 +67,7 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         nodes, snaps = osmnx_snap(graphs[group.mode], finder, rows.lon, rows.lat)
         flags = [networkx_covered(graphs[group.mode], finder, int(node), float(snap), group.kinds,
-                              group.budget_min) for node, snap in zip(nodes, snaps)]
+                              group.budget_min) for node, snap in zip(nodes, snaps, strict=True)]
         seconds = (time.perf_counter() - started) / len(rows)
         peer_per_point.append((seconds, per_group))
         assert flags == rows.covered.tolist(), f"{gid}: the peer disagrees"

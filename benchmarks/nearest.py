@@ -107,7 +107,7 @@ def single(name: str, net: Network, stations, args) -> None:
     with timer(t, "build"):
         finder = StationFinder(net, stations)
     lon, lat = random_points(net, args.queries, seed=7, jitter_deg=0.0003)
-    points = list(zip(lon.tolist(), lat.tolist()))
+    points = list(zip(lon.tolist(), lat.tolist(), strict=True))
     finder.nearest(*points[0], **FILTERS)  # compile or load the search once
     print(f"engine build (stations placed on their edges): {t['build']:.3f} s")
     ours = latencies(lambda x, y: finder.nearest(x, y, **FILTERS), points)

@@ -54,7 +54,7 @@ PLANNER, PASSWORD = "soak.planner", "soak-test-password-1"
 CLI = [sys.executable, "-c", "from app.cli import main; main()"]
 
 
-# --- memory ----------------------------------------------------------------------------------------
+# --- memory ---------------------------------------------------------------------------------------
 
 def process_tree(pid: int) -> list[int]:
     """``pid`` and its descendants (Linux /proc)."""
@@ -94,7 +94,7 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-# --- clients ---------------------------------------------------------------------------------------
+# --- clients --------------------------------------------------------------------------------------
 
 class Tally:
     """Latencies and statuses per kind, shared by the client threads."""
@@ -206,7 +206,7 @@ def planner(port: int, tally: Tally, stop: float, ids: list[str]) -> None:
         time.sleep(2.0)
 
 
-# --- the run ---------------------------------------------------------------------------------------
+# --- the run --------------------------------------------------------------------------------------
 
 def prepare(source: Path | None, tmp: Path) -> Path:
     """A private copy of the demo data (built first when there is no ``source``), with a

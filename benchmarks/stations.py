@@ -89,7 +89,8 @@ def phone_view(lon: float, lat: float, *, zoom: float = 16, width: int = 390,
         return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y_ / world))))
 
     half_lon = width / 2 * 360 / world
-    return (lon - half_lon, lat_of(y(lat) + height / 2), lon + half_lon, lat_of(y(lat) - height / 2))
+    south, north = lat_of(y(lat) + height / 2), lat_of(y(lat) - height / 2)
+    return (lon - half_lon, south, lon + half_lon, north)
 
 
 def finder_box(view: tuple[float, float, float, float]) -> tuple[float, ...]:

@@ -153,7 +153,7 @@ def query_paths(region, mode: str, n: int, k: int, route: bool, seed: int = 7, *
         tried += n
         _, dist = net.nearest_node(lon, lat, main_component=True)
         near = dist <= settings.max_snap_m
-        for x, y, now in zip(lon[near], lat[near], rng.random(n)[near] < open_now):
+        for x, y, now in zip(lon[near], lat[near], rng.random(n)[near] < open_now, strict=True):
             paths.append(f"/api/nearest?lat={y:.6f}&lon={x:.6f}&mode={mode}&k={k}"
                          + ("&route=1" if route else "") + ("&open_now=1" if now else ""))
     return paths[:n], tried

@@ -41,7 +41,7 @@ def osmnx_graph(net: Network, weight: str = "length") -> nx.MultiDiGraph:
     mask = inside[rows] & inside[net.indices]
     values = getattr(net, weight)
     graph.add_edges_from((int(u), int(v), {weight: float(d)}) for u, v, d in
-                         zip(rows[mask], net.indices[mask], values[mask]))
+                         zip(rows[mask], net.indices[mask], values[mask], strict=True))
     return graph
 
 
@@ -60,7 +60,8 @@ def reference_place(net: Network, lon, lat) -> list[tuple[int, int, float, float
     the straight distance to it."""
     keep = main_nodes(net)
     rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
-    pairs = {(min(int(u), int(v)), max(int(u), int(v))) for u, v in zip(rows, net.indices)
+    pairs = {(min(int(u), int(v)), max(int(u), int(v)))
+             for u, v in zip(rows, net.indices, strict=True)
              if int(u) in keep and int(v) in keep and u != v}
     pairs = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     ax, ay = net.x[pairs[:, 0]], net.y[pairs[:, 0]]
@@ -69,7 +70,7 @@ def reference_place(net: Network, lon, lat) -> list[tuple[int, int, float, float
     x, y = project(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)),
                    net.crs)
     out = []
-    for px, py in zip(np.atleast_1d(x), np.atleast_1d(y)):
+    for px, py in zip(np.atleast_1d(x), np.atleast_1d(y), strict=True):
         t = np.clip(((px - ax) * dx + (py - ay) * dy) / span, 0.0, 1.0)
         d = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
         j = int(np.argmin(d))
@@ -106,8 +107,10 @@ def split_graph(net: Network, weight: str, inserted: dict) -> nx.DiGraph:
                 continue
             w = graph[u][v]["weight"]
             graph.remove_edge(u, v)
-            order = list(zip(chain, where)) if u == a else list(zip(chain, where))[::-1]
-            for (n1, f1), (n2, f2) in zip(order, order[1:]):
+            order = list(zip(chain, where, strict=True))
+            if u != a:
+                order.reverse()
+            for (n1, f1), (n2, f2) in itertools.pairwise(order):
                 graph.add_edge(n1, n2, weight=w * abs(f2 - f1))
     return graph
 
@@ -136,7 +139,7 @@ def networkx_nearest(finder: StationFinder, lon: float, lat: float, *, k: int, k
     for i, s in enumerate(finder.stations):
         if ("station", i) not in inserted or ("station", i) not in lengths:
             continue
-        if kinds and s.kind not in kinds or not set(services) <= s.services:
+        if (kinds and s.kind not in kinds) or not set(services) <= s.services:
             continue
         if open_only and not s.is_open(open_at):
             continue

@@ -52,7 +52,8 @@ def test_the_size_checks_can_fail(tmp_path):
 def _public_functions(tree: ast.Module):
     """Top-level public functions and the public methods of public classes."""
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not node.name.startswith("_")):
             yield node.name, node
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
             for item in node.body:
@@ -67,7 +68,8 @@ def _unannotated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     if named and named[0].arg in ("self", "cls"):
         named = named[1:]
     missing = [a.arg for a in named if a.annotation is None]
-    missing += [f"*{a.arg}" for a in (args.vararg, args.kwarg) if a is not None and a.annotation is None]
+    missing += [f"*{a.arg}" for a in (args.vararg, args.kwarg)
+                if a is not None and a.annotation is None]
     if function.returns is None:
         missing.append("return")
     return missing

@@ -120,13 +120,14 @@ def test_h3_cells_and_districts(town):
         nets["walk"].lat.max()
     mid = (w + e) / 2
     districts = gpd.GeoDataFrame({"name": ["西区", "东区"]},
-                                 geometry=[box(w - 1, s - 1, mid, n + 1), box(mid, s - 1, e + 1, n + 1)],
+                                 geometry=[box(w - 1, s - 1, mid, n + 1),
+                                           box(mid, s - 1, e + 1, n + 1)],
                                  crs=4326)
     result = coverage(nets, stations, demand, minutes=6, districts=districts)
     for gid, entry in result.summary["groups"].items():
         by = entry["by_district"]
-        assert set(by) <= {"西区", "东区"}
-        assert sum(d["covered"] for d in by.values()) == pytest.approx(entry["covered"])
+        assert set(by) <= {"西区", "东区"}, gid
+        assert sum(d["covered"] for d in by.values()) == pytest.approx(entry["covered"]), gid
 
 
 def test_gap_areas_are_ranked_and_cover_the_uncovered(town):

@@ -6,7 +6,9 @@ and nearest stations against the networkx reference on random points of the Hels
 import math
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from geo import coords
 from geo.errors import InputError, OffNetworkError
@@ -122,5 +124,5 @@ def test_nearest_agrees_with_networkx_on_random_points(walk_finder, x, y, k, kin
         assume(False)
     expected = networkx_nearest(walk_finder, lon, lat, k=k, kinds=kinds)
     assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-6)
-    for hit, (dist, sid) in zip(hits, expected):
+    for hit, (dist, sid) in zip(hits, expected, strict=True):
         assert hit.station.id == sid or math.isclose(hit.distance_m, dist, abs_tol=1e-6)

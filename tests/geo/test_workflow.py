@@ -111,7 +111,8 @@ def test_run_plan_plans_for_the_hour(area):
     walk = nets["walk"]
     lon, lat = random_points(walk, 6, seed=51, jitter_deg=0.0)
     day = [Station(id=f"d{i}", name="bank", kind="sanitation_station", lon=float(x),
-                   lat=float(y), hours="Mo-Su 09:00-17:00") for i, (x, y) in enumerate(zip(lon, lat))]
+                   lat=float(y), hours="Mo-Su 09:00-17:00")
+           for i, (x, y) in enumerate(zip(lon, lat, strict=True))]
     at_ten = run_plan(nets, day, demand, kind="sanitation_station", minutes=3, add=1,
                       at="2026-11-27T10:00")
     at_four = run_plan(nets, day, demand, kind="sanitation_station", minutes=3, add=1,

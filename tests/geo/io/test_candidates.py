@@ -32,7 +32,8 @@ def test_candidates_from_geojson_points(tmp_path):
     ]}, ensure_ascii=False), encoding="utf-8")
     frame = read_candidates(path)
     assert list(frame.columns) == CANDIDATE_COLUMNS
-    assert frame.id.tolist() == ["cand-1", "cand-2"] and frame.name.tolist() == ["工商银行", "便利店"]
+    assert frame.id.tolist() == ["cand-1", "cand-2"]
+    assert frame.name.tolist() == ["工商银行", "便利店"]
     assert frame.cost.tolist() == [3.0, 1.0] and np.isnan(frame.capacity).all()
     assert frame.lon.tolist() == [114.30, 114.31] and (frame.source == "file").all()
 

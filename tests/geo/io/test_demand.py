@@ -47,7 +47,8 @@ def test_group_column_or_default(tmp_path):
 
 def test_empty_group_cells_take_the_default_group(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_text("经度,纬度,人数,群体\n114.3,30.59,3,\n114.3,30.59,4,货车司机\n", encoding="utf-8")
+    path.write_text("经度,纬度,人数,群体\n114.3,30.59,3,\n114.3,30.59,4,货车司机\n",
+                    encoding="utf-8")
     demand = read_demand(path, group="骑手")
     assert demand.group.tolist() == ["delivery_rider", "truck_driver"]
     with pytest.raises(DataFileError, match="row 2, column '群体': the group is empty"):

@@ -9,14 +9,16 @@ from geo.io.districts import read_districts
 
 def _write(path, properties):
     features = [{"type": "Feature", "properties": props,
-                 "geometry": box(104.0 + i * 0.01, 30.6, 104.01 + i * 0.01, 30.61).__geo_interface__}
+                 "geometry": box(104.0 + i * 0.01, 30.6, 104.01 + i * 0.01,
+                                 30.61).__geo_interface__}
                 for i, props in enumerate(properties)]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
     return path
 
 
 def test_districts_with_chinese_names(tmp_path):
-    districts = read_districts(_write(tmp_path / "d.geojson", [{"name": "锦江区"}, {"name": "青羊区"}]))
+    path = _write(tmp_path / "d.geojson", [{"name": "锦江区"}, {"name": "青羊区"}])
+    districts = read_districts(path)
     assert list(districts["name"]) == ["锦江区", "青羊区"]
     assert districts.crs.to_epsg() == 4326
 

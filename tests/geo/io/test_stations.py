@@ -6,8 +6,18 @@ import openpyxl
 import pytest
 
 from geo import coords
+from geo.demo import _HOSTS
 from geo.errors import DataFileError, InputError
-from geo.io.stations import load_stations, read_stations, write_stations
+from geo.io.sheets import escape_text, unescape_text
+from geo.io.stations import ZH_HEADERS, load_stations, read_stations, stations_frame, write_stations
+from geo.stations import (
+    KINDS,
+    SERVICES,
+    Station,
+    format_hours_zh,
+    normalize_hours,
+    station_id_pattern,
+)
 
 CHINESE_HEADERS = ["编号", "站点名称", "站点类型", "经度", "纬度", "地址", "服务项目", "开放时间",
                    "容量", "联系电话", "管理单位", "备注"]
@@ -56,13 +66,14 @@ def test_chinese_csv_in_every_encoding(tmp_path, encoding):
 
 def test_xlsx_with_chinese_headers_and_bd09(tmp_path):
     bd = [coords.gcj02_to_bd09(float(r[3]), float(r[4])) for r in CHINESE_ROWS]
-    rows = [[*r[:3], f"{lon:.7f}", f"{lat:.7f}", *r[5:]] for r, (lon, lat) in zip(CHINESE_ROWS, bd)]
+    rows = [[*r[:3], f"{lon:.7f}", f"{lat:.7f}", *r[5:]]
+            for r, (lon, lat) in zip(CHINESE_ROWS, bd, strict=True)]
     rows[1][8] = 6  # Excel stores numbers as numbers
     path = write_xlsx(tmp_path / "list.xlsx", [CHINESE_HEADERS, *rows])
     stations = load_stations(path, crs="bd09")
     from_gcj = load_stations(write_csv(tmp_path / "g.csv", [CHINESE_HEADERS, *CHINESE_ROWS]),
                              crs="gcj02")
-    for a, b in zip(stations, from_gcj):
+    for a, b in zip(stations, from_gcj, strict=True):
         assert coords.haversine_m(a.lon, a.lat, b.lon, b.lat) < 0.05
     assert stations[1].capacity == 6
 
@@ -83,9 +94,11 @@ BAD_CASES = [
     ("non-numeric lon", lambda rows: rows[1].__setitem__(3, "abc"), (2, "经度", "not a number")),
     ("missing lat", lambda rows: rows[2].__setitem__(4, ""), (3, "纬度", "empty")),
     ("out of range", lambda rows: rows[3].__setitem__(3, "216.3"), (4, "经度", "out of range")),
-    ("swapped", lambda rows: (rows[3].__setitem__(3, "40.0555"), rows[3].__setitem__(4, "116.3101")),
+    ("swapped",
+     lambda rows: (rows[3].__setitem__(3, "40.0555"), rows[3].__setitem__(4, "116.3101")),
      (4, "经度", "swapped")),
-    ("unknown kind", lambda rows: rows[1].__setitem__(2, "加油站"), (2, "站点类型", "unknown station kind")),
+    ("unknown kind", lambda rows: rows[1].__setitem__(2, "加油站"),
+     (2, "站点类型", "unknown station kind")),
     ("unknown service", lambda rows: rows[2].__setitem__(6, "休息、飞行"), (3, "服务项目", "飞行")),
     ("bad hours", lambda rows: rows[2].__setitem__(7, "看情况"), (3, "开放时间", "opening hours")),
     ("bad capacity", lambda rows: rows[2].__setitem__(8, "-3"), (3, "容量", "whole number")),
@@ -171,7 +184,8 @@ def test_round_trip(tmp_path, suffix, crs):
     out = write_stations(stations, tmp_path / f"out{suffix}", crs=crs)
     back = load_stations(out, crs=crs)
     assert len(back) == len(stations)
-    for a, b in zip(sorted(stations, key=lambda s: s.id), sorted(back, key=lambda s: s.id)):
+    for a, b in zip(sorted(stations, key=lambda s: s.id), sorted(back, key=lambda s: s.id),
+                    strict=True):
         assert coords.haversine_m(a.lon, a.lat, b.lon, b.lat) < 0.05
         assert a.replace(lon=b.lon, lat=b.lat) == b
 
@@ -196,12 +210,6 @@ def test_geojson_export_is_rfc7946(tmp_path):
 
 
 # --- exports in Chinese, and cells a spreadsheet would run ---------------------------------------
-
-from geo.demo import _HOSTS
-from geo.io.sheets import escape_text, unescape_text
-from geo.io.stations import ZH_HEADERS, stations_frame
-from geo.stations import (KINDS, SERVICES, Station, format_hours_zh, normalize_hours,
-                          station_id_pattern)
 
 DEMO_HOURS = sorted({hours for _, _, hours, _ in _HOSTS.values()})
 # (a leading tab or CR is escaped too, but every reader strips the spaces around a cell)
@@ -252,11 +260,13 @@ def union_stations() -> list[Station]:
     for i, (kind, services, hours, capacity) in enumerate(_HOSTS.values()):
         stations.append(Station(
             id=f"s{i}", name=f"测试驿站{i}", kind=kind, lon=round(104.06 + i / 1000, 7),
-            lat=round(30.66 + i / 1000, 7), address=f"成都市人民南路{i}号", services=frozenset(services),
-            hours=hours, capacity=capacity, operator="成都市总工会", phone="028-8765432"))
+            lat=round(30.66 + i / 1000, 7), address=f"成都市人民南路{i}号",
+            services=frozenset(services), hours=hours, capacity=capacity,
+            operator="成都市总工会", phone="028-8765432"))
     for j, text in enumerate(FORMULAS):
         stations.append(Station(
-            id=text if j % 2 and re.fullmatch(station_id_pattern(), text) else f"f{j}", name=text, kind="outdoor_rest_point",
+            id=text if j % 2 and re.fullmatch(station_id_pattern(), text) else f"f{j}",
+            name=text, kind="outdoor_rest_point",
             lon=round(104.1 + j / 1000, 7), lat=30.7, address=text, services=frozenset({"rest"}),
             hours="", capacity=None, access="workers_only", phone="+86 28 1234",
             operator="@工会", notes=text.strip()))
@@ -264,7 +274,8 @@ def union_stations() -> list[Station]:
 
 
 @pytest.mark.parametrize("name, options", [
-    ("zh.csv", {}), ("zh-gbk.csv", {"encoding": "gbk"}), ("zh-gb18030.csv", {"encoding": "gb18030"}),
+    ("zh.csv", {}), ("zh-gbk.csv", {"encoding": "gbk"}),
+    ("zh-gb18030.csv", {"encoding": "gb18030"}),
     ("zh.xlsx", {}), ("zh.geojson", {}), ("zh.gpkg", {}),
 ])
 @pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
@@ -274,7 +285,7 @@ def test_chinese_export_reads_back_to_the_same_stations(tmp_path, name, options,
     result = read_stations(path, crs=crs)
     assert result.ok, result.problems
     assert len(result.stations) == len(stations)
-    for before, after in zip(stations, result.stations):
+    for before, after in zip(stations, result.stations, strict=True):
         assert coords.haversine_m(before.lon, before.lat, after.lon, after.lat) < 0.05
         assert after.replace(lon=before.lon, lat=before.lat) == before
 
@@ -294,7 +305,7 @@ def test_chinese_csv_is_what_a_union_office_writes(tmp_path):
         rows = list(csv.reader(f))
     assert rows[0] == [ZH_HEADERS[c] for c in ZH_HEADERS]
     assert rows[0][:5] == ["编号", "站点名称", "站点类型", "经度", "纬度"]
-    by_name = {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
+    by_name = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     first = by_name["测试驿站0"]
     assert first["站点类型"] == KINDS[stations[0].kind][0] == "司机之家"
     assert first["服务项目"] == "、".join(zh for k, (zh, _) in SERVICES.items()
@@ -329,7 +340,8 @@ def test_xlsx_cells_are_strings_not_formulas(tmp_path):
 
 def test_gbk_names_what_it_cannot_write(tmp_path):
     station = Station(id="x", name="𠀀驿站", kind="driver_home", lon=104.0, lat=30.6)
-    with pytest.raises(InputError, match=r"GBK cannot write '𠀀'.*row 2, column '站点名称'.*gb18030"):
+    with pytest.raises(InputError,
+                       match=r"GBK cannot write '𠀀'.*row 2, column '站点名称'.*gb18030"):
         write_stations([station], tmp_path / "x.csv", lang="zh", encoding="gbk")
     path = write_stations([station], tmp_path / "x.csv", lang="zh", encoding="gb18030")
     assert load_stations(path) == [station]

@@ -13,5 +13,6 @@ def test_a_station_feature_is_geojson_in_wgs84():
     assert feature["geometry"] == {"type": "Point", "coordinates": [104.0817, 30.657]}
     props = feature["properties"]
     assert "lon" not in props and "lat" not in props
-    assert props["name"] == "春熙路驿站" and set(props["links"]) == {"amap", "baidu", "apple", "geo"}
+    assert props["name"] == "春熙路驿站"
+    assert set(props["links"]) == {"amap", "baidu", "apple", "geo"}
     json.dumps(feature, ensure_ascii=False)  # every value serialises
