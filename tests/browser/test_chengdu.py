@@ -13,7 +13,8 @@ COUNT_JS = """([r, g, b]) => {
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let n = 0;
   for (let i = 0; i < data.length; i += 4) {
-    if (Math.abs(data[i] - r) <= 6 && Math.abs(data[i + 1] - g) <= 6 && Math.abs(data[i + 2] - b) <= 6) n++;
+    if (Math.abs(data[i] - r) <= 6 && Math.abs(data[i + 1] - g) <= 6
+        && Math.abs(data[i + 2] - b) <= 6) n++;
   }
   return n;
 }"""
@@ -39,7 +40,8 @@ def test_the_basemap_shows_water_parks_and_chinese_street_names(open_chengdu):
     assert roads and all(re.search(r"[\u4e00-\u9fff]", text) for text in roads)
     # no two labels overlap
     boxes = page.eval_on_selector_all(".map-label", "es => es.map(e => { const r = "
-                                      "e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+                                      "e.getBoundingClientRect(); "
+                                      "return [r.left, r.top, r.right, r.bottom]; })")
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             overlap = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
@@ -84,7 +86,7 @@ def test_a_tap_among_dense_pins_at_the_first_zoom_finds_the_nearest(open_chengdu
     results = page.evaluate("() => yizhan.state.results")
     opens = [r["open"] for r in results]
     assert results and opens == sorted(opens, key=lambda o: o is False)
-    for r, li in zip(results, page.locator("#results > li").all()):
+    for r, li in zip(results, page.locator("#results > li").all(), strict=True):
         if r["changes_at"] is not None:
             assert re.search(r"\d\d:\d\d (关门|开门)$", li.locator(".result-change").inner_text())
     page.locator("#results > li").first.locator("button").first.click()

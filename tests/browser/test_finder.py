@@ -1,4 +1,4 @@
-"""The worker finder, and a planner's edit seen in it, in a real browser (Chromium, mobile viewport)."""
+"""The worker finder, and a planner's edit seen in it, in Chromium at a mobile viewport."""
 
 from __future__ import annotations
 
@@ -197,7 +197,8 @@ def test_a_planner_edit_shows_in_the_finder(open_page, server):
     assert PLANNER in entries[0]  # who
     assert "新增" in entries[-1] and "演示数据生成" in entries[-1] and "demo" not in entries[-1]
     page.screenshot(path=str(SHOTS / "07-planner.png"))
-    assert api(server, f"/api/stations/{station['id']}")["properties"]["name"] == "新名字 · 测试驿站"
+    edited = api(server, f"/api/stations/{station['id']}")["properties"]
+    assert edited["name"] == "新名字 · 测试驿站"
     finder, finder_watcher = open_page(f"/?station={station['id']}")
     finder.wait_for_selector("#card-view:not([hidden])")
     assert finder.locator("#card-view .card-name").inner_text() == "新名字 · 测试驿站"
@@ -234,7 +235,7 @@ def test_open_stations_come_first_and_say_when_they_close(open_page, server):
     results = page.evaluate("() => yizhan.state.results")
     opens = [r["open"] for r in results]
     assert opens == sorted(opens, key=lambda o: o is False)  # open (or unknown) before closed
-    for r, li in zip(results, page.locator("#results > li").all()):
+    for r, li in zip(results, page.locator("#results > li").all(), strict=True):
         text = li.locator(".result-change").inner_text()
         if r["changes_at"] is None:
             assert text == ""
@@ -270,5 +271,6 @@ def test_the_filter_bar_fits_a_390_px_phone_with_44_px_targets(open_page):
     assert max(b["right"] for b in boxes) <= 390  # nothing hidden off the right edge
     assert all(b["height"] >= 44 and b["width"] >= 44 for b in boxes)
     kinds = page.locator(".kind-chip")
-    assert kinds.first.get_attribute("aria-label") in {"司机之家", "环卫工人爱心驿站", "户外劳动者服务站点"}
+    assert kinds.first.get_attribute("aria-label") in {
+        "司机之家", "环卫工人爱心驿站", "户外劳动者服务站点"}
     assert watcher.errors == []

@@ -56,7 +56,10 @@ def test_first_load_asks_for_the_view(open_page, server):
 
 def test_panning_loads_the_new_view_and_merges_it(open_page, server):
     stations = api(server, "/api/stations")["features"]
-    corner = lambda f: f["geometry"]["coordinates"][0] + f["geometry"]["coordinates"][1]
+
+    def corner(feature):
+        return feature["geometry"]["coordinates"][0] + feature["geometry"]["coordinates"][1]
+
     west, east = min(stations, key=corner), max(stations, key=corner)
     # a small phone opened on a shared link to a station in one corner of the region (zoom 16)
     page, watcher = open_page(f"/?station={west['id']}", viewport={"width": 240, "height": 360})
