@@ -328,8 +328,8 @@ def _station(body: s.StationFields, base: Station | None) -> Station:
     area = state().area
     outside = area.outside(station.lon, station.lat) if area and ("lon" in given
                                                                    or "lat" in given) else None
-    if outside:  # the server's region: YIZHAN_REGION, else China when its networks are
-        raise InputError(outside.replace("--region, ", ""), parameter="lon")
+    if outside:  # the server's bounds: YIZHAN_BOUNDS, else China when its networks are
+        raise InputError(outside.replace("--bounds, ", ""), parameter="lon")
     return station
 
 

@@ -514,8 +514,8 @@ class Area:
         if self.contains(lat, lon):
             return Message(f"{where}: are longitude and latitude swapped?",
                            "outside_region_swapped", **params)
-        return Message(f"{where}; check the coordinates, or set the region of this deployment "
-                       "(--region, $YIZHAN_REGION)", "outside_region", **params)
+        return Message(f"{where}; check the coordinates, or set the bounds of this deployment "
+                       "(--bounds, $YIZHAN_BOUNDS)", "outside_region", **params)
 
 
 def deployment_area(region: str | None = None) -> Area | None:

@@ -153,7 +153,7 @@ def test_reports_and_station_reads_keep_answering_during_a_large_import(demo, tm
     thread = threading.Thread(target=worker)
     thread.start()
     try:
-        result = runner.invoke(main, ["import", str(source), "--db", url, "--region", "any"])
+        result = runner.invoke(main, ["import", str(source), "--db", url, "--bounds", "any"])
     finally:
         done.set()
         thread.join()

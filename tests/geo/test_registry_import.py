@@ -156,7 +156,7 @@ def test_killing_an_import_leaves_the_registry_exactly_as_it_was(url, tmp_path):
     path = url.removeprefix("sqlite:///")
     process = subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "import", str(source),
-         "--db", url, "--region", "china"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--db", url, "--bounds", "china"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 240
         staged = 0

@@ -94,7 +94,7 @@ def test_the_region_flags_points_outside_it(tmp_path):
     assert [s.id for s in result.stations] == ["CD-001", "CD-004"]
     problems = {p.row: p for p in result.problems}
     assert problems[3].column == "经度" and "outside China" in problems[3].message
-    assert "--region" in problems[3].message
+    assert "--bounds" in problems[3].message
     assert "swapped?" in problems[4].message
     assert read_stations(path, region="any").ok
     assert read_stations(path, region="20,55,30,65").stations[0].id == "CD-002"
