@@ -25,6 +25,7 @@ Times are UTC. Nothing here knows about HTTP; the web app hands in the client ad
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import secrets
@@ -223,7 +224,8 @@ def backoff_s(failures: int, free: int) -> float:
     if failures < free:
         return 0.0
     exponent = min(failures - free, 62)
-    return float(min(settings.signin_backoff_cap_s, settings.signin_backoff_base_s * 2.0 ** exponent))
+    wait = settings.signin_backoff_base_s * 2.0 ** exponent
+    return float(min(settings.signin_backoff_cap_s, wait))
 
 
 def _now() -> datetime:
@@ -261,10 +263,9 @@ class Accounts:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.engine = registry.engine
-        try:
+        # a read-only database: sign-in waits until it is writable
+        with contextlib.suppress(OperationalError):
             metadata.create_all(self.engine, tables=_TABLES)
-        except OperationalError:  # a read-only database: sign-in waits until it is writable
-            pass
 
     # --- accounts ---
 
@@ -296,7 +297,8 @@ class Accounts:
     def users(self) -> list[User]:
         """Every account, by name."""
         with self.engine.connect() as conn:
-            return [_user(r) for r in conn.execute(select(users_table).order_by(users_table.c.name))]
+            rows = conn.execute(select(users_table).order_by(users_table.c.name))
+            return [_user(r) for r in rows]
 
     def any_active(self) -> bool:
         """Whether anyone can sign in (an account that is not disabled exists)."""
