@@ -21,7 +21,7 @@ import opening_hours
 
 from geo import settings
 from geo.errors import InputError, Message
-from geo.text import fold
+from geo.text import fold, forbidden, shown
 
 Kind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
 
@@ -218,7 +218,7 @@ def check_station_id(value: str) -> str:
                                  "allowed", "id_too_long", n=len(value), max=limit),
                          parameter="id")
     if re.fullmatch(station_id_pattern(), value) is None:
-        bad = ", ".join(_shown(c) for c in sorted({c for c in value
+        bad = ", ".join(shown(c) for c in sorted({c for c in value
                                                    if not (c.isalnum() or c in "-_.")}))
         rule = "an id is letters (Chinese too), digits, '-', '_' and '.', not starting with '.'"
         message = (Message(f"the id {value[:80]!r} holds {bad}; {rule}", "id_chars",
@@ -229,37 +229,24 @@ def check_station_id(value: str) -> str:
     return value
 
 
-#: What no station text may hold: control characters (Unicode category Cc; line breaks and
-#: tabs only where text runs over lines), and the bidirectional overrides and isolates, which
-#: make text display in another order than it is stored.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: Fields whose text may run over several lines.
 _MULTILINE = frozenset({"address", "notes"})
-
-
-def _shown(char: str) -> str:
-    """A character as a message names it: ``'/'``, ``U+0007``, ``space``."""
-    if char == " ":
-        return "space"
-    if char.isprintable():
-        return repr(char)
-    return f"U+{ord(char):04X}"
 
 
 def check_text(field: str, value: str) -> str:
     """``value`` when it fits station field ``field`` (``name``, ``address``, ``phone``,
     ``operator``, ``notes``, ``hours``): at most :data:`geo.settings.station_text_chars`
-    characters and no control characters (line breaks and tabs only in ``address`` and
-    ``notes``), else :class:`InputError` naming the field."""
+    characters and none that the text policy refuses (:func:`geo.text.forbidden`: control
+    characters — line breaks and tabs only in ``address`` and ``notes`` —, bidirectional
+    controls, lone surrogates, XML noncharacters), else :class:`InputError` naming the field."""
     limit = settings.station_text_chars[field]
     if len(value) > limit:
         raise InputError(Message(f"the {field} is {len(value):,} characters long; at most "
                                  f"{limit:,} are allowed", "text_too_long", field=field,
                                  n=f"{len(value):,}", max=f"{limit:,}"), parameter=field)
-    controls = _CONTROLS_MULTILINE if field in _MULTILINE else _CONTROLS
-    if controls.search(value):
-        bad = ", ".join(_shown(c) for c in sorted(set(controls.findall(value))))
+    refused = forbidden(value, multiline=field in _MULTILINE)
+    if refused:
+        bad = ", ".join(shown(c) for c in refused)
         raise InputError(Message(f"the {field} holds control character(s) {bad}; remove them",
                                  "text_controls", field=field, chars=bad), parameter=field)
     return value
