@@ -34,7 +34,8 @@ def test_the_policy_refuses_what_no_file_or_xml_can_hold(char):
     assert shown(char).startswith("U+")
 
 
-@pytest.mark.parametrize("text", ["春熙路驿站", "Café 24h", "𠮷野家", "☕ 热水", "a\u200db", "\ufffd"])
+@pytest.mark.parametrize("text", [
+    "春熙路驿站", "Café 24h", "𠮷野家", "☕ 热水", "a\u200db", "\ufffd"])
 def test_ordinary_text_passes(text):
     assert forbidden(text) == [] and clean(text) == (text, [])
 
