@@ -124,8 +124,10 @@ def _parameters(model: type[s.Query], schemas: dict) -> list[dict]:
         prop = _not_null(prop)
         description = prop.pop("description", None)
         prop.pop("title", None)
-        param = {"name": name, "in": "query", "required": name in schema.get("required", ()),
-                 "schema": prop}
+        required = name in schema.get("required", ())
+        if not required:
+            prop = _empty_is_default(prop)
+        param = {"name": name, "in": "query", "required": required, "schema": prop}
         if description:
             param["description"] = description
         if s.is_list(model, name):
@@ -133,6 +135,24 @@ def _parameters(model: type[s.Query], schemas: dict) -> list[dict]:
         out.append(param)
     schemas.update(schema.get("$defs", {}))
     return out
+
+
+def _empty_is_default(schema: dict) -> dict:
+    """An optional query parameter's schema that takes an empty value too, as the API does (an
+    empty value is an absent one: the default): a choice, a list of choices, a patterned text.
+    Not a time, where an empty value is a 400, nor a number, whose bounds stay plain."""
+    kind = schema.get("type")
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], ""]}
+    if schema.get("format") == "date-time" or (kind == "string" and not (
+            {"pattern", "minLength"} & set(schema))):
+        return schema  # a time refuses it; plain text takes it already
+    if kind == "array" and "enum" in schema.get("items", {}):
+        items = schema["items"]
+        return {**schema, "items": {**items, "enum": [*items["enum"], ""]}}
+    if kind == "string" and "pattern" in schema:
+        return {**schema, "pattern": f"^$|{schema['pattern']}"}
+    return schema  # a number keeps its plain schema (clients read its bounds there)
 
 
 def _not_null(schema: dict) -> dict:

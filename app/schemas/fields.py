@@ -226,7 +226,7 @@ Groups = Annotated[list[GroupId] | None, BeforeValidator(_groups), Field(descrip
 OpenAt = Annotated[datetime | None, BeforeValidator(_open_at), Field(description=(
     "Only stations open at this time: ISO 8601, without an offset in the stations' zone "
     f"({settings.timezone})."))]
-Flag = Annotated[Literal[(*TRUE, *FALSE, "")] | None, BeforeValidator(_flag),  # type: ignore[misc]
+Flag = Annotated[Literal[TRUE + FALSE] | None, BeforeValidator(_flag),  # type: ignore[misc]
                  AfterValidator(lambda v: v in TRUE), Field(description=(
                      f"On with {', '.join(TRUE)}; off with {', '.join(FALSE)} (any case), or "
                      "empty."))]

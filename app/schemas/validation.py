@@ -22,9 +22,8 @@ def parse_query(model: type[Query], args) -> Query:
     """``model`` from a query string (a werkzeug MultiDict): list fields take every value,
     the others the first.
 
-    An empty value counts as absent where the parameter's schema takes empty text (free text,
-    a flag); anywhere else (a time, a number, a choice such as ``status=``) it is refused, as
-    the document says."""
+    An empty value counts as absent (the default), except for a time (``open_at=``): a time
+    left empty is a mistake, refused with a 400 naming it."""
     data = {}
     for name in args:
         given = args.getlist(name)
@@ -33,22 +32,14 @@ def parse_query(model: type[Query], args) -> Query:
             data[name] = values if is_list(model, name) else values[0]
         elif name not in model.model_fields:
             data[name] = given[0]  # unknown: refused by the model, with the known ones
-        elif not _takes_empty(_property(model, name)):
+        elif _is_time(_property(model, name)):
             raise InputError(f"`{name}` was empty but must be {describe(_property(model, name))}"
                              "; leave it out for the default", parameter=name)
     return validate(model, data, where="parameter")
 
 
-def _takes_empty(schema: dict) -> bool:
-    """Whether a parameter's JSON schema accepts the empty string."""
-    for option in schema.get("anyOf", [schema]):
-        if "enum" in option:
-            if "" in option["enum"]:
-                return True
-        elif option.get("type") == "string" and not {"minLength", "pattern", "format"} & set(
-                option):
-            return True
-    return False
+def _is_time(schema: dict) -> bool:
+    return any(o.get("format") == "date-time" for o in schema.get("anyOf", [schema]))
 
 
 def parse_body(model: type[BaseModel], body: dict) -> BaseModel:

@@ -44,6 +44,7 @@ def test_open_at_and_open_now_say_they_exclude_each_other(spec):
     assert "Not together with `open_at`" in params["open_now"]["description"]
     assert params["open_at"]["schema"]["format"] == "date-time"
     assert "" in params["open_now"]["schema"]["enum"]  # empty is off
+    assert "" in params["mode"]["schema"]["enum"]  # empty: the default
 
 
 def test_waits_are_documented_with_retry_after_of_at_least_one_second(spec):

@@ -91,7 +91,8 @@ def test_openapi_documents_lang(client):
     parameters = spec["paths"]["/api/plan/proposal.{fmt}"]["get"]["parameters"]
     lang = next(p for p in parameters if p["name"] == "lang")
     assert lang["in"] == "query" and not lang.get("required")
-    assert lang["schema"]["enum"] == ["en", "zh"] and lang["schema"]["default"] == "en"
+    assert lang["schema"]["enum"] == ["en", "zh", ""]  # empty: the default
+    assert lang["schema"]["default"] == "en"
 
 
 # --- the files themselves, on a hand-made proposal in Chengdu ------------------------------------

@@ -47,14 +47,20 @@ def test_every_name_is_exported_from_the_package():
     assert s.NearestQuery is requests.NearestQuery and s.Plan is responses.Plan
 
 
-@pytest.mark.parametrize("parameter, model, extra", [
-    ("open_at", s.NearestQuery, CENTRE), ("open_at", s.StationsQuery, {}),
-    ("status", s.ReportsQuery, {}), ("k", s.NearestQuery, CENTRE),
-    ("bbox", s.StationsQuery, {}), ("mode", s.NearestQuery, CENTRE),
+@pytest.mark.parametrize("model, extra", [(s.NearestQuery, CENTRE), (s.StationsQuery, {})])
+def test_an_empty_time_is_a_400_naming_it(model, extra):
+    message = refused(model, "open_at", open_at="", **extra)
+    assert message.startswith("`open_at` was empty but must be")
+
+
+@pytest.mark.parametrize("model, parameter, default", [
+    (s.ReportsQuery, "status", None), (s.ReportsQuery, "limit", s.DEFAULT_REPORTS),
+    (s.StationsQuery, "bbox", None), (s.StationsQuery, "kind", None),
+    (s.ProposalQuery, "lang", "en"),
 ])
-def test_an_empty_value_outside_the_schema_is_a_400_naming_it(parameter, model, extra):
-    message = refused(model, parameter, **extra, **{parameter: ""})
-    assert message.startswith(f"`{parameter}` was empty but must be")
+def test_any_other_empty_value_is_absent(model, parameter, default):
+    extra = {"kind": "sanitation_station", "add": "1"} if model is s.ProposalQuery else {}
+    assert getattr(query(model, **{**extra, parameter: ""}), parameter) == default
 
 
 def test_an_empty_open_at_says_what_a_time_looks_like():
