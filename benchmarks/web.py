@@ -21,7 +21,7 @@ while before each request). Prints requests/s and p50/p99 latency of each run ag
 targets (≥ 1,500 requests/s with p99 ≤ 30 ms, with one worker per core of a 2-core machine),
 the server's CPU per request, how many cores other processes kept busy meanwhile (other work
 on the machine lowers requests/s and raises p99, not the CPU per request), and the split of
-one request in this process: the engine's own lookup (``Engine.nearest``) and the app around
+one request in this process: the state's own lookup (``AppState.nearest``) and the app around
 it (Flask, the query model, the view, JSON); the server's CPU beyond that is the HTTP
 server's. Traffic stays on 127.0.0.1 and each run stops after ``--duration`` seconds.
 """
@@ -160,15 +160,15 @@ def query_paths(region, mode: str, n: int, k: int, route: bool, seed: int = 7, *
 
 
 def in_process(data_dir: Path, paths: list[str], cache: int) -> dict:
-    """Milliseconds per request without a server: ``Engine.nearest`` alone and the whole app
+    """Milliseconds per request without a server: ``AppState.nearest`` alone and the whole app
     (a WSGI call: Flask, the query model, the view, JSON), median and mean over ``paths``."""
     import gc
 
     from app import create_app
 
     app = create_app(config={"DATA_DIR": data_dir, "NEAREST_CACHE": cache})
-    engine = app.extensions["yizhan"]
-    engine.warm_up()
+    app_state = app.extensions["yizhan"]
+    app_state.warm_up()
     points = []
     for path in paths:
         q = parse_qs(urlsplit(path).query)
@@ -186,18 +186,18 @@ def in_process(data_dir: Path, paths: list[str], cache: int) -> dict:
     def app_call(path: str) -> None:
         b"".join(app(environ(path), lambda status, headers, exc_info=None: None))
 
-    snap = engine.current()
+    snap = app_state.current()
 
     def lookup(point) -> None:
         mode, lon, lat, k, open_only, route = point
-        engine.nearest(snap, mode, lon, lat, k=k, open_only=open_only, route=route)
+        app_state.nearest(snap, mode, lon, lat, k=k, open_only=open_only, route=route)
 
     for path in paths[:200]:  # warm up
         app_call(path)
     gc.collect()
     gc.freeze()  # as app.serve does
     out = {}
-    for name, function, items in (("engine", lookup, points), ("app", app_call, paths)):
+    for name, function, items in (("lookup", lookup, points), ("app", app_call, paths)):
         seconds = np.empty(len(items))
         for j, item in enumerate(items):
             started = time.perf_counter()
@@ -360,11 +360,11 @@ def main(argv: list[str]) -> int:
               f"{args.open_now:.0%}; search cache {args.cache}")
 
         split = in_process(region.data_dir, paths, args.cache)
-        engine_ms, app_ms = split["engine"]["mean_ms"], split["app"]["mean_ms"]
+        lookup_ms, app_ms = split["lookup"]["mean_ms"], split["app"]["mean_ms"]
         print("\none request in this process (mean; median):")
-        print(f"  engine  Engine.nearest                {engine_ms:.3f} ms; "
-              f"{split['engine']['median_ms']:.3f} ms")
-        print(f"  app     + Flask, query model, JSON    {app_ms - engine_ms:.3f} ms  "
+        print(f"  lookup  AppState.nearest              {lookup_ms:.3f} ms; "
+              f"{split['lookup']['median_ms']:.3f} ms")
+        print(f"  app     + Flask, query model, JSON    {app_ms - lookup_ms:.3f} ms  "
               f"(whole WSGI call {app_ms:.3f} ms; {split['app']['median_ms']:.3f} ms)")
 
         def runner(url, port, duration, pause_ms=None):
