@@ -142,7 +142,9 @@ function siteList(answer) {
     points.push(ll);
     const marker = L.marker(ll, {icon: proposalIcon(site.rank), zIndexOffset: 1000, riseOnHover: true,
                                  title: name, alt: name});
-    marker.bindTooltip(name + " · " + t("site_gain", {n: count(site.newly_covered)}),
+    // the name comes from OpenStreetMap: a node with text, never a string Leaflet reads as HTML
+    marker.bindTooltip(() => el("span", {class: "site-tip"},
+                                name + " · " + t("site_gain", {n: count(site.newly_covered)})),
                        {direction: "top", offset: [0, -14], className: "yz-tip"});
     marker.addTo(proposalLayer);
     const per = answer.groups.length < 2 ? [] : answer.groups.filter((g) => site["new_" + g] > 0.05)
