@@ -18,10 +18,13 @@ import orjson
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from app import schemas as s
+from app import settings as app_settings
 from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
 from app.errors import VersionRequired
 from app.handlers import error_response
+from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
+from app.pages import pick_lang
 from app.state import Blob, Snapshot, key_etag, state
 from geo import settings
 from geo.coords import to_wgs84
@@ -29,6 +32,7 @@ from geo.errors import InputError, NotFoundError, OffNetworkError
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
 from geo.registry import Versioned
 from geo.stations import Station, local_time, stable_id
+from geo.text import shown
 
 bp = Blueprint("api", __name__)
 
@@ -271,27 +275,46 @@ def _cache_headers(response, etag: str, cache_control: str):
 
 @bp.post("/reports")
 @operation(body=s.ReportBody, answers={
-    201: (s.Report, "Stored."),
-    200: (s.Report, "The same problem of this station is reported already and open: counted "
-                    + "on that report (`count`).")})
+    201: (s.ReportReceipt, "Received: a new report, or one more on the open report of the same "
+                           + "problem at this station (the same status either way).")})
 def add_report(body: s.ReportBody):
     """Report a problem with a station (closed, full, moved, missing service, other).
 
-    Anyone may report, a few times a minute per client (429 beyond, see app.limits).
+    Anyone may report, a few times a minute per client (429 beyond, see app.limits). The answer
+    is 201 whether the report is new or counts on an open one, and says nothing of any other
+    worker's report (no id, count, text or position): those are for planners
+    (`GET /api/reports`). `notes` says when characters were removed from `text`, or when the
+    open report holds as many workers' words as it keeps and this one's could not be kept.
     """
-    report = state().reports.add(body.station_id, body.kind, body.text, lon=body.lon,
+    receipt = state().reports.add(body.station_id, body.kind, body.text, lon=body.lon,
                                   lat=body.lat)
-    return jsonify(_jsonable(report)), 201 if report["count"] == 1 else 200
+    texts = catalogue(pick_lang())["api"]
+    notes = []
+    if receipt.removed:
+        notes.append({"code": "text_cleaned", "message": texts["report_text_cleaned"].format(
+            chars=", ".join(shown(c) for c in receipt.removed))})
+    if not receipt.kept:
+        notes.append({"code": "not_kept", "message": texts["report_not_kept"].format(
+            n=app_settings.report_entries_max)})
+    return jsonify({"received": True, "station_id": receipt.station_id, "kind": receipt.kind,
+                    "counted_on_open_report": receipt.folded, "notes": notes}), 201
+
+
+def _report(report: dict) -> dict:
+    """A report as planners read it: times as ISO 8601, its entries' too."""
+    return {**_jsonable(report), "entries": [_jsonable(e) for e in report["entries"]]}
 
 
 @bp.get("/reports")
 @planner_required
-@operation(query=s.ReportsQuery, answers={200: (s.Reports, "Reports.")})
+@operation(query=s.ReportsQuery, answers={200: (s.Reports, "Reports, with each worker's words "
+                                                           + "and position.")})
 def list_reports(query: s.ReportsQuery):
-    """Problem reports, newest first (planners only)."""
+    """Problem reports, newest first, each with every worker's words and position (planners
+    only)."""
     items = state().reports.list(station_id=query.station_id, status=query.status,
-                                  limit=query.limit)
-    return jsonify({"reports": [_jsonable(r) for r in items]})
+                                 limit=query.limit)
+    return jsonify({"reports": [_report(r) for r in items]})
 
 
 @bp.patch("/reports/<int:report_id>")
@@ -302,7 +325,7 @@ def edit_report(report_id: int, body: s.ReportPatch):
     """Mark a report handled, or open again (planners only)."""
     if report_id > s.MAX_SERIAL:
         raise NotFoundError(f"no report with id {report_id}")
-    return jsonify(_jsonable(state().reports.set_status(report_id, body.status)))
+    return jsonify(_report(state().reports.set_status(report_id, body.status)))
 
 
 # --- planner edits --------------------------------------------------------------------------------

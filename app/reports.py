@@ -6,31 +6,45 @@ Planners read them to fix the registry and mark them handled; workers only ever 
 problem reported again at the same station while a report of it is open (within
 :data:`app.settings.report_fold_hours`) counts one more on that report (``count``) rather than
 adding a row, so a station many workers find closed is one item with a count, not a flood.
+
+Each worker's words and position are kept apart: the first worker's in the report's own ``text``,
+``lon`` and ``lat``, each later one's as a row of ``report_entries`` (report id, text, lon, lat,
+time), at most :data:`app.settings.report_entries_max` per report, first included. Beyond that a
+report still counts, and the worker is told their words could not be kept (:class:`Receipt`).
+Entries and positions are for planners only: a worker learns what became of their own report
+(:class:`Receipt`), never anything of another's. Free text follows the text policy
+(:func:`geo.text.clean`): characters no text may hold are removed and named, never refused.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from app import settings
 from geo.errors import InputError, NotFoundError
 from geo.registry import Registry, add_missing_columns
+from geo.text import clean, forbidden
 
 #: What a worker can report: id -> (中文, English).
 REPORT_KINDS: dict[str, tuple[str, str]] = {
@@ -64,6 +78,48 @@ reports_table = Table(
     Column("handled_at", DateTime(timezone=True)),
 )
 
+#: The words and position of each worker whose report counted on an open one (the first worker's
+#: stay in ``reports``); created beside ``reports`` when a database lacks it.
+report_entries_table = Table(
+    "report_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("text", Text, nullable=False, default=""),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+#: Reports whose entries are read in one query (a bound on the ``IN`` list).
+_ENTRIES_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What storing one worker's report did.
+
+    Attributes
+    ----------
+    report_id
+        The report it made or counted on (for planners and tests: the API does not send it).
+    station_id, kind
+        As the worker sent them.
+    folded
+        It counted on an open report of the same problem at the same station.
+    kept
+        The worker's words and position were kept; False when they sent some but the open report
+        held :data:`app.settings.report_entries_max` entries already.
+    removed
+        The characters the text policy removed from the worker's text (:func:`geo.text.clean`).
+    """
+
+    report_id: int
+    station_id: str
+    kind: str
+    folded: bool
+    kept: bool = True
+    removed: tuple[str, ...] = ()
+
 
 class Reports:
     """Problem reports stored beside a registry's stations.
@@ -84,8 +140,9 @@ class Reports:
             pass
 
     def add(self, station_id: str, kind: str, text: str = "", *, lon: float | None = None,
-            lat: float | None = None) -> dict:
-        """Store one report and return it as a dict (with its ``id`` and ``created_at``).
+            lat: float | None = None) -> Receipt:
+        """Store one worker's report: a new report, or one more on the open report of the same
+        problem at the same station (its words and position then an entry of that report).
 
         Parameters
         ----------
@@ -94,9 +151,15 @@ class Reports:
         kind
             One of :data:`REPORT_KINDS`.
         text
-            Free text, at most :data:`MAX_TEXT` characters.
+            Free text, at most :data:`MAX_TEXT` characters; characters the text policy refuses
+            are removed (and named in the receipt's ``removed``).
         lon, lat
             Where the worker was, EPSG:4326 degrees (optional, both or neither).
+
+        Returns
+        -------
+        Receipt
+            What became of this report; nothing of other workers' reports but the report id.
 
         Raises
         ------
@@ -124,51 +187,67 @@ class Reports:
                     or not math.isfinite(value) or not -bound <= value <= bound):
                 raise InputError(f"`{name}` was {value!r} but must be a number from {-bound} to "
                                  f"{bound} (EPSG:4326 degrees)", parameter=name)
+        self._check_station(station_id)
+        text, removed = clean(text, multiline=True)
+        entry = {"text": text.strip(), "lon": None if lon is None else float(lon),
+                 "lat": None if lat is None else float(lat), "at": datetime.now(UTC)}
+        receipt = {"station_id": station_id, "kind": kind, "removed": tuple(removed)}
+        folded = self._fold(station_id, kind, entry)
+        if folded is not None:
+            report_id, kept = folded
+            return Receipt(report_id, folded=True, kept=kept, **receipt)
+        row = {"station_id": station_id, "kind": kind, "text": entry["text"],
+               "lon": entry["lon"], "lat": entry["lat"], "created_at": entry["at"], "count": 1,
+               "last_at": entry["at"], "status": "open", "handled_at": None}
+        with self.registry.transaction() as conn:
+            new_id = conn.execute(insert(reports_table).values(**row)).inserted_primary_key[0]
+        return Receipt(int(new_id), folded=False, **receipt)
+
+    def _check_station(self, station_id: str) -> None:
+        """An InputError naming ``station_id`` unless it is an open station's id."""
+        missing = InputError(f"`station_id` was {station_id!r} but no open station has that id",
+                             parameter="station_id")
+        if forbidden(station_id):  # no id holds these (and a lone surrogate cannot be sent on)
+            raise missing
         try:
             self.registry.get(station_id)
         except LookupError:
-            raise InputError(f"`station_id` was {station_id!r} but no open station has that id",
-                             parameter="station_id") from None
-        text, now = text.strip(), datetime.now(UTC)
-        folded = self._fold(station_id, kind, text, now)
-        if folded is not None:
-            return folded
-        row = {"station_id": station_id, "kind": kind, "text": text,
-               "lon": None if lon is None else float(lon),
-               "lat": None if lat is None else float(lat),
-               "created_at": now, "count": 1, "last_at": now, "status": "open",
-               "handled_at": None}
-        with self.registry.transaction() as conn:
-            new_id = conn.execute(insert(reports_table).values(**row)).inserted_primary_key[0]
-        return {"id": int(new_id), **row}
+            raise missing from None
 
-    def _fold(self, station_id: str, kind: str, text: str, now: datetime) -> dict | None:
+    def _fold(self, station_id: str, kind: str, entry: dict) -> tuple[int, bool] | None:
         """Count a repeated report on the open one of the same station and kind made within
-        :data:`app.settings.report_fold_hours` (its text gains ``text`` while it fits); the
-        report as it is then, or None when there is none to fold into."""
-        since = now - timedelta(hours=settings.report_fold_hours)
+        :data:`app.settings.report_fold_hours`, keeping its words and position (``entry``) as an
+        entry of that report while it holds fewer than :data:`app.settings.report_entries_max`.
+
+        Returns the report's id and whether the entry was kept (True when there was nothing to
+        keep), or None when there is no open report to count on."""
+        since = entry["at"] - timedelta(hours=settings.report_fold_hours)
         table = reports_table.c
         with self.registry.transaction() as conn:
-            row = conn.execute(select(reports_table).where(
+            row = conn.execute(select(table.id).where(
                 table.station_id == station_id, table.kind == kind, table.status == "open",
                 table.created_at >= since).order_by(table.id.desc()).limit(1)).first()
             if row is None:
                 return None
-            joined = row.text
-            if text and text not in joined:
-                joined = f"{joined} | {text}" if joined else text
-            changes = {"count": table.count + 1, "last_at": now}
-            if len(joined) <= MAX_TEXT:
-                changes["text"] = joined
+            # the update first: it holds the report's row, so two workers counting at once
+            # keep the bound on entries (PostgreSQL's row lock; SQLite writes one at a time)
             done = conn.execute(update(reports_table).where(
-                table.id == row.id, table.status == "open").values(**changes))
+                table.id == row.id, table.status == "open").values(
+                    count=table.count + 1, last_at=entry["at"]))
             if done.rowcount != 1:  # handled a moment ago: a new report then
                 return None
-            fresh = conn.execute(select(reports_table).where(table.id == row.id)).first()
-        return dict(fresh._mapping)
+            if not entry["text"] and entry["lon"] is None:
+                return row.id, True
+            held = 1 + conn.execute(select(func.count()).select_from(report_entries_table).where(
+                report_entries_table.c.report_id == row.id)).scalar_one()
+            if held >= settings.report_entries_max:
+                return row.id, False
+            conn.execute(insert(report_entries_table).values(report_id=row.id, **entry))
+        return row.id, True
 
     def set_status(self, report_id: int, status: str) -> dict:
-        """Mark a report ``handled`` (or ``open`` again); the report as changed.
+        """Mark a report ``handled`` (or ``open`` again); the report as changed, with its
+        entries (see :meth:`list`).
 
         Raises
         ------
@@ -188,15 +267,43 @@ class Reports:
             if done.rowcount != 1:
                 raise NotFoundError(f"no report with id {report_id}")
             row = conn.execute(select(reports_table).where(table.id == report_id)).first()
-        return dict(row._mapping)
+            (report,) = _with_entries(conn, [dict(row._mapping)])
+        return report
 
     def list(self, *, station_id: str | None = None, status: str | None = None,
              limit: int = 500) -> list[dict]:
-        """Reports, newest first, optionally of one station or one status only."""
+        """Reports, newest first, optionally of one station or one status only (for planners).
+
+        Each report is its row (``text``, ``lon`` and ``lat`` are the first worker's) with
+        ``entries``: every worker's words and position, first to last, as dicts of ``text``,
+        ``lon``, ``lat`` (EPSG:4326 degrees or None) and ``at``. The first worker's is an entry
+        when they wrote something or gave a position (in a database older than entries, the
+        ``text`` it holds, however many reports it folded)."""
         query = select(reports_table).order_by(reports_table.c.id.desc()).limit(limit)
         if station_id is not None:
             query = query.where(reports_table.c.station_id == station_id)
         if status is not None:
             query = query.where(reports_table.c.status == status)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return _with_entries(conn, [dict(r._mapping) for r in conn.execute(query)])
+
+
+def _with_entries(conn: Connection, reports: Iterable[dict]) -> list[dict]:
+    """``reports`` (rows of ``reports``) each with its ``entries``, first to last."""
+    reports = list(reports)
+    later: dict[int, list[dict]] = {}
+    entries = report_entries_table.c
+    ids = [r["id"] for r in reports]
+    for start in range(0, len(ids), _ENTRIES_CHUNK):
+        query = (select(entries.report_id, entries.text, entries.lon, entries.lat, entries.at)
+                 .where(entries.report_id.in_(ids[start:start + _ENTRIES_CHUNK]))
+                 .order_by(entries.id))
+        for row in conn.execute(query):
+            later.setdefault(row.report_id, []).append(
+                {"text": row.text, "lon": row.lon, "lat": row.lat, "at": row.at})
+    for report in reports:
+        first = ([{"text": report["text"] or "", "lon": report["lon"], "lat": report["lat"],
+                   "at": report["created_at"]}]
+                 if report["text"] or report["lon"] is not None else [])
+        report["entries"] = first + later.get(report["id"], [])
+    return reports

@@ -40,3 +40,6 @@ signin_failure_memory_s: float = 3600.0
 #: A worker's report of the same problem (kind) at the same station within this many hours of an
 #: open report counts one more on that report instead of adding a row.
 report_fold_hours: float = 24.0
+#: Most workers' words (text and position) one report keeps, the first worker's included; a
+#: worker whose report counts on a report holding this many is told their words were not kept.
+report_entries_max: int = 50

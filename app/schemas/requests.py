@@ -28,6 +28,7 @@ from app.schemas.fields import (
     Access,
     At,
     Bbox,
+    Encodable,
     Flag,
     Groups,
     Hours,
@@ -39,6 +40,7 @@ from app.schemas.fields import (
     ModeId,
     Name,
     OpenAt,
+    Plain,
     ReportKind,
     ReportStatus,
     Services,
@@ -89,8 +91,8 @@ class NearestQuery(Query):
 
     lat: Lat
     lon: Lon
-    mode: ModeId | None = Field(None, description="Travel mode (default walk, when the server "
-                                                  "has it).")
+    mode: Annotated[ModeId | None, Plain] = Field(None, description=(
+        "Travel mode (default walk, when the server has it)."))
     kind: Kinds = None
     service: Services = None
     open_at: Annotated[OpenAt, Field(description=(
@@ -163,10 +165,11 @@ class PlanParams(Body):
 
 
 class ProposalQuery(PlanParams):
-    v: str | None = Field(None, max_length=40, description=(
+    v: Annotated[str | None, Plain] = Field(None, max_length=40, description=(
         "The registry version the plan was made at, e.g. 62-62 (409 when the stations changed "
         "since)."))
-    lang: Literal[PROPOSAL_LANGS] = Field("en", description=(  # type: ignore[valid-type]
+    lang: Annotated[Literal[PROPOSAL_LANGS], Plain] = Field(  # type: ignore[valid-type]
+        "en", description=(
         "Language of the file's headers: en (rank, id, name, lon, lat …) or zh (排名, 编号, 名称, "
         "经度, 纬度 …, for a union office's Excel or WPS)."))
 
@@ -181,9 +184,13 @@ class ReportBody(Body):
                                      description="The station reported.")]
     kind: ReportKind = Field(description="What is wrong: " + ", ".join(
         f"{k} ({zh})" for k, (zh, _) in REPORT_KINDS.items()))
-    text: Annotated[Text, Field(max_length=MAX_TEXT, strict=True)] = ""
+    text: Annotated[Text, Field(max_length=MAX_TEXT, strict=True, description=(
+        "What the worker wants the planners to know (planners only read it). Control and "
+        "bidirectional characters, lone surrogates and noncharacters are removed, and the answer "
+        "says so (`notes`)."))] = ""
     lon: StrictLon | None = Field(None, description="Where the worker was (with `lat`; both "
-                                                    "numbers or both null).")
+                                                    "numbers or both null; planners only see "
+                                                    "it).")
     lat: StrictLat | None = Field(None, description="With `lon`.")
 
     @model_validator(mode="after")
@@ -201,9 +208,9 @@ class ReportPatch(Body):
 
 
 class LoginBody(Body):
-    user: str = Field(min_length=1, max_length=MAX_NAME, strict=True, description=(
-        "The user name (`yizhan user add NAME`)."))
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD, strict=True)
+    user: Annotated[str, Plain] = Field(min_length=1, max_length=MAX_NAME, strict=True,
+                                        description="The user name (`yizhan user add NAME`).")
+    password: Annotated[str, Encodable] = Field(min_length=1, max_length=MAX_PASSWORD, strict=True)
 
 
 class StationFields(Body):
@@ -221,7 +228,7 @@ class StationFields(Body):
         f"{KINDS_TEXT}; Chinese names such as 司机之家 are accepted too."))] = None
     lon: StrictLon = None
     lat: StrictLat = None
-    crs: Literal["wgs84", "gcj02", "bd09"] = Field("wgs84", description=(
+    crs: Annotated[Literal["wgs84", "gcj02", "bd09"], Plain] = Field("wgs84", description=(
         "The coordinate system of `lon`/`lat`: 'gcj02' for coordinates copied from Amap or "
         "Tencent, 'bd09' from Baidu; stored as WGS-84."))
     services: Annotated[StationServices, Field(description=(

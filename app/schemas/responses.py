@@ -198,12 +198,23 @@ class Basemap(Answer):
     features: list[BasemapFeature]
 
 
+class ReportEntry(Answer):
+    """One worker's words and position on a report."""
+
+    text: str
+    lon: float | None = Field(description="Where the worker was, EPSG:4326 degrees (or null).")
+    lat: float | None
+    at: datetime = Field(description="When they reported.")
+
+
 class Report(Answer):
+    """A report as planners read it."""
+
     id: int
     station_id: str
     kind: ReportKind
-    text: str
-    lon: float | None
+    text: str = Field(description="The first worker's words (all of them are in `entries`).")
+    lon: float | None = Field(description="Where the first worker was, EPSG:4326 degrees.")
     lat: float | None
     created_at: datetime = Field(description="The first report of it.")
     count: int = Field(ge=1, description=(
@@ -213,10 +224,38 @@ class Report(Answer):
     last_at: datetime | None = Field(description="The latest report of it.")
     status: ReportStatus
     handled_at: datetime | None = Field(description="When a planner marked it handled.")
+    entries: list[ReportEntry] = Field(description=(
+        "Each worker's words and position, first to last: those who wrote something or gave a "
+        f"position, at most {app_settings.report_entries_max} per report (the first report "
+        "counted among them)."))
 
 
 class Reports(Answer):
     reports: list[Report]
+
+
+class ReportNote(Answer):
+    """Something the worker should know about their own report."""
+
+    code: Literal["text_cleaned", "not_kept"] = Field(description=(
+        "text_cleaned: characters no text may hold were removed from `text`; not_kept: the "
+        "report counted, but the open report it counts on holds "
+        f"{app_settings.report_entries_max} workers' words already, so this one's text and "
+        "position were not kept."))
+    message: str = Field(description="The note in the client's language (Accept-Language or "
+                                     "?lang=).")
+
+
+class ReportReceipt(Answer):
+    """A worker's report was received. It says nothing of any other worker's report."""
+
+    received: Literal[True]
+    station_id: str
+    kind: ReportKind
+    counted_on_open_report: bool = Field(description=(
+        "The same problem at this station was reported already and is open: this report "
+        "counts on it."))
+    notes: list[ReportNote] = Field(description="Empty when the words were kept as sent.")
 
 
 class Change(Answer):

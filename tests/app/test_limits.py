@@ -1,10 +1,8 @@
-"""Worker reports that cannot flood: per-client rate limits (429 with Retry-After), repeated
-reports folded into one with a count, planners marking reports handled; and request bodies
-bounded in size and depth on every JSON endpoint (no body gives a 500)."""
+"""Worker reports that cannot flood: per-client rate limits (429 with Retry-After); and request
+bodies bounded in size and depth on every JSON endpoint (no body gives a 500). What a report
+holds and answers (folding, entries, handling) is in test_reports.py."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import pytest
 
@@ -48,59 +46,6 @@ def test_reports_are_limited_per_client(app, demo_stations):
     assert other.post("/api/reports", json={"station_id": demo_stations[0].id,
                                             "kind": "other"}).status_code == 201
     assert len(Reports(Registry(app.config["DB_URL"])).list()) == 4
-
-
-# --- folding and handling -------------------------------------------------------------------------
-
-def test_the_same_problem_reported_again_counts_on_the_open_report(app, planner, demo_stations):
-    sid = demo_stations[0].id
-    first = worker(app, "10.0.0.1").post("/api/reports", json={"station_id": sid,
-                                                                "kind": "closed", "text": "锁门"})
-    again = worker(app, "10.0.0.2").post("/api/reports", json={"station_id": sid,
-                                                                "kind": "closed", "text": "没人"})
-    assert first.status_code == 201 and again.status_code == 200
-    assert again.get_json()["id"] == first.get_json()["id"]
-    assert again.get_json()["count"] == 2 and again.get_json()["text"] == "锁门 | 没人"
-    other_kind = worker(app, "10.0.0.3").post("/api/reports", json={"station_id": sid,
-                                                                     "kind": "full"})
-    assert other_kind.status_code == 201
-    listed = planner.get(f"/api/reports?station_id={sid}").get_json()["reports"]
-    assert [(r["kind"], r["count"], r["status"]) for r in listed] == [
-        ("full", 1, "open"), ("closed", 2, "open")]
-
-    rid = first.get_json()["id"]
-    handled = planner.patch(f"/api/reports/{rid}", json={"status": "handled"})
-    assert handled.status_code == 200
-    assert handled.get_json()["status"] == "handled" and handled.get_json()["handled_at"]
-    assert [r["id"] for r in planner.get("/api/reports?status=open").get_json()["reports"]] == [
-        other_kind.get_json()["id"]]
-    # reported again once handled: a new report
-    new = worker(app, "10.0.0.4").post("/api/reports", json={"station_id": sid, "kind": "closed"})
-    assert new.status_code == 201 and new.get_json()["id"] != rid
-
-
-def test_marking_reports_needs_a_planner_and_a_real_report(app, planner):
-    assert_error(app.test_client().patch("/api/reports/1", json={"status": "handled"}), 401)
-    assert_error(planner.patch("/api/reports/999", json={"status": "handled"}), 404)
-    assert_error(planner.patch("/api/reports/99999999999999999999",
-                               json={"status": "handled"}), 404)
-    assert_error(planner.patch("/api/reports/1", json={"status": "done"}), 400, "status")
-
-
-def test_an_older_reports_table_gains_count_and_status(tmp_path, demo_stations):
-    path = tmp_path / "old.sqlite"
-    registry = Registry(f"sqlite:///{path}")
-    registry.upsert(demo_stations[:1])
-    with sqlite3.connect(path) as db:  # the table as it was before counts and statuses
-        db.execute("CREATE TABLE reports (id INTEGER PRIMARY KEY, station_id VARCHAR(64) NOT "
-                   "NULL, kind VARCHAR(32) NOT NULL, text TEXT NOT NULL, lon FLOAT, lat FLOAT, "
-                   "created_at DATETIME NOT NULL)")
-        db.execute("INSERT INTO reports VALUES (1, ?, 'closed', '', NULL, NULL, ?)",
-                   (demo_stations[0].id, "2020-01-01 00:00:00"))
-    reports = Reports(Registry(f"sqlite:///{path}"))
-    (old,) = reports.list()
-    assert (old["count"], old["status"]) == (1, "open")
-    assert reports.add(demo_stations[0].id, "closed")["id"] == 2  # years old: not folded
 
 
 # --- bodies ---------------------------------------------------------------------------------------

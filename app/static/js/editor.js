@@ -75,7 +75,7 @@ function signinError(err) {
 }
 
 function signOut() {
-  api("/api/logout", {method: "POST"}).then(() => setSession({planner: false, enabled: true}));
+  api("/api/logout", {method: "POST", body: {}}).then(() => setSession({planner: false, enabled: true}));
 }
 
 /* --- the list of stations --- */
@@ -297,8 +297,9 @@ function loadHistory(id) {
   api("/api/reports?station_id=" + encodeURIComponent(id)).then((r) => {
     if (!r.reports.length) reports.appendChild(el("li", {class: "muted"}, t("none")));
     r.reports.forEach((item) => {
+      const words = (item.entries || [item]).map((entry) => entry.text).filter(Boolean);
       reports.appendChild(el("li", {}, fmtWhen(item.created_at) + " · " +
-        (config.reportKinds[item.kind] || item.kind) + (item.text ? " · " + item.text : "")));
+        (config.reportKinds[item.kind] || item.kind) + (words.length ? " · " + words.join(" | ") : "")));
     });
   }).catch(() => {});
 }

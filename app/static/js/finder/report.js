@@ -15,6 +15,19 @@ export function openReport(station) {
   if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", "");
 }
 
+/* What the worker is told: thanks; that it counts on an open report of the same problem; and
+   each note on their own words (characters removed, or not kept). The answer says nothing of
+   other workers' reports. */
+function confirmation(answer) {
+  const lines = [t("report_thanks")];
+  if (answer && answer.counted_on_open_report) lines.push(t("report_counted"));
+  ((answer && answer.notes) || []).forEach((note) => {
+    const key = "report_note_" + note.code;
+    lines.push(config.strings && config.strings[key] ? t(key) : note.message);
+  });
+  return lines.join(" ");
+}
+
 function send(e) {
   e.preventDefault();
   const picked = form.querySelector("input[name=kind]:checked");
@@ -23,9 +36,9 @@ function send(e) {
   if (state.origin) { body.lon = state.origin[0]; body.lat = state.origin[1]; }
   const button = document.getElementById("report-send");
   button.disabled = true;
-  api("/api/reports", {method: "POST", body}).then(() => {
+  api("/api/reports", {method: "POST", body}).then((answer) => {
     dialog.close();
-    toast(t("report_thanks"));
+    toast(confirmation(answer));
   }).catch((err) => {
     error.textContent = err.message || t("error");
     error.hidden = false;

@@ -9,6 +9,24 @@ function showStation(id) {
   if (m) { map.setView(m.getLatLng(), Math.max(map.getZoom(), 17)); m.openPopup(); }
 }
 
+/* Each worker's words and where they stood (planners only), first to last; all as text nodes.
+   A reply without entries (an older server) shows the report's own text. */
+function entryList(item) {
+  const entries = item.entries || (item.text ? [{text: item.text, lon: item.lon, lat: item.lat,
+                                                 at: item.created_at}] : []);
+  if (!entries.length) return null;
+  return el("ul", {class: "report-entries", "aria-label": t("report_entries")},
+    entries.map((entry) => el("li", {class: "report-entry"},
+      entry.text ? el("p", {class: "report-text"}, entry.text) : null,
+      el("span", {class: "muted small"},
+        el("time", {datetime: entry.at}, fmtWhen(entry.at)),
+        entry.lon !== null && entry.lon !== undefined
+          ? [" · ", el("button", {type: "button", class: "report-where link-like", title: t("report_where"),
+                                  onclick: () => map.setView([entry.lat, entry.lon], Math.max(map.getZoom(), 17))},
+                       entry.lat.toFixed(5) + ", " + entry.lon.toFixed(5))]
+          : null))));
+}
+
 function reportItem(item) {
   const f = stationById(item.station_id);
   const handled = item.status === "handled";
@@ -23,7 +41,7 @@ function reportItem(item) {
     el("button", {type: "button", class: "report-station link-like", onclick: () => showStation(item.station_id)},
        f ? el("span", {class: "kind-dot kind-" + f.properties.kind}) : null,
        f ? f.properties.name : item.station_id),
-    item.text ? el("p", {class: "report-text"}, item.text) : null,
+    entryList(item),
     handled
       ? el("p", {class: "report-handled muted small"}, t("report_handled", {when: fmtWhen(item.handled_at)}))
       : el("button", {type: "button", class: "button small report-handle", onclick: () => markHandled(item.id)},
