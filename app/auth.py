@@ -163,10 +163,18 @@ def login(body: s.LoginBody):
     return jsonify(_state(signed.user))
 
 
+class LogoutBody(s.Body):
+    """Nothing to say: an empty JSON object, ``{}``."""
+
+
 @bp.post("/logout")
-@operation(answers={200: (s.Session, "Signed out.")})
-def logout():
-    """Sign out: the session ends on the server, so its cookie is worthless from now on."""
+@operation(body=LogoutBody, answers={200: (s.Session, "Signed out.")})
+def logout(body: LogoutBody):
+    """Sign out: the session ends on the server, so its cookie is worthless from now on.
+
+    The body is `{}` as JSON (`Content-Type: application/json`), as for every write: a form
+    another page sends (cross-site or same-site) is a 400 naming `body` and signs nobody out.
+    """
     accounts().sign_out(session.get(TOKEN))
     session.clear()
     g.user = None

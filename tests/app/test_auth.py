@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -69,9 +70,30 @@ def test_a_captured_cookie_is_worthless_after_sign_out(writable):
     client = sign_in(writable)
     thief = with_cookie(writable, client)
     assert thief.get("/api/reports").status_code == 200
-    assert client.post("/api/logout").get_json()["planner"] is False
+    assert client.post("/api/logout", json={}).get_json()["planner"] is False
     assert_error(thief.get("/api/reports"), 401)
     assert thief.get("/api/session").get_json()["planner"] is False
+
+
+@pytest.mark.parametrize("request_options, parameter", [
+    ({"data": {}}, "body"),  # a bare <form method=post action=/api/logout>
+    ({"data": {"x": "1"}}, "body"),
+    ({"data": "{}", "content_type": "text/plain"}, "body"),  # a form with enctype=text/plain
+    ({"data": {"f": (io.BytesIO(b"{}"), "f.json")}, "content_type": "multipart/form-data"},
+     "body"),
+    ({}, "body"),  # no body: what fetch(…, {method: "POST", mode: "no-cors"}) sends
+    ({"json": []}, "body"),
+    ({"json": {"everywhere": True}}, "everywhere"),
+], ids=["form", "form-field", "text-plain", "multipart", "no-body", "array", "unknown-field"])
+def test_only_a_json_sign_out_signs_out(writable, request_options, parameter):
+    """A page that posts a form to /api/logout (same-site: the Lax cookie goes along) signs
+    nobody out: like every write, sign-out takes a JSON body, which a form cannot send."""
+    client = sign_in(writable)
+    assert_error(client.post("/api/logout", **request_options), 400, parameter)
+    assert client.get("/api/session").get_json()["planner"] is True
+    assert client.get("/api/reports").status_code == 200
+    assert client.post("/api/logout", json={}).get_json()["planner"] is False
+    assert client.get("/api/session").get_json()["planner"] is False
 
 
 def test_a_password_change_ends_every_session(writable):

@@ -158,7 +158,7 @@ def test_real_answers_validate_against_the_document(planner, demo_stations):
         ("delete", "/api/stations/{station_id}", f"/api/stations/{sid}", {"version": 2}, 200),
         ("get", "/api/session", "/api/session", None, 200),
         ("get", "/api/users", "/api/users", None, 200),
-        ("post", "/api/logout", "/api/logout", None, 200),
+        ("post", "/api/logout", "/api/logout", {}, 200),
     ]
     for method, path, url, body, status in calls:
         response = getattr(planner, method)(url, json=body)

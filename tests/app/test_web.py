@@ -388,8 +388,9 @@ def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
             return seen
 
         assert all(states())
-        logout = urllib.request.Request(base + "/api/logout", method="POST",
-                                        headers={"Cookie": cookie})
+        logout = urllib.request.Request(base + "/api/logout", method="POST", data=b"{}",
+                                        headers={"Cookie": cookie,
+                                                 "Content-Type": "application/json"})
         urllib.request.urlopen(logout).close()
         assert not any(states())
     finally:
