@@ -60,6 +60,7 @@ from app import settings
 from app.errors import AccountDisabledError, SignInError, ThrottledError
 from geo.errors import InputError, Message, NotFoundError
 from geo.registry import Registry
+from geo.text import forbidden, shown
 
 #: The accounts' own tables, beside the registry's in the same database (created by
 #: :class:`Accounts`), so the station registry knows nothing of people who sign in.
@@ -156,6 +157,22 @@ def check_name(name: object) -> str:
                                  "letters, digits, '.', '_' or '-' (e.g. li.ming)",
                                  "user_name_chars", name=repr(name)), parameter="name")
     return name
+
+
+def check_display_name(display_name: object) -> str:
+    """A display name as stored: no surrounding space, none of the characters the text policy
+    refuses (:func:`geo.text.forbidden`: control and bidirectional characters, lone surrogates,
+    noncharacters), which would break the pages and files that show it."""
+    if not isinstance(display_name, str):
+        raise InputError("the display name must be text", parameter="display_name")
+    refused = forbidden(display_name)
+    if refused:
+        chars = ", ".join(shown(c) for c in refused)
+        raise InputError(Message(f"the display name holds {chars}, which no stored text may hold "
+                                 "(control and bidirectional characters, lone surrogates, "
+                                 "noncharacters); remove them", "display_name_chars",
+                                 chars=chars), parameter="display_name")
+    return display_name.strip()
 
 
 def check_role(role: str) -> str:
@@ -273,12 +290,13 @@ class Accounts:
             display_name: str = "") -> User:
         """Create an account; :class:`InputError` when the name is taken."""
         name, role = check_name(name), check_role(role)
+        display_name = check_display_name(display_name)
         hashed = hasher().hash(check_password(password))
         now = _now()
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(users_table).values(
-                    name=name, display_name=display_name.strip(), role=role,
+                    name=name, display_name=display_name, role=role,
                     password_hash=hashed, disabled=False, created_at=now,
                     password_changed_at=now))
         except IntegrityError as exc:

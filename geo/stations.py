@@ -238,18 +238,29 @@ def check_text(field: str, value: str) -> str:
     ``operator``, ``notes``, ``hours``): at most :data:`geo.settings.station_text_chars`
     characters and none that the text policy refuses (:func:`geo.text.forbidden`: control
     characters — line breaks and tabs only in ``address`` and ``notes`` —, bidirectional
-    controls, lone surrogates, XML noncharacters), else :class:`InputError` naming the field."""
+    controls, lone surrogates, XML noncharacters), else :class:`InputError` naming the field and
+    the characters (``U+D800``).
+
+    Line breaks come back as ``\\n`` (a ``\\r\\n`` or lone ``\\r`` is one ``\\n``), as a
+    spreadsheet cell keeps them, so the text reads back the same from every export.
+
+    >>> check_text("notes", "第一行\\r\\n第二行")
+    '第一行\\n第二行'
+    """
     limit = settings.station_text_chars[field]
     if len(value) > limit:
         raise InputError(Message(f"the {field} is {len(value):,} characters long; at most "
                                  f"{limit:,} are allowed", "text_too_long", field=field,
                                  n=f"{len(value):,}", max=f"{limit:,}"), parameter=field)
-    refused = forbidden(value, multiline=field in _MULTILINE)
+    multiline = field in _MULTILINE
+    refused = forbidden(value, multiline=multiline)
     if refused:
         bad = ", ".join(shown(c) for c in refused)
-        raise InputError(Message(f"the {field} holds control character(s) {bad}; remove them",
-                                 "text_controls", field=field, chars=bad), parameter=field)
-    return value
+        raise InputError(Message(
+            f"the {field} holds {bad}, which no stored text may hold (control and "
+            "bidirectional characters, lone surrogates, noncharacters); remove them",
+            "text_controls", field=field, chars=bad), parameter=field)
+    return value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
 
 
 # --- opening hours -------------------------------------------------------------------------------

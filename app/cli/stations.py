@@ -17,10 +17,10 @@ from app.cli._common import (
     note_deprecated,
     renamed_option,
 )
-from app.lang import say, say_problem
+from app.lang import say, say_message, say_problem
 from geo import coords, settings
 from geo.errors import InputError
-from geo.io.stations import read_stations, write_stations
+from geo.io.stations import ZH_HEADERS, read_stations, unreadable_text, write_stations
 from geo.registry import Registry
 
 
@@ -110,11 +110,22 @@ def export_cmd(file, db_url, crs, kinds, lang, encoding):
     """Export the registry's stations to FILE: .csv, .xlsx, .geojson or .gpkg.
 
     Every export reads back with `yizhan import` (with the same --crs). Text a spreadsheet
-    would take for a formula (=, +, -, @) is written as text.
+    would take for a formula (=, +, -, @) is written as text. Stations holding text the import
+    refuses (from a database written before the text rules) are listed, and nothing is
+    written (exit 1).
     """
+    language = cli_lang()
     if encoding and file.suffix.lower() != ".csv":
-        raise click.BadParameter(say(cli_lang(), "csv_only", name=repr(file.suffix or file.name)),
+        raise click.BadParameter(say(language, "csv_only", name=repr(file.suffix or file.name)),
                                  param_hint="--encoding")
     stations = Registry(db_url).stations(kinds=kinds or None)
+    unreadable = unreadable_text(stations)
+    for station_id, field, message in unreadable:
+        click.echo("  " + say(language, "export_station_problem", id=repr(station_id),
+                              field=ZH_HEADERS[field] if language == "zh" else field,
+                              problem=say_message(message, language)), err=True)
+    if unreadable:
+        click.echo(say(language, "export_nothing", file=file), err=True)
+        sys.exit(1)
     write_stations(stations, file, crs=crs, lang=lang, encoding=encoding or "utf-8")
     click.echo(f"Wrote {len(stations)} stations to {file}")

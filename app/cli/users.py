@@ -7,11 +7,19 @@ from pathlib import Path
 
 import click
 
-from app.accounts import ROLES, Accounts, check_name, check_password, taken
+from app.accounts import (
+    ROLES,
+    Accounts,
+    check_display_name,
+    check_name,
+    check_password,
+    taken,
+)
 from app.cli._common import cli_lang, db_option, echo_json
 from app.lang import say, say_message
 from geo.errors import InputError, Message, message_of
 from geo.registry import Registry
+from geo.text import shown
 
 #: The environment variable a password may come from (never from the command line itself).
 PASSWORD_ENV = "YIZHAN_PASSWORD"
@@ -27,7 +35,12 @@ def read_password(password_file: Path | None) -> str:
     prompt asked twice. Never an argument: the command line shows in `ps` and shell history."""
     language = cli_lang()
     if password_file is not None:
-        lines = password_file.read_text(encoding="utf-8-sig").splitlines()
+        try:
+            lines = password_file.read_text(encoding="utf-8-sig").splitlines()
+        except UnicodeDecodeError:
+            raise InputError(Message(f"{password_file} is not UTF-8 text; save it as UTF-8",
+                                     "password_file_encoding", file=password_file),
+                             parameter="password") from None
         password = lines[0] if lines else ""
         where = ("password_from_file", {"file": password_file})
     elif os.environ.get(PASSWORD_ENV):
@@ -37,12 +50,24 @@ def read_password(password_file: Path | None) -> str:
                                 confirmation_prompt=say(language, "password_repeat"))
         where = ("password_from_prompt", {})
     try:
-        return check_password(password)
+        return check_password(_encodable(password))
     except InputError as exc:
         english = f"{exc} (from {say('en', where[0], **where[1])})"
         problem, place = say_message(message_of(exc), language), say(language, where[0], **where[1])
         raise InputError(Message(english, "password_from", problem=problem, where=place),
                          parameter="password") from exc
+
+
+def _encodable(password: str) -> str:
+    """``password`` when UTF-8 can write it: bytes that are not UTF-8 (in $YIZHAN_PASSWORD or a
+    terminal of another encoding) reach Python as lone surrogates."""
+    bad = sorted({c for c in password if 0xD800 <= ord(c) <= 0xDFFF})
+    if bad:
+        chars = ", ".join(shown(c) for c in bad)
+        raise InputError(Message(f"the password holds {chars}, bytes that are not UTF-8 text; "
+                                 "type it in a UTF-8 terminal", "password_not_utf8", chars=chars),
+                         parameter="password")
+    return password
 
 
 def open_accounts(db_url: str | None) -> Accounts:
@@ -74,7 +99,7 @@ def user_group():
 def user_add(name, role, display_name, password_file, db_url):
     """Add an account NAME that signs in to the planner view."""
     accounts = open_accounts(db_url)
-    name = check_name(name)
+    name, display_name = check_name(name), check_display_name(display_name)
     if name in {u.name for u in accounts.users()}:  # before asking for a password
         raise taken(name)
     user = accounts.add(name, read_password(password_file), role=role,
@@ -90,6 +115,7 @@ def user_add(name, role, display_name, password_file, db_url):
 @db_option
 def user_passwd(name, password_file, db_url):
     """Set a new password for NAME; every session of NAME ends."""
+    name = check_name(name)
     accounts = open_accounts(db_url)
     accounts.get(name)
     ended = accounts.set_password(name, read_password(password_file))
@@ -102,6 +128,7 @@ def user_passwd(name, password_file, db_url):
 @db_option
 def user_disable(name, enable, db_url):
     """Disable the account NAME (it can no longer sign in; its sessions end)."""
+    name = check_name(name)
     ended = open_accounts(db_url).set_disabled(name, not enable)
     language = cli_lang()
     click.echo(say(language, "user_enabled", name=name) if enable

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WithJsonSchema
 
 from app.accounts import ROLES
 from app.reports import REPORT_KINDS, REPORT_STATUSES
@@ -41,6 +41,8 @@ from geo.stations import (
     parse_services,
     station_id_pattern,
 )
+from geo.text import forbidden
+from geo.text import shown as shown_char
 
 # --- limits (each written once: the checks and the document read them) --------------------------
 
@@ -79,6 +81,47 @@ ReportStatus = Literal[REPORT_STATUSES]  # type: ignore[valid-type]
 KINDS_TEXT = ", ".join(f"{k} ({zh}, {en})" for k, (zh, en) in KINDS.items())
 GROUPS_TEXT = ", ".join(f"{g} ({grp.zh}; {grp.mode}, {grp.budget_min:g} min)"
                          for g, grp in DEFAULT_GROUPS.items())
+
+
+# --- the text policy -----------------------------------------------------------------------------
+
+#: What the text policy refuses, in words (the messages and the document say it).
+_REFUSED_TEXT = "control and bidirectional characters, lone surrogates, noncharacters"
+
+
+def _refused_text(field: str, chars: list[str]) -> InputError:
+    """The error for text of ``field`` that holds ``chars``, which the text policy refuses."""
+    bad = ", ".join(shown_char(c) for c in chars)
+    return InputError(f"`{field}` holds {bad}, which no text may hold ({_REFUSED_TEXT}); "
+                      f"remove {'it' if len(chars) == 1 else 'them'}", parameter=field)
+
+
+def _plain(value: Any, info: ValidationInfo) -> Any:
+    """Text, or a list of texts, without a character the text policy refuses
+    (:func:`geo.text.forbidden`); checked before anything else reads it, so the 400 names the
+    field and the character (``U+D800``) whatever the field's type."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    refused = sorted({c for text in texts if isinstance(text, str) for c in forbidden(text)})
+    if refused:
+        raise _refused_text(info.field_name or "body", refused)
+    return value
+
+
+def _encodable(value: Any, info: ValidationInfo) -> Any:
+    """Text without lone surrogates (which no encoding writes), for a field whose value is never
+    shown back (a password): any other character is the client's choice."""
+    if isinstance(value, str):
+        refused = sorted({c for c in forbidden(value) if 0xD800 <= ord(c) <= 0xDFFF})
+        if refused:
+            raise _refused_text(info.field_name or "body", refused)
+    return value
+
+
+#: Put last in an ``Annotated`` (before-validators run last first): refuses what the text
+#: policy refuses in any text value of the field.
+Plain = BeforeValidator(_plain)
+#: Refuses lone surrogates only.
+Encodable = BeforeValidator(_encodable)
 
 
 # --- typed values ---------------------------------------------------------------------------------
@@ -213,31 +256,45 @@ Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False,
 Minutes = Annotated[Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)] | None,
                     BeforeValidator(_number_or_text), Field(description=(
                         "One travel budget in minutes for every group, instead of each "
-                        "group's own."))]
+                        "group's own.")), Plain]
 Kinds = Annotated[list[KindId] | None, BeforeValidator(_kinds), Field(description=(
     f"Only these kinds: {KINDS_TEXT}. Chinese names such as 司机之家 are accepted too; "
-    "repeat the parameter or separate with commas."))]
+    "repeat the parameter or separate with commas.")), Plain]
 Services = Annotated[list[ServiceId] | None, BeforeValidator(_services), Field(description=(
     "Only stations offering all of these. Chinese names such as 厕所 are accepted too; repeat "
-    "the parameter or separate with commas or 、."))]
+    "the parameter or separate with commas or 、.")), Plain]
 Groups = Annotated[list[GroupId] | None, BeforeValidator(_groups), Field(description=(
     f"Only these worker groups: {GROUPS_TEXT}. Chinese names such as 环卫工人 are accepted "
-    "too; repeat the parameter or separate with commas."))]
+    "too; repeat the parameter or separate with commas.")), Plain]
 OpenAt = Annotated[datetime | None, BeforeValidator(_open_at), Field(description=(
     "Only stations open at this time: ISO 8601, without an offset in the stations' zone "
-    f"({settings.timezone})."))]
+    f"({settings.timezone}).")), Plain]
 Flag = Annotated[Literal[TRUE + FALSE] | None, BeforeValidator(_flag),  # type: ignore[misc]
                  AfterValidator(lambda v: v in TRUE), Field(description=(
                      f"On with {', '.join(TRUE)}; off with {', '.join(FALSE)} (any case), or "
-                     "empty."))]
+                     "empty.")), Plain]
 StrictLon = Annotated[Lon, BeforeValidator(_json_number)]
 StrictLat = Annotated[Lat, BeforeValidator(_json_number)]
 
 
+def _station_text(name: str):
+    """A before-validator of station field ``name``: text the station model refuses
+    (:func:`geo.stations.check_text`: its length, the text policy) is a 400 naming the field
+    and the characters before pydantic reads it."""
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            check_text(name, value.strip())
+        return value
+
+    return BeforeValidator(check)
+
+
 def text_field(name: str) -> Any:
+    """Station text field ``name``: null is empty, surrounding space dropped, at most
+    :data:`TEXT_FIELDS` characters, none the text policy refuses; line breaks as ``\\n``."""
     return Annotated[str, BeforeValidator(_text), AfterValidator(str.strip),
                      AfterValidator(lambda value: check_text(name, value)),
-                     Field(max_length=TEXT_FIELDS[name], strict=True)]
+                     Field(max_length=TEXT_FIELDS[name], strict=True), _station_text(name)]
 
 
 def _named(value: str) -> str:
@@ -258,7 +315,7 @@ def _station_services(value: Any) -> list[str]:
 def _hours(value: Any) -> str:
     if value is not None and not isinstance(value, str):
         _refuse("not text")
-    return normalize_hours(value)
+    return normalize_hours(value if value is None else check_text("hours", value.strip()))
 
 
 def _access(value: Any) -> str:
@@ -277,27 +334,28 @@ def shown(value: Any) -> str:
 # --- field types the request models share -----------------------------------------------------
 
 #: A station kind: an id or a name people write for it.
-Kind = Annotated[KindId, BeforeValidator(_kind)]
+Kind = Annotated[KindId, BeforeValidator(_kind), Plain]
 #: A time of day today or an ISO time, in :data:`geo.settings.timezone`.
 At = Annotated[datetime | None, BeforeValidator(_at), WithJsonSchema({
-    "type": "string", "examples": ["04:30", "2026-11-25T04:30+08:00"]})]
+    "type": "string", "examples": ["04:30", "2026-11-25T04:30+08:00"]}), Plain]
 #: A box of stations, (west, south, east, north).
 Bbox = Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox),
                  WithJsonSchema({"type": "string", "pattern": r"^[^,]+(,[^,]+){3}$",
-                                 "examples": [BBOX_EXAMPLE]})]
+                                 "examples": [BBOX_EXAMPLE]}), Plain]
 #: A share to reach: 0.9 or 90.
 Target = Annotated[float | None, BeforeValidator(_target), WithJsonSchema({
-    "type": "number", "exclusiveMinimum": 0, "maximum": 100, "examples": [0.9, 90]})]
+    "type": "number", "exclusiveMinimum": 0, "maximum": 100, "examples": [0.9, 90]}), Plain]
 #: Free text where null means empty.
 Text = Annotated[str, BeforeValidator(_text)]
 #: A station's services: ids, or a text such as '休息、厕所、热水'.
 StationServices = Annotated[list[ServiceId], BeforeValidator(_station_services), WithJsonSchema({
     "anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}}, {"type": "string"},
-              {"type": "null"}]})]
+              {"type": "null"}]}), Plain]
 #: Opening hours, OSM or Chinese.
 Hours = Annotated[str, BeforeValidator(_hours), WithJsonSchema({"type": ["string", "null"]})]
 #: Who may use a station.
-Access = Annotated[AccessId, BeforeValidator(_access), WithJsonSchema({"enum": [*ACCESS, None]})]
+Access = Annotated[AccessId, BeforeValidator(_access), WithJsonSchema({"enum": [*ACCESS, None]}),
+                   Plain]
 #: A station id a planner may choose (what the import takes too).
 StationId = Annotated[str, AfterValidator(check_station_id),
                       Field(strict=True, max_length=settings.station_id_chars,
@@ -310,4 +368,4 @@ Version = Annotated[int | None, Field(ge=1, le=MAX_SERIAL, strict=True, descript
 def count(high: int) -> Any:
     """A whole number from 1 to ``high`` from JSON or a query string; empty text is None."""
     return Annotated[Annotated[int, Field(ge=1, le=high)] | None,
-                     BeforeValidator(_number_or_text)]
+                     BeforeValidator(_number_or_text), Plain]

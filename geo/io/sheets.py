@@ -8,6 +8,11 @@ a leading ``'``; an XLSX cell is written as a string (with Excel's quote prefix)
 The CSV escape is reversible: :func:`escape_text` adds one ``'`` to text matching
 ``'*[=+\\-@\\t\\r]…`` and :func:`unescape_text` removes one from text matching
 ``'+[=+\\-@\\t\\r]…``, so a value that itself starts with ``'=`` comes back unchanged too.
+
+An XLSX cell never holds what the text policy refuses (:func:`geo.text.forbidden`): a cell with
+U+FFFF or a control character makes a file Excel and openpyxl cannot open, so :func:`xlsx_bytes`
+refuses the table and names the cell rather than write it. The characters GBK cannot write are
+named with the first cell that holds one, and the fix (GB18030 or UTF-8).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import Literal
 
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import InputError, Message
+from geo.text import forbidden, shown
 
 #: Encodings of written CSV files: UTF-8 with a BOM (Excel shows Chinese), or GBK / GB18030 (what
 #: Excel on a Chinese Windows opens as "ANSI").
@@ -80,20 +86,82 @@ def csv_bytes(frame: pd.DataFrame, *, encoding: CsvEncoding = "utf-8") -> bytes:
         raise InputError(_unencodable(frame, encoding), parameter="encoding") from None
 
 
-def _unencodable(frame: pd.DataFrame, encoding: str) -> str:
-    for column in [*map(str, frame.columns)]:
-        try:
-            column.encode(encoding)
-        except UnicodeEncodeError:
-            return f"{encoding.upper()} cannot write the header {column!r}; use gb18030 or utf-8"
-    for number, record in enumerate(frame.astype(str).itertuples(index=False), start=2):
+def _named(char: str) -> str:
+    """A character as a message names it: ``'𠮷' (U+20BB7)``, or ``U+FFFF`` when invisible."""
+    code = f"U+{ord(char):04X}"
+    said = shown(char)
+    return said if said == code else f"{said} ({code})"
+
+
+def _cell(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "…")
+
+
+def _unencodable(frame: pd.DataFrame, encoding: str) -> Message:
+    """Which characters ``encoding`` cannot write, and where the first of them is."""
+    name = encoding.upper()
+    for column in map(str, frame.columns):
+        if _unwritable(column, encoding):
+            return Message(f"{name} cannot write the header '{column}'; use gb18030 or utf-8",
+                           "csv_unencodable_header", encoding=name, column=column)
+    first: tuple[int, str, str] | None = None
+    chars: dict[str, None] = {}
+    for number, record in enumerate(frame.itertuples(index=False), start=2):
         for column, value in zip(frame.columns, record, strict=True):
-            try:
-                value.encode(encoding)
-            except UnicodeEncodeError as exc:
-                return (f"{encoding.upper()} cannot write {value[exc.start:exc.end]!r} of "
-                        f"{value!r} (row {number}, column {column!r}); use gb18030 or utf-8")
-    return f"{encoding.upper()} cannot write this table; use gb18030 or utf-8"
+            bad = _unwritable(value, encoding) if isinstance(value, str) else []
+            if bad:
+                first = first or (number, str(column), value)
+                chars.update(dict.fromkeys(bad))
+    if first is None:
+        return Message(f"{name} cannot write this table; use gb18030 or utf-8",
+                       "csv_unencodable_table", encoding=name)
+    row, column, value = first
+    said = ", ".join(map(_named, chars))
+    return Message(f"{name} cannot write {said}: the first in row {row}, column '{column}' "
+                   f"({_cell(value)}); use gb18030 or utf-8", "csv_unencodable", encoding=name,
+                   chars=said, row=row, column=column, value=_cell(value))
+
+
+def _unwritable(text: str, encoding: str) -> list[str]:
+    """The characters of ``text`` that ``encoding`` cannot write, each once, in order."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return [c for c in dict.fromkeys(text) if not _writable(c, encoding)]
+    return []
+
+
+def _writable(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_cells(frame: pd.DataFrame) -> None:
+    """:class:`InputError` naming every character a sheet cannot hold (the text policy,
+    :func:`geo.text.forbidden`, which holds what XML cannot) and its first cell."""
+    cells = [(1, str(c), str(c)) for c in frame.columns]
+    cells += [(number, str(column), value)
+              for number, record in enumerate(frame.itertuples(index=False), start=2)
+              for column, value in zip(frame.columns, record, strict=True)
+              if isinstance(value, str)]
+    first: tuple[int, str, str] | None = None
+    chars: dict[str, None] = {}
+    for row, column, value in cells:
+        bad = forbidden(value, multiline=True)
+        if bad:
+            first = first or (row, column, value)
+            chars.update(dict.fromkeys(bad))
+    if first is not None:
+        row, column, value = first
+        said = ", ".join(map(_named, sorted(chars)))
+        raise InputError(Message(
+            f"a spreadsheet cell cannot hold {said} (control characters, lone surrogates and "
+            f"noncharacters make a file Excel cannot open): the first in row {row}, column "
+            f"'{column}' ({_cell(value)}); remove them", "xlsx_unwritable", chars=said, row=row,
+            column=column, value=_cell(value)))
 
 
 def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
@@ -101,8 +169,18 @@ def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
 
     Every text cell is a string cell; one a spreadsheet would take for a formula also gets
     Excel's quote prefix, so editing it keeps it text. The header row is frozen.
+
+    Raises
+    ------
+    InputError
+        When a cell holds a character the text policy refuses (:func:`geo.text.forbidden`;
+        line breaks and tabs are kept): the message names the characters and the first cell
+        (row as Excel shows it, column). Nothing is written rather than a file that does not
+        open.
     """
     import openpyxl
+
+    _check_cells(frame)
 
     book = openpyxl.Workbook()
     ws = book.active

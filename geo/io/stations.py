@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo import coords, settings
-from geo.errors import DataFileError, InputError, Message, Problem
+from geo.errors import DataFileError, InputError, Message, Problem, message_of
 from geo.io import sheets, tables
 from geo.stations import (
     ACCESS,
@@ -278,6 +278,29 @@ def load_stations(path: str | os.PathLike[str], *, crs: str = "wgs84") -> list[S
 
 # --- writing -------------------------------------------------------------------------------------
 
+#: The station fields that hold free text, checked by :func:`geo.stations.check_text`.
+TEXT_FIELDS = ("name", "address", "hours", "phone", "operator", "notes")
+
+
+def unreadable_text(stations: Iterable[Station]) -> list[tuple[str, str, str]]:
+    """The text of ``stations`` that :func:`read_stations` would refuse, so that an export
+    holding it would not read back: ``(station id, field, message)`` for each station field
+    too long or holding what the text policy refuses (a registry written before the policy
+    may hold such text; the API and the import no longer store it)."""
+    found = []
+    for station in stations:
+        try:
+            check_station_id(station.id)
+        except InputError as exc:
+            found.append((station.id, "id", message_of(exc)))
+        for name in TEXT_FIELDS:
+            try:
+                check_text(name, getattr(station, name))
+            except InputError as exc:
+                found.append((station.id, name, message_of(exc)))
+    return found
+
+
 def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84",
                    lang: Literal["en", "zh"] = "en") -> pd.DataFrame:
     """Stations as a table; coordinates converted to ``crs``.
@@ -336,11 +359,25 @@ def write_stations(stations: Iterable[Station], path: str | os.PathLike[str], *,
     Raises
     ------
     InputError
-        For an unknown ``crs``, ``lang``, ``encoding`` or extension, or a name GBK cannot write.
+        For an unknown ``crs``, ``lang``, ``encoding`` or extension; a character GBK cannot
+        write (named, with its row and column); text the import would refuse
+        (:func:`unreadable_text`: each station and field named), so that every file written
+        reads back. Nothing is written then.
     """
     tables.check_crs(crs)
     path = Path(path)
     suffix = tables.check_format(path)
+    stations = list(stations)
+    unreadable = unreadable_text(stations)
+    if unreadable:
+        items = "; ".join(f"station {sid!r}, {name}: {message}"
+                          for sid, name, message in unreadable[:20])
+        more = f"; and {len(unreadable) - 20} more" if len(unreadable) > 20 else ""
+        raise InputError(Message(
+            f"{len(unreadable)} station field(s) hold text the import refuses, so the file "
+            f"would not read back: {items}{more}. Correct them (the planner view, or import a "
+            "corrected list) and export again", "export_unreadable", n=len(unreadable),
+            items=items + more), parameter="stations")
     frame = stations_frame(stations, crs=crs, lang=lang)
     data = None
     if suffix == ".csv":

@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import math
 import os
 import unicodedata
@@ -367,9 +368,33 @@ def _geo_table(path: Path, fmt: str) -> Table:
             frame = frame.to_crs(4326)
         geometry = [None if g is None or g.is_empty else g for g in frame.geometry]
         frame = frame.drop(columns=frame.geometry.name)
+    if fmt == "GeoJSON":
+        frame = _json_texts(path, frame)
     rows = [(number, [cell_text(v) for v in values])
             for number, values in enumerate(frame.itertuples(index=False), start=1)]
     return Table(str(path), fmt, [str(c) for c in frame.columns], None, rows, geometry)
+
+
+def _json_texts(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text property as Python's JSON reads it from the file.
+
+    GDAL turns a lone surrogate (``"\\ud800"``) into U+FFFD, ends a text at ``"\\u0000"`` and
+    may take a date-like text for a date; the file's own text reaches the schema instead, so
+    its checks see what the file holds (and refuse it, naming the row and column)."""
+    try:
+        features = json.loads(path.read_bytes()).get("features")
+    except (ValueError, AttributeError):  # GDAL read it; leave its reading
+        return frame
+    if not isinstance(features, list) or len(features) != len(frame):
+        return frame
+    frame = frame.astype(object)
+    columns = {str(c): i for i, c in enumerate(frame.columns)}
+    for number, feature in enumerate(features):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        for key, value in (properties.items() if isinstance(properties, dict) else ()):
+            if isinstance(value, str) and key in columns:
+                frame.iat[number, columns[key]] = value
+    return frame
 
 
 def cell_text(value: object) -> str:
