@@ -155,12 +155,23 @@ def test_reporting_a_problem(open_page, server):
     page.screenshot(path=str(SHOTS / "06-report.png"))
     page.locator("#report-send").click()
     page.wait_for_selector("#toast:not([hidden])")
+    assert "谢谢" in page.locator("#toast").inner_text()
+    assert "已计入" not in page.locator("#toast").inner_text()
+    # a second worker: told it counts on the open report, and that a character was removed
+    page.locator("#report-open").click()
+    page.locator("#report-kinds input[value=full]").check()
+    page.locator("#report-form textarea").fill("还是满的\u202e")
+    page.locator("#report-send").click()
+    toast = page.locator("#toast", has_text="已计入")
+    toast.wait_for()
+    assert "无法保存的字符已被删除" in toast.inner_text()
     from app.reports import Reports
     from geo.registry import Registry
 
     reports = Reports(Registry(server["db_url"])).list(station_id=station_id)
     assert reports[0]["kind"] == "full" and reports[0]["text"] == "满了 full at noon"
     assert reports[0]["lon"] is not None
+    assert [e["text"] for e in reports[0]["entries"]] == ["满了 full at noon", "还是满的"]
     assert watcher.errors == []
 
 
