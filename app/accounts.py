@@ -18,7 +18,9 @@ one SQLite file or PostgreSQL database holds everything and several server proce
     after :data:`app.settings.signin_free_failures` (per account and address) or
     :data:`app.settings.signin_client_free_failures` (per address, any account) each next
     attempt must wait 1, 2, 4 … seconds (:func:`backoff_s`), up to a cap. There is no account
-    lock: someone else's failures never stop the right password from another address.
+    lock: someone else's failures never stop the right password from another address. Each
+    attempt claims its turn in the database before its password is checked, so a wait lets one
+    password through whatever the number of threads and processes (:mod:`app.throttle`).
 
 Times are UTC. Nothing here knows about HTTP; the web app hands in the client address.
 """
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import math
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -47,18 +48,19 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    case,
     delete,
     insert,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app import settings
-from app.errors import AccountDisabledError, SignInError, ThrottledError
-from geo.errors import InputError, Message, NotFoundError
+from app.errors import AccountDisabledError, SignInError
+from app.throttle import UNWRITABLE, Throttle, throttle_keys
+from app.throttle import backoff_s as backoff_s  # the throttle's waits and table, named here too
+from app.throttle import failures_table as failures_table
+from geo.errors import DatabaseUnavailable, InputError, Message, NotFoundError
 from geo.registry import Registry
 from geo.text import forbidden, shown
 
@@ -99,16 +101,7 @@ sessions_table = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
-failures_table = Table(
-    "signin_failures", metadata,
-    Column("key", String(64), primary_key=True),  # SHA-256 of scope, account and address, hex
-    Column("failures", Integer, nullable=False),
-    Column("last_at", DateTime(timezone=True), nullable=False, index=True),
-)
-
-_TABLES = [users_table, sessions_table, failures_table]
-#: INSERT … ON CONFLICT DO UPDATE, where the dialect has it.
-_UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_TABLES = [users_table, sessions_table]  # signin_failures: app.throttle makes it
 
 
 @dataclass(frozen=True)
@@ -234,17 +227,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def backoff_s(failures: int, free: int) -> float:
-    """Seconds the next attempt must wait after ``failures`` failed sign-ins of which ``free``
-    cost nothing: 0, then :data:`app.settings.signin_backoff_base_s` doubled per further failure,
-    at most :data:`app.settings.signin_backoff_cap_s`."""
-    if failures < free:
-        return 0.0
-    exponent = min(failures - free, 62)
-    wait = settings.signin_backoff_base_s * 2.0 ** exponent
-    return float(min(settings.signin_backoff_cap_s, wait))
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -257,15 +239,6 @@ def _utc(value: datetime) -> datetime:
 def _user(row) -> User:
     return User(id=row.id, name=row.name, display_name=row.display_name, role=row.role,
                 disabled=bool(row.disabled), created_at=_utc(row.created_at))
-
-
-def _keys(name: str, client: str) -> list[tuple[str, int]]:
-    """The throttle keys of one attempt with their free failures: (account, address), address."""
-    def key(*parts: str) -> str:
-        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
-
-    return [(key("account", name.casefold(), client), settings.signin_free_failures),
-            (key("client", client), settings.signin_client_free_failures)]
 
 
 class Accounts:
@@ -283,6 +256,7 @@ class Accounts:
         # a read-only database: sign-in waits until it is writable
         with contextlib.suppress(OperationalError):
             metadata.create_all(self.engine, tables=_TABLES)
+        self.throttle = Throttle(self.engine)
 
     # --- accounts ---
 
@@ -357,30 +331,33 @@ class Accounts:
             Unknown name or wrong password (counted as a failure).
         AccountDisabledError
             The password is right but the account is disabled.
+        DatabaseUnavailable
+            The password is right but the database cannot be written now (no session). While
+            it cannot, failures are counted in this process's memory and throttle as ever.
         """
         name = unicodedata.normalize("NFC", name.strip()) if isinstance(name, str) else ""
-        keys = _keys(name, client)
-        now = _now()
-        wait = self._wait(keys, now)
-        if wait > 0:
-            raise ThrottledError(f"too many failed sign-ins: try again in {math.ceil(wait)} s",
-                                 retry_after_s=wait)
+        keys = throttle_keys(name, client)
+        claim = self.throttle.claim(keys)  # counted as a failure until the password is right
         with self.engine.connect() as conn:
             row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
         if not self._verify(row, password):
-            self._fail(keys, _now())
             raise SignInError("wrong user name or password")
         if row.disabled:
+            self.throttle.release(claim)
             raise AccountDisabledError(f"the account {name!r} is disabled; ask an administrator")
+        self.throttle.release(claim, clear=keys[0][0])
         token = secrets.token_urlsafe(32)
         now = _now()
         expires = now + timedelta(seconds=settings.session_absolute_s)
-        with self.engine.begin() as conn:
-            conn.execute(delete(failures_table).where(failures_table.c.key == keys[0][0]))
-            conn.execute(insert(sessions_table).values(
-                token_hash=token_hash(token), user_id=row.id, created_at=now, last_seen_at=now,
-                expires_at=expires))
-        self.purge(now)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(sessions_table).values(
+                    token_hash=token_hash(token), user_id=row.id, created_at=now,
+                    last_seen_at=now, expires_at=expires))
+        except UNWRITABLE as exc:  # the right password, but no session can be written now
+            raise DatabaseUnavailable(self.registry.url, exc.orig or exc) from exc
+        with contextlib.suppress(*UNWRITABLE):  # housekeeping; the sign-in stands
+            self.purge(now)
         return SignIn(_user(row), token, expires)
 
     def _verify(self, row, password: str) -> bool:
@@ -394,7 +371,8 @@ class Accounts:
         if row is None:
             return False
         if ph.check_needs_rehash(stored):
-            with self.engine.begin() as conn:
+            # not while the database cannot be written: then at a later sign-in
+            with contextlib.suppress(*UNWRITABLE), self.engine.begin() as conn:
                 conn.execute(update(users_table).where(users_table.c.id == row.id)
                              .values(password_hash=ph.hash(password)))
         return True
@@ -443,44 +421,7 @@ class Accounts:
         """Forget ended sessions and failures older than the failure memory."""
         now = now or _now()
         idle = now - timedelta(seconds=settings.session_idle_s)
-        old = now - timedelta(seconds=settings.signin_failure_memory_s)
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where(
                 (sessions_table.c.expires_at <= now) | (sessions_table.c.last_seen_at < idle)))
-            conn.execute(delete(failures_table).where(failures_table.c.last_at < old))
-
-    # --- throttling ---
-
-    def _wait(self, keys: list[tuple[str, int]], now: datetime) -> float:
-        """Seconds until an attempt with these keys may be tried (0: now)."""
-        free = dict(keys)
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(failures_table).where(
-                failures_table.c.key.in_(list(free)))).all()
-        wait = 0.0
-        for row in rows:
-            last = _utc(row.last_at)
-            if (now - last).total_seconds() >= settings.signin_failure_memory_s:
-                continue
-            until = last + timedelta(seconds=backoff_s(row.failures, free[row.key]))
-            wait = max(wait, (until - now).total_seconds())
-        return wait
-
-    def _fail(self, keys: list[tuple[str, int]], now: datetime) -> None:
-        """Count one failure under each key, in the database (shared by every process)."""
-        forgotten = now - timedelta(seconds=settings.signin_failure_memory_s)
-        counted = case((failures_table.c.last_at < forgotten, 1),
-                       else_=failures_table.c.failures + 1)
-        dialect = self.engine.dialect.name
-        with self.engine.begin() as conn:
-            for key, _ in keys:
-                if dialect in _UPSERTS:  # one atomic statement
-                    conn.execute(_UPSERTS[dialect](failures_table).values(
-                        key=key, failures=1, last_at=now).on_conflict_do_update(
-                        index_elements=[failures_table.c.key],
-                        set_={"failures": counted, "last_at": now}))
-                    continue
-                changed = conn.execute(update(failures_table).where(failures_table.c.key == key)
-                                       .values(failures=counted, last_at=now)).rowcount
-                if not changed:
-                    conn.execute(insert(failures_table).values(key=key, failures=1, last_at=now))
+            self.throttle.purge(conn, now)

@@ -34,6 +34,10 @@ signin_backoff_base_s: float = 1.0
 signin_backoff_cap_s: float = 300.0
 #: Failures are forgotten this long after the last one, seconds.
 signin_failure_memory_s: float = 3600.0
+#: While the database cannot be written, each server process counts failed sign-ins in memory
+#: (and writes them down once it can): at most this many keys (account and address, address),
+#: the oldest forgotten first.
+signin_memory_keys: int = 10_000
 
 # --- workers' reports (app.reports) -------------------------------------------------------------
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
+from sqlalchemy.exc import InternalError, OperationalError
 
+from app import accounts as accounts_module
 from app import settings
 from app.accounts import (
     Accounts,
@@ -35,8 +42,16 @@ def age(accounts, table, column, seconds: float) -> None:
     with accounts.engine.begin() as conn:
         for row in conn.execute(select(table)).all():
             key = table.primary_key.columns.values()[0]
-            conn.execute(update(table).where(key == getattr(row, key.name)).values(
-                {column: getattr(row, column) - timedelta(seconds=seconds)}))
+            if getattr(row, column) is not None:
+                conn.execute(update(table).where(key == getattr(row, key.name)).values(
+                    {column: getattr(row, column) - timedelta(seconds=seconds)}))
+
+
+def age_failures(accounts, seconds: float) -> None:
+    """Move the failed sign-ins ``seconds`` into the past, as if that long had passed."""
+    for column in ("last_at", "next_allowed_at"):
+        if column in failures_table.c:
+            age(accounts, failures_table, column, seconds)
 
 
 def test_the_database_keeps_an_argon2_hash_never_the_password(accounts):
@@ -181,7 +196,7 @@ def test_failures_make_the_next_attempt_wait_but_lock_no_one_out(accounts):
     # the planner at another address signs in at once
     assert accounts.sign_in("li.ming", PASSWORD, client="10.0.0.7").user.name == "li.ming"
     # once the wait is over, the right password from the first address works and clears it
-    age(accounts, failures_table, "last_at", settings.signin_backoff_base_s)
+    age_failures(accounts, settings.signin_backoff_base_s)
     accounts.sign_in("li.ming", PASSWORD, client="10.0.0.66")
     for _ in range(settings.signin_free_failures - 1):  # counting starts again
         with pytest.raises(SignInError) as caught:
@@ -197,7 +212,7 @@ def test_each_failure_after_the_free_ones_doubles_the_wait(accounts):
             accounts.sign_in("li.ming", "guess guess", client="c")
         except ThrottledError as exc:
             waits.append(round(exc.retry_after_s))
-            age(accounts, failures_table, "last_at", exc.retry_after_s)
+            age_failures(accounts, exc.retry_after_s)
             with pytest.raises(SignInError):
                 accounts.sign_in("li.ming", "guess guess", client="c")
         except SignInError:
@@ -233,9 +248,175 @@ def test_old_failures_and_ended_sessions_are_purged(accounts):
     with pytest.raises(SignInError):
         accounts.sign_in("li.ming", "guess guess", client="c")
     accounts.sign_in("li.ming", PASSWORD, client="d")
-    age(accounts, failures_table, "last_at", settings.signin_failure_memory_s + 1)
+    age_failures(accounts, settings.signin_failure_memory_s + 1)
     age(accounts, sessions_table, "expires_at", settings.session_absolute_s + 1)
     accounts.purge()
     with accounts.engine.connect() as conn:
         assert conn.execute(select(failures_table)).all() == []
         assert conn.execute(select(sessions_table)).all() == []
+
+
+# --- a burst when a wait ends ---------------------------------------------------------------------
+
+class CountingHasher:
+    """The argon2 hasher, counting its password checks (each made to take ``cost_s``, about
+    what a real check costs, so that attempts in flight overlap)."""
+
+    def __init__(self, inner, counter, cost_s: float = 0.05):
+        self.inner, self.counter, self.cost_s = inner, counter, cost_s
+
+    def verify(self, stored, password):
+        with self.counter.get_lock():
+            self.counter.value += 1
+        time.sleep(self.cost_s)
+        return self.inner.verify(stored, password)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def count_checks(monkeypatch, counter) -> None:
+    real = accounts_module.hasher
+    monkeypatch.setattr(accounts_module, "hasher", lambda: CountingHasher(real(), counter))
+
+
+def wait_over(accounts) -> None:
+    """Five failures from address ``c``, then the wait they earned moved into the past."""
+    accounts.add("li.ming", PASSWORD)
+    for _ in range(settings.signin_free_failures):
+        with pytest.raises(SignInError):
+            accounts.sign_in("li.ming", "guess guess", client="c")
+    with pytest.raises(ThrottledError):
+        accounts.sign_in("li.ming", "guess guess", client="c")
+    age_failures(accounts, settings.signin_backoff_base_s + 0.1)
+
+
+def burst(accounts, threads: int, start) -> list[str]:
+    """``threads`` wrong guesses at once from address ``c``: what each was told."""
+    def guess(_):
+        start.wait()
+        try:
+            accounts.sign_in("li.ming", "guess guess", client="c")
+        except ThrottledError:
+            return "throttled"
+        except SignInError:
+            return "wrong"
+        return "signed in"
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(guess, range(threads)))
+
+
+def test_a_burst_when_the_wait_ends_gets_one_password_check(accounts, monkeypatch):
+    """Eight threads guessing the moment a wait ends: the throttle decides and records in one
+    step, so exactly one of them has its password checked; the others must wait."""
+    wait_over(accounts)
+    checks = multiprocessing.Value("i", 0)
+    count_checks(monkeypatch, checks)
+    answers = burst(accounts, 8, threading.Barrier(8))
+    assert checks.value == 1
+    assert sorted(answers) == ["throttled"] * 7 + ["wrong"]
+
+
+def _guessing_process(url, start, checks, answers) -> None:
+    accounts = Accounts(Registry(url))
+    real = accounts_module.hasher
+    accounts_module.hasher = lambda: CountingHasher(real(), checks)
+    answers.put(burst(accounts, 4, start))
+    accounts.engine.dispose()
+
+
+def test_two_processes_bursting_get_one_password_check(registry):
+    """Two processes of four threads each on one database (SQLite file or PostgreSQL), as two
+    server workers: still one password check for the wait that ended."""
+    accounts = Accounts(registry)
+    wait_over(accounts)
+    registry.engine.dispose()
+    context = multiprocessing.get_context("fork")
+    start, checks, answers = context.Barrier(8), context.Value("i", 0), context.Queue()
+    workers = [context.Process(target=_guessing_process,
+                               args=(registry.url, start, checks, answers)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    told = answers.get(timeout=60) + answers.get(timeout=60)
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert checks.value == 1
+    assert sorted(told) == ["throttled"] * 7 + ["wrong"]
+
+
+# --- a database that cannot be written ------------------------------------------------------------
+
+@contextlib.contextmanager
+def read_only(engine):
+    """While inside, every connection of ``engine`` refuses writes as a read-only database does
+    (SQLite's ``query_only``, PostgreSQL's read-only transactions); writable again after."""
+    def refuse_writes(dbapi_connection, _record, _proxy):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.execute("PRAGMA query_only = ON")
+        else:
+            dbapi_connection.execute("SET default_transaction_read_only = on")
+            dbapi_connection.commit()
+
+    engine.dispose()
+    event.listen(engine, "checkout", refuse_writes)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", refuse_writes)
+        engine.dispose()
+
+
+def stored_failures(accounts) -> list[int]:
+    with accounts.engine.connect() as conn:
+        return sorted(conn.execute(select(failures_table.c.failures)).scalars())
+
+
+def test_failures_while_the_database_is_read_only_count_and_are_written_later(accounts):
+    accounts.add("li.ming", PASSWORD)
+    with read_only(accounts.engine):
+        with pytest.raises((OperationalError, InternalError)):  # it really is read-only
+            accounts.add("wang", PASSWORD)
+        for _ in range(settings.signin_free_failures):
+            with pytest.raises(SignInError) as caught:
+                accounts.sign_in("li.ming", "guess guess", client="c")
+            assert not isinstance(caught.value, ThrottledError)
+        with pytest.raises(ThrottledError) as throttled:  # counted in memory meanwhile
+            accounts.sign_in("li.ming", PASSWORD, client="c")
+        assert 0 < throttled.value.retry_after_s <= settings.signin_backoff_base_s
+        assert stored_failures(accounts) == []
+    # writable again: the next attempt writes them down first, and still has to wait
+    with pytest.raises(ThrottledError):
+        accounts.sign_in("li.ming", PASSWORD, client="c")
+    assert stored_failures(accounts) == [settings.signin_free_failures] * 2
+    age_failures(accounts, settings.signin_backoff_base_s + 0.1)
+    assert accounts.sign_in("li.ming", PASSWORD, client="c").user.name == "li.ming"
+    assert stored_failures(accounts) == [settings.signin_free_failures]  # the address's
+
+
+def test_failures_kept_in_memory_are_bounded(accounts, monkeypatch):
+    monkeypatch.setattr(settings, "signin_memory_keys", 4)
+    with read_only(accounts.engine):
+        for i in range(5):  # two keys each: the account at the address, and the address
+            with pytest.raises(SignInError):
+                accounts.sign_in("li.ming", "guess guess", client=f"10.0.0.{i}")
+    accounts.purge()  # no sign-in: nothing written yet
+    assert stored_failures(accounts) == []
+    with pytest.raises(SignInError):
+        accounts.sign_in("nobody", "guess guess", client="10.0.0.9")
+    assert stored_failures(accounts) == [1] * 6  # the newest four kept, and this attempt's two
+
+
+def test_signing_in_counts_as_no_failure(accounts, monkeypatch):
+    """Each attempt is counted before its password is checked; the right password takes it
+    back, so an office signing in all day from one address is never held up."""
+    monkeypatch.setattr(settings, "signin_client_free_failures", 3)
+    accounts.add("li.ming", PASSWORD)
+    accounts.add("wang", PASSWORD)
+    for i in range(8):
+        assert accounts.sign_in(("li.ming", "wang")[i % 2], PASSWORD, client="office")
+    with pytest.raises(AccountDisabledError):
+        accounts.set_disabled("wang")
+        accounts.sign_in("wang", PASSWORD, client="office")
+    assert stored_failures(accounts) == []

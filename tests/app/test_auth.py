@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from app import accounts as accounts_module
 from app import create_app, settings
-from app.accounts import sessions_table
+from app.accounts import failures_table, sessions_table
 from tests.app.conftest import PASSWORD, PLANNER, add_account, assert_error, client_at, sign_in
+from tests.geo.test_registry_import import read_only
 
 
 def login(client, user=PLANNER, password=PASSWORD):
@@ -170,6 +175,66 @@ def test_throttling_holds_across_processes_sharing_the_database(writable):
     assert sign_in(writable, address="10.0.0.7").get("/api/reports").status_code == 200
     assert sign_in(other, address="10.0.0.8").get("/api/reports").status_code == 200
     other.extensions["yizhan"].registry.engine.dispose()
+
+
+def test_a_burst_on_two_instances_when_a_wait_ends_gets_one_password_check(writable,
+                                                                          monkeypatch):
+    """Eight guesses at once, four through each of two app instances on one database (as
+    two worker processes with their threads), the moment a wait ends: one password is
+    checked (401), the seven others are told to wait (429 with Retry-After)."""
+    other = create_app({"TESTING": True, "DATA_DIR": writable.config["DATA_DIR"],
+                        "DB_URL": writable.config["DB_URL"], "SECRET_KEY": "test"})
+    fail(writable, settings.signin_free_failures)
+    assert_error(login(client_at(other, "10.0.0.66")), 429)
+    with writable.extensions["accounts"].engine.begin() as conn:  # the wait is over
+        for row in conn.execute(select(failures_table)).all():
+            conn.execute(update(failures_table).where(failures_table.c.key == row.key).values(
+                last_at=row.last_at - timedelta(seconds=2),
+                next_allowed_at=row.next_allowed_at - timedelta(seconds=2)))
+    checks = []
+    real = accounts_module.hasher
+
+    class Counting:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def verify(self, stored, password):
+            checks.append(password)
+            time.sleep(0.05)  # about what a real argon2 check costs
+            return self.inner.verify(stored, password)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(accounts_module, "hasher", lambda: Counting(real()))
+    start = threading.Barrier(8)
+
+    def guess(app):
+        client = client_at(app, "10.0.0.66")
+        start.wait()
+        return login(client, PLANNER, "guess guess")
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(guess, [writable, other] * 4))
+    assert len(checks) == 1
+    assert sorted(a.status_code for a in answers) == [401] + [429] * 7
+    assert all(int(a.headers["Retry-After"]) >= 1 for a in answers if a.status_code == 429)
+    other.extensions["yizhan"].registry.engine.dispose()
+
+
+def test_a_read_only_database_still_throttles_guessing(writable):
+    """While the database cannot be written, wrong passwords still count (in the worker's
+    memory): 401 five times, then 429; the right password is a 503, never a 500."""
+    url = writable.config["DB_URL"]
+    writable.extensions["yizhan"].registry.engine.dispose()
+    app = create_app({"TESTING": True, "DATA_DIR": writable.config["DATA_DIR"],
+                      "DB_URL": read_only(url), "SECRET_KEY": "test"})
+    fail(app, settings.signin_free_failures)
+    throttled = login(client_at(app, "10.0.0.66"))
+    assert_error(throttled, 429)
+    assert 1 <= int(throttled.headers["Retry-After"]) <= settings.signin_backoff_base_s + 1
+    assert_error(login(client_at(app, "10.0.0.7")), 503)
+    app.extensions["yizhan"].registry.engine.dispose()
 
 
 def test_one_address_guessing_many_accounts_is_slowed(writable):
