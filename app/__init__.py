@@ -259,6 +259,7 @@ def _served_app(overrides: dict) -> Flask:
     """The app with its searches warmed up, kept out of the garbage collector's way."""
     global _SERVED
     app = create_app(config=overrides)
+    app.extensions["yizhan"].registry.check()  # a damaged file: one line now, not a 500 later
     app.extensions["yizhan"].warm_up()
     # Everything loaded so far (networks, finders, libraries) lives as long as the server: keep
     # it out of the garbage collector's full passes, which would otherwise pause every request

@@ -163,6 +163,24 @@ class DatabaseUnavailable(YizhanError, RuntimeError):
         super().__init__(f"the station database ({shown}) cannot be written now: {cause}")
 
 
+class DatabaseDamaged(YizhanError, RuntimeError):
+    """The database file is damaged, or is no database at all (SQLite's "file is not a
+    database", "database disk image is malformed"): nothing can be read from it, and trying
+    again will not help. ``path`` names the file; the message says how to recover."""
+
+    def __init__(self, path: str, cause: object):
+        cause = str(cause).splitlines()[0] if str(cause).strip() else "unreadable"
+        super().__init__(Message(
+            f"the station database {path} is damaged ({cause}): restore it from a backup, or "
+            f"move it aside and make it again with `yizhan import STATIONS.csv --db {path}` "
+            f"(the demo: `yizhan demo --rebuild`) and `yizhan user add NAME`",
+            "database_damaged", file=path, cause=cause))
+        self.path = path
+
+    def __reduce__(self):  # pickling (Dask workers) makes the same error again
+        return type(self), (self.path, self.args[0].params["cause"])
+
+
 def _rebuild(cls: type, message: str, fields: dict) -> Exception:
     """An error of ``cls`` with keyword-only ``fields``, as :mod:`pickle` makes it again."""
     return cls(message, **fields)

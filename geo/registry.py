@@ -6,15 +6,14 @@ data directory (platformdirs). Every write is all or nothing; every change to a 
 ``station_history`` (when, what, who, before, after); deletion is soft. A column added to a
 table in a later version is added to an existing database when it is opened.
 
-A large write (an import of more than :data:`geo.settings.import_batch_rows` stations) does not
-hold the database for its whole length: the rows go into staging tables in batches, each its own
-short transaction, and one short transaction at the end moves them into ``stations`` and
-``station_history`` together. Until then the registry is exactly as before, to every reader and
-after a crash (the staging rows of an import that never finished are cleared later). SQLite runs
-in WAL mode (readers never wait for a writer) with a busy timeout of
-:data:`geo.settings.db_busy_timeout_s`, so a worker's report waits for such a step instead of
-failing; a database that cannot be written (read-only, locked longer) is
-:class:`DatabaseUnavailable`.
+A large write (over :data:`geo.settings.import_batch_rows` stations) goes into staging tables in
+batches, each a short transaction, and one short transaction moves them into ``stations`` and
+``station_history`` together; stations others changed meanwhile are worked out again first (for
+up to :data:`geo.settings.import_wait_s`). Until then the registry is as before, to every reader
+and after a crash (a dead import's staging rows are cleared later). SQLite runs in WAL mode with
+a busy timeout of :data:`geo.settings.db_busy_timeout_s`, so a worker's report waits for such a
+step; a database that cannot be written (read-only, locked longer) is
+:class:`DatabaseUnavailable`, a damaged file :class:`DatabaseDamaged`.
 
 Every station carries a ``version``: 1 when created, one more on every change (an edit, an import
 that changes it, a close, a restore). Edits that say which version they started from
@@ -32,7 +31,7 @@ import getpass
 import os
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,13 +60,14 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, Row
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from geo import settings
 from geo.errors import (
     ConflictError,
+    DatabaseDamaged,
     DatabaseUnavailable,
     InputError,
     NotFoundError,
@@ -212,11 +212,23 @@ class Registry:
             raise InputError(f"cannot use database {self.url!r}: {exc}", parameter="db") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "handle_error", _sqlite_damaged)
         try:
             metadata.create_all(self.engine)
             add_missing_columns(self.engine, metadata)
         except OperationalError as exc:
             raise DatabaseUnavailable(self.url, exc.orig or exc) from exc
+
+    def check(self) -> None:
+        """Read the whole SQLite file once (``PRAGMA quick_check``): a damaged one raises
+        :class:`DatabaseDamaged` (the file, how to recover) now, not at the first request that
+        reads its broken part. Nothing to check on PostgreSQL."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(1)")]
+        if found != ["ok"]:
+            raise DatabaseDamaged(_sqlite_path(self.engine), found[0] if found else "")
 
     def __repr__(self) -> str:
         return f"Registry({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -312,7 +324,8 @@ class Registry:
             raise DatabaseUnavailable(self.url, exc.orig or exc) from exc
 
     def upsert(self, stations: Iterable[Station], *, source: str = "",
-               actor: str | None = None) -> WriteSummary:
+               actor: str | None = None,
+               on_wait: Callable[[float], None] | None = None) -> WriteSummary:
         """Insert new stations and update changed ones by id, all or nothing.
 
         Deleted stations that come back are restored. Unchanged stations are left alone (no
@@ -320,6 +333,12 @@ class Registry:
         default :func:`default_actor`). Up to :data:`geo.settings.import_batch_rows` stations
         are written in one transaction; more are staged in batches and moved in at once (see
         the module's notes), so that other writers wait for short steps only.
+
+        When other writers (a planner saving) change stations of a staged write meanwhile,
+        those stations are worked out again and the write tried again, for up to
+        :data:`geo.settings.import_wait_s` seconds; ``on_wait`` (if given) is called each time
+        with the seconds waited so far, so a surface can say that it waits. After that,
+        :class:`DatabaseUnavailable` and nothing written.
         """
         actor = actor or default_actor()
         stations = list(stations)
@@ -336,7 +355,7 @@ class Registry:
                 for entry in log:
                     self._log(conn, *entry.values())
             return summary
-        return self._staged_upsert(stations, source, actor)
+        return self._staged_upsert(stations, source, actor, on_wait)
 
     def _changes(self, conn: Connection, stations: list[Station], source: str, actor: str
                  ) -> tuple[WriteSummary, list[dict], list[dict]]:
@@ -375,46 +394,101 @@ class Registry:
             updated.append(station.id)
         return WriteSummary(created, updated, unchanged), rows, log
 
-    def _staged_upsert(self, stations: list[Station], source: str, actor: str) -> WriteSummary:
-        """:meth:`upsert` for many stations: staged in batches, then moved in at once. When
-        another write changed the registry meanwhile, the changes are worked out again."""
-        batch = max(1, int(settings.import_batch_rows))
+    def _staged_upsert(self, stations: list[Station], source: str, actor: str,
+                       on_wait: Callable[[float], None] | None) -> WriteSummary:
+        """:meth:`upsert` for many stations: staged in batches, then moved in at once. The
+        stations of the import that other writers changed meanwhile (only those) are worked out
+        again, until :data:`geo.settings.import_wait_s`; then nothing is written."""
         self._clear_stale_imports()
-        for _attempt in range(5):
-            import_id = f"{int(time.time()):x}-{secrets.token_hex(6)}"
-            try:
-                with self.engine.connect() as conn:
-                    version = self.version()
-                    summary, rows, log = self._changes(conn, stations, source, actor)
-                for start in range(0, len(rows), batch):
-                    with self.transaction() as conn:
-                        conn.execute(insert(staged_stations_table), [
-                            {**row, "import_id": import_id} for row in rows[start:start + batch]])
-                for start in range(0, len(log), batch):
-                    with self.transaction() as conn:
-                        conn.execute(insert(staged_history_table), [
-                            {**entry, "import_id": import_id, "ord": start + i}
-                            for i, entry in enumerate(log[start:start + batch])])
-                if self._move_in(import_id, version):
-                    return summary
-            finally:
-                self._clear_import(import_id)
-        raise DatabaseUnavailable(self.url, "other writes kept changing the stations during "
-                                            "the import; try again")
+        import_id = f"{int(time.time()):x}-{secrets.token_hex(6)}"
+        by_id = {s.id: s for s in stations}
+        outcome: dict[str, str] = {}  # id -> created | updated | unchanged, in the list's order
+        started, retries = time.monotonic(), 0
+        try:
+            version = self._stage(import_id, stations, source, actor, outcome, self.version())
+            while changed := self._move_in(import_id, version, set(by_id)):
+                waited = time.monotonic() - started
+                if waited > settings.import_wait_s:
+                    raise DatabaseUnavailable(self.url, f"other writes kept changing the "
+                                              f"stations of this import for {waited:.0f} s "
+                                              "(geo.settings.import_wait_s); nothing was "
+                                              "imported: import again when the editing stops")
+                if on_wait is not None:
+                    on_wait(waited)
+                if retries:  # twice in a row: let the other writer get on first
+                    time.sleep(settings.import_retry_pause_s)
+                retries += 1
+                new_version = self.version()
+                with self.engine.connect() as conn:  # read after new_version: it covers it all
+                    since = self._changed_since(conn, version)
+                again = set(by_id) if since is None else (changed | since) & set(by_id)
+                self._unstage(import_id, again)
+                version = self._stage(import_id, [s for i, s in by_id.items() if i in again],
+                                      source, actor, outcome, new_version)
+        finally:
+            self._clear_import(import_id)
+        return WriteSummary(*([i for i, how in outcome.items() if how == kind]
+                              for kind in ("created", "updated", "unchanged")))
 
-    def _move_in(self, import_id: str, version: tuple[int, int]) -> bool:
-        """Move one import's staged rows into the registry in one transaction; False (nothing
-        moved) when the registry is no longer at ``version``."""
+    def _stage(self, import_id: str, stations: list[Station], source: str, actor: str,
+               outcome: dict[str, str], version: tuple[int, int]) -> tuple[int, int]:
+        """Stage what writing ``stations`` changes (worked out after the registry was at
+        ``version``, which it returns) under ``import_id``; each one's outcome in ``outcome``."""
+        batch = max(1, int(settings.import_batch_rows))
+        with self.engine.connect() as conn:
+            summary, rows, log = self._changes(conn, stations, source, actor)
+            first = conn.execute(select(func.max(staged_history_table.c.ord)).where(
+                staged_history_table.c.import_id == import_id)).scalar()
+        for kind in ("created", "updated", "unchanged"):
+            outcome.update(dict.fromkeys(getattr(summary, kind), kind))
+        first = -1 if first is None else int(first)
+        for start in range(0, len(rows), batch):
+            with self.transaction() as conn:
+                conn.execute(insert(staged_stations_table), [
+                    {**row, "import_id": import_id} for row in rows[start:start + batch]])
+        for start in range(0, len(log), batch):
+            with self.transaction() as conn:
+                conn.execute(insert(staged_history_table), [
+                    {**entry, "import_id": import_id, "ord": first + 1 + start + i}
+                    for i, entry in enumerate(log[start:start + batch])])
+        return version
+
+    def _unstage(self, import_id: str, ids: set[str]) -> None:
+        """Drop the staged rows and history entries of ``ids`` from one import."""
+        for start in range(0, len(ids), 500):
+            chunk = sorted(ids)[start:start + 500]
+            with self.transaction() as conn:
+                conn.execute(delete(staged_stations_table).where(
+                    staged_stations_table.c.import_id == import_id,
+                    staged_stations_table.c.id.in_(chunk)))
+                conn.execute(delete(staged_history_table).where(
+                    staged_history_table.c.import_id == import_id,
+                    staged_history_table.c.station_id.in_(chunk)))
+
+    @staticmethod
+    def _changed_since(conn: Connection, version: tuple[int, int]) -> set[str] | None:
+        """The stations changed since the registry was at ``version`` (their history grew);
+        None when the history did not only grow (then everything is worked out again)."""
+        last, count = version
+        changed = conn.execute(select(history_table.c.station_id).where(
+            history_table.c.seq > last)).scalars().all()
+        total = conn.execute(select(func.count()).select_from(history_table)).scalar() or 0
+        return set(changed) if int(total) - count == len(changed) else None
+
+    def _move_in(self, import_id: str, version: tuple[int, int], ids: set[str]) -> set[str]:
+        """Move one import's staged rows into the registry in one transaction, unless other
+        writes changed some of its stations (``ids``) since ``version``: then nothing moves
+        and those stations are returned (an empty set: moved)."""
         staged = select(staged_stations_table.c.id).where(
             staged_stations_table.c.import_id == import_id)
         with self.transaction() as conn:
             # the first statement writes, so the transaction holds the write lock from here on
             conn.execute(delete(stations_table).where(stations_table.c.id.in_(staged)))
-            last = conn.execute(select(func.max(history_table.c.seq))).scalar() or 0
-            count = conn.execute(select(func.count()).select_from(history_table)).scalar() or 0
-            if (int(last), int(count)) != version:
+            since = self._changed_since(conn, version)
+            clash = set(ids) if since is None else since & ids
+            if clash:
                 conn.rollback()  # changed meanwhile: nothing moved, worked out again
-                return False
+                return clash
             conn.execute(insert(stations_table).from_select(
                 _STATION_COLUMNS, select(*(staged_stations_table.c[c] for c in _STATION_COLUMNS))
                 .where(staged_stations_table.c.import_id == import_id)))
@@ -422,7 +496,7 @@ class Registry:
                 _HISTORY_COLUMNS, select(*(staged_history_table.c[c] for c in _HISTORY_COLUMNS))
                 .where(staged_history_table.c.import_id == import_id)
                 .order_by(staged_history_table.c.ord)))
-        return True
+        return set()
 
     def _clear_import(self, import_id: str) -> None:
         """Drop one import's staging rows, in batches (each a short transaction)."""
@@ -570,6 +644,20 @@ def _entry(station_id: str, at: datetime, action: str, source: str, before: dict
 def _record(station: Station) -> dict:
     record = station.to_record()
     return {k: record[k] for k in _FIELDS}
+
+
+def _sqlite_damaged(context: ExceptionContext) -> None:
+    """A statement on an SQLite file that is damaged or no database (result codes
+    SQLITE_CORRUPT 11, SQLITE_NOTADB 26) raises :class:`DatabaseDamaged`: the file, what to do."""
+    code = getattr(context.original_exception, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (11, 26) and context.engine is not None:
+        raise DatabaseDamaged(_sqlite_path(context.engine), context.original_exception)
+
+
+def _sqlite_path(engine: Engine) -> str:
+    """The SQLite file of ``engine``, absolute (as the message names it)."""
+    database = engine.url.database
+    return os.path.abspath(database) if database else str(engine.url)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:

@@ -78,6 +78,12 @@ bounds_env_var_deprecated: str = "YIZHAN_REGION"
 #: Stations a write takes in one transaction; an import of more is staged in batches of this
 #: many and made visible at once (see :mod:`geo.registry`).
 import_batch_rows: int = 2000
+#: Seconds a staged import keeps working in the changes other writers (a planner saving) make
+#: meanwhile to the stations it writes, before it gives up and writes nothing.
+import_wait_s: float = 120.0
+#: Seconds a staged import pauses before it works in such changes again, when they came twice in a
+#: row (another writer in full flow).
+import_retry_pause_s: float = 0.2
 #: Seconds an SQLite write waits for another writer before it fails (the API then answers 503).
 db_busy_timeout_s: float = 15.0
 

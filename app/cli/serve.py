@@ -75,6 +75,7 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     if not build_only:  # a taken port is said before minutes of building
         web.check_port(host, port)
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
+    _check_registry(region.db_url)  # and a damaged registry too
     built = region.manifest().get("region") if region.is_built() else None
     if (rebuild or osm_file or place or not region.is_built()
             or (region_id is not None and built != region_id)):
@@ -91,6 +92,15 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     password = _demo_planner(region.db_url)
     click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
     _serve(region.data_dir, None, None, host, port, tiles, workers, trusted_proxies, https)
+
+
+def _check_registry(db_url: str) -> None:
+    """:class:`geo.errors.DatabaseDamaged` (one line: the file, how to recover) when the
+    registry's SQLite file exists but is damaged."""
+    if Path(db_url.removeprefix("sqlite:///")).is_file():
+        registry = Registry(db_url)
+        registry.check()
+        registry.engine.dispose()
 
 
 def _say_demo(region: DemoRegion) -> None:

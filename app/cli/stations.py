@@ -63,7 +63,8 @@ def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
     write = not dry_run and (result.ok or skip_invalid)
     summary = None
     if write and result.stations:
-        summary = Registry(db_url).upsert(result.stations, source=f"import {file.name}")
+        summary = Registry(db_url).upsert(result.stations, source=f"import {file.name}",
+                                          on_wait=_waiting_note(cli_lang()))
     report = {
         "file": str(file), "rows": result.rows, "valid": len(result.stations),
         "invalid_rows": len({p.row for p in result.problems}),
@@ -91,6 +92,19 @@ def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
         if not as_json:
             click.echo(say(language, "import_nothing"), err=True)
         sys.exit(1)
+
+
+def _waiting_note(language: str):
+    """``on_wait`` of an import: says once, on stderr, that it waits for others' edits."""
+    said: list[float] = []
+
+    def note(waited: float) -> None:
+        if not said:
+            said.append(waited)
+            click.echo(say(language, "import_waiting", seconds=f"{settings.import_wait_s:.0f}"),
+                       err=True)
+
+    return note
 
 
 @click.command("export")

@@ -161,3 +161,122 @@ def test_reports_and_station_reads_keep_answering_during_a_large_import(demo, tm
     assert "12000 new" in result.output
     assert statuses and set(statuses) <= {200, 201, 429}, sorted(set(statuses))
     assert statuses.count(201) + statuses.count(429) >= 3
+
+
+def garbage_db(tmp_path):
+    """An SQLite file that is not a database: 5,000 bytes of noise (a disk that lost it)."""
+    path = tmp_path / "broken.sqlite"
+    path.write_bytes(bytes(range(256)) * 19 + b"\x00" * 136)
+    return path
+
+
+def malformed_db(tmp_path):
+    """An SQLite file with a sound header and schema whose later pages are noise."""
+    from geo.registry import Registry
+    from geo.stations import Station
+
+    path = tmp_path / "malformed.sqlite"
+    registry = Registry(f"sqlite:///{path}")
+    registry.upsert([Station(id=f"s{i}", name=f"驿站{i}" * 5, kind="outdoor_rest_point",
+                             lon=104 + i / 10_000, lat=30.6) for i in range(1500)], source="t")
+    registry.engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 40_000] = bytes(range(200)) * 200
+    path.write_bytes(bytes(data))
+    return path
+
+
+def assert_one_line(done, path, lang="en"):
+    """The command said one line (stdout and stderr together) naming the file and how to
+    recover, and exited 1."""
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(lines) == 1, lines
+    assert str(path) in lines[0]
+    assert ("备份" if lang == "zh" else "backup") in lines[0]
+    assert "yizhan demo --rebuild" in lines[0] and "yizhan import" in lines[0]
+
+
+@pytest.mark.parametrize("command", ["serve", "import", "export", "nearest", "user list"])
+def test_a_garbage_database_file_is_one_line_and_exit_1(demo, tmp_path, command):
+    path = garbage_db(tmp_path)
+    source = tmp_path / "stations.csv"
+    source.write_text("id,name,kind,lon,lat\na1,驿站,工会驿站,104.05,30.65\n", "utf-8")
+    args = {"serve": ["serve", "--data-dir", str(demo.data_dir), "--port", "8637"],
+            "import": ["import", str(source)],
+            "export": ["export", str(tmp_path / "out.csv")],
+            "nearest": ["nearest", "--network", str(demo.network_path("walk")),
+                        "--lon", "24.94", "--lat", "60.17"],
+            "user list": ["user", "list"]}[command]
+    done = subprocess.run([*CLI, *args, "--db", f"sqlite:///{path}"], capture_output=True,
+                          text=True, timeout=120)
+    assert_one_line(done, path)
+    assert path.read_bytes()[:16] == bytes(range(16))  # left as it was, for a rescue
+
+
+def test_a_garbage_demo_registry_is_one_line_before_building(tmp_path):
+    data = tmp_path / "demo"
+    data.mkdir()
+    path = garbage_db(data).rename(data / "yizhan.sqlite")
+    done = subprocess.run([*CLI, "--lang", "zh", "demo", "--data-dir", str(data), "--port",
+                           "8638"], capture_output=True, text=True, timeout=60)
+    assert_one_line(done, path, "zh")
+    assert "已损坏" in done.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["yizhan.sqlite"]  # nothing built
+
+
+def test_a_database_damaged_inside_stops_the_server_at_start(demo, tmp_path):
+    path = malformed_db(tmp_path)
+    done = subprocess.run([*CLI, "serve", "--data-dir", str(demo.data_dir), "--db", str(path),
+                           "--port", "8639"], capture_output=True, text=True, timeout=120)
+    assert_one_line(done, path)
+    assert "malformed" in done.stderr
+
+
+def test_an_import_waits_while_a_planner_keeps_saving(tmp_path, runner, monkeypatch):
+    """`yizhan import` of 6,000 stations (12 batches) while a planner saves one of them every
+    0.05 s: the import says it waits, works the planner's changes in, and succeeds."""
+    import csv
+    import threading
+
+    from geo.registry import Registry
+    from geo.stations import Station
+
+    monkeypatch.setattr(settings, "import_batch_rows", 500)
+    monkeypatch.setattr(settings, "import_wait_s", 60.0)
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    planner = Registry(url)
+    first = Station(id="b0", name="驿站0", kind="outdoor_rest_point", lon=104.0, lat=30.6)
+    planner.upsert([first], source="before")
+    rows = [["id", "name", "kind", "lon", "lat"]]
+    rows += [[f"b{i}", f"驿站{i}", "工会驿站", f"{104 + i / 10_000:.5f}", "30.60000"]
+             for i in range(6000)]
+    source = tmp_path / "big.csv"
+    with open(source, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    done, saves = threading.Event(), []
+
+    def keep_saving():
+        while not done.is_set():
+            planner.upsert([first.replace(name=f"规划员改的{len(saves)}")], source="planner")
+            saves.append(1)
+            done.wait(0.05)
+
+    thread = threading.Thread(target=keep_saving)
+    thread.start()
+    try:
+        result = runner.invoke(main, ["--lang", "zh", "import", str(source), "--db", url])
+    finally:
+        done.set()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert "站点正在被编辑，正在等待写入本次导入" in result.output
+    assert len(saves) > 5
+    after = Registry(url)
+    assert len(after.stations()) == 6000
+    imported = [h for h in after.history("b0") if h["source"] == "import big.csv"]
+    assert [h["after"]["name"] for h in imported] == ["驿站0"]  # over a planner's name
+    assert imported[0]["before"]["name"].startswith("规划员改的")

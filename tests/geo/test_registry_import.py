@@ -63,7 +63,7 @@ def test_a_failure_while_staging_leaves_the_registry_as_it_was(url, monkeypatch)
     registry = Registry(url)
     monkeypatch.setattr(settings, "import_batch_rows", 40)
 
-    def fail(import_id, version):
+    def fail(import_id, version, ids):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(registry, "_move_in", fail)
@@ -89,6 +89,53 @@ def test_a_write_made_meanwhile_is_kept_and_the_import_worked_out_again(url, mon
     assert summary.as_dict() == {"created": 97, "updated": 1, "unchanged": 2}
     assert registry.get("s1").name == "驿站1"
     assert [h["source"] for h in registry.history("s1")] == ["before", "planner", "import"]
+
+
+def planner_saving(registry, url, monkeypatch, station_id="s1"):
+    """Make a planner save ``station_id`` each time the import works out its changes; the
+    seconds waited that the import reports."""
+    changes, waits = registry._changes, []
+
+    def meanwhile(conn, stations, source, actor):
+        answer = changes(conn, stations, source, actor)
+        Registry(url).upsert([station(int(station_id[1:]), name=f"改{len(waits)}")],
+                             source="planner")
+        return answer
+
+    monkeypatch.setattr(registry, "_changes", meanwhile)
+    return waits
+
+
+def test_an_import_works_in_a_planner_saving_until_the_deadline(url, monkeypatch):
+    """Each attempt of the import finds s1 saved again: it says it waits each time, and after
+    import_wait_s gives up with a clear message, having written nothing."""
+    registry = Registry(url)
+    monkeypatch.setattr(settings, "import_batch_rows", 40)
+    monkeypatch.setattr(settings, "import_wait_s", 0.5)
+    monkeypatch.setattr(settings, "import_retry_pause_s", 0.05)
+    waits = planner_saving(registry, url, monkeypatch)
+    with pytest.raises(DatabaseUnavailable, match=r"kept changing the stations of this import "
+                                                  r"for \d+ s .*import_wait_s.*nothing was "
+                                                  r"imported"):
+        registry.upsert([station(i, name="新") for i in range(200)], source="import",
+                        on_wait=waits.append)
+    assert len(waits) >= 3 and waits == sorted(waits) and waits[-1] <= 0.5
+    stations, history = tables(url)
+    assert [row[0] for row in stations] == ["s0", "s1", "s2"]  # nothing of the import
+    assert {row[4] for row in history} == {"before", "planner"}
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # nothing left staged
+        assert conn.execute("SELECT count(*) FROM staged_stations").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM staged_history").fetchone() == (0,)
+
+
+def test_a_save_outside_the_import_does_not_hold_it_up(url, monkeypatch):
+    registry = Registry(url)
+    monkeypatch.setattr(settings, "import_batch_rows", 40)
+    waits = planner_saving(registry, url, monkeypatch, station_id="s2")
+    summary = registry.upsert([station(i, name="新") for i in range(3, 200)], source="import",
+                              on_wait=waits.append)
+    assert waits == [] and summary.as_dict() == {"created": 197, "updated": 0, "unchanged": 0}
+    assert registry.get("s2").name == "改0" and len(registry.stations()) == 200
 
 
 def test_reports_and_reads_keep_working_during_a_large_import(url, monkeypatch):
