@@ -1,8 +1,16 @@
-"""Siting models against spopt + CBC, and at city scale.
+"""Siting models against spopt + CBC, at city scale, and whole plans on a real city.
 
     python -m benchmarks siting [--seeds 3] [--families geometric,network]
                                 [--big-demand 50000] [--big-candidates 2000] [--big-p 50]
                                 [--time-limit 50] [--skip-peer] [--skip-big]
+    python -m benchmarks siting --harbin DATA_DIR --previous CHECKOUT
+
+3. **A real city** (``--harbin``): ``yizhan plan`` on a data dir built by ``yizhan demo
+   --build-only`` (central Harbin: ``--region harbin``, or ``--osm harbin_center_2024.osm.pbf``),
+   run by this checkout and by ``--previous`` (a checkout of the previous release, e.g. a git
+   worktree) as subprocesses one after the other on the same files: ``--add 30 --at 04:30`` for
+   every group, and ``--group sanitation_worker --target 90``. Prints each one's wall time, peak
+   resident memory (of the process, from ``wait4``) and covered workers, and the ratios.
 
 1. **Peer comparison**, 3,000 demand rows × 400 candidates, p = 20, each demand row covered by
    about 5–20 candidates, two random families:
@@ -24,6 +32,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -128,6 +143,55 @@ def city_scale(args) -> None:
     assert never_worse
 
 
+#: The plans of the city comparison: name and ``yizhan plan`` options.
+CITY_PLANS = {"add 30 at 04:30, all groups": ["--add", "30", "--at", "04:30"],
+              "sanitation_worker, target 90": ["--group", "sanitation_worker", "--target", "90"]}
+
+
+def run_plan_process(checkout: Path, data_dir: Path, options: list[str]) -> dict:
+    """``yizhan plan`` of ``checkout`` (its own code first on ``sys.path``) on ``data_dir``:
+    seconds, peak RSS (MB) and the covered workers of the plan's groups together."""
+    code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); from app.cli import main; "
+            "main()")
+    nets = [arg for mode in ("walk", "ebike", "drive")
+            for arg in ("--network", str(data_dir / f"network-{mode}.npz"))]
+    command = [sys.executable, "-c", code, "plan", *nets, "--db",
+               str(data_dir / "yizhan.sqlite"), "--demand", str(data_dir / "demand.csv"),
+               *options, "--json"]
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, cwd=checkout, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        if proc.returncode:
+            err.seek(0)
+            raise RuntimeError(f"{checkout}: yizhan plan failed:\n{err.read().decode()[-2000:]}")
+    answer = json.loads(out)
+    covered = sum(answer["after"][g] * answer["totals"][g] for g in answer["after"])
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "covered": covered,
+            "sites": len(answer["sites"]), "optimal": answer["optimal"]}
+
+
+def city_comparison(args) -> None:
+    data_dir, previous, here = Path(args.harbin), Path(args.previous), Path(__file__).parents[1]
+    print(f"\n== yizhan plan on {data_dir}: this checkout against {previous}")
+    for name, options in CITY_PLANS.items():
+        runs = {label: run_plan_process(root, data_dir, options)
+                for label, root in (("previous", previous), ("now", here))}
+        for label, r in runs.items():
+            print(f"{name:30s} {label:8s} {r['seconds']:6.1f} s, peak {r['peak_mb']:6,.0f} MB, "
+                  f"{r['covered']:9,.1f} workers covered, {r['sites']} sites, "
+                  f"optimal={r['optimal']}")
+        old, new = runs["previous"], runs["now"]
+        print(f"{'':30s} ratio    {old['seconds'] / new['seconds']:.1f}x faster, "
+              f"{old['peak_mb'] / new['peak_mb']:.1f}x less memory, covered "
+              f"{new['covered'] - old['covered']:+.3f} workers")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks siting")
     parser.add_argument("--seeds", type=int, default=3)
@@ -139,7 +203,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--time-limit", type=float, default=50.0)
     parser.add_argument("--skip-peer", action="store_true", help="no spopt + CBC runs")
     parser.add_argument("--skip-big", action="store_true", help="no city-scale run")
+    parser.add_argument("--harbin", metavar="DATA_DIR",
+                        help="only compare whole plans on this demo data dir (yizhan demo "
+                             "--build-only) with --previous")
+    parser.add_argument("--previous", metavar="CHECKOUT",
+                        help="a checkout of the previous release (e.g. a git worktree)")
     args = parser.parse_args(argv)
+    if args.harbin:
+        if not args.previous:
+            parser.error("--harbin needs --previous CHECKOUT")
+        city_comparison(args)
+        return 0
     unknown = set(args.families) - {"geometric", "network"}
     if unknown:
         parser.error(f"unknown families {sorted(unknown)}; choose from geometric, network")

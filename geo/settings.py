@@ -97,6 +97,11 @@ e2sfca_steps: tuple[float, float, float] = (1.0, 0.68, 0.22)
 plan_time_limit_s: float = 60.0
 #: The same for one siting run of the web app's planner view (it answers while the planner waits).
 web_plan_time_limit_s: float = 10.0
+#: Megabytes the coverage matrix of one plan may take, built and solved (estimated before it is
+#: built, from the first searches); a plan that needs more stops with an error saying how much,
+#: rather than the machine swapping. The whole process needs about 0.4 GB more (networks,
+#: compiled searches, Python).
+plan_memory_mb: float = 1024.0
 
 # --- worker density from OpenStreetMap proxies (estimates, for a region without counts) --------
 

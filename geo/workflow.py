@@ -505,7 +505,8 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
         return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
                          note="there are no candidate sites", **common)
     matrix = coverage_matrix(networks, _open_at(stations, when), demand, candidates, kind=kind,
-                             groups=groups, wanted=chosen, minutes=minutes)
+                             groups=groups, wanted=chosen, minutes=minutes,
+                             capacitated=capacitated)
     result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
                   curve=curve, time_limit=time_limit)
     return SitingRun(candidates=candidates, plan=result, **common)

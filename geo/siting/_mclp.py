@@ -10,6 +10,7 @@ greedy.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import scipy.sparse as sp
 
 from geo.siting._greedy import Greedy, greedy_cover
 from geo.siting._milp import coverage_milp
-from geo.siting._reduce import Reduced
+from geo.siting._reduce import Reduced, reduce
 from geo.siting._validate import REL_TOL, Input, ranges
 
 
@@ -163,7 +164,7 @@ def lagrange_fixing(lag: Lagrange, k: int, incumbent: float) -> tuple[np.ndarray
 
 
 def solve_mclp(inp: Input, red: Reduced, k: int, greedy: Greedy, deadline: float | None, *,
-               rel_gap: float) -> Answer:
+               rel_gap: float, work_limit: float = math.inf) -> Answer:
     """Greedy, swap local search, Lagrangian bound and fixing, then HiGHS on what is left.
 
     Parameters
@@ -178,6 +179,10 @@ def solve_mclp(inp: Input, red: Reduced, k: int, greedy: Greedy, deadline: float
         :func:`time.perf_counter` seconds at which to stop, or None.
     rel_gap
         HiGHS' relative MIP gap (:data:`geo.siting.models.MIP_REL_GAP`).
+    work_limit
+        The dominance test's limit (:func:`geo.siting._reduce.reduce`), for the second
+        reduction: once Lagrangian fixing has dropped columns, rows left with none drop, rows
+        now identical merge and columns now dominated drop, before HiGHS sees the problem.
     """
     bound = min(greedy.bound, red.base + float(red.w.sum()))
     if k == 0 or red.shape[1] == 0 or greedy.value >= bound * (1 - REL_TOL):
@@ -216,10 +221,13 @@ def solve_mclp(inp: Input, red: Reduced, k: int, greedy: Greedy, deadline: float
         return Answer(best_sel, method, True, bound)
 
     drop, force = lagrange_fixing(lag, k, incumbent)
-    keep = np.flatnonzero(~drop)
-    sol = coverage_milp(red.a[:, keep].tocsr(), red.w, np.ones(len(keep)), float(k),
-                        cutoff=incumbent, lower=force[keep].astype(float), deadline=deadline,
-                        heuristics=False, rel_gap=rel_gap)
+    kept = np.flatnonzero(~drop)
+    again = reduce(Input(a[:, kept], red.w, np.zeros(0, dtype=np.int64)), dominance=True,
+                   work_limit=work_limit)
+    keep = kept[again.cols]
+    sol = coverage_milp(again.a, again.w, np.ones(len(keep)), float(k), cutoff=incumbent,
+                        lower=force[keep].astype(float), deadline=deadline, heuristics=False,
+                        rel_gap=rel_gap)
     if sol.infeasible:  # nothing the fixing left covers as much: the incumbent is optimal
         return Answer(best_sel, method, True, bound)
     if sol.bound is not None:

@@ -192,7 +192,8 @@ def maximize_coverage(cover: Any, weights: Any, p: int, *, fixed: Any = None,
     deadline = None if time_limit is None else started + time_limit
     red = reduce(inp, dominance=True, work_limit=DOMINANCE_WORK_LIMIT)
     greedy = greedy_cover(inp, k=k)
-    answer = solve_mclp(inp, red, k, greedy, deadline, rel_gap=MIP_REL_GAP)
+    answer = solve_mclp(inp, red, k, greedy, deadline, rel_gap=MIP_REL_GAP,
+                        work_limit=DOMINANCE_WORK_LIMIT)
     return _max_result(inp, *answer, greedy.value, started, red.shape)
 
 
@@ -235,7 +236,8 @@ def coverage_curve(cover: Any, weights: Any, n_max: int, *, fixed: Any = None,
             left = started + time_limit - point_started
             deadline = point_started + max(left, 0.0) / (n_max - k + 1)
         greedy = greedy_prefix(inp, order[:k])
-        answer = solve_mclp(inp, red, k, greedy, deadline, rel_gap=MIP_REL_GAP)
+        answer = solve_mclp(inp, red, k, greedy, deadline, rel_gap=MIP_REL_GAP,
+                            work_limit=DOMINANCE_WORK_LIMIT)
         results.append(_max_result(inp, *answer, greedy.value, point_started, red.shape))
     return results
 

@@ -2,9 +2,10 @@
 
 A plan chooses new stations of one kind among candidate sites so that more workers of the groups
 that use that kind are within their travel budget, keeping the existing stations (and counting what
-they already cover). The coverage matrix (demand × candidate) comes from bounded multi-source
-searches on each group's network (:func:`geo.coverage.station_costs`), never from straight lines;
-the models are in :mod:`geo.siting`.
+they already cover). The coverage matrix (demand × candidate) comes from bounded searches on each
+group's network (:mod:`geo.siting._cover`), never from straight lines, and holds each distinct
+coverage set once, within :data:`geo.settings.plan_memory_mb`; the models are in
+:mod:`geo.siting`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ import pandas as pd
 from scipy import sparse
 
 from geo import settings
-from geo.coverage import station_costs
 from geo.demand import groups_in
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.io.candidates import CANDIDATE_COLUMNS
-from geo.nearest import StationFinder
 from geo.network import Network
+from geo.siting._cover import build_sets, nearest_chosen
 from geo.siting.models import (
     SitingResult,
     coverage_curve,
@@ -249,43 +249,73 @@ def _unique(names: list[str]) -> list[str]:
 
 @dataclass
 class CoverageMatrix:
-    """Which demand rows each column (existing station or candidate) covers.
+    """Which demand rows each column (existing station or candidate) covers, as the distinct
+    coverage sets of the rows (:mod:`geo.siting._cover`): rows that the same columns cover are
+    one set, whose weight is theirs summed.
 
     Attributes
     ----------
-    cover
-        Sparse boolean (demand rows × columns); columns are ``existing`` stations first, then
-        candidates.
+    sets
+        Sparse boolean (sets × columns), int32 indices; columns are ``existing`` stations first,
+        then candidates. The last set is empty: the rows no column covers.
+    weights
+        Per set, the demand weight of its rows (what the models read).
+    row_set
+        Per demand row (of ``rows``), the index of its set.
     rows
         Demand rows (``lon, lat, weight, group``) in matrix order.
-    cost
-        Sparse travel costs in the same layout (minutes or metres), for attributing workers to
-        the nearest chosen site.
+    complete
+        Whether every row's candidates were searched. Otherwise (the default) the rows an
+        existing station covers are one set that every existing station covers, and their
+        candidates were never searched: a row an existing station covers is covered whatever a
+        plan opens. The capacitated model needs a complete matrix.
+    networks, weight
+        The networks by mode and the travel cost (``"time"`` or ``"length"``) the budgets are
+        in, to attribute newly covered workers to the nearest chosen site.
     """
 
-    cover: sparse.csc_array
+    sets: sparse.csr_array
+    weights: np.ndarray
+    row_set: np.ndarray
     rows: pd.DataFrame
-    cost: sparse.csr_array
     existing: list[Station]
     candidates: pd.DataFrame
     kind: str
     budgets: dict[str, float] = field(default_factory=dict)
+    complete: bool = False
+    networks: dict[str, Network] = field(default_factory=dict)
+    modes: dict[str, str] = field(default_factory=dict)
+    weight: str = "time"
 
     @property
     def fixed(self) -> np.ndarray:
         return np.arange(len(self.existing))
+
+    @property
+    def cover(self) -> sparse.csc_array:
+        """Sparse boolean (demand rows × columns): each row's set, expanded (as big as the
+        matrix of every row, so for small problems and checks; the models read ``sets``)."""
+        return sparse.csc_array(self.sets[self.row_set])
 
 
 def coverage_matrix(networks: dict[str, Network], stations: Sequence[Station],
                     demand: pd.DataFrame, candidates: pd.DataFrame, *, kind: str,
                     groups: dict[str, WorkerGroup] | None = None,
                     wanted: Iterable[str] | None = None, minutes: float | None = None,
-                    meters: float | None = None) -> CoverageMatrix:
-    """The demand × (existing stations + candidates) coverage matrix.
+                    meters: float | None = None, capacitated: bool = False) -> CoverageMatrix:
+    """The demand × (existing stations + candidates) coverage matrix, as distinct sets.
 
     Rows are the demand of the groups that use ``kind`` (the kind of the new stations); a column
     covers a row when the station's kind is one the row's group uses and the network travel from
-    the row to it is within the group's budget.
+    the row to it is within the group's budget. Unless ``capacitated``, candidates are searched
+    only for the rows no existing station covers (see :class:`CoverageMatrix`).
+
+    Raises
+    ------
+    InputError
+        ``parameter="plan_memory_mb"`` when the matrix would need more than
+        :data:`geo.settings.plan_memory_mb` (checked before it is built, from the first
+        searches).
     """
     groups = groups or DEFAULT_GROUPS
     if kind not in KINDS:
@@ -299,28 +329,22 @@ def coverage_matrix(networks: dict[str, Network], stations: Sequence[Station],
                      lat=float(c.lat), hours="24/7",
                      capacity=None if pd.isna(c.capacity) else int(c.capacity))
              for c in candidates.itertuples()]
-    columns = list(stations) + sites
-    blocks, rows, budgets = [], [], {}
+    rows, budgets = [], {}
     for gid in chosen:
         group = groups[gid]
         if group.mode not in networks:
             raise InputError(f"group {gid} travels by {group.mode} but no {group.mode} network "
                              "was given", parameter="network")
-        part = demand[demand["group"] == gid].reset_index(drop=True)
-        budget = meters if meters is not None else (minutes or group.budget_min)
-        budgets[gid] = float(budget)
-        finder = StationFinder(networks[group.mode], columns)
-        cost = station_costs(finder, part["lon"], part["lat"], max_cost=budget,
-                             weight="length" if meters is not None else "time")
-        usable = np.array([s.kind in group.kinds for s in columns], float)
-        cost = sparse.csr_array(cost @ sparse.diags_array(usable))
-        cost.eliminate_zeros()
-        blocks.append(cost)
-        rows.append(part)
-    cost = sparse.csr_array(sparse.vstack(blocks))
-    cover = sparse.csc_array(cost > 0)
-    return CoverageMatrix(cover, pd.concat(rows, ignore_index=True), cost, list(stations),
-                          candidates.reset_index(drop=True), kind, budgets)
+        rows.append(demand[demand["group"] == gid])
+        budgets[gid] = float(meters if meters is not None else (minutes or group.budget_min))
+    table = pd.concat(rows, ignore_index=True)
+    weight = "length" if meters is not None else "time"
+    built = build_sets(networks, list(stations) + sites, len(stations), table, groups, budgets,
+                       weight=weight, complete=capacitated)
+    return CoverageMatrix(built.matrix, built.weights, built.row_set, table, list(stations),
+                          candidates.reset_index(drop=True), kind, budgets,
+                          complete=capacitated, networks=dict(networks),
+                          modes={g: groups[g].mode for g in chosen}, weight=weight)
 
 
 @dataclass
@@ -351,8 +375,9 @@ class Plan:
 def _covered(matrix: CoverageMatrix, open_columns: np.ndarray) -> np.ndarray:
     """Per demand row: whether any of ``open_columns`` covers it."""
     if len(open_columns) == 0:
-        return np.zeros(matrix.cover.shape[0], bool)
-    return np.asarray(matrix.cover[:, open_columns].sum(axis=1)).ravel() > 0
+        return np.zeros(len(matrix.row_set), bool)
+    by_set = np.asarray(matrix.sets[:, open_columns].sum(axis=1)).ravel() > 0
+    return by_set[matrix.row_set]
 
 
 def _shares(matrix: CoverageMatrix, open_columns: np.ndarray) -> dict[str, float]:
@@ -382,7 +407,10 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
     """
     if sum(x is not None for x in (add, target, budget)) != 1:
         raise InputError("give exactly one of `add`, `target` or `budget`", parameter="add")
-    weights = matrix.rows["weight"].to_numpy(float)
+    if capacitated and not matrix.complete:
+        raise InputError("a capacitated plan needs every row's candidates: build the matrix "
+                         "with coverage_matrix(..., capacitated=True)", parameter="capacitated")
+    cover, weights = matrix.sets, matrix.weights
     fixed = matrix.fixed
     n_fixed = len(fixed)
     model = "max_coverage"
@@ -396,20 +424,20 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
             caps = np.array([s.capacity or default for s in matrix.existing]
                             + [default if pd.isna(c) else c for c in matrix.candidates["capacity"]],
                             float)
-            result = maximize_coverage_capacitated(matrix.cover, weights, n_fixed + add, caps,
+            result = maximize_coverage_capacitated(cover, weights, n_fixed + add, caps,
                                                    fixed=fixed, time_limit=time_limit)
             model = "capacitated"
         else:
-            result = maximize_coverage(matrix.cover, weights, n_fixed + add, fixed=fixed,
+            result = maximize_coverage(cover, weights, n_fixed + add, fixed=fixed,
                                        time_limit=time_limit)
     elif target is not None:
-        result = minimize_facilities(matrix.cover, weights, target, fixed=fixed,
+        result = minimize_facilities(cover, weights, target, fixed=fixed,
                                      time_limit=time_limit)
         model = "set_covering"
     else:
         assert budget is not None  # exactly one of add, target and budget: checked above
         costs = np.concatenate([np.zeros(n_fixed), matrix.candidates["cost"].to_numpy(float)])
-        result = maximize_coverage_budget(matrix.cover, weights, costs, budget, fixed=fixed,
+        result = maximize_coverage_budget(cover, weights, costs, budget, fixed=fixed,
                                           time_limit=time_limit)
         model = "budget"
     selected = np.asarray(result.selected)
@@ -419,7 +447,7 @@ def plan(matrix: CoverageMatrix, *, add: int | None = None, target: float | None
     sites = _describe_sites(matrix, fixed, new)
     curve_rows = None
     if curve:
-        points = coverage_curve(matrix.cover, weights, min(int(curve), len(matrix.candidates)),
+        points = coverage_curve(cover, weights, min(int(curve), len(matrix.candidates)),
                                 fixed=fixed, time_limit=time_limit)
         total = weights.sum()
         curve_rows = [{"new_stations": k + 1, "share": round(float(r.covered_weight / total), 6),
@@ -433,12 +461,15 @@ def _describe_sites(matrix: CoverageMatrix, fixed: np.ndarray, new: np.ndarray) 
     """The chosen sites with the workers each newly covers, per group (each newly covered worker
     counted at the nearest chosen site)."""
     n_fixed = len(fixed)
-    already = _covered(matrix, fixed)
-    cost = matrix.cost.tocsc()[:, new].toarray() if len(new) else np.zeros((len(already), 0))
-    cost[cost == 0] = np.inf
-    best = np.argmin(cost, axis=1) if len(new) else np.zeros(len(already), int)
-    reached = np.isfinite(cost.min(axis=1)) if len(new) else np.zeros(len(already), bool)
-    gain_rows = reached & ~already
+    gain_rows = _covered(matrix, new) & ~_covered(matrix, fixed)
+    best = np.zeros(len(gain_rows), dtype=np.int64)
+    if len(new) and gain_rows.any():
+        sites = [Station(id=str(c.id), name=str(c.id), kind=matrix.kind, lon=float(c.lon),
+                         lat=float(c.lat), hours="24/7")
+                 for c in matrix.candidates.iloc[new - n_fixed].itertuples()]
+        best[gain_rows] = nearest_chosen(
+            matrix.networks, matrix.modes, matrix.budgets, matrix.rows[gain_rows], sites,
+            matrix.sets[matrix.row_set[gain_rows]][:, new], weight=matrix.weight)
     groups = list(dict.fromkeys(matrix.rows["group"]))
     records = []
     for k, column in enumerate(new.tolist()):

@@ -39,23 +39,31 @@ def area():
     return nets, stations, demand, candidates
 
 
-def test_matrix_equals_networkx(area):
+@pytest.mark.parametrize("complete", [True, False])
+def test_matrix_equals_networkx(area, complete):
     nets, stations, demand, candidates = area
-    m = coverage_matrix(nets, stations, demand, candidates, kind="sanitation_station", minutes=4)
+    m = coverage_matrix(nets, stations, demand, candidates, kind="sanitation_station", minutes=4,
+                        capacitated=complete)
     assert m.cover.shape == (len(demand), len(stations) + len(candidates))
     cover = m.cover.toarray()
     sites = [Station(id=str(c.id), name="", kind="sanitation_station", lon=float(c.lon),
                      lat=float(c.lat)) for c in candidates.itertuples()]
+    n_fixed = len(stations)
     for gid in ("sanitation_worker", "delivery_rider"):
         group = DEFAULT_GROUPS[gid]
         finder = StationFinder(nets[group.mode], list(stations) + sites)
         rows = m.rows.index[m.rows.group == gid][:15]
         reach = networkx_costs(finder, m.rows.lon[rows], m.rows.lat[rows], weight="time")
         for r, costs in zip(rows, reach, strict=True):
-            for j, s in enumerate(finder.stations):
-                usable = j >= len(stations) or s.kind in group.kinds
-                assert cover[r, j] == (costs.get(j, np.inf) <= 4 and usable)
+            truth = np.array([costs.get(j, np.inf) <= 4 and (j >= n_fixed or s.kind in group.kinds)
+                              for j, s in enumerate(finder.stations)])
+            if complete or not truth[:n_fixed].any():
+                assert (cover[r] == truth).all()
+            else:  # covered by an existing station: one set that every existing one covers
+                assert cover[r, :n_fixed].all() and not cover[r, n_fixed:].any()
         assert cover[rows].any()
+    assert m.weights.sum() == pytest.approx(demand.weight.sum())
+    assert m.sets.shape[0] < len(demand)  # rows that the same columns cover are one set
 
 
 def test_before_shares_equal_coverage(area):
