@@ -24,6 +24,7 @@ from app.pages import pick_lang
 from app.state import state
 from geo.errors import (
     ConflictError,
+    DatabaseDamaged,
     DatabaseUnavailable,
     DataFileError,
     InputError,
@@ -137,5 +138,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(StaleVersionError, stale_version)
     app.register_error_handler(DatabaseUnavailable, database_unavailable)
     app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(DatabaseDamaged, unexpected)  # logged whole, a plain 500
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected)
