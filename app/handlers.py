@@ -106,6 +106,14 @@ def database_unavailable(exc: Exception):
     return retry_after(response, DATABASE_RETRY_S)
 
 
+def database_damaged(exc: Exception):
+    """A database file that is damaged: logged whole (the path and what to do are for the
+    server's administrator), answered as the database being unavailable (503), never a 500."""
+    current_app.logger.error("the station database is damaged (%s): %s", request.path, exc)
+    response = error_response(catalogue(pick_lang())["api"]["database_unavailable"], 503)
+    return retry_after(response, DATABASE_RETRY_S)
+
+
 def http_error(exc: HTTPException):
     """An HTTP error under ``/api`` as JSON, with its headers (e.g. Allow on a 405)."""
     if not request.path.startswith("/api/"):
@@ -138,6 +146,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(StaleVersionError, stale_version)
     app.register_error_handler(DatabaseUnavailable, database_unavailable)
     app.register_error_handler(OperationalError, database_unavailable)
-    app.register_error_handler(DatabaseDamaged, unexpected)  # logged whole, a plain 500
+    app.register_error_handler(DatabaseDamaged, database_damaged)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected)

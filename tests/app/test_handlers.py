@@ -56,3 +56,19 @@ def test_off_the_network_says_how_far_and_a_bad_demand_file_its_problems(context
                                              (30, "30")])
 def test_retry_after_is_whole_seconds_and_at_least_one(context, seconds, header):
     assert retry_after(error_response("wait", 429), seconds).headers["Retry-After"] == header
+
+
+def test_a_damaged_database_during_a_request_is_a_503_without_its_path():
+    from app.handlers import register_error_handlers
+    from geo.errors import DatabaseDamaged
+
+    app = Flask(__name__)
+    register_error_handlers(app)
+
+    @app.get("/api/damaged")
+    def damaged():
+        raise DatabaseDamaged("/srv/yizhan/registry.sqlite", "file is not a database")
+
+    answer = app.test_client().get("/api/damaged")
+    assert answer.status_code == 503 and int(answer.headers["Retry-After"]) >= 1
+    assert "registry.sqlite" not in answer.get_data(as_text=True)
