@@ -50,7 +50,9 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
 ``REPORT_RATE_LIMIT``, ``ANALYSIS_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``
     Per-client limits of worker reports and of coverage and siting runs (Flask-Limiter strings,
     default ``6 per minute;30 per hour`` and ``60 per minute``), and where the counts live
-    (default ``memory://``: per worker process). See :mod:`app.limits`.
+    (default ``registry://``: a table in the registry database, shared by every worker process
+    and instance on it; ``redis://host:6379`` for Redis; ``memory://`` per process). See
+    :mod:`app.limits`.
 ``PLAN_TIME_LIMIT``
     Seconds the siting solver may spend on one ``/api/plan`` run (default
     :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says

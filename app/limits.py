@@ -8,11 +8,13 @@
   (``REPORT_RATE_LIMIT``) and the planner's analyses (``ANALYSIS_RATE_LIMIT``), each a
   Flask-Limiter limit string such as ``"6 per minute;30 per hour"``. Over the limit the answer is
   429 with Retry-After (whole seconds, at least 1; no answer but a 429 or a 503 carries one) and
-  a Chinese message. The counts live where ``RATELIMIT_STORAGE_URI`` says: ``memory://`` by
-  default, which is **per worker process** (with ``yizhan serve --workers N`` a client may make
-  up to N times the limit); give a Redis or Memcached URI to share them. Behind a reverse proxy
-  every client has the proxy's address: let the proxy limit, or wrap the app in werkzeug's
-  ``ProxyFix`` so the address is the client's.
+  a Chinese message. The counts live where ``RATELIMIT_STORAGE_URI`` says: ``registry://`` by
+  default, a table in the registry database (:mod:`app.limit_store`) that every worker process
+  and app instance on that database shares, so with ``yizhan serve --workers N`` a client still
+  gets the limit once; ``redis://host:6379`` keeps them in Redis instead (with the ``redis``
+  package), ``memory://`` in each process alone (a client may then make up to N times the
+  limit). Behind a reverse proxy every client has the proxy's address: let the proxy limit, or
+  wrap the app in werkzeug's ``ProxyFix`` so the address is the client's.
 
 :func:`init_app` attaches the limiter; the views stay free of it (the limits are applied to the
 endpoints by name, so one app's counts never leak into another's).
@@ -31,6 +33,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from app import limit_store
 from app.errors import JSONDepthError
 from geo.errors import InputError
 
@@ -48,7 +51,7 @@ LIMITED = {
 #: Defaults of the settings read here (app.create_app starts from them; YIZHAN_… overrides).
 DEFAULTS = {"REPORT_RATE_LIMIT": "6 per minute;30 per hour",
             "ANALYSIS_RATE_LIMIT": "60 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_STRATEGY": "moving-window"}
+            "RATELIMIT_STORAGE_URI": "registry://", "RATELIMIT_STRATEGY": "moving-window"}
 
 
 def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -96,6 +99,11 @@ def init_app(app: Flask) -> Limiter:
     app.request_class = JSONRequest
     # registered before the limiter's own hook, so it runs after it (Flask runs them in reverse)
     app.after_request(wait_header)
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(f"{limit_store.SCHEME}://"):
+        # the counts go in the registry's database, shared by every process on it
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+            "engine": app.extensions["yizhan"].registry.engine}
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
     for endpoint, (key, _) in LIMITED.items():
         view = app.view_functions.get(endpoint)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -420,3 +421,26 @@ def test_signing_in_counts_as_no_failure(accounts, monkeypatch):
         accounts.set_disabled("wang")
         accounts.sign_in("wang", PASSWORD, client="office")
     assert stored_failures(accounts) == []
+
+
+def test_failures_of_a_database_made_before_keep_counting(tmp_path):
+    """A ``signin_failures`` table without ``next_allowed_at`` gains it when opened; its
+    failures still make the next attempt wait."""
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE signin_failures (key VARCHAR(64) NOT NULL PRIMARY KEY, "
+                     "failures INTEGER NOT NULL, last_at DATETIME NOT NULL)")
+    accounts = Accounts(Registry(f"sqlite:///{path}"))
+    accounts.add("li.ming", PASSWORD)
+    with sqlite3.connect(path) as conn:
+        assert "next_allowed_at" in [c[1] for c in conn.execute(
+            "PRAGMA table_info(signin_failures)")]
+    for _ in range(settings.signin_free_failures):
+        with pytest.raises(SignInError):
+            accounts.sign_in("li.ming", "guess guess", client="c")
+    with accounts.engine.begin() as conn:  # rows as the former version wrote them
+        conn.execute(text("UPDATE signin_failures SET next_allowed_at = NULL, failures = 6"))
+    with pytest.raises(ThrottledError) as throttled:
+        accounts.sign_in("li.ming", PASSWORD, client="c")
+    assert 1 < throttled.value.retry_after_s <= 2 * settings.signin_backoff_base_s
+    accounts.engine.dispose()
