@@ -36,6 +36,7 @@ from app.state import state
 from app.tiles import TILE_SERVICES
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
+from geo.regions import REGIONS
 from geo.stations import KINDS, SERVICES
 from geo.style import GROUP_COLOURS, KIND_COLOURS, KIND_SHORT
 
@@ -125,6 +126,18 @@ def demo_info() -> dict | None:
             "year": manifest.get("year")}
 
 
+def quick_services() -> list[str]:
+    """:data:`QUICK_SERVICES` in the order of the data dir's demo region: the services its
+    :attr:`geo.regions.Region.quick_services` names first (heating in Harbin), then the rest."""
+    path = Path(current_app.config["DATA_DIR"]) / "demo.json"
+    try:
+        known = REGIONS.get(json.loads(path.read_text("utf-8")).get("region"))
+    except (OSError, ValueError, AttributeError, TypeError):
+        known = None
+    first = [s for s in (known.quick_services if known else ()) if s in QUICK_SERVICES]
+    return first + [s for s in QUICK_SERVICES if s not in first]
+
+
 def _small_demo() -> bool:
     """Whether the data dir holds a demo region too small for the groups' own budgets to leave
     gaps (central Helsinki, about 2 km²): the planner view then starts at a 4-minute budget.
@@ -148,7 +161,7 @@ def page_config(lang: str, page: str) -> dict:
                       "color": KIND_COLOURS[k]}
                   for k, v in KINDS.items()},
         "services": {k: _label(v, lang) for k, v in SERVICES.items()},
-        "quickServices": QUICK_SERVICES,
+        "quickServices": quick_services(),
         "reportKinds": {k: _label(v, lang) for k, v in REPORT_KINDS.items()},
         "modes": modes,
         "basemapMode": "walk" if "walk" in modes else (modes[0] if modes else None),

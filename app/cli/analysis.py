@@ -116,9 +116,9 @@ def _say_coverage(result, groups) -> None:
                        + ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""))
     gaps = result.summary["gaps"]
     click.echo(f"{len(gaps)} gap areas" + (":" if gaps else "."))
-    for g in gaps[:5]:
-        click.echo(f"  #{g['rank']}: {g['workers']:,.0f} workers near ({g['lon']:.5f}, "
-                   f"{g['lat']:.5f}), {g['cells']} cells")
+    for g in gaps[:5]:  # named after the nearest named street (geo.places), else coordinates
+        click.echo(f"  #{g['rank']} {g['name']} {g['name_en']}: {g['workers']:,.0f} workers, "
+                   f"{g['cells']} cells")
 
 
 @click.command("plan")
@@ -221,7 +221,9 @@ def _say_plan(run, groups, kind: str) -> None:
     click.echo(f"{len(result.sites)} new {KINDS[kind][0]} {KINDS[kind][1]} sites "
                f"({result.model}, {state}, {len(run.candidates)} candidates):")
     for site in result.sites.itertuples():
-        click.echo(f"  {site.rank}. {site.name} ({site.lon:.6f}, {site.lat:.6f}) — "
+        english = getattr(site, "name_en", None)  # gap sites: "双林巷附近 near 双林巷"
+        name = f"{site.name} {english}" if isinstance(english, str) and english else site.name
+        click.echo(f"  {site.rank}. {name} ({site.lon:.6f}, {site.lat:.6f}) — "
                    f"+{site.newly_covered:,.0f} workers")
     for gid in result.before:
         gained = (result.after[gid] - result.before[gid]) * run.totals[gid]

@@ -359,6 +359,9 @@ class Gap(Answer):
     """A gap area: neighbouring H3 cells of uncovered workers, ranked by workers."""
 
     rank: int
+    name: str = Field(description="After the nearest named street: 双林巷附近, or its "
+                                  "coordinates when none is near.")
+    name_en: str = Field(description="The same in English: near 双林巷.")
     workers: float
     by_group: dict[str, float]
     cells: int
@@ -396,6 +399,7 @@ class Site(BaseModel):
     rank: int = Field(ge=1)
     id: str
     name: str
+    name_en: str | None = Field(None, description="A gap site's name in English: near 双林巷.")
     lon: float
     lat: float
     source: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from pathlib import Path
@@ -37,7 +38,8 @@ def write_coverage(result: CoverageResult, stations: list[Station],
                    basemap: dict | None = None) -> dict[str, Path]:
     """Write the analysis into ``outdir``.
 
-    Files: ``coverage.gpkg`` (layers ``demand``, ``gaps``, ``stations``), ``summary.csv``
+    Files: ``coverage.gpkg`` (layers ``demand``, ``gaps`` named after their nearest street,
+    ``stations``), ``summary.csv``
     (``districts.csv`` with districts), ``summary.json``, ``coverage_by_hour.png`` (with hours),
     ``workers_by_travel.png`` and ``coverage_map.html`` (offline, Leaflet beside it).
     """
@@ -246,7 +248,8 @@ def coverage_map(result: CoverageResult, stations: list[Station], *, network: Ne
         for g in result.gaps.itertuples():
             folium.GeoJson(g.geometry.__geo_interface__, style_function=lambda _: {
                 "color": "#b71c1c", "weight": 2, "fillColor": "#ef5350", "fillOpacity": 0.25},
-                tooltip=f"#{g.rank}: {g.workers:.0f} 人 workers").add_to(gaps)
+                tooltip=f"#{g.rank} {html.escape(g.name)} / {html.escape(g.name_en)}: "
+                        f"{g.workers:.0f} 人 workers").add_to(gaps)
         gaps.add_to(m)
     add_stations(m, stations)
     return finish(m)

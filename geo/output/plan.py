@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -29,8 +30,9 @@ PROPOSAL_FORMATS: tuple[ProposalFormat, ...] = ("geojson", "csv", "xlsx")
 PROPOSAL_LANGS = ("en", "zh")
 
 #: Chinese headers of a proposal's columns; ``new_<group>`` becomes ``新覆盖·<group 中文名>``.
-PROPOSAL_ZH = {"rank": "排名", "id": "编号", "name": "名称", "lon": "经度", "lat": "纬度",
-               "crs": "坐标系", "source": "来源", "cost": "成本", "newly_covered": "新覆盖人数"}
+PROPOSAL_ZH = {"rank": "排名", "id": "编号", "name": "名称", "name_en": "英文名称",
+               "lon": "经度", "lat": "纬度", "crs": "坐标系", "source": "来源", "cost": "成本",
+               "newly_covered": "新覆盖人数"}
 _SOURCES_ZH = {"gap": "覆盖缺口", "file": "候选点文件"}
 _CRS_LABELS = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
@@ -38,8 +40,9 @@ _CRS_LABELS = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 def proposal_table(p: Plan, *, lang: Literal["en", "zh"] = "en",
                    crs: str = "wgs84") -> pd.DataFrame:
     """The proposed sites as a table: the columns of :attr:`Plan.sites` (``rank, id, name, lon,
-    lat, source, cost, newly_covered, new_<group>``), or their Chinese (:data:`PROPOSAL_ZH`,
-    ``新覆盖·外卖骑手/快递员`` …) with ``lang="zh"``.
+    lat, source, cost, newly_covered, new_<group>`` and, for gap sites, ``name_en``), or their
+    Chinese (:data:`PROPOSAL_ZH`, ``新覆盖·外卖骑手/快递员`` …) with ``lang="zh"``. Gap sites are
+    named after the nearest named street (:func:`geo.places.name_places`).
 
     ``crs`` other than ``wgs84`` converts ``lon``/``lat`` to GCJ-02 (Amap, Tencent) or BD-09
     (Baidu), rounded to 7 decimals, and adds a ``crs`` (``坐标系``) column after them naming it.
@@ -103,7 +106,7 @@ def proposal_file(p: Plan, fmt: ProposalFormat, *,
     if fmt == "geojson":
         import geopandas as gpd
 
-        lon, lat = sites.columns[3:5] if len(sites.columns) >= 5 else ("lon", "lat")
+        lon, lat = ("lon", "lat") if lang == "en" else (PROPOSAL_ZH["lon"], PROPOSAL_ZH["lat"])
         gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.get(lon, []),
                                                                   sites.get(lat, [])), crs=4326)
         return gdf.to_json(ensure_ascii=False).encode("utf-8")
@@ -223,9 +226,11 @@ def plan_map(p: Plan, *, network: Network | None = None, demo_label: str | None 
     add_stations(m, p.matrix.existing, name="现有驿站 existing stations", radius=6)
     layer = folium.FeatureGroup(name="新建驿站 proposed stations")
     for site in p.sites.itertuples():
+        names = html.escape(" / ".join(dict.fromkeys(
+            n for n in (site.name, getattr(site, "name_en", "")) if isinstance(n, str) and n)))
         folium.CircleMarker([site.lat, site.lon], radius=11, color="#fff", weight=3, fill=True,
                             fill_color=NEW_SITE_COLOUR, fill_opacity=1,
-                            popup=folium.Popup(f"新建 proposed #{site.rank}<br>+"
+                            popup=folium.Popup(f"新建 proposed #{site.rank} {names}<br>+"
                                                f"{site.newly_covered:.0f} 人 workers newly "
                                                "covered"),
                             tooltip=folium.Tooltip(f"新{site.rank}", permanent=True,

@@ -14,7 +14,6 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS, WorkerGroup
 from geo.io.candidates import CANDIDATE_COLUMNS
 from geo.network import Network
+from geo.places import name_places
+from geo.places import place_names as place_names  # where it was first
 from geo.siting._cover import build_sets, nearest_chosen
 from geo.siting.models import (
     SitingResult,
@@ -95,10 +96,12 @@ def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None
     """Candidate sites in the gap areas: per H3 cell of uncovered demand, the road node nearest
     to the cell's weighted centre (so candidates spread over the uncovered workers).
 
-    Each candidate is named for where it is, from the named streets and venues of the OSM
-    ``extract`` (``.osm.pbf``) the network was built from: ``"春熙路 · 中国银行附近"`` (the nearest
-    named street and, when one is close, the nearest named venue), ``"红星路附近"``; without an
-    extract, or with nothing named nearby, ``"缺口候选点 N"`` (gap site N).
+    Each candidate is named for where it is (:func:`geo.places.name_places`), from the named
+    streets and venues of the OSM ``extract`` (``.osm.pbf``) the network was built from: ``name``
+    ``"春熙路 · 中国银行附近"`` (the nearest named street and, when one is close, the nearest
+    named venue), ``"红星路附近"``, and ``name_en`` ``"near 春熙路 · 中国银行"``; with nothing named
+    within a few hundred metres, its coordinates, ``"（104.07512, 30.66123）附近"`` /
+    ``"near (104.07512, 30.66123)"``; without an extract, ``"缺口候选点 N"`` / ``"gap site N"``.
     """
     res = settings.h3_res if res is None else res
     if uncovered.empty:
@@ -114,136 +117,25 @@ def gap_candidates(uncovered: pd.DataFrame, network: Network, *, res: int | None
     nodes, _ = network.nearest_node(lon, lat, main_component=True)
     nodes = np.unique(nodes)
     lon, lat = network.lon[nodes], network.lat[nodes]
-    names = place_names(lon, lat, extract) if extract is not None else [""] * len(nodes)
+    places = name_places(lon, lat, extract)
     return pd.DataFrame({"id": [f"gap-{network.node_ids[n]}" for n in nodes],
-                         "name": _unique([name or f"缺口候选点 {k + 1}"
-                                          for k, name in enumerate(names)]),
+                         "name": _unique([p.zh if extract is not None else f"缺口候选点 {k + 1}"
+                                          for k, p in enumerate(places)]),
                          "lon": lon, "lat": lat, "cost": 1.0,
-                         "capacity": np.nan, "source": "gap"})
+                         "capacity": np.nan, "source": "gap",
+                         "name_en": _unique([p.en if extract is not None else f"gap site {k + 1}"
+                                             for k, p in enumerate(places)], en=True)})
 
 
-#: How far a named street may be from a site to name it, and a named venue, metres.
-STREET_NAME_M = 250.0
-VENUE_NAME_M = 120.0
-
-
-def place_names(lon: Iterable[float], lat: Iterable[float],
-                extract: str | os.PathLike[str]) -> list[str]:
-    """Names of places for people: the nearest named street within :data:`STREET_NAME_M` and the
-    nearest named venue within :data:`VENUE_NAME_M`, as ``"街 · 场所附近"``, ``"街附近"`` or
-    ``"场所附近"``; ``""`` where neither is near.
-
-    Parameters
-    ----------
-    lon, lat
-        Points in EPSG:4326 degrees.
-    extract
-        The ``.osm.pbf`` file to read names from; its named ways and venues are read once per
-        file (one pass each with pyrosm) and kept as KD-trees of their vertices. Another kind of
-        file, or one that cannot be read, names nothing.
-    """
-    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
-    index = _name_index(str(Path(extract)))
-    if index is None or len(lon) == 0:
-        return [""] * len(lon)
-    xy = _metric(lon, lat, index["lat0"])
-    out = []
-    parts = []
-    for kind, reach in (("street", STREET_NAME_M), ("venue", VENUE_NAME_M)):
-        tree, labels = index[kind]
-        if tree is None:
-            parts.append([""] * len(lon))
-            continue
-        dist, at = tree.query(xy, distance_upper_bound=reach)
-        parts.append([labels[i] if np.isfinite(d) else "" for d, i in
-                      zip(dist, at, strict=True)])
-    for street, venue in zip(*parts, strict=True):
-        if street and venue and venue != street:
-            out.append(f"{street} · {venue}附近")
-        elif street or venue:
-            out.append(f"{street or venue}附近")
-        else:
-            out.append("")
-    return out
-
-
-def _metric(lon: np.ndarray, lat: np.ndarray, lat0: float) -> np.ndarray:
-    """Local equirectangular metres (enough for nearest within a few hundred metres)."""
-    return np.column_stack([lon * 111_320.0 * math.cos(math.radians(lat0)), lat * 110_574.0])
-
-
-@lru_cache(maxsize=4)
-def _name_index(path: str) -> dict | None:
-    """KD-trees of the vertices of named streets and of named venues in an ``.osm.pbf``."""
-    from scipy.spatial import cKDTree
-
-    if not path.endswith(".pbf") or not Path(path).is_file():
-        return None
-    try:
-        from pyrosm import OSM
-
-        osm = OSM(path)
-        ways = osm.get_data_by_custom_criteria(custom_filter={"highway": True},
-                                               filter_type="keep", keep_nodes=False,
-                                               keep_relations=False)
-        venues = osm.get_pois(custom_filter={"amenity": True, "shop": True, "tourism": True,
-                                             "leisure": True})
-    except Exception:  # pyrosm raises many kinds on odd files; they name nothing
-        return None
-    xs, ys, street_names = [], [], []
-    if ways is not None and len(ways) and "name" in ways:
-        named = ways.assign(label=_chinese_names(ways))
-        named = named[named["label"] != ""]
-        coords = named.geometry.get_coordinates(index_parts=False)
-        xs, ys = coords["x"].to_numpy(float), coords["y"].to_numpy(float)
-        street_names = named["label"].loc[coords.index].tolist()
-    venue_lon, venue_lat, venue_names = [], [], []
-    if venues is not None and len(venues) and "name" in venues:
-        named = venues.assign(label=_chinese_names(venues))
-        named = named[named["label"] != ""]
-        points = named.geometry.representative_point()
-        venue_lon, venue_lat = points.x.to_numpy(float), points.y.to_numpy(float)
-        venue_names = named["label"].tolist()
-    if not len(street_names) and not len(venue_names):
-        return None
-    lat0 = float(np.mean(np.concatenate([np.asarray(ys, float), np.asarray(venue_lat, float)])))
-
-    def tree(lon, lat):
-        return cKDTree(_metric(np.asarray(lon, float), np.asarray(lat, float), lat0)) if len(lon) \
-            else None
-
-    return {"lat0": lat0, "street": (tree(xs, ys), street_names),
-            "venue": (tree(venue_lon, venue_lat), venue_names)}
-
-
-def _chinese_names(frame: pd.DataFrame) -> pd.Series:
-    """Per OSM feature: its ``name:zh`` when it has one, else its ``name``; ``""`` if neither
-    (pyrosm keeps the tags without a column of their own as JSON text in ``tags``)."""
-    import json
-
-    def zh(tags: object) -> str:
-        if not isinstance(tags, str) or "name:zh" not in tags:
-            return ""
-        try:
-            value = json.loads(tags).get("name:zh", "")
-        except (ValueError, AttributeError):
-            return ""
-        return value.strip() if isinstance(value, str) else ""
-
-    name = frame["name"].where(frame["name"].notna(), "").astype(str).str.strip()
-    if "tags" not in frame:
-        return name
-    chinese = frame["tags"].map(zh)
-    return chinese.where(chinese != "", name)
-
-
-def _unique(names: list[str]) -> list[str]:
-    """Names made distinct: the second 红星路附近 becomes 红星路附近（2）."""
+def _unique(names: list[str], *, en: bool = False) -> list[str]:
+    """Names made distinct: the second 红星路附近 becomes 红星路附近（2）, the second
+    ``near 红星路`` (``en``) ``near 红星路 (2)``."""
     seen: dict[str, int] = {}
     out = []
     for name in names:
         seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}（{seen[name]}）")
+        n = seen[name]
+        out.append(name if n == 1 else f"{name} ({n})" if en else f"{name}（{n}）")
     return out
 
 
@@ -477,11 +369,13 @@ def _describe_sites(matrix: CoverageMatrix, fixed: np.ndarray, new: np.ndarray) 
         mine = gain_rows & (best == k)
         per_group = {g: round(float(matrix.rows.loc[mine & (matrix.rows["group"] == g).to_numpy(),
                                                     "weight"].sum()), 3) for g in groups}
+        english = c.get("name_en")  # gap sites have an English name too: the last column
         records.append({"rank": k + 1, "id": c["id"], "name": c["name"],
                         "lon": round(float(c["lon"]), 7), "lat": round(float(c["lat"]), 7),
                         "source": c["source"], "cost": c["cost"],
                         "newly_covered": round(sum(per_group.values()), 3),
-                        **{f"new_{g}": v for g, v in per_group.items()}})
+                        **{f"new_{g}": v for g, v in per_group.items()},
+                        **({"name_en": english} if isinstance(english, str) else {})})
     frame = pd.DataFrame(records)
     if len(frame):
         frame = frame.sort_values("newly_covered", ascending=False, kind="stable")

@@ -265,3 +265,61 @@ def test_plan_curve_png_shows_each_group(runner, base, tmp_path):
             as single:
         two_wide, one_wide = two.size[0], single.size[0]
     assert two_wide > 1.6 * one_wide  # a panel per group
+
+
+# --- names of gap areas and gap sites -------------------------------------------------------------
+
+def test_gap_areas_are_named_after_streets_everywhere(runner, demo, networks, helsinki_pbf,
+                                                      tmp_path):
+    """The printout, the JSON, the GeoPackage and the map name each gap area after its nearest
+    named street (geo.places), in Chinese and English, instead of its coordinates."""
+    from geo.places import name_places
+
+    args = ["coverage", *networks, "--db", demo.db_url, "--demand", str(demo.demand_path),
+            "--minutes", "3"]
+    gaps = json.loads(runner.invoke(main, [*args, "--json"]).stdout)["gaps"]
+    assert gaps  # central Helsinki: one gap area in the middle
+    places = name_places([g["lon"] for g in gaps], [g["lat"] for g in gaps], helsinki_pbf)
+    assert [(g["name"], g["name_en"]) for g in gaps] == [(p.zh, p.en) for p in places]
+    assert sum(p.named for p in places) >= 0.8 * len(places)
+    out = tmp_path / "out"
+    result = runner.invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  #")]
+    assert lines == [f"  #{g['rank']} {g['name']} {g['name_en']}: {g['workers']:,.0f} workers, "
+                     f"{g['cells']} cells" for g in gaps[:5]]
+    assert not any(f"near ({g['lon']:.5f}" in result.stdout for g, p in zip(gaps, places,
+                                                                             strict=True)
+                   if p.named)
+    layer = gpd.read_file(out / "coverage.gpkg", layer="gaps")
+    assert list(layer["name"]) == [g["name"] for g in gaps]
+    assert list(layer["name_en"]) == [g["name_en"] for g in gaps]
+    html = (out / "coverage_map.html").read_text("utf-8")
+    named = next(g for g, p in zip(gaps, places, strict=True) if p.named)
+    assert named["name_en"] in html or json.dumps(named["name_en"])[1:-1] in html
+
+
+def test_gap_sites_are_named_after_streets_in_the_printout_and_files(runner, base, helsinki_pbf,
+                                                                     tmp_path):
+    from geo.places import name_places
+
+    answer = json.loads(runner.invoke(main, [*base, "--add", "3", "--json"]).stdout)
+    sites = answer["sites"]
+    places = name_places([s["lon"] for s in sites], [s["lat"] for s in sites], helsinki_pbf)
+    # the names of the places, made distinct with (2), (3) where two sites share a street
+    assert [s["name_en"].split(" (")[0] if p.named else s["name_en"]
+            for s, p in zip(sites, places, strict=True)] == [p.en for p in places]
+    assert all(s["name"].split("（")[0] == p.zh.split("（")[0] for s, p in
+               zip(sites, places, strict=True) if p.named)
+    assert not any(s["name"].startswith("缺口候选点") for s in sites)
+    out = tmp_path / "plan"
+    result = runner.invoke(main, [*base, "--add", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for s in sites:
+        assert f". {s['name']} {s['name_en']} ({s['lon']:.6f}, {s['lat']:.6f})" in result.stdout
+    table = pd.read_csv(out / "proposal.csv", encoding="utf-8-sig")
+    assert list(table["name"]) == [s["name"] for s in sites]
+    assert list(table["name_en"]) == [s["name_en"] for s in sites]
+    geojson = json.loads((out / "proposal.geojson").read_text("utf-8"))
+    assert [f["geometry"]["coordinates"] for f in geojson["features"]] == [
+        [s["lon"], s["lat"]] for s in sites]

@@ -2,7 +2,9 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from geo.basemap import HAN
 from geo.demo import DEMO_LABEL, DEMO_MARK, build_demo
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
@@ -76,3 +78,81 @@ def test_chengdu_demo_stations_are_named_in_chinese_at_real_venues(chengdu_demo)
                and "demo" not in s.notes for s in stations)
     by_host = {s.id.split("-")[1]: s.hours for s in stations}
     assert by_host.get("bank") == "Mo-Fr 09:00-17:00" and by_host.get("toilets") == "24/7"
+
+
+# --- central Harbin: the whole city's venues and walking network, without the full build ----------
+
+@pytest.fixture(scope="module")
+def harbin():
+    """Central Harbin's venues, walking network and demo stations, as ``yizhan demo --region
+    harbin`` places them (its full build, about a minute here, is measured by hand)."""
+    from geo.demo import _area_km2, _room, _stations, read_venues
+    from geo.network import load_network
+    from geo.regions import region
+
+    known = region("harbin")
+    venues = read_venues(known.extract())
+    walk = load_network(known.extract(), mode="walk")
+    most, spacing_m = _room(_area_km2(known.bounds))
+    stations = _stations(venues, walk, city=known.zh, most=most, spacing_m=spacing_m,
+                         heated=known.heated)
+    unheated = _stations(venues, walk, city=known.zh, most=most, spacing_m=spacing_m)
+    return known, walk, stations, unheated
+
+
+def test_harbin_demo_stations_are_named_in_chinese_at_real_venues(harbin):
+    known, walk, stations, _ = harbin
+    assert walk.n_nodes == 44_658  # as the extract's README states
+    assert 550 <= len(stations) <= 650  # the 590 its venues allow, far below 2.9 per km²
+    assert set(Counter(s.kind for s in stations)) == {"driver_home", "sanitation_station",
+                                                       "outdoor_rest_point"}
+    assert all(HAN.search(s.name.split(" · ")[0]) for s in stations)
+    assert all(s.address.startswith("哈尔滨中心城区") for s in stations)
+    west, south, east, north = known.bounds
+    inside = [west - 0.01 <= s.lon <= east + 0.01 and south - 0.01 <= s.lat <= north + 0.01
+              for s in stations]
+    assert all(inside)
+    by_host = {s.id.split("-")[1]: s.hours for s in stations}
+    assert by_host["bank"] == "Mo-Fr 09:00-17:00" and by_host["toilets"] == "24/7"
+
+
+def test_harbin_stations_offer_heating_where_a_real_one_would(harbin):
+    """A cold winter: every sanitation station and outdoor rest point offers heating (取暖);
+    driver homes as their hosts do; nothing else differs from an unheated region's."""
+    _, _, stations, unheated = harbin
+    warm = {"sanitation_station", "outdoor_rest_point"}
+    assert all("heating" in s.services for s in stations if s.kind in warm)
+    assert not any("heating" in s.services for s in stations if s.kind == "driver_home")
+    share = sum("heating" in s.services for s in stations) / len(stations)
+    assert share == pytest.approx(sum(s.kind in warm for s in stations) / len(stations))
+    assert [s.id for s in unheated] == [s.id for s in stations]
+    assert all(a.services - b.services <= {"heating"} and b.services <= a.services
+               for a, b in zip(stations, unheated, strict=True))
+    # unheated, the supermarkets' and shops' rest points have none: the winter made the difference
+    assert any("heating" not in s.services for s in unheated if s.kind == "outdoor_rest_point")
+
+
+def test_harbin_sanitation_workers_and_their_coverage_by_hour(harbin):
+    """The sanitation workers estimated along Harbin's streets, partly covered at 10:00 and
+    far fewer at 04:00 (when only the public toilets' stations are open)."""
+    from geo import settings
+    from geo.coverage import coverage
+    from geo.demo import _street_demand
+
+    _, walk, stations, _ = harbin
+    demand = _street_demand(walk, settings.sanitation_workers_per_km, "sanitation_worker", "")
+    assert 11_000 <= demand["weight"].sum() <= 13_000
+    shares = {}
+    for hour in ("10:00", "04:00"):
+        result = coverage({"walk": walk}, stations, demand, at=f"2026-11-25T{hour}:00+08:00")
+        shares[hour] = result.summary["groups"]["sanitation_worker"]["share"]
+    assert 0.4 <= shares["10:00"] <= 0.9 and shares["04:00"] < shares["10:00"] / 2
+
+
+def test_chengdu_heating_follows_the_host(chengdu_demo):
+    """A mild winter: heating where the host offers it (banks, toilets, parks …), not at every
+    rest point as in Harbin."""
+    stations = Registry(chengdu_demo.db_url).stations()
+    rest = [s for s in stations if s.kind == "outdoor_rest_point"]
+    assert any("heating" in s.services for s in rest)
+    assert any("heating" not in s.services for s in rest)
