@@ -67,7 +67,12 @@ def csv_bytes(frame: pd.DataFrame, *, encoding: CsvEncoding = "utf-8") -> bytes:
     ------
     InputError
         For another encoding, or when GBK cannot write a character of the table (parameter
-        ``encoding``); the message names the row as Excel shows it and the column.
+        ``encoding``); the message names the characters, and the row as Excel shows it and the
+        column of the first.
+
+    A GBK or GB18030 file whose bytes happen to be UTF-8 as well (a few short Chinese texts
+    are) gets an ideographic space (U+3000) after its first header, so that no reader takes it
+    for UTF-8.
     """
     if encoding not in CSV_ENCODINGS:
         raise InputError(f"`encoding` was {encoding!r} but must be one of {list(CSV_ENCODINGS)}",
@@ -75,15 +80,35 @@ def csv_bytes(frame: pd.DataFrame, *, encoding: CsvEncoding = "utf-8") -> bytes:
     safe = frame.copy()
     for column in _text_columns(safe):
         safe[column] = safe[column].map(escape_text)
-    buffer = io.StringIO(newline="")
-    safe.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    text = buffer.getvalue()
+    text = _csv_text(safe)
     if encoding == "utf-8":
         return text.encode("utf-8-sig")
     try:
-        return text.encode(encoding)
+        data = text.encode(encoding)
     except UnicodeEncodeError:
         raise InputError(_unencodable(frame, encoding), parameter="encoding") from None
+    if len(safe.columns) and not data.isascii() and _is_utf8(data):
+        # GBK bytes that are UTF-8 too (茅 is C3 A9, "é" in UTF-8) would read back as UTF-8
+        # (a file without a BOM is UTF-8 when it decodes as UTF-8). An ideographic space after
+        # the first header — A1 A1, which cannot follow a whole character in UTF-8; readers
+        # strip it, Excel shows nothing — makes the file GBK to every reader.
+        safe.columns = [f"{safe.columns[0]}\u3000", *safe.columns[1:]]
+        data = _csv_text(safe).encode(encoding)
+    return data
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO(newline="")
+    frame.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    return buffer.getvalue()
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _named(char: str) -> str:
@@ -158,9 +183,10 @@ def _check_cells(frame: pd.DataFrame) -> None:
         row, column, value = first
         said = ", ".join(map(_named, sorted(chars)))
         raise InputError(Message(
-            f"a spreadsheet cell cannot hold {said} (control characters, lone surrogates and "
-            f"noncharacters make a file Excel cannot open): the first in row {row}, column "
-            f"'{column}' ({_cell(value)}); remove them", "xlsx_unwritable", chars=said, row=row,
+            f"a spreadsheet cell may not hold {said} (control and bidirectional characters, "
+            "lone surrogates, noncharacters: some make a file Excel cannot open, others show "
+            f"the text in another order): the first in row {row}, column '{column}' "
+            f"({_cell(value)}); remove them", "xlsx_unwritable", chars=said, row=row,
             column=column, value=_cell(value)))
 
 

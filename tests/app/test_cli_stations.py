@@ -238,3 +238,101 @@ def test_every_limit_says_itself_in_chinese(tmp_path):
     for message in keyed:
         assert catalogue("en")["errors"][message.key].format(**message.params) == message
         assert say_message(message, "zh") != message
+
+
+# --- text that cannot be written ------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, said", [
+    ("en", "GBK cannot write '𠮷' (U+20BB7), '😀' (U+1F600): the first in row 3, column "
+           "'管理单位' ('𠮷野家'); use gb18030 or utf-8"),
+    ("zh", "GBK 编码无法写入 '𠮷' (U+20BB7), '😀' (U+1F600)：第一处在第 3 行“管理单位”列"
+           "（'𠮷野家'）；请改用 gb18030 或 utf-8 编码"),
+], ids=["en", "zh"])
+def test_export_gbk_names_the_characters_in_both_languages(runner, db_url, tmp_path, language,
+                                                           said):
+    """A station without a capacity (an empty number) beside one GBK cannot write ended in an
+    AttributeError traceback instead of this message."""
+    from geo.stations import Station
+
+    Registry(db_url).upsert([
+        Station(id="a1", name="春熙路驿站", kind="driver_home", lon=104.06, lat=30.66, capacity=5),
+        Station(id="a2", name="天府驿站", kind="driver_home", lon=104.07, lat=30.66,
+                operator="𠮷野家"),
+        Station(id="a3", name="😀", kind="driver_home", lon=104.08, lat=30.66)], source="test")
+    out = tmp_path / "x.csv"
+    result = runner.invoke(main, ["--lang", language, "export", str(out), "--db", db_url,
+                                  "--lang", "zh", "--encoding", "gbk"])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert said in result.stderr and not out.exists()
+    again = runner.invoke(main, ["export", str(out), "--db", db_url, "--lang", "zh",
+                                 "--encoding", "gb18030"])
+    assert again.exit_code == 0 and "𠮷野家" in out.read_bytes().decode("gb18030")
+
+
+def put_text_straight_in(db_url: str, station_id: str, **fields) -> None:
+    """Text written into the stations table by hand, as a database made before the text policy
+    may hold it."""
+    import sqlite3
+
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
+        for field, value in fields.items():
+            db.execute(f"UPDATE stations SET {field} = ? WHERE id = ?", (value, station_id))
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".geojson"])
+@pytest.mark.parametrize("language, lines", [
+    ("en", ["station 'B02', name: the name holds U+FFFF, which no stored text may hold",
+            "station 'B03', notes: the notes holds U+0000, U+202E, which no stored text",
+            "Nothing was written to"]),
+    ("zh", ["站点 'B02'，站点名称：name 含有无法保存的字符 U+FFFF",
+            "站点 'B03'，备注：notes 含有无法保存的字符 U+0000, U+202E", "未写入"]),
+], ids=["en", "zh"])
+def test_export_of_an_older_registry_names_each_station_and_field(runner, db_url, union_csv,
+                                                                  tmp_path, suffix, language,
+                                                                  lines):
+    """A registry holding U+FFFF wrote an XLSX that neither Excel nor openpyxl opens: now
+    nothing is written, each station and field is named, and once corrected it exports and
+    reads back."""
+    runner.invoke(main, ["import", str(union_csv), "--crs", "gcj02", "--db", db_url])
+    put_text_straight_in(db_url, "B02", name="建国门\uffff环卫驿站")
+    put_text_straight_in(db_url, "B03", notes="货车\x00停车位\u202e")
+    out = tmp_path / f"x{suffix}"
+    result = runner.invoke(main, ["--lang", language, "export", str(out), "--db", db_url])
+    assert result.exit_code == 1, result.output
+    for line in lines:
+        assert line in result.stderr
+    assert not out.exists()
+    put_text_straight_in(db_url, "B02", name="建国门环卫驿站")
+    put_text_straight_in(db_url, "B03", notes="货车停车位")
+    assert runner.invoke(main, ["export", str(out), "--db", db_url]).exit_code == 0
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert runner.invoke(main, ["import", str(out), "--db", other]).exit_code == 0
+    assert [s.name for s in Registry(other).stations()] == [
+        s.name for s in Registry(db_url).stations()]
+
+
+def test_every_new_message_says_itself_in_both_languages(tmp_path):
+    """The English template of each keyed message gives the library's English; the Chinese
+    one another text."""
+    import pandas as pd
+
+    from app.lang import catalogue, say_message
+    from geo.errors import InputError, message_of
+    from geo.io.sheets import csv_bytes, xlsx_bytes
+    from geo.io.stations import write_stations
+    from geo.stations import Station
+
+    frame = pd.DataFrame({"名称": ["𠮷"]})
+    raised = []
+    for call in (lambda: csv_bytes(frame, encoding="gbk"),
+                 lambda: xlsx_bytes(pd.DataFrame({"名称": ["\uffff"]}), sheet="s"),
+                 lambda: write_stations([Station(id="B02", name="x\u202e", kind="driver_home",
+                                                 lon=104.0, lat=30.6)], tmp_path / "out.csv")):
+        with pytest.raises(InputError) as caught:
+            call()
+        raised.append(message_of(caught.value))
+    assert [m.key for m in raised] == ["csv_unencodable", "xlsx_unwritable", "export_unreadable"]
+    for message in raised:
+        assert catalogue("en")["errors"][message.key].format(**message.params) == message
+        assert say_message(message, "zh") != message

@@ -8,6 +8,7 @@ from geo.stations import (
     KINDS,
     SERVICES,
     Station,
+    check_text,
     local_time,
     normalize_hours,
     parse_access,
@@ -165,3 +166,30 @@ def test_next_change_says_when_a_station_closes_or_opens():
     always = Station(id="t", name="公厕", kind="sanitation_station", lon=104.06, lat=30.65,
                      hours="24/7")
     assert always.next_change("2026-11-25T10:00") is None
+
+
+@pytest.mark.parametrize("field", ["name", "address", "phone", "operator", "notes", "hours"])
+@pytest.mark.parametrize("char, named", [
+    ("\ud800", "U+D800"), ("\uffff", "U+FFFF"), ("\x00", "U+0000"), ("\u202e", "U+202E"),
+    ("\U0010ffff", "U+10FFFF"),
+])
+def test_check_text_names_the_field_and_the_character(field, char, named):
+    with pytest.raises(InputError, match=rf"the {field} holds {named.replace('+', '[+]')}, "
+                                         "which no stored text may hold") as caught:
+        check_text(field, f"甲{char}乙")
+    assert caught.value.parameter == field
+
+
+@pytest.mark.parametrize("field, text, stored", [
+    ("notes", "第一行\r\n第二行\r第三行\n第四行\t完", "第一行\n第二行\n第三行\n第四行\t完"),
+    ("address", "甲\r\n乙", "甲\n乙"),
+])
+def test_check_text_keeps_line_breaks_as_newlines(field, text, stored):
+    """Every export reads back the same: a spreadsheet cell keeps ``\\n`` only."""
+    assert check_text(field, text) == stored
+
+
+@pytest.mark.parametrize("field", ["name", "phone", "operator", "hours"])
+def test_check_text_refuses_line_breaks_in_one_line_fields(field):
+    with pytest.raises(InputError, match=r"U\+000A, U\+000D"):
+        check_text(field, "甲\r\n乙")
