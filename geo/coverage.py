@@ -141,6 +141,9 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
         The ``.osm.pbf`` extract whose named streets name the gap areas (:func:`gap_areas`);
         default the one the walk network was built from, when it is at hand
         (:func:`geo.places.osm_extract`).
+    progress
+        Called as each step starts: ``"<group>: <mode> network"`` per group, ``"summary"``,
+        ``"gap areas"``; an exception it raises stops the run there (how a caller cancels one).
     """
     say = progress or (lambda message: None)
     _check_budget(minutes, meters)

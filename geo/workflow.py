@@ -441,7 +441,8 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
              target: float | None = None, budget: float | None = None,
              capacitated: bool = False, curve: int | None = None,
              candidates: pd.DataFrame | None = None, time_limit: float | None = None,
-             extract: str | os.PathLike[str] | None = None) -> SitingRun:
+             extract: str | os.PathLike[str] | None = None,
+             progress: Callable[[str], None] | None = None) -> SitingRun:
     """New stations of ``kind`` where they cover the most workers, the existing ones kept.
 
     The flow: the groups that use ``kind`` (:func:`analysis_groups`); their coverage by the
@@ -457,7 +458,12 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
     Returns a :class:`SitingRun`; its ``plan`` is None, with a ``note``, when the ``target`` is
     met already by the existing stations (``already_met``), when every reachable worker of these
     groups is covered already within their budgets at ``at``, or when there is no candidate site.
+
+    ``progress`` is called with the step starting: ``"coverage"`` (then the messages of
+    :func:`geo.coverage.coverage`), ``"candidates"``, ``"matrix"`` and ``"solving"``; an
+    exception it raises stops the run there (how a caller cancels one).
     """
+    say = progress or (lambda message: None)
     groups = groups or DEFAULT_GROUPS
     time_limit = settings.plan_time_limit_s if time_limit is None else time_limit
     if sum(x is not None for x in (add, target, budget)) != 1:
@@ -472,8 +478,9 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
         from geo.coverage import parse_at
 
         when = parse_at(at)
+    say("coverage")
     before = coverage(networks, stations, demand, groups=groups, wanted=chosen, minutes=minutes,
-                      at=when)
+                      at=when, progress=progress)
     entries = before.summary["groups"]
     totals = {g: entries[g]["total"] for g in chosen}
     shares = {g: entries[g]["share"] for g in chosen}
@@ -489,6 +496,7 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
                               f"{_pooled(shares, totals):.1%} of the workers of {who} {hour}, "
                               f"at least the target {target:.1%}; no new station is needed",
                          **common)
+    say("candidates")
     if candidates is None:
         points = before.points
         uncovered = points[~points["covered"] & ~points["off_network"]]
@@ -507,9 +515,11 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
     elif candidates.empty:
         return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
                          note="there are no candidate sites", **common)
+    say("matrix")
     matrix = coverage_matrix(networks, _open_at(stations, when), demand, candidates, kind=kind,
                              groups=groups, wanted=chosen, minutes=minutes,
                              capacitated=capacitated)
+    say("solving")
     result = plan(matrix, add=add, target=target, budget=budget, capacitated=capacitated,
                   curve=curve, time_limit=time_limit)
     return SitingRun(candidates=candidates, plan=result, **common)

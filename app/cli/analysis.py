@@ -4,6 +4,7 @@ stations should go."""
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -81,19 +82,30 @@ def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted,
     stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file, crs,
                                        groups_file, wanted=wanted)
     district_frame = read_districts(districts) if districts is not None else None
-    with click.progressbar(length=len(inputs.chosen) + 2, label="coverage", file=sys.stderr,
-                           hidden=as_json) as bar:
+    with _progress_bar("coverage", len(inputs.chosen) + 2) as step:
         result, files = coverage_report(
             inputs, stations, outdir=outdir, minutes=minutes, meters=meters, at=at,
             by_hour=by_hour, day=day.date() if day else None, h3_res=h3_res,
-            districts=district_frame, with_access=with_access,
-            progress=lambda _: bar.update(1))
+            districts=district_frame, with_access=with_access, progress=step)
     if outdir is not None and not as_json:
         click.echo("Wrote " + ", ".join(sorted(p.name for p in files.values())) + f" to {outdir}")
     if as_json:
         echo_json(result.summary)
     else:
         _say_coverage(result, inputs.groups)
+
+
+@contextmanager
+def _progress_bar(label: str, steps: int):
+    """A progress bar on stderr while an analysis runs, advanced by each message of its
+    ``progress`` callback (which it shows): only when stderr is a terminal, so piped and
+    redirected output stays as it is."""
+    if not sys.stderr.isatty():
+        yield lambda message: None
+        return
+    with click.progressbar(length=steps, label=label, file=sys.stderr,
+                           item_show_func=lambda item: item) as bar:
+        yield lambda message: bar.update(1, message)
 
 
 def _say_coverage(result, groups) -> None:
@@ -169,10 +181,12 @@ def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file,
         candidates = candidate_sites("file", path=candidates_file, crs=crs)
     elif osm_candidates:
         candidates = candidate_sites("venues", path=osm_candidates)
-    run, files = plan_report(inputs, stations, kind=kind, outdir=outdir, crs=crs,
-                             minutes=minutes, at=at, add=add, target=target, budget=budget,
-                             capacitated=capacitated, curve=curve, candidates=candidates,
-                             time_limit=time_limit)
+    # coverage, each group, summary, gap areas, candidates, matrix, solving
+    with _progress_bar("plan", len(inputs.chosen) + 6) as step:
+        run, files = plan_report(inputs, stations, kind=kind, outdir=outdir, crs=crs,
+                                 minutes=minutes, at=at, add=add, target=target, budget=budget,
+                                 capacitated=capacitated, curve=curve, candidates=candidates,
+                                 time_limit=time_limit, progress=step)
     if run.already_met or (run.plan is None and candidates is None):
         # an answer, not a mistake: the target is met, or everyone reachable is covered
         if as_json:
