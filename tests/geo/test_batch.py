@@ -274,7 +274,7 @@ def test_three_bad_entries_are_reported_with_the_lines_they_start_on(tmp_path):
     assert header.endswith("regions.toml: 3 problem(s) in the regions file:")
     assert problems == [
         "  line 6, [[region]] 2 (one), `region`: was 'mars' but must be one of "
-        "['chengdu', 'shanghai', 'helsinki']",
+        "['chengdu', 'harbin', 'shanghai', 'helsinki']",
         "  line 10, [[region]] 3 (two), `add`: was 0 but must be a whole number of new "
         "stations, 1 or more",
         f"  line 15, [[region]] 4 (three), `osm`: no such file: "
