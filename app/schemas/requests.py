@@ -218,7 +218,9 @@ class StationFields(Body):
 
     rules = ("a `crs` other than wgs84 with only one of `lon` and `lat`",
              "a position outside this server's region (are `lon` and `lat` swapped?)",
-             "text with control characters, opening hours or services that cannot be read")
+             "text holding control or bidirectional characters, lone surrogates or "
+             "noncharacters (any text field; the 400 names the field and the character, e.g. "
+             "U+D800), opening hours or services that cannot be read")
 
     id: StationId | None = Field(None, description=(
         "Letters (Chinese too), digits, '-', '_' and '.'; leave it out for a stable id made "

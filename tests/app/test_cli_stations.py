@@ -336,3 +336,21 @@ def test_every_new_message_says_itself_in_both_languages(tmp_path):
     for message in raised:
         assert catalogue("en")["errors"][message.key].format(**message.params) == message
         assert say_message(message, "zh") != message
+
+
+@pytest.mark.parametrize("language, said", [
+    ("en", "row 2, column 'name': the name holds U+D800, which no stored text may hold"),
+    ("zh", "第 2 行，列“name”：name 含有无法保存的字符 U+D800"),
+], ids=["en", "zh"])
+def test_import_of_a_lone_surrogate_is_a_problem_of_its_row(runner, db_url, tmp_path, language,
+                                                            said):
+    """JSON can carry "\\ud800", which GDAL read as U+FFFD: the station was imported changed."""
+    path = tmp_path / "list.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [104.06 + i / 100, 30.66]},
+         "properties": {"name": name, "kind": "司机之家"}}
+        for i, name in enumerate(["春熙路驿站", "天府\ud800驿站"])]}), encoding="ascii")
+    result = runner.invoke(main, ["--lang", language, "import", str(path), "--db", db_url])
+    assert result.exit_code == 1, result.output
+    assert said in result.stderr
+    assert Registry(db_url).stations() == []
