@@ -85,7 +85,7 @@ GROUPS_TEXT = ", ".join(f"{g} ({grp.zh}; {grp.mode}, {grp.budget_min:g} min)"
 
 # --- the text policy -----------------------------------------------------------------------------
 
-#: What the text policy refuses, in words (the messages and the document say it).
+#: What the text policy refuses, in words (as the 400s say it).
 _REFUSED_TEXT = "control and bidirectional characters, lone surrogates, noncharacters"
 
 
