@@ -95,6 +95,9 @@ def test_a_gap_in_the_list_zooms_the_map(plan_page):
     page, watcher = plan_page("?group=sanitation_worker&tab=gaps")
     items = page.locator(".gap-item")
     assert items.count() >= 1
+    # each gap area is named after its nearest street or venue, as the API names it
+    names = page.locator(".gap-item .gap-name").all_inner_texts()
+    assert names and all(n.endswith("附近") for n in names)
     # start a few levels out (again until it holds: the first fit may still be animating), so
     # that the gap must be zoomed into
     zoom = page.evaluate("() => yizhanPlan.map.getZoom()") - 3

@@ -1,5 +1,5 @@
 /* Gap areas: where the chosen group's uncovered workers are, ranked, on the map and in a list. */
-import {clear, el, icon, t} from "../common.js";
+import {clear, config, el, icon, t} from "../common.js";
 import {fitOptions, map, ringLatLngs} from "./map.js";
 import {count, groupShort, hourText, minutesText, workers} from "./format.js";
 import {currentData, state} from "./state.js";
@@ -48,6 +48,11 @@ function selectGap(rank, zoom) {
   if (zoom && gapShapes[rank]) map.fitBounds(gapShapes[rank].getBounds(), fitOptions(17));
 }
 
+/* The gap area's name after its nearest street or venue, in the page's language (text only). */
+function gapName(gap) {
+  return (config.lang === "zh" ? gap.name : gap.name_en || gap.name) || "";
+}
+
 function gapItem(gap, i) {
   const others = Object.keys(gap.by_group).filter((g) => g !== state.group && gap.by_group[g] > 0);
   const near = gap.nearest[state.group];
@@ -60,6 +65,7 @@ function gapItem(gap, i) {
                   onclick: () => selectGap(gap.rank, true)},
       el("span", {class: "gap-rank"}, String(i + 1)),
       el("span", {class: "gap-body"},
+        gapName(gap) ? el("span", {class: "gap-name"}, gapName(gap)) : null,
         el("span", {class: "gap-head"}, el("strong", {}, workers(gap.by_group[state.group])), " " + t("uncovered")),
         el("span", {class: "gap-meta"}, t("gap_cells", {n: gap.cells}) + also),
         el("span", {class: "gap-near"}, icon("clock"),
