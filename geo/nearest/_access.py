@@ -3,6 +3,7 @@ every search."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -71,10 +72,34 @@ class StationAccess:
               ) -> StationAccess:
         """Place ``stations`` (EPSG:4326) on ``network``; those farther than ``max_snap_m``
         metres are off the network and get no entries."""
-        speed = access_speed_kmh(network.mode) / 3.6
         lon = np.array([s.lon for s in stations], float)
         lat = np.array([s.lat for s in stations], float)
-        placement = place(network, lon, lat)
+        return cls._joined(network, place(network, lon, lat), max_snap_m=max_snap_m)
+
+    def with_changes(self, stations: list[Station], kept: np.ndarray, *, max_snap_m: float
+                     ) -> StationAccess:
+        """Where ``stations`` join the same network, placing only those that changed: ``kept``
+        gives, per station, its index among this access's stations when it is the same
+        station there (its placement is reused), else -1 (it is placed). Equal, field by
+        field, to :meth:`build` on ``stations``."""
+        fresh = np.flatnonzero(kept < 0)
+        placed = place(self.network, np.array([stations[i].lon for i in fresh], float),
+                       np.array([stations[i].lat for i in fresh], float))
+        old = self.placement
+        source = np.where(kept < 0, 0, kept)
+        fields = {}
+        for name in (f.name for f in dataclasses.fields(Placement)):
+            column = getattr(old, name)[source] if len(old) else np.zeros(
+                (len(kept), *getattr(placed, name).shape[1:]), getattr(placed, name).dtype)
+            column[fresh] = getattr(placed, name)
+            fields[name] = column
+        return self._joined(self.network, Placement(**fields), max_snap_m=max_snap_m)
+
+    @classmethod
+    def _joined(cls, network: Network, placement: Placement, *, max_snap_m: float
+                ) -> StationAccess:
+        """The access of stations placed at ``placement``."""
+        speed = access_speed_kmh(network.mode) / 3.6
         legs = placement.distance_m
         on = legs <= max_snap_m
         node = placement.in_node[on].ravel()
@@ -89,11 +114,8 @@ class StationAccess:
             station[order].astype(np.int64), metres[order], seconds[order], node[order])
         for array in entries:
             _read_only(array)
-        by_segment: dict[int, list[int]] = {}
-        for i in np.flatnonzero(on).tolist():
-            by_segment.setdefault(int(placement.segment[i]), []).append(i)
         return cls(network, placement, _read_only(legs.copy()), _read_only(legs / speed),
-                   _read_only(on), entries, {s: tuple(ids) for s, ids in by_segment.items()})
+                   _read_only(on), entries, _by_segment(placement.segment, on))
 
     def direct(self, segment: int, t: float, allowed: np.ndarray | None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -113,3 +135,15 @@ class StationAccess:
                 metres.append(m + self.leg_m[i])
                 seconds.append(s + self.leg_s[i])
         return np.array(ids, np.int64), np.array(metres), np.array(seconds)
+
+
+def _by_segment(segment: np.ndarray, on: np.ndarray) -> dict[int, tuple[int, ...]]:
+    """Per segment index, the on-network stations (indices, ascending) whose foot lies on it."""
+    ids = np.flatnonzero(on)
+    order = np.argsort(segment[ids], kind="stable")
+    ids, segs = ids[order], segment[ids][order]
+    cuts = np.flatnonzero(np.diff(segs)) + 1
+    starts = np.r_[0, cuts].astype(np.int64) if len(ids) else np.zeros(0, np.int64)
+    groups = np.split(ids, cuts) if len(ids) else []
+    return {int(segs[a]): tuple(g.tolist()) for a, g in zip(starts.tolist(), groups,
+                                                             strict=True)}

@@ -39,6 +39,32 @@ class StationFilter:
         self._open_states: OrderedDict[datetime, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    def with_changes(self, stations: list[Station], on_network: np.ndarray, kept: np.ndarray
+                     ) -> StationFilter:
+        """The filter of ``stations`` (``kept`` as in
+        :meth:`geo.nearest._access.StationAccess.with_changes`): the kept stations' kinds,
+        service masks and opening states are carried over, the others' worked out afresh."""
+        new = StationFilter(stations, on_network)
+        same = kept >= 0
+        fresh = np.flatnonzero(~same)
+        with self._lock:
+            masks = list(self._masks.items())
+            states = list(self._open_states.items())
+        for (kinds, services), mask in masks:
+            carried = np.zeros(len(stations), bool)
+            carried[same] = mask[kept[same]]
+            carried &= on_network
+            for i in fresh.tolist():
+                station = stations[i]
+                carried[i] = bool(on_network[i]) and (kinds is None or station.kind in kinds) \
+                    and services <= station.services
+            new._masks[(kinds, services)] = carried
+        for when, state in states:
+            carried_state = np.full(len(stations), -2, np.int8)
+            carried_state[same] = state[kept[same]]
+            new._open_states[when] = carried_state
+        return new
+
     def static_mask(self, kinds: frozenset[str] | None, services: frozenset[str]) -> np.ndarray:
         """The on-network stations of ``kinds`` (None: all) offering every one of ``services``
         (a fresh copy the caller may change)."""

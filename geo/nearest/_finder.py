@@ -13,6 +13,7 @@ from scipy.sparse import csr_array
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.nearest._access import StationAccess, access_speed_kmh
+from geo.nearest._changes import REBUILD_SHARE, apply_changes
 from geo.nearest._costs import BudgetCosts
 from geo.nearest._filters import StationFilter
 from geo.nearest._many import hits_frame, to_points
@@ -62,6 +63,53 @@ class StationFinder:
         self._tables = LabelTables(network, self._access)
         self._point = PointSearch(network, self._stations, self._access)
         self._budget = BudgetCosts(self._access)
+
+    def with_changes(self, changed: Iterable[Station], removed: Iterable[str] = ()
+                     ) -> StationFinder:
+        """A finder of the same network whose stations are these after some changed.
+
+        Only the changed stations are placed; the network, the other stations' placements,
+        their filter masks and opening states, the searches' scratch arrays are reused, and the
+        per-node tables are built again when next asked for often enough (in a background
+        thread, answering by the bounded search meanwhile). When more than
+        :data:`geo.nearest._changes.REBUILD_SHARE` of the stations changed, the finder is
+        built afresh. Either way its answers equal those of ``StationFinder(network,
+        new.stations)``. This finder is not changed (readers may keep using it).
+
+        Parameters
+        ----------
+        changed
+            New stations, and new versions of stations (by id; a version equal to the present
+            one changes nothing).
+        removed
+            Ids of stations to leave out (unknown ids are ignored).
+
+        Returns
+        -------
+        StationFinder
+            The updated finder; its :attr:`stations` keep their order, the new ones placed
+            where an id-ordered list puts them (:func:`geo.nearest._changes.apply_changes`).
+        """
+        stations, kept = apply_changes(self._stations, changed, removed)
+        new = object.__new__(StationFinder)
+        new._network = self._network
+        new._stations = stations
+        new._max_snap_m = self._max_snap_m
+        new._compiled = self._compiled
+        if np.count_nonzero(kept < 0) > REBUILD_SHARE * max(len(stations), 1):
+            new._access = StationAccess.build(self._network, stations,
+                                              max_snap_m=self._max_snap_m)
+            new._filter = StationFilter(stations, new._access.on_network)
+        else:
+            new._access = self._access.with_changes(stations, kept, max_snap_m=self._max_snap_m)
+            new._filter = self._filter.with_changes(stations, new._access.on_network, kept)
+        new._off_network = [s for s, ok in zip(stations, new._access.on_network, strict=True)
+                            if not ok]
+        new._tables = LabelTables(self._network, new._access, background=True,
+                                  reverse=self._tables.__dict__.get("reverse"))
+        new._point = PointSearch(self._network, stations, new._access, scratch_from=self._point)
+        new._budget = BudgetCosts(new._access)
+        return new
 
     def __repr__(self) -> str:
         return (f"StationFinder({self._network!r}, {len(self._stations)} stations, "

@@ -60,14 +60,20 @@ class PointSearch:
         The finder's stations.
     access
         Where they join the network.
+    scratch_from
+        Another search on the same network whose per-thread scratch arrays this one may share
+        (a finder updated from another: no new arrays per thread).
     """
 
-    def __init__(self, network: Network, stations: list[Station], access: StationAccess
-                 ) -> None:
+    def __init__(self, network: Network, stations: list[Station], access: StationAccess, *,
+                 scratch_from: PointSearch | None = None) -> None:
         self._network = network
         self._stations = stations
         self._access = access
-        self._scratch_local: _Scratch | None = None  # made on the first compiled search
+        # made on the first compiled search, unless shared
+        self._scratch_local: _Scratch | None = (
+            None if scratch_from is None or scratch_from._network is not network
+            else scratch_from._scratch)
         self._lock = threading.Lock()
 
     def find(self, lon: float, lat: float, snap: Snap, k: int, allowed: np.ndarray, *,

@@ -36,14 +36,27 @@ class LabelTables:
         The network searched.
     access
         Where the stations join it.
+    background
+        Build a table asked for often enough in a background thread, answering by the bounded
+        search until it is ready (a finder updated while serving), rather than in the lookup
+        that asked for it.
+    reverse
+        The network's reversed graph (:attr:`reverse`) when another finder of the same network
+        has it already.
     """
 
-    def __init__(self, network: Network, access: StationAccess) -> None:
+    def __init__(self, network: Network, access: StationAccess, *, background: bool = False,
+                 reverse: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> None:
         self._network = network
         self._access = access
+        self._background = background
         self._tables: OrderedDict[tuple[str, int, bytes], Labels] = OrderedDict()
         self._asked: OrderedDict[tuple[str, int, bytes], int] = OrderedDict()
+        self._building: set[tuple[str, int, bytes]] = set()
         self._lock = threading.Lock()
+        if reverse is not None:
+            self.__dict__["reverse"] = reverse
 
     def __len__(self) -> int:
         """How many tables are kept."""
@@ -51,7 +64,7 @@ class LabelTables:
             return len(self._tables)
 
     @cached_property
-    def _reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The reversed graph as CSR arrays (indptr, indices, metres, seconds)."""
         rev_len = self._network.reverse_graph("length")
         rev_time = self._network.reverse_graph("time")
@@ -81,7 +94,21 @@ class LabelTables:
                 self._asked.popitem(last=False)
             if self._asked[key] < after:
                 return None
+            if self._background:
+                if key not in self._building:
+                    self._building.add(key)
+                    threading.Thread(target=self._build_later, args=(key, chosen, k_table),
+                                     daemon=True).start()
+                return None
         return self.labels(chosen, k_table, "length")
+
+    def _build_later(self, key: tuple[str, int, bytes], chosen: np.ndarray, k: int) -> None:
+        """:meth:`labels` in a background thread (the compiled search releases the GIL)."""
+        try:
+            self.labels(chosen, k, "length")
+        finally:
+            with self._lock:
+                self._building.discard(key)
 
     def labels(self, chosen: np.ndarray, k: int, weight: str) -> Labels:
         """Per node, the k nearest (``weight="length"``) or quickest (``"time"``) of the
@@ -94,7 +121,7 @@ class LabelTables:
             if found is not None:
                 self._tables.move_to_end(cache_key)
                 return found
-        indptr, indices, metres, seconds = self._reverse
+        indptr, indices, metres, seconds = self.reverse
         entries = self._access.entries
         use = np.isin(entries.station, chosen)
         first, second = ((entries.metres, entries.seconds) if weight == "length"
