@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
@@ -21,14 +22,15 @@ from app import schemas as s
 from app import settings as app_settings
 from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
 from app.errors import VersionRequired
-from app.handlers import error_response
+from app.handlers import BUSY_RETRY_S, error_response, yizhan_error
+from app.jobs import JobFailed, JobView
 from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
 from app.pages import pick_lang
 from app.state import Blob, Snapshot, key_etag, state
 from geo import settings
 from geo.coords import to_wgs84
-from geo.errors import InputError, NotFoundError, OffNetworkError
+from geo.errors import InputError, NotFoundError, OffNetworkError, YizhanError
 from geo.output.plan import PROPOSAL_FORMATS, proposal_file
 from geo.registry import Versioned
 from geo.stations import Station, local_time, stable_id
@@ -478,9 +480,13 @@ def coverage_view(query: s.CoverageQuery):
     are fast. Planners only; one analysis computes at a time per server process (503 else) and
     each client may ask a limited number per minute (429).
     """
-    blob = state().coverage(snapshot(), minutes=query.minutes, at=query.at,
-                             h3_res=query.h3_res, groups=query.group)
-    return _send_blob(blob, mimetype="application/json", cache_control="no-cache")
+    return _send_blob(_coverage(query), mimetype="application/json", cache_control="no-cache")
+
+
+def _coverage(params: s.CoverageQuery | s.CoverageParams, progress=None) -> Blob:
+    """The coverage answer for ``params`` (GET /api/coverage, and its job)."""
+    return state().coverage(snapshot(), minutes=params.minutes, at=params.at,
+                            h3_res=params.h3_res, groups=params.group, progress=progress)
 
 
 def _version_text(snap: Snapshot) -> str:
@@ -504,9 +510,14 @@ def plan_view(body: s.PlanParams):
     heavy): one analysis computes at a time per server process (503 else), and each client may
     ask a limited number per minute (429).
     """
+    return jsonify(_plan(body))
+
+
+def _plan(body: s.PlanParams, progress=None) -> dict:
+    """The answer of POST /api/plan for ``body`` (and of its job), with its download links."""
     snap = snapshot()
     params = body.plan_args()
-    answer, result = state().plan(snap, **params)
+    answer, result = state().plan(snap, **params, progress=progress)
     downloads = None
     if result is not None:
         query = {"kind": params["kind"], "group": answer["groups"], "v": _version_text(snap)}
@@ -515,7 +526,7 @@ def plan_view(body: s.PlanParams):
         if params["at"] is not None:
             query["at"] = params["at"].isoformat()
         downloads = {fmt: url_for("api.proposal", fmt=fmt, **query) for fmt in PROPOSAL_FORMATS}
-    return jsonify({**answer, "downloads": downloads})
+    return {**answer, "downloads": downloads}
 
 
 _MIMETYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8",
@@ -554,6 +565,122 @@ def proposal(fmt: str, query: s.ProposalQuery):
     suffix = "-zh" if query.lang == "zh" else ""
     response.headers["Content-Disposition"] = (
         f'attachment; filename="yizhan-plan-{params["kind"]}-{count}{suffix}.{fmt}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- coverage and siting as jobs (app.jobs) -------------------------------------------------------
+
+_JOB = {202: (s.Job, "Accepted: the job, queued in this server process (Location: GET "
+                     + "/api/jobs/{job_id}, to poll)."),
+        503: (None, "The job queue of this server process is full: retry after Retry-After "
+                    + "seconds (the message is in the planner's language).")}
+_JOB_PATH = {"job_id": {"type": "string", "minLength": 1, "maxLength": 64}}
+
+
+def _submit(analysis: str, make: Callable[[Callable[[str], None]], bytes]):
+    """Queue ``make(progress)`` (the answer as JSON bytes) as the signed-in planner's job; 202
+    with the job. It runs in this process's job thread, in a request context like this one (so
+    its answer, links included, is the synchronous endpoint's); an error of the hierarchy ends it
+    ``failed`` with the answer that endpoint would have given."""
+    app, root, lang = current_app._get_current_object(), request.root_url, pick_lang()
+
+    def work(progress: Callable[[str], None]) -> bytes:
+        with app.test_request_context("/api/jobs", base_url=root):
+            try:
+                return make(progress)
+            except YizhanError as exc:
+                answer = yizhan_error(exc)
+                raise JobFailed(answer.get_json(), answer.status_code) from exc
+
+    full = catalogue(lang)["api"]["job_queue_full"].format(n=app_settings.job_queue_max,
+                                                          s=BUSY_RETRY_S)
+    view = state().jobs.submit(actor(), analysis, work, full=full)
+    response = _json(_job(view, None))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.job", job_id=view.id)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _job(view: JobView, result: bytes | None) -> dict:
+    """A job as GET /api/jobs/{job_id} answers it (:class:`app.schemas.Job`)."""
+    key = f"job_stage_{view.stage}"
+    failure = None
+    if view.failure is not None:
+        failure = {**orjson.loads(view.failure), "status": view.failure_status}
+    return {"id": view.id, "analysis": view.analysis, "state": view.state,
+            "stage": {"key": view.stage, "zh": catalogue("zh")["plan"][key],
+                      "en": catalogue("en")["plan"][key]},
+            "progress": view.progress, "queue_position": view.queue_position,
+            "created_at": view.created_at.isoformat(),
+            "finished_at": view.finished_at.isoformat() if view.finished_at else None,
+            "expires_at": view.expires_at.isoformat(), "failure": failure,
+            "result": orjson.loads(result) if result is not None else None}
+
+
+@bp.post("/jobs/coverage")
+@planner_required
+@operation(body=s.CoverageParams, answers=_JOB)
+def coverage_job(body: s.CoverageParams):
+    """Coverage as a job: GET /api/coverage for a whole city, with progress and a cancel.
+
+    The parameters of GET /api/coverage in a JSON body. The job waits in its server process's
+    queue (one analysis computes at a time per process), then runs; GET /api/jobs/{job_id}
+    tells its stage, progress and queue position, and its result when done. Planners only;
+    each client may ask a limited number per minute (429).
+    """
+    return _submit("coverage", lambda progress: _coverage(body, progress).raw)
+
+
+@bp.post("/jobs/plan")
+@planner_required
+@operation(body=s.PlanParams, answers=_JOB)
+def plan_job(body: s.PlanParams):
+    """A siting run as a job: POST /api/plan for a whole city, with progress and a cancel.
+
+    The body of POST /api/plan. As for coverage jobs: queued per server process, polled with
+    GET /api/jobs/{job_id}, cancelled with DELETE. Planners only; each client may ask a
+    limited number per minute (429).
+    """
+    return _submit("plan", lambda progress: _json(_plan(body, progress)).get_data())
+
+
+@bp.get("/jobs/<job_id>")
+@planner_required
+@operation(path=_JOB_PATH, answers={
+    200: (s.Job, "The job: state, stage, progress, queue position, and the result once done."),
+    404: (None, "No such job of the signed-in planner (another planner's job is not theirs "
+                + "to see), or it was deleted after app.settings.job_keep_s.")})
+def job(job_id: str):
+    """A coverage or siting job of the signed-in planner.
+
+    Any server process answers (jobs are kept in the registry database). Poll it every second
+    or two: `queue_position` while it waits, `stage` and `progress` while it runs, `result`
+    (the synchronous endpoint's answer) when done, `failure` (that endpoint's error answer)
+    when it failed.
+    """
+    jobs, owner = state().jobs, actor()
+    view = jobs.get(owner, job_id)
+    response = _json(_job(view, jobs.result(owner, job_id) if view.state == "done" else None))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.delete("/jobs/<job_id>")
+@planner_required
+@operation(path=_JOB_PATH, answers={
+    200: (s.Job, "The job: `cancelled` when it was queued, `cancelling` while the running "
+                 + "analysis reaches its next step; a finished job stays as it was."),
+    404: (None, "No such job of the signed-in planner.")})
+def cancel_job(job_id: str):
+    """Cancel a coverage or siting job of the signed-in planner.
+
+    A queued job is cancelled at once; a running one stops at the next step of its analysis
+    (the job's state becomes `cancelled`) and frees its process for the next job. Any server
+    process takes the cancel.
+    """
+    response = _json(_job(state().jobs.cancel(actor(), job_id), None))
     response.headers["Cache-Control"] = "no-store"
     return response
 

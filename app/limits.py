@@ -45,6 +45,8 @@ LIMITED = {
     "api.add_report": ("REPORT_RATE_LIMIT", "报告提交太频繁，请 {s} 秒后再试"),
     "api.coverage_view": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
     "api.plan_view": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
+    "api.coverage_job": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
+    "api.plan_job": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
     "api.proposal": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
 }
 

@@ -47,3 +47,18 @@ report_fold_hours: float = 24.0
 #: Most workers' words (text and position) one report keeps, the first worker's included; a
 #: worker whose report counts on a report holding this many is told their words were not kept.
 report_entries_max: int = 50
+
+# --- planner analyses as jobs (app.jobs) ----------------------------------------------------------
+
+#: A finished job (done, failed or cancelled) and its result stay readable by the planner who
+#: asked for this long, seconds; then they are deleted from the database.
+job_keep_s: float = 1800.0
+#: A job that never finishes (its server process ended) is forgotten this long after it was
+#: asked for, seconds.
+job_lost_s: float = 6 * 3600.0
+#: Jobs that may wait per server process besides the one running; one more is refused with a
+#: 503 and Retry-After.
+job_queue_max: int = 3
+#: Seconds a job pauses at each step of its analysis (0: none). For tests and demonstrations
+#: that need to watch a short analysis; a cancel ends the pause at once.
+job_step_delay_s: float = 0.0

@@ -37,6 +37,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DemandFileError, PlannerBusy
+from app.jobs import Jobs
 from app.reports import Reports
 from geo import settings
 from geo.coords import Area, deployment_area
@@ -161,6 +162,7 @@ class AppState:
         self._plans = LRU(16)
         self._answers = LRU(32)  # see answer()
         self._analysis_slots = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
+        self.jobs = Jobs(self.registry.engine, workers=ANALYSES_AT_ONCE)  # see app.jobs
         self.area = self._area(region)
 
     def _area(self, region: str | None) -> Area | None:
@@ -274,6 +276,7 @@ class AppState:
         # held them, they may never open
         self._analyses, self._plans = LRU(self._analyses.size), LRU(self._plans.size)
         self._answers = LRU(self._answers.size)
+        self.jobs.after_fork()
 
     # --- prepared answers ---
 
@@ -332,11 +335,16 @@ class AppState:
     # --- coverage and siting (the planner view) ---
 
     @contextmanager
-    def _analysis_slot(self):
+    def _analysis_slot(self, progress: Progress | None = None):
         """Hold this process's analysis slot while computing; when another analysis holds it,
         :class:`PlannerBusy` at once (no waiting: a waiting thread would still be one more
-        thread taking turns with the lookups)."""
-        if not self._analysis_slots.acquire(blocking=False):
+        thread taking turns with the lookups). With ``progress`` (a job of :mod:`app.jobs`,
+        in its own thread) wait for the slot instead, calling ``progress("waiting")`` every
+        quarter second (which raises when the job is cancelled)."""
+        if progress is not None:
+            while not self._analysis_slots.acquire(timeout=0.25):
+                progress("waiting")
+        elif not self._analysis_slots.acquire(blocking=False):
             raise PlannerBusy("分析正在进行，请稍后再试 (another coverage or siting run is "
                               "computing in this server process; retry in a few seconds)")
         try:
@@ -344,8 +352,9 @@ class AppState:
         finally:
             self._analysis_slots.release()
 
-    def demand(self):
-        """The worker demand table (``lon, lat, weight, group``), read once per file version.
+    def demand(self, progress: Progress | None = None):
+        """The worker demand table (``lon, lat, weight, group``), read once per file version
+        (``progress("loading demand")`` first when it must be read; see :meth:`_analysis_slot`).
 
         Raises
         ------
@@ -367,8 +376,10 @@ class AppState:
         known = self._demand
         if known is not None and known[0] == key:
             return known[1]
-        try:
-            with self._analysis_slot():  # reading and placing the points is an analysis too
+        if progress is not None:
+            progress("loading demand")
+        try:  # reading and placing the points is an analysis too
+            with self._analysis_slot(progress):
                 frame = read_demand(path, network=base_network(self.networks))
         except DataFileError as exc:
             raise DemandFileError(exc.problems) from exc
@@ -377,18 +388,20 @@ class AppState:
 
     def coverage(self, snap: Snapshot, *, minutes: float | None = None,
                  at: datetime | None = None, h3_res: int | None = None,
-                 groups: list[str] | None = None) -> Blob:
+                 groups: list[str] | None = None, progress: Progress | None = None) -> Blob:
         """Coverage of the demand by the snapshot's stations, as a prepared JSON body.
 
         Two runs of :func:`geo.workflow.run_coverage` on the points of the demand file: one with
         ``by_hour`` for the day (of ``at``, else today in :data:`geo.settings.timezone`), which
         gives the 24-hour shares, and, with ``at``, one at that time; the answer is
         :func:`geo.output.geojson.coverage_json`. Kept per registry version, day and parameters.
+        ``progress`` hears each step (:func:`geo.coverage.coverage`) and waits for the slot
+        (:meth:`_analysis_slot`).
         """
         res = settings.h3_res if h3_res is None else int(h3_res)
         zone = ZoneInfo(settings.timezone)
         day = (at.astimezone(zone) if at is not None else datetime.now(zone)).date()
-        demand = self.demand()
+        demand = self.demand(progress)
         chosen, skipped = analysis_groups(demand, wanted=groups, modes=self.networks)
         if not chosen:
             raise NotFoundError("no worker group can be analysed: this server has no network "
@@ -398,7 +411,7 @@ class AppState:
         blob = self._analyses.get(key)
         if blob is not None:
             return blob
-        with self._analysis_slot():
+        with self._analysis_slot(progress):
             blob = self._analyses.get(key)
             if blob is not None:
                 return blob
@@ -409,7 +422,8 @@ class AppState:
                     ("result", *common, by_hour, None if when is None else when.isoformat()),
                     lambda: replace(run_coverage(self.networks, snap.stations, demand,
                                                  wanted=chosen, minutes=minutes, at=when,
-                                                 by_hour=by_hour, day=day, gap_res=res),
+                                                 by_hour=by_hour, day=day, gap_res=res,
+                                                 progress=progress),
                                     finders={}))
 
             hours = run(None, True)
@@ -422,7 +436,7 @@ class AppState:
     def plan(self, snap: Snapshot, *, kind: str, add: int | None = None,
              target: float | None = None, minutes: float | None = None,
              groups: list[str] | None = None, curve: int | None = None,
-             at: datetime | None = None):
+             at: datetime | None = None, progress: Progress | None = None):
         """New stations of ``kind``: ``add`` of them, or the fewest reaching ``target``.
 
         :func:`geo.workflow.run_plan` on the demand file, with the snapshot's stations kept
@@ -430,28 +444,30 @@ class AppState:
         ``groups`` together. Returns ``(answer, plan)``: the JSON answer and the
         :class:`geo.siting.planning.Plan` (None when there is nothing to plan: the target is
         met already, or every reachable worker of these groups is covered already at ``at``).
-        Kept per registry version and parameters.
+        Kept per registry version and parameters. ``progress`` hears each step
+        (:func:`geo.workflow.run_plan`) and waits for the slot (:meth:`_analysis_slot`).
 
         Raises
         ------
         PlannerBusy
-            When another analysis is computing in this process (:meth:`_analysis_slot`).
+            When another analysis is computing in this process (:meth:`_analysis_slot`) and
+            there is no ``progress``.
         """
         key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve,
                None if at is None else at.isoformat())
         known = self._plans.get(key)
         if known is not None:
             return known
-        demand = self.demand()
+        demand = self.demand(progress)
         analysis_groups(demand, wanted=groups, modes=self.networks, kind=kind)  # fail fast
-        with self._analysis_slot():
+        with self._analysis_slot(progress):
             known = self._plans.get(key)
             if known is not None:
                 return known
             started = time.perf_counter()
             run = run_plan(self.networks, snap.stations, demand, kind=kind, wanted=groups,
                            minutes=minutes, at=at, add=add, target=target, curve=curve,
-                           time_limit=self.plan_time_limit)
+                           time_limit=self.plan_time_limit, progress=progress)
             answer = run.as_json()
             answer.update(version=list(snap.version),
                           elapsed_s=round(time.perf_counter() - started, 3))
@@ -459,6 +475,9 @@ class AppState:
             self._plans.put(key, known)
             return known
 
+
+#: What the analyses call as each step starts (a message; raising stops the analysis).
+Progress = Callable[[str], None]
 
 #: Coverage and siting runs one process computes at the same time. They are CPU-bound Python
 #: and share the process's one core (the GIL) with the finder's lookups: with one at a time, a

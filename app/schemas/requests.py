@@ -120,6 +120,19 @@ class CoverageQuery(Query):
                         description="H3 resolution of the cells and gap areas.")
 
 
+class CoverageParams(Body):
+    """The parameters of a coverage run as a job (the body of POST /api/jobs/coverage): those of
+    GET /api/coverage."""
+
+    group: Groups = None
+    at: Annotated[At, Field(description=(
+            "Count only the stations open at this time: HH:MM today "
+            f"({settings.timezone}) or an ISO time; `by_hour` is for that day."))] = None
+    minutes: Minutes = None
+    h3_res: int = Field(settings.h3_res, ge=H3_RANGE[0], le=H3_RANGE[1],
+                        description="H3 resolution of the cells and gap areas.")
+
+
 class ReportsQuery(Query):
     station_id: str | None = Field(None, description="Only this station's.")
     status: ReportStatus | None = Field(None, description="Only the open or the handled ones.")

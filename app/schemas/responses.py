@@ -454,3 +454,42 @@ class Plan(Answer):
     downloads: Downloads | None = Field(description="The proposal as files (GET "
                                                     "/api/plan/proposal.{fmt}).")
 
+
+class JobStage(Answer):
+    """A step of an analysis job, named in both languages."""
+
+    key: Literal["queued", "demand", "coverage", "gaps", "candidates", "matrix", "solving",
+                 "done", "failed", "cancelled"]
+    zh: str
+    en: str
+
+
+class JobFailure(Error):
+    """What the synchronous endpoint would have answered instead of a result."""
+
+    status: int = Field(ge=400, le=599, description="Its HTTP status (404: no demand file, "
+                                                     "409: a bad demand file …).")
+    problems: list[Problem] | None = Field(None, description="Each problem of the server's "
+                                                             "demand file (status 409).")
+
+
+class Job(Answer):
+    """A coverage or siting run of a planner, as a job (poll GET /api/jobs/{job_id})."""
+
+    id: str = Field(description="Name it in GET and DELETE /api/jobs/{job_id}.")
+    analysis: Literal["coverage", "plan"]
+    state: Literal["queued", "running", "cancelling", "done", "failed", "cancelled"] = Field(
+        description="queued → running → done, failed or cancelled; cancelling while a cancel "
+                    "waits for the analysis's next step.")
+    stage: JobStage
+    progress: float = Field(ge=0, le=1, description="Share of the work done, 0 to 1.")
+    queue_position: int | None = Field(ge=0, description=(
+        "While queued: analyses ahead of this one in its server process (the running one "
+        "included); 0 while running; null once finished."))
+    created_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime = Field(description="The job and its result are deleted after this.")
+    failure: JobFailure | None = Field(description="Why it failed (state `failed`).")
+    result: Coverage | Plan | None = Field(description=(
+        "The answer of GET /api/coverage or POST /api/plan for the same parameters (state "
+        "`done`)."))
