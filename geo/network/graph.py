@@ -11,7 +11,10 @@ is the plain nearest-node lookup (a quick proxy for reach, not how distances are
 
 from __future__ import annotations
 
+import io
+import mmap
 import os
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -322,11 +325,16 @@ class Network:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the network to one saved network file (``.npz``, uncompressed so it loads fast).
 
+        Each array is stored uncompressed and starts on a 64-byte boundary of the file, so
+        :func:`geo.network.load_network` maps it from the file instead of reading it: processes
+        that load the same file (the forked workers of ``yizhan serve``, several instances on
+        one machine) share one copy in the page cache. numpy's ``np.load`` reads the file too.
+
         Parameters
         ----------
         path
             File name ending in ``.npz``. Written through a temporary file, so a reader never
-            sees half a file.
+            sees half a file (and a process that maps the old file keeps reading the old one).
 
         Returns
         -------
@@ -343,13 +351,81 @@ class Network:
         tmp = path.with_name(path.name + ".part")
         try:
             with open(tmp, "wb") as fh:
-                np.savez(fh, **{"format_version": np.array(_FORMAT_VERSION), **strings, **arrays})
+                _write_aligned_npz(fh, {"format_version": np.array(_FORMAT_VERSION), **strings,
+                                        **arrays})
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise NetworkError(f"could not write the saved network file {path}: {exc}") from exc
         return path
 
+
+#: Byte boundary each saved array starts on (numpy's own .npy header padding).
+_ALIGN = 64
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip member's local file header, 30 bytes
+
+
+def _write_aligned_npz(fh: Any, arrays: dict[str, np.ndarray]) -> None:
+    """An uncompressed ``.npz`` whose array data start at multiples of :data:`_ALIGN`: the
+    padding goes in each member's zip "extra" field, which readers skip."""
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, array in arrays.items():
+            array = np.asarray(array, order="C")  # (ascontiguousarray makes 0-d 1-d)
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                header, np.lib.format.header_data_from_array_1_0(array))
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = len(header.getvalue()) + array.nbytes
+            zip64 = 20 if info.file_size * 1.05 > zipfile.ZIP64_LIMIT else 0  # as zipfile adds
+            start = fh.tell() + _LOCAL_HEADER.size + len(info.filename.encode()) + zip64
+            pad = -(start + 4 + len(header.getvalue())) % _ALIGN  # 4: the extra block's head
+            info.extra = struct.pack("<HH", 0xCAFE, pad) + bytes(pad)  # an unknown id: skipped
+            with zf.open(info, "w") as member:
+                member.write(header.getvalue())
+                member.write(array.reshape(-1).view(np.uint8).data)
+
+
+def _mapped_members(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+    """The members ``names`` of the ``.npz`` at ``path`` as read-only arrays over one
+    memory map of the file, or None when any of them cannot be mapped (compressed, unaligned,
+    not a plain array): then the file is read as a whole instead."""
+    with open(path, "rb") as file:
+        with zipfile.ZipFile(file) as zf:
+            infos = {name: zf.NameToInfo.get(name + ".npy") for name in names}
+        if any(info is None or info.compress_type != zipfile.ZIP_STORED
+               for info in infos.values()):
+            return None
+        try:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # an empty file, a file system without mmap
+            return None
+    out = {}
+    for name, info in infos.items():
+        assert info is not None
+        fields = _LOCAL_HEADER.unpack_from(mapped, info.header_offset)
+        start = info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
+        npy = io.BytesIO(mapped[start:start + min(info.file_size, 65536 + 10)])
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(
+            np.lib.format.read_magic(npy))
+        if fields[0] != b"PK\x03\x04" or read_header is None:
+            return None
+        shape, fortran, dtype = read_header(npy)
+        offset = start + npy.tell()
+        count = int(np.prod(shape))
+        if (dtype.hasobject or fortran or offset % dtype.alignment
+                or offset + count * dtype.itemsize > start + info.file_size):
+            return None
+        out[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
+    return out
+
+
+def mmap_enabled() -> bool:
+    """Whether saved networks are mapped from their files (``$YIZHAN_NETWORK_MMAP``, default
+    on; ``0`` reads them into each process's own memory, as before)."""
+    return os.environ.get("YIZHAN_NETWORK_MMAP", "1").strip().lower() not in ("0", "false",
+                                                                                "no", "off")
 
 
 def _load_saved(path: Path, mode: str | None) -> Network:
@@ -358,9 +434,12 @@ def _load_saved(path: Path, mode: str | None) -> Network:
            " (for the demo data: yizhan demo --rebuild)")
     names = ("format_version", *_SAVED_STRINGS, *_SAVED_ARRAYS)
     try:
-        with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:  # closed
-            data = {name: npz[name] for name in names if name in npz.files}  # when it fails
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as exc:
+        data: dict[str, Any] | None = _mapped_members(path, names) if mmap_enabled() else None
+        if data is None:  # compressed (older files), or mapping is off: read it all
+            with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:  # closed
+                data = {name: npz[name] for name in names if name in npz.files}  # on failure
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError,
+            struct.error) as exc:
         # AttributeError: a bare .npy array renamed .npz is no context manager
         raise NetworkError(f"could not read the saved network file {path}: {exc}; {fix}") from exc
     missing = [name for name in names if name not in data]

@@ -1,10 +1,12 @@
 """The Network arrays' lookups (geo.network.graph): the nearest node, and its deprecated name."""
 
+import mmap
+
 import numpy as np
 import pytest
 
-from geo.errors import InputError
-from geo.network import Network
+from geo.errors import InputError, NetworkError
+from geo.network import Network, load_network
 from geo.synthetic import city_network
 
 
@@ -46,3 +48,60 @@ def test_an_empty_network_has_no_nearest_node():
                     indptr=[0], indices=[], length=[], time=[], source="nothing")
     with pytest.raises(Exception, match="has no nodes"):
         empty.nearest_node(114.3, 30.5)
+
+
+# --- saved network files: mapped from the file, shared between processes ---
+
+_ARRAYS = ("node_ids", "lon", "lat", "x", "y", "indptr", "indices", "length", "time")
+
+
+def _in_memory(path, monkeypatch):
+    monkeypatch.setenv("YIZHAN_NETWORK_MMAP", "0")
+    loaded = load_network(path)
+    monkeypatch.delenv("YIZHAN_NETWORK_MMAP")
+    return loaded
+
+
+def test_a_saved_network_loads_mapped_equal_and_read_only(net, tmp_path, monkeypatch):
+    path = net.save(tmp_path / "drive.npz")
+    mapped = load_network(path, mode="drive")
+    plain = _in_memory(path, monkeypatch)
+    for name in _ARRAYS:
+        array = getattr(mapped, name)
+        assert np.array_equal(array, getattr(plain, name))
+        assert array.dtype == getattr(net, name).dtype
+        assert isinstance(_root(array), mmap.mmap), name  # a view of the file, not a copy
+        assert isinstance(_root(getattr(plain, name)), np.ndarray), name
+        assert array.flags.aligned and not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = array[1]
+    assert (mapped.mode, mapped.crs, mapped.source) == (net.mode, net.crs, net.source)
+    assert mapped.main_component().tolist() == net.main_component().tolist()
+    with np.load(path) as npz:  # still a plain .npz for numpy
+        assert np.array_equal(npz["indices"], net.indices)
+
+
+def _root(array):
+    while isinstance(array, np.ndarray) and array.base is not None:
+        array = array.base
+    return array.obj if isinstance(array, memoryview) else array
+
+
+def test_an_old_compressed_or_unaligned_network_file_still_loads(net, tmp_path):
+    arrays = {name: getattr(net, name) for name in _ARRAYS}
+    strings = {"mode": np.array(net.mode), "crs": np.array(net.crs),
+               "source": np.array(net.source)}
+    for saver in (np.savez_compressed, np.savez):
+        path = tmp_path / f"{saver.__name__}.npz"
+        saver(path, format_version=np.array(1), **strings, **arrays)
+        loaded = load_network(path, mode="drive")
+        for name in _ARRAYS:
+            assert np.array_equal(getattr(loaded, name), getattr(net, name)), name
+            assert getattr(loaded, name).flags.aligned
+
+
+def test_a_damaged_mapped_file_is_one_clear_error(net, tmp_path):
+    path = net.save(tmp_path / "drive.npz")
+    path.write_bytes(path.read_bytes()[:-4000])  # cut short
+    with pytest.raises(NetworkError, match="could not read the saved network file"):
+        load_network(path)
