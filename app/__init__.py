@@ -178,7 +178,7 @@ def _add_headers(response, headers: dict[str, str]):
 
 def serve(data_dir: str | Path | None = None, db_url: str | None = None,
           networks: dict[str, str | Path] | None = None, host: str = "127.0.0.1",
-          port: int = 5000, *, threads: int = 4, workers: int = 1,
+          port: int = 5000, *, threads: int = 4, workers: int | None = None,
           tiles: str | None = None, trusted_proxies: int | None = None,
           https: bool | None = None) -> None:
     """Run the web app under granian (a production HTTP server, WSGI) until interrupted.
@@ -199,16 +199,19 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         more threads only make each request wait longer; 4 leave two for the finder while a
         worker computes the two siting runs it allows at once.
     workers
-        Processes sharing the listening socket. Nearest-station searches are CPU-bound Python,
-        so one process uses one core; use about one worker per core. A worker that dies is
-        started again.
+        Processes sharing the listening socket (default :func:`default_workers`: one per CPU
+        core, at most 4). Nearest-station searches are CPU-bound Python, so one process uses
+        one core. The networks are mapped from their files and the search tables built before
+        the fork, so the workers share them: each extra worker adds tens of MB, not a copy of
+        the networks. A worker that dies is started again.
     tiles, trusted_proxies, https
         Override ``TILES``, ``TRUSTED_PROXIES`` and ``HTTPS``.
     """
     overrides = {"DATA_DIR": data_dir, "DB_URL": db_url, "NETWORKS": networks, "TILES": tiles,
                  "TRUSTED_PROXIES": trusted_proxies, "HTTPS": https}
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    workers, threads = max(1, int(workers)), max(1, int(threads))
+    workers = default_workers() if workers is None else max(1, int(workers))
+    threads = max(1, int(threads))
     check_port(host, port)  # before the networks load: a taken port is said at once
     if workers > 1 and not os.environ.get("YIZHAN_SECRET_KEY"):
         overrides["SECRET_KEY"] = secrets.token_hex(32)  # one key, so sessions work in all
@@ -231,6 +234,21 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         print("No planner accounts yet: add one with `yizhan user add NAME --db "
               f"{app.config['DB_URL']}` to sign in at /plan.", flush=True)
     _run_granian(overrides, host, port, threads, workers)
+
+
+#: The most worker processes :func:`default_workers` starts, however many cores there are.
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers(cores: int | None = None) -> int:
+    """Worker processes ``yizhan serve`` starts without ``--workers``: one per CPU core this
+    process may run on (``cores``, else counted), 1 to :data:`MAX_DEFAULT_WORKERS`."""
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))  # the cores a container or taskset allows
+        except (AttributeError, OSError):  # not on Linux
+            cores = os.cpu_count() or 1
+    return max(1, min(int(cores), MAX_DEFAULT_WORKERS))
 
 
 def check_port(host: str, port: int) -> None:

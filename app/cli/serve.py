@@ -38,8 +38,10 @@ def serve_options(function):
         click.option("--tiles", type=click.Choice(TILE_CHOICES),
                      help="Basemap tiles (default none: the street network is drawn; "
                           "tianditu needs YIZHAN_TIANDITU_KEY)."),
-        click.option("--workers", default=1, show_default=True, type=int,
-                     help="Server processes (about one per CPU core)."),
+        click.option("--workers", type=int,
+                     help="Server processes, forked from one that loaded the networks, which "
+                          "they share (default: one per CPU core, at most "
+                          f"{web.MAX_DEFAULT_WORKERS}; here {web.default_workers()})."),
         click.option("--trusted-proxy", "trusted_proxies", type=click.IntRange(min=0),
                      help="How many reverse proxies in front set X-Forwarded-For/-Proto/-Host "
                           "(default 0: ignore those headers; $YIZHAN_TRUSTED_PROXIES)."),

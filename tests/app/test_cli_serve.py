@@ -3,6 +3,7 @@ networks handed to the server."""
 
 import re
 import shutil
+from types import SimpleNamespace
 
 import app
 from app.accounts import Accounts
@@ -71,3 +72,44 @@ def test_the_demo_regions_are_the_shipped_ones(runner, tmp_path):
     result = runner.invoke(main, ["demo", "--build-only", "--region", "atlantis", "--data-dir",
                                   str(tmp_path)])
     assert result.exit_code == 2 and all(name in result.stderr for name in REGIONS)
+
+
+def test_the_default_worker_count_follows_the_cores_and_is_bounded(monkeypatch):
+    assert [app.default_workers(n) for n in (1, 2, 3, 4, 8, 64)] == [1, 2, 3, 4, 4, 4]
+    assert app.default_workers(0) == 1
+    monkeypatch.setattr(app.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert app.default_workers() == 3  # the cores this process may use, not the machine's
+    monkeypatch.setattr(app.os, "sched_getaffinity", lambda pid: set(range(32)), raising=False)
+    assert app.default_workers() == app.MAX_DEFAULT_WORKERS == 4
+
+
+def test_serve_without_workers_starts_the_default_and_says_so(runner, demo, monkeypatch):
+    served = {}
+    monkeypatch.setattr(app, "serve", lambda **kwargs: served.update(kwargs))
+    result = runner.invoke(main, ["serve", "--db", demo.db_url])
+    assert result.exit_code == 0, result.output
+    assert served["workers"] is None  # app.serve takes default_workers()
+    result = runner.invoke(main, ["serve", "--db", demo.db_url, "--workers", "3"])
+    assert served["workers"] == 3
+    shown = " ".join(runner.invoke(main, ["serve", "--help"], terminal_width=200).stdout.split())
+    assert f"default: one per CPU core, at most 4; here {app.default_workers()}" in shown
+
+
+def test_serve_starts_default_workers(monkeypatch, tmp_path):
+    """app.serve with no `workers` hands granian default_workers() processes."""
+    ran = {}
+    monkeypatch.setattr(app, "default_workers", lambda cores=None: 3)
+    monkeypatch.setattr(app, "_run_granian", lambda o, h, p, t, workers: ran.update(w=workers))
+    monkeypatch.setattr(app, "_served_app", lambda overrides: _fake_app())
+    monkeypatch.setattr(app, "check_port", lambda host, port: None)
+    app.serve(data_dir=tmp_path)
+    assert ran == {"w": 3}
+    app.serve(data_dir=tmp_path, workers=1)
+    assert ran == {"w": 1}
+
+
+
+def _fake_app():
+    return SimpleNamespace(config={}, extensions={
+        "yizhan": SimpleNamespace(networks={}),
+        "accounts": SimpleNamespace(any_active=lambda: True)})
