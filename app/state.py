@@ -7,8 +7,10 @@ module only holds the finders and their caches.)
 Networks load once per process. The stations and their finders form an immutable
 :class:`Snapshot` that requests read without locking; when :meth:`geo.registry.Registry.version`
 changes (checked at most once per ``check_interval`` seconds per process, by one thread while the
-others keep answering from the current snapshot) a new snapshot is built and swapped in. A write
-through this process refreshes at once.
+others keep answering from the current snapshot) a new snapshot is made and swapped in: from
+the current one and the stations changed since its version only (their finders updated with
+:meth:`geo.nearest.StationFinder.with_changes`), or whole when many changed. A write through
+this process refreshes at once.
 
 For the planner view the state also runs :func:`geo.coverage.coverage` and
 :func:`geo.siting.planning.plan` on the worker demand file, keeping the last answers per registry
@@ -43,10 +45,11 @@ from geo import settings
 from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError
 from geo.navigation import nav_links
-from geo.nearest import Hit, Snap, StationFinder
+from geo.nearest import REBUILD_SHARE, Hit, Snap, StationFinder, apply_changes
 from geo.network import MODES, Network, load_network, network_lines
 from geo.output.geojson import coverage_json, station_feature
 from geo.registry import Registry, Versioned
+from geo.registry_changes import changes_since
 from geo.stations import Station, local_time
 from geo.workflow import analysis_groups, base_network, run_coverage, run_plan
 
@@ -100,6 +103,16 @@ class Blob:
 def _blob(value) -> Blob:
     raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Blob(raw, gzip.compress(raw, 6, mtime=0), hashlib.sha1(raw).hexdigest()[:16])
+
+
+def _links(previous: Snapshot | None, station: Station) -> dict[str, str]:
+    """The navigation links of ``station``: those of ``previous`` when the station is there at
+    the same place with the same name and address, else new ones."""
+    old = previous.by_id.get(station.id) if previous else None
+    if old is not None and (old.lon, old.lat, old.name, old.address) == (
+            station.lon, station.lat, station.name, station.address):
+        return previous.links[station.id]
+    return nav_links(station)
 
 
 def key_etag(key: tuple) -> str:
@@ -180,17 +193,41 @@ class AppState:
     def _build(self, version: tuple[int, int]) -> Snapshot:
         stations = self.registry.stations()
         previous = getattr(self, "_snapshot", None)
-        links = {}
-        for s in stations:
-            old = previous.by_id.get(s.id) if previous else None
-            same = old is not None and (old.lon, old.lat, old.name, old.address) == (
-                s.lon, s.lat, s.name, s.address)
-            links[s.id] = previous.links[s.id] if same else nav_links(s)
+        links = {s.id: _links(previous, s) for s in stations}
         finders = {mode: StationFinder(net, stations) for mode, net in self.networks.items()}
         return Snapshot(version=version, stations=stations, by_id={s.id: s for s in stations},
                         finders=finders,
                         features={s.id: station_feature(s, links[s.id]) for s in stations},
                         links=links)
+
+    def _next(self) -> Snapshot:
+        """The snapshot of the registry now: the current one when nothing changed, else the
+        current one with only the stations changed since its version read and updated
+        (:func:`geo.registry_changes.changes_since`,
+        :meth:`geo.nearest.StationFinder.with_changes`), or one built whole when the history
+        did not only grow or more than :data:`geo.nearest.REBUILD_SHARE` of the stations
+        changed."""
+        old = self._snapshot
+        limit = int(REBUILD_SHARE * len(old.stations))
+        changes = changes_since(self.registry, old.version, limit=max(limit, 1))
+        if changes is None:
+            return self._build(self.registry.version())
+        if changes.version == old.version:
+            return old
+        changed, removed = changes.changed, changes.removed
+        finders = {mode: finder.with_changes(changed, removed)
+                   for mode, finder in old.finders.items()}
+        stations = (next(iter(finders.values())).stations if finders
+                    else apply_changes(old.stations, changed, removed)[0])
+        by_id, links, features = dict(old.by_id), dict(old.links), dict(old.features)
+        for sid in removed:
+            for kept in (by_id, links, features):
+                kept.pop(sid, None)
+        for s in changed:
+            by_id[s.id], links[s.id] = s, _links(old, s)
+            features[s.id] = station_feature(s, links[s.id])
+        return Snapshot(version=changes.version, stations=stations, by_id=by_id, finders=finders,
+                        features=features, links=links)
 
     def current(self) -> Snapshot:
         """The current snapshot, rebuilt first when the registry has changed.
@@ -202,9 +239,7 @@ class AppState:
         if now - self._checked_at >= self.check_interval and self._lock.acquire(blocking=False):
             try:
                 if now - self._checked_at >= self.check_interval:
-                    version = self.registry.version()
-                    if version != self._snapshot.version:
-                        self._snapshot = self._build(version)
+                    self._snapshot = self._next()
             except SQLAlchemyError:  # the database is busy or away: answer from what we have
                 logger.warning("cannot check the station registry; serving the stations of "
                                "version %s", self._snapshot.version, exc_info=True)
@@ -214,11 +249,10 @@ class AppState:
         return self._snapshot
 
     def refresh(self) -> Snapshot:
-        """Rebuild now (after a write through this process)."""
+        """Update now (after a write through this process): the stations changed since the
+        current snapshot only (:meth:`_next`)."""
         with self._lock:
-            version = self.registry.version()
-            if version != self._snapshot.version:
-                self._snapshot = self._build(version)
+            self._snapshot = self._next()
             self._checked_at = time.monotonic()
         return self._snapshot
 

@@ -23,7 +23,9 @@ Three searches share the network arrays (:mod:`geo.network.search`, compiled):
 The parts, each private to this package: ``_access`` (where stations join the network),
 ``_filters`` (kinds, services, opening hours), ``_point`` (the searches from one point),
 ``_tables`` (the per-node label tables), ``_many`` (many points at once), ``_costs`` (costs within
-a budget), ``_validate`` (parameter checks) and ``_results`` (:class:`Hit`, :class:`NearestTable`).
+a budget), ``_changes`` (the stations after some changed: :meth:`StationFinder.with_changes`
+updates a finder, placing only those), ``_validate`` (parameter checks) and ``_results``
+(:class:`Hit`, :class:`NearestTable`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from geo.nearest._access import access_speed_kmh
+from geo.nearest._changes import REBUILD_SHARE, apply_changes
 from geo.nearest._finder import StationFinder
 from geo.nearest._results import Hit, NearestTable
 from geo.nearest._validate import check_kinds, check_services
@@ -40,8 +43,9 @@ from geo.network.placement import Placement, Snap
 if TYPE_CHECKING:
     import subprocess
 
-__all__ = ["Hit", "NearestTable", "Placement", "Snap", "StationFinder", "access_speed_kmh",
-           "check_kinds", "check_services", "compile_in_background"]
+__all__ = ["REBUILD_SHARE", "Hit", "NearestTable", "Placement", "Snap", "StationFinder",
+           "access_speed_kmh", "apply_changes", "check_kinds", "check_services",
+           "compile_in_background"]
 
 
 def compile_in_background() -> subprocess.Popen[bytes]:

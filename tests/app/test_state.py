@@ -3,6 +3,8 @@ ETags, the caches, and the basemap and demand files it serves."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.state import LRU, AppState, key_etag
@@ -88,3 +90,134 @@ def test_bounds_cover_the_networks(app_state, demo):
 def test_an_unknown_mode_is_refused(demo, tmp_path):
     with pytest.raises(ValueError, match=r"unknown mode\(s\) \['boat'\]"):
         AppState(copy_db(demo, tmp_path), {"boat": demo.data_dir / "network-walk.npz"})
+
+
+# --- updating the snapshot with the changed stations only ---------------------------------------
+
+
+def whole(state: AppState):
+    """A snapshot of ``state``'s registry built whole, as a check."""
+    return state._build(state.registry.version())
+
+
+def assert_same_snapshot(a, b, points) -> None:
+    assert a.version == b.version
+    assert [s.id for s in a.stations] == [s.id for s in b.stations] and a.stations == b.stations
+    assert a.by_id == b.by_id and a.features == b.features and a.links == b.links
+    assert list(a.finders) == list(b.finders)
+    for mode, finder in a.finders.items():
+        fresh = b.finders[mode]
+        for x, y in points:
+            for filters in ({"k": 3}, {"k": 2, "kinds": ["driver_home"]},
+                            {"k": 2, "open_at": "2026-11-28T04:00", "open_only": True}):
+                hits = finder.nearest(x, y, route=True, **filters)
+                expected = fresh.nearest(x, y, route=True, **filters)
+                assert [(h.station.id, h.distance_m, h.duration_s, h.route) for h in hits] == \
+                    [(h.station.id, h.distance_m, h.duration_s, h.route) for h in expected]
+
+
+@pytest.fixture
+def exact(monkeypatch):
+    """Lookups by the bounded search only (a table's answer may differ from a search's in the
+    last bit, and take the other of two equal routes)."""
+    from geo import settings
+
+    monkeypatch.setattr(settings, "nearest_table_after", None)
+
+
+@pytest.fixture
+def counted(monkeypatch, exact):
+    """How many stations are placed on a network, per finder built or updated."""
+    from geo.nearest import _access
+
+    placed: list[int] = []
+    real = _access.place
+
+    def counting(network, lon, lat):
+        placed.append(len(lon))
+        return real(network, lon, lat)
+
+    monkeypatch.setattr(_access, "place", counting)
+    return placed
+
+
+def test_a_write_updates_only_the_changed_stations(app_state, demo_stations, counted):
+    """A create, a move and a delete through this process: the new snapshot places only the
+    changed stations, reads only them, and equals one built whole."""
+    from geo.synthetic import random_points
+
+    registry = app_state.registry
+    first, second = demo_stations[0], demo_stations[1]
+    app_state.current()
+    registry.update(replace(first, lon=first.lon + 0.0005, name="移动了"),
+                    version=registry.get_versioned(first.id).version, source="test")
+    registry.create(replace(second, id="zz-new", lat=second.lat + 0.0004), source="test")
+    registry.delete(demo_stations[2].id, source="test")
+    read_all = []
+    real_stations = registry.stations
+    app_state.registry.stations = lambda **kw: read_all.append(1) or real_stations(**kw)
+    after = app_state.refresh()
+    assert counted == [2] and read_all == []  # the moved and the new one, nothing read whole
+    assert after.by_id[first.id].name == "移动了" and "zz-new" in after.by_id
+    net = app_state.networks["walk"]
+    lon, lat = random_points(net, 8, seed=3, jitter_deg=0.0002)
+    points = [*zip(lon.tolist(), lat.tolist(), strict=True), (first.lon, first.lat)]
+    del app_state.registry.stations
+    assert_same_snapshot(after, whole(app_state), points)
+
+
+def test_a_change_by_another_process_is_noticed_and_updates_only_it(app_state, demo_stations,
+                                                                       counted):
+    from geo.registry import Registry
+
+    before = app_state.current()
+    other = Registry(app_state.registry.url)  # another process's registry
+    station = demo_stations[5]
+    other.update(replace(station, lon=station.lon - 0.0006),
+                 version=other.get_versioned(station.id).version, source="test")
+    other.engine.dispose()
+    after = app_state.current()
+    assert after is not before and counted == [1]
+    assert after.by_id[station.id].lon == pytest.approx(station.lon - 0.0006)
+    assert before.by_id[station.id] == station  # the previous snapshot is left as it was
+    assert_same_snapshot(after, whole(app_state), [(station.lon, station.lat)])
+
+
+def test_many_changes_rebuild_the_snapshot_whole(app_state, demo_stations, counted):
+    app_state.current()
+    share = len(demo_stations) // 4
+    app_state.registry.upsert([replace(s, name=s.name + "·") for s in demo_stations[:share]],
+                              source="test")
+    after = app_state.refresh()
+    assert counted == [len(demo_stations)]  # every station placed again
+    assert_same_snapshot(after, whole(app_state), [(demo_stations[0].lon, demo_stations[0].lat)])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_edits_keep_the_snapshot_equal_to_one_built_whole(app_state, exact, seed):
+    """Random creates, moves, edits and deletes, each followed by a refresh: every snapshot
+    equals one built whole from the registry."""
+    import numpy as np
+
+    from geo.synthetic import random_points
+
+    rng = np.random.default_rng(seed)
+    registry = app_state.registry
+    net = app_state.networks["walk"]
+    lon, lat = random_points(net, 5, seed=seed, jitter_deg=0.0002)
+    points = list(zip(lon.tolist(), lat.tolist(), strict=True))
+    for step in range(6):
+        snap = app_state.current()
+        station = snap.stations[int(rng.integers(len(snap.stations)))]
+        action = ["create", "move", "edit", "delete"][step % 4]
+        if action == "delete":
+            registry.delete(station.id, source="test")
+        elif action == "create":
+            registry.create(replace(station, id=f"new-{seed}-{step}",
+                                    lon=station.lon + float(rng.normal(0, 0.001))), source="test")
+        else:
+            changed = (replace(station, lat=station.lat + float(rng.normal(0, 0.001)))
+                       if action == "move" else replace(station, kind="driver_home", hours="24/7"))
+            registry.update(changed, version=registry.get_versioned(station.id).version,
+                            source="test")
+        assert_same_snapshot(app_state.refresh(), whole(app_state), points)

@@ -1,0 +1,81 @@
+"""What changed in a station registry since one of its versions: read from the history, so that
+a process holding the stations of an older version updates only those that changed
+(:meth:`geo.registry.Registry.version`, :meth:`geo.registry.Registry.history`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from geo.registry import Registry, _row_to_station, history_table, stations_table
+from geo.stations import Station
+
+#: Ids per ``IN (…)`` query (well under SQLite's limit of bound parameters).
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The stations changed since a version.
+
+    Attributes
+    ----------
+    version
+        The registry's version when read (:meth:`geo.registry.Registry.version`).
+    changed
+        The stations created or changed since (as they are now, ordered by id).
+    removed
+        Ids of the stations deleted since (sorted).
+    """
+
+    version: tuple[int, int]
+    changed: list[Station]
+    removed: list[str]
+
+
+def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | None = None
+                  ) -> Changes | None:
+    """The stations that changed in ``registry`` since it was at ``version``.
+
+    Parameters
+    ----------
+    registry
+        The registry.
+    version
+        A value :meth:`geo.registry.Registry.version` returned earlier.
+    limit
+        At most this many stations read; more changed: None.
+
+    Returns
+    -------
+    Changes or None
+        None when the history did not only grow since ``version`` (entries went missing or
+        appeared out of order: the caller reads every station again), or more than ``limit``
+        stations changed. A station changed again while this is read may come newer than
+        :attr:`Changes.version`: it is read again from there next time, so applying it twice
+        is harmless.
+    """
+    last, count = version
+    with registry.engine.connect() as conn:
+        last_now = int(conn.execute(select(func.max(history_table.c.seq))).scalar() or 0)
+        count_now = int(conn.execute(select(func.count()).select_from(history_table)).scalar()
+                        or 0)
+        if (last_now, count_now) == (last, count):
+            return Changes((last, count), [], [])
+        rows = conn.execute(select(history_table.c.seq, history_table.c.station_id)
+                            .where(history_table.c.seq > last)).all()
+        if count_now - count != sum(1 for seq, _ in rows if seq <= last_now):
+            return None
+        ids = sorted({station_id for _, station_id in rows})
+        if limit is not None and len(ids) > limit:
+            return None
+        changed: list[Station] = []
+        for start in range(0, len(ids), _CHUNK):
+            query = select(stations_table).where(
+                stations_table.c.id.in_(ids[start:start + _CHUNK]),
+                stations_table.c.deleted_at.is_(None))
+            changed += [_row_to_station(r) for r in conn.execute(query)]
+    changed.sort(key=lambda s: s.id)
+    present = {s.id for s in changed}
+    return Changes((last_now, count_now), changed, [i for i in ids if i not in present])
