@@ -8,7 +8,9 @@ import sys
 BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage",
               "web": "benchmarks.web", "siting": "benchmarks.siting",
               "stations": "benchmarks.stations", "batch": "benchmarks.batch",
-              "soak": "benchmarks.soak"}
+              "edits": "benchmarks.edits",
+              "soak": "benchmarks.soak", "memory": "benchmarks.memory",
+              "scale": "benchmarks.scale"}
 
 
 def main(argv: list[str]) -> int:

@@ -5,6 +5,8 @@ import re
 import shutil
 from types import SimpleNamespace
 
+import pytest
+
 import app
 from app.accounts import Accounts
 from app.cli import main
@@ -113,3 +115,35 @@ def _fake_app():
     return SimpleNamespace(config={}, extensions={
         "yizhan": SimpleNamespace(networks={}),
         "accounts": SimpleNamespace(any_active=lambda: True)})
+
+
+@pytest.mark.parametrize("name", ["memory", "scale"])
+def test_the_memory_and_scale_benchmarks_import_and_show_their_help(name, capsys):
+    """Run by hand only; here just that they load and parse their options."""
+    from benchmarks.__main__ import main as bench
+
+    with pytest.raises(SystemExit) as stop:
+        bench([name, "--help"])
+    assert stop.value.code == 0
+    assert f"python -m benchmarks {name}" in capsys.readouterr().out
+
+
+def test_the_memory_benchmark_reads_the_process_tree(tmp_path):
+    import os
+
+    from benchmarks.memory import process_tree, smaps_rollup, table
+
+    tree = process_tree(os.getpid())
+    assert tree[0] == (os.getpid(), 0)
+    memory = smaps_rollup(os.getpid())
+    assert 0 < memory["uss"] <= memory["pss"] <= memory["rss"]
+    row = {"pid": 1, "depth": 0, "command": "", "workers": 1, "how": "mapped", "up_s": 1.0,
+           "failed": 0, "requests": 3, **memory}
+    assert "total (1 processes)" in table([row])
+
+
+def test_the_scale_benchmark_names_its_cities():
+    from benchmarks.scale import city_source
+
+    assert [city_source(n) for n in ("harbin", "gen200k", "gen1m", "gen5000")] == [
+        "harbin", 200_000, 1_000_000, 5000]
