@@ -294,13 +294,16 @@ class AppState:
         return known
 
     def warm_up(self) -> None:
-        """Build what the first searches would build (per mode the search's adjacency lists)."""
+        """Build what the first searches would build (per mode the search's adjacency lists
+        and the per-node table of all stations), so that forked workers share it."""
         snap = self.current()
         for finder in snap.finders.values():
             if finder.network.n_nodes and snap.stations:
                 node = int(finder.network.main_component()[0])
                 lon, lat = float(finder.network.lon[node]), float(finder.network.lat[node])
                 finder.nearest(lon, lat, k=1, route=True)  # compiles or loads the search
+                for _ in range(settings.nearest_table_after or 0):  # the table is built
+                    finder.nearest(lon, lat)  # on the last: here, not once in every worker
 
     def after_fork(self) -> None:
         """Call in a forked worker: drop the database connections inherited from the parent."""

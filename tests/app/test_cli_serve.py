@@ -147,3 +147,13 @@ def test_the_scale_benchmark_names_its_cities():
 
     assert [city_source(n) for n in ("harbin", "gen200k", "gen1m", "gen5000")] == [
         "harbin", 200_000, 1_000_000, 5000]
+
+
+def test_the_served_app_builds_the_shared_tables_before_the_workers_fork(demo):
+    """warm_up (run in the parent before the fork) builds each mode's per-node table of all
+    stations, which every worker then reads from the shared pages instead of building its own."""
+    state = app.create_app(config={"DATA_DIR": str(demo.data_dir)}).extensions["yizhan"]
+    finders = state.current().finders
+    assert finders and all(len(f._tables) == 0 for f in finders.values())
+    state.warm_up()
+    assert all(len(f._tables) == 1 for f in finders.values())
