@@ -173,7 +173,11 @@ class Jobs:
     def submit(self, owner: str, analysis: str, work: Work, *, full: str) -> JobView:
         """Queue ``work`` (called with a progress callback, returning the answer as JSON bytes)
         for ``owner``; :class:`QueueFull` with the message ``full`` when
-        :data:`app.settings.job_queue_max` jobs wait in this process already."""
+        :data:`app.settings.job_queue_max` jobs wait in this process already.
+
+        A planner has at most one waiting job of each analysis here: a new one replaces the one
+        still waiting (which ends ``cancelled``), so one planner asking again and again keeps
+        one place in the queue, not all of them."""
         if analysis not in ANALYSES:
             raise ValueError(f"`analysis` was {analysis!r} but must be one of {ANALYSES}")
         self.purge()
@@ -181,6 +185,11 @@ class Jobs:
         now = _now()
         with self._lock:
             with self.engine.begin() as conn:
+                conn.execute(update(jobs_table).where(
+                    jobs_table.c.worker == self.worker, jobs_table.c.owner == owner,
+                    jobs_table.c.analysis == analysis, jobs_table.c.state == "queued").values(
+                    state="cancelled", stage="cancelled", cancel=True, finished_at=now,
+                    expires_at=now + timedelta(seconds=app_settings.job_keep_s)))
                 waiting = conn.execute(select(func.count()).select_from(jobs_table).where(
                     jobs_table.c.worker == self.worker, jobs_table.c.state == "queued")).scalar()
                 if waiting >= app_settings.job_queue_max:

@@ -171,12 +171,28 @@ def test_a_full_queue_answers_503_with_retry_after_in_the_planners_language(
     first = start(planner, "coverage", {"minutes": 18})
     poll(planner, first["id"], lambda j: j["state"] == "running")
     start(other, "coverage", {"minutes": 19})  # waits: the queue holds one
-    full = other.post("/api/jobs/coverage", json={"minutes": 20})
+    plan = {"kind": "sanitation_station", "add": 2, "minutes": 2.7}
+    full = other.post("/api/jobs/plan", json=plan)
     body = assert_error(full, 503)
     assert int(full.headers["Retry-After"]) >= 1
     assert "分析排队已满" in body["error"]
-    english = other.post("/api/jobs/coverage?lang=en", json={"minutes": 20})
+    english = other.post("/api/jobs/plan?lang=en", json=plan)
     assert english.status_code == 503 and "queue is full" in english.get_json()["error"]
+
+
+def test_a_new_job_replaces_the_planners_job_still_waiting(planner, other, slow):
+    """One planner asking again keeps one place in the queue: the job still waiting ends
+    cancelled; the running one and other planners' jobs go on."""
+    slow(5.0)
+    running = start(planner, "coverage", {"minutes": 22})
+    poll(planner, running["id"], lambda j: j["state"] == "running")
+    theirs = start(other, "coverage", {"minutes": 23})
+    older = start(planner, "coverage", {"minutes": 24})
+    newer = start(planner, "coverage", {"minutes": 25})
+    assert planner.get(f"/api/jobs/{older['id']}").get_json()["state"] == "cancelled"
+    assert planner.get(f"/api/jobs/{running['id']}").get_json()["state"] == "running"
+    assert other.get(f"/api/jobs/{theirs['id']}").get_json()["queue_position"] == 1
+    assert planner.get(f"/api/jobs/{newer['id']}").get_json()["queue_position"] == 2
 
 
 def test_a_job_that_fails_keeps_the_synchronous_error(planner, slow):

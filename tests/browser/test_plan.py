@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -244,7 +245,7 @@ def test_the_analyses_ask_for_sign_in_and_say_when_the_server_is_busy(open_page,
                            "document.querySelector('.gcard') !== null")
     busy = {"error": "分析正在进行，请稍后再试 (another coverage or siting run is computing)",
             "parameter": None}
-    page.route("**/api/plan", lambda route: route.fulfill(
+    page.route(re.compile(r".*/api/(jobs/)?plan$"), lambda route: route.fulfill(
         status=503, headers={"Retry-After": "5"}, content_type="application/json",
         body=json.dumps(busy, ensure_ascii=False)))
     page.locator("#tab-siting").click()

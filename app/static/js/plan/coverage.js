@@ -3,6 +3,7 @@
 import {api, clear, config, el, t} from "../common.js";
 import {fitData} from "./map.js";
 import {hourText} from "./format.js";
+import {runJob} from "./jobs.js";
 import {loadOpenStations} from "./stations.js";
 import {GROUPS, emit, state, syncUrl} from "./state.js";
 
@@ -94,13 +95,22 @@ export function askSignin() {
   document.body.dataset.busy = "0";
 }
 
+/* The coverage of the whole day is a job (a whole city takes a while): its stages, progress,
+   place in the queue and a Cancel button show on the map; asking again cancels the one before. */
+let coverageJob = null;
+function coverageBody() {
+  return state.minutes !== null ? {minutes: state.minutes} : {};
+}
+
 export function loadCoverage() {
   const seq = ++state.seq;
   state.timed = {};
   document.body.dataset.busy = "1";
   mapStatus(t("loading"));
   document.getElementById("coverage-status").textContent = "";
-  return api(coverageUrl(null)).then((data) => {
+  if (coverageJob) coverageJob.cancel();
+  coverageJob = runJob("coverage", coverageBody(), document.getElementById("c-job"));
+  return coverageJob.promise.then((data) => {
     if (seq !== state.seq) return;
     retries = 0;
     state.needsSignin = false;
@@ -115,6 +125,12 @@ export function loadCoverage() {
   }).catch((err) => {
     if (seq !== state.seq) return;
     if (err.status === 401) { askSignin(); return; }  // signed out meanwhile
+    if (err.cancelled) {  // the planner cancelled it: say so, and offer to ask again
+      const box = mapStatus(err.message);
+      box.appendChild(el("button", {type: "button", class: "button small", onclick: loadCoverage}, t("retry")));
+      document.body.dataset.ready = "1";
+      return;
+    }
     const message = err.status === 404 || err.status === 409
       ? t("no_demand", {e: err.message}) : (err.message || t("error"));
     const box = mapStatus(message, true);

@@ -1,8 +1,9 @@
 /* Siting: where new stations should go in the gaps (the existing ones stay), coverage before and
    after per group, the proposed sites on the map, the coverage curve and the downloads. */
-import {api, clear, config, el, t, toLatLng} from "../common.js";
+import {clear, config, el, t, toLatLng} from "../common.js";
 import {map, showAll} from "./map.js";
 import {count, groupShort, hourText, pct, svg} from "./format.js";
+import {runJob} from "./jobs.js";
 import {GROUPS, KINDS, on, state} from "./state.js";
 
 const L = window.L;
@@ -88,18 +89,19 @@ function run(e) {
   button.disabled = true;
   button.textContent = t("running");
   document.body.dataset.plan = "running";
-  api("/api/plan", {method: "POST", body}).then((answer) => {
+  // a siting run is a job: its stages, progress, place in the queue and a Cancel button
+  runJob("plan", body, document.getElementById("s-job")).promise.then((answer) => {
     state.plan = answer;
     renderPlan(answer, body);
     document.body.dataset.plan = "done";
     const result = document.getElementById("plan-result"), panes = document.getElementById("panes");
     panes.scrollTo({top: result.offsetTop - panes.offsetTop - 8, behavior: "smooth"});
   }).catch((err) => {
-    // 401: not signed in; 503 分析正在进行 and 429 太频繁 say when to try again themselves
-    error.textContent = err.status === 401 ? t("signin_for_coverage")
+    // 401: not signed in; 503 (the queue is full) and 429 太频繁 say when to try again themselves
+    error.textContent = err.cancelled ? err.message : err.status === 401 ? t("signin_for_coverage")
       : (err.parameter ? err.parameter + ": " : "") + (err.message || t("error"));
     error.hidden = false;
-    document.body.dataset.plan = "error";
+    document.body.dataset.plan = err.cancelled ? "cancelled" : "error";
   }).then(() => { button.disabled = false; button.textContent = t("run"); });
 }
 
