@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -55,8 +56,10 @@ class StationAccess:
     entries
         From which nodes each on-network station is reached, and at what cost (metres,
         seconds): the part of its edge plus its leg.
-    by_segment
-        Per segment index, the on-network stations whose foot lies on it.
+    segments, on_segment
+        The on-network stations ordered by the segment their foot lies on (then by index):
+        ``on_segment`` their indices, ``segments`` the segment of each (sorted); see
+        :meth:`at_segment` and :attr:`by_segment`.
     """
 
     network: Network
@@ -65,7 +68,21 @@ class StationAccess:
     leg_s: np.ndarray
     on_network: np.ndarray
     entries: Entries
-    by_segment: dict[int, tuple[int, ...]]
+    segments: np.ndarray
+    on_segment: np.ndarray
+
+    def at_segment(self, segment: int) -> np.ndarray:
+        """The on-network stations whose foot lies on ``segment`` (indices, ascending)."""
+        lo, hi = np.searchsorted(self.segments, [segment, segment + 1])
+        return self.on_segment[lo:hi]
+
+    @cached_property
+    def by_segment(self) -> dict[int, tuple[int, ...]]:
+        """Per segment index, the on-network stations whose foot lies on it."""
+        found: dict[int, list[int]] = {}
+        for seg, i in zip(self.segments.tolist(), self.on_segment.tolist(), strict=True):
+            found.setdefault(seg, []).append(i)
+        return {seg: tuple(ids) for seg, ids in found.items()}
 
     @classmethod
     def build(cls, network: Network, stations: list[Station], *, max_snap_m: float
@@ -80,20 +97,39 @@ class StationAccess:
                      ) -> StationAccess:
         """Where ``stations`` join the same network, placing only those that changed: ``kept``
         gives, per station, its index among this access's stations when it is the same
-        station there (its placement is reused), else -1 (it is placed). Equal, field by
-        field, to :meth:`build` on ``stations``."""
+        station there (its placement and entries are reused), else -1 (it is placed); the kept
+        stations keep their order. Equal, field by field, to :meth:`build` on ``stations``."""
         fresh = np.flatnonzero(kept < 0)
         placed = place(self.network, np.array([stations[i].lon for i in fresh], float),
                        np.array([stations[i].lat for i in fresh], float))
         old = self.placement
-        source = np.where(kept < 0, 0, kept)
+        same = kept >= 0
+        shifted = len(kept) != len(old) or not np.array_equal(
+            kept[same], np.flatnonzero(same))
         fields = {}
         for name in (f.name for f in dataclasses.fields(Placement)):
-            column = getattr(old, name)[source] if len(old) else np.zeros(
-                (len(kept), *getattr(placed, name).shape[1:]), getattr(placed, name).dtype)
-            column[fresh] = getattr(placed, name)
+            new = getattr(placed, name)
+            column = np.empty((len(kept), *new.shape[1:]), new.dtype)
+            if shifted:
+                column[same] = getattr(old, name)[kept[same]]
+            else:
+                column[...] = getattr(old, name)
+            column[fresh] = new
             fields[name] = column
-        return self._joined(self.network, Placement(**fields), max_snap_m=max_snap_m)
+        placement = Placement(**fields)
+        speed = access_speed_kmh(self.network.mode) / 3.6
+        legs = placement.distance_m
+        on = legs <= max_snap_m
+        renumber = np.full(len(old) + 1, -1, np.int64)  # old index -> new one (-1: gone)
+        renumber[kept[same]] = np.flatnonzero(same)
+        added = fresh[on[fresh]]
+        entries = _merged_entries(self.entries, renumber, _entries(placement, added, legs, speed),
+                                  len(kept), self.network.n_nodes)
+        segments, on_segment = _merged_segments(self.segments, self.on_segment, renumber,
+                                                placement.segment, added, len(kept))
+        return StationAccess(self.network, placement, _read_only(legs.copy()),
+                             _read_only(legs / speed), _read_only(on), entries, segments,
+                             on_segment)
 
     @classmethod
     def _joined(cls, network: Network, placement: Placement, *, max_snap_m: float
@@ -114,19 +150,22 @@ class StationAccess:
             station[order].astype(np.int64), metres[order], seconds[order], node[order])
         for array in entries:
             _read_only(array)
+        ids = np.flatnonzero(on)
+        by_seg = ids[np.argsort(placement.segment[ids], kind="stable")]
         return cls(network, placement, _read_only(legs.copy()), _read_only(legs / speed),
-                   _read_only(on), entries, _by_segment(placement.segment, on))
+                   _read_only(on), entries, _read_only(placement.segment[by_seg]),
+                   _read_only(by_seg))
 
     def direct(self, segment: int, t: float, allowed: np.ndarray | None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stations on a point's own segment (the point at fraction ``t``), reached along it:
         (station index, metres, seconds), station legs included. ``allowed`` (per station)
         leaves out the others; None allows all."""
-        found = self.by_segment.get(segment)
-        if not found:
+        found = self.at_segment(segment)
+        if not len(found):
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         ids, metres, seconds = [], [], []
-        for i in found:
+        for i in found.tolist():
             if allowed is not None and not allowed[i]:
                 continue
             m, s = along(self.network, segment, t, float(self.placement.t[i]))
@@ -137,13 +176,48 @@ class StationAccess:
         return np.array(ids, np.int64), np.array(metres), np.array(seconds)
 
 
-def _by_segment(segment: np.ndarray, on: np.ndarray) -> dict[int, tuple[int, ...]]:
-    """Per segment index, the on-network stations (indices, ascending) whose foot lies on it."""
-    ids = np.flatnonzero(on)
-    order = np.argsort(segment[ids], kind="stable")
-    ids, segs = ids[order], segment[ids][order]
-    cuts = np.flatnonzero(np.diff(segs)) + 1
-    starts = np.r_[0, cuts].astype(np.int64) if len(ids) else np.zeros(0, np.int64)
-    groups = np.split(ids, cuts) if len(ids) else []
-    return {int(segs[a]): tuple(g.tolist()) for a, g in zip(starts.tolist(), groups,
-                                                             strict=True)}
+
+def _entries(placement: Placement, ids: np.ndarray, legs: np.ndarray, speed: float
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ways into the stations ``ids`` (node, station, metres, seconds), station-major."""
+    node = placement.in_node[ids].ravel()
+    station = np.repeat(ids, 2).astype(np.int64)
+    metres = (placement.in_m[ids] + legs[ids, None]).ravel()
+    seconds = (placement.in_s[ids] + (legs[ids] / speed)[:, None]).ravel()
+    keep = node >= 0
+    return node[keep], station[keep], metres[keep], seconds[keep]
+
+
+def _merged_entries(old: Entries, renumber: np.ndarray, added: tuple[np.ndarray, ...],
+                    count: int, n_nodes: int) -> Entries:
+    """``old`` entries of the stations kept (renumbered) with those ``added`` merged in, in
+    the order a whole build gives: by node, then by station."""
+    station = renumber[old.station]
+    keep = station >= 0
+    node, station = old.node[keep], station[keep]
+    new_node, new_station, new_m, new_s = added
+    key = node * count + station
+    order = np.argsort(new_node * count + new_station, kind="stable")
+    at = np.searchsorted(key, (new_node * count + new_station)[order])
+    node = np.insert(node, at, new_node[order])
+    merged = Entries(np.searchsorted(node, np.arange(n_nodes + 1)).astype(np.int64),
+                     np.insert(station, at, new_station[order]),
+                     np.insert(old.metres[keep], at, new_m[order]),
+                     np.insert(old.seconds[keep], at, new_s[order]), node)
+    for array in merged:
+        _read_only(array)
+    return merged
+
+
+def _merged_segments(segments: np.ndarray, on_segment: np.ndarray, renumber: np.ndarray,
+                     segment: np.ndarray, added: np.ndarray, count: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The kept stations by segment (renumbered) with those ``added`` merged in."""
+    station = renumber[on_segment]
+    keep = station >= 0
+    segments, station = segments[keep], station[keep]
+    new_seg = segment[added]
+    order = np.argsort(new_seg * count + added, kind="stable")
+    at = np.searchsorted(segments * count + station, (new_seg * count + added)[order])
+    return (_read_only(np.insert(segments, at, new_seg[order])),
+            _read_only(np.insert(station, at, added[order])))

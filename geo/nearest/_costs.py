@@ -83,7 +83,7 @@ class BudgetCosts:
         access = self._access
         lil = None
         for p in np.flatnonzero(on & np.isin(placement.segment,
-                                             list(access.by_segment))).tolist():
+                                             access.segments)).tolist():
             ids, m, s = access.direct(int(placement.segment[p]), float(placement.t[p]), None)
             values = (s if weight == "time" else m) / scale + point_leg[p]
             for i, value in zip(ids.tolist(), values.tolist(), strict=True):
@@ -281,7 +281,7 @@ class _Query:
         access, placement = self.access, self.placement
         points, ids, values = [], [], []
         for p in np.flatnonzero(self.on & np.isin(placement.segment,
-                                                  list(access.by_segment))).tolist():
+                                                  access.segments)).tolist():
             found, m, s = access.direct(int(placement.segment[p]), float(placement.t[p]),
                                         allowed)
             points.append(np.full(len(found), p))

@@ -15,6 +15,8 @@ from geo.stations import KINDS, Station
 _MASKS = 256
 #: How many minutes of opening-hours state a filter keeps (the oldest goes first).
 _MINUTES = 8
+#: A small number per kind (the kinds of the stations as an array of them).
+_KIND_CODE = {k: c for c, k in enumerate(KINDS)}
 
 
 class StationFilter:
@@ -28,13 +30,17 @@ class StationFilter:
         The finder's stations.
     on_network
         Per station, whether it joins the network (the others never pass).
+    kind_code
+        Per station, the index of its kind in :data:`geo.stations.KINDS`, when known already.
     """
 
-    def __init__(self, stations: list[Station], on_network: np.ndarray) -> None:
+    def __init__(self, stations: list[Station], on_network: np.ndarray, *,
+                 kind_code: np.ndarray | None = None) -> None:
         self._stations = stations
         self._on_network = on_network
-        kinds = np.array([s.kind for s in stations], dtype=object)
-        self._kind_mask = {k: kinds == k for k in KINDS}
+        self._kind_code = (np.array([_KIND_CODE.get(s.kind, -1) for s in stations], np.int16)
+                           if kind_code is None else kind_code)
+        self._kind_mask = {k: self._kind_code == c for k, c in _KIND_CODE.items()}
         self._masks: dict[tuple[frozenset[str] | None, frozenset[str]], np.ndarray] = {}
         self._open_states: OrderedDict[datetime, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -44,9 +50,13 @@ class StationFilter:
         """The filter of ``stations`` (``kept`` as in
         :meth:`geo.nearest._access.StationAccess.with_changes`): the kept stations' kinds,
         service masks and opening states are carried over, the others' worked out afresh."""
-        new = StationFilter(stations, on_network)
         same = kept >= 0
         fresh = np.flatnonzero(~same)
+        kind_code = np.full(len(stations), -1, np.int16)
+        kind_code[same] = self._kind_code[kept[same]]
+        for i in fresh.tolist():
+            kind_code[i] = _KIND_CODE.get(stations[i].kind, -1)
+        new = StationFilter(stations, on_network, kind_code=kind_code)
         with self._lock:
             masks = list(self._masks.items())
             states = list(self._open_states.items())

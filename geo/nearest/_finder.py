@@ -13,7 +13,7 @@ from scipy.sparse import csr_array
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.nearest._access import StationAccess, access_speed_kmh
-from geo.nearest._changes import REBUILD_SHARE, apply_changes
+from geo.nearest._changes import REBUILD_SHARE, apply_changes, id_array
 from geo.nearest._costs import BudgetCosts
 from geo.nearest._filters import StationFilter
 from geo.nearest._many import hits_frame, to_points
@@ -63,6 +63,7 @@ class StationFinder:
         self._tables = LabelTables(network, self._access)
         self._point = PointSearch(network, self._stations, self._access)
         self._budget = BudgetCosts(self._access)
+        self._ids = id_array(self._stations)
 
     def with_changes(self, changed: Iterable[Station], removed: Iterable[str] = ()
                      ) -> StationFinder:
@@ -90,8 +91,9 @@ class StationFinder:
             The updated finder; its :attr:`stations` keep their order, the new ones placed
             where an id-ordered list puts them (:func:`geo.nearest._changes.apply_changes`).
         """
-        stations, kept = apply_changes(self._stations, changed, removed)
+        stations, kept, ids = apply_changes(self._stations, changed, removed, ids=self._ids)
         new = object.__new__(StationFinder)
+        new._ids = ids
         new._network = self._network
         new._stations = stations
         new._max_snap_m = self._max_snap_m
@@ -103,8 +105,7 @@ class StationFinder:
         else:
             new._access = self._access.with_changes(stations, kept, max_snap_m=self._max_snap_m)
             new._filter = self._filter.with_changes(stations, new._access.on_network, kept)
-        new._off_network = [s for s, ok in zip(stations, new._access.on_network, strict=True)
-                            if not ok]
+        new._off_network = [stations[i] for i in np.flatnonzero(~new._access.on_network)]
         new._tables = LabelTables(self._network, new._access, background=True,
                                   reverse=self._tables.__dict__.get("reverse"))
         new._point = PointSearch(self._network, stations, new._access, scratch_from=self._point)

@@ -43,7 +43,7 @@ def to_points(tables: LabelTables, access: StationAccess, lon: ArrayLike, lat: A
                                                     first, second, k)
     allowed = np.zeros(len(access.leg_m), bool)
     allowed[chosen] = True
-    for p in np.flatnonzero(np.isin(placement.segment, list(access.by_segment))).tolist():
+    for p in np.flatnonzero(np.isin(placement.segment, access.segments)).tolist():
         ids, m, s = access.direct(int(placement.segment[p]), float(placement.t[p]), allowed)
         if len(ids):
             merge_direct(res_key[p], res_carried[p], station[p], ids,

@@ -105,21 +105,28 @@ def test_changes_keep_the_order_and_say_which_stations_are_the_same():
     a, b, c, d = named(random_stations(city_network(100), 4, seed=1))
     moved = dataclasses.replace(b, lon=b.lon + 0.001)
     new = dataclasses.replace(a, id="s0001a")
-    stations, kept = apply_changes([a, b, c, d], [moved, new, dataclasses.replace(c)], ["s0003"])
-    assert [s.id for s in stations] == ["s0000", "s0001", "s0001a", "s0002"]
+    stations, kept, ids = apply_changes([a, b, c, d], [moved, new, dataclasses.replace(c)],
+                                        ["s0003"])
+    assert [s.id for s in stations] == ["s0000", "s0001", "s0001a", "s0002"] == ids.tolist()
     assert stations[1] is moved and kept.tolist() == [0, -1, -1, 2]
+    longer = dataclasses.replace(a, id="s0001a-with-a-longer-id")
+    stations, kept, ids = apply_changes(stations, [longer], ["s0000"], ids=ids)
+    assert ids.tolist() == [s.id for s in stations] == [
+        "s0001", "s0001a", "s0001a-with-a-longer-id", "s0002"]
+    assert kept.tolist() == [1, 2, -1, 3]
 
 
 def test_a_station_changed_and_removed_is_removed_and_unknown_ids_are_ignored():
     a, b = named(random_stations(city_network(100), 2, seed=1))
-    stations, kept = apply_changes([a, b], [dataclasses.replace(b, name="x")], ["s0001", "zz"])
+    stations, kept, _ = apply_changes([a, b], [dataclasses.replace(b, name="x")],
+                                      ["s0001", "zz"])
     assert stations == [a] and kept.tolist() == [0]
 
 
 def test_new_stations_go_last_when_the_list_is_not_in_id_order():
     a, b = named(random_stations(city_network(100), 2, seed=1))
     new = dataclasses.replace(a, id="s0000b")
-    stations, kept = apply_changes([b, a], [new], [])
+    stations, kept, _ = apply_changes([b, a], [new], [])
     assert [s.id for s in stations] == ["s0001", "s0000", "s0000b"] and kept.tolist() == [0, 1, -1]
 
 

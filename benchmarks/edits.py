@@ -1,0 +1,195 @@
+"""Station edits on a whole city: the time of one PATCH, and nearest lookups while a planner saves.
+
+    python -m benchmarks edits [--stations 20000] [--data DIR] [--patches 20] [--seconds 15]
+                               [--threads 2] [--save-every 1.0] [--json]
+
+Builds the demo region (central Chengdu) and a registry copy with ``--stations`` stations
+(generated ones added, :func:`benchmarks.stations.build_data`), into ``--data`` when given (and
+reused from there next time), else into a temporary directory. Then, in one process and one
+run, for each way of following a change:
+
+- **whole**: the previous path, every change rebuilds the station snapshot and one finder per
+  travel mode from all the stations (``AppState._build``);
+- **incremental**: the snapshot updated with the changed stations only (``AppState._next``:
+  :func:`geo.registry_changes.changes_since`, :meth:`geo.nearest.StationFinder.with_changes`).
+
+it measures, through the whole app (Flask test client, a signed-in planner):
+
+1. ``--patches`` PATCHes of ``/api/stations/<id>``, each moving a random station by a few
+   metres (median, 90th percentile and largest time of one request, the snapshot update in it);
+2. ``/api/nearest`` at random points on the walking network from ``--threads`` threads for
+   ``--seconds``, with nobody saving and then with one PATCH every ``--save-every`` seconds from
+   another thread (the median and 99th percentile of one lookup, and lookups per second).
+
+The lookups share the process (and its GIL) with the saving, as they do in a server worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+PLANNER, PASSWORD = "bench.planner", "bench-planner-password"
+
+
+def open_data(data: Path | None, count: int):
+    """The demo region and the benchmark registry: (region, db url); built when missing."""
+    from benchmarks.stations import build_data
+    from geo.demo import DemoRegion
+
+    if data is not None and (data / "stations.sqlite").is_file():
+        return DemoRegion(data / "demo"), f"sqlite:///{data / 'stations.sqlite'}"
+    root = data if data is not None else Path(tempfile.mkdtemp(prefix="yizhan-edits-"))
+    root.mkdir(parents=True, exist_ok=True)
+    return build_data(root, count)
+
+
+def signed_in(app):
+    """A test client of ``app`` signed in as a planner."""
+    accounts = app.extensions["accounts"]
+    with contextlib.suppress(Exception):  # the account is there from an earlier run
+        accounts.add(PLANNER, PASSWORD, role="planner")
+    client = app.test_client()
+    answer = client.post("/api/login", json={"user": PLANNER, "password": PASSWORD})
+    if answer.status_code != 200:
+        raise SystemExit(f"cannot sign in: {answer.status_code} {answer.get_data(as_text=True)}")
+    return client
+
+
+class Saver:
+    """PATCHes that move random stations by a few metres, timed."""
+
+    def __init__(self, client, app_state, seed: int = 3) -> None:
+        self.client = client
+        self.state = app_state
+        self.rng = np.random.default_rng(seed)
+        self.lock = threading.Lock()
+
+    def save(self) -> float:
+        """One PATCH; seconds it took."""
+        with self.lock:
+            stations = self.state.current().stations
+            station = stations[int(self.rng.integers(len(stations)))]
+            version = self.state.registry.get_versioned(station.id).version
+            shift = self.rng.normal(0, 0.00005, 2)
+            body = {"lon": round(station.lon + shift[0], 7),
+                    "lat": round(station.lat + shift[1], 7)}
+            started = time.perf_counter()
+            answer = self.client.patch(f"/api/stations/{station.id}", json=body,
+                                       headers={"If-Match": f'"{version}"'})
+            took = time.perf_counter() - started
+        if answer.status_code != 200:
+            raise SystemExit(f"PATCH failed: {answer.status_code} {answer.get_data(as_text=True)}")
+        return took
+
+
+def lookups(app, paths: list[str], *, seconds: float, threads: int,
+            saver: Saver | None, save_every: float) -> dict:
+    """Lookups from ``threads`` threads for ``seconds``, a save every ``save_every`` seconds
+    when ``saver`` is given: median and p99 milliseconds, lookups per second, saves made."""
+    stop = time.perf_counter() + seconds
+    times: list[list[float]] = [[] for _ in range(threads)]
+    saves: list[float] = []
+
+    def ask(t: int) -> None:
+        client = app.test_client()
+        j = t
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            answer = client.get(paths[j % len(paths)])
+            times[t].append(time.perf_counter() - started)
+            if answer.status_code != 200:
+                raise SystemExit(f"lookup failed: {answer.status_code}")
+            j += threads
+
+    def save() -> None:
+        next_at = time.perf_counter() + save_every / 2
+        while time.perf_counter() < stop:
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+            if time.perf_counter() >= stop:
+                break
+            saves.append(saver.save())
+            next_at += save_every
+
+    workers = [threading.Thread(target=ask, args=(t,)) for t in range(threads)]
+    if saver is not None:
+        workers.append(threading.Thread(target=save))
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    ms = np.array([x for row in times for x in row]) * 1e3
+    return {"lookups": len(ms), "per_s": round(len(ms) / seconds, 1),
+            "p50_ms": round(float(np.percentile(ms, 50)), 2),
+            "p99_ms": round(float(np.percentile(ms, 99)), 2), "saves": len(saves),
+            "save_median_ms": round(float(np.median(saves)) * 1e3, 1) if saves else None}
+
+
+def use_path(app_state, path: str) -> None:
+    """Make ``app_state`` follow changes the ``path`` way."""
+    if path == "whole":  # the previous code: every change rebuilds the snapshot whole
+        app_state._next = lambda: app_state._build(app_state.registry.version())
+    else:
+        app_state.__dict__.pop("_next", None)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks edits", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stations", type=int, default=20_000)
+    parser.add_argument("--data", type=Path, help="build into (and reuse) this directory")
+    parser.add_argument("--patches", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=15.0, help="per lookup measurement")
+    parser.add_argument("--threads", type=int, default=2, help="threads asking for lookups")
+    parser.add_argument("--save-every", type=float, default=1.0, help="seconds between saves")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+
+    from app import create_app
+    from benchmarks.web import query_paths
+
+    region, url = open_data(args.data, args.stations)
+    app = create_app(config={"DATA_DIR": region.data_dir, "DB_URL": url,
+                             "RATELIMIT_ENABLED": False})
+    app_state = app.extensions["yizhan"]
+    app_state.warm_up()
+    client = signed_in(app)
+    saver = Saver(client, app_state)
+    paths, _ = query_paths(region, "walk", 4000, 3, False)
+    snap = app_state.current()
+    out: dict = {"stations": len(snap.stations), "modes": list(snap.finders),
+                 "nodes": {m: f.network.n_nodes for m, f in snap.finders.items()}}
+    lookups(app, paths[:400], seconds=2.0, threads=1, saver=None, save_every=args.save_every)
+    for path in ("whole", "incremental"):
+        use_path(app_state, path)
+        saver.save()  # the first update on this path
+        took = np.array([saver.save() for _ in range(args.patches)]) * 1e3
+        figures = {"patch_ms": {"median": round(float(np.median(took)), 1),
+                                "p90": round(float(np.percentile(took, 90)), 1),
+                                "max": round(float(took.max()), 1)}}
+        for name, who in (("lookups_no_saving", None), ("lookups_saving", saver)):
+            figures[name] = lookups(app, paths, seconds=args.seconds, threads=args.threads,
+                                    saver=who, save_every=args.save_every)
+        out[path] = figures
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{out['stations']} stations, modes {out['modes']}, nodes {out['nodes']}; "
+          f"{args.threads} lookup threads, one save every {args.save_every:g} s")
+    print(f"{'path':<12} {'PATCH median':>13} {'p90':>8} {'max':>8}   "
+          f"{'lookup p50/p99 (no saving)':>27}   {'lookup p50/p99 (saving)':>24}  saves")
+    for path in ("whole", "incremental"):
+        f = out[path]
+        quiet, busy = f["lookups_no_saving"], f["lookups_saving"]
+        patch = f["patch_ms"]
+        print(f"{path:<12} {patch['median']:>10.1f} ms {patch['p90']:>5.1f} ms "
+              f"{patch['max']:>5.1f} ms   {quiet['p50_ms']:>11.2f} / {quiet['p99_ms']:>6.2f} ms"
+              f"   {busy['p50_ms']:>9.2f} / {busy['p99_ms']:>6.2f} ms  {busy['saves']}")
+    return 0
