@@ -9,7 +9,6 @@ BENCHMARKS = {"nearest": "benchmarks.nearest", "coverage": "benchmarks.coverage"
               "web": "benchmarks.web", "siting": "benchmarks.siting",
               "stations": "benchmarks.stations", "batch": "benchmarks.batch",
               "edits": "benchmarks.edits",
-              "edits": "benchmarks.edits",
               "soak": "benchmarks.soak", "memory": "benchmarks.memory",
               "scale": "benchmarks.scale"}
 
