@@ -11,6 +11,8 @@ import json
 import logging
 import sqlite3
 import threading
+import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -193,12 +195,22 @@ class HttpPlanner:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.call("POST", "/api/login", {"user": user, "password": password})
 
-    def call(self, method: str, path: str, body: dict | None = None, headers=None):
-        """``(answer, headers)`` of one request."""
+    def call(self, method: str, path: str, body: dict | None = None, headers=None,
+             *, tries: int = 20):
+        """``(answer, headers)`` of one request. A 503 with Retry-After (the server is finishing
+        the page's own analysis) is asked again after the wait it names, as the page does."""
         request = urllib.request.Request(
             self.base + path, method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"Content-Type": "application/json", **(headers or {})})
+        for _ in range(tries - 1):
+            try:
+                with self.http.open(request) as response:
+                    return json.load(response), response.headers
+            except urllib.error.HTTPError as exc:
+                if exc.code != 503 or "Retry-After" not in exc.headers:
+                    raise
+                time.sleep(min(float(exc.headers["Retry-After"]), 2.0))
         with self.http.open(request) as response:
             return json.load(response), response.headers
 
