@@ -128,6 +128,8 @@ def _parameters(model: type[s.Query], schemas: dict) -> list[dict]:
         if not required:
             prop = _empty_is_default(prop)
         param = {"name": name, "in": "query", "required": required, "schema": prop}
+        if not required and prop.get("type") in ("integer", "number"):
+            param["allowEmptyValue"] = True  # `limit=` is the default, as for the others
         if description:
             param["description"] = description
         if s.is_list(model, name):
@@ -140,7 +142,8 @@ def _parameters(model: type[s.Query], schemas: dict) -> list[dict]:
 def _empty_is_default(schema: dict) -> dict:
     """An optional query parameter's schema that takes an empty value too, as the API does (an
     empty value is an absent one: the default): a choice, a list of choices, a patterned text.
-    Not a time, where an empty value is a 400, nor a number, whose bounds stay plain."""
+    Not a time, where an empty value is a 400, nor a number, whose bounds stay plain (its
+    parameter says ``allowEmptyValue`` instead)."""
     kind = schema.get("type")
     if "enum" in schema:
         return {**schema, "enum": [*schema["enum"], ""]}

@@ -27,7 +27,7 @@ def parse_query(model: type[Query], args) -> Query:
     data = {}
     for name in args:
         given = args.getlist(name)
-        values = [v for v in given if v.strip()]
+        values = [v for v in given if v != ""]
         if values:
             data[name] = values if is_list(model, name) else values[0]
         elif name not in model.model_fields:

@@ -233,3 +233,16 @@ def test_any_process_takes_the_cancel(app, planner, slow):
 def test_each_message_of_the_analyses_names_a_stage(message, stage):
     assert stage_of(message, "queued") == stage
     assert stage_of("waiting", stage) == stage
+
+
+def test_an_optional_number_may_be_empty_and_only_empty(planner):
+    """The document says an optional number's parameter may be empty (`allowEmptyValue`: the
+    default, as the API reads it); a value of white space or control characters is not empty
+    but a bad number (400 naming it), as the document says too."""
+    spec = planner.get("/api/openapi.json").get_json()
+    limit = next(p for p in spec["paths"]["/api/reports"]["get"]["parameters"]
+                 if p["name"] == "limit")
+    assert limit["allowEmptyValue"] is True and limit["schema"]["maximum"] >= 1
+    assert planner.get("/api/reports?limit=").status_code == 200
+    assert_error(planner.get("/api/coverage?h3_res=%1C"), 400, "h3_res")
+    assert_error(planner.get("/api/reports?limit=%20"), 400, "limit")
