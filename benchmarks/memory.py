@@ -71,13 +71,32 @@ def _get(url: str) -> int:
         return response.status
 
 
+class _Region:
+    """A data dir without a demo manifest (e.g. a generated city of ``benchmarks.scale``): its
+    saved networks and their bounds."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from geo.network import load_network
+
+        self.nets = {mode: load_network(path) for mode in ("walk", "ebike", "drive")
+                     if (path := data_dir / f"network-{mode}.npz").is_file()}
+
+    def manifest(self) -> dict:
+        walk = next(iter(self.nets.values()))
+        return {"networks": list(self.nets), "bounds": [float(walk.lon.min()),
+                float(walk.lat.min()), float(walk.lon.max()), float(walk.lat.max())]}
+
+    def network(self, mode: str):
+        return self.nets[mode]
+
+
 def measure(data_dir: Path, workers: int, mmap: bool, requests: int,
             connections: int, source: Path | None = None) -> list[dict]:
     """Start the server, warm it with ``requests`` lookups per mode, read every process's
     memory, stop it. ``source``: a checkout of other code to serve (``PYTHONPATH``)."""
     from geo.demo import DemoRegion
 
-    region = DemoRegion(data_dir)
+    region = DemoRegion(data_dir) if (data_dir / "demo.json").is_file() else _Region(data_dir)
     paths = [p for mode in region.manifest()["networks"]
              for p in query_paths(region, mode, requests, 3, route=True)[0]]
     port = free_port()
