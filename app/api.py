@@ -23,7 +23,7 @@ from app import settings as app_settings
 from app.auth import actor, is_planner, planner_required  # noqa: F401 - is_planner for views
 from app.errors import VersionRequired
 from app.handlers import BUSY_RETRY_S, error_response, yizhan_error
-from app.jobs import JobFailed, JobView
+from app.jobs import JobFailed
 from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
 from app.pages import pick_lang
@@ -596,27 +596,11 @@ def _submit(analysis: str, make: Callable[[Callable[[str], None]], bytes]):
     full = catalogue(lang)["api"]["job_queue_full"].format(n=app_settings.job_queue_max,
                                                           s=BUSY_RETRY_S)
     view = state().jobs.submit(actor(), analysis, work, full=full)
-    response = _json(_job(view, None))
+    response = _json(view.as_json(None))
     response.status_code = 202
     response.headers["Location"] = url_for("api.job", job_id=view.id)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _job(view: JobView, result: bytes | None) -> dict:
-    """A job as GET /api/jobs/{job_id} answers it (:class:`app.schemas.Job`)."""
-    key = f"job_stage_{view.stage}"
-    failure = None
-    if view.failure is not None:
-        failure = {**orjson.loads(view.failure), "status": view.failure_status}
-    return {"id": view.id, "analysis": view.analysis, "state": view.state,
-            "stage": {"key": view.stage, "zh": catalogue("zh")["plan"][key],
-                      "en": catalogue("en")["plan"][key]},
-            "progress": view.progress, "queue_position": view.queue_position,
-            "created_at": view.created_at.isoformat(),
-            "finished_at": view.finished_at.isoformat() if view.finished_at else None,
-            "expires_at": view.expires_at.isoformat(), "failure": failure,
-            "result": orjson.loads(result) if result is not None else None}
 
 
 @bp.post("/jobs/coverage")
@@ -662,7 +646,7 @@ def job(job_id: str):
     """
     jobs, owner = state().jobs, actor()
     view = jobs.get(owner, job_id)
-    response = _json(_job(view, jobs.result(owner, job_id) if view.state == "done" else None))
+    response = _json(view.as_json(jobs.result(owner, job_id) if view.state == "done" else None))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -680,7 +664,7 @@ def cancel_job(job_id: str):
     (the job's state becomes `cancelled`) and frees its process for the next job. Any server
     process takes the cancel.
     """
-    response = _json(_job(state().jobs.cancel(actor(), job_id), None))
+    response = _json(state().jobs.cancel(actor(), job_id).as_json(None))
     response.headers["Cache-Control"] = "no-store"
     return response
 

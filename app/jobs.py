@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import logging
 import secrets
 import threading
@@ -48,6 +49,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import settings as app_settings
 from app.errors import PlannerBusy
+from app.lang import catalogue
 from geo.errors import NotFoundError
 
 logger = logging.getLogger(__name__)
@@ -130,6 +132,22 @@ class JobView:
     expires_at: datetime
     failure: str | None
     failure_status: int | None
+
+    def as_json(self, result: bytes | None) -> dict:
+        """The job as GET /api/jobs/{job_id} answers it (:class:`app.schemas.Job`), with
+        ``result`` (the answer's JSON bytes) once done."""
+        key = f"job_stage_{self.stage}"
+        failure = None
+        if self.failure is not None:
+            failure = {**json.loads(self.failure), "status": self.failure_status}
+        return {"id": self.id, "analysis": self.analysis, "state": self.state,
+                "stage": {"key": self.stage, "zh": catalogue("zh")["plan"][key],
+                          "en": catalogue("en")["plan"][key]},
+                "progress": self.progress, "queue_position": self.queue_position,
+                "created_at": self.created_at.isoformat(),
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+                "expires_at": self.expires_at.isoformat(), "failure": failure,
+                "result": json.loads(result) if result is not None else None}
 
 
 Work = Callable[[Callable[[str], None]], bytes]
@@ -282,8 +300,6 @@ class Jobs:
         except JobCancelled:
             return {"state": "cancelled", "stage": "cancelled"}
         except JobFailed as exc:
-            import json
-
             return {"state": "failed", "stage": "failed",
                     "failure": json.dumps(exc.body, ensure_ascii=False),
                     "failure_status": exc.status}

@@ -83,7 +83,8 @@ def finished(job: dict) -> bool:
 
 def test_a_coverage_job_goes_through_its_stages_to_the_synchronous_answer(planner, slow):
     job = start(planner, "coverage", {"minutes": 11, "group": ["sanitation_worker"]})
-    assert job["state"] == "queued" and job["analysis"] == "coverage" and job["progress"] == 0
+    assert job["state"] in ("queued", "running") and job["analysis"] == "coverage"
+    assert job["progress"] == 0 and job["result"] is None
     seen = poll(planner, job["id"], finished)
     last = seen[-1]
     assert last["state"] == "done", last
