@@ -110,7 +110,9 @@ class NearestQuery(Query):
         return self
 
 
-class CoverageQuery(Query):
+class _CoverageFields(BaseModel):
+    """The parameters of a coverage run, written once for the query and the job's body."""
+
     group: Groups = None
     at: Annotated[At, Field(description=(
             "Count only the stations open at this time: HH:MM today "
@@ -120,17 +122,13 @@ class CoverageQuery(Query):
                         description="H3 resolution of the cells and gap areas.")
 
 
-class CoverageParams(Body):
+class CoverageQuery(_CoverageFields, Query):
+    """The query of GET /api/coverage."""
+
+
+class CoverageParams(_CoverageFields, Body):
     """The parameters of a coverage run as a job (the body of POST /api/jobs/coverage): those of
     GET /api/coverage."""
-
-    group: Groups = None
-    at: Annotated[At, Field(description=(
-            "Count only the stations open at this time: HH:MM today "
-            f"({settings.timezone}) or an ISO time; `by_hour` is for that day."))] = None
-    minutes: Minutes = None
-    h3_res: int = Field(settings.h3_res, ge=H3_RANGE[0], le=H3_RANGE[1],
-                        description="H3 resolution of the cells and gap areas.")
 
 
 class ReportsQuery(Query):
