@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from app import settings as app_settings
-from tests.browser.conftest import OTHER_PASSWORD, OTHER_PLANNER, sign_in
+from tests.browser.conftest import OTHER_PASSWORD, OTHER_PLANNER, SHOTS, sign_in
 
 DESKTOP = {"viewport": {"width": 1366, "height": 850}, "is_mobile": False, "has_touch": False}
 STAGES_ZH = {"排队中", "读取劳动者分布", "计算覆盖", "识别缺口区域", "搜索候选站点", "构建覆盖矩阵",
@@ -40,6 +40,7 @@ def test_a_siting_run_shows_its_progress_is_cancelled_and_runs_again(open_page, 
     assert float(bar.evaluate("b => b.value")) > 0
     cancel = panel.locator("button.job-cancel")
     assert cancel.inner_text() == "取消"
+    page.screenshot(path=str(SHOTS / "30-job-running.png"))
 
     # a second planner opens the view meanwhile: their coverage waits behind this run
     other, other_watcher = open_page("/plan", **DESKTOP)
@@ -50,6 +51,7 @@ def test_a_siting_run_shows_its_progress_is_cancelled_and_runs_again(open_page, 
     other.wait_for_selector("#c-job .job-queue:not([hidden])")
     assert other.locator("#c-job .job-queue").inner_text() == "排队中：前面还有 1 个分析"
     assert other.locator("#c-job .job-stage").inner_text() == "排队中"
+    other.screenshot(path=str(SHOTS / "31-job-queued.png"))
 
     cancel.click()
     page.wait_for_selector("body[data-plan=cancelled]", timeout=5_000)
