@@ -48,14 +48,14 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    insert,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, InternalError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
+
+from app.sql import insert_new
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,6 @@ UNWRITABLE = (OperationalError, InternalError)
 PURGE_S = 60.0
 #: Rounds of reading again after another hit changed a row first.
 _ROUNDS = 200
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class _State:
@@ -156,7 +155,8 @@ class DatabaseStorage(Storage, MovingWindowSupport):
                 return result
             with self.engine.begin() as conn:
                 if state.version is None:
-                    done = self._insert(conn, {"key": row_key, "version": 1, **values})
+                    done = insert_new(conn, limits_table,
+                                      {"key": row_key, "version": 1, **values})
                 else:
                     done = conn.execute(update(table).where(
                         table.c.key == row_key, table.c.version == state.version)
@@ -167,18 +167,6 @@ class DatabaseStorage(Storage, MovingWindowSupport):
         raise OperationalError("rate limit update", {}, TimeoutError(
             f"the rate limit row changed {_ROUNDS} times while being read"))
 
-    def _insert(self, conn, values: dict) -> bool:
-        dialect = self.engine.dialect.name
-        if dialect in _INSERTS:
-            return conn.execute(_INSERTS[dialect](limits_table).values(**values)
-                                .on_conflict_do_nothing()
-                                .returning(limits_table.c.key)).first() is not None
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(limits_table).values(**values))
-        except IntegrityError:
-            return False
-        return True
 
     def _read(self, key: str) -> _State:
         now = time.time()

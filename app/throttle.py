@@ -45,17 +45,16 @@ from sqlalchemy import (
     String,
     Table,
     delete,
-    insert,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 
 from app import settings
 from app.errors import ThrottledError
+from app.sql import insert_new
 from geo.registry import add_missing_columns
 
 metadata = MetaData()
@@ -74,8 +73,6 @@ failures_table = Table(
 #: readonly database" is operational, PostgreSQL's read-only transaction internal), locked
 #: past the busy timeout, away.
 UNWRITABLE = (OperationalError, InternalError)
-#: INSERT … ON CONFLICT, where the dialect has it.
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 #: Rounds of reading and claiming again after another attempt changed a row first (each round
 #: someone wins, so a burst of N settles in N rounds).
 _ROUNDS = 64
@@ -237,7 +234,7 @@ class Throttle:
                 values = {"failures": failures, "last_at": now,
                           "next_allowed_at": _after(now, backoff_s(failures, free))}
                 if row is None:
-                    done = self._insert(conn, {"key": key, **values})
+                    done = insert_new(conn, failures_table, {"key": key, **values})
                 else:
                     done = conn.execute(update(table).where(
                         table.c.key == key, table.c.failures == row.failures,
@@ -248,19 +245,6 @@ class Throttle:
                 claim.taken[key] = (failures, row)
         return claim
 
-    def _insert(self, conn: Connection, values: dict) -> bool:
-        """Insert a key's first row; whether this attempt did (not another one first)."""
-        dialect = self.engine.dialect.name
-        if dialect in _INSERTS:
-            return conn.execute(_INSERTS[dialect](failures_table).values(**values)
-                                .on_conflict_do_nothing()
-                                .returning(failures_table.c.key)).first() is not None
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(failures_table).values(**values))
-        except IntegrityError:
-            return False
-        return True
 
     def _claim_in_memory(self, keys: list[Key], now: datetime) -> Claim:
         """The database cannot be written: decide from its rows (when it can be read) and this
@@ -365,7 +349,7 @@ class Throttle:
                       "next_allowed_at": total.next_at}
             with self.engine.begin() as conn:
                 if row is None:
-                    done = self._insert(conn, {"key": key, **values})
+                    done = insert_new(conn, failures_table, {"key": key, **values})
                 else:
                     done = conn.execute(update(table).where(
                         table.c.key == key, table.c.failures == row.failures)
