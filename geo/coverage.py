@@ -108,7 +108,7 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
              meters: float | None = None, at: str | datetime | None = None,
              by_hour: bool = False, day: Date | None = None, h3_res: int | None = None,
              districts: GeoDataFrame | None = None, gap_res: int | None = None,
-             extract: str | os.PathLike[str] | None = None,
+             extract: str | os.PathLike[str] | None = None, with_gaps: bool = True,
              progress: Callable[[str], None] | None = None) -> CoverageResult:
     """Covered and uncovered workers per group.
 
@@ -141,6 +141,9 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
         The ``.osm.pbf`` extract whose named streets name the gap areas (:func:`gap_areas`);
         default the one the walk network was built from, when it is at hand
         (:func:`geo.places.osm_extract`).
+    with_gaps
+        Whether to find and name the gap areas (False: ``gaps`` is empty and the summary's
+        ``gaps`` too, for a caller that only needs the shares, such as a plan).
     progress
         Called as each step starts: ``"<group>: <mode> network"`` per group, ``"summary"``,
         ``"gap areas"``; an exception it raises stops the run there (how a caller cancels one).
@@ -174,9 +177,11 @@ def coverage(networks: dict[str, Network] | Sequence[Network], stations: Sequenc
     points = pd.concat(parts, ignore_index=True) if parts else table.iloc[0:0]
     say("summary")
     summary = _summary(points, chosen, groups, by_hour, districts, unit, budgets, when)
-    say("gap areas")
-    gaps = gap_areas(points, finders, groups, res=gap_res or h3_res or settings.h3_res,
-                     weight_kind=weight_kind, extract=extract)
+    if with_gaps:
+        say("gap areas")
+    gaps = (gap_areas(points, finders, groups, res=gap_res or h3_res or settings.h3_res,
+                      weight_kind=weight_kind, extract=extract) if with_gaps
+            else gap_areas(points.iloc[0:0], finders, groups, res=settings.h3_res))
     summary["gaps"] = [_gap_json(row) for row in gaps.itertuples()] if len(gaps) else []
     summary["stations_off_network"] = {mode: [s.id for s in finder.off_network]
                                        for mode, finder in finders.items()}

@@ -480,7 +480,7 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
         when = parse_at(at)
     say("coverage")
     before = coverage(networks, stations, demand, groups=groups, wanted=chosen, minutes=minutes,
-                      at=when, progress=progress)
+                      at=when, with_gaps=False, progress=progress)  # a plan uses the shares only
     entries = before.summary["groups"]
     totals = {g: entries[g]["total"] for g in chosen}
     shares = {g: entries[g]["share"] for g in chosen}

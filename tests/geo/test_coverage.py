@@ -200,3 +200,17 @@ def test_stations_off_the_network_are_listed_in_the_summary(town):
     result = coverage(nets, [*stations, far], demand, minutes=6)
     assert set(result.summary["stations_off_network"]) == {"walk", "ebike", "drive"}
     assert all(ids == ["far-away"] for ids in result.summary["stations_off_network"].values())
+
+
+def test_without_gaps_the_shares_are_the_same_and_no_gap_is_looked_for():
+    from geo.synthetic import city_network, random_points, random_stations
+
+    nets = {m: city_network(400, mode=m, seed=3) for m in ("walk", "ebike", "drive")}
+    stations = random_stations(nets["walk"], 3, seed=4)
+    lon, lat = random_points(nets["walk"], 30, seed=5, jitter_deg=0.0003)
+    demand = pd.DataFrame({"lon": lon, "lat": lat, "weight": 1.0, "group": "sanitation_worker"})
+    steps: list[str] = []
+    full = coverage(nets, stations, demand, minutes=2)
+    bare = coverage(nets, stations, demand, minutes=2, with_gaps=False, progress=steps.append)
+    assert bare.summary["groups"] == full.summary["groups"] and len(full.gaps) > 0
+    assert bare.gaps.empty and bare.summary["gaps"] == [] and "gap areas" not in steps
