@@ -144,3 +144,12 @@ def test_the_listed_summaries_are_the_commands_own(runner):
     assert set(main.commands) == set(COMMANDS) == set(main.list_commands(click.Context(main)))
     assert runner.invoke(main, ["--help"], prog_name="yizhan", terminal_width=80).stdout == lazy
     assert runner.invoke(main, ["nosuch"]).exit_code == 2
+
+
+def test_python_m_app_cli_is_the_yizhan_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "--version"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0 and "version" in done.stdout
