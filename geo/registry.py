@@ -26,14 +26,13 @@ several, never overwrite each other unknowingly: the second gets
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,11 +59,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, ExceptionContext, Row
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from geo import settings
+from geo._sqlite import _sqlite_damaged, _sqlite_path, _sqlite_pragmas
 from geo.errors import (
     ConflictError,
     DatabaseDamaged,
@@ -159,11 +158,12 @@ def resolve_url(url: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class WriteSummary:
-    """What a write did: station ids created, updated, unchanged."""
+    """What a write did: station ids created, updated, unchanged (and closed, when asked)."""
 
     created: list[str]
     updated: list[str]
     unchanged: list[str]
+    closed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"created": len(self.created), "updated": len(self.updated),
@@ -325,8 +325,12 @@ class Registry:
 
     def upsert(self, stations: Iterable[Station], *, source: str = "",
                actor: str | None = None,
-               on_wait: Callable[[float], None] | None = None) -> WriteSummary:
+               on_wait: Callable[[float], None] | None = None,
+               close: Iterable[str] = ()) -> WriteSummary:
         """Insert new stations and update changed ones by id, all or nothing.
+
+        ``close``: ids of open stations to close in the same write (a list's stations it no
+        longer holds); unknown or closed ones are ignored.
 
         Deleted stations that come back are restored. Unchanged stations are left alone (no
         history entry). ``source`` says how (``"import a.csv"``), ``actor`` who (a user name;
@@ -342,9 +346,11 @@ class Registry:
         """
         actor = actor or default_actor()
         stations = list(stations)
-        if len(stations) <= settings.import_batch_rows:
+        closing = sorted(set(close) - {s.id for s in stations})
+        closing_arg = (closing,) if closing else ()  # _changes' own signature otherwise
+        if len(stations) + len(closing) <= settings.import_batch_rows:
             with self.transaction() as conn:
-                summary, rows, log = self._changes(conn, stations, source, actor)
+                summary, rows, log = self._changes(conn, stations, source, actor, *closing_arg)
                 created = set(summary.created)
                 for row in rows:
                     if row["id"] in created:
@@ -355,12 +361,12 @@ class Registry:
                 for entry in log:
                     self._log(conn, *entry.values())
             return summary
-        return self._staged_upsert(stations, source, actor, on_wait)
+        return self._staged_upsert(stations, source, actor, on_wait, closing)
 
-    def _changes(self, conn: Connection, stations: list[Station], source: str, actor: str
-                 ) -> tuple[WriteSummary, list[dict], list[dict]]:
-        """What writing ``stations`` changes: the summary, the rows of ``stations`` to write
-        (whole, with their times) and the history entries, in order."""
+    def _changes(self, conn: Connection, stations: list[Station], source: str, actor: str,
+                 close: Iterable[str] = ()) -> tuple[WriteSummary, list[dict], list[dict]]:
+        """What writing ``stations`` and closing ``close`` changes: the summary, the rows to
+        write (whole, with their times) and the history entries, in order."""
         created: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
@@ -368,7 +374,7 @@ class Registry:
         log: list[dict] = []
         now = _now()
         existing: dict[str, Row[Any]] = {}
-        ids = [s.id for s in stations]
+        ids = [s.id for s in stations] + list(close)
         for chunk in range(0, len(ids), 500):
             for found in conn.execute(select(stations_table).where(
                     stations_table.c.id.in_(ids[chunk:chunk + 500]))):
@@ -392,21 +398,29 @@ class Registry:
                          "deleted_at": None, "version": int(row.version) + 1})
             log.append(_entry(station.id, now, action, source, before, after, actor))
             updated.append(station.id)
-        return WriteSummary(created, updated, unchanged), rows, log
+        closed = [i for i in close if i in existing and existing[i].deleted_at is None]
+        for row in (existing[i] for i in closed):
+            before = {k: row._mapping[k] for k in _FIELDS}
+            rows.append({**before, "created_at": row.created_at, "updated_at": now,
+                         "deleted_at": now, "version": int(row.version) + 1})
+            log.append(_entry(row.id, now, "delete", source, before, None, actor))
+        return WriteSummary(created, updated, unchanged, closed), rows, log
 
     def _staged_upsert(self, stations: list[Station], source: str, actor: str,
-                       on_wait: Callable[[float], None] | None) -> WriteSummary:
+                       on_wait: Callable[[float], None] | None,
+                       close: list[str]) -> WriteSummary:
         """:meth:`upsert` for many stations: staged in batches, then moved in at once. The
         stations of the import that other writers changed meanwhile (only those) are worked out
         again, until :data:`geo.settings.import_wait_s`; then nothing is written."""
         self._clear_stale_imports()
         import_id = f"{int(time.time()):x}-{secrets.token_hex(6)}"
         by_id = {s.id: s for s in stations}
-        outcome: dict[str, str] = {}  # id -> created | updated | unchanged, in the list's order
+        outcome: dict[str, str] = {}  # id -> created | updated | … closed, in the list's order
         started, retries = time.monotonic(), 0
         try:
-            version = self._stage(import_id, stations, source, actor, outcome, self.version())
-            while changed := self._move_in(import_id, version, set(by_id)):
+            version = self._stage(import_id, stations, source, actor, outcome, self.version(),
+                                  close)
+            while changed := self._move_in(import_id, version, set(by_id) | set(close)):
                 waited = time.monotonic() - started
                 if waited > settings.import_wait_s:
                     raise DatabaseUnavailable(self.url, f"other writes kept changing the "
@@ -421,25 +435,29 @@ class Registry:
                 new_version = self.version()
                 with self.engine.connect() as conn:  # read after new_version: it covers it all
                     since = self._changed_since(conn, version)
-                again = set(by_id) if since is None else (changed | since) & set(by_id)
+                every = set(by_id) | set(close)
+                again = every if since is None else (changed | since) & every
                 self._unstage(import_id, again)
                 version = self._stage(import_id, [s for i, s in by_id.items() if i in again],
-                                      source, actor, outcome, new_version)
+                                      source, actor, outcome, new_version,
+                                      [i for i in close if i in again])
         finally:
             self._clear_import(import_id)
         return WriteSummary(*([i for i, how in outcome.items() if how == kind]
-                              for kind in ("created", "updated", "unchanged")))
+                              for kind in ("created", "updated", "unchanged", "closed")))
 
     def _stage(self, import_id: str, stations: list[Station], source: str, actor: str,
-               outcome: dict[str, str], version: tuple[int, int]) -> tuple[int, int]:
+               outcome: dict[str, str], version: tuple[int, int],
+               close: Iterable[str] = ()) -> tuple[int, int]:
         """Stage what writing ``stations`` changes (worked out after the registry was at
         ``version``, which it returns) under ``import_id``; each one's outcome in ``outcome``."""
         batch = max(1, int(settings.import_batch_rows))
         with self.engine.connect() as conn:
-            summary, rows, log = self._changes(conn, stations, source, actor)
+            summary, rows, log = self._changes(conn, stations, source, actor,
+                                               *((close,) if close else ()))
             first = conn.execute(select(func.max(staged_history_table.c.ord)).where(
                 staged_history_table.c.import_id == import_id)).scalar()
-        for kind in ("created", "updated", "unchanged"):
+        for kind in ("created", "updated", "unchanged", "closed"):
             outcome.update(dict.fromkeys(getattr(summary, kind), kind))
         first = -1 if first is None else int(first)
         for start in range(0, len(rows), batch):
@@ -644,30 +662,6 @@ def _entry(station_id: str, at: datetime, action: str, source: str, before: dict
 def _record(station: Station) -> dict:
     record = station.to_record()
     return {k: record[k] for k in _FIELDS}
-
-
-def _sqlite_damaged(context: ExceptionContext) -> None:
-    """A statement on an SQLite file that is damaged or no database (result codes
-    SQLITE_CORRUPT 11, SQLITE_NOTADB 26) raises :class:`DatabaseDamaged`: the file, what to do."""
-    code = getattr(context.original_exception, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF in (11, 26) and context.engine is not None:
-        raise DatabaseDamaged(_sqlite_path(context.engine), context.original_exception)
-
-
-def _sqlite_path(engine: Engine) -> str:
-    """The SQLite file of ``engine``, absolute (as the message names it)."""
-    database = engine.url.database
-    return os.path.abspath(database) if database else str(engine.url)
-
-
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={int(settings.db_busy_timeout_s * 1000)}")
-    # a read-only file keeps its mode; writes then fail as unavailable (503)
-    with contextlib.suppress(Exception):
-        cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def add_missing_columns(engine: Engine, meta: MetaData) -> list[str]:
