@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "network": ("network", "network_group", "Road networks per travel mode (walk, ebike, drive)."),
     "plan": ("analysis", "plan_cmd", "Where the next stations should go, with the existing ones "
              "kept."),
+    "poster": ("poster", "poster_cmd", "A4 posters of stations (PDF, Chinese) with a QR code "
+               "that opens their card."),
     "serve": ("serve", "serve_cmd", "Serve the worker finder (/), the planner view (/plan) and "
               "the JSON API (/api)."),
     "user": ("users", "user_group",

@@ -15,12 +15,12 @@ backend already does: place text in an embedded font, rectangles and paths on a 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
-from geo.errors import InputError, YizhanError
+from geo.errors import InputError, NotFoundError, YizhanError
 from geo.output.charts import cjk_font
 from geo.stations import KINDS, SERVICES, Station, format_hours_zh
 from geo.style import KIND_COLOURS
@@ -28,8 +28,8 @@ from geo.style import KIND_COLOURS
 if TYPE_CHECKING:  # matplotlib loads when a poster is drawn
     from matplotlib.figure import Figure
 
-__all__ = ["A4_MM", "MAX_POSTERS", "poster_figure", "poster_pdf", "qr_matrix", "qr_svg",
-           "station_url", "write_posters"]
+__all__ = ["A4_MM", "MAX_POSTERS", "chosen_stations", "poster_figure", "poster_pdf",
+           "qr_matrix", "qr_svg", "station_url", "write_posters"]
 
 #: The page, width and height in millimetres (ISO 216 A4, portrait).
 A4_MM = (210.0, 297.0)
@@ -56,6 +56,23 @@ def station_url(base_url: str, station_id: str) -> str:
                          "e.g. https://yizhan.example.org (where phones open the finder)",
                          parameter="base_url")
     return base.rstrip("/") + "/?station=" + quote(station_id, safe="")
+
+
+def chosen_stations(by_id: Mapping[str, Station], ids: Iterable[str]) -> list[Station]:
+    """The stations of ``ids`` in the order given (each once).
+
+    Raises
+    ------
+    NotFoundError
+        Naming every id ``by_id`` does not hold, not only the first.
+    """
+    wanted = list(dict.fromkeys(ids))
+    missing = [i for i in wanted if i not in by_id]
+    if missing:
+        shown = ", ".join(repr(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
+        raise NotFoundError(f"no station with id {shown} (closed, or a typo?): "
+                            "`yizhan export` lists the ids")
+    return [by_id[i] for i in wanted]
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
