@@ -47,6 +47,7 @@ from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES, Network, build_network, load_network
 from geo.regions import OSM_ATTRIBUTION, region
 from geo.registry import Registry
+from geo.search import SEARCH_FILE, write_place_index
 from geo.stations import Station
 
 DEMO_LABEL = "演示数据 demo data"
@@ -194,8 +195,11 @@ def build_demo(data_dir: str | os.PathLike[str], *, region_id: str = "chengdu",
         networks[mode] = net
     if source is not None and source.name.endswith(".pbf"):
         write_basemap(source, demo.basemap_path, progress=say)
+        say("搜索 search index")
+        write_place_index(source, demo.data_dir / SEARCH_FILE)
     else:  # an .osm XML file or a download: the app draws the network's streets instead
         demo.basemap_path.unlink(missing_ok=True)
+        (demo.data_dir / SEARCH_FILE).unlink(missing_ok=True)
     say("场所 venues")
     venues = read_venues(source, place)
     west, south, east, north = (known.bounds if known else (
