@@ -98,7 +98,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     """
     from flask import Flask
 
-    from app import api, auth, handlers, limits, pages, search
+    from app import account_pages, api, auth, handlers, limits, pages, search, uploads
     from app.state import AppState
     from geo import settings
     from geo.demo import BASEMAP_FILE
@@ -146,6 +146,8 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(search.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
+    app.register_blueprint(account_pages.bp)  # /accounts and account management
+    app.register_blueprint(uploads.bp)  # worker counts and districts from the browser
     handlers.register_error_handlers(app)
     limits.init_app(app)  # body bounds and per-client rates
     app.json.sort_keys = False

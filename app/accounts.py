@@ -6,13 +6,19 @@ one SQLite file or PostgreSQL database holds everything and several server proce
 ``users``
     One row per person: a unique ``name`` to sign in with, a ``display_name``, a ``role``
     (:data:`ROLES`: ``planner`` edits stations and reads reports; ``admin`` also sees the
-    accounts), an argon2id ``password_hash`` (argon2-cffi; never the password), ``disabled``.
+    accounts), an argon2id ``password_hash`` (argon2-cffi; never the password), ``disabled``,
+    ``must_change`` (the password was given by an administrator, :meth:`Accounts.create` or
+    :meth:`Accounts.reset`: it must be changed at the next sign-in).
 ``sessions``
     One row per signed-in browser: the SHA-256 of a random token (the browser keeps the token,
     the database only its hash), the user, when it was made, last used and ends. A session ends
     after :data:`app.settings.session_idle_s` without use or :data:`app.settings.session_absolute_s`
     after sign-in; signing out deletes it, a password change or disabling the account deletes
     all of that user's.
+``account_log``
+    Who did what to which account, and when (:meth:`Accounts.log`): made, password reset or
+    changed, role changed, disabled, enabled; from the web app (the administrator's user name)
+    or the command line (``cli:`` and the system user).
 ``signin_failures``
     Failed sign-ins per account and client address and per client address, keyed by a hash:
     after :data:`app.settings.signin_free_failures` (per account and address) or
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -60,8 +67,8 @@ from app.errors import AccountDisabledError, SignInError
 from app.throttle import UNWRITABLE, Throttle, throttle_keys
 from app.throttle import backoff_s as backoff_s  # the throttle's waits and table, named here too
 from app.throttle import failures_table as failures_table
-from geo.errors import DatabaseUnavailable, InputError, Message, NotFoundError
-from geo.registry import Registry
+from geo.errors import ConflictError, DatabaseUnavailable, InputError, Message, NotFoundError
+from geo.registry import Registry, add_missing_columns, default_actor
 from geo.text import forbidden, shown
 
 #: The accounts' own tables, beside the registry's in the same database (created by
@@ -89,6 +96,8 @@ users_table = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    # an administrator's one-time password: changed at the next sign-in before anything else
+    Column("must_change", Boolean, nullable=False, default=False, server_default="0"),
 )
 
 sessions_table = Table(
@@ -101,7 +110,20 @@ sessions_table = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
-_TABLES = [users_table, sessions_table]  # signin_failures: app.throttle makes it
+#: What the account log records (``action``).
+LOG_ACTIONS = ("create", "reset", "password", "role", "disable", "enable", "display_name")
+
+account_log_table = Table(
+    "account_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", Text, nullable=False),  # a user name, or "cli:" and the system user
+    Column("action", String(16), nullable=False),  # one of LOG_ACTIONS
+    Column("target", String(MAX_NAME), nullable=False, index=True),  # the account's name
+    Column("detail", Text, nullable=False, default="{}", server_default="{}"),  # JSON object
+)
+
+_TABLES = [users_table, sessions_table, account_log_table]  # signin_failures: app.throttle
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,7 @@ class User:
     role: str
     disabled: bool
     created_at: datetime
+    must_change: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -122,6 +145,26 @@ class User:
     def as_dict(self) -> dict:
         return {"name": self.name, "display_name": self.display_name, "role": self.role,
                 "disabled": self.disabled, "created_at": self.created_at.isoformat()}
+
+    def account_dict(self) -> dict:
+        """What account management shows of an account: :meth:`as_dict` and ``must_change``."""
+        return {**self.as_dict(), "must_change": self.must_change}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the account log: who (``actor``) did what (``action``) to which account
+    (``target``), when (UTC), and the details (``detail``: e.g. the roles before and after)."""
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict
+
+    def as_dict(self) -> dict:
+        return {"at": self.at.isoformat(), "actor": self.actor, "action": self.action,
+                "target": self.target, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -198,6 +241,15 @@ def taken(name: str) -> InputError:
                       parameter="name")
 
 
+def _log(conn, by: str | None, action: str, target: str, detail: dict, at: datetime) -> None:
+    """One line of the account log, in the transaction of the change (``by`` None: the
+    operating system user of the command line, as ``cli:NAME``)."""
+    actor = by if by is not None else f"cli:{default_actor()}"
+    conn.execute(insert(account_log_table).values(
+        at=at, actor=actor, action=action, target=target,
+        detail=json.dumps(detail, ensure_ascii=False)))
+
+
 # --- hashing --------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=4)
@@ -238,7 +290,18 @@ def _utc(value: datetime) -> datetime:
 
 def _user(row) -> User:
     return User(id=row.id, name=row.name, display_name=row.display_name, role=row.role,
-                disabled=bool(row.disabled), created_at=_utc(row.created_at))
+                disabled=bool(row.disabled), created_at=_utc(row.created_at),
+                must_change=bool(row.must_change))
+
+
+#: The characters of a one-time password: no 0/O, 1/l/I, which are misread when it is passed on.
+OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def one_time_password() -> str:
+    """A random password to hand a person once: three groups of five characters (about 86
+    bits), e.g. ``7fKq2-mNp4x-Ha9rT``."""
+    return "-".join("".join(secrets.choice(OTP_ALPHABET) for _ in range(5)) for _ in range(3))
 
 
 class Accounts:
@@ -256,13 +319,16 @@ class Accounts:
         # a read-only database: sign-in waits until it is writable
         with contextlib.suppress(OperationalError):
             metadata.create_all(self.engine, tables=_TABLES)
+            add_missing_columns(self.engine, metadata)  # an older users table: must_change
         self.throttle = Throttle(self.engine)
 
     # --- accounts ---
 
     def add(self, name: str, password: str, *, role: Role = "planner",
-            display_name: str = "") -> User:
-        """Create an account; :class:`InputError` when the name is taken."""
+            display_name: str = "", by: str | None = None, must_change: bool = False) -> User:
+        """Create an account; :class:`InputError` when the name is taken. ``by`` (who made it)
+        goes in the account log; ``must_change``: the password is to be changed at the next
+        sign-in (it was handed over, :meth:`create`)."""
         name, role = check_name(name), check_role(role)
         display_name = check_display_name(display_name)
         hashed = hasher().hash(check_password(password))
@@ -272,10 +338,20 @@ class Accounts:
                 conn.execute(insert(users_table).values(
                     name=name, display_name=display_name, role=role,
                     password_hash=hashed, disabled=False, created_at=now,
-                    password_changed_at=now))
+                    password_changed_at=now, must_change=must_change))
+                _log(conn, by, "create", name, {"role": role}, now)
         except IntegrityError as exc:
             raise taken(name) from exc
         return self.get(name)
+
+    def create(self, name: str, *, role: Role = "planner", display_name: str = "",
+               by: str) -> tuple[User, str]:
+        """Create an account with a one-time password (:func:`one_time_password`) that must be
+        changed at the first sign-in. Returns the account and that password, which is not kept
+        (only its hash): show it once to whoever made the account."""
+        password = one_time_password()
+        return self.add(name, password, role=role, display_name=display_name, by=by,
+                        must_change=True), password
 
     def get(self, name: str) -> User:
         """One account by name; :class:`NotFoundError` when there is none."""
@@ -298,24 +374,116 @@ class Accounts:
             return conn.execute(select(users_table.c.id).where(
                 users_table.c.disabled.is_(False)).limit(1)).first() is not None
 
-    def set_password(self, name: str, password: str) -> int:
-        """Change a password; every session of the user ends. Returns how many ended."""
+    def set_password(self, name: str, password: str, *, by: str | None = None) -> int:
+        """Change a password (chosen by whoever runs this, so no change is asked at the next
+        sign-in); every session of the user ends. Returns how many ended."""
         hashed = hasher().hash(check_password(password))
-        return self._change(name, password_hash=hashed, password_changed_at=_now())
+        return self._change(name, by, "password", {}, password_hash=hashed,
+                            password_changed_at=_now(), must_change=False)
 
-    def set_disabled(self, name: str, disabled: bool = True) -> int:
+    def reset(self, name: str, *, by: str) -> str:
+        """A new one-time password for ``name``, to be changed at the next sign-in; every
+        session of the user ends. Returns the password (not kept: show it once)."""
+        password = one_time_password()
+        self._change(name, by, "reset", {}, password_hash=hasher().hash(password),
+                     password_changed_at=_now(), must_change=True)
+        return password
+
+    def change_own_password(self, user: User, current: str, new: str, *, client: str = "",
+                            keep_token: str | None = None) -> int:
+        """``user`` changes their own password, giving the current one (a wrong one counts
+        as a failed sign-in of the throttle). The new one must differ from it. Every other
+        session of the user ends (not ``keep_token``'s). Returns how many ended.
+
+        Raises
+        ------
+        ThrottledError
+            Too many recent failures (as for signing in).
+        InputError
+            ``current_password`` is wrong, or ``new_password`` is too short, too long or the
+            same as the current one.
+        """
+        check_password(new)
+        keys = throttle_keys(user.name, client)
+        claim = self.throttle.claim(keys)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_table).where(users_table.c.id == user.id)).first()
+        if row is None or not self._verify(row, current):
+            raise InputError(Message("the current password is wrong", "password_current_wrong"),
+                             parameter="current_password")
+        self.throttle.release(claim, clear=keys[0][0])
+        if new == current:
+            raise InputError(Message("the new password is the current one; choose another",
+                                     "password_same"), parameter="new_password")
+        keep = token_hash(keep_token) if keep_token else ""
+        with self.engine.begin() as conn:
+            conn.execute(update(users_table).where(users_table.c.id == user.id).values(
+                password_hash=hasher().hash(new), password_changed_at=_now(),
+                must_change=False))
+            _log(conn, user.name, "password", user.name, {}, _now())
+            return conn.execute(delete(sessions_table).where(
+                (sessions_table.c.user_id == user.id)
+                & (sessions_table.c.token_hash != keep))).rowcount
+
+    def set_disabled(self, name: str, disabled: bool = True, *, by: str | None = None) -> int:
         """Disable (or enable again) an account; disabling ends every session of the user.
-        Returns how many ended."""
-        return self._change(name, disabled=bool(disabled))
+        Returns how many ended. The last administrator who can sign in is not disabled
+        (:class:`ConflictError`)."""
+        if disabled:
+            self._keep_an_admin(name, "disable")
+        return self._change(name, by, "disable" if disabled else "enable", {},
+                            disabled=bool(disabled))
 
-    def _change(self, name: str, **values) -> int:
+    def set_role(self, name: str, role: str, *, by: str | None = None) -> User:
+        """Give ``name`` another role (in effect at its next request). The last administrator
+        who can sign in keeps the role (:class:`ConflictError`)."""
+        role = check_role(role)
+        before = self.get(name)
+        if before.role != role:
+            if before.role == "admin":
+                self._keep_an_admin(name, "demote")
+            self._change(name, by, "role", {"from": before.role, "to": role}, role=role)
+        return self.get(name)
+
+    def set_display_name(self, name: str, display_name: str, *, by: str | None = None) -> User:
+        """Change the name the pages show for ``name``."""
+        display_name = check_display_name(display_name)
+        self._change(name, by, "display_name", {"to": display_name}, display_name=display_name)
+        return self.get(name)
+
+    def _keep_an_admin(self, name: str, what: str) -> None:
+        user = self.get(name)
+        if user.role != "admin" or user.disabled:
+            return
+        with self.engine.connect() as conn:
+            others = conn.execute(select(users_table.c.id).where(
+                (users_table.c.role == "admin") & users_table.c.disabled.is_(False)
+                & (users_table.c.id != user.id)).limit(1)).first()
+        if others is None:
+            raise ConflictError(Message(
+                f"{name!r} is the last administrator who can sign in; make another account an "
+                f"administrator first, or nobody could manage the accounts", "last_admin",
+                name=repr(name), what=what), parameter="name")
+
+    def _change(self, name: str, by: str | None, action: str, detail: dict, **values) -> int:
         user = self.get(name)
         with self.engine.begin() as conn:
             conn.execute(update(users_table).where(users_table.c.id == user.id).values(**values))
-            if values.get("disabled") is False:
+            _log(conn, by, action, user.name, detail, _now())
+            if values.get("disabled") is not True and "password_hash" not in values:
                 return 0
             return conn.execute(delete(sessions_table).where(
                 sessions_table.c.user_id == user.id)).rowcount
+
+    def log(self, *, limit: int = 200, targets: set[str] | None = None) -> list[LogEntry]:
+        """The account log, newest first: at most ``limit`` entries, of the accounts named in
+        ``targets`` only when given."""
+        query = select(account_log_table).order_by(account_log_table.c.id.desc()).limit(limit)
+        if targets is not None:
+            query = query.where(account_log_table.c.target.in_(sorted(targets)))
+        with self.engine.connect() as conn:
+            return [LogEntry(_utc(r.at), r.actor, r.action, r.target, json.loads(r.detail or "{}"))
+                    for r in conn.execute(query)]
 
     # --- signing in and out ---
 

@@ -1,5 +1,11 @@
 """Planner sign-in for the web app: ``/api/login``, ``/api/logout``, ``/api/session`` and the
-decorators the planner views wear (:func:`planner_required`, :func:`admin_required`).
+decorators the planner views wear (:func:`planner_required`, :func:`admin_required`,
+:func:`requires`).
+
+**Permissions are decided here only**: :data:`PERMISSIONS` (what each role may do) and
+:func:`manages` (whose accounts a user manages), both read by :func:`may`. An account whose
+password was handed over by an administrator (``must_change``) may read, sign out and change
+its own password, nothing else, until it has (:func:`must_change_first`).
 
 Accounts, sessions and the sign-in throttle live in the registry database
 (:class:`app.accounts.Accounts`), so every server process sees the same ones. The session cookie
@@ -90,40 +96,110 @@ def actor() -> str:
     return user.name if user is not None else ""
 
 
+#: What each role may do: action -> the roles allowed. ``plan``: analyses, stations, reports;
+#: ``inputs``: upload and restore the worker counts and districts; ``accounts``: manage accounts;
+#: ``catalogue``: add and change the deployment's own station kinds and service words.
+PERMISSIONS: dict[str, frozenset[str]] = {"plan": frozenset(ROLES), "inputs": frozenset(ROLES),
+                                          "accounts": frozenset({"admin"}),
+                                          "catalogue": frozenset({"admin"})}
+
+
+def manages(user: User, target: User) -> bool:
+    """Whether ``user`` manages ``target``'s account: the one place an account's scope is
+    decided (every administrator manages every account of this server)."""
+    return user.is_admin
+
+
+def may(user: User | None, action: str, target: User | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (:data:`PERMISSIONS`), to ``target``'s account when
+    given (:func:`manages`)."""
+    if user is None or user.role not in PERMISSIONS[action]:
+        return False
+    return target is None or manages(user, target)
+
+
+#: Requests a user who must change their password may still make (reads have no body).
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def must_change_first(user: User):
+    """The 403 for a change asked by ``user`` before they changed their handed-over password
+    (None when they may go on)."""
+    if user.must_change and request.method not in _READS:
+        return error_response("change your password first: this account's password was given "
+                              "by an administrator (POST /api/password with current_password "
+                              "and new_password)", 403, "password")
+    return None
+
+
+def _must_change_answer(contract):
+    return {403: (None, "Signed in, but the password given by an administrator must be changed "
+                        "first (POST /api/password), or not allowed (not an administrator)."),
+            **contract.answers}
+
+
 def planner_required(view):
-    """Answer 401 unless a planner (or admin) signed in."""
+    """Answer 401 unless a planner (or admin) signed in; 403 for a change before a handed-over
+    password was changed (:func:`must_change_first`)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not is_planner():
             return error_response("planners only: sign in with POST /api/login first", 401)
+        return must_change_first(current_user()) or view(*args, **kwargs)
+
+    wrapped.__contract__ = replace(view.__contract__, planner=True,
+                                   answers=_must_change_answer(view.__contract__))
+    return wrapped
+
+
+def requires(action: str):
+    """Answer 401 unless signed in, 403 unless :func:`may` do ``action`` (or, for a change,
+    until a handed-over password was changed)."""
+    if action not in PERMISSIONS:
+        raise ValueError(f"`action` was {action!r} but must be one of {list(PERMISSIONS)}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return error_response("sign in with POST /api/login first", 401)
+            if not may(user, action):
+                what = ("administrators only" if PERMISSIONS[action] == {"admin"}
+                    else "not allowed")
+                return error_response(f"{what}; {user.name!r} is a {user.role}", 403)
+            return must_change_first(user) or view(*args, **kwargs)
+
+        wrapped.__contract__ = replace(view.__contract__, planner=True,
+                                       answers=_must_change_answer(view.__contract__))
+        return wrapped
+
+    return decorate
+
+
+def admin_required(view):
+    """Answer 401 unless signed in, 403 unless an admin (:func:`requires` ``"accounts"``)."""
+    return requires("accounts")(view)
+
+
+def signed_in_required(view):
+    """Answer 401 unless signed in (any role, a handed-over password too)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            return error_response("sign in with POST /api/login first", 401)
         return view(*args, **kwargs)
 
     wrapped.__contract__ = replace(view.__contract__, planner=True)
     return wrapped
 
 
-def admin_required(view):
-    """Answer 401 unless signed in, 403 unless an admin."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        user = current_user()
-        if user is None:
-            return error_response("administrators only: sign in with POST /api/login first", 401)
-        if not user.is_admin:
-            return error_response(f"administrators only; {user.name!r} is a {user.role}", 403)
-        return view(*args, **kwargs)
-
-    contract = view.__contract__
-    wrapped.__contract__ = replace(contract, planner=True, answers={
-        403: (None, "Signed in, but not as an administrator."), **contract.answers})
-    return wrapped
-
-
 def _state(user: User | None) -> dict:
     if user is None:
-        return {"planner": False, "user": None, "display_name": None, "role": None}
+        return {"planner": False, "user": None, "display_name": None, "role": None,
+                "must_change": False}
     return {"planner": True, "user": user.name, "display_name": user.display_name or user.name,
-            "role": user.role}
+            "role": user.role, "must_change": user.must_change}
 
 
 @bp.get("/session")

@@ -39,6 +39,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DemandFileError, PlannerBusy
+from app.inputs import InputStore, read_upload
 from app.jobs import Jobs
 from app.reports import Reports
 from geo import settings
@@ -171,6 +172,9 @@ class AppState:
         self.demand_path = Path(demand).expanduser() if demand else None
         self.plan_time_limit = plan_time_limit
         self._demand: tuple[tuple, object] | None = None
+        self.inputs = InputStore(self.registry.engine)  # uploaded demand and districts
+        self._uploaded: dict[str, tuple[tuple, object]] = {}  # kind -> (key, what was read)
+        self._input_ids: tuple[float, dict] = (-1e9, {})  # when checked, kind -> upload id
         self._analyses = LRU(24)  # coverage results and prepared coverage answers
         self._plans = LRU(16)
         self._answers = LRU(32)  # see answer()
@@ -389,6 +393,48 @@ class AppState:
         finally:
             self._analysis_slots.release()
 
+    def input_ids(self) -> dict[str, int | None]:
+        """Per kind (demand, districts), the upload in use (None: the server's file), checked
+        in the database at most once per ``check_interval``."""
+        checked, ids = self._input_ids
+        if time.monotonic() - checked >= self.check_interval or not ids:
+            ids = self.inputs.current_ids()
+            self._input_ids = (time.monotonic(), ids)
+        return ids
+
+    def use_input(self, kind: str, upload_id: int, value=None) -> None:
+        """Use an upload this process has just kept (``value``: as read; None: read it when
+        needed); other processes find it within ``check_interval``. Analyses running keep
+        the inputs they started with."""
+        if value is not None:
+            self._uploaded[kind] = (("upload", upload_id), value)
+        self._input_ids = (time.monotonic(), {**self._input_ids[1], kind: upload_id})
+
+    def _upload(self, kind: str, upload_id: int, progress: Progress | None) -> tuple[tuple, object]:
+        key = ("upload", upload_id)
+        known = self._uploaded.get(kind)
+        if known is not None and known[0] == key:
+            return known
+        if progress is not None:
+            progress("loading demand")
+        with self._analysis_slot(progress):
+            filename, content = self.inputs.content(upload_id)
+            network = base_network(self.networks) if kind == "demand" else None
+            try:
+                value = read_upload(kind, filename, content, network=network)
+            except DataFileError as exc:  # it was read when uploaded: the groups changed since
+                raise DemandFileError(exc.problems) from exc
+        self._uploaded[kind] = (key, value)
+        return key, value
+
+    def districts(self, progress: Progress | None = None) -> tuple[tuple, object]:
+        """``(key, polygons)``: the district polygons uploaded and in use (``(None,), None``
+        without any)."""
+        upload_id = self.input_ids().get("districts")
+        if upload_id is None:
+            return (None,), None
+        return self._upload("districts", upload_id, progress)
+
     def demand(self, progress: Progress | None = None):
         """The worker demand table (``lon, lat, weight, group``), read once per file version
         (``progress("loading demand")`` first when it must be read; see :meth:`_analysis_slot`).
@@ -400,19 +446,28 @@ class AppState:
         DemandFileError
             When the file has problems (every one listed).
         """
+        return self.demand_input(progress)[1]
+
+    def demand_input(self, progress: Progress | None = None) -> tuple[tuple, object]:
+        """``(key, table)``: :meth:`demand` and what names its version (the upload in use,
+        else the server's file with its time and size)."""
         from geo.demand import read_demand
 
+        upload_id = self.input_ids().get("demand")
+        if upload_id is not None:
+            return self._upload("demand", upload_id, progress)
         path = self.demand_path
         if path is None or not path.is_file():
             where = f" ({path})" if path is not None else ""
             raise NotFoundError(
-                f"there is no worker demand file{where}: put a demand.csv (lon, lat, weight, "
-                "group; 经度, 纬度, 人数, 群体) in the data directory or set YIZHAN_DEMAND")
+                f"there is no worker demand file{where}: upload one in the planner view, put a "
+                "demand.csv (lon, lat, weight, group; 经度, 纬度, 人数, 群体) in the data "
+                "directory or set YIZHAN_DEMAND")
         stat = path.stat()
         key = (str(path), stat.st_mtime_ns, stat.st_size)
         known = self._demand
         if known is not None and known[0] == key:
-            return known[1]
+            return known
         if progress is not None:
             progress("loading demand")
         try:  # reading and placing the points is an analysis too
@@ -421,7 +476,7 @@ class AppState:
         except DataFileError as exc:
             raise DemandFileError(exc.problems) from exc
         self._demand = (key, frame)
-        return frame
+        return key, frame
 
     def coverage(self, snap: Snapshot, *, minutes: float | None = None,
                  at: datetime | None = None, h3_res: int | None = None,
@@ -438,12 +493,14 @@ class AppState:
         res = settings.h3_res if h3_res is None else int(h3_res)
         zone = ZoneInfo(settings.timezone)
         day = (at.astimezone(zone) if at is not None else datetime.now(zone)).date()
-        demand = self.demand(progress)
+        demand_key, demand = self.demand_input(progress)
+        districts_key, districts = self.districts(progress)
         chosen, skipped = analysis_groups(demand, wanted=groups, modes=self.networks)
         if not chosen:
             raise NotFoundError("no worker group can be analysed: this server has no network "
                                 f"for their travel modes ({sorted(skipped)})")
-        common = (snap.version, day.isoformat(), minutes, res, tuple(chosen))
+        common = (snap.version, demand_key, districts_key, day.isoformat(), minutes, res,
+                  tuple(chosen))
         key = ("answer", *common, None if at is None else at.isoformat())
         blob = self._analyses.get(key)
         if blob is not None:
@@ -460,7 +517,7 @@ class AppState:
                     lambda: replace(run_coverage(self.networks, snap.stations, demand,
                                                  wanted=chosen, minutes=minutes, at=when,
                                                  by_hour=by_hour, day=day, gap_res=res,
-                                                 progress=progress),
+                                                 districts=districts, progress=progress),
                                     finders={}))
 
             hours = run(None, True)
@@ -490,12 +547,12 @@ class AppState:
             When another analysis is computing in this process (:meth:`_analysis_slot`) and
             there is no ``progress``.
         """
-        key = ("plan", snap.version, kind, add, target, minutes, tuple(groups or ()), curve,
-               None if at is None else at.isoformat())
+        demand_key, demand = self.demand_input(progress)
+        key = ("plan", snap.version, demand_key, kind, add, target, minutes,
+               tuple(groups or ()), curve, None if at is None else at.isoformat())
         known = self._plans.get(key)
         if known is not None:
             return known
-        demand = self.demand(progress)
         analysis_groups(demand, wanted=groups, modes=self.networks, kind=kind)  # fail fast
         with self._analysis_slot(progress):
             known = self._plans.get(key)

@@ -294,6 +294,9 @@ class Session(Answer):
     user: str | None = Field(description="The user name, when signed in.")
     display_name: str | None
     role: RoleId | None
+    must_change: bool = Field(False, description=(
+        "Whether the password was given by an administrator and must be changed (POST "
+        "/api/password) before any change is accepted."))
     enabled: bool = Field(True, description=(
         "Whether any account can sign in here (GET only); none until `yizhan user add`."))
 
@@ -313,6 +316,12 @@ class Users(Answer):
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
+class DistrictShare(Answer):
+    total: float = Field(description="Workers.")
+    covered: float
+    share: Share
+
+
 class GroupCoverage(Answer):
     zh: str
     en: str
@@ -328,6 +337,8 @@ class GroupCoverage(Answer):
         "Share covered at half past each hour of the day, counting only the stations open "
         "then."))
     shift_hours: list[int]
+    by_district: dict[str, DistrictShare] | None = Field(None, description=(
+        "Per district of the uploaded district boundaries (none uploaded: absent)."))
 
 
 class CellProperties(Answer):
