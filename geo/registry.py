@@ -3,8 +3,9 @@
 SQLAlchemy; an SQLite file by default, PostgreSQL by URL (``postgresql+psycopg://…``). The URL comes
 from the argument, else the environment variable ``YIZHAN_DB``, else ``yizhan.sqlite`` in the user
 data directory (platformdirs). Every write is all or nothing; every change to a station is kept in
-``station_history`` (when, what, who, before, after); deletion is soft. A column added to a
-table in a later version is added to an existing database when it is opened.
+``station_history`` (when, what, who, before, after); deletion is soft. A new database gets its
+tables when opened; an existing one is brought to a later release's schema by the application's
+migrations (``yizhan db upgrade``, docs/upgrades.md), not here.
 
 A large write (over :data:`geo.settings.import_batch_rows` stations) goes into staging tables in
 batches, each a short transaction, and one short transaction moves them into ``stations`` and
@@ -215,7 +216,6 @@ class Registry:
             event.listen(self.engine, "handle_error", _sqlite_damaged)
         try:
             metadata.create_all(self.engine)
-            add_missing_columns(self.engine, metadata)
         except OperationalError as exc:
             raise DatabaseUnavailable(self.url, exc.orig or exc) from exc
 

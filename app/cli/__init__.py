@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Coverage and siting for many regions at once, one Dask task per region."),
     "coverage": ("analysis", "coverage_cmd", "Which workers no station serves: coverage by group, "
                  "district and hour; gap areas."),
+    "db": ("db", "db_group",
+           "The registry database: its schema revision, upgrades, backups (数据库升级与备份)."),
     "demo": ("serve", "demo_cmd", "Build the demo region (central Chengdu, real OpenStreetMap "
              "data, 2018) and serve it."),
     "export": ("stations", "export_cmd",

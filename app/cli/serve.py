@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -11,13 +12,14 @@ import click
 import app as web
 from app.accounts import Accounts
 from app.cli._common import cli_lang, db_option, usage
+from app.cli.db import upgrade_with_backup
 from app.lang import say
 from app.tiles import TILE_CHOICES
 from geo.demo import DemoRegion, build_demo
 from geo.errors import NotFoundError
 from geo.network import MODES, is_osm_file, load_network
 from geo.regions import REGIONS
-from geo.registry import Registry, default_data_dir
+from geo.registry import Registry, default_data_dir, resolve_url
 
 #: The demo's planner account.
 DEMO_USER = "demo"
@@ -77,6 +79,7 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     if not build_only:  # a taken port is said before minutes of building
         web.check_port(host, port)
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
+    existed = Path(region.db_url.removeprefix("sqlite:///")).is_file()
     _check_registry(region.db_url)  # and a damaged registry too
     built = region.manifest().get("region") if region.is_built() else None
     if (rebuild or osm_file or place or not region.is_built()
@@ -91,6 +94,7 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     _say_demo(region)
     if build_only:
         return
+    _say_upgrade(upgrade_with_backup(region.db_url, backup=existed))
     password = _demo_planner(region.db_url)
     click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
     _serve(region.data_dir, None, None, host, port, tiles, workers, trusted_proxies, https)
@@ -169,4 +173,23 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, trust
             networks.update({mode: str(path) for mode in MODES if mode not in networks})
         else:
             networks[load_network(path).mode] = str(path)
+    _say_upgrade(upgrade_with_backup(_served_db(data_dir, db_url)))
     _serve(data_dir, db_url, networks, host, port, tiles, workers, trusted_proxies, https)
+
+
+def _served_db(data_dir: Path | None, db_url: str | None) -> str:
+    """The database the app will serve, found as :func:`app.create_app` finds it: ``--db``, else
+    ``$YIZHAN_DB_URL`` or ``$YIZHAN_DB``, else ``yizhan.sqlite`` in the data dir."""
+    url = db_url or os.environ.get("YIZHAN_DB_URL") or os.environ.get("YIZHAN_DB")
+    if url:
+        return resolve_url(url)
+    folder = Path(data_dir or os.environ.get("YIZHAN_DATA_DIR") or default_data_dir())
+    folder = folder.expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'yizhan.sqlite'}"
+
+
+def _say_upgrade(line: str | None) -> None:
+    """What the upgrade at start did, on stderr (nothing when the schema was the newest)."""
+    if line:
+        click.echo(line, err=True)

@@ -102,21 +102,6 @@ def test_history_records_who_wrote(registry, monkeypatch):
     assert [h["actor"] for h in registry.history("s1")] == ["ops", "li.ming", "wang"]
 
 
-def test_an_older_database_gets_the_new_columns(tmp_path):
-    """A registry file written before history had an actor opens, keeps its history, and
-    records actors from then on."""
-    import sqlite3
-
-    path = tmp_path / "old.sqlite"
-    Registry(f"sqlite:///{path}").upsert([station(1)], source="import a.csv", actor="ops")
-    with sqlite3.connect(path) as conn:
-        conn.execute("ALTER TABLE station_history DROP COLUMN actor")
-        assert "actor" not in [r[1] for r in conn.execute("PRAGMA table_info(station_history)")]
-    reopened = Registry(f"sqlite:///{path}")
-    reopened.upsert([station(1, capacity=9)], actor="li.ming")
-    assert [h["actor"] for h in reopened.history("s1")] == ["", "li.ming"]
-
-
 def test_versions_count_every_change(registry):
     from geo.errors import ConflictError, StaleVersionError
 
@@ -133,16 +118,6 @@ def test_versions_count_every_change(registry):
         registry.delete("s1", version=2)
     registry.delete("s1", version=3)
     assert registry.create(station(1), source="planner") == 5  # brought back
-
-
-def test_an_old_database_gains_the_version_column(tmp_path):
-    import sqlite3
-
-    path = tmp_path / "old.sqlite"
-    Registry(f"sqlite:///{path}").upsert([station(1)])
-    with sqlite3.connect(path) as db:  # as a database made before stations had versions
-        db.execute("ALTER TABLE stations DROP COLUMN version")
-    assert Registry(f"sqlite:///{path}").get_versioned("s1").version == 1
 
 
 def test_a_staged_write_moves_in_at_once(registry, monkeypatch):

@@ -1,0 +1,268 @@
+"""The database's schema across releases: Alembic revisions, upgrading, backups.
+
+Every table of the registry database (the stations and their history in :mod:`geo.registry`;
+accounts, sessions, the sign-in throttle, reports, jobs and rate limits in ``app``) is described
+by the revisions in ``app/migrations/versions``, one environment for all of them (it lives in
+``app`` because it reads the app's tables too, which :mod:`geo` may not import). The database
+records its revision in ``alembic_version``; :func:`upgrade` brings it to the newest (``yizhan db
+upgrade``; ``yizhan serve`` does it at start after a backup). A database made before revisions
+existed has none: it is checked first (a yizhan registry: it has ``stations``, or it is empty)
+and the baseline revision makes sure it has every table and column of the wave-2 release, as
+those releases added them when opened, before the later revisions run.
+
+SQLite files are backed up with SQLite's online backup (:func:`backup`, :func:`restore`), which
+is safe while the app runs; on PostgreSQL take a ``pg_dump`` (see ``docs/upgrades.md``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command, op
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, Table, create_engine, inspect
+from sqlalchemy.engine import Connection, Engine
+
+from geo.errors import DatabaseDamaged, InputError
+from geo.registry import resolve_url
+
+#: The folder of the migration environment (package data).
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: The revision that describes the schema of the wave-2 release.
+BASELINE = "0001_wave2"
+
+
+def metadatas() -> list[MetaData]:
+    """Every MetaData whose tables live in the registry database (the models the revisions must
+    describe: ``tests/app/test_db_migrations.py`` fails on a table or column without one)."""
+    # here, not at the top: the stores load the web app's settings, which `yizhan db current`
+    # and the migration scripts do without until they compare
+    from app import accounts, jobs, limit_store, reports, throttle
+    from geo import registry
+
+    return [registry.metadata, accounts.metadata, throttle.metadata, reports.metadata,
+            jobs.metadata, limit_store.metadata]
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision this release knows."""
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    assert found is not None  # the versions folder ships with the package
+    return found
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a database stands: its revision (None: none recorded), the newest one, and whether
+    it holds any table."""
+
+    revision: str | None
+    head: str
+    empty: bool
+
+    @property
+    def behind(self) -> bool:
+        """An upgrade has something to do."""
+        return self.revision != self.head
+
+
+@contextmanager
+def _engine(url: str | None) -> Iterator[Engine]:
+    engine = create_engine(resolve_url(url), future=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def status(url: str | None = None) -> Status:
+    """The revision of the database at ``url`` (as :func:`geo.registry.resolve_url` reads it)."""
+    with _engine(url) as engine, engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+        tables = inspect(conn).get_table_names()
+    return Status(revision, head(), not tables)
+
+
+def upgrade(url: str | None = None, *, to: str = "head") -> tuple[str | None, str]:
+    """Bring the database at ``url`` to revision ``to`` (the newest by default); returns the
+    revisions before and after.
+
+    Raises
+    ------
+    InputError
+        When the database has tables but no ``stations`` and no revision: not a yizhan
+        registry (``parameter="db"``).
+    """
+    with _engine(url) as engine:
+        with engine.connect() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
+            tables = set(inspect(conn).get_table_names())
+        if before is None and tables and "stations" not in tables:
+            shown = ", ".join(sorted(tables)[:8])
+            raise InputError(f"`db` {engine.url.render_as_string(hide_password=True)!r} has "
+                             f"tables ({shown}) but no stations: it is not a yizhan registry; "
+                             "give the registry's URL or file", parameter="db")
+        with engine.begin() as conn:
+            if before is None and tables and to == "head" and not missing(conn):
+                command.stamp(_config(conn), "head")  # made by this release: only recorded
+            else:
+                command.upgrade(_config(conn), to)
+        with engine.connect() as conn:
+            after = MigrationContext.configure(conn).get_current_revision()
+    return before, after or ""
+
+
+def differences(conn: Connection) -> list:
+    """What the models (:func:`metadatas`) have that the database at ``conn`` lacks or has
+    otherwise, as Alembic's autogenerate compares them (tables the models do not know are left
+    out: they are not the registry's)."""
+    from alembic.autogenerate import compare_metadata
+
+    found = compare_metadata(MigrationContext.configure(conn), metadatas())
+    return [d for d in found if not (isinstance(d, tuple) and d[0] == "remove_table")]
+
+
+def missing(conn: Connection) -> bool:
+    """The database lacks a table, column or index of the models, or has one of another type."""
+    return bool(differences(conn))
+
+
+def matches_models(url: str | None = None) -> bool:
+    """The database at ``url`` has every table and column of this release's models (as one this
+    release made, before it recorded a revision)."""
+    with _engine(url) as engine, engine.connect() as conn:
+        return not missing(conn)
+
+
+# --- what revisions use ---
+
+def ensure_table(table: Table) -> list[str]:
+    """In a revision: create ``table`` (a copy of the model as that revision knows it, on a
+    MetaData of the revision's own) when the database lacks it, else add the columns it lacks
+    (nullable, or with a ``server_default``); returns what was added (``table``,
+    ``table.column``).
+
+    Idempotent, because the stores create a missing table when they open a database, and
+    releases before revisions added columns when they opened one.
+    """
+    bind = op.get_bind()
+    present = inspect(bind)
+    if not present.has_table(table.name):
+        table.create(bind)
+        return [table.name]
+    have = {c["name"] for c in present.get_columns(table.name)}
+    added = []
+    for column in table.columns:
+        if column.name not in have:
+            op.add_column(table.name, column._copy())
+            added.append(f"{table.name}.{column.name}")
+    return added
+
+
+# --- backups (SQLite) ---
+
+def sqlite_file(url: str | None) -> Path:
+    """The SQLite file of ``url``; :class:`InputError` for another database, with what to use
+    instead."""
+    resolved = resolve_url(url)
+    if not resolved.startswith("sqlite:///") or resolved == "sqlite:///:memory:":
+        raise InputError("`db` is not an SQLite file: back up PostgreSQL with pg_dump and restore "
+                         "with pg_restore (docs/upgrades.md)", parameter="db")
+    return Path(resolved.removeprefix("sqlite:///"))
+
+
+def default_backup(path: Path, *, label: str = "backup") -> Path:
+    """A new file name beside ``path``: ``yizhan.backup-20250101-093000.sqlite``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.{label}-{stamp}{path.suffix or '.sqlite'}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.{label}-{stamp}-{n}{path.suffix or '.sqlite'}")
+    return target
+
+
+def _copy(source: Path, target: Path) -> None:
+    """SQLite's online backup of ``source`` into ``target`` (a consistent copy while others
+    write; pages copied in one step)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def backup(url: str | None, target: Path | None = None) -> Path:
+    """Copy the SQLite registry at ``url`` to ``target`` (default :func:`default_backup`) with
+    SQLite's online backup, safe while the app runs; returns the file written.
+
+    Raises
+    ------
+    InputError
+        For PostgreSQL (use ``pg_dump``), a missing file, or a ``target`` that exists.
+    """
+    path = sqlite_file(url)
+    if not path.is_file():
+        raise InputError(f"`db` {str(path)!r} does not exist: there is nothing to back up",
+                         parameter="db")
+    target = target or default_backup(path)
+    if target.exists():
+        raise InputError(f"`backup` {str(target)!r} exists: give a new file name (a backup "
+                         "never overwrites)", parameter="backup")
+    _copy(path, target)
+    return target
+
+
+def check_backup(path: Path) -> None:
+    """A readable, undamaged SQLite file with a ``stations`` table, else :class:`InputError`."""
+    if not path.is_file():
+        raise InputError(f"`backup` {str(path)!r} does not exist", parameter="backup")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = [r[0] for r in conn.execute("PRAGMA quick_check(1)")]
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"`backup` {str(path)!r} is not an SQLite database ({exc})",
+                         parameter="backup") from exc
+    if found != ["ok"]:
+        raise DatabaseDamaged(str(path), found[0] if found else "")
+    if "stations" not in tables:
+        raise InputError(f"`backup` {str(path)!r} has no stations table: not a yizhan "
+                         "registry backup", parameter="backup")
+
+
+def restore(source: Path, url: str | None) -> Path | None:
+    """Put the backup ``source`` in place of the SQLite registry at ``url`` (SQLite's online
+    backup, so open connections see the whole of it at once); the database it replaces is
+    kept first as a backup of its own, whose path is returned (None when there was none).
+
+    Raises
+    ------
+    InputError
+        For PostgreSQL (use ``pg_restore``), or a ``source`` that is not a registry backup.
+    """
+    path = sqlite_file(url)
+    check_backup(source)
+    kept = backup(url, default_backup(path, label="replaced")) if path.is_file() else None
+    _copy(source, path)
+    return kept
