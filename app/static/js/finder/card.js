@@ -105,10 +105,11 @@ export function showCard(id) {
     card.appendChild(el("p", {class: "card-trip"}, icon(state.mode),
                         el("strong", {}, fmtDuration(s.duration_s)), " · " + fmtDistance(s.distance_m)));
   }
+  // the way there first: what a rider wants before anything else, above the fold
+  card.appendChild(el("h3", {class: "section visually-hidden"}, t("navigate")));
+  card.appendChild(navLinks(s.links || {}));
   card.appendChild(facts(s));
   if (s.services && s.services.length) card.appendChild(serviceChips(s.services, 0));
-  card.appendChild(el("h3", {class: "section"}, t("navigate")));
-  card.appendChild(navLinks(s.links || {}));
   card.appendChild(el("div", {class: "card-actions"},
     el("button", {type: "button", class: "button subtle", id: "report-open", onclick: () => openReport(s)},
        icon("flag"), t("report")),

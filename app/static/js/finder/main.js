@@ -3,9 +3,10 @@
    others together. Station data is only ever shown through textContent (el). */
 import {fromLatLng, t, toast, toLatLng} from "../common.js";
 import {initFilters, servicesPanelOpen, toggleServicesPanel} from "./filters.js";
-import {fitRegion, followView, loadStation, loadView, map, showOrigin} from "./map.js";
+import {clusters, fitRegion, followView, loadStation, loadView, map, showOrigin} from "./map.js";
 import {initReport} from "./report.js";
 import {search, select} from "./results.js";
+import {closeSearch, initSearch, searchPanelOpen} from "./search.js";
 import {initSheet, setStatus, showList} from "./sheet.js";
 import {state} from "./state.js";
 
@@ -24,6 +25,7 @@ function locate() {
   toast(t("locating"));
   navigator.geolocation.getCurrentPosition((pos) => {
     button.classList.remove("busy");
+    document.getElementById("toast").hidden = true;  // "locating…" is done: the list says the rest
     setOrigin(pos.coords.longitude, pos.coords.latitude, true);
   }, () => {
     button.classList.remove("busy");
@@ -42,11 +44,20 @@ function firstView(wanted) {
   }, () => { fitRegion(); });
 }
 
+/* A search result: the map goes there and the worker's position is set there. */
+function searched(r) {
+  if (r.bbox) map.fitBounds([toLatLng(r.bbox[0], r.bbox[1]), toLatLng(r.bbox[2], r.bbox[3])], {maxZoom: 17});
+  else map.setView(toLatLng(r.lon, r.lat), Math.max(map.getZoom(), 16));
+  setOrigin(r.lon, r.lat, false);
+}
+
 initFilters();
 initSheet();
 initReport();
+initSearch(searched);
 map.on("click", (e) => {
   if (servicesPanelOpen()) { toggleServicesPanel(false); return; }
+  if (searchPanelOpen()) { closeSearch(); return; }
   const p = fromLatLng(e.latlng);
   setOrigin(p[0], p[1], false);
 });
@@ -66,4 +77,4 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
-window.yizhan = {map, state, setOrigin, toLatLng};
+window.yizhan = {map, clusters, state, setOrigin, toLatLng};

@@ -11,10 +11,41 @@ map.on("zoomend", () => map.getContainer().classList.toggle("zoomed-out", map.ge
 map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
 L.control.zoom({position: "topright"}).addTo(map);
 map.createPane("streets").style.zIndex = 250;
+/* The basemap's street and park names above the pins (not hidden under a selected one); they
+   take no taps. */
+map.createPane("labels").style.zIndex = 620;
+map.getPane("labels").style.pointerEvents = "none";
 basemap(map, document.getElementById("map"));
 
 const kindLayers = {};
 Object.keys(config.kinds).forEach((kind) => { kindLayers[kind] = L.layerGroup().addTo(map); });
+
+/* Past CLUSTER_OVER pins to draw, the pins group into counted clusters
+   (Leaflet.markercluster, app/static/vendor/markercluster), each ringed in its kinds' colours;
+   a cluster draws only while in view, so a city of thousands of stations draws a few dozen.
+   Fewer pins are drawn as pins; the selected pin always stands alone. */
+const CLUSTER_OVER = 150;
+map.createPane("clusters").style.zIndex = 630;  // counts above the map's names
+export const clusters = L.markerClusterGroup({clusterPane: "clusters",
+  maxClusterRadius: 60, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
+  disableClusteringAtZoom: 18, chunkedLoading: true, iconCreateFunction: clusterIcon
+}).addTo(map);
+
+function clusterIcon(cluster) {
+  const counts = {};
+  cluster.getAllChildMarkers().forEach((m) => { counts[m._yzKind] = (counts[m._yzKind] || 0) + 1; });
+  const n = cluster.getChildCount(), size = n < 10 ? 34 : n < 100 ? 40 : 48;
+  const kinds = Object.keys(config.kinds).filter((k) => counts[k]);
+  let at = 0;
+  const stops = kinds.map((k) => {
+    const from = at;
+    at += counts[k] / n * 100;
+    return "var(--" + k + ") " + from.toFixed(1) + "% " + at.toFixed(1) + "%";
+  });
+  const ring = el("div", {class: "cluster-ring"}, el("span", {class: "cluster-count"}, String(n)));
+  ring.style.background = "conic-gradient(" + stops.join(", ") + ")";  // CSSOM: allowed by the CSP
+  return L.divIcon({html: ring, className: "cluster", iconSize: [size, size]});
+}
 const routeLayer = L.layerGroup().addTo(map);
 let originMarker = null;
 
@@ -102,17 +133,26 @@ function placeMarker(f, onPick) {
     marker = L.marker(toLatLng(c[0], c[1]), {icon: pinIcon(p.kind, p.open, false), title: p.name,
                                              alt: p.name, riseOnHover: true});
     marker.on("click", () => onPick(f.id));
+    marker._yzKind = p.kind;
     state.markers[f.id] = marker;
   } else if (JSON.stringify(old) !== JSON.stringify(f)) {  // edited or opened/closed since
-    Object.values(kindLayers).forEach((layer) => layer.removeLayer(marker));
+    unplace(marker);
+    marker._yzKind = p.kind;
     marker.setLatLng(toLatLng(c[0], c[1]));
     marker.setIcon(pinIcon(p.kind, p.open, !!marker._yzSelected));
     marker.options.title = marker.options.alt = p.name;
   }
 }
 
+/* Take a marker off the map, from whichever layer holds it. */
+function unplace(marker) {
+  if (marker._yzIn === "cluster") clusters.removeLayer(marker);
+  else if (marker._yzIn) kindLayers[marker._yzIn].removeLayer(marker);
+  marker._yzIn = null;
+}
+
 function dropStation(id) {
-  Object.values(kindLayers).forEach((layer) => layer.removeLayer(state.markers[id]));
+  unplace(state.markers[id]);
   delete state.markers[id];
   delete state.features[id];
 }
@@ -181,14 +221,30 @@ function matchesFilters(p) {
   return !(state.openNow && p.open !== true);
 }
 
-/* Show the pins that match the filters, and the kinds chosen. */
+/* Show the pins that match the filters (as clusters when there are many), and the kinds
+   chosen. */
 export function applyMarkerFilters() {
-  Object.keys(state.markers).forEach((id) => {
-    const f = state.features[id], marker = state.markers[id], layer = kindLayers[f.properties.kind];
-    const show = matchesFilters(f.properties) && (inBox(state.box, f) || id === state.selected);
-    if (show && !layer.hasLayer(marker)) layer.addLayer(marker);
-    if (!show && layer.hasLayer(marker)) layer.removeLayer(marker);
+  const shown = Object.keys(state.markers).filter((id) => {
+    const f = state.features[id];
+    return matchesFilters(f.properties) && (inBox(state.box, f) || id === state.selected);
   });
+  const grouping = shown.length > CLUSTER_OVER;
+  const into = {}, toCluster = [], fromCluster = [];
+  shown.forEach((id) => {
+    into[id] = grouping && id !== state.selected ? "cluster" : state.features[id].properties.kind;
+  });
+  Object.keys(state.markers).forEach((id) => {
+    const marker = state.markers[id], where = into[id] || null;
+    if (marker._yzIn === where) return;
+    if (marker._yzIn === "cluster") fromCluster.push(marker);
+    else if (marker._yzIn) kindLayers[marker._yzIn].removeLayer(marker);
+    if (where === "cluster") toCluster.push(marker);
+    else if (where) kindLayers[where].addLayer(marker);
+    marker._yzIn = where;
+  });
+  if (fromCluster.length) clusters.removeLayers(fromCluster);
+  if (toCluster.length) clusters.addLayers(toCluster);
+  document.body.dataset.clustered = String(grouping);
   Object.keys(kindLayers).forEach((kind) => {
     const on = state.kinds.indexOf(kind) >= 0;
     if (on && !map.hasLayer(kindLayers[kind])) kindLayers[kind].addTo(map);
@@ -205,6 +261,7 @@ export function markSelected(id) {
       marker._yzSelected = selected;
     }
   });
+  applyMarkerFilters();  // the selected pin out of its cluster, the one before back in
 }
 
 /* The worker's position; zoom to it when it comes from the phone. */

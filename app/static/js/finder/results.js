@@ -10,6 +10,27 @@ const resultsList = document.getElementById("results");
 /* Farther than this from any road, a point is outside the area served, not beside a road. */
 const OUTSIDE_M = 2000;
 
+const COMPASS = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
+
+/* Where a station lies from the worker, as the crow flies: "在你东北方 420 米" / "420 m
+   northeast"; then its address, unless the name says it already. What tells apart stations of
+   one name. */
+export function whereText(r) {
+  const parts = [];
+  if (state.origin && r.lon !== undefined) {
+    const lat0 = state.origin[1] * Math.PI / 180;
+    const dx = (r.lon - state.origin[0]) * 111320 * Math.cos(lat0), dy = (r.lat - state.origin[1]) * 110574;
+    const d = Math.hypot(dx, dy);
+    if (d >= 20) {
+      const bearing = (Math.atan2(dx, dy) * 180 / Math.PI + 360) % 360;
+      const dir = t("dir_" + COMPASS[Math.round(bearing / 45) % 8]);
+      parts.push(t("direction", {dir, d: fmtDistance(d)}));
+    }
+  }
+  if (r.address && r.name.indexOf(r.address) < 0) parts.push(r.address);
+  return parts.join(" · ");
+}
+
 function resultItem(r) {
   return el("li", {class: "result" + (r.id === state.selected ? " selected" : ""),
                    dataset: {id: r.id, kind: r.kind, open: String(r.open)}},
@@ -20,6 +41,7 @@ function resultItem(r) {
         el("span", {class: "result-meta"},
           el("span", {class: "kind-label"}, config.kinds[r.kind].label), badge(r.open),
           el("span", {class: "result-change"}, changeText(r))),
+        el("span", {class: "result-where"}, whereText(r)),
         serviceChips(r.services, 3)),
       el("span", {class: "result-trip"},
         el("strong", {class: "result-time"}, fmtDuration(r.duration_s)),
