@@ -45,6 +45,7 @@ from geo.coords import haversine_m
 from geo.errors import NetworkError
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES, Network, build_network, load_network
+from geo.places import write_name_index
 from geo.regions import OSM_ATTRIBUTION, region
 from geo.registry import Registry
 from geo.search import SEARCH_FILE, write_place_index
@@ -197,6 +198,7 @@ def build_demo(data_dir: str | os.PathLike[str], *, region_id: str = "chengdu",
         write_basemap(source, demo.basemap_path, progress=say)
         say("搜索 search index")
         write_place_index(source, demo.data_dir / SEARCH_FILE)
+        write_name_index(source)  # what plans and gap areas name places from
     else:  # an .osm XML file or a download: the app draws the network's streets instead
         demo.basemap_path.unlink(missing_ok=True)
         (demo.data_dir / SEARCH_FILE).unlink(missing_ok=True)

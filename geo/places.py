@@ -16,6 +16,7 @@ names come first: a feature's ``name:zh`` when it has one, else its ``name``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -44,6 +45,11 @@ NOT_STREETS = frozenset({"proposed", "construction", "abandoned", "razed", "disu
 STREET_RANK = {cls: k for k, cls in enumerate(
     ["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
      "living_street", "pedestrian", "service", "track", "footway", "cycleway", "path", "steps"])}
+#: The environment variable naming the folder of the extracts' name indexes
+#: (:func:`name_cache_dir`).
+CACHE_ENV_VAR = "YIZHAN_CACHE_DIR"
+#: The format of a saved name index; a file of another version is read from the extract again.
+INDEX_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,8 @@ def name_places(lon: Iterable[float], lat: Iterable[float],
         Points in EPSG:4326 degrees.
     extract
         The ``.osm.pbf`` file to read names from; its named streets and venues are read once
-        per file (one pass each with pyrosm) and kept as an STRtree of their geometries. None,
+        per file (one pass each with pyrosm), kept as an STRtree of their geometries, and saved
+        in :func:`name_cache_dir` (:func:`write_name_index`) for the next process. None,
         another kind of file, or one that cannot be read names nothing (every place is named by
         its coordinates).
     """
@@ -173,10 +180,117 @@ def _metric(lon: np.ndarray, lat: np.ndarray, lat0: float) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def _name_index(path: str) -> dict | None:
-    """STRtrees of the named streets and of the named venues of an ``.osm.pbf``, in local
-    metres; None when the file names nothing."""
+    """The name index of an ``.osm.pbf`` (:func:`_read_name_index`): from its file in
+    :func:`name_cache_dir` when one was written for this very extract, else read from the
+    extract and written there (when the folder can be written) for the next time."""
     if not path.endswith(".pbf") or not Path(path).is_file():
         return None
+    cached = _index_file(path)
+    if cached.is_file():
+        try:
+            return _load_index(cached)
+        except (OSError, ValueError, KeyError):  # a damaged or older file: read the extract
+            pass
+    index = _read_name_index(path)
+    with contextlib.suppress(OSError):  # a read-only folder: read the extract each time
+        _save_index(index, cached)
+    return index
+
+
+def write_name_index(extract: str | os.PathLike[str]) -> Path | None:
+    """Read the named streets and venues of ``extract`` (``.osm.pbf``) and keep them in
+    :func:`name_cache_dir`, so that naming places later (:func:`name_places`) reads that file
+    (tens of milliseconds) instead of the extract (seconds). Called when the networks are built
+    (:func:`geo.demo.build_demo`); a plan on networks built otherwise writes it the first time.
+
+    Returns
+    -------
+    Path or None
+        The index's file, or None when ``extract`` is no readable ``.osm.pbf`` or the folder
+        cannot be written (names are then read from the extract in each process, as before).
+    """
+    path = str(Path(extract))
+    if not path.endswith(".pbf") or not Path(path).is_file():
+        return None
+    out = _index_file(path)
+    if not out.is_file():  # else written already, e.g. by the names of the search index
+        _name_index.cache_clear()
+        _name_index(path)
+    return out if out.is_file() else None
+
+
+def name_cache_dir() -> Path:
+    """Where the name indexes of extracts are kept: ``$YIZHAN_CACHE_DIR/names``, else
+    ``$XDG_CACHE_HOME/yizhan/names`` (``~/.cache/yizhan/names``)."""
+    root = os.environ.get(CACHE_ENV_VAR)
+    if not root:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = str(Path(xdg) / "yizhan")
+    return Path(root) / "names"
+
+
+def _index_file(path: str) -> Path:
+    """The cache file of one extract: named after it, and after its full path, size and
+    modification time, so that a changed or other extract of the same name is read afresh."""
+    import hashlib
+
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    key = f"{resolved}|{stat.st_size}|{stat.st_mtime_ns}|{INDEX_VERSION}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    stem = resolved.name.removesuffix(".osm.pbf").removesuffix(".pbf")
+    return name_cache_dir() / f"{stem}-{digest}.npz"
+
+
+def _save_index(index: dict | None, out: Path) -> None:
+    """Write a name index (None: the extract names nothing) as plain arrays: per layer its
+    geometries as WKB, labels and ranks; written to a temporary file, then renamed."""
+    import shapely
+
+    arrays: dict[str, np.ndarray] = {"version": np.array(INDEX_VERSION),
+                                     "lat0": np.array(np.nan if index is None else index["lat0"])}
+    for name in ("street", "venue"):
+        layer = None if index is None else index[name]
+        if layer is None:
+            continue
+        tree, labels, rank = layer
+        blobs = shapely.to_wkb(tree.geometries)
+        arrays[f"{name}_wkb"] = np.frombuffer(b"".join(blobs), np.uint8)
+        arrays[f"{name}_ends"] = np.cumsum([len(b) for b in blobs], dtype=np.int64)
+        arrays[f"{name}_labels"] = np.array(labels, dtype=str)
+        arrays[f"{name}_rank"] = np.asarray(rank, np.int64)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")
+    with open(part, "wb") as handle:
+        np.savez(handle, **arrays)
+    os.replace(part, out)
+
+
+def _load_index(path: Path) -> dict | None:
+    """A name index written by :func:`_save_index`."""
+    import shapely
+
+    with np.load(path, allow_pickle=False) as saved:
+        if int(saved["version"]) != INDEX_VERSION:
+            raise ValueError(f"{path}: name index version {int(saved['version'])}")
+        lat0 = float(saved["lat0"])
+        if math.isnan(lat0):
+            return None
+        index: dict[str, Any] = {"lat0": lat0, "street": None, "venue": None}
+        for name in ("street", "venue"):
+            if f"{name}_wkb" not in saved:
+                continue
+            wkb, ends = saved[f"{name}_wkb"].tobytes(), saved[f"{name}_ends"].tolist()
+            blobs = [wkb[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+            geoms = shapely.from_wkb(np.array(blobs, dtype=object))
+            index[name] = (shapely.STRtree(geoms), saved[f"{name}_labels"].tolist(),
+                           saved[f"{name}_rank"].astype(np.int64))
+    return index
+
+
+def _read_name_index(path: str) -> dict | None:
+    """STRtrees of the named streets and of the named venues of an ``.osm.pbf``, in local
+    metres; None when the file names nothing."""
     try:
         from pyrosm import OSM
 

@@ -159,3 +159,50 @@ def test_gap_areas_are_named_after_their_nearest_street(chengdu_pbf, chengdu_wal
     given = coverage({"walk": unknown}, stations, demand, minutes=5, extract=chengdu_pbf)
     assert [g["name"] for g in given.summary["gaps"]] == [g["name"] for g in gaps]
     assert np.isfinite([g["lon"] for g in gaps]).all()
+
+
+def test_the_name_index_is_read_from_the_extract_once_then_from_its_file(
+        chengdu_pbf, tmp_path, monkeypatch):
+    from geo import places
+
+    monkeypatch.setenv(places.CACHE_ENV_VAR, str(tmp_path / "cache"))
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(104.04, 104.10, 60), rng.uniform(30.64, 30.69, 60)
+    places._name_index.cache_clear()
+    read = name_places(lon, lat, chengdu_pbf)  # from the extract, and kept
+    saved = places.write_name_index(chengdu_pbf)
+    assert saved is not None and saved.parent == tmp_path / "cache" / "names"
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+    def no_extract(path):
+        raise AssertionError("the extract was read again")
+
+    monkeypatch.setattr(places, "_read_name_index", no_extract)
+    places._name_index.cache_clear()  # a new process
+    assert name_places(lon, lat, chengdu_pbf) == read
+    assert sum(p.named for p in read) > 20
+    places._name_index.cache_clear()
+
+
+def test_a_changed_or_damaged_name_index_is_read_from_the_extract_again(
+        chengdu_pbf, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from geo import places
+
+    monkeypatch.setenv(places.CACHE_ENV_VAR, str(tmp_path / "cache"))
+    extract = tmp_path / "city.osm.pbf"
+    shutil.copyfile(chengdu_pbf, extract)
+    first = places.write_name_index(extract)
+    assert first is not None
+    os.utime(extract, ns=(1, 1))  # the extract replaced: another file
+    second = places.write_name_index(extract)
+    assert second is not None and second != first
+    second.write_bytes(b"not an index")
+    places._name_index.cache_clear()
+    assert name_places([104.0712], [30.6605], extract) == name_places(
+        [104.0712], [30.6605], chengdu_pbf)
+    assert places._index_file(str(extract)).stat().st_size > 1000  # written again
+    places._name_index.cache_clear()
+    assert places.write_name_index(tmp_path / "nowhere.osm.pbf") is None
