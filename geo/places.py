@@ -247,7 +247,7 @@ def _save_index(index: dict | None, out: Path) -> None:
     geometries as WKB, labels and ranks; written to a temporary file, then renamed."""
     import shapely
 
-    arrays: dict[str, np.ndarray] = {"version": np.array(INDEX_VERSION),
+    arrays: dict[str, Any] = {"version": np.array(INDEX_VERSION),
                                      "lat0": np.array(np.nan if index is None else index["lat0"])}
     for name in ("street", "venue"):
         layer = None if index is None else index[name]
