@@ -53,6 +53,9 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
     (default ``registry://``: a table in the registry database, shared by every worker process
     and instance on it; ``redis://host:6379`` for Redis; ``memory://`` per process). See
     :mod:`app.limits`.
+``CATALOGUE``
+    The deployment's own station kinds and service words, a TOML file (``$YIZHAN_CATALOGUE``;
+    see :mod:`geo.catalogue`); administrators add more in the planner view.
 ``PLAN_TIME_LIMIT``
     Seconds the siting solver may spend on one ``/api/plan`` run (default
     :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says
@@ -99,6 +102,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     from flask import Flask
 
     from app import account_pages, api, auth, handlers, limits, pages, search, uploads
+    from app import catalogue_api
     from app.state import AppState
     from geo import settings
     from geo.demo import BASEMAP_FILE
@@ -109,7 +113,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
         DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s, HTTPS=False,
-        BOUNDS=None, REGION=None,
+        BOUNDS=None, REGION=None, CATALOGUE=None,
         TRUSTED_PROXIES=0, MAX_CONTENT_LENGTH=256 * 1024,
         **limits.DEFAULTS,
     )
@@ -135,6 +139,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = secrets.token_hex(32)
 
+    catalogue_api.use_deployment_catalogue(cfg["DB_URL"], cfg["CATALOGUE"])  # before stations
     app.extensions["yizhan"] = AppState(cfg["DB_URL"], cfg["NETWORKS"],
                                         check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
                                         cache_size=int(cfg["NEAREST_CACHE"]),
@@ -146,6 +151,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(search.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
+    catalogue_api.init_app(app)  # the deployment's own kinds and services, /api/catalogue
     app.register_blueprint(account_pages.bp)  # /accounts and account management
     app.register_blueprint(uploads.bp)  # worker counts and districts from the browser
     handlers.register_error_handlers(app)

@@ -13,6 +13,7 @@ host unless ``TILES`` names a tile service.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -38,7 +39,7 @@ from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
 from geo.regions import REGIONS
 from geo.stations import KINDS, SERVICES
-from geo.style import GROUP_COLOURS, KIND_COLOURS, KIND_SHORT
+from geo.style import GROUP_COLOURS, KIND_COLOURS, KIND_ICONS, KIND_SHORT
 
 bp = Blueprint("pages", __name__)
 
@@ -158,7 +159,7 @@ def page_config(lang: str, page: str) -> dict:
         "lang": lang,
         "strings": strings(lang, page),
         "kinds": {k: {"label": _label(v, lang), "short": _label(KIND_SHORT[k], lang),
-                      "color": KIND_COLOURS[k]}
+                      "color": KIND_COLOURS[k], "icon": KIND_ICONS.get(k, "pin")}
                   for k, v in KINDS.items()},
         "services": {k: _label(v, lang) for k, v in SERVICES.items()},
         "quickServices": quick_services(),
@@ -243,12 +244,19 @@ def plan():
 @bp.get("/theme.css")
 def theme_css():
     """The kind colours as CSS custom properties (``--driver_home`` ...) from :mod:`geo.style`, so
-    that the style sheet, the scripts and the maps share one set of colours."""
+    that the style sheet, the scripts and the maps share one set of colours; and for each kind
+    the rules that paint its chips, pins and dots (a deployment's own kinds too,
+    :mod:`geo.catalogue`). Asked again on every page (a kind may have come), 304 when the same."""
     lines = "".join(f"  --{kind}: {colour};\n" for kind, colour in KIND_COLOURS.items())
-    css = ":root {\n" + lines + "}\n"
+    rules = "".join(
+        f".kind-chip.kind-{k} .kind-swatch, .kind-{k}.result-icon, .pin.kind-{k} .pin-head, "
+        f".kind-dot.kind-{k}, .st.kind-{k} .st-dot {{ background: var(--{k}); }}\n"
+        for k in KIND_COLOURS)
+    css = ":root {\n" + lines + "}\n" + rules
     response = current_app.response_class(css, mimetype="text/css")
-    response.cache_control.max_age = 3600
-    return response
+    response.cache_control.no_cache = True
+    response.set_etag(hashlib.sha1(css.encode("utf-8")).hexdigest()[:16])
+    return response.make_conditional(request)
 
 
 @bp.get("/healthz")

@@ -23,17 +23,21 @@ from geo import settings
 from geo.errors import InputError, Message
 from geo.text import fold, forbidden, shown
 
-Kind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
+#: The kinds every deployment has.
+BuiltinKind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
+#: A kind id: one of :data:`KINDS`, the built-in ones or the deployment's own
+#: (:mod:`geo.catalogue`).
+Kind = str
 
-#: Station kinds: id -> (中文, English).
-KINDS: dict[str, tuple[str, str]] = {
+#: The built-in station kinds: id -> (中文, English).
+BUILTIN_KINDS: dict[str, tuple[str, str]] = {
     "driver_home": ("司机之家", "driver home"),
     "sanitation_station": ("环卫工人爱心驿站", "sanitation worker station"),
     "outdoor_rest_point": ("户外劳动者服务站点", "outdoor worker rest point"),
 }
 
-#: Services a station offers: id -> (中文, English).
-SERVICES: dict[str, tuple[str, str]] = {
+#: The built-in services a station offers: id -> (中文, English).
+BUILTIN_SERVICES: dict[str, tuple[str, str]] = {
     "rest": ("休息", "rest"),
     "toilet": ("厕所", "toilet"),
     "drinking_water": ("饮水", "drinking water"),
@@ -52,6 +56,19 @@ SERVICES: dict[str, tuple[str, str]] = {
     "oxygen": ("吸氧", "oxygen"),
     "accessible": ("无障碍", "accessible"),
 }
+
+#: Station kinds: id -> (中文, English): the built-in ones, then the deployment's own once
+#: :func:`geo.catalogue.use_catalogue` has put them here (changed in place, so every module
+#: that imported it sees them).
+KINDS: dict[str, tuple[str, str]] = dict(BUILTIN_KINDS)
+
+#: Services a station offers: id -> (中文, English), built-in and the deployment's own, as
+#: :data:`KINDS`.
+SERVICES: dict[str, tuple[str, str]] = dict(BUILTIN_SERVICES)
+
+#: The months (1–12) a seasonal kind is open in, by kind (a kind not here opens all year): a
+#: station of such a kind is closed outside them whatever its hours (:meth:`Station.is_open`).
+SEASONS: dict[str, frozenset[int]] = {}
 
 #: Who may use a station: id -> (中文, English).
 ACCESS: dict[str, tuple[str, str]] = {
@@ -472,12 +489,19 @@ class Station:
         """Whether the station is open at ``at`` (aware, or naive in the station's zone; None =
         now).
 
-        Returns ``None`` when the hours are unknown.
+        Returns ``None`` when the hours are unknown. A station of a seasonal kind
+        (:data:`SEASONS`, such as a summer class open in July and August) is closed outside its
+        months, whatever its hours.
         """
-        if not self.hours:
+        season = SEASONS.get(self.kind)
+        if not self.hours and season is None:
             return None
         # opening_hours needs a ZoneInfo time: a fixed offset (+08:00) is converted first
         when = local_time(at, self.timezone).astimezone(ZoneInfo(self.timezone))
+        if season is not None and when.month not in season:
+            return False
+        if not self.hours:
+            return None
         return _compiled_hours(self.hours, self.timezone).is_open(when)
 
     def next_change(self, at: datetime | str | None = None) -> datetime | None:

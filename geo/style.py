@@ -1,7 +1,8 @@
-"""One set of colours and short labels for every surface: maps, charts, the web pages.
+"""One set of colours, icons and short labels for every surface: maps, charts, the web pages.
 
 The web app hands these to the pages (and its CSS custom properties are written from them), the
-folium maps and the PNG charts read them here, so a kind or a group has one colour everywhere.
+folium maps and the PNG charts read them here, so a kind or a group has one colour everywhere. A
+deployment's own kinds (:mod:`geo.catalogue`) are added to these tables in place.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ KIND_SHORT: dict[str, tuple[str, str]] = {
     "sanitation_station": ("环卫驿站", "Sanitation"),
     "outdoor_rest_point": ("户外驿站", "Rest points"),
 }
+
+#: The icon of each station kind: a name of :data:`ICON_NAMES` (the pages draw each from
+#: constant markup of their own, ``app/static/js/common.js``).
+KIND_ICONS: dict[str, str] = {"driver_home": "driver_home",
+                              "sanitation_station": "sanitation_station",
+                              "outdoor_rest_point": "outdoor_rest_point"}
+
+#: The icons a kind may have: the built-in kinds' own and a few more for a deployment's kinds
+#: (:mod:`geo.catalogue`).
+ICON_NAMES: tuple[str, ...] = ("driver_home", "sanitation_station", "outdoor_rest_point",
+                               "child", "heart", "oxygen", "home", "cup", "pin")
 
 #: Line and area colour of each worker group (CSS hex).
 GROUP_COLOURS: dict[str, str] = {"delivery_rider": "#ef6c00", "sanitation_worker": "#2e7d32",

@@ -69,8 +69,31 @@ BBOX_EXAMPLE = "24.93,60.16,24.96,60.18"
 #: Accepted on/off values of a flag (compared in lower case; absent or empty is off).
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
-KindId = Literal[tuple(KINDS)]  # type: ignore[valid-type]
-ServiceId = Literal[tuple(SERVICES)]  # type: ignore[valid-type]
+
+
+class LiveIds:
+    """In an ``Annotated``: the JSON schema of one id of ``ids`` as they are when the document
+    is written (a deployment adds kinds and services while it runs, :mod:`geo.catalogue`)."""
+
+    def __init__(self, ids: dict[str, Any]):
+        self.ids = ids
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
+        return {"type": "string", "enum": list(self.ids)}
+
+
+def _member(ids: dict[str, Any], what: str):
+    """An after-validator: the value is one of ``ids`` now."""
+    def check(value: str) -> str:
+        if value not in ids:
+            _refuse(f"not a {what}; use one of {list(ids)}")
+        return value
+
+    return AfterValidator(check)
+
+
+KindId = Annotated[str, _member(KINDS, "kind"), LiveIds(KINDS)]
+ServiceId = Annotated[str, _member(SERVICES, "service"), LiveIds(SERVICES)]
 GroupId = Literal[tuple(DEFAULT_GROUPS)]  # type: ignore[valid-type]
 ModeId = Literal[tuple(MODES)]  # type: ignore[valid-type]
 AccessId = Literal[tuple(ACCESS)]  # type: ignore[valid-type]
@@ -331,6 +354,15 @@ def shown(value: Any) -> str:
 
 
 
+class _StationServicesSchema:
+    """The JSON schema of a station's services: ids (as they are when the document is written,
+    :class:`LiveIds`), a text, or null."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
+        return {"anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}},
+                          {"type": "string"}, {"type": "null"}]}
+
+
 # --- field types the request models share -----------------------------------------------------
 
 #: A station kind: an id or a name people write for it.
@@ -348,9 +380,8 @@ Target = Annotated[float | None, BeforeValidator(_target), WithJsonSchema({
 #: Free text where null means empty.
 Text = Annotated[str, BeforeValidator(_text)]
 #: A station's services: ids, or a text such as '休息、厕所、热水'.
-StationServices = Annotated[list[ServiceId], BeforeValidator(_station_services), WithJsonSchema({
-    "anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}}, {"type": "string"},
-              {"type": "null"}]}), Plain]
+StationServices = Annotated[list[ServiceId], BeforeValidator(_station_services),
+                            _StationServicesSchema(), Plain]
 #: Opening hours, OSM or Chinese.
 Hours = Annotated[str, BeforeValidator(_hours), WithJsonSchema({"type": ["string", "null"]})]
 #: Who may use a station.

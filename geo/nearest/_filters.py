@@ -15,8 +15,21 @@ from geo.stations import KINDS, Station
 _MASKS = 256
 #: How many minutes of opening-hours state a filter keeps (the oldest goes first).
 _MINUTES = 8
-#: A small number per kind (the kinds of the stations as an array of them).
+#: A small number per kind (the kinds of the stations as an array of them); a kind the
+#: deployment adds later (geo.catalogue) gets the next number, and a number is never reused.
 _KIND_CODE = {k: c for c, k in enumerate(KINDS)}
+_CODE_LOCK = threading.Lock()
+
+
+def _kind_code(kind: str) -> int:
+    """The number of ``kind`` (-1: not a kind)."""
+    code = _KIND_CODE.get(kind)
+    if code is None:
+        if kind not in KINDS:
+            return -1
+        with _CODE_LOCK:
+            code = _KIND_CODE.setdefault(kind, len(_KIND_CODE))
+    return code
 
 
 class StationFilter:
@@ -38,9 +51,8 @@ class StationFilter:
                  kind_code: np.ndarray | None = None) -> None:
         self._stations = stations
         self._on_network = on_network
-        self._kind_code = (np.array([_KIND_CODE.get(s.kind, -1) for s in stations], np.int16)
+        self._kind_code = (np.array([_kind_code(s.kind) for s in stations], np.int16)
                            if kind_code is None else kind_code)
-        self._kind_mask = {k: self._kind_code == c for k, c in _KIND_CODE.items()}
         self._masks: dict[tuple[frozenset[str] | None, frozenset[str]], np.ndarray] = {}
         self._open_states: OrderedDict[datetime, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -55,7 +67,7 @@ class StationFilter:
         kind_code = np.full(len(stations), -1, np.int16)
         kind_code[same] = self._kind_code[kept[same]]
         for i in fresh.tolist():
-            kind_code[i] = _KIND_CODE.get(stations[i].kind, -1)
+            kind_code[i] = _kind_code(stations[i].kind)
         new = StationFilter(stations, on_network, kind_code=kind_code)
         with self._lock:
             masks = list(self._masks.items())
@@ -83,7 +95,8 @@ class StationFilter:
         if mask is None:
             mask = self._on_network.copy()
             if kinds is not None:
-                mask &= np.logical_or.reduce([self._kind_mask[k] for k in kinds])
+                codes = [_KIND_CODE.get(k, -2) for k in kinds]  # -2: a kind no station has
+                mask &= np.isin(self._kind_code, codes)
             if services:
                 mask &= np.array([services <= s.services for s in self._stations], bool)
             with self._lock:

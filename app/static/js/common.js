@@ -38,6 +38,11 @@ const ICONS = {
   driver_home: '<path d="M2.5 7h10v8.5h-10zM12.5 10h4.2l2.8 3v2.5h-7"/><circle cx="6.5" cy="17" r="1.8"/><circle cx="16" cy="17" r="1.8"/>',
   sanitation_station: '<path d="M16.5 3 12 10.5"/><path d="M7.5 10.5h8.5l2 9H5.5z"/><path d="M9.5 15v4.5M12 15v4.5M14.5 15v4.5"/>',
   outdoor_rest_point: '<path d="M4.5 10h11v3.5a5 5 0 0 1-5 5h-1a5 5 0 0 1-5-5z"/><path d="M15.5 11h1.3a2.5 2.5 0 0 1 0 5h-1.5"/><path d="M8 3.5c-1 1 1 2 0 3.2M11.5 3.5c-1 1 1 2 0 3.2"/>',
+  child: '<circle cx="12" cy="5.5" r="2.5"/><path d="M7 11.5l5-2.5 5 2.5M12 9v6.5M9 21l3-5.5 3 5.5"/>',
+  heart: '<path d="M12 20s-7.5-4.6-7.5-10a4.2 4.2 0 0 1 7.5-2.6A4.2 4.2 0 0 1 19.5 10c0 5.4-7.5 10-7.5 10z"/>',
+  oxygen: '<circle cx="9" cy="13" r="5.5"/><path d="M15.5 9.5h3.5v3.5h-3.5M15.5 16.5h3.5"/>',
+  home: '<path d="M4 11.5 12 4.5l8 7M6.5 10v9.5h11V10M10 19.5v-5h4v5"/>',
+  cup: '<path d="M5.5 9h11v4.5a5.5 5.5 0 0 1-11 0zM16.5 10.5h1.5a2.5 2.5 0 0 1 0 5h-2M8.5 3.5v2.5M12 3.5v2.5"/>',
   pin: '<path d="M12 21s-6.5-5.6-6.5-11a6.5 6.5 0 0 1 13 0c0 5.4-6.5 11-6.5 11z"/><circle cx="12" cy="10" r="2.3"/>',
   clock: '<circle cx="12" cy="12" r="8.5"/><path d="M12 7.5V12l3 2"/>',
   phone: '<path d="M6.5 3.5h3l1.5 4-2 1.3a10 10 0 0 0 6.2 6.2l1.3-2 4 1.5v3a2 2 0 0 1-2 2A16.5 16.5 0 0 1 4.5 5.5a2 2 0 0 1 2-2z"/>',
@@ -51,12 +56,17 @@ const ICONS = {
   drive: '<path d="M4.5 16.5v-4l2-5.5h11l2 5.5v4M4.5 12.5h15"/><path d="M4.5 16.5h15v2h-3v-2M7.5 16.5v2h-3v-2"/><circle cx="8" cy="14" r=".6"/><circle cx="16" cy="14" r=".6"/>'
 };
 
+/* An icon by name, or a station kind's (config.kinds[kind].icon: a deployment's own kinds name
+   one of ICONS). */
 export function icon(name, cls) {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("class", "icon" + (cls ? " " + cls : ""));
-  svg.innerHTML = ICONS[name] || "";  // constant markup from ICONS only
+  const own = (key) => Object.prototype.hasOwnProperty.call(ICONS, key);
+  const kind = config.kinds && Object.prototype.hasOwnProperty.call(config.kinds, name) ? config.kinds[name] : null;
+  const key = own(name) ? name : (kind && own(kind.icon) ? kind.icon : null);
+  svg.innerHTML = key ? ICONS[key] : "";  // constant markup from ICONS only
   return svg;
 }
 
