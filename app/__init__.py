@@ -101,7 +101,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     """
     from flask import Flask
 
-    from app import account_pages, api, auth, handlers, limits, pages, search, uploads
+    from app import account_pages, api, auth, handlers, limits, office_io, pages, search, uploads
     from app import catalogue_api
     from app.state import AppState
     from geo import settings
@@ -151,6 +151,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(search.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
+    office_io.init_app(app)  # station lists in and out of the planner view
     catalogue_api.init_app(app)  # the deployment's own kinds and services, /api/catalogue
     app.register_blueprint(account_pages.bp)  # /accounts and account management
     app.register_blueprint(uploads.bp)  # worker counts and districts from the browser

@@ -48,6 +48,8 @@ LIMITED = {
     "api.coverage_job": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
     "api.plan_job": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
     "api.proposal": ("ANALYSIS_RATE_LIMIT", "分析请求太频繁，请 {s} 秒后再试"),
+    **{f"office_io.{view}": ("ANALYSIS_RATE_LIMIT", "导入导出请求太频繁，请 {s} 秒后再试")
+       for view in ("upload", "preview", "apply", "export")},
 }
 
 #: Defaults of the settings read here (app.create_app starts from them; YIZHAN_… overrides).

@@ -49,16 +49,17 @@ class Operation:
     planner: bool = False
     path: dict[str, dict] = field(default_factory=dict)
     headers: dict[str, dict] = field(default_factory=dict)
+    upload: str = ""  # the media type of a body that is a file (not JSON)
 
 
 def operation(*, query: type[s.Query] | None = None, body: type[BaseModel] | None = None,
               answers: dict | None = None, media: str = JSON, planner: bool = False,
-              path: dict | None = None, headers: dict | None = None):
+              path: dict | None = None, headers: dict | None = None, upload: str = ""):
     """Document a view and hand it its parsed request: ``query=`` (from the query string) and
     ``body=`` (from the JSON object body, :func:`json_object`) keyword arguments. ``headers``
     documents request headers the view reads itself (name -> OpenAPI parameter fields)."""
     spec_ = Operation(query, body, dict(answers or {}), media, planner, dict(path or {}),
-                      dict(headers or {}))
+                      dict(headers or {}), upload)
 
     def decorate(view):
         @wraps(view)
@@ -202,7 +203,10 @@ def _path_item(op: Operation, view, arguments: list[str], schemas: dict, *,
         answers[str(status)] = {"description": text, **_content(model or s.Error, media)}
     if op.query is not None or op.body is not None or arguments:
         answers.setdefault("400", {"description": _bad_request(op), **_content(s.Error, JSON)})
-    if op.body is not None:
+    if op.upload:
+        item["requestBody"] = {"required": True, "content": {op.upload: {"schema": {
+            "type": "string", "format": "binary"}}}}
+    if op.body is not None or op.upload:
         answers.setdefault("413", {"description": ERRORS[413], **_content(s.Error, JSON)})
     if op.planner:
         answers.setdefault("401", {"description": ERRORS[401], **_content(s.Error, JSON)})

@@ -13,6 +13,8 @@ import {hideReportCount, loadReports} from "./reports.js";
 import {clearPlan, initSiting, syncSitingDefaults} from "./siting.js";
 import {drawStations, loadStations, stationIcon} from "./stations.js";
 import {TABS, on, state, syncUrl} from "./state.js";
+import {initExport} from "./export.js";
+import {initImport} from "./import.js";
 
 /* --- what follows what --- */
 on("group", () => {
@@ -83,6 +85,8 @@ initEditor({
 });
 
 /* --- start --- */
+initImport({map, changed: () => { clearPlan(); return loadStations().then(() => { loadCoverage(); }); }});
+initExport();
 initControls();
 initTabs();
 initSiting();
