@@ -45,10 +45,10 @@ def metadatas() -> list[MetaData]:
     # here, not at the top: the stores load the web app's settings, which `yizhan db current`
     # and the migration scripts do without until they compare
     from app import accounts, jobs, limit_store, reports, throttle
-    from geo import registry
+    from geo import catalogue, registry
 
     return [registry.metadata, accounts.metadata, throttle.metadata, reports.metadata,
-            jobs.metadata, limit_store.metadata]
+            jobs.metadata, limit_store.metadata, catalogue.metadata]
 
 
 def _config(connection: Connection | None = None) -> Config:
