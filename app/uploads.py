@@ -77,7 +77,7 @@ def list_inputs():
         path = app_state.demand_path if kind == "demand" else None
         out[kind] = {"kind": kind, "current": in_use, "uploads": entries,
                      "fallback": path.name if path is not None and path.is_file() else None}
-    return jsonify(out)
+    return jsonify({**out, "max_bytes": MAX_UPLOAD_BYTES})
 
 
 @bp.post("/inputs/<kind>")

@@ -106,7 +106,7 @@ class InputUpload(Body):
         min_length=1, max_length=MAX_FILENAME, strict=True,
         description="The file's name; its ending says the format: "
                     + ", ".join(UPLOAD_SUFFIXES) + ".")
-    content: str = Field(min_length=1, max_length=(MAX_UPLOAD_BYTES + 2) // 3 * 4, strict=True,
+    content: str = Field(max_length=(MAX_UPLOAD_BYTES + 2) // 3 * 4, strict=True,
                          description=f"The file, base64; at most {MAX_UPLOAD_BYTES} bytes "
                                      "(413 beyond).")
 
@@ -157,3 +157,4 @@ class InputList(Answer):
 class Inputs(Answer):
     demand: InputList
     districts: InputList
+    max_bytes: int = Field(description="The largest file taken, bytes.")

@@ -32,11 +32,12 @@ def with_cookie(app, client):
 def test_sign_in_with_name_and_password(writable):
     client = writable.test_client()
     assert client.get("/api/session").get_json() == {
-        "planner": False, "user": None, "display_name": None, "role": None, "enabled": True}
+        "planner": False, "user": None, "display_name": None, "role": None,
+        "must_change": False, "enabled": True}
     assert_error(client.get("/api/reports"), 401)
     answer = login(client).get_json()
     assert answer == {"planner": True, "user": PLANNER, "display_name": PLANNER,
-                      "role": "planner"}
+                      "role": "planner", "must_change": False}
     assert client.get("/api/session").get_json()["user"] == PLANNER
     assert client.get("/api/reports").status_code == 200
 
