@@ -15,6 +15,7 @@ import {drawStations, loadStations, stationIcon} from "./stations.js";
 import {TABS, on, state, syncUrl} from "./state.js";
 import {initExport} from "./export.js";
 import {initImport} from "./import.js";
+import "./uploads.js";  // the worker counts and districts uploads (its panel in the coverage tab)
 
 /* --- what follows what --- */
 on("group", () => {
