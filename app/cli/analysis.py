@@ -12,12 +12,14 @@ import click
 from app.cli._common import (
     CRS_CHOICE,
     KIND_CHOICE,
+    cli_lang,
     db_option,
     echo_json,
     group_options,
     usage,
 )
 from app.cli._inputs import open_stations
+from app.lang import say
 from geo.errors import InputError
 from geo.groups import load_groups
 from geo.io.districts import read_districts
@@ -35,6 +37,43 @@ def analysis_inputs(network_paths, db_url, stations_file, demand_file, crs, grou
     inputs = open_inputs(network_paths, demand_file, crs=crs, groups=groups,
                          wanted=wanted or None, kind=kind)
     return stations, inputs
+
+
+#: How the output names a coordinate system.
+_CRS_LABELS = {"wgs84": "WGS-84", "gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def input_crs_option(what: str):
+    """``--input-crs`` (the coordinate system of the input files, default wgs84) and its former
+    name ``--crs``, hidden, which still sets the inputs' only and says so on stderr."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            click.echo(say(cli_lang(), "crs_is_input", crs=value), err=True)
+            ctx.meta["deprecated --crs"] = value
+
+    def take(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+        return value or ctx.meta.get("deprecated --crs") or "wgs84"
+
+    def decorate(function):
+        function = click.option("--crs", "crs_deprecated", type=CRS_CHOICE, hidden=True,
+                                expose_value=False, callback=remember)(function)
+        return click.option("--input-crs", "input_crs", type=CRS_CHOICE, callback=take,
+                            help=f"Coordinate system of {what} [default: wgs84]: gcj02 for "
+                                 "Amap/Tencent, bd09 for Baidu; converted to WGS-84 on "
+                                 "reading (said in the output).")(function)
+
+    return decorate
+
+
+def say_converted(input_crs: str, files, *, as_json: bool) -> None:
+    """One line naming the input files read in GCJ-02 or BD-09 and converted to WGS-84 (on
+    stderr when stdout is JSON); nothing for WGS-84 input."""
+    names = [Path(f).name for f in files if f is not None]
+    if input_crs == "wgs84" or not names:
+        return
+    click.echo(say(cli_lang(), "inputs_converted", files=", ".join(names),
+                   crs=_CRS_LABELS[input_crs]), err=as_json)
 
 
 def network_options(function):
@@ -56,8 +95,7 @@ def network_options(function):
 @click.option("--demand", "demand_file", type=click.Path(path_type=Path), required=True,
               help="Worker density: CSV/XLSX/GeoJSON/GPKG with lon, lat, weight (人数), "
                    "group (群体); polygons with counts are spread over the streets.")
-@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
-              help="Coordinate system of the demand and stations files.")
+@input_crs_option("the demand and stations files")
 @group_options
 @click.option("--minutes", type=float, help="One travel budget for all groups, minutes.")
 @click.option("--meters", type=float, help="A distance budget for all groups, metres.")
@@ -73,14 +111,15 @@ def network_options(function):
 @click.option("-o", "--outdir", type=click.Path(path_type=Path),
               help="Write GeoPackage, CSV, charts and an HTML map here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def coverage_cmd(network_paths, db_url, stations_file, demand_file, crs, wanted, groups_file,
-                 minutes, meters, at, by_hour, day, districts, h3_res, with_access, outdir,
-                 as_json):
+def coverage_cmd(network_paths, db_url, stations_file, demand_file, input_crs, wanted,
+                 groups_file, minutes, meters, at, by_hour, day, districts, h3_res, with_access,
+                 outdir, as_json):
     """Which workers no station serves: coverage by group, district and hour; gap areas."""
     if at and by_hour:
         raise usage("at_or_by_hour")
-    stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file, crs,
-                                       groups_file, wanted=wanted)
+    stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file,
+                                       input_crs, groups_file, wanted=wanted)
+    say_converted(input_crs, [stations_file, demand_file], as_json=as_json)
     district_frame = read_districts(districts) if districts is not None else None
     with _progress_bar("coverage", len(inputs.chosen) + 2) as step:
         result, files = coverage_report(
@@ -144,9 +183,10 @@ def _say_coverage(result, groups) -> None:
                    "Default: road nodes spread over the uncovered workers.")
 @click.option("--osm-candidates", type=click.Path(path_type=Path),
               help="Candidate sites at OSM venues (banks, fuel stations, shops …) of this file.")
-@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
-              help="Coordinate system of the input files, and of the proposal's CSV/XLSX "
-                   "written with -o (gcj02 for Amap, bd09 for Baidu).")
+@input_crs_option("the stations, demand and candidates files")
+@click.option("--output-crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="Coordinate system of the proposal's CSV/XLSX written with -o (gcj02 for "
+                   "Amap, bd09 for Baidu); GeoJSON and the map stay WGS-84.")
 @click.option("--kind", type=KIND_CHOICE, default="outdoor_rest_point", show_default=True,
               help="The kind of the new stations (id or Chinese name, e.g. 户外劳动者驿站).")
 @group_options
@@ -166,24 +206,25 @@ def _say_coverage(result, groups) -> None:
               help="Write the proposal (GeoJSON, CSV, XLSX), the curve (PNG) and a map here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan_cmd(network_paths, db_url, stations_file, demand_file, candidates_file, osm_candidates,
-             crs, kind, wanted, groups_file, minutes, at, add, target, budget, capacitated,
-             curve, time_limit, outdir, as_json):
+             input_crs, output_crs, kind, wanted, groups_file, minutes, at, add, target, budget,
+             capacitated, curve, time_limit, outdir, as_json):
     """Where the next stations should go, with the existing ones kept.
 
     Worker counts are printed as whole workers; --json and the files keep the exact weights.
     """
     target = _plan_goal(add=add, target=target, budget=budget, capacitated=capacitated,
                         candidates_file=candidates_file, osm_candidates=osm_candidates)
-    stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file, crs,
-                                       groups_file, wanted=wanted, kind=kind)
+    stations, inputs = analysis_inputs(network_paths, db_url, stations_file, demand_file,
+                                       input_crs, groups_file, wanted=wanted, kind=kind)
+    say_converted(input_crs, [stations_file, demand_file, candidates_file], as_json=as_json)
     candidates = None
     if candidates_file:
-        candidates = candidate_sites("file", path=candidates_file, crs=crs)
+        candidates = candidate_sites("file", path=candidates_file, crs=input_crs)
     elif osm_candidates:
         candidates = candidate_sites("venues", path=osm_candidates)
     # coverage, each group, summary, gap areas, candidates, matrix, solving
     with _progress_bar("plan", len(inputs.chosen) + 6) as step:
-        run, files = plan_report(inputs, stations, kind=kind, outdir=outdir, crs=crs,
+        run, files = plan_report(inputs, stations, kind=kind, outdir=outdir, crs=output_crs,
                                  minutes=minutes, at=at, add=add, target=target, budget=budget,
                                  capacitated=capacitated, curve=curve, candidates=candidates,
                                  time_limit=time_limit, progress=step)

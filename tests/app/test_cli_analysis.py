@@ -323,3 +323,70 @@ def test_gap_sites_are_named_after_streets_in_the_printout_and_files(runner, bas
     geojson = json.loads((out / "proposal.geojson").read_text("utf-8"))
     assert [f["geometry"]["coordinates"] for f in geojson["features"]] == [
         [s["lon"], s["lat"]] for s in sites]
+
+
+# --- input and output coordinate systems ------------------------------------------------------
+
+@pytest.fixture
+def chengdu_plan(chengdu_demo):
+    """A `yizhan plan` of one sanitation station on the Chengdu demo, as JSON (in China, where
+    GCJ-02 moves points by hundreds of metres)."""
+    return ["plan", "--network", str(chengdu_demo.network_path("walk")), "--db",
+            chengdu_demo.db_url, "--demand", str(chengdu_demo.demand_path), "--group",
+            "sanitation_worker", "--kind", "sanitation_station", "--minutes", "5", "--add", "1",
+            "--json"]
+
+
+def test_plan_output_crs_sets_the_proposal_only(runner, chengdu_plan, tmp_path):
+    """`--output-crs gcj02` writes the proposal for Amap and leaves the WGS-84 inputs as they are:
+    the baseline is the one of a plan without it (with `--crs gcj02` it moved: 57.7 % → 53.8 %
+    in the demo)."""
+    plain = runner.invoke(main, chengdu_plan)
+    assert plain.exit_code == 0, plain.output
+    out = tmp_path / "plan"
+    amap = runner.invoke(main, [*chengdu_plan, "--output-crs", "gcj02", "-o", str(out)])
+    assert amap.exit_code == 0, amap.output
+    assert json.loads(amap.stdout)["before"] == json.loads(plain.stdout)["before"]
+    assert "converted" not in amap.stderr and "--crs" not in amap.stderr
+    table = pd.read_csv(out / "proposal-gcj02.csv", encoding="utf-8-sig")
+    assert set(table["crs"]) == {"GCJ-02"}
+    site = json.loads(amap.stdout)["sites"][0]
+    assert abs(table["lon"][0] - site["lon"]) > 1e-3  # converted for Amap
+
+
+def test_the_former_crs_sets_the_inputs_only_and_says_so(runner, chengdu_plan, tmp_path):
+    plain = runner.invoke(main, chengdu_plan)
+    out = tmp_path / "plan"
+    old = runner.invoke(main, [*chengdu_plan, "--crs", "gcj02", "-o", str(out)])
+    assert old.exit_code == 0, old.output
+    assert "--crs sets the coordinate system of the input files only" in old.stderr
+    assert "--output-crs" in old.stderr
+    assert "Read demand.csv in GCJ-02 (Amap/Tencent) and converted them to WGS-84" in old.stderr
+    assert json.loads(old.stdout)["before"] != json.loads(plain.stdout)["before"]  # read as GCJ
+    assert (out / "proposal.csv").exists() and not (out / "proposal-gcj02.csv").exists()
+    zh = runner.invoke(main, ["--lang", "zh", *chengdu_plan, "--crs", "gcj02"])
+    assert "--crs 只设定输入文件的坐标系" in zh.stderr and "已按 GCJ-02" in zh.stderr
+
+
+def test_coverage_reads_gcj02_inputs_and_says_it_converted_them(runner, chengdu_demo, tmp_path):
+    """The demand written in GCJ-02 and read with `--input-crs gcj02` covers as the WGS-84
+    original does; the output names the file converted."""
+    from geo import coords
+
+    demand = pd.read_csv(chengdu_demo.demand_path)
+    lon, lat = coords.from_wgs84(demand["lon"].to_numpy(), demand["lat"].to_numpy(), "gcj02")
+    gcj = tmp_path / "demand-gcj02.csv"
+    demand.assign(lon=lon, lat=lat).to_csv(gcj, index=False)
+    args = ["coverage", "--network", str(chengdu_demo.network_path("walk")), "--db",
+            chengdu_demo.db_url, "--group", "sanitation_worker", "--minutes", "5"]
+    wgs = runner.invoke(main, [*args, "--demand", str(chengdu_demo.demand_path), "--json"])
+    read = runner.invoke(main, [*args, "--demand", str(gcj), "--input-crs", "gcj02", "--json"])
+    assert read.exit_code == 0, read.output
+    share = json.loads(wgs.stdout)["groups"]["sanitation_worker"]["share"]
+    assert json.loads(read.stdout)["groups"]["sanitation_worker"]["share"] == pytest.approx(
+        share, abs=0.002)
+    assert "Read demand-gcj02.csv in GCJ-02" in read.stderr
+    text = runner.invoke(main, [*args, "--demand", str(gcj), "--input-crs", "gcj02"])
+    assert text.stdout.startswith("Read demand-gcj02.csv in GCJ-02 (Amap/Tencent) and converted")
+    assert "converted" not in runner.invoke(main, [*args, "--demand",
+                                                   str(chengdu_demo.demand_path)]).output
