@@ -19,6 +19,7 @@ from app.cli._common import (
 )
 from app.lang import say, say_message, say_problem
 from geo import coords, settings
+from geo.catalogue import load_catalogue, use_catalogue
 from geo.errors import InputError
 from geo.io.stations import ZH_HEADERS, read_stations, unreadable_text, write_stations
 from geo.registry import Registry
@@ -40,6 +41,16 @@ def checked_bounds(bounds: str | None) -> str | None:
     return bounds
 
 
+def _deployment_kinds(db_url: str | None) -> None:
+    """Use the deployment's own kinds and service words (``$YIZHAN_CATALOGUE`` and those stored
+    in the database, :mod:`geo.catalogue`), so its rows and stations read and write."""
+    registry = Registry(db_url)
+    try:
+        use_catalogue(load_catalogue(engine=registry.engine))
+    finally:
+        registry.engine.dispose()
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
@@ -59,6 +70,7 @@ def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
     Re-importing a file updates stations by id; rows without an id get a stable one. The
     stations are written in batches and appear together, all or none.
     """
+    _deployment_kinds(db_url)
     result = read_stations(file, crs=crs, region=checked_bounds(bounds))
     write = not dry_run and (result.ok or skip_invalid)
     summary = None
@@ -132,6 +144,7 @@ def export_cmd(file, db_url, crs, kinds, lang, encoding):
     if encoding and file.suffix.lower() != ".csv":
         raise click.BadParameter(say(language, "csv_only", name=repr(file.suffix or file.name)),
                                  param_hint="--encoding")
+    _deployment_kinds(db_url)
     stations = Registry(db_url).stations(kinds=kinds or None)
     unreadable = unreadable_text(stations)
     for station_id, field, message in unreadable:
