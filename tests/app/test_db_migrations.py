@@ -175,6 +175,8 @@ def test_every_metadata_of_the_registry_database_is_migrated():
     declaring = []
     for package in ("geo", "app"):
         for path in sorted((root / package).rglob("*.py")):
+            if "migrations" in path.parts:  # the revisions' own copies of the tables
+                continue
             if re.search(r"^\w+\s*=\s*MetaData\(\)", path.read_text("utf-8"), re.M):
                 name = ".".join(path.relative_to(root).with_suffix("").parts)
                 declaring.append(name)
