@@ -661,6 +661,8 @@ def _entry(station_id: str, at: datetime, action: str, source: str, before: dict
 
 def _record(station: Station) -> dict:
     record = station.to_record()
+    # the words a list wrote that name no service ride after the ids (Station.from_record)
+    record["services"] = record["services"] + record["other_services"]
     return {k: record[k] for k in _FIELDS}
 
 

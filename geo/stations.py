@@ -22,6 +22,7 @@ import opening_hours
 from geo import settings
 from geo.errors import InputError, Message
 from geo.text import fold, forbidden, shown
+from geo.vocabulary import KIND_WORDS, SERVICE_WORDS, service_candidates
 
 #: The kinds every deployment has.
 BuiltinKind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
@@ -126,14 +127,22 @@ _SERVICE_ALIASES = {
     "无障碍": "accessible", "无障碍设施": "accessible",
 }
 
+# the words offices write (geo.vocabulary), folded as _lookup compares them
+_KIND_ALIASES |= {fold(word): kind for word, kind in KIND_WORDS.items()}
+_SERVICE_ALIASES |= {fold(word): service for word, service in SERVICE_WORDS.items()}
+
 _ACCESS_ALIASES = {
     "对外开放": "public", "公开": "public", "开放": "public", "所有人": "public",
     "仅限劳动者": "workers_only", "内部": "workers_only", "仅限户外劳动者": "workers_only",
     "workersonly": "workers_only", "workers_only": "workers_only",
 }
 
-#: Separators between services in one cell: ``;`` ``,`` ``，`` ``、`` ``/`` ``；`` ``|``.
-SERVICE_SEPARATORS = re.compile(r"[;,，、/；|\n]+")
+#: Separators between services in one cell: ``;`` ``,`` ``，`` ``、`` ``/`` ``；`` ``|`` ``。``
+#: ``+`` ``＋`` ``&`` line breaks and tabs.
+SERVICE_SEPARATORS = re.compile(r"[;,，、/；|。+＋&＆\n\r\t]+")
+
+#: Longest service word kept as written (:attr:`Station.other_services`), characters.
+SERVICE_WORD_CHARS = 40
 
 
 def _labels(ids: dict) -> dict[str, str]:
@@ -180,27 +189,88 @@ def parse_services(value: str | Iterable[str] | None) -> frozenset[str]:
     Raises
     ------
     InputError
-        Naming every unknown service at once.
+        Naming every unknown service at once (:func:`read_services` keeps them instead).
     """
-    if value is None:
-        return frozenset()
-    tokens = SERVICE_SEPARATORS.split(value) if isinstance(value, str) else list(value)
-    found, unknown = set(), []
-    for token in (str(t).strip() for t in tokens):
-        if not token:
-            continue
-        service = _lookup(token, SERVICES, _SERVICE_ALIASES)
-        if service is None:
-            unknown.append(token)
-        else:
-            found.add(service)
+    found, unknown = read_services(value)
     if unknown:
         known = ", ".join(f"{k} ({zh})" for k, (zh, _) in SERVICES.items())
         listed = ", ".join(map(repr, unknown))
         raise InputError(Message(
             f"unknown service(s) {listed}; known services: {known}", "unknown_services",
             listed=listed, known=known), parameter="service")
-    return frozenset(found)
+    return found
+
+
+#: A token that is only an enumeration (``1``, ``2.``, ``①``, ``(3)``), dropped.
+_ENUMERATION = re.compile(r"^(?:\d+[.)）]?|[①-⑳]|[（(]\d+[)）])$")
+#: Words joined in one token: ``饮水及充电``, ``休息 饮水``.
+_JOINED = re.compile(r"\s+|及|和|与|以及")
+
+
+def _service(token: str) -> str | None:
+    for candidate in service_candidates(token):
+        service = _lookup(candidate, SERVICES, _SERVICE_ALIASES)
+        if service is not None:
+            return service
+    return None
+
+
+def read_services(value: str | Iterable[str] | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The service ids a cell names, and the words in it that name none, as written.
+
+    A cell such as ``一台冰箱、一台微波炉、饮水机，提供免费WiFi`` is split at
+    :data:`SERVICE_SEPARATORS`; each word is looked up as written, then without what offices put
+    around a service (:func:`geo.vocabulary.service_candidates`), then, when it joins several
+    known words (``饮水及充电``, ``休息 饮水``), as those. Enumerations (``1.``, ``①``) are dropped.
+
+    Returns
+    -------
+    ids, words
+        The known service ids; the other words as written (stripped), in the order of the cell,
+        each once.
+
+    >>> read_services("一台冰箱、一台微波炉、饮水机")
+    (frozenset({'drinking_water', 'food_heating'}), ('一台冰箱',))
+    """
+    if value is None:
+        return frozenset(), ()
+    tokens = SERVICE_SEPARATORS.split(value) if isinstance(value, str) else list(value)
+    found: set[str] = set()
+    unknown: list[str] = []
+    for token in (str(t).strip() for t in tokens):
+        if not token or _ENUMERATION.match(token):
+            continue
+        service = _service(token)
+        if service is not None:
+            found.add(service)
+            continue
+        parts = [p for p in _JOINED.split(token) if p and not _ENUMERATION.match(p)]
+        services = [_service(p) for p in parts] if parts and parts != [token] else [None]
+        if all(services):
+            found.update(s for s in services if s)
+        elif token not in unknown:
+            unknown.append(token)
+    return frozenset(found), tuple(unknown)
+
+
+def check_service_word(word: str) -> str:
+    """``word`` when it may be kept as a service word as written: not empty, no separator
+    (:data:`SERVICE_SEPARATORS`), at most :data:`SERVICE_WORD_CHARS` characters, nothing the
+    text policy refuses; else :class:`InputError` (parameter ``services``)."""
+    if not isinstance(word, str) or not word.strip() or word != word.strip():
+        raise InputError(f"a service word must be text without spaces around it, not {word!r}",
+                         parameter="services")
+    if len(word) > SERVICE_WORD_CHARS:
+        raise InputError(Message(
+            f"the service word {word[:60]!r}… is {len(word)} characters long; at most "
+            f"{SERVICE_WORD_CHARS} are kept: separate the services with 、",
+            "service_word_too_long", value=word[:60], n=len(word), max=SERVICE_WORD_CHARS),
+            parameter="services")
+    refused = forbidden(word, multiline=False)
+    if refused or SERVICE_SEPARATORS.search(word):
+        bad = ", ".join(shown(c) for c in refused) or "a separator"
+        raise InputError(f"the service word {word!r} holds {bad}", parameter="services")
+    return word
 
 
 def parse_access(value: str | None) -> str:
@@ -452,6 +522,10 @@ class Station:
         OSM ``opening_hours`` syntax in the station's ``timezone``; ``""`` when unknown.
     capacity
         People (truck places for a driver home); ``None`` when unknown.
+    other_services
+        Service words a list wrote that name none of :data:`SERVICES` (``母婴室``, ``一台冰箱``),
+        kept as written, in the list's order: shown and exported as they are, never matched by
+        a service filter (:func:`read_services`).
     """
 
     id: str
@@ -468,6 +542,7 @@ class Station:
     operator: str = ""
     notes: str = ""
     timezone: str = field(default_factory=lambda: settings.timezone)
+    other_services: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -484,6 +559,10 @@ class Station:
             raise InputError(f"coordinates ({self.lon}, {self.lat}) are out of range",
                              parameter="lon")
         object.__setattr__(self, "services", frozenset(self.services))
+        words = (self.other_services,) if isinstance(self.other_services, str) else \
+            self.other_services
+        object.__setattr__(self, "other_services", tuple(dict.fromkeys(
+            check_service_word(w) for w in words)))
 
     def is_open(self, at: datetime | str | None = None) -> bool | None:
         """Whether the station is open at ``at`` (aware, or naive in the station's zone; None =
@@ -517,13 +596,21 @@ class Station:
         # the fields are plain values but services: no deep copy (asdict) needed
         record = {name: getattr(self, name) for name in self.__dataclass_fields__}
         record["services"] = sorted(self.services)
+        record["other_services"] = list(self.other_services)
         return record
 
     @classmethod
     def from_record(cls, record: dict) -> Station:
-        """The inverse of :meth:`to_record`."""
+        """The inverse of :meth:`to_record`.
+
+        ``services`` may hold kept words after the ids (as the registry stores them, in one
+        list): a word that is no id of :data:`SERVICES` joins ``other_services``.
+        """
         data = {k: record[k] for k in cls.__dataclass_fields__ if k in record}
-        data["services"] = frozenset(data.get("services") or ())
+        listed = list(data.get("services") or ())
+        data["services"] = frozenset(s for s in listed if s in SERVICES)
+        data["other_services"] = (*(data.get("other_services") or ()),
+                                  *(s for s in listed if s not in SERVICES))
         return cls(**data)
 
     def replace(self, **changes: Any) -> Station:

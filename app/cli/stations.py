@@ -53,8 +53,14 @@ def _deployment_kinds(db_url: str | None) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
-              help="Coordinate system of the file: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu).")
+@click.option("--crs", type=CRS_CHOICE, default=None,
+              help="Coordinate system of the file: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu). "
+                   "Default: the system the coordinate headers name (gcj02_lon, 高德经度, "
+                   "百度纬度 …), else wgs84.")
+@click.option("--kind", "kind", type=KIND_CHOICE, default=None,
+              help="Kind of the rows without one (no kind column, or an empty cell), unless "
+                   "the station's name says it (XX司机之家, XX工会驿站): an id or a name such "
+                   "as 工会驿站, 环卫驿站, 司机之家.")
 @db_option
 @renamed_option("--bounds", "bounds", old="--region", metavar="china|any|W,S,E,N",
                 help="Where this deployment's stations lie; a row outside is a problem (are "
@@ -64,14 +70,16 @@ def _deployment_kinds(db_url: str | None) -> None:
               help="Import the good rows and list the bad ones (default: any error imports "
                    "nothing).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
+def import_cmd(file, crs, kind, db_url, bounds, dry_run, skip_invalid, as_json):
     """Import a station list (CSV/GBK CSV, XLSX, GeoJSON, GeoPackage) into the registry.
 
     Re-importing a file updates stations by id; rows without an id get a stable one. The
-    stations are written in batches and appear together, all or none.
+    stations are written in batches and appear together, all or none. Service words outside
+    the vocabulary are kept as written, hours that cannot be read go to the notes, kinds are
+    read from names that say them: each is reported as a warning, never refused.
     """
     _deployment_kinds(db_url)
-    result = read_stations(file, crs=crs, region=checked_bounds(bounds))
+    result = read_stations(file, crs=crs, kind=kind, region=checked_bounds(bounds))
     write = not dry_run and (result.ok or skip_invalid)
     summary = None
     if write and result.stations:
@@ -84,6 +92,8 @@ def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
         **(summary.as_dict() if summary else {"created": 0, "updated": 0, "unchanged": 0}),
         "problems": [p.as_dict() for p in result.problems],
         "ignored_columns": result.ignored_columns,
+        "warnings": [w.as_dict() for w in result.warnings],
+        "crs": result.crs, "columns": result.columns,
     }
     language = cli_lang()
     if as_json:
@@ -93,6 +103,9 @@ def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
                        valid=len(result.stations), bad=report["invalid_rows"]))
         if result.ignored_columns:
             click.echo(say(language, "import_ignored", columns=", ".join(result.ignored_columns)))
+        for warning in result.warnings:
+            click.echo("  " + say(language, "import_warning",
+                                  warning=say_message(warning.message, language)))
         if summary:
             click.echo(say(language, "import_done", created=len(summary.created),
                            updated=len(summary.updated), unchanged=len(summary.unchanged)))
@@ -100,6 +113,9 @@ def import_cmd(file, crs, db_url, bounds, dry_run, skip_invalid, as_json):
             click.echo(say(language, "import_dry_run"))
     for problem in result.problems:
         click.echo(f"  {say_problem(problem, language)}", err=True)
+    if any(getattr(p.message, "key", None) == "missing_columns"
+           and "kind" in p.message.params["columns"].split(", ") for p in result.problems):
+        click.echo(say(language, "import_kind_hint"), err=True)
     if result.problems and not skip_invalid:
         if not as_json:
             click.echo(say(language, "import_nothing"), err=True)

@@ -85,6 +85,9 @@ class StationProperties(Answer):
     kind: KindId
     address: str
     services: list[ServiceId]
+    other_services: list[str] = Field(default_factory=list, description=(
+        "Service words the station's list wrote that name no known service, as written "
+        "(shown, never matched by a service filter)."))
     hours: str = Field(description="OpenStreetMap opening_hours; '' when unknown.")
     timezone: str
     capacity: int | None

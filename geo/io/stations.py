@@ -3,15 +3,19 @@ GeoPackage.
 
 Headers may be English (``id, name, kind, lon, lat, …``) or the Chinese a union office types
 (``编号, 站点名称, 类型, 经度, 纬度, …``). Coordinates may be WGS-84, GCJ-02 (Amap, Tencent) or
-BD-09 (Baidu); everything read is converted to WGS-84. Reading is :mod:`geo.io.tables` with the
-station schema: every problem is collected with the file, the row number as Excel shows it, and
-the column as the file names it.
+BD-09 (Baidu), said by the caller or by the headers (``gcj02_lon``, ``百度纬度``); everything read
+is converted to WGS-84. Reading is :mod:`geo.io.tables` with the station schema: every problem is
+collected with the file, the row number as Excel shows it, and the column as the file names it.
+
+Lists as offices keep them import the first time: a default kind for rows without one, kinds
+read from names that say them (``XX司机之家``), service words outside the vocabulary kept as
+written, hours that cannot be read kept in the notes — each said in a :class:`ReadWarning`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -23,20 +27,34 @@ import pandas as pd
 from geo import coords, settings
 from geo.errors import DataFileError, InputError, Message, Problem, message_of
 from geo.io import sheets, tables
+from geo.io._station_columns import (
+    ColumnPlan,
+    ReadWarning,
+    has_column,
+    names_say_kinds,
+    plan_columns,
+    rows_text,
+)
 from geo.stations import (
     ACCESS,
     KINDS,
     SERVICES,
     Station,
+    check_service_word,
     check_station_id,
     check_text,
     format_hours_zh,
     normalize_hours,
     parse_access,
     parse_kind,
-    parse_services,
+    read_services,
     stable_id,
 )
+from geo.vocabulary import kind_from_name
+
+__all__ = ["COLUMNS", "FORMATS", "LANGS", "ZH_HEADERS", "ReadResult", "ReadWarning",
+           "load_stations", "read_stations", "read_table", "stations_frame", "unreadable_text",
+           "write_stations"]
 
 #: Column order of exported files (the English headers).
 COLUMNS = ["id", "name", "kind", "lon", "lat", "address", "services", "hours", "capacity",
@@ -60,12 +78,15 @@ def _unescaping(column: tables.Column) -> tables.Column:
     return replace(column, parse=lambda text: parse(sheets.unescape_text(text)))
 
 
-def _station_schema(crs: str, *, escaped: bool = False,
-                    area: coords.Area | None = None) -> tables.Schema:
+def _station_schema(crs: str, *, escaped: bool = False, area: coords.Area | None = None,
+                    kind_required: bool = True) -> tables.Schema:
     """The station columns; ``escaped``: the cells of a CSV whose formula-like text was written
     with a leading ``'`` (see :mod:`geo.io.sheets`); ``area``: the deployment's, which every
-    station must lie in."""
+    station must lie in; ``kind_required``: a file must have a kind column (else an empty
+    kind is given by the reader: from the name, or the default kind)."""
     schema = _station_columns(crs, area)
+    if not kind_required:
+        schema = schema.with_default("kind", None)
     if escaped:
         schema = replace(schema, columns=tuple(_unescaping(c) for c in schema.columns))
     return schema
@@ -77,14 +98,26 @@ def _text(field: str) -> Callable[[str], str]:
     return lambda text: check_text(field, text)
 
 
+class _KeptHours(str):
+    """Hours as written that :func:`geo.stations.normalize_hours` cannot read: kept in the
+    notes, the hours unknown."""
+
+
 @lru_cache(maxsize=4096)  # a list repeats a few hours and service cells over thousands of rows
 def _hours(text: str) -> str:
-    return normalize_hours(check_text("hours", text))
+    text = check_text("hours", text)
+    try:
+        return normalize_hours(text)
+    except InputError:
+        return _KeptHours(text)
 
 
 @lru_cache(maxsize=4096)
-def _services(text: str) -> frozenset[str]:
-    return parse_services(text)
+def _services(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    ids, words = read_services(text)
+    for word in words:
+        check_service_word(word)
+    return ids, words
 
 
 def _station_id(text: str) -> str:
@@ -95,26 +128,34 @@ def _station_columns(crs: str, area: coords.Area | None = None) -> tables.Schema
     kinds = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
     lon = replace(tables.LON, aliases=("经度", "longitude", "lng", "x"))
     lat = replace(tables.LAT, aliases=("纬度", "latitude", "y"))
-    return tables.Schema("stations", (
-        tables.Column("id", ("编号", "序号id", "站点编号", "编码"), _station_id, default=""),
-        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名"), _text("name"),
+    columns: tuple[tables.Column, ...] = (
+        tables.Column("id", ("编号", "序号id", "站点编号", "编码", "站点id"), _station_id,
+                      default=""),
+        tables.Column("name", ("名称", "站点名称", "驿站名称", "站名", "服务站名称",
+                               "站点全称", "阵地名称"), _text("name"),
                       required=True, if_empty=Message("the name is empty", "empty_name")),
-        tables.Column("kind", ("类型", "站点类型", "类别", "驿站类型"), parse_kind, required=True,
+        tables.Column("kind", ("类型", "站点类型", "类别", "驿站类型", "站点类别"), parse_kind,
+                      required=True,
                       if_empty=Message(f"the kind is empty; use one of {kinds}", "empty_kind",
                                        allowed=kinds)),
         lon, lat,
-        tables.Column("address", ("地址", "详细地址", "站点地址"), _text("address"), default=""),
-        tables.Column("services", ("服务", "服务项目", "服务内容", "功能", "配套设施", "service"),
-                      _services, default=frozenset()),
-        tables.Column("hours", ("开放时间", "服务时间", "营业时间", "opening_hours"),
-                      _hours, default=""),
+        tables.Column("address", ("地址", "详细地址", "站点地址", "具体地址", "所在位置",
+                                  "位置"), _text("address"), default=""),
+        tables.Column("services", ("服务", "服务项目", "服务内容", "功能", "配套设施", "service",
+                                   "服务功能", "配备设施", "设施配备", "站内设施", "服务设施",
+                                   "提供服务"), _services, default=(frozenset(), ())),
+        tables.Column("hours", ("开放时间", "服务时间", "营业时间", "opening_hours",
+                                "开放时段", "服务时段", "开放时长"), _hours, default=""),
         tables.Column("capacity", ("容量", "可容纳人数", "容纳人数", "车位数"), _capacity),
         tables.Column("access", ("开放对象", "服务对象"), parse_access, default="public"),
-        tables.Column("phone", ("电话", "联系电话", "联系方式"), _text("phone"), default=""),
-        tables.Column("operator", ("运营单位", "管理单位", "建设单位", "承办单位"),
-                      _text("operator"), default=""),
+        tables.Column("phone", ("电话", "联系电话", "联系方式", "服务电话", "咨询电话"),
+                      _text("phone"), default=""),
+        tables.Column("operator", ("运营单位", "管理单位", "建设单位", "承办单位", "所属单位",
+                                   "责任单位", "主管单位"), _text("operator"), default=""),
         tables.Column("notes", ("备注", "说明", "note"), _text("notes"), default=""),
-    ), checks=(tables.lonlat_check(crs, area),))
+    )
+    columns = tuple(replace(c, zh=ZH_HEADERS[c.name]) for c in columns)
+    return tables.Schema("stations", columns, checks=(tables.lonlat_check(crs, area),))
 
 
 def _capacity(text: str) -> int:
@@ -136,17 +177,51 @@ HEADER_ALIASES: dict[str, str] = dict(_station_schema("wgs84").lookup)
 
 @dataclass
 class ReadResult:
-    """What a station file held: the valid stations and every problem found."""
+    """What a station file held: the valid stations, every problem and every warning.
+
+    Attributes
+    ----------
+    rows
+        The non-empty data rows.
+    problems
+        Each with the file, its Excel row, the column as the file names it and, for a problem
+        of a cell, its field id (a :class:`geo.io.tables.CellProblem`: ``field``); the message
+        is a :class:`geo.errors.Message` (``key``, ``params``) when it can be translated. A row
+        with a problem gives no station.
+    warnings
+        What was read differently from how it was written, refusing nothing
+        (:class:`ReadWarning`: service words kept, hours kept in the notes, kinds read from
+        names or given by default, which coordinate columns gave the position).
+    ignored_columns
+        The headers the reader did not recognise, as the file names them.
+    columns
+        Field id -> the header that gave it (``geometry`` for a GeoJSON/GeoPackage position).
+    crs
+        The system the coordinates were read in (converted to WGS-84).
+    """
 
     file: str
     rows: int
     stations: list[Station] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    warnings: list[ReadWarning] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    crs: str = "wgs84"
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def as_dict(self) -> dict:
+        """JSON-ready: file, rows, valid, crs, columns, ignored_columns, problems (each with
+        file, row, column, field, message and, when keyed, key and params) and warnings
+        (:meth:`ReadWarning.as_dict`)."""
+        return {"file": self.file, "rows": self.rows, "valid": len(self.stations),
+                "crs": self.crs, "columns": self.columns,
+                "ignored_columns": self.ignored_columns,
+                "problems": [p.as_dict() for p in self.problems],
+                "warnings": [w.as_dict() for w in self.warnings]}
 
 
 def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int]:
@@ -178,7 +253,8 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int]:
     return frame, first
 
 
-def read_stations(path: str | os.PathLike[str], *, crs: str = "wgs84",
+def read_stations(path: str | os.PathLike[str], *, crs: str | None = None,
+                  kind: str | None = None, columns: Mapping[str, str | None] | None = None,
                   region: str | None = "any") -> ReadResult:
     """Read and validate a station list.
 
@@ -187,8 +263,26 @@ def read_stations(path: str | os.PathLike[str], *, crs: str = "wgs84",
     path
         CSV, XLSX, GeoJSON or GeoPackage file.
     crs
-        Coordinate system of the file's coordinates: ``wgs84``, ``gcj02`` or ``bd09``.
+        Coordinate system of the file's coordinates: ``wgs84``, ``gcj02`` or ``bd09``. None
+        (the default): the system the coordinate headers name (``gcj02_lon``, ``高德经度``,
+        ``bd09_lat``, ``百度纬度``, ``wgs84_lon`` …), else WGS-84. Given, it is the system every
+        coordinate is read in, whatever the headers name (a ``crs_override`` warning says so
+        when they name another), and it picks the pair of that name when a file has several.
+        A file with several pairs and no ``crs`` is read from its WGS-84 pair, else a pair
+        naming no system, else GCJ-02, else BD-09 (a ``coordinates_used`` warning says which).
         Stations come back in WGS-84.
+    kind
+        The default kind (an id or a name such as ``工会驿站``) of rows without one: no kind
+        column, or an empty cell, and a name that does not say the kind (``XX司机之家``,
+        ``XX环卫工人爱心驿站``, ``XX工会驿站`` do: such rows take the kind their name says,
+        reported as ``kind_inferred``). None: such rows are problems (a file without a kind
+        column whose names all say their kind needs none).
+    columns
+        A header as the file names it -> the field it gives (``id``, ``name``, ``kind``,
+        ``lon``, ``lat``, ``address``, ``services``, ``hours``, ``capacity``, ``access``,
+        ``phone``, ``operator``, ``notes``), or None to pass a column over; before and over the
+        recognised headers (:data:`HEADER_ALIASES`), and a header it names that another field
+        would also take is not used for that field.
     region
         The deployment's region (:func:`geo.coords.deployment_area`): ``china``, a box
         ``west,south,east,north``, None for ``$YIZHAN_BOUNDS`` or :data:`geo.settings.bounds`;
@@ -199,40 +293,149 @@ def read_stations(path: str | os.PathLike[str], *, crs: str = "wgs84",
     Returns
     -------
     ReadResult
-        The valid stations and every problem (file, Excel row, column as the file names it,
-        message). Rows with problems give no station. Every cell is checked against the limits
-        of :mod:`geo.settings` (``station_text_chars``, ``station_id_chars``, ``max_capacity``).
+        The valid stations, every problem (file, Excel row, column as the file names it, field
+        id, message) and every warning. Rows with problems give no station. Every cell is
+        checked against the limits of :mod:`geo.settings` (``station_text_chars``,
+        ``station_id_chars``, ``max_capacity``). A service word that names no known service
+        is kept as written (:attr:`geo.stations.Station.other_services`, ``services_kept``);
+        hours that cannot be read are added to the notes as ``<hours header>：<text>`` and the
+        hours are unknown (``hours_kept``).
 
     Raises
     ------
     DataFileError
         When the file cannot be read at all, or holds other geometries than points.
     InputError
-        For an unknown ``crs`` or ``region``.
+        For an unknown ``crs``, ``kind`` or ``region``, or ``columns`` naming a header the file
+        lacks or a field that does not exist (parameter ``columns``).
     """
-    crs = tables.check_crs(crs)
+    asked = None if crs is None else tables.check_crs(crs)
+    default_kind = None if kind is None else parse_kind(kind)
     area = coords.deployment_area(region)
+    base = _station_schema("wgs84")
+    table = tables.read_table(path, known=lambda h: h in base.lookup or bool(
+        tables.coordinate_header(h)))
+    plan = plan_columns(table, base, columns, asked)
+    kind_required = default_kind is None and not has_column(table, base, plan.columns, "kind") \
+        and not names_say_kinds(table, base, plan.columns)
     csv = Path(path).suffix.lower() in (".csv", ".tsv")
-    parsed = tables.read(path, _station_schema(crs, escaped=csv, area=area))
-    result = ReadResult(parsed.file, parsed.rows, [], parsed.problems, parsed.ignored)
-    records = parsed.records
-    lons, lats = coords.to_wgs84(np.array([r.values["lon"] for r in records], dtype=float),
-                                 np.array([r.values["lat"] for r in records], dtype=float), crs)
-    placed: list[tuple[int, Station]] = []
-    for record, lon, lat in zip(records, lons.tolist(), lats.tolist(), strict=True):
-        v = record.values
-        station_id = v["id"] or stable_id(v["kind"], v["name"], lon, lat)
-        placed.append((record.row, Station(
-            id=station_id, name=v["name"], kind=v["kind"], lon=lon, lat=lat,
-            address=v["address"], services=v["services"], hours=v["hours"],
-            capacity=v["capacity"], access=v["access"], phone=v["phone"],
-            operator=v["operator"], notes=v["notes"], timezone=settings.timezone)))
+    schema = _station_schema(plan.crs, escaped=csv, area=area, kind_required=kind_required)
+    if not kind_required:
+        schema = replace(schema, checks=(*schema.checks, _kind_check(default_kind)))
+    parsed = tables.parse(table, schema, columns=plan.columns)
+    result = ReadResult(parsed.file, parsed.rows, [], parsed.problems, parsed.ignored,
+                        plan.warnings, dict(parsed.columns), plan.crs)
+    placed = _placed(parsed, plan)
     repeated = tables.duplicates(parsed, ((row, s.id) for row, s in placed))
     placed = [(row, s) for row, s in placed if row not in repeated]
     _near_duplicates(placed, parsed)
     bad_rows = {p.row for p in parsed.problems}
     result.stations = [s for row, s in placed if row not in bad_rows]
+    result.warnings += _warnings(parsed, default_kind)
     return result
+
+
+def _kind_check(default: str | None) -> tables.Check:
+    """A row without a kind takes the one its name says, else ``default``; else its empty kind
+    is a problem. Marks how (``values["kind_from"]``: ``name`` or ``default``)."""
+    kinds = ", ".join(f"{k} ({zh})" for k, (zh, _) in KINDS.items())
+
+    def check(values: dict) -> Iterable[tuple[str, str]]:
+        if values["kind"] is not None:
+            return
+        inferred = kind_from_name(values["name"])
+        if inferred is not None:
+            values["kind"], values["kind_from"] = inferred, "name"
+        elif default is not None:
+            values["kind"], values["kind_from"] = default, "default"
+        else:
+            yield "kind", Message(f"the kind is empty; use one of {kinds}", "empty_kind",
+                                  allowed=kinds)
+
+    return tables.Check(("name", "kind"), check)
+
+
+def _placed(parsed: tables.Parsed, plan: ColumnPlan) -> list[tuple[int, Station]]:
+    """The stations of the rows without problems, in WGS-84, by Excel row; hours that could
+    not be read go to the notes (a note too long then is a problem of its row)."""
+    records = parsed.records
+    lons, lats = coords.to_wgs84(np.array([r.values["lon"] for r in records], dtype=float),
+                                 np.array([r.values["lat"] for r in records], dtype=float),
+                                 plan.crs)
+    placed: list[tuple[int, Station]] = []
+    for record, lon, lat in zip(records, lons.tolist(), lats.tolist(), strict=True):
+        v = record.values
+        hours, notes = v["hours"], v["notes"]
+        if isinstance(hours, _KeptHours):
+            kept = f"{parsed.columns['hours']}：{hours}"
+            notes, hours = (f"{notes}\n{kept}" if notes else kept), ""
+            try:
+                check_text("notes", notes)
+            except InputError as exc:
+                parsed.problem(record.row, "hours", message_of(exc))
+                continue
+        services, words = v["services"]
+        station_id = v["id"] or stable_id(v["kind"], v["name"], lon, lat)
+        placed.append((record.row, Station(
+            id=station_id, name=v["name"], kind=v["kind"], lon=lon, lat=lat,
+            address=v["address"], services=services, other_services=words, hours=hours,
+            capacity=v["capacity"], access=v["access"], phone=v["phone"],
+            operator=v["operator"], notes=notes, timezone=settings.timezone)))
+    return placed
+
+
+def _warnings(parsed: tables.Parsed, default_kind: str | None) -> list[ReadWarning]:
+    """What the rows that gave stations had read differently: service words kept, hours kept,
+    kinds from names or by default."""
+    bad = {p.row for p in parsed.problems}
+    records = [r for r in parsed.records if r.row not in bad]
+    warnings = []
+    words: dict[str, list[int]] = {}
+    for record in records:
+        for word in record.values["services"][1]:
+            words.setdefault(word, []).append(record.row)
+    if words:
+        listed = ", ".join(f"{w!r} ({len(r)} row{'s' if len(r) > 1 else ''})"
+                           for w, r in words.items())
+        listed_zh = "、".join(f"“{w}”（{len(r)} 行）" for w, r in words.items())
+        column = parsed.columns.get("services")
+        warnings.append(ReadWarning("services_kept", Message(
+            f"{len(words)} service word(s) name no known service and are kept as written: "
+            f"{listed}", "services_kept", n=len(words), words=listed, words_zh=listed_zh,
+            column=column), tuple(sorted({r for rows in words.values() for r in rows})),
+            column, "services", {"words": words}))
+    kept = {r.row: str(r.values["hours"]) for r in records
+            if isinstance(r.values["hours"], _KeptHours)}
+    if kept:
+        column = parsed.columns.get("hours")
+        warnings.append(ReadWarning("hours_kept", Message(
+            f"the hours of {len(kept)} row(s) cannot be read; they are kept in the notes and "
+            f"the hours are unknown (rows {rows_text(kept)})", "hours_kept", n=len(kept),
+            rows=rows_text(kept), column=column), tuple(kept), column, "hours",
+            {"hours": kept}))
+    inferred: dict[str, list[int]] = {}
+    for record in records:
+        if record.values.get("kind_from") == "name":
+            inferred.setdefault(record.values["kind"], []).append(record.row)
+    if inferred:
+        n = sum(len(r) for r in inferred.values())
+        listed = "; ".join(f"{k} ({KINDS[k][0]}) in rows {rows_text(r)}"
+                           for k, r in inferred.items())
+        listed_zh = "；".join(f"{KINDS[k][0]}：第 {rows_text(r)} 行" for k, r in inferred.items())
+        warnings.append(ReadWarning("kind_inferred", Message(
+            f"the kind of {n} row(s) was read from the station's name: {listed}",
+            "kind_inferred", n=n, kinds=listed, kinds_zh=listed_zh),
+            tuple(sorted(r for rows in inferred.values() for r in rows)),
+            parsed.columns.get("name"), "kind", {"kinds": inferred}))
+    defaulted = [r.row for r in records if r.values.get("kind_from") == "default"]
+    if defaulted and default_kind is not None:
+        zh = KINDS[default_kind][0]
+        warnings.append(ReadWarning("kind_default", Message(
+            f"{len(defaulted)} row(s) without a kind were given the default kind {default_kind} "
+            f"({zh}): rows {rows_text(defaulted)}", "kind_default", n=len(defaulted),
+            kind=default_kind, kind_zh=zh, rows=rows_text(defaulted)), tuple(defaulted),
+            parsed.columns.get("kind"), "kind", {"kind": default_kind}))
+    return warnings
 
 
 def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -> None:
@@ -268,9 +471,11 @@ def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -
                 name=station.name, metres=f"{first[1]:.0f}", first_row=first[0]))
 
 
-def load_stations(path: str | os.PathLike[str], *, crs: str = "wgs84") -> list[Station]:
-    """The stations of a file, or :class:`DataFileError` listing every problem."""
-    result = read_stations(path, crs=crs)
+def load_stations(path: str | os.PathLike[str], *, crs: str | None = None,
+                  kind: str | None = None) -> list[Station]:
+    """The stations of a file (read as :func:`read_stations` reads it), or
+    :class:`DataFileError` listing every problem."""
+    result = read_stations(path, crs=crs, kind=kind)
     if result.problems:
         raise DataFileError(result.problems)
     return result.stations

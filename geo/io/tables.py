@@ -32,9 +32,10 @@ import io
 import json
 import math
 import os
+import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ import pandas as pd
 
 from geo import coords
 from geo.errors import DataFileError, InputError, Message, Problem, message_of
+from geo.io._headers import CRS_WORDS as CRS_WORDS
+from geo.io._headers import CellProblem as CellProblem
+from geo.io._headers import check_columns as check_columns
+from geo.io._headers import coordinate_header as coordinate_header
 from geo.text import fold
 
 #: File types the reader takes, by extension, with the name used in messages.
@@ -58,11 +63,14 @@ SEPARATORS = (",", "\t", ";")
 #: The column name problems use for values that come from a GeoJSON/GeoPackage geometry.
 GEOMETRY = "geometry"
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
 _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
 
 
 # --- parsers: text of one cell (never empty) -> value, ValueError with a message for the user ---
@@ -144,6 +152,8 @@ class Column:
         The value of an empty cell, or of every row when an optional column is absent.
     if_empty
         When set, an empty cell is a problem with this message instead of taking ``default``.
+    zh
+        The column's Chinese name in messages (``经度``); default: its first Chinese alias.
     """
 
     name: str
@@ -152,6 +162,13 @@ class Column:
     required: bool = False
     default: Any = None
     if_empty: str | None = None
+    zh: str = ""
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese name a message gives the column: :attr:`zh`, else the first alias in
+        Chinese, else :attr:`name`."""
+        return self.zh or next((a for a in self.aliases if _CJK.search(a)), self.name)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -249,15 +266,17 @@ def check_format(path: str | os.PathLike[str]) -> str:
     return suffix
 
 
-def read_table(path: str | os.PathLike[str], *, known: Iterable[str] = ()) -> Table:
+def read_table(path: str | os.PathLike[str], *,
+               known: Iterable[str] | Callable[[str], bool] = ()) -> Table:
     """The cells of a CSV, XLSX, GeoJSON or GeoPackage file as text.
 
     Parameters
     ----------
     known
-        Folded headers (:func:`fold`) of the expected columns. The header of a CSV or sheet is
-        the first of its first :data:`HEADER_SEARCH_ROWS` non-empty rows that names one of them
-        (so title rows above it are passed over), else its first non-empty row.
+        Folded headers (:func:`fold`) of the expected columns, or a test of a folded header.
+        The header of a CSV or sheet is the first of its first :data:`HEADER_SEARCH_ROWS`
+        non-empty rows that names one of them (so title rows above it are passed over), else
+        its first non-empty row.
 
     Raises
     ------
@@ -293,9 +312,9 @@ def read_table(path: str | os.PathLike[str], *, known: Iterable[str] = ()) -> Ta
     if not lines:
         raise DataFileError([Problem(name, None, None, Message(
             "the file holds no table (no header row)", "no_table"))])
-    known = set(known)
+    names = known if callable(known) else set(known).__contains__
     start = next((i for i, (_, cells) in enumerate(lines[:HEADER_SEARCH_ROWS])
-                  if any(fold(c) in known for c in cells)), 0)
+                  if any(names(fold(c)) for c in cells)), 0)
     header_row, header = lines[start]
     return Table(name, fmt, header, header_row, lines[start + 1:])
 
@@ -441,9 +460,10 @@ class Parsed:
     ignored: list[str] = field(default_factory=list)
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
-        """Record a problem; ``column`` is canonical and reported as the file names it."""
-        problem = Problem(self.file, row, None if column is None
-                          else self.columns.get(column, column), message)
+        """Record a problem; ``column`` is canonical and reported as the file names it (a
+        :class:`CellProblem` whose ``field`` is ``column``)."""
+        problem = CellProblem(self.file, row, None if column is None
+                              else self.columns.get(column, column), message, column)
         self.problems.append(problem)
         return problem
 
@@ -468,22 +488,25 @@ def read(path: str | os.PathLike[str], schema: Schema) -> Parsed:
     return parse(read_table(path, known=schema.lookup), schema)
 
 
-def parse(table: Table, schema: Schema) -> Parsed:
-    """Match the headers of ``table`` to ``schema``, parse every cell and run the row checks."""
+def parse(table: Table, schema: Schema, *,
+          columns: Mapping[str, str | None] | None = None) -> Parsed:
+    """Match the headers of ``table`` to ``schema``, parse every cell and run the row checks.
+
+    ``columns`` maps headers as the file names them to the schema's column names, before and
+    over the aliases (a header mapped to None is passed over without being reported as
+    unrecognised); :func:`check_columns` checks such a mapping.
+    """
     parsed = Parsed(table.file, schema, {}, table.header_row)
     from_geometry = schema.points and table.geometry is not None and any(
         g is not None for g in table.geometry)
-    where = _match_headers(table, schema, parsed, from_geometry=from_geometry)
+    where = _match_headers(table, schema, parsed, from_geometry=from_geometry,
+                           columns=columns or {})
     if from_geometry:
         check_points(table, schema.noun)
         parsed.columns.update(lon=GEOMETRY, lat=GEOMETRY)
     missing = [c for c in schema.columns if c.required and c.name not in parsed.columns]
     if missing:
-        accepted = "; ".join(f"{c.name}: " + ", ".join(c.headers) for c in missing)
-        names = ", ".join(c.name for c in missing)
-        parsed.problem(table.header_row, None, Message(
-            f"missing column(s) {names} (accepted headers: {accepted})", "missing_columns",
-            columns=names, accepted=accepted))
+        parsed.problems.append(missing_columns(table, missing))
         parsed.rows = len(table.rows)
         return parsed
 
@@ -506,22 +529,45 @@ def parse(table: Table, schema: Schema) -> Parsed:
     return parsed
 
 
-def _match_headers(table: Table, schema: Schema, parsed: Parsed, *,
-                   from_geometry: bool) -> dict[str, int]:
+def missing_columns(table: Table, missing: Iterable[Column]) -> CellProblem:
+    """The problem of a table without the ``missing`` columns, at its header row: their names
+    (English and Chinese, ``columns`` and ``columns_zh``) and the headers each accepts."""
+    missing = list(missing)
+    accepted = "; ".join(f"{c.name}: " + ", ".join(c.headers) for c in missing)
+    accepted_zh = "；".join(f"{c.label_zh}：" + "、".join(c.headers) for c in missing)
+    names = ", ".join(c.name for c in missing)
+    return CellProblem(table.file, table.header_row, None, Message(
+        f"missing column(s) {names} (accepted headers: {accepted})", "missing_columns",
+        columns=names, accepted=accepted, columns_zh="、".join(c.label_zh for c in missing),
+        accepted_zh=accepted_zh), missing[0].name if len(missing) == 1 else None)
+
+
+def _match_headers(table: Table, schema: Schema, parsed: Parsed, *, from_geometry: bool,
+                   columns: Mapping[str, str | None]) -> dict[str, int]:
     """Canonical column -> index in the row; fills ``parsed.columns`` and ``parsed.ignored``
-    and reports a second column for the same name."""
+    and reports a second column for the same name. ``columns`` (header -> column) comes
+    before the aliases: a header an alias would give a column ``columns`` gives to another
+    header is unrecognised."""
     where: dict[str, int] = {}
+    given = {name for name in columns.values() if name is not None}
     for index, header in enumerate(table.header):
-        target = schema.lookup.get(fold(header))
+        if header in columns:
+            target = columns[header]
+            if target is None:
+                continue
+        else:
+            target = schema.lookup.get(fold(header))
+            if target in given:
+                target = None
         if target is None or (from_geometry and target in ("lon", "lat")):
             if header.strip():
                 parsed.ignored.append(header)
         elif target in where:
-            parsed.problems.append(Problem(
+            parsed.problems.append(CellProblem(
                 table.file, table.header_row, header,
                 Message(f"a second column for {target!r} (the first is "
                         f"{parsed.columns[target]!r})", "second_column", column=target,
-                        first=parsed.columns[target])))
+                        first=parsed.columns[target]), target))
         else:
             where[target] = index
             parsed.columns[target] = header
@@ -566,10 +612,9 @@ def check_points(table: Table, noun: str) -> None:
 # --- shared columns and checks -------------------------------------------------------------------
 
 LON = Column("lon", ("经度", "longitude", "lng", "long", "x", "东经"), coordinate, required=True,
-             if_empty=Message("the coordinate is empty", "empty_coordinate"))
+             if_empty=Message("the coordinate is empty", "empty_coordinate"), zh="经度")
 LAT = Column("lat", ("纬度", "latitude", "y", "北纬"), coordinate, required=True,
-             if_empty=Message("the coordinate is empty", "empty_coordinate"))
-
+             if_empty=Message("the coordinate is empty", "empty_coordinate"), zh="纬度")
 
 def lonlat_check(crs: str = "wgs84", area: coords.Area | None = None) -> Check:
     """Longitude and latitude in range, and not swapped (in GCJ-02/BD-09, which exist only in

@@ -83,11 +83,15 @@ def test_every_message_key_has_a_template_that_reads_like_the_english(bad_xlsx, 
     rows = [list(CHINESE_HEADERS), *[list(r) for r in CHINESE_ROWS]]
     rows[1][2], rows[1][6], rows[1][7] = "飞船", "飞行、休息", "随便"
     rows.append(list(rows[3]))  # the same station twice
-    problems = read_stations(bad_xlsx, crs="gcj02").problems + read_stations(
-        write_xlsx(tmp_path / "more.xlsx", rows), crs="gcj02").problems
-    keyed = [p.message for p in problems if isinstance(p.message, Message)]
+    rows.append(["W1", "新建工会驿站", "", "116.40", "39.90", "", "飞行、休息", "随便", "", "", "",
+                 ""])  # a kept service word, kept hours, a kind read from the name
+    more = read_stations(write_xlsx(tmp_path / "more.xlsx", rows), crs="gcj02")
+    problems = read_stations(bad_xlsx, crs="gcj02").problems + more.problems
+    keyed = [p.message for p in problems if isinstance(p.message, Message)] + [
+        w.message for w in more.warnings]
     assert {m.key for m in keyed} >= {"not_a_number", "swapped", "unknown_kind",
-                                      "unknown_services", "bad_hours", "duplicate"}
+                                      "services_kept", "hours_kept", "kind_inferred",
+                                      "duplicate"}
     for message in keyed:
         assert catalogue("en")["errors"][message.key].format(**message.params) == message
         assert say_message(message, "zh") != message

@@ -67,7 +67,7 @@ BAD = [
     ("notes", "n" * 2001, "at most 2,000"),
     ("phone", "028\x1b[31m", "U+001B"),
     ("hours", "8:30-18:00" * 60, "at most 500"),
-    ("hours", "whenever", "cannot read opening hours"),
+    ("hours", "8:30\u202e-18:00", "U+202E"),
     ("kind", "公厕", "unknown station kind"),
 ]
 

@@ -99,8 +99,10 @@ BAD_CASES = [
      (4, "经度", "swapped")),
     ("unknown kind", lambda rows: rows[1].__setitem__(2, "加油站"),
      (2, "站点类型", "unknown station kind")),
-    ("unknown service", lambda rows: rows[2].__setitem__(6, "休息、飞行"), (3, "服务项目", "飞行")),
-    ("bad hours", lambda rows: rows[2].__setitem__(7, "看情况"), (3, "开放时间", "opening hours")),
+    ("service word too long", lambda rows: rows[2].__setitem__(6, "休息、" + "飞" * 41),
+     (3, "服务项目", "at most 40")),
+    ("hours too long", lambda rows: rows[2].__setitem__(7, "8:30-18:00" * 60),
+     (3, "开放时间", "at most 500")),
     ("bad capacity", lambda rows: rows[2].__setitem__(8, "-3"), (3, "容量", "whole number")),
     ("duplicate id", lambda rows: rows[3].__setitem__(0, "B02"), (4, "编号", "duplicate id")),
     ("same name within 50 m", lambda rows: (rows[3].__setitem__(1, rows[2][1]),
@@ -132,10 +134,10 @@ def test_every_problem_is_reported_at_once(tmp_path):
     rows = [list(CHINESE_HEADERS), *[list(r) for r in CHINESE_ROWS]]
     rows[1][3] = "x"
     rows[2][2] = "加油站"
-    rows[3][7] = "看情况"
+    rows[3][8] = "-3"
     result = read_stations(write_csv(tmp_path / "bad.csv", rows), crs="gcj02")
     assert {(p.row, p.column) for p in result.problems} == {(2, "经度"), (3, "站点类型"),
-                                                            (4, "开放时间")}
+                                                            (4, "容量")}
     assert result.stations == []
 
 
