@@ -9,6 +9,7 @@ import {drawCells, restyleCells} from "./cells.js";
 import {askSignin, initControls, loadCoverage, setGroup, setHour} from "./coverage.js";
 import {drawGaps, renderGapList} from "./gaps.js";
 import {addLegend, fitRegion, map} from "./map.js";
+import {initKinds} from "./kinds.js";
 import {hideReportCount, loadReports} from "./reports.js";
 import {clearPlan, initSiting, syncSitingDefaults} from "./siting.js";
 import {drawStations, loadStations, stationIcon} from "./stations.js";
@@ -91,6 +92,7 @@ initExport();
 initControls();
 initTabs();
 initSiting();
+initKinds();  // the station kinds panel, for administrators
 addLegend();
 fitRegion();
 setTab(state.tab);
