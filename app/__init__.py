@@ -103,6 +103,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
 
     from app import account_pages, api, auth, handlers, limits, office_io, pages, search, uploads
     from app import catalogue_api
+    from app import offline, posters
     from app.state import AppState
     from geo import settings
     from geo.demo import BASEMAP_FILE
@@ -149,6 +150,8 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
                                         region=cfg["BOUNDS"] or cfg["REGION"])
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(offline.bp)  # /sw.js and the manifest: the finder offline
+    app.register_blueprint(posters.bp)  # /posters.pdf, /qr/<id>.svg
     app.register_blueprint(search.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
     office_io.init_app(app)  # station lists in and out of the planner view

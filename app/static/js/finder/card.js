@@ -2,6 +2,7 @@
    links to the phone's map apps, and buttons to report a problem or share the station. */
 import {clear, config, el, fmtDistance, fmtDuration, fmtHours, icon, t} from "../common.js";
 import {drawRoute, map} from "./map.js";
+import {shareQr} from "./qr.js";
 import {openReport} from "./report.js";
 import {cardPane, showCardPane, showList} from "./sheet.js";
 import {resultById, state} from "./state.js";
@@ -122,6 +123,8 @@ export function showCard(id) {
     el("a", {class: "button subtle", href: "/s/" + encodeURIComponent(s.id) + "?lang=" + config.lang},
        icon("share"), t("share"))));
   if (s.notes && s.notes.indexOf("演示数据") >= 0) card.appendChild(el("p", {class: "note"}, s.notes));
+  const qr = shareQr(s.id);
+  if (qr) card.appendChild(qr);
   showCardPane();
   if (!resultById(id)) {
     const m = state.markers[id];

@@ -3,7 +3,9 @@
    others together. Station data is only ever shown through textContent (el). */
 import {fromLatLng, t, toast, toLatLng} from "../common.js";
 import {initFilters, servicesPanelOpen, toggleServicesPanel} from "./filters.js";
+import {initLarge} from "./large.js";
 import {clusters, fitRegion, followView, loadStation, loadView, map, showOrigin} from "./map.js";
+import {initOffline, isOffline, listStraightLine} from "./offline.js";
 import {initReport} from "./report.js";
 import {search, select} from "./results.js";
 import {closeSearch, initSearch, searchPanelOpen} from "./search.js";
@@ -15,7 +17,7 @@ function setOrigin(lon, lat, fromGps) {
   state.origin = [lon, lat];
   showOrigin(lon, lat, fromGps);
   showList();
-  search(true);
+  if (isOffline()) listStraightLine(); else search(true);
 }
 
 function locate() {
@@ -54,6 +56,8 @@ function searched(r) {
 initFilters();
 initSheet();
 initReport();
+initLarge();
+initOffline(() => loadView(pick, true).then(() => { if (state.origin) search(false); }, () => {}));
 initSearch(searched);
 map.on("click", (e) => {
   if (servicesPanelOpen()) { toggleServicesPanel(false); return; }
