@@ -101,9 +101,20 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     """
     from flask import Flask
 
-    from app import account_pages, api, auth, handlers, limits, office_io, pages, search, uploads
-    from app import catalogue_api
-    from app import offline, posters
+    from app import (
+        account_pages,
+        api,
+        auth,
+        catalogue_api,
+        handlers,
+        limits,
+        office_io,
+        offline,
+        pages,
+        posters,
+        search,
+        uploads,
+    )
     from app.state import AppState
     from geo import settings
     from geo.demo import BASEMAP_FILE

@@ -65,8 +65,8 @@ export function icon(name, cls) {
   svg.setAttribute("class", "icon" + (cls ? " " + cls : ""));
   const own = (key) => Object.prototype.hasOwnProperty.call(ICONS, key);
   const kind = config.kinds && Object.prototype.hasOwnProperty.call(config.kinds, name) ? config.kinds[name] : null;
-  const key = own(name) ? name : (kind && own(kind.icon) ? kind.icon : null);
-  svg.innerHTML = key ? ICONS[key] : "";  // constant markup from ICONS only
+  if (!own(name)) name = kind && own(kind.icon) ? kind.icon : "";
+  svg.innerHTML = ICONS[name] || "";  // constant markup from ICONS only
   return svg;
 }
 
