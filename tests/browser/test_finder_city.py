@@ -9,15 +9,18 @@ import pytest
 from tests.browser.conftest import SHOTS, page_opener, serving, wait_for_results
 
 #: Every marker icon drawn (pins and clusters) and whether it is a cluster, in page pixels.
-ICONS_JS = """() => Array.from(document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon'))
+ICONS_JS = """() => Array.from(document.querySelectorAll(
+  '.leaflet-marker-icon.pin, .leaflet-marker-icon.cluster'))
   .map(e => { const r = e.getBoundingClientRect();
               return {cluster: e.classList.contains('cluster'), x: r.left, y: r.top, w: r.width,
                       h: r.height, n: Number(e.textContent) || 1}; })"""
 #: Station pins and clusters: the overlap of every two, as a share of the smaller.
-OVERLAPS_JS = ICONS_JS[:-1] + """.reduce((acc, a, i, all) => { all.slice(i + 1).forEach(b => {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (w > 0 && h > 0) acc.push(w * h / Math.min(a.w * a.h, b.w * b.h)); }); return acc; }, [])"""
+OVERLAPS_JS = "() => { const icons = (" + ICONS_JS + """)(); const out = [];
+  icons.forEach((a, i) => icons.slice(i + 1).forEach(b => {
+    const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+    const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+    if (w > 0 && h > 0) out.push(w * h / Math.min(a.w * a.h, b.w * b.h)); }));
+  return out; }"""
 LOCAL = (126.6160, 45.7650)  # near 中央大街, lon/lat
 
 
@@ -112,7 +115,7 @@ def test_the_rough_edges_at_phone_widths(open_harbin, width, lang):
     assert max(r[1] for r in rects) <= width
     # the kind chips say their kinds in words, and all fit
     chips = page.evaluate("""() => Array.from(document.querySelectorAll('.filterbar button, '
-      + '.filterbar input')).map(e => { const r = e.getBoundingClientRect();
+      + '.filterbar .place-search')).map(e => { const r = e.getBoundingClientRect();
       const name = e.querySelector('.kind-name');
       return {right: r.right, h: r.height, w: r.width,
               named: !name || (name.getBoundingClientRect().width > 20
@@ -129,7 +132,7 @@ def test_the_rough_edges_at_phone_widths(open_harbin, width, lang):
     rows = page.evaluate("""() => Array.from(document.querySelectorAll('#results > li')).map(li =>
       [li.querySelector('.result-name').textContent, li.querySelector('.result-where').textContent])""")
     assert all(where for _, where in rows), rows
-    assert len(set(rows)) == len(rows)
+    assert len({tuple(r) for r in rows}) == len(rows)
     # service chips are whole words and the +N count shows
     cut = page.evaluate("""() => Array.from(document.querySelectorAll('#results .chips.small .chip'))
       .filter(c => { const r = c.getBoundingClientRect(), list = c.parentElement.getBoundingClientRect();
