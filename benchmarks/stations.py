@@ -1,9 +1,10 @@
 """The station list on a phone: bytes over the wire and time to first results in the finder.
 
-    python -m benchmarks stations [--stations 5000] [--runs 2] [--down-kbps 1600] [--rtt-ms 150]
-                                  [--before REF] [--no-browser]
+    python -m benchmarks stations [--region harbin] [--stations 5000] [--runs 2]
+                                  [--down-kbps 1600] [--rtt-ms 150] [--before REF] [--no-browser]
 
-Builds the demo region into a temporary directory and adds generated stations
+Builds the demo region (``--region``, default central Harbin, a whole city) into a temporary
+directory and adds generated stations
 (:func:`geo.synthetic.random_stations` on its walking network) to a copy of its registry up to
 ``--stations``. Then:
 
@@ -21,7 +22,10 @@ Builds the demo region into a temporary directory and adds generated stations
    station link ``/?station=id`` (time to the station's card and pins); and, for the record, the
    worker opens ``/`` and waits (the first view shows the whole region, so the finder asks for
    every station in it). The medians of
-   ``--runs`` runs, and the bytes of ``/api/stations*`` each load moved.
+   ``--runs`` runs, and the bytes of ``/api/stations*`` each load moved. For the first view
+   also the markers drawn (pins and clusters), there and at every zoom from 11 to 18 around the
+   middle of the stations (the most of them): a city's first view must be useful, not thousands
+   of pins.
 
 Everything runs on 127.0.0.1; the throttling stands in for the phone's network.
 """
@@ -52,13 +56,13 @@ PAD = 0.5
 
 # --- data -----------------------------------------------------------------------------------------
 
-def build_data(tmp: Path, count: int, seed: int = 5):
+def build_data(tmp: Path, count: int, seed: int = 5, region_id: str = "harbin"):
     """The demo region in ``tmp`` and a registry copy with ``count`` stations; (region, db url)."""
     from geo.demo import build_demo
     from geo.registry import Registry
     from geo.synthetic import random_stations
 
-    region = build_demo(tmp / "demo")
+    region = build_demo(tmp / "demo", region_id=region_id)
     target = tmp / "stations.sqlite"
     with sqlite3.connect(region.data_dir / "yizhan.sqlite") as src, \
             sqlite3.connect(target) as dst:
@@ -144,6 +148,22 @@ def byte_figures(region, db_url: str) -> dict:
 
 
 # --- the browser ----------------------------------------------------------------------------------
+
+#: Markers drawn on the map: station pins and clusters.
+DRAWN_JS = """() => document.querySelectorAll(
+  '.leaflet-marker-icon.pin, .leaflet-marker-icon.cluster').length"""
+
+
+def most_drawn(page, where: tuple[float, float]) -> int:
+    """The most markers drawn at any zoom from 11 to 18 around ``where`` (lon, lat)."""
+    most = 0
+    for zoom in range(11, 19):
+        page.evaluate(f"() => yizhan.map.setView(yizhan.toLatLng ? yizhan.toLatLng({where[0]}, "
+                      f"{where[1]}) : [{where[1]}, {where[0]}], {zoom}, {{animate: false}})")
+        page.wait_for_timeout(1500)  # the box is asked for after 300 ms without moving
+        most = max(most, page.evaluate(DRAWN_JS))
+    return most
+
 
 def export_revision(ref: str, into: Path) -> Path:
     """The tree of git revision ``ref`` of this checkout, written to ``into``."""
@@ -235,11 +255,14 @@ def load_once(browser, url: str, path: str, *, where: tuple[float, float], locat
     out["pins_s"] = time.perf_counter() - started
     out["pins"] = page.evaluate("() => Object.keys(yizhan.state.markers).filter("
                                 "id => yizhan.map.hasLayer(yizhan.state.markers[id])).length")
+    out["drawn"] = page.evaluate(DRAWN_JS)
     page.wait_for_timeout(300)
     moved = {rid: max(chunks.get(rid, 0), finished.get(rid, 0)) for rid in urls}
     out["stations_bytes"] = sum(n for rid, n in moved.items() if "/api/stations" in urls[rid])
     out["all_bytes"] = sum(moved.values())
     out["cancelled"] = sum("/api/stations" in urls[rid] for rid in failed)
+    if locate is None:
+        out["most_drawn"] = most_drawn(page, where)
     context.close()
     return out
 
@@ -284,6 +307,8 @@ def kb(n: float) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks stations", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--region", default="harbin", help="the shipped region to build "
+                                                               "(geo.regions; default harbin)")
     parser.add_argument("--stations", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=2, help="browser loads per scenario")
     parser.add_argument("--down-kbps", type=float, default=1600.0)
@@ -295,7 +320,7 @@ def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory(prefix="yizhan-bench-stations-") as tmp:
         started = time.perf_counter()
-        region, db_url = build_data(Path(tmp), args.stations)
+        region, db_url = build_data(Path(tmp), args.stations, region_id=args.region)
         print(f"demo region {region.manifest().get('bounds')} with generated stations "
               f"({time.perf_counter() - started:.1f} s)")
         b = byte_figures(region, db_url)
@@ -333,7 +358,9 @@ def main(argv: list[str]) -> int:
         for name, x in figures.items():
             first = (f"nearest list {x['results_s']:.1f} s, " if "results_s" in x
                      else f"station card {x['card_s']:.1f} s, " if "card_s" in x else "")
-            print(f"  {name}: {first}pins {x['pins_s']:.1f} s ({x['pins']:.0f} on the map); "
+            drawn = (f", {x['drawn']:.0f} markers drawn, at most {x['most_drawn']:.0f} at zoom "
+                     f"11-18" if "most_drawn" in x else "")
+            print(f"  {name}: {first}pins {x['pins_s']:.1f} s ({x['pins']:.0f} on the map{drawn}); "
                   f"/api/stations {kb(x['stations_bytes'])}"
                   + (f" ({x['cancelled']:.0f} cancelled midway)" if x["cancelled"] else "")
                   + f", everything {kb(x['all_bytes'])}")

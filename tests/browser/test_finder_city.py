@@ -129,14 +129,16 @@ def test_the_rough_edges_at_phone_widths(open_harbin, width, lang):
     page.wait_for_timeout(300)
     assert page.locator("#toast").is_hidden()
     # results of one name tell themselves apart by where they are
-    rows = page.evaluate("""() => Array.from(document.querySelectorAll('#results > li')).map(li =>
-      [li.querySelector('.result-name').textContent, li.querySelector('.result-where').textContent])""")
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('#results > li'))
+      .map(li => [li.querySelector('.result-name').textContent,
+                  li.querySelector('.result-where').textContent])""")
     assert all(where for _, where in rows), rows
     assert len({tuple(r) for r in rows}) == len(rows)
     # service chips are whole words and the +N count shows
-    cut = page.evaluate("""() => Array.from(document.querySelectorAll('#results .chips.small .chip'))
-      .filter(c => { const r = c.getBoundingClientRect(), list = c.parentElement.getBoundingClientRect();
-                     return c.scrollWidth > c.clientWidth + 1 || r.right > list.right + 1; }).length""")
+    cut = page.evaluate("""() => Array.from(
+      document.querySelectorAll('#results .chips.small .chip')).filter(c => {
+        const r = c.getBoundingClientRect(), list = c.parentElement.getBoundingClientRect();
+        return c.scrollWidth > c.clientWidth + 1 || r.right > list.right + 1; }).length""")
     assert cut == 0
     page.screenshot(path=str(SHOTS / f"city-{lang}-{width}-results.png"))
     # the map's names stay above the pins (a selected pin hides none)
