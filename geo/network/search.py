@@ -144,14 +144,16 @@ def _k_labels(indptr, indices, weight, carried, n_nodes, node_s, key_s, carry_s,
         for g in turn:
             if again == 1 and not cut[g]:
                 continue
+            recheck = again == 1  # a second search, or a rerun: lists may hold this source
             while True:
                 generation += 1
                 status = _source_search(indptr, indices, weight, carried, starts[g],
                                         starts[g + 1], node_s, key_s, carry_s, label_s[starts[g]],
                                         k, radius if again == 0 else np.inf, out, count, kth,
-                                        scratch, generation, keys, nodes)
+                                        scratch, generation, keys, nodes, recheck)
                 if status >= 0:
                     break
+                recheck = True
                 keys = np.empty(2 * len(keys), np.float64)  # the heap was full: a larger one
                 nodes = np.empty(len(keys), np.int64)
             cut[g] = status == 1
@@ -160,10 +162,12 @@ def _k_labels(indptr, indices, weight, carried, n_nodes, node_s, key_s, carry_s,
 
 @njit(cache=True, nogil=True)
 def _source_search(indptr, indices, weight, carried, lo, hi, src_node, src_key, src_carry, label,  # noqa: C901 - one compiled loop: numba calls a helper per settled node
-                   k, limit, out, count, kth, scratch, generation, keys, nodes):
+                   k, limit, out, count, kth, scratch, generation, keys, nodes, recheck):
     """One source's pruned search for :func:`k_labels`: 1 when the ``limit`` cut it where
     a list could still take it, 0 when not, -1 when the heap ran out of room (nothing written
-    that a rerun would not write again)."""
+    that a rerun would not write again). Only a search again (``recheck``, a source the first
+    pass cut) can meet lists that hold its source already: a first search settles each node
+    once, so it skips looking."""
     out_key, out_value, out_label, out_next = out
     dist, value, pred, stamp = scratch
     size = 0
@@ -188,10 +192,11 @@ def _source_search(indptr, indices, weight, carried, lo, hi, src_node, src_key, 
             continue
         c = count[u]
         held = False
-        for j in range(c):
-            if out_label[u, j] == label:
-                held = True
-                break
+        if recheck:  # searched again: the first search of this source may have labelled u
+            for j in range(c):
+                if out_label[u, j] == label:
+                    held = True
+                    break
         if not held:
             if d >= kth[u]:
                 continue
