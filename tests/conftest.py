@@ -8,9 +8,34 @@ from pathlib import Path
 
 import pytest
 
+
+
+def _worker_database(url: str | None) -> str | None:
+    """The PostgreSQL database of this test process: ``url`` itself, or, when pytest-xdist runs
+    the suite in several processes, ``<database>_<worker>`` next to it (made on first use), so
+    that two processes never empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as db:
+            if db.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                db.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 #: A PostgreSQL database the tests may empty, e.g. postgresql+psycopg://u:p@127.0.0.1/yizhan_test
-#: (.ci/run starts one); without it the tests on PostgreSQL are skipped.
-POSTGRES = os.environ.get("YIZHAN_TEST_POSTGRES")
+#: (.ci/run starts one; under pytest-xdist each process has its own, see _worker_database);
+#: without it the tests on PostgreSQL are skipped.
+POSTGRES = _worker_database(os.environ.get("YIZHAN_TEST_POSTGRES"))
 
 
 def empty_postgres() -> str:
