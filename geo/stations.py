@@ -22,7 +22,13 @@ import opening_hours
 from geo import settings
 from geo.errors import InputError, Message
 from geo.text import fold, forbidden, shown
-from geo.vocabulary import KIND_WORDS, SERVICE_WORDS, service_candidates
+from geo.vocabulary import (
+    KIND_WORDS,
+    SERVICE_WORDS,
+    always_open,
+    hours_in_digits,
+    service_candidates,
+)
 
 #: The kinds every deployment has.
 BuiltinKind = Literal["driver_home", "sanitation_station", "outdoor_rest_point"]
@@ -203,6 +209,8 @@ def parse_services(value: str | Iterable[str] | None) -> frozenset[str]:
 
 #: A token that is only an enumeration (``1``, ``2.``, ``①``, ``(3)``), dropped.
 _ENUMERATION = re.compile(r"^(?:\d+[.)）]?|[①-⑳]|[（(]\d+[)）])$")
+#: An enumeration before a word: ``1.``, ``①``, ``(3)``.
+_ENUMERATED = re.compile(r"^(?:\d+[.、)）]|[①-⑳]|[（(]\d+[)）])")
 #: Words joined in one token: ``饮水及充电``, ``休息 饮水``.
 _JOINED = re.compile(r"\s+|及|和|与|以及")
 
@@ -221,7 +229,8 @@ def read_services(value: str | Iterable[str] | None) -> tuple[frozenset[str], tu
     A cell such as ``一台冰箱、一台微波炉、饮水机，提供免费WiFi`` is split at
     :data:`SERVICE_SEPARATORS`; each word is looked up as written, then without what offices put
     around a service (:func:`geo.vocabulary.service_candidates`), then, when it joins several
-    known words (``饮水及充电``, ``休息 饮水``), as those. Enumerations (``1.``, ``①``) are dropped.
+    known words (``饮水及充电``, ``休息 饮水``), as those (and its other words each on its own).
+    Enumerations (``1.``, ``①``) are dropped.
 
     Returns
     -------
@@ -246,11 +255,12 @@ def read_services(value: str | Iterable[str] | None) -> tuple[frozenset[str], tu
             continue
         parts = [p for p in _JOINED.split(token) if p and not _ENUMERATION.match(p)]
         services = [_service(p) for p in parts] if parts and parts != [token] else [None]
-        if all(services):
-            found.update(s for s in services if s)
-        elif token not in unknown:
+        if not any(services):
             unknown.append(token)
-    return frozenset(found), tuple(unknown)
+            continue
+        found.update(s for s in services if s)  # "1.休息 2.老花镜": each word on its own
+        unknown += [_ENUMERATED.sub("", p) for p, s in zip(parts, services, strict=True) if not s]
+    return frozenset(found), tuple(dict.fromkeys(w for w in unknown if w))
 
 
 def check_service_word(word: str) -> str:
@@ -383,9 +393,9 @@ def normalize_hours(text: str | None) -> str:
     if not raw or raw.lower() in {"nan", "none"}:
         return ""
     compact = re.sub(r"\s+", "", raw)
-    if compact in _ALWAYS or compact.lower() in _ALWAYS:
+    if compact in _ALWAYS or compact.lower() in _ALWAYS or always_open(raw):
         return "24/7"
-    s = raw
+    s = hours_in_digits(raw)
     for a, b in (("：", ":"), ("；", ";"), ("，", ","), ("、", ","), ("～", "-"), ("~", "-"),
                  ("—", "-"), ("–", "-"), ("－", "-"), ("−", "-"), ("（", "("), ("）", ")")):
         s = s.replace(a, b)

@@ -220,3 +220,53 @@ def kind_from_name(name: str) -> str | None:
         if kinds:
             return None
     return None
+
+
+# --- hours ---------------------------------------------------------------------------------------
+
+#: Hours written as words that mean "always open", compared without spaces and without a
+#: trailing 开放/营业/服务/运营.
+ALWAYS_OPEN = frozenset({
+    "24/7", "全天", "24小时", "全天24小时", "全天候", "00:00-24:00", "0:00-24:00", "24h",
+    "全年无休", "7x24小时", "7×24小时", "7*24小时", "24小时全天候", "全天候24小时", "常年",
+    "全年", "全年24小时", "24小时不间断", "昼夜", "不间断",
+})
+_ALWAYS_TAIL = re.compile(r"(?:开放|营业|服务|运营|值守)+$")
+_NUMERAL = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+            "七": 7, "八": 8, "九": 9}
+_NUMERAL_HOUR = re.compile(r"([零〇一二两三四五六七八九十]{1,3})(?=[点时])")
+_MORNING_EVENING = re.compile(
+    r"早(?:上|晨)?(\d{1,2})(?:[:：点时](\d{2}|半)?)?分?\s*(?:至|到|-|~|～|—)?\s*"
+    r"晚(?:上)?(\d{1,2})(?:[:：点时](\d{2}|半)?)?分?")
+
+
+def always_open(text: str) -> bool:
+    """Whether hours written as ``text`` say "always open" (``全天``, ``24小时开放``,
+    ``全天候服务``, ``7×24小时`` …)."""
+    compact = re.sub(r"\s+", "", text)
+    return compact in ALWAYS_OPEN or compact.lower() in ALWAYS_OPEN or \
+        _ALWAYS_TAIL.sub("", compact) in ALWAYS_OPEN
+
+
+def _numeral(text: str) -> str:
+    """``八`` → ``8``, ``十二`` → ``12``, ``二十`` → ``20`` (hours only: up to 二十四)."""
+    tens, _, ones = text.partition("十")
+    if "十" not in text:
+        return str(_NUMERAL[text]) if text in _NUMERAL else text
+    value = (_NUMERAL.get(tens, 1) if tens else 1) * 10 + (_NUMERAL.get(ones, 0) if ones else 0)
+    return str(value)
+
+
+def hours_in_digits(text: str) -> str:
+    """Hours written in words made digits and spans: ``早上八点到晚上六点`` → ``8:00-18:00``,
+    ``早8晚6`` → ``8:00-18:00``, ``十点半`` → ``10点半``; other text unchanged. The first step of
+    :func:`geo.stations.normalize_hours`."""
+    text = _NUMERAL_HOUR.sub(lambda m: _numeral(m[1]), text)
+
+    def span(m: re.Match[str]) -> str:
+        start, end = int(m[1]), int(m[3])
+        end = end + 12 if end < 12 else end
+        minutes = ["30" if x == "半" else (x or "00") for x in (m[2], m[4])]
+        return f"{start}:{minutes[0]}-{end}:{minutes[1]}"
+
+    return _MORNING_EVENING.sub(span, text)

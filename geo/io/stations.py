@@ -148,7 +148,8 @@ def _station_columns(crs: str, area: coords.Area | None = None) -> tables.Schema
                                 "开放时段", "服务时段", "开放时长"), _hours, default=""),
         tables.Column("capacity", ("容量", "可容纳人数", "容纳人数", "车位数"), _capacity),
         tables.Column("access", ("开放对象", "服务对象"), parse_access, default="public"),
-        tables.Column("phone", ("电话", "联系电话", "联系方式", "服务电话", "咨询电话"),
+        tables.Column("phone", ("电话", "联系电话", "联系方式", "服务电话", "咨询电话", "tel",
+                                "telephone", "电话号码"),
                       _text("phone"), default=""),
         tables.Column("operator", ("运营单位", "管理单位", "建设单位", "承办单位", "所属单位",
                                    "责任单位", "主管单位"), _text("operator"), default=""),
@@ -511,9 +512,11 @@ def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84",
     """Stations as a table; coordinates converted to ``crs``.
 
     ``lang="en"``: the English headers (:data:`COLUMNS`), kind, service and access ids, services
-    joined by ``;``, hours in OSM ``opening_hours`` syntax. ``lang="zh"``: the Chinese headers
-    (:data:`ZH_HEADERS`), kinds, services and access as a union office writes them (services
-    joined by ``、``), hours as people write them (:func:`geo.stations.format_hours_zh`).
+    joined by ``;`` (the words kept as written after the ids,
+    :attr:`geo.stations.Station.other_services`), hours in OSM ``opening_hours`` syntax.
+    ``lang="zh"``: the Chinese headers (:data:`ZH_HEADERS`), kinds, services and access as a
+    union office writes them (services joined by ``、``, the kept words last), hours as people
+    write them (:func:`geo.stations.format_hours_zh`).
     Either reads back to the same stations with :func:`read_stations`.
     """
     if lang not in LANGS:
@@ -526,10 +529,11 @@ def stations_frame(stations: Iterable[Station], *, crs: str = "wgs84",
         lon, lat = coords.from_wgs84(s.lon, s.lat, crs)
         if zh:
             kind, access, hours = KINDS[s.kind][0], ACCESS[s.access][0], format_hours_zh(s.hours)
-            services = "、".join(zh for key, (zh, _) in SERVICES.items() if key in s.services)
+            services = "、".join([*(zh for key, (zh, _) in SERVICES.items() if key in s.services),
+                                 *s.other_services])
         else:
             kind, access, hours = s.kind, s.access, s.hours
-            services = ";".join(sorted(s.services))
+            services = ";".join([*sorted(s.services), *s.other_services])
         records.append({
             "id": s.id, "name": s.name, "kind": kind, "lon": round(float(lon), 7),
             "lat": round(float(lat), 7), "address": s.address, "services": services,

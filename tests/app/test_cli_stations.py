@@ -354,3 +354,84 @@ def test_import_of_a_lone_surrogate_is_a_problem_of_its_row(runner, db_url, tmp_
     assert result.exit_code == 1, result.output
     assert said in result.stderr
     assert Registry(db_url).stations() == []
+
+
+# --- lists as offices keep them ------------------------------------------------------------------
+
+def test_import_the_county_list_from_amap_with_a_default_kind(runner, db_url, tmp_path):
+    from tests.geo.io.office_lists import write_county
+
+    path = write_county(tmp_path / "舒城县驿站.csv")
+    result = runner.invoke(main, ["import", str(path), "--kind", "工会驿站", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "24 new" in result.output
+    assert "Note: the position is read from 'wgs84_lon' and 'wgs84_lat' as WGS-84" in \
+        result.output
+    assert "Note: the kind of 12 row(s) was read from the station's name" in result.output
+    kinds = [s.kind for s in Registry(db_url).stations()]
+    assert kinds.count("outdoor_rest_point") == 18 and kinds.count("driver_home") == 2
+
+
+def test_import_the_city_list_reports_its_warnings_in_chinese(runner, db_url, tmp_path):
+    from tests.geo.io.office_lists import write_city
+
+    path = write_city(tmp_path / "合肥市驿站名单.csv")
+    result = runner.invoke(main, ["--lang", "zh", "import", str(path), "--kind",
+                                  "outdoor_rest_point", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "新增 82 个" in result.output
+    assert "提示：有 6 个服务词不在服务词表中，已按原文保留：“一台冰箱”（11 行）" in result.output
+    assert "提示：有 20 行的开放时间无法识别，已原样记入备注" in result.output
+    assert "位置取自“高德经度”和“高德纬度”两列，按 GCJ-02（高德、腾讯） 坐标读取" in result.output
+    report = json.loads(runner.invoke(main, ["import", str(path), "--kind", "工会驿站",
+                                             "--db", db_url, "--json"]).output)
+    assert report["unchanged"] == 82 and report["crs"] == "gcj02"
+    assert {w["key"] for w in report["warnings"]} == {
+        "coordinates_used", "services_kept", "hours_kept", "kind_inferred", "kind_default"}
+    stored = Registry(db_url).stations()
+    assert sum("母婴室" in s.other_services for s in stored) == 10
+
+
+def test_kept_words_survive_export_and_reimport(runner, db_url, tmp_path):
+    from tests.geo.io.office_lists import write_city
+
+    runner.invoke(main, ["import", str(write_city(tmp_path / "city.csv")), "--kind",
+                         "工会驿站", "--db", db_url])
+    before = {s.id: s for s in Registry(db_url).stations()}
+    for n in range(2):  # the first round writes positions to 7 decimals; the second changes none
+        out = tmp_path / f"out{n}.xlsx"
+        assert runner.invoke(main, ["export", str(out), "--lang", "zh", "--db",
+                                    db_url]).exit_code == 0
+        report = json.loads(runner.invoke(main, ["import", str(out), "--db", db_url,
+                                                 "--json"]).output)
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 82)
+    after = {s.id: s for s in Registry(db_url).stations()}
+    assert {i: (s.services, s.other_services, s.hours, s.notes) for i, s in after.items()} == {
+        i: (s.services, s.other_services, s.hours, s.notes) for i, s in before.items()}
+    assert not [w for w in report["warnings"] if w["key"] in ("hours_kept", "kind_default")]
+
+
+def test_rows_without_a_kind_say_how_to_give_one(runner, db_url, tmp_path):
+    from tests.geo.io.office_lists import write_county
+
+    path = write_county(tmp_path / "county.csv")
+    result = runner.invoke(main, ["import", str(path), "--db", db_url])
+    assert result.exit_code == 1
+    assert "missing column(s) kind" in result.stderr and "--kind" in result.stderr
+    zh = runner.invoke(main, ["--lang", "zh", "import", str(path), "--db", db_url])
+    assert "缺少列：站点类型（可用的标题：站点类型：kind、类型" in zh.stderr
+    assert "用 --kind 指定" in zh.stderr
+
+
+def test_the_missing_column_message_in_chinese_names_the_columns_as_offices_do(runner, db_url,
+                                                                             tmp_path):
+    path = write_csv(tmp_path / "m.csv", [["名称", "地址"], ["甲", "某路"]])
+    result = runner.invoke(main, ["--lang", "zh", "import", str(path), "--db", db_url])
+    assert result.exit_code == 1
+    assert "缺少列：站点类型、经度、纬度" in result.stderr
+    assert "kind, lon, lat" not in result.stderr
+
+
+def test_an_unknown_default_kind_is_a_usage_error(runner, db_url, union_csv):
+    result = runner.invoke(main, ["import", str(union_csv), "--kind", "加油站", "--db", db_url])
+    assert result.exit_code == 2 and "--kind" in result.output

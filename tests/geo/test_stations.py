@@ -14,6 +14,7 @@ from geo.stations import (
     parse_access,
     parse_kind,
     parse_services,
+    read_services,
     stable_id,
 )
 
@@ -193,3 +194,74 @@ def test_check_text_keeps_line_breaks_as_newlines(field, text, stored):
 def test_check_text_refuses_line_breaks_in_one_line_fields(field):
     with pytest.raises(InputError, match=r"U\+000A, U\+000D"):
         check_text(field, "甲\r\n乙")
+
+
+# --- the words offices write ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell, ids, kept", [
+    # the "七个一" kit
+    ("一台冰箱、一台微波炉、一个饮水机、一个医药箱、一套桌椅、一个充电设施、一个卫生间",
+     {"food_heating", "drinking_water", "first_aid", "rest", "phone_charging", "toilet"},
+     ("一台冰箱",)),
+    # the ACFTU's "九有"
+    ("有休息场所、有饮用水、有卫生间、有充电设施、有热饭设备、有药箱、有图书、有空调、有无线网络",
+     {"rest", "drinking_water", "toilet", "phone_charging", "food_heating", "first_aid",
+      "reading", "cooling", "wifi"}, ()),
+    # the slogans
+    ("冷可取暖、热可纳凉、渴可喝水、累可歇脚、伤可用药、饭可加热、内急可如厕、手机可充电",
+     {"heating", "cooling", "drinking_water", "rest", "first_aid", "food_heating", "toilet",
+      "phone_charging"}, ()),
+    ("提供免费饮水服务。电动车充电桩+WiFi", {"drinking_water", "ebike_charging", "wifi"}, ()),
+    ("1.休息 2.饮水 3.老花镜", {"rest", "drinking_water"}, ("老花镜",)),
+    ("饮水及充电", {"drinking_water", "phone_charging"}, ()),
+    ("母婴室、雨具、母婴室、①医药箱", {"first_aid"}, ("母婴室", "雨具")),
+    ("法律 咨询", set(), ("法律 咨询",)),
+    ("防暑降温药品等、空调、暖气、淋浴间、洗衣机、货车停车位、高原氧吧、无障碍通道", {
+        "first_aid", "cooling", "heating", "shower", "laundry", "parking", "oxygen",
+        "accessible"}, ()),
+])
+def test_read_services_knows_the_words_offices_write_and_keeps_the_rest(cell, ids, kept):
+    assert read_services(cell) == (ids, kept)
+
+
+def test_parse_services_still_refuses_what_read_services_keeps():
+    with pytest.raises(InputError, match="'一台冰箱'"):
+        parse_services("一台冰箱、微波炉")
+    assert parse_services("一台微波炉、一个饮水机") == {"food_heating", "drinking_water"}
+
+
+@pytest.mark.parametrize("typed, hours", [
+    ("早8点至晚6点", "08:00-18:00"),
+    ("早上八点到晚上六点", "08:00-18:00"),
+    ("早8晚6", "08:00-18:00"),
+    ("早7:30晚8:30", "07:30-20:30"),
+    ("每天早八点半到晚九点", "Mo-Su 08:30-21:00"),
+    ("十点至二十二点", "10:00-22:00"),
+    ("全天候开放", "24/7"),
+    ("全天候服务", "24/7"),
+    ("7×24小时开放", "24/7"),
+    ("周一至周五 8:30-18:00", "Mo-Fr 08:30-18:00"),
+])
+def test_hours_in_words(typed, hours):
+    assert normalize_hours(typed) == hours
+
+
+def test_station_keeps_other_service_words_in_order_once():
+    station = Station("a", "甲", "driver_home", 116.4, 39.9, services={"rest"},
+                      other_services=("母婴室", "雨具", "母婴室"))
+    assert station.other_services == ("母婴室", "雨具")
+    record = station.to_record()
+    assert record["services"] == ["rest"] and record["other_services"] == ["母婴室", "雨具"]
+    assert Station.from_record(record) == station
+    # one list, as the registry stores it: the words after the ids
+    assert Station.from_record(record | {"services": ["rest", "母婴室", "雨具"],
+                                         "other_services": []}) == station
+
+
+@pytest.mark.parametrize("word, fragment", [
+    ("", "without spaces"), (" 雨具", "without spaces"), ("飞" * 41, "at most 40"),
+    ("雨具、针线", "separator"), ("雨\u202e具", r"U\+202E"),
+])
+def test_station_refuses_other_service_words_that_would_not_read_back(word, fragment):
+    with pytest.raises(InputError, match=fragment):
+        Station("a", "甲", "driver_home", 116.4, 39.9, other_services=(word,))
