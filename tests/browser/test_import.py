@@ -63,8 +63,15 @@ def gcj_list(db_url: str, folder, *, bad: bool = True) -> str:
     return str(path)
 
 
+def busy_aside(errors: list[str]) -> list[str]:
+    """Console errors but the 503s of a request the page asks again after Retry-After (the
+    coverage computing at sign-in holds the process's analysis slot)."""
+    return [e for e in errors if "status of 503" not in e]
+
+
 def start(open_office, **options):
     page, watcher = open_office("/plan?tab=stations&lang=zh", **options)
+    page.set_default_timeout(90_000)  # a preview waits while the sign-in's coverage computes
     sign_in(page)
     page.wait_for_selector("#editor:not([hidden])")
     return page, watcher
@@ -74,31 +81,40 @@ def choose(page, path: str):
     page.set_input_files("#io-file", path)
 
 
+def wait_preview(page, watcher) -> None:
+    """Until the preview's table shows (its failure said with what the panel shows)."""
+    page.wait_for_selector("#io-table, .io-error", timeout=120_000)
+    assert page.locator("#io-table").count(), (page.locator("#io-panel").inner_text(),
+                                               watcher.errors)
+
+
 def test_upload_preview_mapping_crs_and_apply(open_office, chengdu_office):
     folder, db_url = chengdu_office["folder"], chengdu_office["db_url"]
     for name, options in (("desktop", DESKTOP), ("390", {})):
         page, watcher = start(open_office, **options)
         choose(page, gcj_list(db_url, folder))
-        page.wait_for_selector("#io-table")
+        wait_preview(page, watcher)
         # the name column is unknown: the mapping is open and says what is missing
         assert page.locator("#io-missing").is_visible()
         assert "站点名称" in page.locator("#io-missing").inner_text()
         page.locator("select[data-header='驿站名字']").select_option("name")
         page.wait_for_selector("#io-table td.bad")
         bad = page.locator("#io-table td.bad").first
-        assert "坐标" in bad.inner_text() and "为空" in bad.inner_text()
+        assert "坐标是空的" in bad.inner_text()
         assert page.locator("#io-apply").is_disabled()
         # the GCJ-02 list read as WGS-84 is pointed out
         hint = page.locator("#io-crs-hint")
         assert hint.is_visible() and "高德" in hint.inner_text() and "米" in hint.inner_text()
-        page.screenshot(path=str(SHOTS / f"import-preview-{name}.png"), full_page=True)
+        page.locator("#io-crs-hint").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"import-preview-{name}.png"))
         page.locator("#io-use-crs").click()
         page.wait_for_function("() => !document.getElementById('io-crs-hint') && "
                                "document.getElementById('io-crs').value === 'gcj02'")
-        page.locator("#io-only-problems, .io-only input").first.check()
+        page.locator(".io-only input").check()
         page.wait_for_function("() => document.querySelectorAll('#io-table tbody tr').length === 1")
-        page.screenshot(path=str(SHOTS / f"import-problems-{name}.png"), full_page=True)
-        assert not watcher.errors, watcher.errors
+        page.locator("#io-table").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"import-problems-{name}.png"))
+        assert not busy_aside(watcher.errors), watcher.errors
         before = Registry(db_url).version()
         page.locator("#io-close").click()
         assert Registry(db_url).version() == before  # nothing written
@@ -109,7 +125,7 @@ def test_upload_preview_mapping_crs_and_apply(open_office, chengdu_office):
     others = registry.stations()[6:8]
     registry.upsert([s.replace(operator="成都市总工会") for s in others], source="test")
     choose(page, gcj_list(db_url, folder, bad=False))
-    page.wait_for_selector("#io-table")
+    wait_preview(page, watcher)
     page.locator("select[data-header='驿站名字']").select_option("name")
     page.wait_for_selector("#io-crs-hint")
     page.locator("#io-use-crs").click()
@@ -127,7 +143,7 @@ def test_upload_preview_mapping_crs_and_apply(open_office, chengdu_office):
     assert others[0].id not in ids and others[1].id not in ids
     entry = registry.history(registry.stations()[0].id)[-1]
     assert entry["source"] == "import 月度名单.csv" and entry["actor"] == PLANNER
-    assert not watcher.errors, watcher.errors
+    assert not busy_aside(watcher.errors), watcher.errors
 
 
 def test_bad_files_get_clear_answers_and_write_nothing(open_office, chengdu_office):
@@ -158,7 +174,7 @@ def test_bad_files_get_clear_answers_and_write_nothing(open_office, chengdu_offi
     assert "文件太大" in page.locator(".io-error").inner_text()
     page.screenshot(path=str(SHOTS / "import-too-large-390.png"), full_page=True)
     assert Registry(db_url).version() == before
-    assert not [e for e in watcher.errors if "413" not in e and "400" not in e], watcher.errors
+    assert not [e for e in busy_aside(watcher.errors) if "413" not in e and "400" not in e]
 
 
 def test_export_downloads_a_chinese_file_that_reads_back(open_office, chengdu_office, tmp_path):
@@ -178,4 +194,4 @@ def test_export_downloads_a_chinese_file_that_reads_back(open_office, chengdu_of
     assert not back.problems
     assert {s.id for s in back.stations} == {s.id for s in Registry(
         chengdu_office["db_url"]).stations()}
-    assert not watcher.errors, watcher.errors
+    assert not busy_aside(watcher.errors), watcher.errors

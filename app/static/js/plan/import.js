@@ -33,7 +33,7 @@ function open(...children) {
   node.append(el("div", {class: "io-head"},
     el("h2", {class: "pane-title"}, t("import_title")),
     el("button", {type: "button", class: "button small", id: "io-close", onclick: close}, t("cancel"))),
-    ...children);
+    el("div", {class: "io-body"}, children));  // el skips the parts left out (null)
   return node;
 }
 
@@ -46,15 +46,32 @@ export function close() {
 
 function upload(file) {
   choice = {columns: {}, kind: null, crs: null, sync: false, page: 1, only_problems: false};
-  open(el("p", {class: "status", role: "status"}, t("import_reading") + " " + file.name));
-  fetch("/api/imports?name=" + encodeURIComponent(file.name), {
+  open(el("p", {class: "status", role: "status", id: "io-status"}, t("import_reading") + " " + file.name));
+  retrying(() => fetch("/api/imports?name=" + encodeURIComponent(file.name), {
     method: "POST", body: file, credentials: "same-origin",
     headers: Object.assign({"Content-Type": "application/octet-stream", "Accept": "application/json"}, lang)
   }).then((response) => response.json().catch(() => ({})).then((body) => {
-    if (!response.ok) { failed(body, file.name); return; }
+    if (response.ok) return body;
+    const err = new Error(body.error || response.statusText);
+    err.status = response.status; err.body = body;
+    err.retryAfter = Number(response.headers.get("Retry-After")) || 0;
+    throw err;
+  }))).then((body) => {
     choice.columns = Object.assign({}, body.columns);
     show(body);
-  })).catch(() => failed({error: t("error")}, file.name));
+  }).catch((err) => failed(err.body || {error: t("error")}, file.name));
+}
+
+/* A request again after Retry-After while the server is busy with an analysis (503), up to
+   ten times, saying so. */
+function retrying(send, tries = 10) {
+  return send().catch((err) => {
+    if (err.status !== 503 || tries <= 1) throw err;
+    const status = byId("io-status");
+    if (status && err.body && err.body.error) status.textContent = err.body.error;
+    return new Promise((resolve) => setTimeout(resolve, 1000 * Math.max(1, err.retryAfter || 5)))
+      .then(() => retrying(send, tries - 1));
+  });
 }
 
 function failed(body, name) {
@@ -64,7 +81,9 @@ function failed(body, name) {
 
 function preview() {
   if (!current) return;
-  api("/api/imports/" + current.upload_id + "/preview", {method: "POST", headers: lang, body: choice})
+  const busy = byId("io-status");
+  if (busy) busy.textContent = t("import_reading");
+  retrying(() => api("/api/imports/" + current.upload_id + "/preview", {method: "POST", headers: lang, body: choice}))
     .then(show).catch((err) => failed(err.body || {error: err.message}));
 }
 
@@ -76,6 +95,7 @@ function show(body) {
   open(
     el("p", {class: "io-file"}, el("strong", {}, body.file), " · ",
        t("import_rows", {rows: body.rows, valid: body.valid, bad: bad})),
+    el("p", {class: "status small", role: "status", id: "io-status"}),
     body.remembered ? el("p", {class: "muted small"}, t("import_remembered")) : null,
     mappingBlock(body), optionsBlock(body),
     body.warnings.map((w) => el("p", {class: "io-warning small"}, w)),
@@ -199,7 +219,7 @@ function apply() {
   button.disabled = true;
   button.textContent = t("import_applying");
   const body = {columns: choice.columns, kind: choice.kind, crs: choice.crs, sync: choice.sync};
-  api("/api/imports/" + current.upload_id + "/apply", {method: "POST", headers: lang, body})
+  retrying(() => api("/api/imports/" + current.upload_id + "/apply", {method: "POST", headers: lang, body}))
     .then((result) => {
       const done = t("import_done", result);
       close();
@@ -212,7 +232,8 @@ function apply() {
       button.disabled = false;
       button.textContent = t("import_apply");
       const body = err.body || {};
-      panel().append(el("p", {class: "form-error", role: "alert"}, body.error || err.message),
-                     problemList(body.problems || [], body.problem_count || 0));
+      panel().append(el("div", {class: "io-body"},
+        el("p", {class: "form-error", role: "alert"}, body.error || err.message),
+        problemList(body.problems || [], body.problem_count || 0)));
     });
 }
