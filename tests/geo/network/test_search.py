@@ -73,3 +73,26 @@ def test_k_labels_equal_dijkstra_from_every_source(seed, n, k, sources, radius):
             start = metres_walked + min(src_key[i] for i in range(entries)
                                         if src_label[i] == source and src_node[i] == walk)
             assert start == pytest.approx(key[node, j], abs=1e-6)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_search_rerun_with_a_larger_heap_labels_each_node_once(k):
+    # a hub with more streets than the first heap holds: its source's search runs again with
+    # a larger heap, over lists that hold that source already
+    n = 2_100
+    u = np.r_[np.zeros(n - 1, np.int64), np.arange(1, n)]
+    v = np.r_[np.arange(1, n), np.zeros(n - 1, np.int64)]
+    metres = np.r_[np.linspace(1.0, 50.0, n - 1), np.linspace(2.0, 60.0, n - 1)]
+    order = np.lexsort((v, u))
+    u, v, metres = u[order], v[order], metres[order]
+    indptr = np.searchsorted(u, np.arange(n + 1)).astype(np.int64)
+    src_node, src_key = np.array([0, 5, 9]), np.array([0.0, 1.0, 2.0])
+    src_label = np.array([0, 1, 2])
+    key, _value, label, _next = k_labels(indptr, v, metres, metres / 1.2, n, src_node, src_key,
+                                         src_key / 1.2, src_label, k, np.inf)
+    expected = brute_labels(indptr, v, metres, metres / 1.2, n, src_node, src_key,
+                            src_key / 1.2, src_label, k)
+    np.testing.assert_allclose(key, expected, atol=1e-6)
+    for node in range(n):
+        found = label[node][label[node] >= 0].tolist()
+        assert len(set(found)) == len(found)
