@@ -30,7 +30,6 @@ function load() {
     if (!me) return;
     $("acc-who").textContent = me.display_name || me.user;
     $("acc-me").value = me.user;
-    if (me.must_change) $("acc-current").focus();
     if (me.role === "admin" && !me.must_change) { loadAccounts(); loadLog(); }
   });
 }
