@@ -23,6 +23,7 @@ from app.reports import REPORT_KINDS, REPORT_STATUSES
 from geo import settings
 from geo.coverage import parse_at
 from geo.demand import parse_group
+from geo.catalogue import ID_PATTERN as CATALOGUE_ID
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
@@ -94,6 +95,12 @@ def _member(ids: dict[str, Any], what: str):
 
 KindId = Annotated[str, _member(KINDS, "kind"), LiveIds(KINDS)]
 ServiceId = Annotated[str, _member(SERVICES, "service"), LiveIds(SERVICES)]
+#: A kind or service id in an answer: one the server knew when it answered, which may be newer
+#: than the document a client read (administrators add kinds while the server runs).
+KindName = Annotated[str, Field(pattern=CATALOGUE_ID, description=(
+    "A kind id: the built-in ones or this deployment's own (GET /api/catalogue)."))]
+ServiceName = Annotated[str, Field(pattern=CATALOGUE_ID, description=(
+    "A service id: the built-in ones or this deployment's own (GET /api/catalogue)."))]
 GroupId = Literal[tuple(DEFAULT_GROUPS)]  # type: ignore[valid-type]
 ModeId = Literal[tuple(MODES)]  # type: ignore[valid-type]
 AccessId = Literal[tuple(ACCESS)]  # type: ignore[valid-type]

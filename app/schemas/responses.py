@@ -18,12 +18,12 @@ from app import settings as app_settings
 from app.schemas.fields import (
     AccessId,
     GroupId,
-    KindId,
+    KindName,
     ModeId,
     ReportKind,
     ReportStatus,
     RoleId,
-    ServiceId,
+    ServiceName,
 )
 from geo import settings
 from geo.basemap import ROAD_CLASSES
@@ -82,9 +82,9 @@ class Polygon(Answer):
 class StationProperties(Answer):
     id: str
     name: str
-    kind: KindId
+    kind: KindName
     address: str
-    services: list[ServiceId]
+    services: list[ServiceName]
     other_services: list[str] = Field(default_factory=list, description=(
         "Service words the station's list wrote that name no known service, as written "
         "(shown, never matched by a service filter)."))
@@ -119,13 +119,13 @@ class Hit(Answer):
     rank: int = Field(ge=1)
     id: str
     name: str
-    kind: KindId
+    kind: KindName
     distance_m: float = Field(ge=0)
     duration_s: float = Field(ge=0)
     lon: float
     lat: float
     open: bool | None
-    services: list[ServiceId]
+    services: list[ServiceName]
     hours: str
     address: str
     phone: str
@@ -438,7 +438,7 @@ class Downloads(Answer):
 
 class Plan(Answer):
     model: Literal["max_coverage", "set_covering"]
-    kind: KindId
+    kind: KindName
     sites: list[Site]
     before: dict[str, Share] = Field(description="Share covered per group by the existing "
                                                  "stations.")
