@@ -21,9 +21,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, Wit
 from app.accounts import ROLES
 from app.reports import REPORT_KINDS, REPORT_STATUSES
 from geo import settings
+from geo.catalogue import ID_PATTERN as CATALOGUE_ID
 from geo.coverage import parse_at
 from geo.demand import parse_group
-from geo.catalogue import ID_PATTERN as CATALOGUE_ID
 from geo.errors import InputError
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
