@@ -44,12 +44,12 @@ def metadatas() -> list[MetaData]:
     describe: ``tests/app/test_db_migrations.py`` fails on a table or column without one)."""
     # here, not at the top: the stores load the web app's settings, which `yizhan db current`
     # and the migration scripts do without until they compare
-    from app import accounts, inputs, jobs, limit_store, office_files, reports, throttle
+    from app import accounts, inputs, jobs, limit_store, office_files, orgs, reports, throttle
     from geo import catalogue, registry
 
     return [registry.metadata, accounts.metadata, throttle.metadata, reports.metadata,
             jobs.metadata, limit_store.metadata, catalogue.metadata, inputs.metadata,
-            office_files.metadata]
+            office_files.metadata, orgs.metadata]
 
 
 def _config(connection: Connection | None = None) -> Config:
