@@ -72,7 +72,7 @@ TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 
-class LiveIds:
+class _LiveIds:
     """In an ``Annotated``: the JSON schema of one id of ``ids`` as they are when the document
     is written (a deployment adds kinds and services while it runs, :mod:`geo.catalogue`)."""
 
@@ -93,8 +93,8 @@ def _member(ids: dict[str, Any], what: str):
     return AfterValidator(check)
 
 
-KindId = Annotated[str, _member(KINDS, "kind"), LiveIds(KINDS)]
-ServiceId = Annotated[str, _member(SERVICES, "service"), LiveIds(SERVICES)]
+KindId = Annotated[str, _member(KINDS, "kind"), _LiveIds(KINDS)]
+ServiceId = Annotated[str, _member(SERVICES, "service"), _LiveIds(SERVICES)]
 #: A kind or service id in an answer: one the server knew when it answered, which may be newer
 #: than the document a client read (administrators add kinds while the server runs).
 KindName = Annotated[str, Field(pattern=CATALOGUE_ID, description=(
@@ -363,7 +363,7 @@ def shown(value: Any) -> str:
 
 class _StationServicesSchema:
     """The JSON schema of a station's services: ids (as they are when the document is written,
-    :class:`LiveIds`), a text, or null."""
+    :class:`_LiveIds`), a text, or null."""
 
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
         return {"anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}},
