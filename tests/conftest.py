@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 
-
 def _worker_database(url: str | None) -> str | None:
     """The PostgreSQL database of this test process: ``url`` itself, or, when pytest-xdist runs
     the suite in several processes, ``<database>_<worker>`` next to it (made on first use), so
