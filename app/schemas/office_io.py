@@ -165,7 +165,9 @@ class ApplyResult(Answer):
 
 
 class ImportProblems(Answer):
+    """A refusal; when it is the file's, every problem (the first 1,000) and how many."""
+
     error: str
     parameter: str | None
-    problems: list[CellProblem]
-    problem_count: int
+    problems: list[CellProblem] = Field(default_factory=list)
+    problem_count: int = 0
