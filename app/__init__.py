@@ -110,6 +110,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         limits,
         office_io,
         offline,
+        org_gate,
         pages,
         posters,
         search,
@@ -165,6 +166,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(posters.bp)  # /posters.pdf, /qr/<id>.svg
     app.register_blueprint(search.bp, url_prefix="/api")
     auth.init_app(app, app.extensions["yizhan"].registry)
+    org_gate.init_app(app)  # organisations' areas: where a planner may act
     office_io.init_app(app)  # station lists in and out of the planner view
     catalogue_api.init_app(app)  # the deployment's own kinds and services, /api/catalogue
     app.register_blueprint(account_pages.bp)  # /accounts and account management

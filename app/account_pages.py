@@ -109,6 +109,7 @@ def create_account(body: a.AccountCreate):
                               409, "name")
     user, password = accounts.create(body.name, role=body.role, display_name=body.display_name,
                                      by=auth.actor())
+    auth.adopt(user)  # in the administrator's organisation
     answer = jsonify({"account": user.account_dict(), "one_time_password": password})
     answer.status_code = 201
     answer.headers["Cache-Control"] = "no-store"

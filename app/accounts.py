@@ -5,7 +5,8 @@ one SQLite file or PostgreSQL database holds everything and several server proce
 
 ``users``
     One row per person: a unique ``name`` to sign in with, a ``display_name``, a ``role``
-    (:data:`ROLES`: ``planner`` edits stations and reads reports; ``admin`` also sees the
+    (:data:`ROLES`: ``viewer`` reads reports, history and figures; ``planner`` also edits
+    stations and runs analyses; ``admin`` also sees the
     accounts), an argon2id ``password_hash`` (argon2-cffi; never the password), ``disabled``,
     ``must_change`` (the password was given by an administrator, :meth:`Accounts.create` or
     :meth:`Accounts.reset`: it must be changed at the next sign-in).
@@ -76,9 +77,10 @@ from geo.text import forbidden, shown
 metadata = MetaData()
 
 #: Roles: id -> (中文, English). An admin may do everything a planner may.
-ROLES: dict[str, tuple[str, str]] = {"planner": ("规划人员", "planner"),
+ROLES: dict[str, tuple[str, str]] = {"viewer": ("查看人员", "viewer"),
+                                     "planner": ("规划人员", "planner"),
                                      "admin": ("管理员", "administrator")}
-Role = Literal["planner", "admin"]
+Role = Literal["viewer", "planner", "admin"]
 #: Longest user name, characters.
 MAX_NAME = 64
 #: Longest password, characters (argon2 takes any length; this bounds the work one request asks).

@@ -26,6 +26,7 @@ from app.handlers import BUSY_RETRY_S, error_response, yizhan_error
 from app.jobs import JobFailed
 from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
+from app.org_gate import sees_station
 from app.pages import pick_lang
 from app.state import Blob, Snapshot, key_etag, state
 from geo import settings
@@ -316,7 +317,7 @@ def list_reports(query: s.ReportsQuery):
     only)."""
     items = state().reports.list(station_id=query.station_id, status=query.status,
                                  limit=query.limit)
-    return jsonify({"reports": [_report(r) for r in items]})
+    return jsonify({"reports": [_report(r) for r in items if sees_station(r["station_id"])]})
 
 
 @bp.patch("/reports/<int:report_id>")

@@ -3,7 +3,8 @@ decorators the planner views wear (:func:`planner_required`, :func:`admin_requir
 :func:`requires`).
 
 **Permissions are decided here only**: :data:`PERMISSIONS` (what each role may do) and
-:func:`manages` (whose accounts a user manages), both read by :func:`may`. An account whose
+:func:`manages` (whose accounts a user manages), both read by :func:`may`, which also decides
+whether a place lies in the area of the user's organisation (:mod:`app.orgs`). An account whose
 password was handed over by an administrator (``must_change``) may read, sign out and change
 its own password, nothing else, until it has (:func:`must_change_first`).
 
@@ -30,6 +31,7 @@ from app.accounts import ROLES, Accounts, User
 from app.errors import AccountDisabledError, SignInError, ThrottledError
 from app.handlers import error_response, retry_after
 from app.openapi import operation
+from app.orgs import Org, Orgs
 
 bp = Blueprint("auth", __name__)
 
@@ -42,6 +44,7 @@ def init_app(app: Flask, registry) -> None:
     ``TRUSTED_PROXIES`` > 0) the proxy headers to ``app``; register the sign-in routes."""
     cfg = app.config
     app.extensions["accounts"] = Accounts(registry)
+    app.extensions["orgs"] = Orgs(registry)
     app.session_interface = _SessionInterface()
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -96,26 +99,63 @@ def actor() -> str:
     return user.name if user is not None else ""
 
 
-#: What each role may do: action -> the roles allowed. ``plan``: analyses, stations, reports;
-#: ``inputs``: upload and restore the worker counts and districts; ``accounts``: manage accounts;
-#: ``catalogue``: add and change the deployment's own station kinds and service words.
-PERMISSIONS: dict[str, frozenset[str]] = {"plan": frozenset(ROLES), "inputs": frozenset(ROLES),
+#: What each role may do: action -> the roles allowed. ``read``: the reports, history and
+#: figures of one's area; ``plan``: analyses, stations, reports; ``inputs``: upload and restore
+#: the worker counts and districts; ``accounts``: manage accounts; ``catalogue``: add and change
+#: the deployment's own station kinds and service words.
+PERMISSIONS: dict[str, frozenset[str]] = {"read": frozenset(ROLES),
+                                          "plan": frozenset({"planner", "admin"}),
+                                          "inputs": frozenset({"planner", "admin"}),
                                           "accounts": frozenset({"admin"}),
                                           "catalogue": frozenset({"admin"})}
 
 
+def orgs() -> Orgs:
+    """The organisations of this app's registry database (:mod:`app.orgs`)."""
+    return current_app.extensions["orgs"]
+
+
+def org_of(user: User | None) -> Org | None:
+    """``user``'s organisation (None: none, the whole deployment), looked up once a request."""
+    if user is None:
+        return None
+    known = g.setdefault("user_orgs", {})
+    if user.id not in known:
+        known[user.id] = orgs().org_of(user.id)
+    return known[user.id]
+
+
 def manages(user: User, target: User) -> bool:
     """Whether ``user`` manages ``target``'s account: the one place an account's scope is
-    decided (every administrator manages every account of this server)."""
-    return user.is_admin
+    decided. An administrator manages the accounts of their organisation and of those below
+    it; one without an organisation every account of this server."""
+    if not user.is_admin:
+        return False
+    top, theirs = org_of(user), org_of(target)
+    return top is None or orgs().within(None if theirs is None else theirs.id, top.id)
 
 
-def may(user: User | None, action: str, target: User | None = None) -> bool:
-    """Whether ``user`` may do ``action`` (:data:`PERMISSIONS`), to ``target``'s account when
-    given (:func:`manages`)."""
+def may(user: User | None, action: str, target: User | None = None, *,
+        at: tuple[float, float] | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (:data:`PERMISSIONS`): to ``target``'s account when
+    given (:func:`manages`); at the place ``at`` (lon, lat, EPSG:4326) when given, which must
+    lie in the area of the user's organisation (an account without one serves everywhere)."""
     if user is None or user.role not in PERMISSIONS[action]:
         return False
-    return target is None or manages(user, target)
+    if target is not None and not manages(user, target):
+        return False
+    if at is None:
+        return True
+    org = org_of(user)
+    return org is None or orgs().covers(org.id, *at)
+
+
+def adopt(user: User) -> None:
+    """Put an account the signed-in administrator just made in their organisation (an
+    administrator without one makes accounts of the whole deployment)."""
+    org = org_of(current_user())
+    if org is not None:
+        orgs().set_member(user.id, org.name)
 
 
 #: Requests a user who must change their password may still make (reads have no body).
@@ -139,13 +179,17 @@ def _must_change_answer(contract):
 
 
 def planner_required(view):
-    """Answer 401 unless a planner (or admin) signed in; 403 for a change before a handed-over
+    """Answer 401 unless signed in; 403 for a change by a viewer, or before a handed-over
     password was changed (:func:`must_change_first`)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not is_planner():
             return error_response("planners only: sign in with POST /api/login first", 401)
-        return must_change_first(current_user()) or view(*args, **kwargs)
+        user = current_user()
+        if not may(user, "read" if request.method in _READS else "plan"):
+            return error_response(f"planners only; {user.name!r} is a {user.role} and may read "
+                                  "only", 403)
+        return must_change_first(user) or view(*args, **kwargs)
 
     wrapped.__contract__ = replace(view.__contract__, planner=True,
                                    answers=_must_change_answer(view.__contract__))

@@ -30,6 +30,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import office_files as files
+from app import org_gate
 from app.auth import actor, planner_required
 from app.handlers import error_response
 from app.lang import catalogue, say_message
@@ -155,8 +156,9 @@ def _preview(saved: files.Upload, body: m.PreviewBody, lang: str, *,
     table = files.raw_table(saved)
     columns = {h: f for h, f in body.columns.items() if h in table.header}
     missing = files.fields_needed(table, columns, body.kind)
-    reading = None if missing else files.read_upload(
-        saved, crs=body.crs, region=_region(), columns=columns, kind=body.kind)
+    reading = None if missing else org_gate.in_area(files.read_upload(
+        saved, crs=body.crs, region=_region(), columns=columns, kind=body.kind),
+        state().registry.stations())  # rows outside the planner's organisation: problems
     problems = reading.result.problems if reading else []
     index = {h: i for i, h in enumerate(table.header)}
     by_row: dict[int, dict[str, str]] = {}
@@ -266,14 +268,15 @@ def apply(upload_id: str, body: m.ApplyBody):
                 return _problems_response([Problem(saved.file, None, None, _api(
                     lang, "import_missing", fields="、".join(
                         _field_label(f, lang) for f in missing)))], lang, 409, "columns")
-            reading = files.read_upload(saved, crs=body.crs, region=_region(),
-                                        columns=columns, kind=body.kind)
+            reading = org_gate.in_area(files.read_upload(
+                saved, crs=body.crs, region=_region(), columns=columns, kind=body.kind),
+                state().registry.stations())
     except DataFileError as exc:
         return _problems_response(exc.problems, lang, 409)
     if reading.result.problems:
         return _problems_response(reading.result.problems, lang, 409)
     stations = reading.result.stations
-    closing = [s.id for s in files.diff(stations, state().registry.stations(),
+    closing = [s.id for s in files.diff(stations, org_gate.inside(state().registry.stations()),
                                         sync=body.sync).closing]
     source, who = f"import {saved.file}", actor()
     summary = state().registry.upsert(stations, source=source, actor=who, close=closing)

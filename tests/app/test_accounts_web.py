@@ -186,7 +186,8 @@ def test_the_accounts_page_speaks_both_languages(office):
     client = office.test_client()
     zh = client.get("/accounts?lang=zh").get_data(as_text=True)
     assert "账号管理" in zh and "我的密码" in zh
-    assert page_config(zh)["roles"] == {"planner": "规划人员", "admin": "管理员"}
+    assert page_config(zh)["roles"] == {"viewer": "查看人员", "planner": "规划人员",
+                                        "admin": "管理员"}
     en = client.get("/accounts?lang=en").get_data(as_text=True)
     assert "Accounts" in en and "My password" in en
 
