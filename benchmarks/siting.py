@@ -3,14 +3,16 @@
     python -m benchmarks siting [--seeds 3] [--families geometric,network]
                                 [--big-demand 50000] [--big-candidates 2000] [--big-p 50]
                                 [--time-limit 50] [--skip-peer] [--skip-big]
-    python -m benchmarks siting --harbin DATA_DIR --previous CHECKOUT
+    python -m benchmarks siting --harbin DATA_DIR --previous CHECKOUT [--repeat 3]
+                                [--plans target]
 
 3. **A real city** (``--harbin``): ``yizhan plan`` on a data dir built by ``yizhan demo
    --build-only`` (central Harbin: ``--region harbin``, or ``--osm harbin_center_2024.osm.pbf``),
    run by this checkout and by ``--previous`` (a checkout of the previous release, e.g. a git
    worktree) as subprocesses one after the other on the same files: ``--add 30 --at 04:30`` for
-   every group, and ``--group sanitation_worker --target 90``. Prints each one's wall time, peak
-   resident memory (of the process, from ``wait4``) and covered workers, and the ratios.
+   every group, and ``--group sanitation_worker --target 90``, alternating ``--repeat`` times.
+   Prints the medians of each one's wall time, CPU time and peak resident memory (of the
+   process, from ``wait4``), the covered workers, and the ratios.
 
 1. **Peer comparison**, 3,000 demand rows × 400 candidates, p = 20, each demand row covered by
    about 5–20 candidates, two random families:
@@ -149,10 +151,12 @@ CITY_PLANS = {"add 30 at 04:30, all groups": ["--add", "30", "--at", "04:30"],
 
 
 def run_plan_process(checkout: Path, data_dir: Path, options: list[str]) -> dict:
-    """``yizhan plan`` of ``checkout`` (its own code first on ``sys.path``) on ``data_dir``:
-    seconds, peak RSS (MB) and the covered workers of the plan's groups together."""
-    code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); from app.cli import main; "
-            "main()")
+    """``yizhan plan`` of ``checkout`` (its own code first on ``sys.path``, checked) on
+    ``data_dir``: wall seconds, CPU seconds and peak RSS (MB) of the process, and the covered
+    workers of the plan's groups together."""
+    code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); import geo; "
+            f"assert geo.__file__.startswith({str(checkout)!r}), geo.__file__; "
+            "from app.cli import main; main()")
     nets = [arg for mode in ("walk", "ebike", "drive")
             for arg in ("--network", str(data_dir / f"network-{mode}.npz"))]
     command = [sys.executable, "-c", code, "plan", *nets, "--db",
@@ -172,24 +176,40 @@ def run_plan_process(checkout: Path, data_dir: Path, options: list[str]) -> dict
             raise RuntimeError(f"{checkout}: yizhan plan failed:\n{err.read().decode()[-2000:]}")
     answer = json.loads(out)
     covered = sum(answer["after"][g] * answer["totals"][g] for g in answer["after"])
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "covered": covered,
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024, "covered": covered,
             "sites": len(answer["sites"]), "optimal": answer["optimal"]}
 
 
 def city_comparison(args) -> None:
+    """Each plan of :data:`CITY_PLANS` (or those of ``--plans``) by the previous checkout and
+    this one, alternating ``--repeat`` times: the medians, wall and CPU."""
     data_dir, previous, here = Path(args.harbin), Path(args.previous), Path(__file__).parents[1]
-    print(f"\n== yizhan plan on {data_dir}: this checkout against {previous}")
-    for name, options in CITY_PLANS.items():
-        runs = {label: run_plan_process(root, data_dir, options)
-                for label, root in (("previous", previous), ("now", here))}
-        for label, r in runs.items():
-            print(f"{name:30s} {label:8s} {r['seconds']:6.1f} s, peak {r['peak_mb']:6,.0f} MB, "
-                  f"{r['covered']:9,.1f} workers covered, {r['sites']} sites, "
-                  f"optimal={r['optimal']}")
-        old, new = runs["previous"], runs["now"]
-        print(f"{'':30s} ratio    {old['seconds'] / new['seconds']:.1f}x faster, "
-              f"{old['peak_mb'] / new['peak_mb']:.1f}x less memory, covered "
-              f"{new['covered'] - old['covered']:+.3f} workers")
+    print(f"\n== yizhan plan on {data_dir}: this checkout against {previous}, "
+          f"{args.repeat} rounds alternating (medians)")
+    plans = {name: options for name, options in CITY_PLANS.items()
+             if not args.plans or any(word in name for word in args.plans)}
+    for name, options in plans.items():
+        runs: dict[str, list[dict]] = {"previous": [], "now": []}
+        for _ in range(args.repeat):
+            for label, root in (("previous", previous), ("now", here)):
+                runs[label].append(run_plan_process(root, data_dir, options))
+        med = {label: {key: float(np.median([r[key] for r in rs]))
+                       for key in ("seconds", "cpu", "peak_mb", "covered")}
+               for label, rs in runs.items()}
+        for label, rs in runs.items():
+            m, last = med[label], rs[-1]
+            print(f"{name:30s} {label:8s} {m['seconds']:6.1f} s ({m['cpu']:5.1f} s CPU), peak "
+                  f"{m['peak_mb']:6,.0f} MB, {m['covered']:9,.1f} workers covered, "
+                  f"{last['sites']} sites, optimal={last['optimal']}; wall "
+                  + ", ".join(f"{r['seconds']:.1f}" for r in rs) + "; CPU "
+                  + ", ".join(f"{r['cpu']:.1f}" for r in rs))
+        old, new = med["previous"], med["now"]
+        same = {(r["sites"], round(r["covered"], 3)) for rs in runs.values() for r in rs}
+        print(f"{'':30s} ratio    {old['seconds'] / new['seconds']:.2f}x faster (CPU "
+              f"{old['cpu'] / new['cpu']:.2f}x), {old['peak_mb'] / new['peak_mb']:.1f}x less "
+              f"memory, covered {new['covered'] - old['covered']:+.3f} workers; the same sites "
+              f"and coverage in every run: {len(same) == 1}")
 
 
 def main(argv: list[str]) -> int:
@@ -208,6 +228,11 @@ def main(argv: list[str]) -> int:
                              "--build-only) with --previous")
     parser.add_argument("--previous", metavar="CHECKOUT",
                         help="a checkout of the previous release (e.g. a git worktree)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="with --harbin: rounds of previous and now, alternating")
+    parser.add_argument("--plans", nargs="*", default=[],
+                        help="with --harbin: only the plans whose name has one of these words "
+                             "(e.g. target)")
     args = parser.parse_args(argv)
     if args.harbin:
         if not args.previous:
