@@ -11,11 +11,18 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import SHOTS, tap_free_point, wait_for_results
+from tests.browser.conftest import SHOTS, wait_for_results
 
 SAVED_JS = """() => caches.match('/api/stations?last-area')
   .then(r => r ? r.headers.get('X-Yizhan-Saved') : null)"""
 
+
+
+def origin_at_centre(page) -> None:
+    """The worker's position at the middle of the map (as a tap there sets it), and the list."""
+    page.evaluate("""() => { const c = yizhan.map.getCenter();
+                             yizhan.setOrigin(c.lng, c.lat, false); }""")
+    wait_for_results(page)
 
 def controlled(page) -> None:
     """Wait for the service worker to control the page, then load it again through it so that
@@ -51,7 +58,7 @@ def test_a_reload_offline_shows_the_kept_stations_and_their_age(open_page, lang,
     assert int(page.evaluate("() => document.body.dataset.stations")) == online_stations > 0
     assert page.evaluate("() => document.documentElement.lang") == ("zh-CN" if lang == "zh"
                                                                      else "en")
-    tap_free_point(page)
+    origin_at_centre(page)
     items = page.locator("#results .offline-result")
     assert items.count() >= 1
     assert all(straight in text for text in items.all_inner_texts())
@@ -99,7 +106,7 @@ def test_the_finder_is_installable(server):
     assert {"192x192", "512x512"} <= sizes
     for icon in manifest["icons"]:
         with urllib.request.urlopen(server["base"] + icon["src"]) as response:
-            assert response.status == 200
+            assert response.status == 200 and response.read()
     with urllib.request.urlopen(server["base"] + "/sw.js") as response:
         source = response.read().decode()
         assert response.headers["Cache-Control"] == "no-cache"

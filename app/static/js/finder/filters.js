@@ -31,12 +31,17 @@ export function toggleServicesPanel(open) {
   servicesButton.setAttribute("aria-expanded", String(open));
 }
 
+function kindName(k) {
+  return k.label.indexOf(k.short) >= 0 ? k.label : k.short + "（" + k.label + "）";
+}
+
 function initKinds() {
   const box = document.getElementById("kind-chips");
   Object.keys(config.kinds).forEach((kind) => {
     const chip = el("button", {type: "button", class: "chip toggle kind-chip kind-" + kind,
                                "aria-pressed": "true", dataset: {kind}, title: config.kinds[kind].label,
-                               "aria-label": config.kinds[kind].label,
+                               // the visible short name first (WCAG 2.5.3), then the full one
+                               "aria-label": kindName(config.kinds[kind]),
                                onclick: () => {
                                  chip.setAttribute("aria-pressed", String(toggle(state.kinds, kind)));
                                  filtersChanged();

@@ -45,8 +45,7 @@ function renderPick() {
 
 export function initLarge() {
   toggle = el("button", {type: "button", class: "large-toggle", id: "large-toggle",
-                         "aria-pressed": "false", title: t("large_mode_label"),
-                         "aria-label": t("large_mode_label")},
+                         "aria-pressed": "false", title: t("large_mode_label")},
               el("span", {class: "large-glyph", "aria-hidden": "true"}, "A"), t("large_mode"));
   toggle.addEventListener("click", () => { const on = !isLarge(); remember(on); apply(on); });
   const nav = document.querySelector(".topnav");

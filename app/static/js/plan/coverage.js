@@ -153,8 +153,12 @@ function initGroupChips() {
 }
 
 function initBudget() {
-  const own = GROUPS.map((g) => config.groups[g].short + " " + config.groups[g].budget);
-  budget.appendChild(el("option", {value: ""}, t("budget_own", {list: own.join(" / ")})));
+  // the option says "each group's own" in a few words; the minutes of each group go on a line
+  // of their own below, which wraps (a long option was cut off by the select)
+  const own = GROUPS.map((g) => config.groups[g].short + " " + t("min", {n: config.groups[g].budget}));
+  budget.appendChild(el("option", {value: ""}, t("budget_own_short")));
+  const ownNote = el("p", {class: "budget-own", id: "budget-own"}, t("budget_own", {list: own.join(" · ")}));
+  budget.closest(".budget-field").after(ownNote);
   const choices = config.budgets.slice();
   if (state.minutes !== null && choices.indexOf(state.minutes) < 0) {
     choices.push(state.minutes);
@@ -164,9 +168,11 @@ function initBudget() {
   budget.value = state.minutes === null ? "" : String(state.minutes);
   const note = document.getElementById("demo-budget");
   note.hidden = !(config.defaultMinutes && state.minutes === config.defaultMinutes);
+  ownNote.hidden = budget.value !== "";
   budget.addEventListener("change", () => {
     state.minutes = budget.value === "" ? null : Number(budget.value);
     note.hidden = true;
+    ownNote.hidden = budget.value !== "";
     emit("minutes");
     syncUrl();
     loadCoverage();

@@ -56,15 +56,17 @@ export function ringLatLngs(ring) { return ring.map((c) => toLatLng(c[0], c[1]))
 const Legend = L.Control.extend({
   options: {position: "topleft"},
   onAdd() {
-    const stationRow = (extra, text) => el("span", {class: "legend-row"},
-      el("span", {class: "st" + extra + " kind-outdoor_rest_point legend-st"}, el("span", {class: "st-dot"})), text);
+    // one row per kind, in the colour its dots have on the map, then a closed one
+    const stationRow = (kind, extra, text) => el("span", {class: "legend-row", dataset: {kind}},
+      el("span", {class: "st" + extra + " kind-" + kind + " legend-st"}, el("span", {class: "st-dot"})), text);
+    const kinds = (config.kindOrder || Object.keys(config.kinds)).filter((k) => config.kinds[k]);
     return el("div", {class: "legend"},
       el("strong", {class: "legend-title"}, t("legend")),
       el("span", {class: "legend-ramp", "aria-hidden": "true"}),
       el("span", {class: "legend-scale"}, el("span", {}, "0%"), el("span", {}, "50%"), el("span", {}, "100%")),
       el("span", {class: "legend-note"}, t("legend_more")),
-      stationRow("", t("legend_stations")),
-      stationRow(" is-closed", t("legend_closed")),
+      kinds.map((k) => stationRow(k, "", config.kinds[k].short || config.kinds[k].label)),
+      stationRow(kinds[0], " is-closed", t("legend_closed")),
       el("span", {class: "legend-row"}, el("span", {class: "legend-prop"}), t("legend_proposed")),
       el("span", {class: "legend-row"}, el("span", {class: "legend-gap"}), t("legend_gap")));
   }

@@ -135,12 +135,28 @@ function beforeAfter(answer) {
   return rows;
 }
 
+/* English ordinals for the repeated site names ("2nd", "3rd", "11th"). */
+function nth(n) {
+  const tens = n % 100, s = (tens > 10 && tens < 14) ? "th" : ({1: "st", 2: "nd", 3: "rd"})[n % 10] || "th";
+  return config.lang === "zh" ? String(n) : n + s;
+}
+
+/* A site's name as the list shows it. The names are made distinct where they repeat (红星路附近,
+   红星路附近（2）); beside the site's rank, "（2）" would read as a rank too: it is said as "the
+   second site there" instead. */
+export function siteName(site) {
+  if (!site.name) return t("site", {n: site.rank});
+  const m = /^(.*?)(?:（(\d+)）| \((\d+)\))$/.exec(site.name);
+  if (!m) return site.name;
+  return t("site_again", {name: m[1], nth: nth(Number(m[2] || m[3]))});
+}
+
 /* The proposed sites: markers on the map and a list that zooms to them. */
 function siteList(answer) {
   const list = el("ol", {class: "site-list"});
   const points = [];
   answer.sites.forEach((site) => {
-    const ll = toLatLng(site.lon, site.lat), name = site.name || t("site", {n: site.rank});
+    const ll = toLatLng(site.lon, site.lat), name = siteName(site);
     points.push(ll);
     const marker = L.marker(ll, {icon: proposalIcon(site.rank), zIndexOffset: 1000, riseOnHover: true,
                                  title: name, alt: name});

@@ -25,9 +25,13 @@ function stationPopup(f) {
     el("span", {class: "muted"}, fmtHours(p.hours)));
   if (isClosed(f.id)) box.appendChild(el("span", {class: "badge closed"}, t("station_closed_now")));
   if (session.signedIn) {
-    box.appendChild(el("button", {type: "button", class: "button small", onclick: () => {
-      map.closePopup(); emit("edit", f.id);
-    }}, t("edit")));
+    box.appendChild(el("div", {class: "st-popup-actions"},
+      el("button", {type: "button", class: "button small", onclick: () => {
+        map.closePopup(); emit("edit", f.id);
+      }}, t("edit")),
+      // an A4 poster with the station's QR code, to print (geo.output.poster)
+      el("a", {class: "button small", href: "/posters.pdf?station=" + encodeURIComponent(f.id),
+               target: "_blank", rel: "noopener"}, t("poster"))));
   }
   return box;
 }
