@@ -56,6 +56,10 @@ Configuration (``YIZHAN_``-prefixed environment variables when not testing, e.g.
 ``CATALOGUE``
     The deployment's own station kinds and service words, a TOML file (``$YIZHAN_CATALOGUE``;
     see :mod:`geo.catalogue`); administrators add more in the planner view.
+``DEPLOYMENT``
+    A deployment file (TOML): several regions served together on one registry, each with its
+    networks, demand and basemap (:mod:`app.deployment`; its ``db`` is the registry unless
+    ``DB_URL`` is set). ``NETWORKS``, ``DEMAND`` and ``BASEMAP`` are then the regions'.
 ``PLAN_TIME_LIMIT``
     Seconds the siting solver may spend on one ``/api/plan`` run (default
     :data:`geo.settings.web_plan_time_limit_s`, 10); the answer says
@@ -111,6 +115,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         office_io,
         offline,
         org_gate,
+        org_pages,
         pages,
         posters,
         search,
@@ -126,7 +131,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         DATA_DIR=None, DB_URL=None, NETWORKS=None, TILES="none", TIANDITU_KEY=None,
         SECRET_KEY=None, REGISTRY_CHECK_INTERVAL=1.0, NEAREST_CACHE=2048,
         DEMAND=None, BASEMAP=None, PLAN_TIME_LIMIT=settings.web_plan_time_limit_s, HTTPS=False,
-        BOUNDS=None, REGION=None, CATALOGUE=None,
+        BOUNDS=None, REGION=None, CATALOGUE=None, DEPLOYMENT=None,
         TRUSTED_PROXIES=0, MAX_CONTENT_LENGTH=256 * 1024,
         **limits.DEFAULTS,
     )
@@ -137,6 +142,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         app.config.update(test_config)
     cfg = app.config
     cfg["DATA_DIR"] = Path(cfg["DATA_DIR"] or default_data_dir()).expanduser()
+    deployment = _deployment_file(cfg)
     if not cfg["DB_URL"] and cfg.get("DB"):  # $YIZHAN_DB, as the command line reads it
         cfg["DB_URL"] = resolve_url(str(cfg["DB"]))
     if not cfg["DB_URL"]:
@@ -153,13 +159,19 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         cfg["SECRET_KEY"] = secrets.token_hex(32)
 
     catalogue_api.use_deployment_catalogue(cfg["DB_URL"], cfg["CATALOGUE"])  # before stations
-    app.extensions["yizhan"] = AppState(cfg["DB_URL"], cfg["NETWORKS"],
-                                        check_interval=float(cfg["REGISTRY_CHECK_INTERVAL"]),
-                                        cache_size=int(cfg["NEAREST_CACHE"]),
-                                        demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
-                                        plan_time_limit=float(cfg["PLAN_TIME_LIMIT"]),
-                                        basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE,
-                                        region=cfg["BOUNDS"] or cfg["REGION"])
+    options = {"check_interval": float(cfg["REGISTRY_CHECK_INTERVAL"]),
+               "cache_size": int(cfg["NEAREST_CACHE"]),
+               "plan_time_limit": float(cfg["PLAN_TIME_LIMIT"]),
+               "region": cfg["BOUNDS"] or cfg["REGION"]}
+    if deployment is not None:  # several regions on one registry
+        from app.deployment import open_deployment
+
+        open_deployment(deployment, cfg["DB_URL"], **options).init_app(app)
+    else:
+        app.extensions["yizhan"] = AppState(
+            cfg["DB_URL"], cfg["NETWORKS"], **options,
+            demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
+            basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(offline.bp)  # /sw.js and the manifest: the finder offline
@@ -171,6 +183,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     catalogue_api.init_app(app)  # the deployment's own kinds and services, /api/catalogue
     app.register_blueprint(account_pages.bp)  # /accounts and account management
     app.register_blueprint(uploads.bp)  # worker counts and districts from the browser
+    app.register_blueprint(org_pages.bp)  # the figures dashboard, organisations' areas
     handlers.register_error_handlers(app)
     limits.init_app(app)  # body bounds and per-client rates
     app.json.sort_keys = False
@@ -178,6 +191,19 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     headers = _security_headers(cfg["TILES"])
     app.after_request(lambda response: _add_headers(response, headers))
     return app
+
+
+def _deployment_file(cfg):
+    """The checked deployment file of ``DEPLOYMENT`` (None without one); its ``db`` becomes
+    ``DB_URL`` when that is not set (``--db``, ``$YIZHAN_DB_URL``), before ``$YIZHAN_DB``."""
+    if not cfg["DEPLOYMENT"]:
+        return None
+    from app.deployment import read_deployment
+
+    found = read_deployment(cfg["DEPLOYMENT"])
+    if not cfg["DB_URL"] and found.db:
+        cfg["DB_URL"] = found.db
+    return found
 
 
 def _security_headers(tiles: str) -> dict[str, str]:
@@ -206,7 +232,7 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
           networks: dict[str, str | Path] | None = None, host: str = "127.0.0.1",
           port: int = 5000, *, threads: int = 4, workers: int | None = None,
           tiles: str | None = None, trusted_proxies: int | None = None,
-          https: bool | None = None) -> None:
+          https: bool | None = None, deployment: str | Path | None = None) -> None:
     """Run the web app under granian (a production HTTP server, WSGI) until interrupted.
 
     The app, its networks and finders are built once in this process; the workers are forked
@@ -230,11 +256,11 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
         one core. The networks are mapped from their files and the search tables built before
         the fork, so the workers share them: each extra worker adds tens of MB, not a copy of
         the networks. A worker that dies is started again.
-    tiles, trusted_proxies, https
-        Override ``TILES``, ``TRUSTED_PROXIES`` and ``HTTPS``.
+    tiles, trusted_proxies, https, deployment
+        Override ``TILES``, ``TRUSTED_PROXIES``, ``HTTPS`` and ``DEPLOYMENT``.
     """
     overrides = {"DATA_DIR": data_dir, "DB_URL": db_url, "NETWORKS": networks, "TILES": tiles,
-                 "TRUSTED_PROXIES": trusted_proxies, "HTTPS": https}
+                 "TRUSTED_PROXIES": trusted_proxies, "HTTPS": https, "DEPLOYMENT": deployment}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     workers = default_workers() if workers is None else max(1, int(workers))
     threads = max(1, int(threads))
@@ -244,6 +270,9 @@ def serve(data_dir: str | Path | None = None, db_url: str | None = None,
     app = _served_app(overrides)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     modes = ", ".join(app.extensions["yizhan"].networks) or "none"
+    regions = app.extensions.get("yizhan-deployment")
+    if regions is not None:
+        modes += f"; regions: {', '.join(regions.regions)}"
     print(f"yizhan web app on http://{shown}:{port}/  (networks: {modes}; "
           f"{workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl+C stops)",
           flush=True)
@@ -305,8 +334,11 @@ def _served_app(overrides: dict) -> Flask:
     """The app with its searches warmed up, kept out of the garbage collector's way."""
     global _SERVED
     app = create_app(config=overrides)
+    from app.deployment import states
+
     app.extensions["yizhan"].registry.check()  # a damaged file: one line now, not a 500 later
-    app.extensions["yizhan"].warm_up()
+    for served in states(app):  # each region's, in a deployment of several
+        served.warm_up()
     # Everything loaded so far (networks, finders, libraries) lives as long as the server: keep
     # it out of the garbage collector's full passes, which would otherwise pause every request
     # for ~0.1 s now and then (and, with workers, dirty the pages the workers share).
@@ -322,7 +354,8 @@ def _worker_app(overrides: dict, _target: str = "") -> Flask:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     if _SERVED is None:
         return _served_app(overrides)
-    _SERVED.extensions["yizhan"].after_fork()
+    deployment = _SERVED.extensions.get("yizhan-deployment")
+    (deployment or _SERVED.extensions["yizhan"]).after_fork()
     return _SERVED
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from app import schemas as s
 from app import settings as app_settings
@@ -28,7 +28,7 @@ from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
 from app.org_gate import sees_station
 from app.pages import pick_lang
-from app.state import Blob, Snapshot, key_etag, state
+from app.state import CHOSEN, Blob, Snapshot, key_etag, state
 from geo import settings
 from geo.coords import to_wgs84
 from geo.errors import InputError, NotFoundError, OffNetworkError, YizhanError
@@ -204,8 +204,9 @@ def _near_the_network(mode: str, lon: float, lat: float) -> None:
 
 
 @bp.get("/networks")
-@operation(answers={200: (s.Networks, "Modes with nodes, edges, source and bounds.")})
-def networks():
+@operation(query=s.RegionQuery, answers={200: (s.Networks, "Modes with nodes, edges, source and "
+                                                           + "bounds.")})
+def networks(query: s.RegionQuery):
     """The travel modes this server has, with their size and bounds."""
     return jsonify({"networks": [
         {"mode": mode, "nodes": net.n_nodes, "edges": net.n_edges, "source": net.source,
@@ -215,10 +216,10 @@ def networks():
 
 
 @bp.get("/networks/<mode>/lines")
-@operation(media="application/geo+json", answers={
+@operation(query=s.RegionQuery, media="application/geo+json", answers={
     200: (s.StreetLines, "A GeoJSON Feature (gzip with Accept-Encoding: gzip)."),
     304: (None, "Not modified (If-None-Match)."), 404: (None, "No such network here.")})
-def network_lines(mode: str):
+def network_lines(mode: str, query: s.RegionQuery):
     """The streets of a network as a simplified GeoJSON MultiLineString.
 
     A basemap that needs no tiles.
@@ -229,11 +230,11 @@ def network_lines(mode: str):
 
 
 @bp.get("/basemap")
-@operation(media="application/geo+json", answers={
+@operation(query=s.RegionQuery, media="application/geo+json", answers={
     200: (s.Basemap, "A GeoJSON FeatureCollection (gzip with Accept-Encoding: gzip)."),
     304: (None, "Not modified (If-None-Match)."),
     404: (None, "No basemap here: draw /api/networks/{mode}/lines.")})
-def basemap():
+def basemap(query: s.RegionQuery):
     """The basemap layers built from the OpenStreetMap extract: green areas, water, roads by
     class (motorway … footway) and label points for main streets, rivers and parks.
 
@@ -522,6 +523,8 @@ def _plan(body: s.PlanParams, progress=None) -> dict:
     downloads = None
     if result is not None:
         query = {"kind": params["kind"], "group": answer["groups"], "v": _version_text(snap)}
+        if body.region is not None:
+            query["region"] = body.region
         query |= {k: params[k] for k in ("add", "target", "minutes", "curve")
                   if params[k] is not None}
         if params["at"] is not None:
@@ -585,9 +588,11 @@ def _submit(analysis: str, make: Callable[[Callable[[str], None]], bytes]):
     its answer, links included, is the synchronous endpoint's); an error of the hierarchy ends it
     ``failed`` with the answer that endpoint would have given."""
     app, root, lang = current_app._get_current_object(), request.root_url, pick_lang()
+    region = g.get(CHOSEN)  # the region asked for (app.deployment), for the job's context too
 
     def work(progress: Callable[[str], None]) -> bytes:
         with app.test_request_context("/api/jobs", base_url=root):
+            setattr(g, CHOSEN, region)
             try:
                 return make(progress)
             except YizhanError as exc:

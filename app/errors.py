@@ -9,7 +9,7 @@ application raises: sign-in, the planner's analyses, HTTP preconditions and the 
 
 from __future__ import annotations
 
-from geo.errors import InputError, YizhanError
+from geo.errors import InputError, OffNetworkError, YizhanError
 
 
 class SignInError(YizhanError, PermissionError):
@@ -43,6 +43,22 @@ class DemandFileError(YizhanError):
         more = f" … and {len(self.problems) - 5} more" if len(self.problems) > 5 else ""
         super().__init__(f"the worker demand file has {len(self.problems)} problem(s), so "
                          f"coverage cannot be computed: {shown}{more}")
+
+
+class OutsideRegions(OffNetworkError):
+    """A point outside every region a deployment serves (422): ``regions`` are those it serves
+    (``{"id", "label"}`` each), ``distance_m`` the distance to the nearest."""
+
+    def __init__(self, message: str, *, distance_m: float, regions: list[dict[str, str]]):
+        super().__init__(message, distance_m=distance_m)
+        self.regions = list(regions)
+
+    def __reduce__(self):
+        return _outside, (str(self), self.distance_m, self.regions)
+
+
+def _outside(message: str, distance_m: float, regions: list[dict[str, str]]) -> OutsideRegions:
+    return OutsideRegions(message, distance_m=distance_m, regions=regions)
 
 
 class VersionRequired(YizhanError):

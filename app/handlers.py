@@ -18,7 +18,7 @@ from flask import Flask, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.errors import DemandFileError, PlannerBusy, VersionRequired
+from app.errors import DemandFileError, OutsideRegions, PlannerBusy, VersionRequired
 from app.lang import catalogue
 from app.pages import pick_lang
 from app.state import state
@@ -48,6 +48,8 @@ ANSWERS: tuple[tuple[type[Exception], int, object, Callable[[Exception], dict] |
      lambda e: {"problems": [p.as_dict() for p in e.problems[:50]]}),
     (InputError, 400, OWN, None),
     (NotFoundError, 404, None, None),
+    (OutsideRegions, 422, "lat",
+     lambda e: {"distance_m": round(e.distance_m, 1), "regions": e.regions}),
     (OffNetworkError, 422, "lat", lambda e: {"distance_m": round(e.distance_m, 1)}),
     (DataFileError, 400, "file", lambda e: {"problems": [p.as_dict() for p in e.problems]}),
     (NetworkError, 400, "mode", None),

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from app import schemas as s
+from app.deployment import choose_region
 from app.limits import LIMITED
 from geo import settings
 from geo.errors import InputError
@@ -68,6 +69,7 @@ def operation(*, query: type[s.Query] | None = None, body: type[BaseModel] | Non
                 kwargs["query"] = s.parse_query(query, request.args)
             if body is not None:
                 kwargs["body"] = s.parse_body(body, json_object())
+            choose_region(kwargs.get("query") or kwargs.get("body"))  # several regions
             return view(*args, **kwargs)
 
         wrapped.__contract__ = spec_

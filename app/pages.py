@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 import xstatic.pkg.leaflet as xleaflet
@@ -33,7 +32,7 @@ from flask import (
 
 from app.lang import LANGS, catalogue
 from app.reports import REPORT_KINDS
-from app.state import state
+from app.state import data_dir, state
 from app.tiles import TILE_SERVICES
 from geo.groups import DEFAULT_GROUPS
 from geo.network import MODES
@@ -115,7 +114,7 @@ def tile_config() -> dict | None:
 
 def demo_info() -> dict | None:
     """The demo manifest's label and source when the data dir holds a demo region."""
-    path = Path(current_app.config["DATA_DIR"]) / "demo.json"
+    path = data_dir() / "demo.json"
     if not path.is_file():
         return None
     try:
@@ -130,7 +129,7 @@ def demo_info() -> dict | None:
 def quick_services() -> list[str]:
     """:data:`QUICK_SERVICES` in the order of the data dir's demo region: the services its
     :attr:`geo.regions.Region.quick_services` names first (heating in Harbin), then the rest."""
-    path = Path(current_app.config["DATA_DIR"]) / "demo.json"
+    path = data_dir() / "demo.json"
     try:
         known = REGIONS.get(json.loads(path.read_text("utf-8")).get("region"))
     except (OSError, ValueError, AttributeError, TypeError):
@@ -143,7 +142,7 @@ def _small_demo() -> bool:
     """Whether the data dir holds a demo region too small for the groups' own budgets to leave
     gaps (central Helsinki, about 2 km²): the planner view then starts at a 4-minute budget.
     The Chengdu demo (about 70 km²) starts at each group's own budget."""
-    path = Path(current_app.config["DATA_DIR"]) / "demo.json"
+    path = data_dir() / "demo.json"
     try:
         manifest = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
@@ -170,7 +169,15 @@ def page_config(lang: str, page: str) -> dict:
         "tiles": tile_config(),
         "bounds": app_state.bounds(),
         "demo": demo_info(),
+        **_regions(lang),
     }
+
+
+def _regions(lang: str) -> dict:
+    """A deployment of several regions (:mod:`app.deployment`): the region shown and those
+    offered (``region``, ``regions``); nothing for a server of one region."""
+    deployment = current_app.extensions.get("yizhan-deployment")
+    return {} if deployment is None else deployment.page_config(lang)
 
 
 def _render(page: str, lang: str, *, extra_config: dict | None = None, **context):

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify
 
 from app.openapi import operation
 from app.schemas.search import SearchAnswer, SearchQuery
-from app.state import Snapshot, state
+from app.state import Snapshot, data_dir, state
 from geo.search import SEARCH_FILE, Entry, read_place_index, search, station_entries
 
 bp = Blueprint("search", __name__)
@@ -50,10 +50,12 @@ class SearchIndex:
 
 
 def _index() -> SearchIndex:
-    found = current_app.extensions.get("yizhan-search")
+    """The index of this request's data folder (a deployment's region has its own)."""
+    indexes = current_app.extensions.setdefault("yizhan-search", {})
+    folder = data_dir()
+    found = indexes.get(folder)
     if found is None:
-        found = current_app.extensions["yizhan-search"] = SearchIndex(
-            Path(current_app.config["DATA_DIR"]) / SEARCH_FILE)
+        found = indexes[folder] = SearchIndex(folder / SEARCH_FILE)
     return found
 
 

@@ -35,11 +35,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from cachetools import LRUCache
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DemandFileError, PlannerBusy
-from app.inputs import InputStore, read_upload
+from app.inputs import INPUT_KINDS, InputStore, read_upload
 from app.jobs import Jobs
 from app.reports import Reports
 from geo import settings
@@ -57,9 +57,22 @@ from geo.workflow import analysis_groups, base_network, run_coverage, run_plan
 logger = logging.getLogger(__name__)
 
 
+#: Where :mod:`app.deployment` keeps the region chosen for a request (an attribute of flask.g).
+CHOSEN = "yizhan_region"
+
+
 def state() -> AppState:
-    """The state of the app handling this request."""
-    return current_app.extensions["yizhan"]
+    """The state of the app handling this request: that of the region chosen for it (a
+    deployment of several regions, :mod:`app.deployment`), else the app's one."""
+    chosen = g.get(CHOSEN)
+    return current_app.extensions["yizhan"] if chosen is None else chosen.state
+
+
+def data_dir() -> Path:
+    """The folder of this request's data (its basemap, place index and demo manifest): the
+    chosen region's (:mod:`app.deployment`), else ``DATA_DIR``."""
+    chosen = g.get(CHOSEN)
+    return Path(current_app.config["DATA_DIR"]) if chosen is None else chosen.folder
 
 
 @dataclass(frozen=True)
@@ -146,18 +159,31 @@ class AppState:
     region
         Where the stations lie (:func:`geo.coords.deployment_area`); None: China when the
         networks lie in China, else anywhere. Kept as :attr:`area`.
+    registry
+        The registry to read (one shared by the regions of a deployment); None: one opened on
+        ``db_url``.
+    within
+        Only the registry's stations in this box (west, south, east, north; EPSG:4326
+        degrees, edges included): one region of a deployment. None: every station.
     """
 
-    def __init__(self, db_url: str, networks: dict[str, str | Path], *,
+    def __init__(self, db_url: str, networks: dict[str, str | Path | Network], *,
                  check_interval: float = 1.0, cache_size: int = 2048,
                  demand: str | Path | None = None, plan_time_limit: float = 10.0,
-                 basemap: str | Path | None = None, region: str | None = None):
-        self.registry = Registry(db_url)
+                 basemap: str | Path | None = None, region: str | None = None,
+                 registry: Registry | None = None,
+                 within: tuple[float, float, float, float] | None = None):
+        self.registry = Registry(db_url) if registry is None else registry
+        self.within = within
+        self.siblings: list[AppState] = []  # other regions of the registry (see refresh)
+        self.uploads_apply = True  # see input_ids
         self.reports = Reports(self.registry)
         self.networks: dict[str, Network] = {}
         for mode in MODES:  # in the order walk, ebike, drive
             if mode in networks:
-                self.networks[mode] = load_network(networks[mode], mode=mode)
+                given = networks[mode]
+                self.networks[mode] = (given if isinstance(given, Network)
+                                       else load_network(given, mode=mode))
         unknown = set(networks) - set(MODES)
         if unknown:
             raise ValueError(f"NETWORKS has unknown mode(s) {sorted(unknown)}; use {list(MODES)}")
@@ -194,8 +220,14 @@ class AppState:
 
     # --- the snapshot ---
 
+    def share(self, other: AppState) -> None:
+        """Use ``other``'s reports, uploads, job queue and analysis slot (regions of one
+        deployment: one analysis at a time per process, whichever region asks)."""
+        self.reports, self.inputs, self.jobs = other.reports, other.inputs, other.jobs
+        self._analysis_slots = other._analysis_slots
+
     def _build(self, version: tuple[int, int]) -> Snapshot:
-        stations = self.registry.stations()
+        stations = self.registry.stations(bbox=self.within)
         previous = getattr(self, "_snapshot", None)
         links = {s.id: _links(previous, s) for s in stations}
         finders = {mode: StationFinder(net, stations) for mode, net in self.networks.items()}
@@ -219,6 +251,13 @@ class AppState:
         if changes.version == old.version:
             return old
         changed, removed = changes.changed, changes.removed
+        if self.within is not None:  # a station moved out of the region leaves it
+            west, south, east, north = self.within
+            inside = [s for s in changed if west <= s.lon <= east and south <= s.lat <= north]
+            kept = {s.id for s in inside}
+            removed = [*removed, *(s.id for s in changed
+                                   if s.id in old.by_id and s.id not in kept)]
+            changed = inside
         finders = {mode: finder.with_changes(changed, removed)
                    for mode, finder in old.finders.items()}
         stations = (next(iter(finders.values())).stations if finders
@@ -258,6 +297,8 @@ class AppState:
         with self._lock:
             self._snapshot = self._next()
             self._checked_at = time.monotonic()
+        for other in self.siblings:  # the other regions look at their next request
+            other._checked_at = float("-inf")
         return self._snapshot
 
     # --- nearest stations ---
@@ -395,7 +436,10 @@ class AppState:
 
     def input_ids(self) -> dict[str, int | None]:
         """Per kind (demand, districts), the upload in use (None: the server's file), checked
-        in the database at most once per ``check_interval``."""
+        in the database at most once per ``check_interval``. None for every kind when uploads
+        do not apply (:attr:`uploads_apply`: the regions of a deployment use their own files)."""
+        if not self.uploads_apply:
+            return dict.fromkeys(INPUT_KINDS)
         checked, ids = self._input_ids
         if time.monotonic() - checked >= self.check_interval or not ids:
             ids = self.inputs.current_ids()

@@ -251,6 +251,51 @@ def build_demo(data_dir: str | os.PathLike[str], *, region_id: str = "chengdu",
     return demo
 
 
+#: The file of a demo deployment (several regions served together, ``yizhan demo --deployment``).
+DEPLOYMENT_FILE = "deployment.toml"
+
+
+def build_demo_deployment(root: str | os.PathLike[str], *,
+                          regions: Iterable[str] = ("chengdu", "harbin"), rebuild: bool = False,
+                          progress: Callable[[str], None] | None = None) -> Path:
+    """Build several shipped regions for one server: each region's demo in ``root/<id>``
+    (:func:`build_demo`, skipped when built already unless ``rebuild``), their stations in one
+    registry ``root/yizhan.sqlite``, and the deployment file ``root/deployment.toml`` that
+    serves them (a ``REGIONS.toml`` of saved networks with the registry as ``db``).
+
+    Returns
+    -------
+    pathlib.Path
+        The deployment file.
+    """
+    say = progress or (lambda message: None)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    registry = Registry(f"sqlite:///{root / 'yizhan.sqlite'}")
+    tables = ['# yizhan serve --deployment: the regions share the registry `db`.',
+              'db = "yizhan.sqlite"']
+    for region_id in regions:
+        demo = DemoRegion(root / region_id)
+        built = demo.is_built() and demo.manifest().get("region") == region_id
+        if rebuild or not built:
+            say(f"{region_id}: building")
+            build_demo(demo.data_dir, region_id=region_id, progress=_prefixed(say, region_id))
+        stations = Registry(demo.db_url).stations()
+        if rebuild or {s.id for s in stations} - {s.id for s in registry.stations()}:
+            registry.upsert(stations, source=DEMO_SOURCE)
+        networks = ", ".join(f'"{region_id}/{demo.network_path(m).name}"' for m in MODES)
+        tables += ["", "[[region]]", f'name = "{region_id}"', f"networks = [{networks}]",
+                   f'demand = "{region_id}/{demo.demand_path.name}"']
+    registry.engine.dispose()
+    path = root / DEPLOYMENT_FILE
+    path.write_text("\n".join(tables) + "\n", "utf-8")
+    return path
+
+
+def _prefixed(say: Callable[[str], None], prefix: str) -> Callable[[str], None]:
+    return lambda message: say(f"{prefix}: {message}")
+
+
 def _shares(networks: dict[str, Network], stations: list[Station],
             demand: pd.DataFrame) -> dict:
     """Covered shares per group at the groups' own budgets, at 10:00 and 04:00 on a weekday,

@@ -13,9 +13,10 @@ import app as web
 from app.accounts import Accounts
 from app.cli._common import cli_lang, db_option, usage
 from app.cli.db import upgrade_with_backup
+from app.deployment import read_deployment
 from app.lang import say
 from app.tiles import TILE_CHOICES
-from geo.demo import DemoRegion, build_demo
+from geo.demo import DemoRegion, build_demo, build_demo_deployment
 from geo.errors import NotFoundError
 from geo.network import MODES, is_osm_file, load_network
 from geo.regions import REGIONS
@@ -65,9 +66,12 @@ def serve_options(function):
               help="Build from this .osm/.osm.pbf extract instead.")
 @click.option("--place", help="Build from a place downloaded with osmnx (needs the internet).")
 @click.option("--rebuild", is_flag=True, help="Build again even when the data is there.")
+@click.option("--deployment", "deployment", is_flag=True,
+              help="Serve central Chengdu and central Harbin together, one registry for both "
+                   "(built in DATA_DIR/deployment; see docs/scaling.md).")
 @serve_options
-def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, port, tiles,
-             workers, trusted_proxies, https):
+def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, deployment, host, port,
+             tiles, workers, trusted_proxies, https):
     """Build the demo region (central Chengdu, real OpenStreetMap data, 2018) and serve it.
 
     Each start gives the demo planner account `demo` a new password and prints it once.
@@ -78,6 +82,10 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
         raise usage("osm_or_place")
     if not build_only:  # a taken port is said before minutes of building
         web.check_port(host, port)
+    if deployment:
+        _demo_deployment(Path(data_dir) if data_dir else default_data_dir(), build_only, rebuild,
+                         (host, port, tiles, workers, trusted_proxies, https))
+        return
     region = DemoRegion(Path(data_dir) if data_dir else default_data_dir())
     existed = Path(region.db_url.removeprefix("sqlite:///")).is_file()
     _check_registry(region.db_url)  # and a damaged registry too
@@ -98,6 +106,28 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, host, po
     password = _demo_planner(region.db_url)
     click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
     _serve(region.data_dir, None, None, host, port, tiles, workers, trusted_proxies, https)
+
+
+def _demo_deployment(data_dir: Path, build_only: bool, rebuild: bool, serving: tuple) -> None:
+    """``yizhan demo --deployment``: Chengdu and Harbin built in ``data_dir/deployment`` with
+    one registry, then served together."""
+    root = data_dir / "deployment"
+    db_url = f"sqlite:///{root / 'yizhan.sqlite'}"
+    existed = (root / "yizhan.sqlite").is_file()
+    _check_registry(db_url)
+    started = time.perf_counter()
+    path = build_demo_deployment(root, rebuild=rebuild, progress=lambda m: click.echo(
+        f"  {time.perf_counter() - started:5.1f} s  {m}", err=True))
+    names = ", ".join(r.name for r in read_deployment(path).regions)
+    click.echo(f"Demo deployment {path}: {names} on {db_url}")
+    if build_only:
+        return
+    _say_upgrade(upgrade_with_backup(db_url, backup=existed))
+    password = _demo_planner(db_url)
+    click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
+    host, port, tiles, workers, trusted_proxies, https = serving
+    web.serve(data_dir=root, db_url=db_url, host=host, port=port, tiles=tiles, workers=workers,
+              trusted_proxies=trusted_proxies, https=https, deployment=path)
 
 
 def _check_registry(db_url: str) -> None:
@@ -157,9 +187,12 @@ def _serve(data_dir, db_url, networks, host, port, tiles, workers, trusted_proxi
 @click.option("--network", "network_paths", type=click.Path(path_type=Path), multiple=True,
               help="Network files: saved .npz (one per mode), or an .osm/.osm.pbf file for all "
                    "three modes (default: the saved ones in the data dir).")
+@click.option("--deployment", "deployment", type=click.Path(path_type=Path, dir_okay=False),
+              help="Serve several regions on one registry: a TOML file of [[region]] tables as "
+                   "`yizhan batch` reads them, and `db` (see docs/scaling.md).")
 @serve_options
-def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, trusted_proxies,
-              https):
+def serve_cmd(data_dir, db_url, network_paths, deployment, host, port, tiles, workers,
+              trusted_proxies, https):
     """Serve the worker finder (/), the planner view (/plan) and the JSON API (/api).
 
     Under granian, a production HTTP server. 工人找站、规划人员视图与 JSON 接口。 Planners sign
@@ -173,8 +206,16 @@ def serve_cmd(data_dir, db_url, network_paths, host, port, tiles, workers, trust
             networks.update({mode: str(path) for mode in MODES if mode not in networks})
         else:
             networks[load_network(path).mode] = str(path)
+    if deployment is not None:
+        if network_paths:
+            raise click.UsageError("give --deployment or --network, not both: a deployment "
+                                   "file names each region's networks")
+        found = read_deployment(deployment).db  # its `db`, unless --db / $YIZHAN_DB_URL
+        db_url = db_url or os.environ.get("YIZHAN_DB_URL") or found
     _say_upgrade(upgrade_with_backup(_served_db(data_dir, db_url)))
-    _serve(data_dir, db_url, networks, host, port, tiles, workers, trusted_proxies, https)
+    web.serve(data_dir=data_dir, db_url=db_url, networks=networks, host=host, port=port,
+              tiles=tiles, workers=workers, trusted_proxies=trusted_proxies, https=https,
+              deployment=deployment)
 
 
 def _served_db(data_dir: Path | None, db_url: str | None) -> str:

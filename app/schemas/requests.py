@@ -40,6 +40,7 @@ from app.schemas.fields import (
     ModeId,
     Name,
     OpenAt,
+    OtherServices,
     Plain,
     ReportKind,
     ReportStatus,
@@ -57,6 +58,7 @@ from app.schemas.fields import (
 from geo import settings
 from geo.errors import InputError
 from geo.output.plan import PROPOSAL_LANGS
+from geo.stations import SERVICE_WORD_CHARS
 
 
 class Query(BaseModel):
@@ -76,6 +78,20 @@ class Body(BaseModel):
     rules: ClassVar[tuple[str, ...]] = ()
 
 
+#: The region of a deployment of several regions (app.deployment) a request is for.
+RegionName = Annotated[str | None, Field(min_length=1, max_length=100, description=(
+    "On a server of several regions (`yizhan serve --deployment`): the region's name, one of "
+    "those the finder page offers (400 naming `region` for another). Default: the region "
+    "holding the point (or the box's centre), else the deployment's first. A server of one "
+    "region takes none (400).")), Plain]
+
+
+class RegionQuery(Query):
+    """The query of what belongs to one region: its basemap, networks and streets."""
+
+    region: RegionName = None
+
+
 class StationsQuery(Query):
     rules = ("a `bbox` with west ≥ east or south ≥ north (an empty box)",)
 
@@ -84,6 +100,7 @@ class StationsQuery(Query):
     open_at: OpenAt = None
     bbox: Annotated[Bbox, Field(description=f"Only the stations in this box, edges included: "
                                              f"{BBOX_TEXT}.")] = None
+    region: RegionName = None
 
 
 class NearestQuery(Query):
@@ -102,6 +119,7 @@ class NearestQuery(Query):
                                              "`open_at` (400).")
     k: int = Field(settings.default_k, ge=1, le=settings.max_k, description="How many stations.")
     route: Flag = Field(None, description="Include each route as a GeoJSON LineString.")
+    region: RegionName = None
 
     @model_validator(mode="after")
     def _one_time(self):
@@ -120,6 +138,7 @@ class _CoverageFields(BaseModel):
     minutes: Minutes = None
     h3_res: int = Field(settings.h3_res, ge=H3_RANGE[0], le=H3_RANGE[1],
                         description="H3 resolution of the cells and gap areas.")
+    region: RegionName = None
 
 
 class CoverageQuery(_CoverageFields, Query):
@@ -159,6 +178,7 @@ class PlanParams(Body):
             "Plan for this time: the existing stations count only if open then (HH:MM today, "
             f"{settings.timezone}, or an ISO time; the planner view sends the hour shown). "
             "Default: every station counted open."))] = None
+    region: RegionName = None
 
     @model_validator(mode="after")
     def _one_goal(self):
@@ -231,7 +251,9 @@ class StationFields(Body):
              "a position outside this server's region (are `lon` and `lat` swapped?)",
              "text holding control or bidirectional characters, lone surrogates or "
              "noncharacters (any text field; the 400 names the field and the character, e.g. "
-             "U+D800), opening hours or services that cannot be read")
+             "U+D800), opening hours or services that cannot be read",
+             "a service word in `other_services` that is too long, holds a separator or names "
+             "a known service")
 
     id: StationId | None = Field(None, description=(
         "Letters (Chinese too), digits, '-', '_' and '.'; leave it out for a stable id made "
@@ -246,6 +268,11 @@ class StationFields(Body):
         "Tencent, 'bd09' from Baidu; stored as WGS-84."))
     services: Annotated[StationServices, Field(description=(
         "Service ids, or a text such as '休息、厕所、热水'."))] = None
+    other_services: Annotated[OtherServices, Field(description=(
+        "Service words that name no known service, kept and shown as written (never matched "
+        "by a service filter), such as ['母婴室', '一台冰箱']: each at most "
+        f"{SERVICE_WORD_CHARS} characters, without separators (、 , ; /) or spaces around it, "
+        "none naming a known service (those go in `services`); null or [] for none."))] = None
     hours: Annotated[Hours, Field(description="OpenStreetMap opening_hours, or Chinese such as "
                                          "'周一至周五 8:30-18:00'.")] = None
     capacity: int | None = Field(None, ge=0, le=MAX_CAPACITY, strict=True,

@@ -40,8 +40,16 @@ class Error(BaseModel):
     parameter: str | None
 
 
+class ServedRegion(Answer):
+    id: str = Field(description="The region's name, as the `region` parameter takes it.")
+    label: str = Field(description="Its name in the request's language.")
+
+
 class OffNetwork(Error):
     distance_m: float = Field(description="From the point to the network, metres.")
+    regions: list[ServedRegion] | None = Field(None, description=(
+        "A deployment of several regions, when the point lies outside all of them: the "
+        "regions it serves (the message names them too)."))
 
 
 class Problem(Answer):
@@ -126,6 +134,8 @@ class Hit(Answer):
     lat: float
     open: bool | None
     services: list[ServiceName]
+    other_services: list[str] = Field(default_factory=list, description=(
+        "Service words the station's list wrote that name no known service, as written."))
     hours: str
     address: str
     phone: str

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from app.schemas.fields import Plain
-from app.schemas.requests import Query
+from app.schemas.requests import Query, RegionName
 from app.schemas.responses import Answer
 from geo.search import MAX_QUERY, MAX_RESULTS
 
@@ -21,6 +21,7 @@ class SearchQuery(Query):
         "venue's name, in Chinese characters, pinyin (zhongyang) or pinyin initials (zydj); "
         "words separated by spaces must all match.")), Plain]
     limit: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="How many results at most.")] = 8
+    region: RegionName = None
 
 
 class Found(Answer):

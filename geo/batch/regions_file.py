@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -388,8 +388,12 @@ def header_lines(text: str, count: int) -> list[int | None]:
     return list(lines) if len(lines) == count else [None] * count
 
 
-def read_regions(path: str | os.PathLike[str]) -> list[RegionSpec]:
+def read_regions(path: str | os.PathLike[str], *,
+                 also: Collection[str] = ()) -> list[RegionSpec]:
     """The regions of a ``REGIONS.toml`` file, every entry checked before any work starts.
+
+    ``also``: top-level keys the file may hold besides its ``[[region]]`` tables, read by the
+    caller (a served deployment's ``db``, :mod:`app.deployment`).
 
     Raises
     ------
@@ -409,7 +413,7 @@ def read_regions(path: str | os.PathLike[str]) -> list[RegionSpec]:
                          parameter="regions") from exc
     problems: list[str] = []
     tables = data.get("region")
-    extra = sorted(set(data) - {"region"})
+    extra = sorted(set(data) - {"region", *also})
     if extra:
         problems.append(f"unknown top-level key(s) {extra}: the file holds [[region]] tables")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict)

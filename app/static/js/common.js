@@ -70,15 +70,26 @@ export function icon(name, cls) {
   return svg;
 }
 
+/* A server of several regions (config.region, the one this page shows): what belongs to a region
+   is asked for it (the `region` parameter); a station by id, sign-in and the rest are not. */
+const REGIONAL_GET = /^\/api\/(stations|coverage|basemap|networks(\/[^/?]+\/lines)?|search)(\?|$)/;
+const REGIONAL_POST = /^\/api\/(plan|jobs\/coverage|jobs\/plan)$/;
+
 /* fetch JSON; rejects with an Error carrying {status, parameter, body, retryAfter} on a non-2xx
    answer. options: {method, body, headers}. */
 export function api(path, options = {}) {
   const init = {method: options.method || "GET",
                 headers: Object.assign({"Accept": "application/json"}, options.headers || {}),
                 credentials: "same-origin"};
-  if (options.body !== undefined) {
+  let body = options.body;
+  if (config.region && init.method === "GET" && REGIONAL_GET.test(path)) {
+    path += (path.includes("?") ? "&" : "?") + "region=" + encodeURIComponent(config.region);
+  } else if (config.region && init.method === "POST" && REGIONAL_POST.test(path) && body) {
+    body = Object.assign({region: config.region}, body);
+  }
+  if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(options.body);
+    init.body = JSON.stringify(body);
   }
   return fetch(path, init).then((response) =>
     response.json().catch(() => ({})).then((body) => {

@@ -109,8 +109,9 @@ export function search(fit) {
     if (err.status === 422 && err.body && err.body.distance_m !== undefined) {
       const far = !(err.body.distance_m <= OUTSIDE_M);  // also infinitely far
       const area = config.demo && config.demo.city;
-      noResults(far ? (area ? t("outside_demo", {area}) : t("outside_area"))
-                    : t("off_network", {d: fmtDistance(err.body.distance_m)}));
+      noResults(err.body.regions ? err.message  // outside every region served: names them
+                : far ? (area ? t("outside_demo", {area}) : t("outside_area"))
+                : t("off_network", {d: fmtDistance(err.body.distance_m)}));
     } else {
       noResults(err.message || t("error"));
     }

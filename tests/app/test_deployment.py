@@ -1,0 +1,226 @@
+"""Several regions in one server (app.deployment): central Chengdu and central Harbin on one
+registry answer as a server of each region alone would, and a point outside both is told so."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from app import create_app
+from app.deployment import read_deployment
+from geo.demo import build_demo_deployment
+from geo.errors import InputError
+from tests.app.conftest import add_account, assert_error, page_config, sign_in
+
+#: Tiananmen Square, Beijing: in neither region.
+BEIJING = (116.3975, 39.9087)
+REGIONS = ("chengdu", "harbin")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The demo deployment: each region's own demo (its registry holds its stations only) and
+    the deployment file serving both on one registry."""
+    root = tmp_path_factory.mktemp("deployment")
+    return root, build_demo_deployment(root, regions=REGIONS)
+
+
+@pytest.fixture(scope="module")
+def deployed(built):
+    root, path = built
+    return create_app({"TESTING": True, "DATA_DIR": root, "DEPLOYMENT": str(path)})
+
+
+@pytest.fixture(scope="module")
+def alone(built):
+    """Per region, a server of that region alone (its own data dir and registry)."""
+    root, _ = built
+    return {r: create_app({"TESTING": True, "DATA_DIR": root / r}) for r in REGIONS}
+
+
+def _points(app, n: int, seed: int) -> list[tuple[float, float]]:
+    """``n`` points near walk-network nodes of ``app``, off the nodes by up to ~40 m."""
+    net = app.extensions["yizhan"].networks["walk"]
+    rng = np.random.default_rng(seed)
+    nodes = rng.choice(net.main_component(), n, replace=False)
+    return [(round(float(net.lon[i]) + rng.uniform(-4e-4, 4e-4), 6),
+             round(float(net.lat[i]) + rng.uniform(-3e-4, 3e-4), 6)) for i in nodes]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_nearest_in_each_region_equals_a_server_of_that_region_alone(deployed, alone, region):
+    one, two = alone[region].test_client(), deployed.test_client()
+    asked = 0
+    for lon, lat in _points(alone[region], 12, seed=len(region)):
+        for query in (f"lon={lon}&lat={lat}&k=3&route=1", f"lon={lon}&lat={lat}&mode=drive&k=5",
+                      f"lon={lon}&lat={lat}&kind=sanitation_station&open_now=1"):
+            expected = one.get(f"/api/nearest?{query}")
+            got = two.get(f"/api/nearest?{query}")
+            assert got.status_code == expected.status_code, (region, query, got.get_json())
+            assert got.get_json() == expected.get_json(), (region, query)
+            asked += expected.status_code == 200
+    assert asked >= 30  # most points are on the network: the answers compared hold stations
+
+
+def test_an_explicit_region_answers_as_that_region(deployed, alone):
+    lon, lat = _points(alone["harbin"], 1, seed=7)[0]
+    got = deployed.test_client().get(f"/api/nearest?lon={lon}&lat={lat}&region=harbin")
+    assert got.get_json() == alone["harbin"].test_client().get(
+        f"/api/nearest?lon={lon}&lat={lat}").get_json()
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", ["你不在服务区域内", "成都中心城区", "哈尔滨中心城区"]),
+    ("en", ["outside the areas", "central Chengdu", "central Harbin"])])
+def test_a_point_outside_every_region_is_told_which_regions_are_served(deployed, lang, words):
+    lon, lat = BEIJING
+    response = deployed.test_client().get(f"/api/nearest?lon={lon}&lat={lat}",
+                                          headers={"Accept-Language": lang})
+    body = assert_error(response, 422, "lat")
+    for word in words:
+        assert word in body["error"]
+    assert [r["id"] for r in body["regions"]] == list(REGIONS)
+    assert [r["label"] for r in body["regions"]] == words[1:]
+    assert body["distance_m"] > 1_000_000
+
+
+def test_a_point_outside_a_server_of_one_region_is_off_its_network_as_before(alone):
+    lon, lat = BEIJING
+    body = assert_error(alone["chengdu"].test_client().get(f"/api/nearest?lon={lon}&lat={lat}"),
+                        422, "lat")
+    assert "regions" not in body
+
+
+@pytest.mark.parametrize("url", ["/api/stations?region=beijing", "/api/basemap?region=beijing",
+                                 "/api/nearest?lon=104.07&lat=30.66&region=beijing",
+                                 "/api/networks/walk/lines?region=Chengdu",
+                                 "/api/networks?region=x"])
+def test_an_unknown_region_is_a_400_naming_region(deployed, url):
+    body = assert_error(deployed.test_client().get(url), 400, "region")
+    if url.endswith("beijing"):
+        assert "chengdu" in body["error"] and "harbin" in body["error"]
+
+
+def test_a_server_of_one_region_refuses_a_region(alone):
+    assert_error(alone["chengdu"].test_client().get("/api/stations?region=chengdu"), 400,
+                 "region")
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_stations_basemap_and_networks_per_region(deployed, alone, region):
+    one, two = alone[region].test_client(), deployed.test_client()
+    for path in ("/api/stations", "/api/basemap", "/api/networks", "/api/networks/walk/lines",
+                 "/api/stations?kind=sanitation_station&open_at=2025-01-06T10:00"):
+        joined = "&" if "?" in path else "?"
+        got = two.get(f"{path}{joined}region={region}")
+        assert got.status_code == 200, (path, got.get_json())
+        assert got.get_json() == one.get(path).get_json(), path
+    stations = two.get(f"/api/stations?region={region}").get_json()["features"]
+    assert len(stations) == len(one.get("/api/stations").get_json()["features"]) > 50
+
+
+def test_stations_of_a_box_come_from_the_region_holding_it(deployed, alone):
+    box = "126.60,45.73,126.66,45.77"  # central Harbin
+    got = deployed.test_client().get(f"/api/stations?bbox={box}").get_json()
+    assert got == alone["harbin"].test_client().get(f"/api/stations?bbox={box}").get_json()
+    assert got["features"]
+    default = deployed.test_client().get("/api/stations").get_json()  # the first region's
+    assert default == alone["chengdu"].test_client().get("/api/stations").get_json()
+
+
+def test_the_finder_page_offers_the_regions_and_shows_the_one_asked_for(deployed, alone):
+    client = deployed.test_client()
+    first = page_config(client.get("/?lang=zh").get_data(as_text=True))
+    assert first["region"] == "chengdu"
+    assert first["regions"] == [{"id": "chengdu", "label": "成都中心城区"},
+                                {"id": "harbin", "label": "哈尔滨中心城区"}]
+    html = client.get("/?region=harbin&lang=en").get_data(as_text=True)
+    harbin = page_config(html)
+    alone_harbin = page_config(alone["harbin"].test_client().get("/?lang=en")
+                               .get_data(as_text=True))
+    assert harbin["region"] == "harbin"
+    assert [r["label"] for r in harbin["regions"]] == ["central Chengdu", "central Harbin"]
+    for key in ("bounds", "quickServices", "modes", "basemapLayers", "demo"):
+        assert harbin[key] == alone_harbin[key], key
+    assert harbin["quickServices"][0] == "heating"  # Harbin's winters, as on its own server
+    assert 'href="?region=harbin&amp;lang=en" aria-current="page"' in html
+    unknown = page_config(client.get("/?region=atlantis").get_data(as_text=True))
+    assert unknown["region"] == "chengdu"
+    assert "regions" not in page_config(alone["harbin"].test_client().get("/")
+                                        .get_data(as_text=True))
+
+
+def test_a_station_page_is_found_in_its_region(deployed, alone):
+    station = alone["harbin"].extensions["yizhan"].current().stations[0]
+    response = deployed.test_client().get(f"/s/{station.id}")
+    assert response.status_code == 200
+    assert station.name in response.get_data(as_text=True)
+
+
+def test_search_reads_the_region_asked_for(deployed, alone):
+    station = alone["harbin"].extensions["yizhan"].current().stations[3]
+    query = f"/api/search?q={station.name[:4]}"
+    got = deployed.test_client().get(query + "&region=harbin").get_json()
+    assert got == alone["harbin"].test_client().get(query).get_json()
+
+
+@pytest.fixture
+def writable(built, tmp_path):
+    """The deployment on a copy of its registry, with a planner account."""
+    root, path = built
+    with sqlite3.connect(root / "yizhan.sqlite") as src, \
+            sqlite3.connect(tmp_path / "copy.sqlite") as dst:
+        src.backup(dst)
+    app = create_app({"TESTING": True, "DATA_DIR": root, "DEPLOYMENT": str(path),
+                      "DB_URL": f"sqlite:///{tmp_path / 'copy.sqlite'}", "SECRET_KEY": "t",
+                      "REGISTRY_CHECK_INTERVAL": 60.0})
+    add_account(app)
+    yield app
+    app.extensions["yizhan"].registry.engine.dispose()
+
+
+def test_a_station_added_in_one_region_shows_there_at_once_and_only_there(writable):
+    client = sign_in(writable)
+    created = client.post("/api/stations", json={
+        "name": "测试驿站", "kind": "outdoor_rest_point", "lon": 126.6300, "lat": 45.7560})
+    assert created.status_code == 201, created.get_json()
+    sid = created.get_json()["properties"]["id"]
+    harbin = client.get("/api/stations?region=harbin").get_json()["features"]
+    chengdu = client.get("/api/stations?region=chengdu").get_json()["features"]
+    assert sid in {f["properties"]["id"] for f in harbin}
+    assert sid not in {f["properties"]["id"] for f in chengdu}
+    nearest = client.get("/api/nearest?lon=126.6301&lat=45.7561&k=1").get_json()
+    assert nearest["results"][0]["id"] == sid
+
+
+def test_coverage_and_plan_jobs_run_for_the_region_asked_for(writable):
+    client = sign_in(writable)
+    assert_error(client.get("/api/coverage?region=nowhere"), 400, "region")
+    answer = client.post("/api/plan", json={"kind": "outdoor_rest_point", "add": 1,
+                                            "group": "delivery_rider", "region": "harbin"})
+    assert answer.status_code == 200, answer.get_json()
+    site = answer.get_json()["sites"][0]
+    assert 126.4 < site["lon"] < 126.9 and 45.6 < site["lat"] < 45.9
+    assert "region=harbin" in answer.get_json()["downloads"]["csv"]
+
+
+def test_the_deployment_file_names_every_problem(tmp_path, built):
+    root, path = built
+    text = path.read_text("utf-8").replace('db = "yizhan.sqlite"', "db = 3")
+    text += '\n[[region]]\nname = "extra"\nregion = "chengdu"\nstations = "stations.csv"\n'
+    (tmp_path / "stations.csv").write_text("lon,lat\n", "utf-8")
+    for region in REGIONS:
+        shutil.copytree(root / region, tmp_path / region,
+                        ignore=shutil.ignore_patterns("*.sqlite"))
+    bad = tmp_path / "deployment.toml"
+    bad.write_text(text, "utf-8")
+    with pytest.raises(InputError, match=r"2 problem\(s\)") as caught:
+        read_deployment(bad)
+    assert "`db` was 3" in str(caught.value) and "yizhan import" in str(caught.value)
+    bad.write_text(text.replace("db = 3", 'db = "x.sqlite"\nport = 1'), "utf-8")
+    with pytest.raises(InputError, match=r"unknown top-level key\(s\) \['port'\]"):
+        read_deployment(bad)
+    assert read_deployment(path).db == f"sqlite:///{root / 'yizhan.sqlite'}"
