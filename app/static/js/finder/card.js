@@ -111,13 +111,13 @@ export function showCard(id) {
   card.appendChild(navLinks(s.links || {}));
   card.appendChild(facts(s));
   if (s.services && s.services.length) card.appendChild(serviceChips(s.services, 0));
-  card.appendChild(el("div", {class: "card-actions"},
   /* Words the station's list wrote that name no known service: shown as written. */
   if (s.other_services && s.other_services.length) {
     const kept = el("ul", {class: "chips other"});
     s.other_services.forEach((w) => kept.appendChild(el("li", {class: "chip"}, w)));
     card.appendChild(kept);
   }
+  card.appendChild(el("div", {class: "card-actions"},
     el("button", {type: "button", class: "button subtle", id: "report-open", onclick: () => openReport(s)},
        icon("flag"), t("report")),
     el("a", {class: "button subtle", href: "/s/" + encodeURIComponent(s.id) + "?lang=" + config.lang},
