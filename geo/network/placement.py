@@ -27,15 +27,26 @@ how far is too far (:data:`geo.settings.max_snap_m`).
 
 :func:`place` snaps arrays of points (a :class:`Placement`); :func:`place_point` snaps one point
 (a :class:`Snap`). The nearest *node* is another question: :meth:`Network.nearest_node`.
+
+Many points are placed by a compiled search over a uniform grid of the segments (each segment
+listed in every cell it passes through): rings of cells around the point's cell until no
+unvisited cell can hold a segment within the best distance found. The distance to a segment is
+computed as GEOS computes it, so the nearest segment is shapely's. Where a second segment lies
+within :data:`TIE_M` of the nearest (a foot on a node that several segments share, a point
+midway between two roads), the point is placed by shapely's ``STRtree.query_nearest`` instead,
+exactly as one point is (:func:`place_point`): ties are broken the way the STRtree breaks them,
+the same for one point and for many.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
 from geo.coords import project, unproject
@@ -47,6 +58,10 @@ if TYPE_CHECKING:
 #: A foot closer than this to an end node is at the node, metres (rounding in the projection
 #: puts a point given at a node's coordinates a hair beside it).
 AT_NODE_M = 1e-3
+
+#: Two segments this close in distance to a point are a tie, metres: the point is placed by the
+#: STRtree, which breaks ties its own way (far above the rounding of one distance, ~1e-13 m).
+TIE_M = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,10 +83,52 @@ class Segments:
     ab_s: np.ndarray
     ba_m: np.ndarray
     ba_s: np.ndarray
-    tree: shapely.STRtree  # over the segments in the network's metric CRS
+    grid: SegmentGrid
 
     def __len__(self) -> int:
         return len(self.a)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """shapely's STRtree over the segments in the network's metric CRS (built when first
+        needed: one point, or a tie)."""
+        import shapely
+
+        return shapely.STRtree(shapely.linestrings(
+            np.column_stack([self.grid.ax, self.grid.ay, self.grid.bx, self.grid.by]
+                            ).reshape(-1, 2),
+            indices=np.repeat(np.arange(len(self.a)), 2)))
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentGrid:
+    """A uniform grid of square cells over the segments' extent (metric CRS, metres): cell
+    ``(i, j)`` covers ``x0 + i·cell ≤ x < x0 + (i+1)·cell`` and likewise in y, and lists (CSR:
+    ``start``, ``items``, cells numbered ``j·nx + i``) every segment passing through it."""
+
+    ax: np.ndarray
+    ay: np.ndarray
+    bx: np.ndarray
+    by: np.ndarray
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    start: np.ndarray
+    items: np.ndarray
+
+
+def _grid(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray) -> SegmentGrid:
+    """The grid of the segments ``(ax, ay)–(bx, by)``, about one segment per cell."""
+    xs, ys = np.concatenate([ax, bx]), np.concatenate([ay, by])
+    x0, y0 = float(xs.min()), float(ys.min())
+    width, height = float(xs.max()) - x0, float(ys.max()) - y0
+    count = max(len(ax), 1)
+    cell = max(float(np.sqrt(width * height / count)), (width + height) / count, 1.0)
+    nx, ny = int(width // cell) + 1, int(height // cell) + 1
+    start, items = _fill_grid(ax, ay, bx, by, x0, y0, cell, nx, ny)
+    return SegmentGrid(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items)
 
 
 def segments(net: Network) -> Segments:
@@ -80,8 +137,6 @@ def segments(net: Network) -> Segments:
 
 
 def _segments(net: Network) -> Segments:
-    import shapely
-
     inside = np.zeros(net.n_nodes, bool)
     inside[net.main_component()] = True
     rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(net.indptr))
@@ -99,10 +154,8 @@ def _segments(net: Network) -> Segments:
     ab_m[where[forward]], ab_s[where[forward]] = length[forward], time[forward]
     ba_m[where[~forward]], ba_s[where[~forward]] = length[~forward], time[~forward]
     sa, sb = unique // net.n_nodes, unique % net.n_nodes
-    ends = np.column_stack([sa, sb]).ravel()
-    lines = shapely.linestrings(np.column_stack([net.x[ends], net.y[ends]]),
-                                indices=np.repeat(np.arange(count), 2))
-    return Segments(sa, sb, ab_m, ab_s, ba_m, ba_s, shapely.STRtree(lines))
+    grid = _grid(net.x[sa], net.y[sa], net.x[sb], net.y[sb])
+    return Segments(sa, sb, ab_m, ab_s, ba_m, ba_s, grid)
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +200,6 @@ def place(net: Network, lon: ArrayLike, lat: ArrayLike) -> Placement:
     """Join points (EPSG:4326 degrees, arrays) to ``net`` at the foot on the nearest segment of
     its main component. No maximum distance is applied here: callers compare ``distance_m``
     with their snap limit."""
-    import shapely
 
     lon = np.atleast_1d(np.asarray(lon, float))
     lat = np.atleast_1d(np.asarray(lat, float))
@@ -165,10 +217,7 @@ def place(net: Network, lon: ArrayLike, lat: ArrayLike) -> Placement:
     # the network
     far = ~(np.isfinite(x) & np.isfinite(y))
     x, y = np.where(far, net.x[segs.a[0]], x), np.where(far, net.y[segs.a[0]], y)
-    points = shapely.points(x, y)
-    found = segs.tree.query_nearest(points, all_matches=False)
-    seg = np.zeros(n, np.int64)
-    seg[found[0]] = found[1]
+    seg = nearest_segments(segs, x, y)
     seg[far] = 0
     a, b = segs.a[seg], segs.b[seg]
     ax, ay, bx, by = net.x[a], net.y[a], net.x[b], net.y[b]
@@ -203,6 +252,126 @@ def place(net: Network, lon: ArrayLike, lat: ArrayLike) -> Placement:
     in_node[at_b, 1], in_m[at_b, 1], in_s[at_b, 1] = b[at_b], 0.0, 0.0
     return Placement(seg, t, distance, np.asarray(foot_lon, float), np.asarray(foot_lat, float),
                      out_node, out_m, out_s, in_node, in_m, in_s)
+
+
+def nearest_segments(segs: Segments, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Index of the nearest segment to each point (metric CRS, metres, finite): the compiled
+    grid search, and shapely's ``STRtree.query_nearest`` for the points with a tie."""
+    import shapely
+
+    g = segs.grid
+    seg, tie = _grid_nearest(g.ax, g.ay, g.bx, g.by, g.x0, g.y0, g.cell, g.nx, g.ny, g.start,
+                             g.items, np.ascontiguousarray(x, float),
+                             np.ascontiguousarray(y, float), TIE_M)
+    tied = np.flatnonzero(tie)
+    if len(tied):
+        found = segs.tree.query_nearest(shapely.points(x[tied], y[tied]), all_matches=False)
+        seg[tied[found[0]]] = found[1]
+    return seg
+
+
+@njit(cache=True, nogil=True)
+def _to_segment(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
+    """Distance from a point to a segment, computed as GEOS's ``Distance::pointToSegment``."""
+    if ax == bx and ay == by:
+        return np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
+    len2 = (bx - ax) * (bx - ax) + (by - ay) * (by - ay)
+    r = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / len2
+    if r <= 0.0:
+        return np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
+    if r >= 1.0:
+        return np.sqrt((px - bx) * (px - bx) + (py - by) * (py - by))
+    s = ((ay - py) * (bx - ax) - (ax - px) * (by - ay)) / len2
+    return abs(s) * np.sqrt(len2)
+
+
+@njit(cache=True, nogil=True)
+def _cell_range(lo, hi, origin, cell, count):  # pragma: no cover - compiled
+    """The cells ``first..last`` (clamped to the grid) that ``lo..hi`` overlaps."""
+    first = min(max((lo - origin) / cell, 0.0), count - 1.0)
+    last = min(max((hi - origin) / cell, 0.0), count - 1.0)
+    return int(first), int(last)
+
+
+@njit(cache=True, nogil=True)
+def _fill_grid(ax, ay, bx, by, x0, y0, cell, nx, ny):  # pragma: no cover - compiled
+    """The grid's CSR lists: a segment is listed in each cell of its bounding box whose centre
+    lies within half a cell's diagonal of it (every cell it passes through, and a few more)."""
+    reach = 0.5 * np.sqrt(2.0) * cell * (1.0 + 1e-9) + 1e-6
+    counts = np.zeros(nx * ny + 1, np.int64)
+    for phase in range(2):
+        if phase == 1:
+            for c in range(nx * ny):
+                counts[c + 1] += counts[c]
+            items = np.empty(counts[nx * ny], np.int64)
+            fill = counts[:-1].copy()
+        for s in range(len(ax)):
+            i0, i1 = _cell_range(min(ax[s], bx[s]), max(ax[s], bx[s]), x0, cell, nx)
+            j0, j1 = _cell_range(min(ay[s], by[s]), max(ay[s], by[s]), y0, cell, ny)
+            for j in range(j0, j1 + 1):
+                for i in range(i0, i1 + 1):
+                    if (i1 > i0 or j1 > j0) and _to_segment(
+                            x0 + (i + 0.5) * cell, y0 + (j + 0.5) * cell,
+                            ax[s], ay[s], bx[s], by[s]) > reach:
+                        continue
+                    if phase == 0:
+                        counts[j * nx + i + 1] += 1
+                    else:
+                        items[fill[j * nx + i]] = s
+                        fill[j * nx + i] += 1
+    return counts, items
+
+
+@njit(cache=True, nogil=True)
+def _grid_nearest(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items, x, y,
+                  tie_m):  # pragma: no cover - compiled
+    """Each point's nearest segment, and whether another lies within ``tie_m`` of it.
+
+    Rings of cells around the point's cell (clamped to the grid) are searched until every
+    unvisited cell lies farther than the best distance plus ``tie_m``: a segment not yet seen
+    has all of its points in unvisited cells."""
+    n = len(x)
+    seg = np.zeros(n, np.int64)
+    tie = np.zeros(n, np.bool_)
+    for p in range(n):
+        px, py = x[p], y[p]
+        ci, _ = _cell_range(px, px, x0, cell, nx)
+        cj, _ = _cell_range(py, py, y0, cell, ny)
+        best, second, best_s = np.inf, np.inf, -1
+        r = 0
+        while True:
+            for j in range(max(cj - r, 0), min(cj + r, ny - 1) + 1):
+                edge_row = j == cj - r or j == cj + r
+                step = 1 if edge_row else 2 * r
+                i = ci - r
+                while i <= ci + r:
+                    if 0 <= i < nx:
+                        c = j * nx + i
+                        for q in range(start[c], start[c + 1]):
+                            s = items[q]
+                            if s == best_s:
+                                continue
+                            d = _to_segment(px, py, ax[s], ay[s], bx[s], by[s])
+                            if d < best:
+                                second, best, best_s = best, d, s
+                            elif d < second:
+                                second = d
+                    i += step
+            bound = np.inf  # to the nearest unvisited cell
+            if ci - r > 0:
+                bound = min(bound, max(px - (x0 + (ci - r) * cell), 0.0))
+            if ci + r < nx - 1:
+                bound = min(bound, max(x0 + (ci + r + 1) * cell - px, 0.0))
+            if cj - r > 0:
+                bound = min(bound, max(py - (y0 + (cj - r) * cell), 0.0))
+            if cj + r < ny - 1:
+                bound = min(bound, max(y0 + (cj + r + 1) * cell - py, 0.0))
+            if bound == np.inf or bound > best + tie_m + 1e-9 * (1.0 + bound):
+                break
+            r += 1
+        seg[p] = best_s
+        tie[p] = second - best <= tie_m
+    return seg, tie
 
 
 def along(net: Network, segment: int, t_from: float, t_to: float) -> tuple[float, float]:
@@ -255,8 +424,6 @@ def place_point(net: Network, lon: float, lat: float) -> Snap:
     the time of the array version for one point)."""
     import math
 
-    import shapely
-
     from geo.coords import _transformer
 
     segs = segments(net)
@@ -267,7 +434,7 @@ def place_point(net: Network, lon: float, lat: float) -> Snap:
     if not (math.isfinite(x) and math.isfinite(y)):
         return Snap(0, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
                               (math.inf,) * 2)
-    j = int(segs.tree.query_nearest(shapely.Point(x, y))[0])
+    j = int(nearest_segments(segs, np.array([x]), np.array([y]))[0])
     a, b = int(segs.a[j]), int(segs.b[j])
     ax, ay, bx, by = float(net.x[a]), float(net.y[a]), float(net.x[b]), float(net.y[b])
     dx, dy = bx - ax, by - ay
