@@ -115,6 +115,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         office_io,
         offline,
         org_gate,
+        org_pages,
         pages,
         posters,
         search,
@@ -182,6 +183,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     catalogue_api.init_app(app)  # the deployment's own kinds and services, /api/catalogue
     app.register_blueprint(account_pages.bp)  # /accounts and account management
     app.register_blueprint(uploads.bp)  # worker counts and districts from the browser
+    app.register_blueprint(org_pages.bp)  # the figures dashboard, organisations' areas
     handlers.register_error_handlers(app)
     limits.init_app(app)  # body bounds and per-client rates
     app.json.sort_keys = False

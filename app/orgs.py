@@ -186,7 +186,7 @@ class Orgs:
                 return org
         known = ", ".join(o.name for o in self.all()[:10]) or "none yet"
         raise NotFoundError(f"no organisation named {name!r} (known: {known}); add it with "
-                            "`yizhan org add NAME --area FILE`", parameter="org")
+                            "`yizhan org add NAME --area FILE`")
 
     def by_id(self, org_id: int) -> Org:
         return self._tree()[2][org_id]
@@ -313,10 +313,10 @@ def _areas(orgs: dict[int, Org]) -> dict[int, Any]:
     return {i: g for i, g in served.items() if g is not None}
 
 
-def outside_message(org: Org, lang: str, *, lon: float, lat: float) -> Message:
-    """What a refusal says: the place and the organisation whose area it is outside."""
-    zh = (f"经度 {lon:.6f}、纬度 {lat:.6f} 不在{org.name}的管辖范围内：本账号只能管理"
-          f"{org.name}范围内的站点")
-    en = (f"longitude {lon:.6f}, latitude {lat:.6f} is outside the area of {org.name}: this "
-          f"account manages stations inside {org.name}'s area only")
-    return Message(zh if lang == "zh" else en, "outside_org", org=org.name, lon=lon, lat=lat)
+def outside_message(org: Org, *, lon: float, lat: float) -> Message:
+    """What a refusal says (catalogue key ``outside_org``): the place and the organisation
+    whose area it is outside."""
+    x, y = f"{lon:.6f}", f"{lat:.6f}"
+    return Message(f"longitude {x}, latitude {y} is outside the area of {org.name}: this account "
+                   f"manages stations inside {org.name}'s area only", "outside_org",
+                   org=org.name, lon=x, lat=y)

@@ -40,10 +40,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "nearest": ("nearest", "nearest_cmd", "The k nearest stations by network distance, with "
                 "filters applied before k is counted."),
     "network": ("network", "network_group", "Road networks per travel mode (walk, ebike, drive)."),
+    "org": ("org", "org_group",
+            "Organisations (工会组织) and their areas: province, city, district, street."),
     "plan": ("analysis", "plan_cmd", "Where the next stations should go, with the existing ones "
              "kept."),
     "poster": ("poster", "poster_cmd", "A4 posters of stations (PDF, Chinese) with a QR code "
                "that opens their card."),
+    "report": ("report", "report_cmd",
+               "The province's figures (统计报表) per organisation, as a Chinese XLSX."),
     "serve": ("serve", "serve_cmd", "Serve the worker finder (/), the planner view (/plan) and "
               "the JSON API (/api)."),
     "user": ("users", "user_group",

@@ -92,18 +92,28 @@ def user_group():
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", type=ROLE_CHOICE, default="planner", show_default=True,
-              help="planner: edits stations and reads reports; admin: also lists the accounts.")
+              help="viewer: reads reports, history and figures; planner: also edits stations "
+                   "and runs analyses; admin: also manages accounts.")
 @click.option("--display-name", default="", help="The name the planner view shows (e.g. 李明).")
+@click.option("--org", default=None, help="The organisation it belongs to (yizhan org list); "
+                                          "without one it serves the whole deployment.")
 @password_file_option
 @db_option
-def user_add(name, role, display_name, password_file, db_url):
+def user_add(name, role, display_name, org, password_file, db_url):
     """Add an account NAME that signs in to the planner view."""
+    from app.orgs import Orgs
+
     accounts = open_accounts(db_url)
     name, display_name = check_name(name), check_display_name(display_name)
     if name in {u.name for u in accounts.users()}:  # before asking for a password
         raise taken(name)
+    orgs = Orgs(accounts.registry)
+    if org is not None:
+        org = orgs.get(org).name  # an unknown organisation before asking for a password
     user = accounts.add(name, read_password(password_file), role=role,
                         display_name=display_name)
+    if org is not None:
+        orgs.set_member(user.id, org)
     display = f" ({user.display_name})" if user.display_name else ""
     click.echo(say(cli_lang(), "user_added", role=role_label(user.role), name=user.name,
                    display=display))
