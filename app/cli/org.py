@@ -120,3 +120,30 @@ def org_list(as_json, db_url):
         depth = len(orgs.ancestors(o.id))
         click.echo(f"{'  ' * depth}{o.name}  ({LEVELS[o.level][0]})"
                    + ("" if o.area is not None else "  [no area of its own]"))
+
+
+def seed_demo_orgs(db_url: str | None, extract: Path) -> list[dict[str, str]]:
+    """The demo's organisations and accounts: the tree of ``extract``'s administrative
+    boundaries (:func:`seed_from_extract`; 市 → 区 → 街道 where they close) and one account at
+    each level, made once: the city's administrator, the first district's planner, the first
+    street's viewer, each with a random one-time password (to be changed at the first
+    sign-in). What ``yizhan demo --deployment`` prints at start: ``user``, ``password``,
+    ``role``, ``org`` of each account made now (none when they exist already)."""
+    from app.accounts import Accounts
+
+    registry = Registry(db_url)
+    orgs, accounts = Orgs(registry), Accounts(registry)
+    seed_from_extract(orgs, extract)
+    known = {u.name for u in accounts.users()}
+    made = []
+    for level, role, user in (("city", "admin", "demo.city"),
+                              ("district", "planner", "demo.district"),
+                              ("street", "viewer", "demo.street")):
+        org = next((o for o in orgs.all() if o.level == level), None)
+        if org is None or user in known:
+            continue
+        account, password = accounts.create(user, role=role, display_name=org.name,
+                                            by="demo")
+        orgs.set_member(account.id, org.name)
+        made.append({"user": user, "password": password, "role": role, "org": org.name})
+    return made
