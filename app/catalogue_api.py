@@ -15,10 +15,13 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from app.auth import actor, requires
+from app.handlers import error_response
+from app.lang import say_message
 from app.openapi import operation
+from app.pages import pick_lang
 from app.schemas.catalogue import CatalogueAnswer, KindBody, ServiceBody
 from app.state import state
 from geo.catalogue import (
@@ -29,9 +32,12 @@ from geo.catalogue import (
     active_catalogue,
     follow_store,
     load_catalogue,
+    said_together,
+    spec_problems,
     use_catalogue,
     with_entry,
 )
+from geo.errors import InputError, Message, message_of
 from geo.registry import Registry
 from geo.style import ICON_NAMES
 
@@ -89,6 +95,33 @@ def init_app(app: Flask) -> None:
     app.extensions["catalogue"] = follower
     app.before_request(follower.check)
     app.register_blueprint(bp, url_prefix="/api")
+
+
+#: The writes, by endpoint: the section each writes.
+_SECTIONS: dict[str, Section] = {"catalogue.put_kind": "kinds",
+                                 "catalogue.put_service": "services"}
+
+
+@bp.errorhandler(InputError)
+def _refused(exc: InputError):
+    """A refused entry: 400 in the client's language (Accept-Language or ``?lang=``), every
+    problem said from the library's keyed messages (:mod:`geo.catalogue`), the fields the
+    body's model refused too."""
+    lang, message = pick_lang(), message_of(exc)
+    section = _SECTIONS.get(request.endpoint or "")
+    if lang != "en" and not isinstance(message, Message) and section and exc.parameter != "body":
+        _, problems = spec_problems(section, request.get_json(silent=True))
+        if problems:
+            message = said_together(problems)
+    return error_response(_said(message, lang), 400, exc.parameter)
+
+
+def _said(message: str, lang: str) -> str:
+    """``message`` in ``lang``; several problems (``catalogue_problems``) each in turn."""
+    if isinstance(message, Message) and message.key == "catalogue_problems":
+        separator = "；" if lang == "zh" else "; "
+        return separator.join(say_message(m, lang) for m in message.params["problems"])
+    return say_message(message, lang)
 
 
 def _follower() -> Follower:

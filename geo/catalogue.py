@@ -78,7 +78,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from geo import groups as _groups
 from geo import stations as _stations
 from geo import style as _style
-from geo.errors import InputError
+from geo.errors import InputError, Message
 from geo.text import fold, forbidden, shown
 
 logger = logging.getLogger(__name__)
@@ -102,18 +102,19 @@ def _clean(value: str, info: ValidationInfo) -> str:
     """Text without a character the text policy refuses (:func:`geo.text.forbidden`)."""
     refused = forbidden(value)
     if refused:
-        name = info.field_name or "text"
-        raise InputError(f"`{name}` holds {', '.join(shown(c) for c in refused)}, which no text "
-                         "may hold (control and bidirectional characters); remove it",
-                         parameter=name)
+        name, chars = info.field_name or "text", ", ".join(shown(c) for c in refused)
+        raise InputError(Message(f"`{name}` holds {chars}, which no text may hold (control and "
+                                 "bidirectional characters); remove it", "catalogue_text_refused",
+                                 field=name, chars=chars), parameter=name)
     return value
 
 
 def _word(value: str, info: ValidationInfo) -> str:
     _clean(value, info)
     if _stations.SERVICE_SEPARATORS.search(value):
-        raise InputError(f"the word {value!r} holds a separator (; , ， 、 / ； |): write each "
-                         "word apart", parameter="words")
+        raise InputError(Message(f"the word {value!r} holds a separator (; , ， 、 / ； |): "
+                                 "write each word apart", "catalogue_word_separator",
+                                 value=value), parameter="words")
     return value
 
 
@@ -130,8 +131,8 @@ def parse_season(value: Any) -> list[int] | None:
         return None
     if isinstance(value, list):
         if not all(isinstance(m, int) and not isinstance(m, bool) for m in value):
-            raise InputError("the months must be whole numbers 1 to 12, such as [7, 8]",
-                             parameter="season")
+            raise InputError(Message("the months must be whole numbers 1 to 12, such as [7, 8]",
+                                     "season_whole"), parameter="season")
         months = value
     elif isinstance(value, str):
         text = re.sub(r"\s|月", "", value).translate(str.maketrans("–—~～至到，、", "------,,"))
@@ -139,19 +140,22 @@ def parse_season(value: Any) -> list[int] | None:
         for part in filter(None, text.split(",")):
             match = re.fullmatch(r"(\d{1,2})(?:-(\d{1,2}))?", part)
             if match is None:
-                raise InputError(f"cannot read {value!r} as months: write them like '7-8', "
-                                 "'7–8 月', '11-3' or [7, 8]", parameter="season")
+                raise InputError(Message(
+                    f"cannot read {value!r} as months: write them like '7-8', '7–8 月', '11-3' "
+                    "or [7, 8]", "season_unreadable", value=value), parameter="season")
             first, last = int(match[1]), int(match[2] or match[1])
             if not (1 <= first <= 12 and 1 <= last <= 12):
-                raise InputError(f"{value!r}: months are 1 to 12", parameter="season")
+                raise InputError(Message(f"{value!r}: months are 1 to 12", "season_range",
+                                         value=value), parameter="season")
             span = (range(first, last + 1) if first <= last
                     else [*range(first, 13), *range(1, last + 1)])
             months += list(span)
     else:
-        raise InputError("the season must be months such as '7-8' or [7, 8]",
-                         parameter="season")
+        raise InputError(Message("the season must be months such as '7-8' or [7, 8]",
+                                 "season_type"), parameter="season")
     if not months or any(not 1 <= m <= 12 for m in months):
-        raise InputError("the months must be 1 to 12, such as [7, 8]", parameter="season")
+        raise InputError(Message("the months must be 1 to 12, such as [7, 8]", "season_months"),
+                         parameter="season")
     return sorted(set(months))
 
 
@@ -316,31 +320,37 @@ def _names(catalogue: Catalogue, section: Section) -> dict[str, str]:
     return table
 
 
-def _problems(entry: Entry, catalogue: Catalogue) -> list[str]:
+def _problems(entry: Entry, catalogue: Catalogue) -> list[Message]:
     """What is wrong with adding ``entry`` to ``catalogue`` (which does not hold it yet)."""
     problems = []
     if re.fullmatch(ID_PATTERN, entry.id) is None:
-        problems.append(f"the id {entry.id!r} must be lower-case letters, digits and _, "
-                        "starting with a letter, 2 to 40 in all (such as summer_class)")
+        problems.append(Message(
+            f"the id {entry.id!r} must be lower-case letters, digits and _, starting with a "
+            "letter, 2 to 40 in all (such as summer_class)", "catalogue_bad_id", value=entry.id))
     spec, builtin = entry.spec, (_BUILTIN.kinds if entry.section == "kinds"
                                  else _BUILTIN.services)
     if entry.section == "kinds":
         if entry.id in builtin:
-            problems.append(f"{entry.id} is a built-in kind and stays as it is; choose another "
-                            "id for a kind of your own")
+            problems.append(Message(f"{entry.id} is a built-in kind and stays as it is; choose "
+                                    "another id for a kind of your own", "catalogue_builtin_kind",
+                                    id=entry.id))
         unknown = [s for s in spec.services if s not in catalogue.services]
         if unknown:
-            problems.append(f"services {unknown} are not services; use ids among "
-                            f"{list(catalogue.services)}")
+            problems.append(Message(f"services {unknown} are not services; use ids among "
+                                    f"{list(catalogue.services)}", "catalogue_unknown_services",
+                                    unknown=unknown, known=list(catalogue.services)))
         unknown = [g for g in spec.groups if g not in _BUILTIN_GROUP_KINDS]
         if unknown:
-            problems.append(f"groups {unknown} are not worker groups; use ids among "
-                            f"{list(_BUILTIN_GROUP_KINDS)}")
+            problems.append(Message(f"groups {unknown} are not worker groups; use ids among "
+                                    f"{list(_BUILTIN_GROUP_KINDS)}", "catalogue_unknown_groups",
+                                    unknown=unknown, known=list(_BUILTIN_GROUP_KINDS)))
     elif entry.id in builtin and (spec.zh or spec.en):
-        problems.append(f"{entry.id} is a built-in service: its labels stay as they are; give "
-                        "`words` only")
+        problems.append(Message(f"{entry.id} is a built-in service: its labels stay as they "
+                                "are; give `words` only", "catalogue_builtin_service",
+                                id=entry.id))
     elif entry.id not in builtin and not (spec.zh and spec.en):
-        problems.append("a new service needs `zh` and `en` (its names in both languages)")
+        problems.append(Message("a new service needs `zh` and `en` (its names in both "
+                                "languages)", "catalogue_new_service"))
     names = _names(catalogue, entry.section)
     own = [n for n in (entry.id, getattr(spec, "zh", None), getattr(spec, "en", None),
                        *spec.words) if n]
@@ -348,7 +358,9 @@ def _problems(entry: Entry, catalogue: Catalogue) -> list[str]:
         other = names.get(fold(name))
         if other is not None and other != entry.id:
             what = "kind" if entry.section == "kinds" else "service"
-            problems.append(f"{name!r} already names the {what} {other}; choose another name")
+            problems.append(Message(f"{name!r} already names the {what} {other}; choose another "
+                                    "name", f"catalogue_{what}_name_taken", name=name,
+                                    what=what, other=other))
     return problems
 
 
@@ -372,13 +384,8 @@ def _with(catalogue: Catalogue, entry: Entry) -> Catalogue:
     return replace(catalogue, services={**catalogue.services, entry.id: service})
 
 
-def build_catalogue(entries: list[Entry]) -> tuple[Catalogue, list[str]]:
-    """The built-in catalogue with ``entries`` added, and the problems of those left out.
-
-    A later entry of the same section and id replaces an earlier one (the database's replace
-    the file's). Services go in before kinds, which name them; each problem starts with where
-    its entry comes from.
-    """
+def _build(entries: list[Entry]) -> tuple[Catalogue, list[tuple[Entry, Message]]]:
+    """:func:`build_catalogue` with each problem beside its entry."""
     merged: dict[tuple[str, str], Entry] = {}
     for entry in entries:
         merged[(entry.section, entry.id)] = entry
@@ -387,20 +394,61 @@ def build_catalogue(entries: list[Entry]) -> tuple[Catalogue, list[str]]:
         for entry in (e for e in merged.values() if e.section == section):
             found = _problems(entry, catalogue)
             if found:
-                problems += [f"{entry.where}: {p}" for p in found]
+                problems += [(entry, p) for p in found]
                 continue
             catalogue = _with(catalogue, entry)
             kept.append(entry)
     return replace(catalogue, entries=tuple(kept)), problems
 
 
+def build_catalogue(entries: list[Entry]) -> tuple[Catalogue, list[str]]:
+    """The built-in catalogue with ``entries`` added, and the problems of those left out.
+
+    A later entry of the same section and id replaces an earlier one (the database's replace
+    the file's). Services go in before kinds, which name them; each problem starts with where
+    its entry comes from.
+    """
+    catalogue, problems = _build(entries)
+    return catalogue, [f"{entry.where}: {p}" for entry, p in problems]
+
+
+#: pydantic's error types -> the key of the message saying them (others: ``catalogue_field``).
+_FIELD_KEYS = {"missing": "catalogue_field_missing", "string_too_short": "catalogue_field_empty",
+               "string_too_long": "catalogue_field_too_long", "too_long": "catalogue_field_many",
+               "string_pattern_mismatch": "catalogue_field_pattern",
+               "literal_error": "catalogue_field_choice",
+               "extra_forbidden": "catalogue_field_unknown"}
+
+
+def _field_problem(error: Any) -> Message:
+    """One problem pydantic found in an entry, as a keyed message ``field: what``."""
+    where = ".".join(str(p) for p in error["loc"]) or "entry"
+    what = error["msg"].removeprefix("Value error, ")
+    text = f"{where}: {what}"
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, InputError) and isinstance(cause.args[0], Message):
+        inner = cause.args[0]  # the library's own message, already keyed
+        return Message(text, inner.key, **inner.params)
+    ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, (str, int))}
+    return Message(text, _FIELD_KEYS.get(error["type"], "catalogue_field"), field=where,
+                   msg=what, **ctx)
+
+
 def spec_problems(section: Section, values: Any) -> tuple[Any, list[str]]:
-    """``values`` as the spec of ``section``, or None and every problem (``field: message``)."""
+    """``values`` as the spec of ``section``, or None and every problem (``field: message``,
+    each a keyed :class:`~geo.errors.Message`)."""
     try:
         return SPECS[section].model_validate(values), []
     except ValidationError as exc:
-        return None, [f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: "
-                      f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        return None, [_field_problem(e) for e in exc.errors()]
+
+
+def said_together(problems: list[Message]) -> Message:
+    """Several problems as one message (``; `` between them): key ``catalogue_problems``, the
+    problems themselves in ``problems`` (a surface says each in its language)."""
+    if len(problems) == 1:
+        return problems[0]
+    return Message("; ".join(problems), "catalogue_problems", problems=list(problems))
 
 
 def read_catalogue_file(path: str | os.PathLike[str]) -> list[Entry]:
@@ -554,11 +602,10 @@ def with_entry(catalogue: Catalogue, entry: Entry) -> Catalogue:
     InputError
         Naming every problem of the entry (parameter: its section).
     """
-    rebuilt, problems = build_catalogue([*catalogue.entries, entry])
-    own = [p for p in problems if p.startswith(entry.where)]
+    rebuilt, problems = _build([*catalogue.entries, entry])
+    own = [p for found, p in problems if found is entry]
     if own:
-        raise InputError("; ".join(p.removeprefix(f"{entry.where}: ") for p in own),
-                         parameter=entry.section)
+        raise InputError(said_together(own), parameter=entry.section)
     return rebuilt
 
 

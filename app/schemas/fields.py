@@ -32,7 +32,9 @@ from geo.stations import (
     ACCESS,
     KINDS,
     SERVICE_SEPARATORS,
+    SERVICE_WORD_CHARS,
     SERVICES,
+    check_service_word,
     check_station_id,
     check_text,
     local_time,
@@ -40,6 +42,7 @@ from geo.stations import (
     parse_access,
     parse_kind,
     parse_services,
+    read_services,
     station_id_pattern,
 )
 from geo.text import forbidden
@@ -67,6 +70,8 @@ BBOX_TEXT = (f"west,south,east,north in EPSG:4326 degrees (longitudes {BBOX_LIMI
              f"{BBOX_LIMITS[1][0]:g}, latitudes {BBOX_LIMITS[0][1]:g} to {BBOX_LIMITS[1][1]:g}; "
              "west < east, south < north)")
 BBOX_EXAMPLE = "24.93,60.16,24.96,60.18"
+#: Most service words one station keeps as written (`other_services`).
+MAX_OTHER_SERVICES = 50
 #: Accepted on/off values of a flag (compared in lower case; absent or empty is off).
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -342,6 +347,26 @@ def _station_services(value: Any) -> list[str]:
     return sorted(parse_services(value))
 
 
+def _other_services(value: Any) -> list[str]:
+    """Service words kept as written, checked as the station list reader checks them
+    (:func:`geo.stations.check_service_word`); a word that names a known service belongs in
+    ``services``."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        _refuse("not a list of texts")
+    if len(value) > MAX_OTHER_SERVICES:
+        raise InputError(f"`other_services` holds {len(value)} words but at most "
+                         f"{MAX_OTHER_SERVICES} are kept", parameter="other_services")
+    for word in value:
+        check_service_word(word)
+        known = sorted(read_services(word)[0])
+        if known:
+            raise InputError(f"the service word {word!r} names the service {known[0]}: put it "
+                             "in `services`", parameter="other_services")
+    return list(dict.fromkeys(value))
+
+
 def _hours(value: Any) -> str:
     if value is not None and not isinstance(value, str):
         _refuse("not text")
@@ -389,6 +414,11 @@ Text = Annotated[str, BeforeValidator(_text)]
 #: A station's services: ids, or a text such as '休息、厕所、热水'.
 StationServices = Annotated[list[ServiceId], BeforeValidator(_station_services),
                             _StationServicesSchema(), Plain]
+#: A station's service words that name no known service, kept as written.
+OtherServices = Annotated[list[str], BeforeValidator(_other_services), WithJsonSchema({
+    "anyOf": [{"type": "array", "maxItems": MAX_OTHER_SERVICES, "items": {
+        "type": "string", "minLength": 1, "maxLength": SERVICE_WORD_CHARS}}, {"type": "null"}]}),
+    Field(max_length=MAX_OTHER_SERVICES), Plain]
 #: Opening hours, OSM or Chinese.
 Hours = Annotated[str, BeforeValidator(_hours), WithJsonSchema({"type": ["string", "null"]})]
 #: Who may use a station.

@@ -40,6 +40,7 @@ from app.schemas.fields import (
     ModeId,
     Name,
     OpenAt,
+    OtherServices,
     Plain,
     ReportKind,
     ReportStatus,
@@ -57,6 +58,7 @@ from app.schemas.fields import (
 from geo import settings
 from geo.errors import InputError
 from geo.output.plan import PROPOSAL_LANGS
+from geo.stations import SERVICE_WORD_CHARS
 
 
 class Query(BaseModel):
@@ -249,7 +251,9 @@ class StationFields(Body):
              "a position outside this server's region (are `lon` and `lat` swapped?)",
              "text holding control or bidirectional characters, lone surrogates or "
              "noncharacters (any text field; the 400 names the field and the character, e.g. "
-             "U+D800), opening hours or services that cannot be read")
+             "U+D800), opening hours or services that cannot be read",
+             "a service word in `other_services` that is too long, holds a separator or names "
+             "a known service")
 
     id: StationId | None = Field(None, description=(
         "Letters (Chinese too), digits, '-', '_' and '.'; leave it out for a stable id made "
@@ -264,6 +268,11 @@ class StationFields(Body):
         "Tencent, 'bd09' from Baidu; stored as WGS-84."))
     services: Annotated[StationServices, Field(description=(
         "Service ids, or a text such as '休息、厕所、热水'."))] = None
+    other_services: Annotated[OtherServices, Field(description=(
+        "Service words that name no known service, kept and shown as written (never matched "
+        "by a service filter), such as ['母婴室', '一台冰箱']: each at most "
+        f"{SERVICE_WORD_CHARS} characters, without separators (、 , ; /) or spaces around it, "
+        "none naming a known service (those go in `services`); null or [] for none."))] = None
     hours: Annotated[Hours, Field(description="OpenStreetMap opening_hours, or Chinese such as "
                                          "'周一至周五 8:30-18:00'.")] = None
     capacity: int | None = Field(None, ge=0, le=MAX_CAPACITY, strict=True,

@@ -134,6 +134,8 @@ class Hit(Answer):
     lat: float
     open: bool | None
     services: list[ServiceName]
+    other_services: list[str] = Field(default_factory=list, description=(
+        "Service words the station's list wrote that name no known service, as written."))
     hours: str
     address: str
     phone: str

@@ -49,7 +49,8 @@ class Hit:
                "lon": s.lon, "lat": s.lat, "open": self.open,
                "changes_at": (None if self.changes_at is None
                               else self.changes_at.isoformat(timespec="minutes")),
-               "services": sorted(s.services), "hours": s.hours, "address": s.address,
+               "services": sorted(s.services), "other_services": list(s.other_services),
+               "hours": s.hours, "address": s.address,
                "phone": s.phone, "capacity": s.capacity}
         if self.route is not None:
             out["route"] = {"type": "LineString",

@@ -175,9 +175,11 @@ def _on_map(m: folium.Map, code: str) -> None:
 
 
 def station_popup(station: Station) -> str:
-    """Popup HTML for a station; every value escaped."""
+    """Popup HTML for a station; every value escaped (the kept service words too)."""
     zh, en = KINDS[station.kind]
-    services = "、".join(SERVICES[s][0] for s in sorted(station.services))
+    # the words the station's list wrote that name no known service follow, as written
+    services = "、".join([*(SERVICES[s][0] for s in sorted(station.services)),
+                         *station.other_services])
     parts = [f"<b>{html.escape(station.name)}</b>", f"{zh} {en}",
              f"开放时间 hours: {html.escape(station.hours or '未知 unknown')}",
              f"服务 services: {html.escape(services)}"]

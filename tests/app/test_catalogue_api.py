@@ -87,23 +87,36 @@ def test_service_words_for_a_builtin_and_a_new_service(admin_app):
     assert created.get_json()["properties"]["services"] == ["massage_chair", "oxygen"]
 
 
-@pytest.mark.parametrize(("path", "body", "parameter", "words"), [
-    ("kinds/driver_home", SUMMER, "kinds", "built-in kind"),
-    ("kinds/summer_class", {**SUMMER, "services": ["sauna"]}, "kinds", "not services"),
-    ("kinds/summer_class", {**SUMMER, "groups": ["cats"]}, "kinds", "not worker groups"),
-    ("kinds/summer_class", {**SUMMER, "zh": "司机之家"}, "kinds", "already names"),
-    ("kinds/summer_class", {**SUMMER, "colour": "pink"}, "colour", "#[0-9a-fA-F]"),
-    ("kinds/summer_class", {**SUMMER, "season": "13"}, "season", "1 to 12"),
-    ("kinds/summer_class", {**SUMMER, "icon": "rocket"}, "icon", None),
-    ("kinds/summer_class", {**SUMMER, "zh": "托管\u202e班"}, "zh", "U+202E"),
-    ("kinds/summer_class", {**SUMMER, "extra": 1}, "extra", None),
-    ("kinds/Summer", SUMMER, "kind_id", None),
-    ("services/toilet", {"zh": "厕所2"}, "services", "built-in service"),
-    ("services/sauna", {"words": ["桑拿"]}, "services", "needs `zh` and `en`"),
-    ("services/sauna", {"zh": "桑拿", "en": "sauna", "words": ["a、b"]}, "words", "separator"),
-])
-def test_a_bad_entry_is_a_400_naming_it(admin_app, path, body, parameter, words):
-    response = sign_in(admin_app).put(f"/api/catalogue/{path}", json=body)
+#: Bad entries: path, body, the parameter named, and words of the English and Chinese answers.
+BAD = [
+    ("kinds/driver_home", SUMMER, "kinds", "built-in kind", "是内置站点类型"),
+    ("kinds/summer_class", {**SUMMER, "services": ["sauna"]}, "kinds", "not services",
+     "['sauna'] 不是已有的服务"),
+    ("kinds/summer_class", {**SUMMER, "groups": ["cats"]}, "kinds", "not worker groups",
+     "不是劳动者群体"),
+    ("kinds/summer_class", {**SUMMER, "zh": "司机之家"}, "kinds", "already names",
+     "“司机之家”已是站点类型 driver_home 的名称"),
+    ("kinds/summer_class", {**SUMMER, "colour": "pink"}, "colour", "#[0-9a-fA-F]",
+     "“colour”的写法不对"),
+    ("kinds/summer_class", {**SUMMER, "season": "13"}, "season", "1 to 12",
+     "月份只能是 1 到 12"),
+    ("kinds/summer_class", {**SUMMER, "icon": "rocket"}, "icon", None, "“icon”须为以下之一"),
+    ("kinds/summer_class", {**SUMMER, "zh": "托管\u202e班"}, "zh", "U+202E", "控制字符"),
+    ("kinds/summer_class", {**SUMMER, "zh": ""}, "zh", None, "“zh”不能为空"),
+    ("kinds/summer_class", {**SUMMER, "extra": 1}, "extra", None, "“extra”不是可以填写的项"),
+    ("kinds/Summer", SUMMER, "kind_id", None, "编号“Summer”须由小写字母"),
+    ("services/toilet", {"zh": "厕所2"}, "services", "built-in service", "是内置服务"),
+    ("services/sauna", {"words": ["桑拿"]}, "services", "needs `zh` and `en`",
+     "新服务须填写中文名"),
+    ("services/sauna", {"zh": "桑拿", "en": "sauna", "words": ["a、b"]}, "words", "separator",
+     "“a、b”中有分隔符"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "parameter", "words", "zh"), BAD)
+def test_a_bad_entry_is_a_400_naming_it(admin_app, path, body, parameter, words, zh):
+    response = sign_in(admin_app).put(f"/api/catalogue/{path}", json=body,
+                                      headers={"Accept-Language": "en"})
     if parameter == "kind_id":  # the path's pattern
         assert response.status_code == 400
         return
@@ -114,8 +127,19 @@ def test_a_bad_entry_is_a_400_naming_it(admin_app, path, body, parameter, words)
     assert admin_app.test_client().get("/api/catalogue").get_json()["version"] == 0
 
 
-def test_only_administrators_change_the_catalogue(demo, tmp_path):
-    app = own_app(demo, tmp_path, role="planner")
-    assert_error(app.test_client().put("/api/catalogue/kinds/summer_class", json=SUMMER), 401)
-    assert_error(sign_in(app).put("/api/catalogue/kinds/summer_class", json=SUMMER), 403)
-    assert "summer_class" not in KINDS
+@pytest.mark.parametrize(("path", "body", "parameter", "words", "zh"), BAD)
+def test_a_bad_entry_is_said_in_chinese_to_a_chinese_page(admin_app, path, body, parameter,
+                                                           words, zh):
+    response = sign_in(admin_app).put(f"/api/catalogue/{path}", json=body,
+                                      headers={"Accept-Language": "zh"})
+    error = assert_error(response, 400)
+    assert zh in error["error"], error
+    for english in ("must", "built-in", "already", "Input should", "String should", "holds"):
+        assert english not in error["error"]
+
+
+def test_every_problem_of_an_entry_is_said_in_chinese(admin_app):
+    response = sign_in(admin_app).put("/api/catalogue/kinds/summer_class?lang=zh", json={
+        **SUMMER, "services": ["sauna"], "groups": ["cats"]})
+    error = assert_error(response, 400, "kinds")["error"]
+    assert "['sauna'] 不是已有的服务；" in error and "；['cats'] 不是劳动者群体；" in error

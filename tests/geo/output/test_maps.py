@@ -20,3 +20,8 @@ def test_a_saved_map_is_offline_with_leaflet_beside_it(tmp_path):
     assert (leaflet_dir() / "leaflet.js").is_file()
     head = page.split("<body")[0]
     assert "leaflet/leaflet.js" in head and "cdn" not in head.lower()
+
+
+def test_a_popup_lists_the_kept_service_words_after_the_known_ones():
+    popup = station_popup(STATION.replace(other_services=("母婴室", "<i>雨具")))
+    assert "服务 services: 厕所、母婴室、&lt;i&gt;雨具" in popup

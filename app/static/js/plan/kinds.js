@@ -9,6 +9,8 @@ let catalogue = null;
 let panel = null;
 
 const byId = (id) => document.getElementById(id);
+/* a refusal comes back in the page's language */
+const lang = {"Accept-Language": config.lang};
 const label = (item) => (config.lang === "zh" ? item.zh : item.en);
 
 function field(text, input) { return el("label", {class: "field"}, el("span", {}, text), input); }
@@ -87,7 +89,7 @@ function saveKind(event) {
     season: from && to ? from + "-" + to : (from || to || null),
     words: words(form.elements.words.value)};
   const id = form.elements.id.value.trim();
-  api("/api/catalogue/kinds/" + encodeURIComponent(id), {method: "PUT", body})
+  api("/api/catalogue/kinds/" + encodeURIComponent(id), {method: "PUT", body, headers: lang})
     .then((answer) => {
       catalogue = answer; renderList(); showError(error, null);
       byId("cat-saved").textContent = t("cat_saved").replace("{name}", body.zh);
@@ -103,7 +105,7 @@ function saveService(event) {
   const known = catalogue.services.find((s) => s.id === id && s.source === "builtin");
   const body = {words: words(form.elements.words.value)};
   if (!known) { body.zh = form.elements.zh.value; body.en = form.elements.en.value; }
-  api("/api/catalogue/services/" + encodeURIComponent(id), {method: "PUT", body})
+  api("/api/catalogue/services/" + encodeURIComponent(id), {method: "PUT", body, headers: lang})
     .then((answer) => {
       catalogue = answer; renderList(); showError(error, null);
       byId("cat-saved").textContent = t("cat_saved").replace("{name}", body.zh || id);
