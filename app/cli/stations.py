@@ -20,9 +20,10 @@ from app.cli._common import (
 from app.lang import say, say_message, say_problem
 from geo import coords, settings
 from geo.catalogue import load_catalogue, use_catalogue
-from geo.errors import InputError
+from geo.errors import InputError, message_of
 from geo.io.stations import ZH_HEADERS, read_stations, unreadable_text, write_stations
 from geo.registry import Registry
+from geo.stations import parse_kind
 
 
 def checked_bounds(bounds: str | None) -> str | None:
@@ -51,16 +52,33 @@ def _deployment_kinds(db_url: str | None) -> None:
         registry.engine.dispose()
 
 
+def _kind(value: str | None, option: str = "--kind") -> str | None:
+    """A ``--kind`` value read once the deployment's kinds are in place
+    (:func:`_deployment_kinds`), so a kind of its own is one too; a bad one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return parse_kind(value)
+    except InputError as exc:
+        raise click.BadParameter(say_message(message_of(exc), cli_lang()),
+                                 param_hint=option) from None
+
+
+#: The metavar of a --kind read after the catalogue (:func:`_kind`).
+KIND_METAVAR = KIND_CHOICE.get_metavar(None)
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", type=CRS_CHOICE, default=None,
               help="Coordinate system of the file: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu). "
                    "Default: the system the coordinate headers name (gcj02_lon, 高德经度, "
                    "百度纬度 …), else wgs84.")
-@click.option("--kind", "kind", type=KIND_CHOICE, default=None,
+@click.option("--kind", "kind", metavar=KIND_METAVAR, default=None,
               help="Kind of the rows without one (no kind column, or an empty cell), unless "
                    "the station's name says it (XX司机之家, XX工会驿站): an id or a name such "
-                   "as 工会驿站, 环卫驿站, 司机之家.")
+                   "as 工会驿站, 环卫驿站, 司机之家, or a kind of the deployment's own "
+                   "($YIZHAN_CATALOGUE, the planner view).")
 @db_option
 @renamed_option("--bounds", "bounds", old="--region", metavar="china|any|W,S,E,N",
                 help="Where this deployment's stations lie; a row outside is a problem (are "
@@ -79,7 +97,7 @@ def import_cmd(file, crs, kind, db_url, bounds, dry_run, skip_invalid, as_json):
     read from names that say them: each is reported as a warning, never refused.
     """
     _deployment_kinds(db_url)
-    result = read_stations(file, crs=crs, kind=kind, region=checked_bounds(bounds))
+    result = read_stations(file, crs=crs, kind=_kind(kind), region=checked_bounds(bounds))
     write = not dry_run and (result.ok or skip_invalid)
     summary = None
     if write and result.stations:
@@ -140,8 +158,9 @@ def _waiting_note(language: str):
 @db_option
 @click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
               help="Coordinate system to write.")
-@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True,
-              help="Only these kinds (ids or Chinese names such as 司机之家, 环卫驿站).")
+@click.option("--kind", "kinds", metavar=KIND_METAVAR, multiple=True,
+              help="Only these kinds (ids or Chinese names such as 司机之家, 环卫驿站, or the "
+                   "deployment's own).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="zh: Chinese headers, kinds, services (休息、厕所) and hours (周一至周五 "
                    "9:00-17:00), as union offices write them.")
@@ -161,6 +180,7 @@ def export_cmd(file, db_url, crs, kinds, lang, encoding):
         raise click.BadParameter(say(language, "csv_only", name=repr(file.suffix or file.name)),
                                  param_hint="--encoding")
     _deployment_kinds(db_url)
+    kinds = [_kind(k) for k in kinds]
     stations = Registry(db_url).stations(kinds=kinds or None)
     unreadable = unreadable_text(stations)
     for station_id, field, message in unreadable:

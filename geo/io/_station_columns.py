@@ -43,7 +43,9 @@ class ReadWarning:
         not be read, kept in the notes, the hours unknown), ``kind_inferred`` (kinds read from
         station names), ``kind_default`` (rows given the default kind), ``coordinates_used``
         (which columns gave the position, read in which system), ``crs_override`` (the system
-        asked for is not the one the headers name; the one asked for is used).
+        asked for is not the one the headers name; the one asked for is used),
+        ``services_of_kind`` (rows naming no services given those their kind offers, a kind
+        of the deployment's catalogue, :mod:`geo.catalogue`).
     message
         English, a :class:`geo.errors.Message` with the key and the parameters to say it in
         another language (each list in it also as ``…_zh``).
@@ -56,7 +58,7 @@ class ReadWarning:
         ``{"hours": {row: text}}``; ``kind_inferred`` ``{"kinds": {kind: [rows]}}``;
         ``kind_default`` ``{"kind": kind}``; ``coordinates_used`` ``{"lon": header, "lat":
         header, "crs": system, "unused": [headers]}``; ``crs_override`` ``{"named": system,
-        "crs": system}``.
+        "crs": system}``; ``services_of_kind`` ``{"kinds": {kind: [services]}}``.
     """
 
     key: str

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geo import coords, settings
+from geo.catalogue import active_catalogue
 from geo.errors import DataFileError, InputError, Message, Problem, message_of
 from geo.io import sheets, tables
 from geo.io._station_columns import (
@@ -376,6 +377,10 @@ def _placed(parsed: tables.Parsed, plan: ColumnPlan) -> list[tuple[int, Station]
                 parsed.problem(record.row, "hours", message_of(exc))
                 continue
         services, words = v["services"]
+        if not services and not words:  # a row that names no services: its kind's, if any
+            services = frozenset(_kind_services(v["kind"]))
+            if services:
+                v["services_from"] = "kind"
         station_id = v["id"] or stable_id(v["kind"], v["name"], lon, lat)
         placed.append((record.row, Station(
             id=station_id, name=v["name"], kind=v["kind"], lon=lon, lat=lat,
@@ -383,6 +388,33 @@ def _placed(parsed: tables.Parsed, plan: ColumnPlan) -> list[tuple[int, Station]
             capacity=v["capacity"], access=v["access"], phone=v["phone"],
             operator=v["operator"], notes=notes, timezone=settings.timezone)))
     return placed
+
+
+def _kind_services(kind: str) -> tuple[str, ...]:
+    """The services a kind of the deployment's catalogue offers (:mod:`geo.catalogue`; none
+    for the built-in kinds)."""
+    entry = active_catalogue().kinds.get(kind)
+    return entry.services if entry is not None else ()
+
+
+def _services_of_kind(records: list[tables.Record]) -> ReadWarning | None:
+    """The warning that rows naming no services were given their kind's."""
+    given: dict[str, list[int]] = {}
+    for record in records:
+        if record.values.get("services_from") == "kind":
+            given.setdefault(record.values["kind"], []).append(record.row)
+    if not given:
+        return None
+    n = sum(len(r) for r in given.values())
+    listed = "; ".join(f"{k} ({KINDS[k][0]}): {', '.join(_kind_services(k))} in rows "
+                       f"{rows_text(r)}" for k, r in given.items())
+    listed_zh = "；".join(f"{KINDS[k][0]}（{'、'.join(SERVICES[s][0] for s in _kind_services(k))}"
+                         f"）：第 {rows_text(r)} 行" for k, r in given.items())
+    return ReadWarning("services_of_kind", Message(
+        f"{n} row(s) name no services and were given the services of their kind: {listed}",
+        "services_of_kind", n=n, kinds=listed, kinds_zh=listed_zh),
+        tuple(sorted(r for rows in given.values() for r in rows)), None, "services",
+        {"kinds": {k: list(_kind_services(k)) for k in given}})
 
 
 def _warnings(parsed: tables.Parsed, default_kind: str | None) -> list[ReadWarning]:
@@ -436,7 +468,8 @@ def _warnings(parsed: tables.Parsed, default_kind: str | None) -> list[ReadWarni
             f"({zh}): rows {rows_text(defaulted)}", "kind_default", n=len(defaulted),
             kind=default_kind, kind_zh=zh, rows=rows_text(defaulted)), tuple(defaulted),
             parsed.columns.get("kind"), "kind", {"kind": default_kind}))
-    return warnings
+    of_kind = _services_of_kind(records)
+    return [*warnings, of_kind] if of_kind else warnings
 
 
 def _near_duplicates(placed: list[tuple[int, Station]], parsed: tables.Parsed) -> None:
