@@ -110,6 +110,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         api,
         auth,
         catalogue_api,
+        clusters,
         handlers,
         limits,
         office_io,
@@ -177,6 +178,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(offline.bp)  # /sw.js and the manifest: the finder offline
     app.register_blueprint(posters.bp)  # /posters.pdf, /qr/<id>.svg
     app.register_blueprint(search.bp, url_prefix="/api")
+    app.register_blueprint(clusters.bp, url_prefix="/api")  # station counts for a zoomed-out map
     auth.init_app(app, app.extensions["yizhan"].registry)
     org_gate.init_app(app)  # organisations' areas: where a planner may act
     office_io.init_app(app)  # station lists in and out of the planner view
