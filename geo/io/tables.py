@@ -44,6 +44,7 @@ import pandas as pd
 
 from geo import coords
 from geo.errors import DataFileError, InputError, Message, Problem, message_of
+from geo.io._cells import quick_parser
 from geo.io._headers import CRS_WORDS as CRS_WORDS
 from geo.io._headers import CellProblem as CellProblem
 from geo.io._headers import check_columns as check_columns
@@ -99,16 +100,22 @@ def coordinate(value: str) -> float:
     return number(value.replace("，", "."))
 
 
-def at_least(low: float, what: str) -> Callable[[str], float]:
-    """A parser for numbers ≥ ``low``: ``at_least(0, "the cost")``."""
+_NUMBERS = (number, coordinate)  # parsers that are float() on a plain finite decimal
+
+
+def at_least(low: float, what: str, *, zh: str = "") -> Callable[[str], float]:
+    """A parser for numbers ≥ ``low``: ``at_least(0, "the cost", zh="成本")`` (``zh``: what in
+    Chinese, for the message's ``what_zh``)."""
 
     def parse(value: str) -> float:
         result = number(value)
         if result < low:
             raise InputError(Message(f"{what} must be ≥ {low:g}, not {result:g}", "too_small",
-                                     what=what, low=f"{low:g}", value=f"{result:g}"))
+                                     what=what, what_zh=zh or what, low=f"{low:g}",
+                                     value=f"{result:g}"))
         return result
 
+    parse.at_least = low  # type: ignore[attr-defined]  # read by quick_parser (the fast path)
     return parse
 
 
@@ -355,7 +362,8 @@ def _csv_lines(path: Path) -> list[tuple[int, list[str]]]:
                         skipinitialspace=True)
     # Excel shows each record as one row, however many lines its quoted cells span, and a
     # blank line as an empty row: the record number is the row number.
-    return [(number, [c.strip() for c in cells]) for number, cells in enumerate(reader, start=1)]
+    strip = str.strip
+    return [(number, list(map(strip, cells))) for number, cells in enumerate(reader, start=1)]
 
 
 def _xlsx_lines(path: Path) -> list[tuple[int, list[str]]]:
@@ -510,6 +518,7 @@ def parse(table: Table, schema: Schema, *,
         parsed.rows = len(table.rows)
         return parsed
 
+    quick = {c.name: quick_parser(c.parse, numbers=_NUMBERS, same=text) for c in schema.columns}
     for number, (row, cells) in enumerate(table.rows):
         geometry = table.geometry[number] if table.geometry is not None else None
         texts = {c: cells[i] if i < len(cells) else "" for c, i in where.items()}
@@ -519,7 +528,7 @@ def parse(table: Table, schema: Schema, *,
             continue  # an empty row: skipped
         parsed.rows += 1
         before = len(parsed.problems)
-        values, bad = _parse_cells(parsed, row, texts)
+        values, bad = _parse_cells(parsed, row, texts, quick)
         for check in schema.checks:
             if not bad & set(check.needs):
                 for name, message in check.func(values):
@@ -574,10 +583,11 @@ def _match_headers(table: Table, schema: Schema, parsed: Parsed, *, from_geometr
     return where
 
 
-def _parse_cells(parsed: Parsed, row: int, texts: dict[str, str]
+def _parse_cells(parsed: Parsed, row: int, texts: dict[str, str],
+                 quick: Mapping[str, Callable[[str], Any]] | None = None
                  ) -> tuple[dict[str, Any], set[str]]:
     """The values of one row by canonical column, and the columns whose cell has a problem
-    (reported on ``parsed``)."""
+    (reported on ``parsed``); ``quick`` holds the parsers of :func:`_quick` by column."""
     values: dict[str, Any] = {}
     bad: set[str] = set()
     for column in parsed.schema.columns:
@@ -590,7 +600,7 @@ def _parse_cells(parsed: Parsed, row: int, texts: dict[str, str]
                 values[column.name] = column.default
             continue
         try:
-            values[column.name] = column.parse(cell)
+            values[column.name] = (column.parse if quick is None else quick[column.name])(cell)
         except (ValueError, ArithmeticError) as exc:  # InputError is a ValueError too
             parsed.problem(row, column.name, message_of(exc))
             bad.add(column.name)
