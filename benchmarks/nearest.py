@@ -111,6 +111,7 @@ def batch(name: str, net: Network, stations, args) -> None:
               + ", ".join(f"{v:.2f}" for v in wall[f"ours{k}"])
               + ("" if pnet is None else
                  "; pandana " + ", ".join(f"{v:.2f}" for v in wall[f"pandana{k}"])))
+    placing(net, lon, lat, args.repeat)
     # exact: sampled points against networkx with the points and stations on their edges
     sample = np.random.default_rng(5).choice(args.points, args.check, replace=False)
     expected = networkx_k_nearest(finder, lon[sample], lat[sample], k=10)
@@ -124,6 +125,31 @@ def batch(name: str, net: Network, stations, args) -> None:
         worst = max(worst, float(np.max(np.abs(got - np.round(want, 1)))) if len(got) else 0.0)
     print(f"exactness: {args.check} sampled points, k=10, against networkx with edge insertion: "
           f"largest difference {worst * 1000:.3f} mm (rounded to 0.1 m in the table; ≤ 50 mm)")
+
+
+def placing(net: Network, lon: np.ndarray, lat: np.ndarray, repeat: int) -> None:
+    """The points placed on their edges: the grid search (:func:`place`) against shapely's
+    STRtree nearest query for every point (how they were placed before), alternating; the
+    same segment for every point is checked."""
+    import shapely
+
+    from geo.coords import project
+    from geo.network.placement import place, segments
+
+    segs = segments(net)
+    x, y = project(lon, lat, net.crs)
+    grid, tree = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        placed = place(net, lon, lat)
+        grid.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        found = segs.tree.query_nearest(shapely.points(x, y), all_matches=False)
+        tree.append(time.perf_counter() - started)
+    same = np.array_equal(placed.segment[found[0]], found[1]) and len(found[0]) == len(lon)
+    print(f"placing {len(lon):,} points on their edges: grid {np.median(grid):.3f} s (whole "
+          f"placement), STRtree nearest query alone {np.median(tree):.3f} s; medians of "
+          f"{repeat}; the same segment for every point: {same}")
 
 
 def single(name: str, net: Network, stations, args) -> None:
