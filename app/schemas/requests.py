@@ -79,7 +79,7 @@ class Body(BaseModel):
 
 
 #: The region of a deployment of several regions (app.deployment) a request is for.
-RegionName = Annotated[str | None, Field(min_length=1, max_length=100, description=(
+RegionName = Annotated[str | None, Field(max_length=100, description=(
     "On a server of several regions (`yizhan serve --deployment`): the region's name, one of "
     "those the finder page offers (400 naming `region` for another). Default: the region "
     "holding the point (or the box's centre), else the deployment's first. A server of one "
