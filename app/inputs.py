@@ -199,8 +199,8 @@ class InputStore:
 def read_upload(kind: str, filename: str, content: bytes, *, network=None):
     """``content`` read as the file ``filename`` of ``kind``: the demand table
     (:func:`geo.demand.read_demand`; polygons spread over ``network``) or the district polygons
-    (:func:`geo.io.districts.read_districts`, each feature checked). Problems name ``filename``,
-    never where it was put to be read.
+    (:func:`geo.io.districts.read_districts`, which checks each feature). Problems name
+    ``filename``, never where it was put to be read.
 
     Raises
     ------
@@ -217,7 +217,9 @@ def read_upload(kind: str, filename: str, content: bytes, *, network=None):
                 from geo.demand import read_demand
 
                 return read_demand(path, network=network)
-            return _read_districts(path, filename)
+            from geo.io.districts import read_districts
+
+            return read_districts(path)
         except DataFileError as exc:
             raise DataFileError([_named(p, folder, filename) for p in exc.problems]) from None
         except InputError as exc:
@@ -230,31 +232,6 @@ def _named(problem: Problem, folder: str, filename: str) -> Problem:
     if folder in str(message):
         message = str(message).replace(str(Path(folder) / filename), filename)
     return replace(problem, file=filename, message=message)
-
-
-def _read_districts(path: Path, filename: str):
-    from geo.io.districts import read_districts
-
-    frame = read_districts(path)
-    problems = []
-    if len(frame) == 0:
-        problems.append(Problem(filename, None, None, Message("the file holds no districts",
-                                                              "districts_none")))
-    for i, (name, geometry) in enumerate(zip(frame["name"], frame.geometry, strict=True)):
-        row = i + 1  # features are counted from 1, as a GIS shows them
-        if name is None or not str(name).strip() or str(name) == "nan":
-            problems.append(Problem(filename, row, "name", Message(
-                "the district has no name", "district_no_name")))
-        if geometry is None or geometry.is_empty:
-            problems.append(Problem(filename, row, "geometry", Message(
-                "the district has no geometry", "district_no_geometry")))
-        elif geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(Problem(filename, row, "geometry", Message(
-                f"the district is a {geometry.geom_type}, not a polygon",
-                "district_not_polygon", kind=geometry.geom_type)))
-    if problems:
-        raise DataFileError(problems)
-    return frame
 
 
 def summary_of(kind: str, value) -> dict:

@@ -19,10 +19,10 @@ def _schema(crs: str) -> tables.Schema:
         tables.Column("id", ("编号", "站点编号", "候选编号"), tables.identifier, default=""),
         tables.Column("name", ("名称", "站点名称", "候选点名称"), default=""),
         tables.LON, tables.LAT,
-        tables.Column("cost", ("成本", "费用", "造价"), tables.at_least(0, "the cost"),
+        tables.Column("cost", ("成本", "费用", "造价"), tables.at_least(0, "the cost", zh="成本"),
                       default=1.0),
-        tables.Column("capacity", ("容量", "可容纳人数"), tables.at_least(0, "the capacity"),
-                      default=np.nan),
+        tables.Column("capacity", ("容量", "可容纳人数"),
+                      tables.at_least(0, "the capacity", zh="容量"), default=np.nan),
     ), checks=(tables.lonlat_check(crs),))
 
 

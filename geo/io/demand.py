@@ -33,7 +33,7 @@ def _schema(crs: str, groups: dict[str, WorkerGroup]) -> tables.Schema:
     return tables.Schema("demand points", (
         tables.LON, tables.LAT,
         tables.Column("weight", ("workers", "count", "人数", "数量", "权重", "劳动者人数"),
-                      tables.at_least(0, "the number of workers"), required=True,
+                      tables.at_least(0, "the number of workers", zh="劳动者人数"), required=True,
                       if_empty="the number of workers is empty"),
         tables.Column("group", ("群体", "劳动者群体", "类别"),
                       lambda text: parse_group(text, groups), required=True,

@@ -89,6 +89,20 @@ def test_coverage_bad_usage(runner, demo, networks, tmp_path):
     assert "row 3, column '人数'" in bad.stderr and "row 3, column '群体'" in bad.stderr
 
 
+def test_a_bad_district_of_the_file_is_named_by_its_feature(runner, demo, networks, tmp_path):
+    w, s, e, n = demo.manifest()["bounds"]
+    districts = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame({"name": ["西", ""]}, geometry=[box(w, s, (w + e) / 2, n),
+                                                    box((w + e) / 2, s, e, n).centroid],
+                     crs=4326).to_file(districts)
+    result = runner.invoke(main, ["--lang", "zh", "coverage", *networks, "--db", demo.db_url,
+                                  "--demand", str(demo.demand_path), "--districts",
+                                  str(districts)])
+    assert result.exit_code == 1, result.output
+    assert "第 2 行，列“name”：辖区没有名称" in result.stderr
+    assert "第 2 行，列“geometry”：辖区是 Point，不是面" in result.stderr
+
+
 def test_coverage_lowest_hour_is_on_shift(runner, demo, networks):
     from geo.groups import DEFAULT_GROUPS
 

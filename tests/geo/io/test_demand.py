@@ -79,3 +79,16 @@ def test_polygons_in_gcj02_are_converted_and_bad_rows_listed(tmp_path):
     with pytest.raises(DataFileError, match="row 1, column '人数'") as err:
         read_demand(bad_path, network=net)
     assert "row 1, column '群体'" in str(err.value)
+
+
+def test_a_negative_count_says_what_it_is_in_chinese_too(tmp_path):
+    from app.lang import say_message
+
+    path = tmp_path / "workers.csv"
+    path.write_text("经度,纬度,人数,群体\n116.4356,39.9082,-3,环卫工人\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        read_demand(path)
+    (problem,) = caught.value.problems
+    assert problem.message == "the number of workers must be ≥ 0, not -3"
+    assert problem.message.key == "too_small"
+    assert say_message(problem.message, "zh") == "劳动者人数必须大于等于 0，现在是 -3"

@@ -3,7 +3,7 @@ import json
 import pytest
 from shapely.geometry import box
 
-from geo.errors import InputError
+from geo.errors import DataFileError, InputError
 from geo.io.districts import read_districts
 
 
@@ -33,3 +33,30 @@ def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(InputError) as caught:
         read_districts(tmp_path / "none.geojson")
     assert caught.value.parameter == "districts"
+
+
+def test_each_bad_feature_is_a_problem_of_its_row(tmp_path):
+    path = tmp_path / "d.geojson"
+    features = [
+        {"type": "Feature", "properties": {"name": "锦江区"},
+         "geometry": box(104.0, 30.6, 104.01, 30.61).__geo_interface__},
+        {"type": "Feature", "properties": {"name": ""},
+         "geometry": box(104.01, 30.6, 104.02, 30.61).__geo_interface__},
+        {"type": "Feature", "properties": {"name": "点"},
+         "geometry": {"type": "Point", "coordinates": [104.0, 30.6]}},
+        {"type": "Feature", "properties": {"name": "空"}, "geometry": None},
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        read_districts(path)
+    found = [(p.file, p.row, p.column, p.message.key) for p in caught.value.problems]
+    assert found == [(str(path), 2, "name", "district_no_name"),
+                     (str(path), 3, "geometry", "district_not_polygon"),
+                     (str(path), 4, "geometry", "district_no_geometry")]
+
+
+def test_a_file_without_features_is_a_problem(tmp_path):
+    path = tmp_path / "d.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": []}), "utf-8")
+    with pytest.raises(DataFileError, match="no districts"):
+        read_districts(path)

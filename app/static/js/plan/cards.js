@@ -64,6 +64,29 @@ function sparkline(g, entry, width, height) {
   return root;
 }
 
+/* Most districts a card lists (the worst); the rest are counted. */
+const DISTRICTS_SHOWN = 5;
+
+/* The group's share per district of the uploaded boundaries, worst first, in one compact line
+   (none uploaded: nothing). */
+function districtLine(entry) {
+  const by = entry.by_district;
+  const names = by ? Object.keys(by).filter((name) => by[name].total > 0) : [];
+  if (!names.length) return null;
+  names.sort((a, b) => by[a].share - by[b].share || a.localeCompare(b));
+  const line = el("span", {class: "gcard-line gcard-districts"}, t("by_district") + " ");
+  names.slice(0, DISTRICTS_SHOWN).forEach((name, i) => {
+    const share = el("strong", {}, pct(by[name].share));
+    share.style.color = shareColor(by[name].share);
+    line.appendChild(el("span", {class: "gcard-district", dataset: {district: name}},
+                        (i ? " · " : "") + name + " ", share));
+  });
+  if (names.length > DISTRICTS_SHOWN) {
+    line.appendChild(el("span", {class: "muted"}, " " + t("more_districts", {n: names.length - DISTRICTS_SHOWN})));
+  }
+  return line;
+}
+
 function groupCard(g, entry) {
   const info = config.groups[g], f = figures(g), low = lowestOnShift(entry);
   const card = el("button", {type: "button", class: "gcard", dataset: {group: g},
@@ -87,7 +110,8 @@ function groupCard(g, entry) {
       : null,
     entry.off_network > 0.5
       ? el("span", {class: "gcard-line muted"}, t("workers_off_network", {n: count(entry.off_network)}))
-      : null);
+      : null,
+    districtLine(entry));
   card.querySelector(".gdot").style.background = info.color;
   const fill = card.querySelector(".meter-fill");
   fill.style.width = (Math.max(0, Math.min(1, f.share)) * 100).toFixed(1) + "%";
