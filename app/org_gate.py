@@ -23,11 +23,11 @@ from sqlalchemy import select
 from app import auth
 from app.handlers import error_response
 from app.lang import say_message
-from app.orgs import OutsideArea, outside_message
+from app.orgs import OutsideArea, outside_message, outside_rows
 from app.pages import pick_lang
 from app.reports import reports_table
 from app.state import state
-from geo.errors import NotFoundError, Problem
+from geo.errors import NotFoundError
 from geo.stations import Station
 
 Point = tuple[float, float]
@@ -148,30 +148,12 @@ def inside(stations: Iterable[Station]) -> list[Station]:
 def in_area(reading, existing: Iterable[Station]):
     """An uploaded list (:class:`app.office_files.Reading`, left as it is) with each station
     that lies outside the signed-in user's area, or would move a station from outside it, made
-    a problem of its row (column: the longitude's), so nothing is written while one remains."""
+    a problem of its row (:func:`app.orgs.outside_rows`), so nothing is written while one
+    remains."""
     user = auth.current_user()
     org = auth.org_of(user)
-    result = reading.result
-    if org is None or not result.stations:
+    if org is None:
         return reading
-    where = {s.id: (s.lon, s.lat) for s in existing}
-    bad_rows = {p.row for p in result.problems}
-    # the reader gives a station for each row without a problem, in the file's order
-    rows = [r for r, _ in reading.table.rows if r not in bad_rows]
-    if len(rows) != len(result.stations):
-        rows = [None] * len(result.stations)
-    column = result.columns.get("lon") or result.columns.get("geometry")
-    kept, added = [], []
-    for row, station in zip(rows, result.stations, strict=True):
-        places = [(station.lon, station.lat)] + ([where[station.id]] if station.id in where
-                                                 else [])
-        out = next((p for p in places if not auth.may(user, "plan", at=p)), None)
-        if out is None:
-            kept.append(station)
-            continue
-        added.append(Problem(result.file, row, column,
-                             outside_message(org, lon=out[0], lat=out[1])))
-    if not added:
-        return reading
-    problems = sorted([*result.problems, *added], key=lambda p: (p.row is None, p.row or 0))
-    return replace(reading, result=replace(result, stations=kept, problems=problems))
+    result = outside_rows(reading.result, [r for r, _ in reading.table.rows],
+                          lambda lon, lat: auth.may(user, "plan", at=(lon, lat)), org, existing)
+    return reading if result is reading.result else replace(reading, result=result)

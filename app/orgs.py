@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +40,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from geo.errors import ConflictError, InputError, Message, NotFoundError, YizhanError
+from geo.errors import (
+    ConflictError,
+    InputError,
+    Message,
+    NotFoundError,
+    Problem,
+    YizhanError,
+)
 from geo.registry import Registry
 from geo.text import forbidden
 
@@ -320,3 +327,33 @@ def outside_message(org: Org, *, lon: float, lat: float) -> Message:
     return Message(f"longitude {x}, latitude {y} is outside the area of {org.name}: this account "
                    f"manages stations inside {org.name}'s area only", "outside_org",
                    org=org.name, lon=x, lat=y)
+
+
+def outside_rows(result, rows: list[int], allowed, org: Org, existing=()):
+    """A station list's reading (:class:`geo.io.stations.ReadResult`, left as it is) with each
+    station that ``allowed(lon, lat)`` refuses, or that would move a station of ``existing``
+    from a place it refuses, made a problem of its row (column: the longitude's) naming
+    ``org``. ``rows``: the Excel rows of the file's data rows, in order (the reader gives a
+    station for each row without a problem)."""
+    if not result.stations:
+        return result
+    where = {s.id: (s.lon, s.lat) for s in existing}
+    bad_rows = {p.row for p in result.problems}
+    placed: list[int | None] = [r for r in rows if r not in bad_rows]
+    if len(placed) != len(result.stations):
+        placed = [None] * len(result.stations)
+    column = result.columns.get("lon") or result.columns.get("geometry")
+    kept, added = [], []
+    for row, station in zip(placed, result.stations, strict=True):
+        places = [(station.lon, station.lat)] + ([where[station.id]] if station.id in where
+                                                 else [])
+        out = next((p for p in places if not allowed(*p)), None)
+        if out is None:
+            kept.append(station)
+        else:
+            added.append(Problem(result.file, row, column,
+                                 outside_message(org, lon=out[0], lat=out[1])))
+    if not added:
+        return result
+    problems = sorted([*result.problems, *added], key=lambda p: (p.row is None, p.row or 0))
+    return replace(result, stations=kept, problems=problems)

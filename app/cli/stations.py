@@ -64,6 +64,24 @@ def _kind(value: str | None, option: str = "--kind") -> str | None:
                                  param_hint=option) from None
 
 
+def _in_org(result, file: Path, org: str, db_url: str | None):
+    """``result`` with each row outside organisation ``org``'s area (or moving a station from
+    outside it) a problem of its row (:func:`app.orgs.outside_rows`)."""
+    from app.orgs import Orgs, outside_rows
+    from geo.io.stations import HEADER_ALIASES
+    from geo.io.tables import read_table
+
+    registry = Registry(db_url)
+    try:
+        orgs = Orgs(registry)
+        found = orgs.get(org)
+        rows = [r for r, _ in read_table(file, known=HEADER_ALIASES).rows]
+        return outside_rows(result, rows, lambda lon, lat: orgs.covers(found.id, lon, lat),
+                            found, registry.stations())
+    finally:
+        registry.engine.dispose()
+
+
 #: The metavar of a --kind read after the catalogue (:func:`_kind`).
 KIND_METAVAR = KIND_CHOICE.get_metavar(None)
 
@@ -88,7 +106,9 @@ KIND_METAVAR = KIND_CHOICE.get_metavar(None)
               help="Import the good rows and list the bad ones (default: any error imports "
                    "nothing).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_cmd(file, crs, kind, db_url, bounds, dry_run, skip_invalid, as_json):
+@click.option("--org", default=None, help="The organisation importing (yizhan org list): a row "
+                                          "outside its area is a problem naming it.")
+def import_cmd(file, crs, kind, db_url, bounds, dry_run, skip_invalid, as_json, org):
     """Import a station list (CSV/GBK CSV, XLSX, GeoJSON, GeoPackage) into the registry.
 
     Re-importing a file updates stations by id; rows without an id get a stable one. The
@@ -98,6 +118,8 @@ def import_cmd(file, crs, kind, db_url, bounds, dry_run, skip_invalid, as_json):
     """
     _deployment_kinds(db_url)
     result = read_stations(file, crs=crs, kind=_kind(kind), region=checked_bounds(bounds))
+    if org is not None:
+        result = _in_org(result, file, org, db_url)
     write = not dry_run and (result.ok or skip_invalid)
     summary = None
     if write and result.stations:

@@ -6,6 +6,7 @@ imports outside the area, account management down the tree, the command line, an
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from shapely.geometry import box
@@ -103,6 +104,7 @@ EXPECTED: dict[str, tuple[str, int | None]] = {
     "auth.logout": ("public", None),
     "auth.session_state": ("public", None),
     "catalogue.catalogue": ("public", None),
+    "clusters.clusters": ("public", None),
     "catalogue.put_kind": ("admin", None),
     "catalogue.put_service": ("admin", None),
     "office_io.apply": ("plan", None),
@@ -181,6 +183,7 @@ def _request(endpoint: str, place: str, inside, outside) -> tuple[str, str, dict
         "auth.logout": ("POST", "/api/logout", {"bogus": 1}),
         "auth.session_state": ("GET", "/api/session", None),
         "catalogue.catalogue": ("GET", "/api/catalogue", None),
+        "clusters.clusters": ("GET", "/api/clusters?bbox=24.9,60.1,25,60.2&zoom=13", None),
         "catalogue.put_kind": ("PUT", "/api/catalogue/kinds/x", {"bogus": 1}),
         "catalogue.put_service": ("PUT", "/api/catalogue/services/x", {"bogus": 1}),
         "office_io.apply": ("POST", "/api/imports/0000000000000000/apply", {"bogus": 1}),
@@ -354,8 +357,6 @@ def test_the_xlsx_holds_the_figures_the_dashboard_shows(org_app):
 
 
 def test_org_and_user_commands(tmp_path, runner):
-    import json
-
     from app.cli import main
 
     db = f"sqlite:///{tmp_path / 'o.sqlite'}"
@@ -363,7 +364,8 @@ def test_org_and_user_commands(tmp_path, runner):
     area.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": box(126.6, 45.7, 126.7, 45.8)
          .__geo_interface__}]}), encoding="utf-8")
-    out = runner.invoke(main, ["org", "add", "哈尔滨市总工会", "--area", str(area), "--db", db])
+    out = runner.invoke(main, ["org", "add", "哈尔滨市总工会", "--area", str(area),
+                               "--level", "city", "--db", db])
     assert out.exit_code == 0, out.output
     out = runner.invoke(main, ["org", "add", "道里区总工会", "--area", str(area),
                                "--parent", "哈尔滨市总工会", "--db", db])
@@ -376,3 +378,65 @@ def test_org_and_user_commands(tmp_path, runner):
     assert out.exit_code == 1 and "no organisation named '无此组织'" in out.output
     listed = runner.invoke(main, ["org", "list", "--json", "--db", db])
     assert [o["level"] for o in json.loads(listed.output)] == ["city", "district"]
+
+
+def test_the_demo_seeds_harbin_and_one_account_per_level(tmp_path):
+    from app.accounts import Accounts
+    from app.cli.org import seed_demo_orgs
+    from geo.regions import region
+
+    db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    made = seed_demo_orgs(db, region("harbin").extract())
+    assert [(m["user"], m["role"], m["org"]) for m in made] == [
+        ("demo.city", "admin", "哈尔滨市"), ("demo.district", "planner", "南岗区"),
+        ("demo.street", "viewer", made[2]["org"])]
+    registry = Registry(db)
+    orgs, accounts = Orgs(registry), Accounts(registry)
+    assert len(orgs.all()) == 1 + 4 + 79
+    street = orgs.get(made[2]["org"])
+    assert street.level == "street"
+    assert orgs.org_of(accounts.get("demo.street").id) == street
+    assert accounts.get("demo.city").must_change  # a one-time password, printed once
+    assert seed_demo_orgs(db, region("harbin").extract()) == []  # made once
+    registry.engine.dispose()
+
+
+def test_yizhan_import_org_refuses_the_rows_outside_its_area(tmp_path, runner):
+    from app.cli import main
+
+    db = f"sqlite:///{tmp_path / 'i.sqlite'}"
+    Orgs(Registry(db)).add("道里区总工会", level="district", area=box(126.55, 45.74, 126.62, 45.78))
+    path = tmp_path / "list.csv"
+    path.write_text("名称,类型,经度,纬度\n甲站,outdoor_rest_point,126.60,45.76\n"
+                    "乙站,outdoor_rest_point,126.70,45.76\n丙站,outdoor_rest_point,126.58,45.75\n",
+                    encoding="utf-8")
+    out = runner.invoke(main, ["import", str(path), "--org", "道里区总工会", "--db", db,
+                               "--json"])
+    assert out.exit_code == 1, out.output
+    report, _ = json.JSONDecoder().raw_decode(out.output[out.output.index("{"):])
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(3, "经度")]
+    assert "道里区总工会" in report["problems"][0]["message"] and not report["written"]
+    assert Registry(db).stations() == []
+    out = runner.invoke(main, ["import", str(path), "--org", "道里区总工会", "--db", db,
+                               "--skip-invalid"])
+    assert sorted(s.name for s in Registry(db).stations()) == ["丙站", "甲站"]
+
+
+def test_yizhan_report_writes_the_figures_xlsx(demo, tmp_path, runner):
+    import openpyxl
+
+    from app.cli import main
+    from geo.output.figures import cell_value, figure_columns
+
+    db = copy_db(demo, tmp_path)
+    Orgs(Registry(db)).add("全市总工会", level="city", area=box(20, 55, 30, 65))
+    out = tmp_path / "报表.xlsx"
+    done = runner.invoke(main, ["report", "--data-dir", str(demo.data_dir), "--db", db,
+                                "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    doc = json.loads(runner.invoke(main, ["report", "--data-dir", str(demo.data_dir),
+                                          "--db", db, "--json"]).output)
+    sheet = openpyxl.load_workbook(out)["汇总表"]
+    columns = figure_columns(doc)
+    assert [c.value for c in sheet[4]] == [cell_value(doc["rows"][0], p) for _, p in columns]
+    assert doc["rows"][0]["stations"] == len(Registry(db).stations())
