@@ -28,22 +28,21 @@ how far is too far (:data:`geo.settings.max_snap_m`).
 :func:`place` snaps arrays of points (a :class:`Placement`); :func:`place_point` snaps one point
 (a :class:`Snap`). The nearest *node* is another question: :meth:`Network.nearest_node`.
 
-Many points are placed by a compiled search over a uniform grid of the segments (each segment
-listed in every cell it passes through): rings of cells around the point's cell until no
-unvisited cell can hold a segment within the best distance found. The distance to a segment is
-computed as GEOS computes it, so the nearest segment is shapely's. Where a second segment lies
-within :data:`TIE_M` of the nearest (a foot on a node that several segments share, a point
-midway between two roads), the point is placed by shapely's ``STRtree.query_nearest`` instead,
-exactly as one point is (:func:`place_point`): ties are broken the way the STRtree breaks them,
-the same for one point and for many.
+Points are placed by a compiled search over a uniform grid of the segments (each segment listed
+in every cell it passes through): rings of cells around the point's cell until no unvisited cell
+can hold a segment as near as the nearest found. The distance to a segment is computed as GEOS
+computes it (bit for bit), so the nearest segment is the one shapely's ``STRtree`` finds.
+**Ties** — segments at exactly the same distance, as when the foot is a node that several
+segments share — go to the segment of the lowest index (:func:`segments`' order): for a foot on
+a shared node every choice reaches the network through that node at no cost, so distances do
+not depend on it.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -52,16 +51,10 @@ from numpy.typing import ArrayLike
 from geo.coords import project, unproject
 from geo.network.graph import Network
 
-if TYPE_CHECKING:
-    import shapely
-
 #: A foot closer than this to an end node is at the node, metres (rounding in the projection
 #: puts a point given at a node's coordinates a hair beside it).
 AT_NODE_M = 1e-3
 
-#: Two segments this close in distance to a point are a tie, metres: the point is placed by the
-#: STRtree, which breaks ties its own way (far above the rounding of one distance, ~1e-13 m).
-TIE_M = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,17 +80,6 @@ class Segments:
 
     def __len__(self) -> int:
         return len(self.a)
-
-    @cached_property
-    def tree(self) -> shapely.STRtree:
-        """shapely's STRtree over the segments in the network's metric CRS (built when first
-        needed: one point, or a tie)."""
-        import shapely
-
-        return shapely.STRtree(shapely.linestrings(
-            np.column_stack([self.grid.ax, self.grid.ay, self.grid.bx, self.grid.by]
-                            ).reshape(-1, 2),
-            indices=np.repeat(np.arange(len(self.a)), 2)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,19 +237,11 @@ def place(net: Network, lon: ArrayLike, lat: ArrayLike) -> Placement:
 
 
 def nearest_segments(segs: Segments, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Index of the nearest segment to each point (metric CRS, metres, finite): the compiled
-    grid search, and shapely's ``STRtree.query_nearest`` for the points with a tie."""
-    import shapely
-
+    """Index of the nearest segment to each point (metric CRS, metres, finite); of several at
+    exactly the same distance, the lowest."""
     g = segs.grid
-    seg, tie = _grid_nearest(g.ax, g.ay, g.bx, g.by, g.x0, g.y0, g.cell, g.nx, g.ny, g.start,
-                             g.items, np.ascontiguousarray(x, float),
-                             np.ascontiguousarray(y, float), TIE_M)
-    tied = np.flatnonzero(tie)
-    if len(tied):
-        found = segs.tree.query_nearest(shapely.points(x[tied], y[tied]), all_matches=False)
-        seg[tied[found[0]]] = found[1]
-    return seg
+    return _grid_nearest(g.ax, g.ay, g.bx, g.by, g.x0, g.y0, g.cell, g.nx, g.ny, g.start,
+                         g.items, np.ascontiguousarray(x, float), np.ascontiguousarray(y, float))
 
 
 @njit(cache=True, nogil=True)
@@ -323,21 +297,20 @@ def _fill_grid(ax, ay, bx, by, x0, y0, cell, nx, ny):  # pragma: no cover - comp
 
 
 @njit(cache=True, nogil=True)
-def _grid_nearest(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items, x, y,
-                  tie_m):  # pragma: no cover - compiled
-    """Each point's nearest segment, and whether another lies within ``tie_m`` of it.
+def _grid_nearest(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items, x,
+                  y):  # pragma: no cover - compiled
+    """Each point's nearest segment; of several at exactly the same distance, the lowest.
 
     Rings of cells around the point's cell (clamped to the grid) are searched until every
-    unvisited cell lies farther than the best distance plus ``tie_m``: a segment not yet seen
-    has all of its points in unvisited cells."""
+    unvisited cell lies farther than the best distance: a segment not yet seen has all of its
+    points in unvisited cells."""
     n = len(x)
     seg = np.zeros(n, np.int64)
-    tie = np.zeros(n, np.bool_)
     for p in range(n):
         px, py = x[p], y[p]
         ci, _ = _cell_range(px, px, x0, cell, nx)
         cj, _ = _cell_range(py, py, y0, cell, ny)
-        best, second, best_s = np.inf, np.inf, -1
+        best, best_s = np.inf, -1
         r = 0
         while True:
             for j in range(max(cj - r, 0), min(cj + r, ny - 1) + 1):
@@ -349,13 +322,9 @@ def _grid_nearest(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items, x, y,
                         c = j * nx + i
                         for q in range(start[c], start[c + 1]):
                             s = items[q]
-                            if s == best_s:
-                                continue
                             d = _to_segment(px, py, ax[s], ay[s], bx[s], by[s])
-                            if d < best:
-                                second, best, best_s = best, d, s
-                            elif d < second:
-                                second = d
+                            if d < best or (d == best and s < best_s):
+                                best, best_s = d, s
                     i += step
             bound = np.inf  # to the nearest unvisited cell
             if ci - r > 0:
@@ -366,12 +335,11 @@ def _grid_nearest(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items, x, y,
                 bound = min(bound, max(py - (y0 + (cj - r) * cell), 0.0))
             if cj + r < ny - 1:
                 bound = min(bound, max(y0 + (cj + r + 1) * cell - py, 0.0))
-            if bound == np.inf or bound > best + tie_m + 1e-9 * (1.0 + bound):
+            if bound == np.inf or bound > best + 1e-9 * (1.0 + bound):
                 break
             r += 1
         seg[p] = best_s
-        tie[p] = second - best <= tie_m
-    return seg, tie
+    return seg
 
 
 def along(net: Network, segment: int, t_from: float, t_to: float) -> tuple[float, float]:

@@ -1,5 +1,6 @@
 """The grid search for the nearest segment (geo.network.placement.nearest_segments) finds what
-shapely's STRtree finds, point for point, and what a brute force over all segments finds."""
+shapely's STRtree finds (the placement before it), point for point, and what a brute force over
+all segments finds; of segments at exactly the same distance, the lowest index."""
 
 import numpy as np
 import pytest
@@ -27,21 +28,29 @@ def _segments_of(ax, ay, bx, by) -> Segments:
     return Segments(ends, ends, none, none, none, none, _grid(ax, ay, bx, by))
 
 
-def _strtree(segs: Segments, x, y) -> np.ndarray:
-    """Each point's segment as ``STRtree.query_nearest`` picks it (the placement before the
-    grid), ties included."""
-    found = segs.tree.query_nearest(shapely.points(x, y), all_matches=False)
-    out = np.full(len(x), -1, np.int64)
-    out[found[0]] = found[1]
-    return out
+def _lines(segs: Segments):
+    g = segs.grid
+    return shapely.linestrings(np.column_stack([g.ax, g.ay, g.bx, g.by]).reshape(-1, 2),
+                               indices=np.repeat(np.arange(len(g.ax)), 2))
+
+
+def _strtree(segs: Segments, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's segment as ``STRtree.query_nearest`` picked it (the placement before the
+    grid), and the lowest index among the segments at exactly its distance."""
+    tree = shapely.STRtree(_lines(segs))
+    points = shapely.points(x, y)
+    before = np.full(len(x), -1, np.int64)
+    found = tree.query_nearest(points, all_matches=False)
+    before[found[0]] = found[1]
+    lowest = np.full(len(x), np.iinfo(np.int64).max)
+    every = tree.query_nearest(points, all_matches=True)
+    np.minimum.at(lowest, every[0], every[1])
+    return before, lowest
 
 
 def _brute(segs: Segments, x, y) -> np.ndarray:
     """Distance from each point to every segment, shapely's own (points × segments)."""
-    g = segs.grid
-    lines = shapely.linestrings(np.column_stack([g.ax, g.ay, g.bx, g.by]).reshape(-1, 2),
-                                indices=np.repeat(np.arange(len(g.ax)), 2))
-    return shapely.distance(shapely.points(x, y)[:, None], lines[None, :])
+    return shapely.distance(shapely.points(x, y)[:, None], _lines(segs)[None, :])
 
 
 # a coarse lattice among the values: shared ends, overlapping and parallel segments, exact ties
@@ -62,9 +71,13 @@ def test_small_random_cases_against_brute_force_and_the_strtree(lines, points, a
     segs = _segments_of(ax, ay, bx, by)
     got = nearest_segments(segs, x, y)
     distances = _brute(segs, x, y)
+    assert np.array_equal(got, np.argmin(distances, axis=1))  # the first of equal minima
+    before, lowest = _strtree(segs, x, y)
+    assert np.array_equal(got, lowest)
     rows = np.arange(len(x))
-    assert np.all(distances[rows, got] <= distances.min(axis=1) + 1e-9)
-    assert np.array_equal(got, _strtree(segs, x, y))
+    single = distances[rows, before] < np.sort(distances, axis=1)[:, 1] if len(segs) > 1 \
+        else np.ones(len(x), bool)
+    assert np.array_equal(got[single], before[single])  # no tie: the segment it had before
 
 
 def test_distance_is_computed_as_geos_computes_it():
@@ -86,11 +99,34 @@ def test_a_city_is_placed_as_the_strtree_places_it(mode):
     lat = np.concatenate([lat, net.lat[:300], net.lat[:50] - 0.03, net.lat[:50] + 0.1])
     segs = segments(net)
     x, y = project(lon, lat, net.crs)
-    expected = _strtree(segs, x, y)
+    before, lowest = _strtree(segs, x, y)
     placed = place(net, lon, lat)
-    assert np.array_equal(placed.segment, expected)
+    assert np.array_equal(placed.segment, lowest)
     brute = _brute(segs, x, y)
+    assert np.array_equal(placed.segment, np.argmin(brute, axis=1))
     assert np.allclose(placed.distance_m, brute.min(axis=1), rtol=0, atol=1e-6)
+    # where the old placement chose another segment, it was a tie at a shared node: the same
+    # foot, reached through that node at no cost
+    moved = placed.segment != before
+    assert moved.sum() > 0 and moved[:3000].mean() < 0.05
+    old = _placement_on(net, segs, before, x, y)
+    assert np.allclose(placed.distance_m[moved], old["distance"][moved], rtol=0, atol=1e-9)
+    foot = np.where(placed.t[moved] == 0.0, segs.a[placed.segment[moved]],
+                    segs.b[placed.segment[moved]])
+    assert np.all((placed.t[moved] == 0.0) | (placed.t[moved] == 1.0))
+    assert np.array_equal(foot, old["node"][moved])
+
+
+def _placement_on(net, segs, seg, x, y) -> dict:
+    """The foot's distance and node (-1 when inside the segment) on the given segments."""
+    a, b = segs.a[seg], segs.b[seg]
+    ax, ay, bx, by = net.x[a], net.y[a], net.x[b], net.y[b]
+    dx, dy = bx - ax, by - ay
+    t = np.clip(((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy), 0, 1)
+    length = np.hypot(dx, dy)
+    node = np.where(t * length < 1e-3, a, np.where((1 - t) * length < 1e-3, b, -1))
+    t = np.where(node == a, 0.0, np.where(node == b, 1.0, t))
+    return {"distance": np.hypot(x - ax - t * dx, y - ay - t * dy), "node": node}
 
 
 def test_grid_lists_every_segment_in_the_cells_it_crosses():
