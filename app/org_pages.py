@@ -30,11 +30,15 @@ bp = Blueprint("org_pages", __name__)
 TEXTS = {
     "zh": {"title": "驿站统计报表", "download": "下载 Excel 报表", "by_level": "分级汇总",
            "by_org": "各组织", "sign_in": "请先在规划页面登录", "none": "暂无组织",
-           "month": "统计月份", "vs": "对比", "back": "返回规划"},
+           "month": "统计月份", "vs": "对比", "back": "返回规划",
+           "areas": "组织与管辖范围", "area_file": "上传范围 (GeoJSON)", "area_done": "已更新范围",
+           "no_area": "无自有范围"},
     "en": {"title": "Station figures", "download": "Download the Excel report",
            "by_level": "By level", "by_org": "By organisation",
            "sign_in": "Sign in on the planning page first", "none": "No organisations yet",
-           "month": "Month", "vs": "against", "back": "Back to planning"},
+           "month": "Month", "vs": "against", "back": "Back to planning",
+           "areas": "Organisations and their areas", "area_file": "Upload an area (GeoJSON)",
+           "area_done": "Area updated", "no_area": "no area of its own"},
 }
 
 NAME = {"name": {"type": "string", "minLength": 1, "maxLength": 100}}

@@ -101,7 +101,7 @@ class Org:
 
     def as_dict(self, parent: str | None = None) -> dict:
         return {"id": self.id, "name": self.name, "parent": parent, "level": self.level,
-                "has_area": self.area is not None}
+                "level_label": LEVELS[self.level][0], "has_area": self.area is not None}
 
 
 def check_org_name(name: object) -> str:

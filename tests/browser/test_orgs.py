@@ -130,3 +130,33 @@ def test_the_figures_dashboard_shows_what_the_api_holds(open_district, district,
     assert title["y"] >= bar["y"] + bar["height"]  # not under the top bar
     page.screenshot(path=str(SHOTS / f"orgs-figures-{size}.png"), full_page=True)
     assert not watcher.errors and not watcher.outside, (watcher.errors, watcher.outside)
+
+
+def test_an_admin_uploads_an_organisation_area_in_the_browser(open_district, district):
+    import json
+
+    app = district["app"]
+    if "city.admin" not in {u.name for u in app.extensions["accounts"].users()}:
+        user = app.extensions["accounts"].add("city.admin", PASSWORD, role="admin")
+        app.extensions["orgs"].set_member(user.id, "全市总工会")
+    inside = district["inside"]
+    wider = box(inside.lon - 0.01, inside.lat - 0.01, inside.lon + 0.01, inside.lat + 0.01)
+    path = district["folder"] / "新范围.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": wider.__geo_interface__}]}))
+    page, watcher = open_district("/plan?tab=stations&lang=zh", **DESKTOP)
+    page.fill("#user", "city.admin")
+    page.fill("#password", PASSWORD)
+    page.locator("#signin-form button[type=submit]").click()
+    page.wait_for_selector("#editor:not([hidden])")
+    page.goto(district["base"] + "/figures?lang=zh")
+    page.wait_for_selector("#fig-areas-card:not([hidden])")
+    page.set_input_files(f"#fig-areas input[data-org='{ORG}']", str(path))
+    page.wait_for_selector(".fig-area-said.ok")
+    assert "已更新范围" in page.locator(".fig-area-said.ok").inner_text()
+    page.screenshot(path=str(SHOTS / "orgs-area-upload.png"), full_page=True)
+    orgs = app.extensions["orgs"]
+    assert orgs.area(orgs.get(ORG).id).equals(wider)
+    assert not watcher.errors, watcher.errors
+    orgs.set_area(ORG, box(inside.lon - HALF, inside.lat - HALF, inside.lon + HALF,
+                           inside.lat + HALF))  # as the other tests know it

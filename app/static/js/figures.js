@@ -52,3 +52,32 @@ api("/api/figures").then((doc) => {
   box.textContent = err.status === 401 ? f.sign_in : err.message;
   box.hidden = false;
 });
+
+/* Administrators: each organisation they manage, with its area replaced from a GeoJSON file. */
+function areaRow(org) {
+  const said = el("span", {class: "muted small fig-area-said", role: "status"});
+  const input = el("input", {type: "file", accept: ".geojson,.json,application/geo+json",
+                             "aria-label": `${org.name}: ${f.area_file}`, dataset: {org: org.name}});
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    if (!file) return;
+    file.text().then((text) => api("/api/orgs/" + encodeURIComponent(org.name) + "/area",
+                                   {method: "PUT", body: {area: JSON.parse(text)}}))
+      .then(() => { said.textContent = f.area_done; said.className = "small fig-area-said ok"; })
+      .catch((err) => { said.textContent = err.message; said.className = "small fig-area-said form-error"; });
+  });
+  return el("li", {class: "fig-area"},
+    el("span", {class: "fig-area-name"}, org.name, " ", el("span", {class: "muted small"}, zh ? org.level_label : org.level)),
+    org.has_area ? null : el("span", {class: "muted small"}, " · " + f.no_area),
+    el("label", {class: "button small fig-area-file"}, f.area_file, input), said);
+}
+
+api("/api/session").then((me) => {
+  if (me.role !== "admin") return null;
+  return api("/api/orgs").then((found) => {
+    if (!found.orgs.length) return;
+    const list = document.getElementById("fig-areas");
+    clear(list).append(...found.orgs.map(areaRow));
+    document.getElementById("fig-areas-card").hidden = false;
+  });
+}).catch(() => {});
