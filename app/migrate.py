@@ -29,8 +29,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, create_engine, inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from geo.errors import DatabaseDamaged, InputError
+from geo.errors import DatabaseDamaged, InputError, Message
 from geo.registry import resolve_url
 
 #: The folder of the migration environment (package data).
@@ -125,6 +126,66 @@ def upgrade(url: str | None = None, *, to: str = "head") -> tuple[str | None, st
         with engine.connect() as conn:
             after = MigrationContext.configure(conn).get_current_revision()
     return before, after or ""
+
+
+def revision_columns() -> dict[str, set[str]]:
+    """Per table, the columns the revisions give it: the newest schema as the revisions
+    describe it (read from their own table copies, without loading the app's models)."""
+    columns: dict[str, set[str]] = {}
+    for script in ScriptDirectory.from_config(_config()).walk_revisions():
+        for value in vars(script.module).values():
+            if isinstance(value, Table):
+                columns.setdefault(value.name, set()).update(c.name for c in value.columns)
+    return columns
+
+
+def require_current(url: str | None = None) -> None:
+    """Refuse a database behind this release's schema, before a command reads it: one with an
+    older revision recorded, or one made before revisions whose tables lack columns of this
+    release (the wave-2 release's ``users`` has no ``must_change``). A new, empty database, or
+    one this release's stores made (no revision, no column missing), is used as it is; one
+    that cannot be read is left to the command (which says what is wrong with it).
+
+    Raises
+    ------
+    InputError
+        ``parameter="db"``, a :class:`~geo.errors.Message` (``db_behind``, ``db_ahead``) that
+        says to run ``yizhan db upgrade``.
+    """
+    resolved = resolve_url(url)
+    if resolved.startswith("sqlite:///") and resolved != "sqlite:///:memory:" and not Path(
+            resolved.removeprefix("sqlite:///")).is_file():
+        return  # a new file: the command makes it as this release does
+    try:
+        with _engine(url) as engine, engine.connect() as conn:
+            shown = engine.url.render_as_string(hide_password=True)
+            revision = MigrationContext.configure(conn).get_current_revision()
+            present = inspect(conn)
+            tables = present.get_table_names()
+            newest = head()
+            if not tables or revision == newest:
+                return
+            if revision is None:
+                known = revision_columns()
+                lacking = sorted(f"{t}.{c}" for t in tables if t in known
+                                 for c in known[t] - {col["name"]
+                                                      for col in present.get_columns(t)})
+                if not lacking:
+                    return
+    except SQLAlchemyError:
+        return
+    script = ScriptDirectory.from_config(_config())
+    if revision is not None and script.get_revision(revision) is None:
+        raise InputError(Message(
+            f"the database {shown} is at schema revision {revision}, which this release does "
+            f"not know (its newest is {newest}): a newer release wrote it; use that release",
+            "db_ahead", db=shown, revision=revision, head=newest), parameter="db")
+    raise InputError(Message(
+        f"the database {shown} is at schema revision {revision or 'none'} but this release "
+        f"needs {newest}: run `yizhan db upgrade --db {shown}` first (it backs up an SQLite "
+        "file before it changes anything), then run this command again", "db_behind",
+        db=shown, revision=revision or "none", revision_zh=revision or "无", head=newest),
+        parameter="db")
 
 
 def differences(conn: Connection) -> list:

@@ -87,10 +87,27 @@ def renamed_option(new: str, dest: str, *, old: str, help: str, **attrs: Any
     return decorate
 
 
+#: The commands that bring the database to this release's schema themselves.
+_UPGRADING = ("serve", "demo")
+
+
+def _current_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The ``--db`` of a command, refused (exit 2, "run `yizhan db upgrade`") when the database
+    is behind this release's schema. ``serve`` upgrades it itself (after a backup) and the
+    ``yizhan db`` commands take it as it is."""
+    if ctx.info_name not in _UPGRADING and (ctx.parent is None or ctx.parent.info_name != "db"):
+        # here, not at the top: the migration code loads the database layer, which `--help`
+        # and the commands without a database do without
+        from app.migrate import require_current
+
+        require_current(value)
+    return value
+
+
 db_option = click.option(
-    "--db", "db_url", metavar="URL",
+    "--db", "db_url", metavar="URL", callback=_current_db,
     help="Database URL or SQLite file (default: $YIZHAN_DB, else yizhan.sqlite in the user data "
-         "dir).")
+         "dir). A database behind this release's schema is refused: run `yizhan db upgrade`.")
 
 
 def group_options(function: Callable) -> Callable:

@@ -287,3 +287,43 @@ def test_serve_backs_up_and_upgrades_a_database_behind(runner, wave2, tmp_path, 
     result = runner.invoke(main, ["serve", "--db", wave2, "--port", "5098"])
     assert result.exit_code == 0 and "upgraded" not in result.stderr  # up to date: said nothing
     assert len(list(tmp_path.glob("yizhan.backup-*.sqlite"))) == 1
+
+
+# --- commands on a database behind ---------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["export", "{tmp}/out.csv"], ["user", "list"],
+                                     ["import", "{tmp}/list.csv", "--dry-run"],
+                                     ["poster", "{tmp}/posters.pdf", "--url", "https://x.cn"]])
+def test_a_command_on_a_database_behind_says_run_db_upgrade(runner, wave2, tmp_path, command):
+    (tmp_path / "list.csv").write_text("名称,类型,经度,纬度\n甲,司机之家,104.06,30.65\n",
+                                       encoding="utf-8")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    file = Path(wave2.removeprefix("sqlite:///"))
+    before = file.read_bytes()
+    result = runner.invoke(main, [*args, "--db", wave2])
+    assert result.exit_code == 2, result.output
+    assert "run `yizhan db upgrade --db sqlite:///" in result.stderr
+    assert "Traceback" not in result.output
+    said = runner.invoke(main, ["--lang", "zh", *args, "--db", wave2])
+    assert said.exit_code == 2 and "结构版本是 无" in said.stderr
+    assert "请先运行 `yizhan db upgrade --db" in said.stderr
+    assert file.read_bytes() == before  # nothing written, no table made
+    assert runner.invoke(main, ["db", "upgrade", "--db", wave2]).exit_code == 0
+    assert runner.invoke(main, [*args, "--db", wave2]).exit_code in (0, 1)  # the command ran
+
+
+def test_a_database_at_an_older_revision_is_refused_too(runner, tmp_path):
+    url = f"sqlite:///{tmp_path / 'older.sqlite'}"
+    migrate.upgrade(url, to="0004_accounts_uploads_mappings")
+    result = runner.invoke(main, ["export", str(tmp_path / "out.csv"), "--db", url])
+    assert result.exit_code == 2
+    assert "at schema revision 0004_accounts_uploads_mappings but this release needs " \
+           f"{migrate.head()}" in result.stderr
+
+
+def test_a_database_this_release_made_needs_no_upgrade(runner, tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    Registry(url).engine.dispose()  # the stations' tables, no revision recorded
+    result = runner.invoke(main, ["export", str(tmp_path / "out.csv"), "--db", url])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(main, ["user", "list", "--db", url]).exit_code == 0
