@@ -107,7 +107,7 @@ def _current_db(ctx: click.Context, param: click.Parameter, value: str | None) -
 db_option = click.option(
     "--db", "db_url", metavar="URL", callback=_current_db,
     help="Database URL or SQLite file (default: $YIZHAN_DB, else yizhan.sqlite in the user data "
-         "dir). A database behind this release's schema is refused: run `yizhan db upgrade`.")
+         "dir).")
 
 
 def group_options(function: Callable) -> Callable:
