@@ -66,11 +66,12 @@ def test_an_admin_adds_a_kind_the_finder_shows_and_an_import_takes(open_admin, a
     assert "已保存：爱心托管班" in page.locator("#cat-saved").inner_text()
     row = page.locator(".cat-kind[data-kind=summer_class]").inner_text()
     assert "爱心托管班" in row and "7–8 月开放" in row and "管理员添加" in row
-    # a bad one says what is wrong, in the form
+    # a bad one says what is wrong, in the form, in the page's language
     page.fill("#cat-id", "driver_home")
     page.locator("#cat-save").click()
     page.wait_for_selector("#cat-kind-error:not([hidden])")
-    assert "built-in kind" in page.locator("#cat-kind-error").inner_text()
+    said = page.locator("#cat-kind-error").inner_text()
+    assert "driver_home 是内置站点类型" in said and "built-in" not in said
     page.screenshot(path=str(SHOTS / "catalogue-admin.png"), full_page=True)
 
     # the finder's filters show the new kind, in its colour
