@@ -64,6 +64,20 @@ def _coverage(state, stations, now: datetime):
     return cache[mark]
 
 
+def _served(states: list, stations, now: datetime):
+    """The coverage points and gap areas of every region served (each with its own networks
+    and demand), together; (None, None) when none has demand."""
+    import pandas as pd
+
+    results = [r for st in states if (r := _coverage(st, stations, now)) is not None]
+    if not results:
+        return None, None
+    points = pd.concat([r.points for r in results], ignore_index=True)
+    gaps = pd.concat([r.gaps for r in results], ignore_index=True) if any(
+        len(r.gaps) for r in results) else None
+    return points, gaps
+
+
 def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
             now: datetime | None = None) -> dict:
     """The figures of every organisation under ``top`` (None: all), and of each level.
@@ -71,7 +85,9 @@ def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
     Parameters
     ----------
     state
-        The app's :class:`app.state.AppState` (stations, networks, demand, history).
+        The app's :class:`app.state.AppState` (stations, networks, demand, history), or the
+        states of every region of a deployment (:func:`app.deployment.states`; the first's
+        registry is theirs).
     orgs, reports
         The organisations and the workers' reports (:class:`app.reports.Reports`).
     top
@@ -79,6 +95,8 @@ def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
     now
         The time the figures are for (default: now, in :data:`geo.settings.timezone`).
     """
+    states = list(state) if isinstance(state, list | tuple) else [state]
+    state = states[0]  # the registry the regions share
     zone = ZoneInfo(settings.timezone)
     now = (now or datetime.now(UTC)).astimezone(zone)
     this, last = _months(now)
@@ -87,10 +105,8 @@ def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
     lat = np.array([s.lat for s in stations], float)
     kinds = np.array([s.kind for s in stations])
     always = np.array([s.hours == "24/7" for s in stations], bool)
-    result = _coverage(state, stations, now)
-    points = result.points if result is not None else None
+    points, gaps = _served(states, stations, now)
     groups = sorted(points["group"].unique()) if points is not None else []
-    gaps = result.gaps if result is not None else None
     moves = _changes(state.registry.history())
     opened_at = [(t, x, y) for a, t, x, y in moves if a == "create"]
     closed_at = [(t, x, y) for a, t, x, y in moves if a == "delete"]

@@ -56,8 +56,9 @@ def _top() -> Org | None:
 
 
 def _doc() -> dict:
-    app_state = state()
-    return figures(app_state, auth.orgs(), app_state.reports, top=_top())
+    from app.deployment import states
+
+    return figures(states(current_app), auth.orgs(), state().reports, top=_top())
 
 
 @bp.get("/figures")
@@ -66,6 +67,7 @@ def figures_page():
     lang = pick_lang()
     other = "en" if lang == "zh" else "zh"
     config = page_config(lang, "plan")
+    config.pop("regions", None)  # the figures span every region: no region to pick
     config["figures"] = TEXTS[lang]
     return render_template("figures.html", lang=lang, t=config["strings"], f=TEXTS[lang],
                            other_lang=other, switch_url=f"{request.path}?lang={other}",

@@ -126,9 +126,9 @@ def seed_demo_orgs(db_url: str | None, extract: Path) -> list[dict[str, str]]:
     """The demo's organisations and accounts: the tree of ``extract``'s administrative
     boundaries (:func:`seed_from_extract`; 市 → 区 → 街道 where they close) and one account at
     each level, made once: the city's administrator, the first district's planner, the first
-    street's viewer, each with a random one-time password (to be changed at the first
-    sign-in). What ``yizhan demo --deployment`` prints at start: ``user``, ``password``,
-    ``role``, ``org`` of each account made now (none when they exist already)."""
+    street's viewer, each with a new random one-time password at each call (to be changed at
+    the first sign-in). What ``yizhan demo --deployment`` prints at start: ``user``,
+    ``password``, ``role``, ``org`` of each account."""
     from app.accounts import Accounts
 
     registry = Registry(db_url)
@@ -140,10 +140,13 @@ def seed_demo_orgs(db_url: str | None, extract: Path) -> list[dict[str, str]]:
                               ("district", "planner", "demo.district"),
                               ("street", "viewer", "demo.street")):
         org = next((o for o in orgs.all() if o.level == level), None)
-        if org is None or user in known:
+        if org is None:
             continue
-        account, password = accounts.create(user, role=role, display_name=org.name,
-                                            by="demo")
-        orgs.set_member(account.id, org.name)
+        if user in known:  # a new one-time password at each start, as the demo planner's
+            password = accounts.reset(user, by="demo")
+        else:
+            account, password = accounts.create(user, role=role, display_name=org.name,
+                                                by="demo")
+            orgs.set_member(account.id, org.name)
         made.append({"user": user, "password": password, "role": role, "org": org.name})
     return made

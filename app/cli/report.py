@@ -38,8 +38,10 @@ def report_cmd(org, data_dir, deployment, output, as_json, db_url):
     app = create_app(config=config)
     state = app.extensions["yizhan"]
     orgs: Orgs = app.extensions["orgs"]
+    from app.deployment import states
+
     with app.app_context():
-        doc = figures(state, orgs, state.reports, top=orgs.get(org) if org else None)
+        doc = figures(states(app), orgs, state.reports, top=orgs.get(org) if org else None)
     if as_json:
         echo_json(doc)
         return

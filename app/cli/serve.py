@@ -125,6 +125,13 @@ def _demo_deployment(data_dir: Path, build_only: bool, rebuild: bool, serving: t
     _say_upgrade(upgrade_with_backup(db_url, backup=existed))
     password = _demo_planner(db_url)
     click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
+    if "harbin" in names.split(", "):  # Harbin's unions from its boundaries, an account a level
+        from app.cli.org import seed_demo_orgs
+        from geo.regions import region
+
+        for made in seed_demo_orgs(db_url, region("harbin").extract()):
+            click.echo(f"  {made['org']}: {made['user']} ({made['role']}), one-time password "
+                       f"{made['password']}")
     host, port, tiles, workers, trusted_proxies, https = serving
     web.serve(data_dir=root, db_url=db_url, host=host, port=port, tiles=tiles, workers=workers,
               trusted_proxies=trusted_proxies, https=https, deployment=path)
