@@ -54,7 +54,7 @@ def test_the_finder_offers_both_regions_and_switches(two_regions):
     links.nth(1).click()  # to Harbin
     page.wait_for_url("**/?region=harbin*")
     page.wait_for_selector("body[data-ready='1']")
-    page.wait_for_function("() => document.body.dataset.bbox !== undefined")
+    page.wait_for_function("() => document.body.dataset.overview !== undefined")  # city: counts
     assert page.locator(".region-picker a[aria-current='page']").inner_text() == "哈尔滨中心城区"
     assert inside(page.evaluate(CENTRE_JS), HARBIN_BOX)
     page.wait_for_function(  # an entry is listed once its answer has come: Harbin's is large
@@ -62,10 +62,9 @@ def test_the_finder_offers_both_regions_and_switches(two_regions):
         ".some(e => e.name.endsWith('/api/basemap?region=harbin'))", timeout=30_000)
     asked = page.evaluate(REQUESTS_JS)
     assert not any(u.startswith("/api/basemap?region=chengdu") for u in asked)
-    assert any(u.startswith("/api/stations?bbox=") for u in asked)
+    assert any(u.startswith("/api/clusters?bbox=") for u in asked)
     harbin = {f["id"] for f in api(base, "/api/stations?region=harbin")["features"]}
-    pins = page.evaluate("() => Object.keys(yizhan.state.markers)")
-    assert pins and set(pins) <= harbin
+    assert page.evaluate("() => document.body.dataset.overview") == str(len(harbin))
     shown = page.evaluate("() => JSON.parse(document.getElementById('config').textContent)")
     assert shown["region"] == "harbin" and shown["quickServices"][0] == "heating"
 

@@ -4,6 +4,8 @@ at 360 and 390 px in both languages. The region is built once for the module."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from tests.browser.conftest import SHOTS, page_opener, serving, wait_for_results
@@ -25,15 +27,44 @@ LOCAL = (126.6160, 45.7650)  # near 中央大街, lon/lat
 
 
 @pytest.fixture(scope="module")
-def harbin_server(tmp_path_factory, chromium):
-    """The app on central Harbin as `yizhan demo --region harbin` builds it (read-only use)."""
-    from app import create_app
+def harbin_demo(tmp_path_factory):
     from geo.demo import build_demo
 
-    demo = build_demo(tmp_path_factory.mktemp("harbin-demo"), region_id="harbin")
-    app = create_app({"TESTING": True, "DATA_DIR": demo.data_dir, "SECRET_KEY": "browser-tests"})
+    return build_demo(tmp_path_factory.mktemp("harbin-demo"), region_id="harbin")
+
+
+@pytest.fixture(scope="module")
+def harbin_server(harbin_demo, chromium):
+    """The app on central Harbin as `yizhan demo --region harbin` builds it (read-only use)."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": harbin_demo.data_dir,
+                      "SECRET_KEY": "browser-tests"})
     with serving(app) as base:
-        yield {"base": base, "stations": demo.manifest()["stations"]}
+        yield {"base": base, "stations": harbin_demo.manifest()["stations"]}
+    app.extensions["yizhan"].registry.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def harbin_city(harbin_demo, tmp_path_factory, chromium):
+    """Central Harbin with 5,000 stations (generated ones on its streets added to a copy of the
+    demo's registry)."""
+    from app import create_app
+    from geo.registry import Registry
+    from geo.synthetic import random_stations
+
+    target = tmp_path_factory.mktemp("harbin-5000") / "yizhan.sqlite"
+    with sqlite3.connect(harbin_demo.data_dir / "yizhan.sqlite") as src, \
+            sqlite3.connect(target) as dst:
+        src.backup(dst)
+    registry = Registry(f"sqlite:///{target}")
+    missing = 5000 - len(registry.stations())
+    registry.upsert(random_stations(harbin_demo.network("walk"), missing, seed=5), source="test")
+    registry.engine.dispose()
+    app = create_app({"TESTING": True, "DATA_DIR": harbin_demo.data_dir,
+                      "DB_URL": f"sqlite:///{target}", "SECRET_KEY": "browser-tests"})
+    with serving(app) as base:
+        yield {"base": base}
     app.extensions["yizhan"].registry.engine.dispose()
 
 
@@ -49,13 +80,11 @@ def test_the_first_view_shows_counted_clusters_not_overlapping_pins(open_harbin,
     page.wait_for_timeout(400)
     page.screenshot(path=str(SHOTS / "city-first-view.png"))
     icons = page.evaluate(ICONS_JS)
-    assert page.evaluate("() => document.body.dataset.clustered") == "true"
     assert 5 <= len(icons) <= 200
     assert sum(i["n"] for i in icons if i["cluster"]) > len(icons)  # counted, many per cluster
-    # every station of the city is in a cluster or a pin (those outside the view too)
-    total = page.evaluate("""() => { let n = 0; yizhan.clusters.eachLayer(() => n++);
-                                     return n; }""")
-    assert total + len([i for i in icons if not i["cluster"]]) == harbin_server["stations"]
+    # every station of the city is counted (those outside the view too), none is a pin
+    assert page.evaluate("() => document.body.dataset.overview") == str(harbin_server["stations"])
+    assert not any(not i["cluster"] for i in icons)
     overlaps = page.evaluate(OVERLAPS_JS)
     assert sum(o > 0.5 for o in overlaps) <= 1, sorted(overlaps)[-5:]
     # closer in the clusters open into pins, still few drawn
@@ -150,3 +179,45 @@ def test_the_rough_edges_at_phone_widths(open_harbin, width, lang):
     assert nav["y"] + nav["height"] <= 844
     page.screenshot(path=str(SHOTS / f"city-{lang}-{width}-card.png"))
     assert watcher.outside == [] and watcher.errors == []
+
+
+def test_a_city_of_5000_stations_first_shows_counts_and_tapping_one_zooms_in(chromium, harbin_city):
+    """The first view of 5,000 stations asks the server for counts (a few kB), not for the
+    stations; at most 200 markers are drawn, their counts make up the city, and a kind taken off
+    takes its stations out of the counts; tapping a count zooms in until the stations show."""
+    with page_opener(chromium, harbin_city["base"]) as opener:
+        page, watcher = opener("/")
+        page.wait_for_selector(".leaflet-marker-icon.cluster")
+        asked = page.evaluate("""() => performance.getEntriesByType('resource')
+          .filter(e => e.name.includes('/api/')).map(e => [new URL(e.name).pathname,
+                                                         e.encodedBodySize])""")
+        assert not [p for p, _ in asked if p.startswith("/api/stations")]
+        assert sum(n for p, n in asked if p == "/api/clusters") < 20_000
+        icons = page.evaluate(ICONS_JS)
+        assert 5 <= len(icons) <= 200 and all(i["cluster"] for i in icons)
+        assert page.evaluate("() => document.body.dataset.overview") == "5000"
+        assert sum(o > 0.5 for o in page.evaluate(OVERLAPS_JS)) == 0
+        # a kind off: the counts without its stations
+        chip = page.locator(".kind-chip").first
+        chip.click()
+        page.wait_for_function("() => Number(document.body.dataset.overview) < 5000")
+        fewer = int(page.evaluate("() => document.body.dataset.overview"))
+        assert 0 < fewer < 5000
+        chip.click()
+        page.wait_for_function("() => document.body.dataset.overview === '5000'")
+        # tapping the largest count zooms in, to the stations themselves in the end
+        for _ in range(6):
+            zoom = page.evaluate("() => yizhan.map.getZoom()")
+            if zoom >= 15:
+                break
+            page.evaluate("""() => { const c = Array.from(document.querySelectorAll(
+              '.leaflet-marker-icon.cluster')).sort((a, b) => Number(b.textContent)
+              - Number(a.textContent))[0]; c.click(); }""")
+            page.wait_for_function(f"() => yizhan.map.getZoom() > {zoom}")
+            # the counts of the new zoom drawn (or the stations themselves)
+            page.wait_for_function("""() => document.body.dataset.overview === undefined ||
+              document.body.dataset.overviewZoom === String(Math.floor(yizhan.map.getZoom()))""")
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-marker-icon.pin')"
+                               ".length > 0 && document.body.dataset.overview === undefined")
+        assert len(page.evaluate(ICONS_JS)) <= 200
+        assert watcher.outside == [] and watcher.errors == []

@@ -2,6 +2,7 @@
    map in view, the worker's position, the route to the selected station, and fitting views into
    what the bars and the sheet leave free. */
 import {api, basemap, config, el, fromLatLng, icon, toLatLng} from "../common.js";
+import {STATIONS_FROM, hideOverview, refreshOverview, ringIcon, showOverview} from "./overview.js";
 import {resultById, state} from "./state.js";
 
 const L = window.L;
@@ -20,8 +21,10 @@ basemap(map, document.getElementById("map"));
 const kindLayers = {};
 Object.keys(config.kinds).forEach((kind) => { kindLayers[kind] = L.layerGroup().addTo(map); });
 
-/* Past CLUSTER_OVER pins to draw, the pins group into counted clusters
-   (Leaflet.markercluster, app/static/vendor/markercluster), each ringed in its kinds' colours;
+/* Zoomed out (below STATIONS_FROM) the map shows the stations counted per cell by the server
+   (overview.js) and no pins but the selected one. Zoomed in, past CLUSTER_OVER pins to draw, the
+   pins group into counted clusters (Leaflet.markercluster, app/static/vendor/markercluster),
+   each ringed in its kinds' colours;
    a cluster draws only while in view, so a city of thousands of stations draws a few dozen.
    Fewer pins are drawn as pins; the selected pin always stands alone. */
 const CLUSTER_OVER = 150;
@@ -34,17 +37,19 @@ export const clusters = L.markerClusterGroup({clusterPane: "clusters",
 function clusterIcon(cluster) {
   const counts = {};
   cluster.getAllChildMarkers().forEach((m) => { counts[m._yzKind] = (counts[m._yzKind] || 0) + 1; });
-  const n = cluster.getChildCount(), size = n < 10 ? 34 : n < 100 ? 40 : 48;
-  const kinds = Object.keys(config.kinds).filter((k) => counts[k]);
-  let at = 0;
-  const stops = kinds.map((k) => {
-    const from = at;
-    at += counts[k] / n * 100;
-    return "var(--" + k + ") " + from.toFixed(1) + "% " + at.toFixed(1) + "%";
-  });
-  const ring = el("div", {class: "cluster-ring"}, el("span", {class: "cluster-count"}, String(n)));
-  ring.style.background = "conic-gradient(" + stops.join(", ") + ")";  // CSSOM: allowed by the CSP
-  return L.divIcon({html: ring, className: "cluster", iconSize: [size, size]});
+  return ringIcon(counts, cluster.getChildCount());
+}
+
+/* Whether the map shows counts: zoomed out, and they can be had (with no connection the service
+   worker has the stations of the last area, not counts: the map shows those, as pins). */
+let countsFailed = false;
+/* The zoom from which the view's stations were found few (CLUSTER_OVER or fewer without
+   filters): from there in, the map shows the stations themselves, as for a small region. */
+let fewFrom = Infinity;
+function zoomedOut() {
+  const zoom = Math.floor(map.getZoom());
+  if (zoom < fewFrom) fewFrom = Infinity;
+  return zoom < STATIONS_FROM && zoom < fewFrom && !countsFailed;
 }
 const routeLayer = L.layerGroup().addTo(map);
 let originMarker = null;
@@ -175,6 +180,24 @@ function merge(collection, box, onPick) {
    force (their open flags, closed stations). Resolves when the view's stations are on the map;
    onPick(id) when a pin is tapped. */
 export function loadView(onPick, force) {
+  if (force || navigator.onLine === false) countsFailed = navigator.onLine === false;
+  if (zoomedOut()) {
+    applyMarkerFilters();  // the pins off the map
+    return showOverview(map, force, CLUSTER_OVER).then((drawn) => {
+      state.loadedAt = Date.now();
+      if (drawn) return undefined;
+      fewFrom = Math.floor(map.getZoom());
+      return loadView(onPick, force);
+    }, (err) => {
+      if (err.name === "AbortError") throw err;
+      countsFailed = true;  // the stations instead (until asked again with force)
+      return loadView(onPick);
+    });
+  }
+  if (document.body.dataset.overview !== undefined) {
+    hideOverview(map);
+    applyMarkerFilters();  // the pins loaded before back on the map
+  }
   const view = boxOf(map.getBounds()), box = gridded(boxOf(map.getBounds().pad(PAD)));
   if (!force && state.box && contains(state.box, view)) return Promise.resolve();
   if (!force && pending && contains(pending.box, view) && area(pending.box) <= 16 * area(box)) {
@@ -224,9 +247,11 @@ function matchesFilters(p) {
 /* Show the pins that match the filters (as clusters when there are many), and the kinds
    chosen. */
 export function applyMarkerFilters() {
+  const out = zoomedOut();
+  if (out) refreshOverview(map);  // the counts for the filters
   const shown = Object.keys(state.markers).filter((id) => {
     const f = state.features[id];
-    return matchesFilters(f.properties) && (inBox(state.box, f) || id === state.selected);
+    return matchesFilters(f.properties) && (id === state.selected || (!out && inBox(state.box, f)));
   });
   const grouping = shown.length > CLUSTER_OVER;
   const into = {}, toCluster = [], fromCluster = [];
