@@ -111,6 +111,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         auth,
         catalogue_api,
         clusters,
+        compress,
         handlers,
         limits,
         office_io,
@@ -188,6 +189,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     app.register_blueprint(org_pages.bp)  # the figures dashboard, organisations' areas
     handlers.register_error_handlers(app)
     limits.init_app(app)  # body bounds and per-client rates
+    compress.init_app(app)  # the pages' scripts and styles gzip-compressed
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     headers = _security_headers(cfg["TILES"])
