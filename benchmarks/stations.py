@@ -11,7 +11,8 @@ directory and adds generated stations
 1. **Bytes** (Flask test client): the full ``GET /api/stations`` raw and with gzip, and the
    ``bbox`` answers for a phone's view at zoom 16 (390×844 CSS px, around the middle of the
    stations), the view itself and the box the finder asks for (padded by half the view on every
-   side, snapped outwards to its grid).
+   side, snapped outwards to its grid); and the counts (``/api/clusters``) a phone at zoom 12
+   asks for.
 2. **Time to first results** (Chromium from ``/usr/bin/chromium`` through Playwright, mobile
    context 390×844, the network throttled with CDP ``Network.emulateNetworkConditions``:
    ``--down-kbps`` down, 750 kbit/s up, ``--rtt-ms`` round trip): the finder served by waitress
@@ -20,8 +21,8 @@ directory and adds generated stations
    each from a cold cache: the worker opens ``/`` and taps "Locate me" as soon as the page
    answers (time to the nearest list, and to the pins on the map); the worker opens a shared
    station link ``/?station=id`` (time to the station's card and pins); and, for the record, the
-   worker opens ``/`` and waits (the first view shows the whole region, so the finder asks for
-   every station in it). The medians of
+   worker opens ``/`` and waits (the first view shows the whole region: the finder asks for
+   the stations counted per cell, ``/api/clusters``; before it asked for every station). The medians of
    ``--runs`` runs, and the bytes of ``/api/stations*`` each load moved. For the first view
    also the markers drawn (pins and clusters), there and at every zoom from 11 to 18 around the
    middle of the stations (the most of them): a city's first view must be useful, not thousands
@@ -144,6 +145,14 @@ def byte_figures(region, db_url: str) -> dict:
         packed = client.get(query, headers={"Accept-Encoding": "gzip"})
         out[name] = {"box": box, "raw": len(raw.data), "gzip": len(packed.data),
                      "features": len(raw.get_json()["features"])}
+    if "clusters.clusters" in app.view_functions:  # the counts of a zoomed-out phone (zoom 12)
+        box = finder_box(phone_view(lon, lat, zoom=12))
+        query = f"/api/clusters?zoom=12&bbox={box_text(box)}"
+        raw = client.get(query, headers={"Accept-Encoding": "identity"})
+        packed = client.get(query, headers={"Accept-Encoding": "gzip"})
+        out["clusters"] = {"box": box, "raw": len(raw.data), "gzip": len(packed.data),
+                           "cells": len(raw.get_json()["clusters"]),
+                           "total": raw.get_json()["total"]}
     return out
 
 
@@ -259,6 +268,7 @@ def load_once(browser, url: str, path: str, *, where: tuple[float, float], locat
     page.wait_for_timeout(300)
     moved = {rid: max(chunks.get(rid, 0), finished.get(rid, 0)) for rid in urls}
     out["stations_bytes"] = sum(n for rid, n in moved.items() if "/api/stations" in urls[rid])
+    out["clusters_bytes"] = sum(n for rid, n in moved.items() if "/api/clusters" in urls[rid])
     out["all_bytes"] = sum(moved.values())
     out["cancelled"] = sum("/api/stations" in urls[rid] for rid in failed)
     if locate is None:
@@ -337,6 +347,10 @@ def main(argv: list[str]) -> int:
             print(f"  phone at zoom 16, 390×844 px, {name} {box_text(x['box'])}: "
                   f"{x['features']:,} stations, raw {kb(x['raw'])}, gzip {kb(x['gzip'])} "
                   f"({full['before'] / x['gzip']:.0f}× less than before)")
+        if "clusters" in b:
+            x = b["clusters"]
+            print(f"  /api/clusters for a phone at zoom 12, {box_text(x['box'])}: {x['total']:,} "
+                  f"stations in {x['cells']} cells, raw {kb(x['raw'])}, gzip {kb(x['gzip'])}")
         if not args.browser:
             return 0
         if not CHROMIUM.exists():
@@ -363,5 +377,6 @@ def main(argv: list[str]) -> int:
             print(f"  {name}: {first}pins {x['pins_s']:.1f} s ({x['pins']:.0f} on the map{drawn}); "
                   f"/api/stations {kb(x['stations_bytes'])}"
                   + (f" ({x['cancelled']:.0f} cancelled midway)" if x["cancelled"] else "")
+                  + (f", /api/clusters {kb(x['clusters_bytes'])}" if x["clusters_bytes"] else "")
                   + f", everything {kb(x['all_bytes'])}")
     return 0
