@@ -27,10 +27,11 @@ from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, create_engine, inspect
+from sqlalchemy import MetaData, Table, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo._sqlite import _sqlite_damaged, _sqlite_path
 from geo.errors import DatabaseDamaged, InputError, Message
 from geo.registry import resolve_url
 
@@ -85,10 +86,25 @@ class Status:
 @contextmanager
 def _engine(url: str | None) -> Iterator[Engine]:
     engine = create_engine(resolve_url(url), future=True)
+    if engine.dialect.name == "sqlite":  # a damaged file: DatabaseDamaged, as the registry says
+        event.listen(engine, "handle_error", _sqlite_damaged)
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+def check_intact(url: str | None = None) -> None:
+    """Read a whole SQLite file once (``PRAGMA quick_check``) before a revision is written into
+    it: a damaged one raises :class:`DatabaseDamaged` (the file, how to recover) and is left as
+    it was. Nothing to check on PostgreSQL or for a file not made yet."""
+    with _engine(url) as engine:
+        if engine.dialect.name != "sqlite" or not Path(_sqlite_path(engine)).exists():
+            return
+        with engine.connect() as conn:
+            found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(1)")]
+        if found != ["ok"]:
+            raise DatabaseDamaged(_sqlite_path(engine), found[0] if found else "")
 
 
 def status(url: str | None = None) -> Status:

@@ -13,6 +13,7 @@ reported at the original file's rows and columns.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, Text, select
+from sqlalchemy.exc import OperationalError
 
 from app.sql import insert_new
 from geo import coords
@@ -125,7 +127,9 @@ class Mappings:
 
     def __init__(self, engine):
         self.engine = engine
-        metadata.create_all(engine)
+        # a read-only database: the reads keep answering, an import answers 503 when it writes
+        with contextlib.suppress(OperationalError):
+            metadata.create_all(engine)
 
     def get(self, headers: list[str]) -> dict[str, str | None]:
         """The mapping remembered for ``headers`` (case, spaces, full-width forms aside), keyed

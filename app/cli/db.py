@@ -52,6 +52,7 @@ def upgrade_with_backup(db_url: str | None, *, backup: bool = True) -> str | Non
     """Upgrade the database when behind, after an online backup of an SQLite file; the line that
     says what was done (what ``yizhan db upgrade`` and ``yizhan serve`` print), None when it was
     up to date."""
+    migrate.check_intact(db_url)
     found = migrate.status(db_url)
     if not found.behind:
         return None
