@@ -22,9 +22,9 @@ directory and adds generated stations
    answers (time to the nearest list, and to the pins on the map); the worker opens a shared
    station link ``/?station=id`` (time to the station's card and pins); and, for the record, the
    worker opens ``/`` and waits (the first view shows the whole region: the finder asks for
-   the stations counted per cell, ``/api/clusters``; before it asked for every station). The medians of
-   ``--runs`` runs, and the bytes of ``/api/stations*`` each load moved. For the first view
-   also the markers drawn (pins and clusters), there and at every zoom from 11 to 18 around the
+   the stations counted per cell, ``/api/clusters``; before it asked for every station). The
+   medians of ``--runs`` runs, and the bytes of ``/api/stations*`` each load moved. For the first
+   view also the markers drawn (pins and clusters), there and at every zoom from 11 to 18 around the
    middle of the stations (the most of them): a city's first view must be useful, not thousands
    of pins.
 
