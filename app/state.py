@@ -48,6 +48,7 @@ from geo.errors import DataFileError, NotFoundError
 from geo.navigation import nav_links
 from geo.nearest import REBUILD_SHARE, Hit, Snap, StationFinder, apply_changes
 from geo.network import MODES, Network, load_network, network_lines
+from geo.network.placement import segments
 from geo.output.geojson import coverage_json, station_feature
 from geo.registry import Registry, Versioned
 from geo.registry_changes import changes_since
@@ -347,6 +348,7 @@ class AppState:
                 node = int(finder.network.main_component()[0])
                 lon, lat = float(finder.network.lon[node]), float(finder.network.lat[node])
                 finder.nearest(lon, lat, k=1, route=True)  # compiles or loads the search
+                segments(finder.network).grid  # noqa: B018 - the index every point is placed by
                 for _ in range(settings.nearest_table_after or 0):  # the table is built
                     finder.nearest(lon, lat)  # on the last: here, not once in every worker
 

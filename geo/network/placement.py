@@ -42,14 +42,18 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import ArrayLike
 
 from geo.coords import project, unproject
 from geo.network.graph import Network
+
+#: Point-segment pairs measured one by one before the grid index is built instead (about 0.1 s
+#: of numpy: a hundred stations on a city's network).
+SCAN_LIMIT = 20_000_000
 
 #: A foot closer than this to an end node is at the node, metres (rounding in the projection
 #: puts a point given at a node's coordinates a hair beside it).
@@ -76,10 +80,24 @@ class Segments:
     ab_s: np.ndarray
     ba_m: np.ndarray
     ba_s: np.ndarray
-    grid: SegmentGrid
+    #: Projected ends of each segment (metric CRS, metres).
+    ax: np.ndarray
+    ay: np.ndarray
+    bx: np.ndarray
+    by: np.ndarray
 
     def __len__(self) -> int:
         return len(self.a)
+
+    @cached_property
+    def grid(self) -> SegmentGrid:
+        """The grid index of the segments, built on first use (it needs the compiled kernels,
+        which a process placing one point never loads: see :func:`place_point`)."""
+        return _grid(self.ax, self.ay, self.bx, self.by)
+
+    def has_grid(self) -> bool:
+        """The grid index has been built."""
+        return "grid" in self.__dict__
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,7 +127,10 @@ def _grid(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray) -> Seg
     count = max(len(ax), 1)
     cell = max(float(np.sqrt(width * height / count)), (width + height) / count, 1.0)
     nx, ny = int(width // cell) + 1, int(height // cell) + 1
-    start, items = _fill_grid(ax, ay, bx, by, x0, y0, cell, nx, ny)
+    # the compiled kernels are loaded with the first grid (numba costs ~0.5 s to import)
+    from geo.network import _segment_grid
+
+    start, items = _segment_grid.fill_grid(ax, ay, bx, by, x0, y0, cell, nx, ny)
     return SegmentGrid(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items)
 
 
@@ -136,8 +157,7 @@ def _segments(net: Network) -> Segments:
     ab_m[where[forward]], ab_s[where[forward]] = length[forward], time[forward]
     ba_m[where[~forward]], ba_s[where[~forward]] = length[~forward], time[~forward]
     sa, sb = unique // net.n_nodes, unique % net.n_nodes
-    grid = _grid(net.x[sa], net.y[sa], net.x[sb], net.y[sb])
-    return Segments(sa, sb, ab_m, ab_s, ba_m, ba_s, grid)
+    return Segments(sa, sb, ab_m, ab_s, ba_m, ba_s, net.x[sa], net.y[sa], net.x[sb], net.y[sb])
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,108 +258,21 @@ def place(net: Network, lon: ArrayLike, lat: ArrayLike) -> Placement:
 
 def nearest_segments(segs: Segments, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Index of the nearest segment to each point (metric CRS, metres, finite); of several at
-    exactly the same distance, the lowest."""
+    exactly the same distance, the lowest.
+
+    A few points (at most :data:`SCAN_LIMIT` point-segment pairs) are measured against every
+    segment while the grid is not built, so a command placing a city's stations and one point
+    answers without loading the compiler; more points build the grid and search it. Both give
+    the same segment."""
+    if not segs.has_grid() and len(x) * len(segs) <= SCAN_LIMIT:
+        return np.array([_nearest_by_scan(segs, float(px), float(py))
+                         for px, py in zip(x, y, strict=True)], np.int64)
+    from geo.network import _segment_grid  # loaded with the grid above
+
     g = segs.grid
-    return _grid_nearest(g.ax, g.ay, g.bx, g.by, g.x0, g.y0, g.cell, g.nx, g.ny, g.start,
-                         g.items, np.ascontiguousarray(x, float), np.ascontiguousarray(y, float))
-
-
-@njit(cache=True, nogil=True)
-def _to_segment(px, py, ax, ay, bx, by):  # pragma: no cover - compiled
-    """Distance from a point to a segment, computed as GEOS's ``Distance::pointToSegment``."""
-    if ax == bx and ay == by:
-        return np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
-    len2 = (bx - ax) * (bx - ax) + (by - ay) * (by - ay)
-    r = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / len2
-    if r <= 0.0:
-        return np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
-    if r >= 1.0:
-        return np.sqrt((px - bx) * (px - bx) + (py - by) * (py - by))
-    s = ((ay - py) * (bx - ax) - (ax - px) * (by - ay)) / len2
-    return abs(s) * np.sqrt(len2)
-
-
-@njit(cache=True, nogil=True)
-def _cell_range(lo, hi, origin, cell, count):  # pragma: no cover - compiled
-    """The cells ``first..last`` (clamped to the grid) that ``lo..hi`` overlaps."""
-    first = min(max((lo - origin) / cell, 0.0), count - 1.0)
-    last = min(max((hi - origin) / cell, 0.0), count - 1.0)
-    return int(first), int(last)
-
-
-@njit(cache=True, nogil=True)
-def _fill_grid(ax, ay, bx, by, x0, y0, cell, nx, ny):  # pragma: no cover - compiled
-    """The grid's CSR lists: a segment is listed in each cell of its bounding box whose centre
-    lies within half a cell's diagonal of it (every cell it passes through, and a few more)."""
-    reach = 0.5 * np.sqrt(2.0) * cell * (1.0 + 1e-9) + 1e-6
-    counts = np.zeros(nx * ny + 1, np.int64)
-    for phase in range(2):
-        if phase == 1:
-            for c in range(nx * ny):
-                counts[c + 1] += counts[c]
-            items = np.empty(counts[nx * ny], np.int64)
-            fill = counts[:-1].copy()
-        for s in range(len(ax)):
-            i0, i1 = _cell_range(min(ax[s], bx[s]), max(ax[s], bx[s]), x0, cell, nx)
-            j0, j1 = _cell_range(min(ay[s], by[s]), max(ay[s], by[s]), y0, cell, ny)
-            for j in range(j0, j1 + 1):
-                for i in range(i0, i1 + 1):
-                    if (i1 > i0 or j1 > j0) and _to_segment(
-                            x0 + (i + 0.5) * cell, y0 + (j + 0.5) * cell,
-                            ax[s], ay[s], bx[s], by[s]) > reach:
-                        continue
-                    if phase == 0:
-                        counts[j * nx + i + 1] += 1
-                    else:
-                        items[fill[j * nx + i]] = s
-                        fill[j * nx + i] += 1
-    return counts, items
-
-
-@njit(cache=True, nogil=True)
-def _grid_nearest(ax, ay, bx, by, x0, y0, cell, nx, ny, start, items, x,
-                  y):  # pragma: no cover - compiled
-    """Each point's nearest segment; of several at exactly the same distance, the lowest.
-
-    Rings of cells around the point's cell (clamped to the grid) are searched until every
-    unvisited cell lies farther than the best distance: a segment not yet seen has all of its
-    points in unvisited cells."""
-    n = len(x)
-    seg = np.zeros(n, np.int64)
-    for p in range(n):
-        px, py = x[p], y[p]
-        ci, _ = _cell_range(px, px, x0, cell, nx)
-        cj, _ = _cell_range(py, py, y0, cell, ny)
-        best, best_s = np.inf, -1
-        r = 0
-        while True:
-            for j in range(max(cj - r, 0), min(cj + r, ny - 1) + 1):
-                edge_row = j == cj - r or j == cj + r
-                step = 1 if edge_row else 2 * r
-                i = ci - r
-                while i <= ci + r:
-                    if 0 <= i < nx:
-                        c = j * nx + i
-                        for q in range(start[c], start[c + 1]):
-                            s = items[q]
-                            d = _to_segment(px, py, ax[s], ay[s], bx[s], by[s])
-                            if d < best or (d == best and s < best_s):
-                                best, best_s = d, s
-                    i += step
-            bound = np.inf  # to the nearest unvisited cell
-            if ci - r > 0:
-                bound = min(bound, max(px - (x0 + (ci - r) * cell), 0.0))
-            if ci + r < nx - 1:
-                bound = min(bound, max(x0 + (ci + r + 1) * cell - px, 0.0))
-            if cj - r > 0:
-                bound = min(bound, max(py - (y0 + (cj - r) * cell), 0.0))
-            if cj + r < ny - 1:
-                bound = min(bound, max(y0 + (cj + r + 1) * cell - py, 0.0))
-            if bound == np.inf or bound > best + 1e-9 * (1.0 + bound):
-                break
-            r += 1
-        seg[p] = best_s
-    return seg
+    return _segment_grid.grid_nearest(
+        g.ax, g.ay, g.bx, g.by, g.x0, g.y0, g.cell, g.nx, g.ny, g.start, g.items,
+        np.ascontiguousarray(x, float), np.ascontiguousarray(y, float))
 
 
 def along(net: Network, segment: int, t_from: float, t_to: float) -> tuple[float, float]:
@@ -387,9 +320,29 @@ class Snap:
     out_s: tuple[float, float]
 
 
+def _nearest_by_scan(segs: Segments, x: float, y: float) -> int:
+    """The nearest segment to one point by measuring every segment (numpy, about a millisecond
+    for a city's network), as GEOS's ``Distance::pointToSegment`` and the grid search measure;
+    of several at exactly the same distance, the lowest index (``argmin``'s first)."""
+    ax, ay, bx, by = segs.ax, segs.ay, segs.bx, segs.by
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = ((x - ax) * dx + (y - ay) * dy) / len2
+        s = ((ay - y) * dx - (ax - x) * dy) / len2
+        to_a = np.sqrt((x - ax) * (x - ax) + (y - ay) * (y - ay))
+        to_b = np.sqrt((x - bx) * (x - bx) + (y - by) * (y - by))
+        inside = np.abs(s) * np.sqrt(len2)
+    point = (ax == bx) & (ay == by)
+    d = np.where(point | (r <= 0.0), to_a, np.where(r >= 1.0, to_b, inside))
+    return int(np.argmin(d))
+
+
 def place_point(net: Network, lon: float, lat: float) -> Snap:
     """:func:`place` for one point, in plain floats: the web path's hot spot (about a fifth of
-    the time of the array version for one point)."""
+    the time of the array version for one point). With the segments' grid built (a server
+    builds it when it warms up) the grid is searched; else every segment is measured, so that
+    one command-line lookup does not load the compiler. Both give the same segment."""
     import math
 
     from geo.coords import _transformer
@@ -402,7 +355,8 @@ def place_point(net: Network, lon: float, lat: float) -> Snap:
     if not (math.isfinite(x) and math.isfinite(y)):
         return Snap(0, 0.0, math.inf, lon, lat, (-1, -1), (math.inf,) * 2,
                               (math.inf,) * 2)
-    j = int(nearest_segments(segs, np.array([x]), np.array([y]))[0])
+    j = (int(nearest_segments(segs, np.array([x]), np.array([y]))[0]) if segs.has_grid()
+         else _nearest_by_scan(segs, x, y))
     a, b = int(segs.a[j]), int(segs.b[j])
     ax, ay, bx, by = float(net.x[a]), float(net.y[a]), float(net.x[b]), float(net.y[b])
     dx, dy = bx - ax, by - ay

@@ -10,12 +10,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from geo.coords import project
+from geo.network._segment_grid import _to_segment
 from geo.network.placement import (
     Segments,
-    _grid,
-    _to_segment,
+    _nearest_by_scan,
     nearest_segments,
     place,
+    place_point,
     segments,
 )
 from geo.synthetic import city_network, random_points
@@ -25,7 +26,9 @@ def _segments_of(ax, ay, bx, by) -> Segments:
     n = len(ax)
     none = np.full(n, np.inf)
     ends = np.arange(n, dtype=np.int64)
-    return Segments(ends, ends, none, none, none, none, _grid(ax, ay, bx, by))
+    segs = Segments(ends, ends, none, none, none, none, ax, ay, bx, by)
+    segs.grid  # noqa: B018 - built now: these tests search the grid, not the scan of a few points
+    return segs
 
 
 def _lines(segs: Segments):
@@ -98,6 +101,7 @@ def test_a_city_is_placed_as_the_strtree_places_it(mode):
     lon = np.concatenate([lon, net.lon[:300], net.lon[:50] + 0.05, net.lon[:50] - 0.2])
     lat = np.concatenate([lat, net.lat[:300], net.lat[:50] - 0.03, net.lat[:50] + 0.1])
     segs = segments(net)
+    segs.grid  # noqa: B018 - the grid search, whatever the number of points
     x, y = project(lon, lat, net.crs)
     before, lowest = _strtree(segs, x, y)
     placed = place(net, lon, lat)
@@ -138,3 +142,30 @@ def test_grid_lists_every_segment_in_the_cells_it_crosses():
     segs = _segments_of(ax, ay, bx, by)
     assert segs.grid.nx * segs.grid.ny <= 2 * len(ax) + 1
     assert nearest_segments(segs, np.array([503.0]), np.array([497.0])).tolist() == [0]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_one_point_measured_against_every_segment_finds_the_grids_segment(seed):
+    """A process without the grid (one command-line lookup) scans every segment: the same
+    segment as the grid search, ties (points on shared nodes) to the lowest index."""
+    rng = np.random.default_rng(seed)
+    ax, ay = rng.integers(0, 40, 60).astype(float), rng.integers(0, 40, 60).astype(float)
+    bx, by = ax + rng.integers(-5, 6, 60), ay + rng.integers(-5, 6, 60)
+    segs = _segments_of(ax, ay, bx, by)
+    px, py = rng.integers(-5, 45, 40).astype(float), rng.uniform(-5, 45, 40)
+    grid = nearest_segments(segs, px, py)
+    assert [_nearest_by_scan(segs, x, y) for x, y in zip(px, py, strict=True)] == list(grid)
+
+
+def test_place_point_is_the_same_with_and_without_the_grid(walk_net):
+    fresh = segments(walk_net)
+    lon, lat = random_points(walk_net, 200, seed=3)
+    lon, lat = np.r_[lon, walk_net.lon[:100]], np.r_[lat, walk_net.lat[:100]]  # on nodes: ties
+    if fresh.has_grid():
+        del fresh.__dict__["grid"]
+    scanned = [place_point(walk_net, x, y) for x, y in zip(lon, lat, strict=True)]
+    assert not fresh.has_grid()
+    fresh.grid  # noqa: B018 - builds the grid, as a server's warm-up does
+    searched = [place_point(walk_net, x, y) for x, y in zip(lon, lat, strict=True)]
+    assert scanned == searched
