@@ -189,7 +189,7 @@ def _preview(saved: files.Upload, body: m.PreviewBody, lang: str, *,
                                    better=_crs_name(hint["crs"], lang),
                                    better_metres=f"{hint['better_metres']:.0f}",
                                    against=_api(lang, "import_against_" + hint["against"]))
-    warnings = [_api(lang, "import_ignored", columns="、".join(
+    warnings = [_api(lang, "import_ignored_columns", columns="、".join(
         h for h in table.header if h.strip() and not files.field_of(h, columns)))] if any(
         h.strip() and not files.field_of(h, columns) for h in table.header) else []
     if body.sync and reading and not any(s.operator for s in stations):

@@ -60,7 +60,7 @@ BUDGET_CHOICES = [2, 3, 4, 5, 8, 10, 15, 20, 30]
 #: The string sections each page gets from the catalogue (app/i18n/<lang>.json); the keys are
 #: unique across sections, so one page never sees two meanings of a key.
 PAGE_SECTIONS = {"finder": ("common", "finder"), "station": ("common", "finder"),
-                 "plan": ("common", "plan")}
+                 "plan": ("common", "plan"), "figures": ("common", "plan")}
 
 def strings(lang: str, page: str) -> dict[str, str]:
     """The strings one page uses (templates and scripts alike), in one language."""

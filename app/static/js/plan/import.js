@@ -221,7 +221,7 @@ function apply() {
   const body = {columns: choice.columns, kind: choice.kind, crs: choice.crs, sync: choice.sync};
   retrying(() => api("/api/imports/" + current.upload_id + "/apply", {method: "POST", headers: lang, body}))
     .then((result) => {
-      const done = t("import_done", result);
+      const done = t("import_applied", result);
       close();
       const note = el("p", {class: "io-done", role: "status", id: "io-done"}, done);
       byId("station-browser").prepend(note);
