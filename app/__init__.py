@@ -152,11 +152,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         cfg["DB_URL"] = f"sqlite:///{cfg['DATA_DIR'] / 'yizhan.sqlite'}"
     if cfg["NETWORKS"] is None:
         cfg["NETWORKS"] = _default_networks(cfg["DATA_DIR"])
-    if cfg["TILES"] not in TILE_CHOICES:
-        raise ValueError(f"`TILES` was {cfg['TILES']!r} but must be one of {list(TILE_CHOICES)}")
-    if cfg["TILES"] == "tianditu" and not cfg["TIANDITU_KEY"]:
-        raise ValueError("`TILES` is 'tianditu' but `TIANDITU_KEY` is not set: get a key at "
-                         "the Tianditu console and set YIZHAN_TIANDITU_KEY")
+    _check_tiles(cfg)
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = secrets.token_hex(32)
 
@@ -195,6 +191,15 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
     headers = _security_headers(cfg["TILES"])
     app.after_request(lambda response: _add_headers(response, headers))
     return app
+
+
+def _check_tiles(cfg) -> None:
+    """A clear error for a tile source that cannot be served (ValueError naming the setting)."""
+    if cfg["TILES"] not in TILE_CHOICES:
+        raise ValueError(f"`TILES` was {cfg['TILES']!r} but must be one of {list(TILE_CHOICES)}")
+    if cfg["TILES"] == "tianditu" and not cfg["TIANDITU_KEY"]:
+        raise ValueError("`TILES` is 'tianditu' but `TIANDITU_KEY` is not set: get a key at "
+                         "the Tianditu console and set YIZHAN_TIANDITU_KEY")
 
 
 def _deployment_file(cfg):

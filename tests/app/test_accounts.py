@@ -90,7 +90,7 @@ def test_accounts_roles_and_listing(accounts):
     ("li ming", "planner", PASSWORD, "name", "space"),
     ("", "planner", PASSWORD, "name", "1 to 64"),
     ("x" * 65, "planner", PASSWORD, "name", "1 to 64"),
-    ("li", "boss", PASSWORD, "role", r"must be one of \['planner', 'admin'\]"),
+    ("li", "boss", PASSWORD, "role", r"must be one of \['viewer', 'planner', 'admin'\]"),
     ("li", "planner", "short", "password", "needs at least 10"),
 ])
 def test_bad_accounts_are_refused(accounts, name, role, password, parameter, match):

@@ -1,5 +1,5 @@
 """A siting proposal as files for a union office: Chinese headers (`lang=zh`), GCJ-02/BD-09
-coordinates (`yizhan plan --crs`), and cells a spreadsheet would run written as text."""
+coordinates (`yizhan plan --output-crs`), and cells a spreadsheet would run written as text."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_bad_arguments():
         proposal_file(p, "pdf")
 
 
-# --- yizhan plan -o DIR --crs gcj02 --------------------------------------------------------------
+# --- yizhan plan -o DIR --output-crs gcj02 -------------------------------------------------------
 
 def test_plan_writes_the_proposal_in_gcj02(runner, demo, tmp_path):
     nets = [a for mode in ("walk", "ebike", "drive")
@@ -172,7 +172,7 @@ def test_plan_writes_the_proposal_in_gcj02(runner, demo, tmp_path):
     out = tmp_path / "plan"
     result = runner.invoke(main, ["plan", *nets, "--db", demo.db_url, "--demand",
                                   str(demo.demand_path), "--minutes", "3", "--kind", "环卫驿站",
-                                  "--add", "2", "--crs", "gcj02", "-o", str(out)])
+                                  "--add", "2", "--output-crs", "gcj02", "-o", str(out)])
     assert result.exit_code == 0, result.output
     for name in ("proposal-gcj02.csv", "proposal-gcj02.xlsx", "proposal.geojson"):
         assert (out / name).exists(), name

@@ -9,6 +9,7 @@ station of the registry too. No ``<a>`` or ``<img>`` may come of it, nowhere.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 
 import pytest
@@ -104,9 +105,11 @@ def test_siting_names_from_osm_show_as_text(open_markup, markup_server):
         "group": ["sanitation_worker"], "curve": 10})[0]
     names = [site["name"] for site in answer["sites"]]
     assert len(names) == 3 and all(MARKUP in name for name in names), names
+    # the list shows a repeated name as "… · 同名第2处" (not "…（2）", read as a rank)
+    shown = [re.sub(r"（(\d+)）$", r" · 同名第\1处", name) for name in names]
     listed = page.locator(".site-list .site-body strong")
-    assert listed.all_inner_texts() == names  # the list: the names as text
-    for k, name in enumerate(names):
+    assert listed.all_inner_texts() == shown  # the list: the names as text
+    for k, name in enumerate(shown):
         page.locator(".site-list .site-item").nth(k).click()  # opens the site's tooltip
         tip = page.locator(".leaflet-tooltip.yz-tip").last
         tip.wait_for()
@@ -137,7 +140,11 @@ def test_a_station_named_with_markup_shows_as_text_to_planners(open_markup, mark
     popup = page.locator(".leaflet-popup .st-popup-name")
     popup.wait_for()
     assert popup.inner_text() == MARKUP
-    assert page.locator(".leaflet-popup-content").locator("a, img").count() == 0
+    content = page.locator(".leaflet-popup-content")
+    assert content.locator("img").count() == 0 and popup.locator("*").count() == 0
+    links = content.locator("a")  # only the app's own: the poster of this station
+    assert all(href.startswith("/posters.pdf?station=")
+               for href in links.evaluate_all("els => els.map(a => a.getAttribute('href'))"))
     assert_nothing_made(page, watcher)
 
 
