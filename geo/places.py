@@ -288,13 +288,15 @@ def _load_index(path: Path) -> dict | None:
     return index
 
 
-def _read_name_index(path: str) -> dict | None:
-    """STRtrees of the named streets and of the named venues of an ``.osm.pbf``, in local
-    metres; None when the file names nothing."""
+def read_streets_and_venues(path: str | os.PathLike[str]) -> tuple[Any, Any] | None:
+    """The ways with a ``highway`` tag and the venues (amenity, shop, tourism, leisure) of an
+    ``.osm.pbf`` as pyrosm reads them (each a GeoDataFrame or None); None when pyrosm cannot
+    read the file. The one reading of an extract's names, for the name index here and the
+    search index (:mod:`geo.search`)."""
     try:
         from pyrosm import OSM
 
-        osm = OSM(path)
+        osm = OSM(str(path))
         ways = osm.get_data_by_custom_criteria(custom_filter={"highway": True},
                                                filter_type="keep", keep_nodes=False,
                                                keep_relations=False)
@@ -302,6 +304,16 @@ def _read_name_index(path: str) -> dict | None:
                                              "leisure": True})
     except Exception:  # pyrosm raises many kinds on odd files; they name nothing
         return None
+    return ways, venues
+
+
+def _read_name_index(path: str) -> dict | None:
+    """STRtrees of the named streets and of the named venues of an ``.osm.pbf``, in local
+    metres; None when the file names nothing."""
+    read = read_streets_and_venues(path)
+    if read is None:
+        return None
+    ways, venues = read
     if ways is not None and len(ways) and "highway" in ways:
         ways = ways[~ways["highway"].isin(NOT_STREETS)]
     streets, venue_shapes = _named(ways), _named(venues)

@@ -129,19 +129,12 @@ def build_place_index(extract: str | os.PathLike[str]) -> list[Entry]:
     path = Path(extract)
     if not path.name.endswith(".pbf") or not path.is_file():
         return []
-    from geo.places import NOT_STREETS, chinese_names
+    from geo.places import NOT_STREETS, chinese_names, read_streets_and_venues
 
-    try:
-        from pyrosm import OSM
-
-        osm = OSM(str(path))
-        ways = osm.get_data_by_custom_criteria(custom_filter={"highway": True},
-                                               filter_type="keep", keep_nodes=False,
-                                               keep_relations=False)
-        venues = osm.get_pois(custom_filter={"amenity": True, "shop": True, "tourism": True,
-                                             "leisure": True})
-    except Exception:  # pyrosm raises many kinds on odd files; they name nothing
+    read = read_streets_and_venues(path)
+    if read is None:
         return []
+    ways, venues = read
     entries: list[Entry] = []
     if ways is not None and len(ways) and "name" in ways:
         if "highway" in ways:
