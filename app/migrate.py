@@ -27,7 +27,8 @@ from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, create_engine, event, inspect
+from sqlalchemy import MetaData, Table, create_engine, event, func, inspect, select
+from sqlalchemy import table as named_table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -144,6 +145,124 @@ def upgrade(url: str | None = None, *, to: str = "head") -> tuple[str | None, st
     return before, after or ""
 
 
+def revisions() -> list[str]:
+    """Every revision this release knows, oldest first (one line of history)."""
+    script = ScriptDirectory.from_config(_config())
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
+def resolve_revision(wanted: str, *, db: str = "DB") -> str:
+    """The revision ``wanted`` names: its id, or the start of one id only (``0004``).
+
+    Raises
+    ------
+    InputError
+        ``parameter="revision"``, a :class:`~geo.errors.Message` (``db_unknown_revision``)
+        listing the revisions and naming ``yizhan db current`` (``db``: the database to name).
+    """
+    known = revisions()
+    found = [r for r in known if r == wanted] or [r for r in known if wanted and
+                                                   r.startswith(wanted)]
+    if len(found) == 1:
+        return found[0]
+    listed = ", ".join(known)
+    raise InputError(Message(
+        f"`revision` {wanted!r} is not a schema revision of this release; its revisions are "
+        f"{listed}: `yizhan db current --db {db}` shows the database's", "db_unknown_revision",
+        wanted=wanted, revisions=listed, db=db), parameter="revision")
+
+
+@dataclass(frozen=True)
+class Downgrade:
+    """What a downgrade did: the revisions before and after, each table it dropped with the
+    rows it held, and the columns it dropped from the tables kept (``table.column``)."""
+
+    before: str
+    after: str
+    tables: dict[str, int]
+    columns: list[str]
+
+
+def _downgrade_target(conn: Connection, to: str, shown: str) -> tuple[str, str]:
+    """The database's revision and the one ``to`` names, refused unless ``to`` is it or one
+    before it (:class:`InputError`, ``parameter="revision"`` or ``"db"``)."""
+    target = resolve_revision(to, db=shown)
+    current = MigrationContext.configure(conn).get_current_revision()
+    known = revisions()
+    if current is None:
+        raise InputError(Message(
+            f"the database {shown} has no schema revision recorded: there is nothing to go back "
+            f"from (`yizhan db current --db {shown}` says where it stands)", "db_no_revision",
+            db=shown), parameter="db")
+    if current not in known:
+        raise InputError(Message(
+            f"the database {shown} is at schema revision {current}, which this release does "
+            f"not know (its newest is {known[-1]}): a newer release wrote it; use that release",
+            "db_ahead", db=shown, revision=current, head=known[-1]), parameter="db")
+    if known.index(target) > known.index(current):
+        raise InputError(Message(
+            f"`revision` {target} is newer than the database's revision {current}: a downgrade "
+            f"goes back only; `yizhan db upgrade --db {shown}` goes forward", "db_not_older",
+            target=target, revision=current, db=shown), parameter="revision")
+    return current, target
+
+
+def check_downgrade(url: str | None = None, *, to: str) -> tuple[str, str]:
+    """The database's revision and the revision ``to`` names, when :func:`downgrade` may take
+    it there (the same refusals, before anything is written or backed up)."""
+    with _engine(url) as engine, engine.connect() as conn:
+        return _downgrade_target(conn, to, engine.url.render_as_string(hide_password=True))
+
+
+def _whole_transaction(engine: Engine) -> None:
+    """SQLite: every statement of a downgrade in one transaction (pysqlite would commit each
+    table dropped before the first row is copied), and foreign keys off while a table is copied
+    without a column (dropping the old ``users`` must delete no session)."""
+    def connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    event.listen(engine, "connect", connect)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+
+
+def _contents(conn: Connection) -> dict[str, tuple[int, set[str]]]:
+    """Per table, its rows and its columns."""
+    present = inspect(conn)
+    return {name: (conn.scalar(select(func.count()).select_from(named_table(name))) or 0,
+                   {c["name"] for c in present.get_columns(name)})
+            for name in present.get_table_names()}
+
+
+def downgrade(url: str | None = None, *, to: str) -> Downgrade:
+    """Take the database at ``url`` back to revision ``to`` (an id, or the start of one), for an
+    older release: each newer revision's ``downgrade()`` drops the tables and columns it added;
+    the rows of every table kept stay as they are. All or nothing, in one transaction.
+
+    Raises
+    ------
+    InputError
+        ``to`` is not a revision of this release or is newer than the database's
+        (``parameter="revision"``); the database has no revision, or one this release does not
+        know (``parameter="db"``).
+    """
+    with _engine(url) as engine:
+        if engine.dialect.name == "sqlite":
+            _whole_transaction(engine)
+        with engine.begin() as conn:
+            before, target = _downgrade_target(
+                conn, to, engine.url.render_as_string(hide_password=True))
+            if before == target:
+                return Downgrade(before, target, {}, [])
+            was = _contents(conn)
+            command.downgrade(_config(conn), target)
+            now = {name: columns for name, (_, columns) in _contents(conn).items()}
+    tables = {name: rows for name, (rows, _) in was.items() if name not in now}
+    columns = sorted(f"{name}.{c}" for name, (_, had) in was.items() if name in now
+                     for c in had - now[name])
+    return Downgrade(before, target, tables, columns)
+
+
 def revision_columns() -> dict[str, set[str]]:
     """Per table, the columns the revisions give it: the newest schema as the revisions
     describe it (read from their own table copies, without loading the app's models)."""
@@ -249,6 +368,31 @@ def ensure_table(table: Table) -> list[str]:
             op.add_column(table.name, column._copy())
             added.append(f"{table.name}.{column.name}")
     return added
+
+
+def drop_tables(*tables: Table) -> list[str]:
+    """In a revision's ``downgrade()``: drop the tables its ``upgrade()`` made, those present,
+    in the order given (a table that refers to another before that one); returns their names.
+    """
+    present = inspect(op.get_bind())
+    dropped = [t.name for t in tables if present.has_table(t.name)]
+    for name in dropped:
+        op.drop_table(name)
+    return dropped
+
+
+def drop_columns(table: Table, *names: str) -> list[str]:
+    """In a revision's ``downgrade()``: drop the columns ``names`` its ``upgrade()`` added to
+    ``table``, those present (``op.batch_alter_table``: on SQLite the table is copied without
+    them, every row, index and constraint of the others kept); returns ``table.column`` each.
+    """
+    have = {c["name"] for c in inspect(op.get_bind()).get_columns(table.name)}
+    gone = [name for name in names if name in have]
+    if gone:
+        with op.batch_alter_table(table.name) as batch:
+            for name in gone:
+                batch.drop_column(name)
+    return [f"{table.name}.{name}" for name in gone]
 
 
 # --- backups (SQLite) ---

@@ -1,4 +1,5 @@
-"""``yizhan db``: the registry database's schema revision, upgrades, backups and restores."""
+"""``yizhan db``: the registry database's schema revision, upgrades, downgrades, backups and
+restores."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import click
 
 from app import migrate
-from app.cli._common import db_option
+from app.cli._common import cli_lang, db_option
+from app.lang import say
 from geo.registry import resolve_url
 
 
@@ -63,6 +65,42 @@ def upgrade_with_backup(db_url: str | None, *, backup: bool = True) -> str | Non
     before, after = migrate.upgrade(db_url)
     line = f"{_shown(db_url)}: upgraded from revision {before or 'none'} to {after}"
     return line + (f"; the database before is kept in {kept}." if kept else ".")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@db_option
+@click.option("--backup/--no-backup", default=True, show_default=True,
+              help="Back up an SQLite file first (beside it) when there is anything to do.")
+def downgrade_cmd(revision, db_url, backup):
+    """Take the database's schema back to REVISION, the newest of the older release to install.
+
+    Drops the tables and columns the later revisions added, with their rows; every row of the
+    tables the older release knows is kept. REVISION is an id that `yizhan db current` shows,
+    or its start (0004). PostgreSQL: take a pg_dump first (docs/upgrades.md).
+    """
+    lang, shown = cli_lang(), _shown(db_url)
+    migrate.check_intact(db_url)
+    before, target = migrate.check_downgrade(db_url, to=revision)
+    if before == target:
+        click.echo(say(lang, "db_downgrade_nothing", db=shown, revision=before))
+        return
+    kept = None
+    if not resolve_url(db_url).startswith("sqlite:///"):
+        click.echo(say(lang, "db_downgrade_pg"))
+    elif backup:
+        kept = migrate.backup(db_url)
+    done = migrate.downgrade(db_url, to=target)
+    click.echo(say(lang, "db_downgraded", db=shown, before=done.before, after=done.after))
+    if done.tables:
+        click.echo(say(lang, "db_downgrade_tables", tables=("、" if lang == "zh" else ", ").join(
+            say(lang, "db_downgrade_table", table=name, rows=rows)
+            for name, rows in sorted(done.tables.items()))))
+    if done.columns:
+        click.echo(say(lang, "db_downgrade_columns", columns=", ".join(done.columns)))
+    if kept:
+        click.echo(say(lang, "db_downgrade_kept", backup=kept))
+    click.echo(say(lang, "db_downgrade_next", after=done.after))
 
 
 @db_group.command("backup")

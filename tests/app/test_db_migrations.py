@@ -123,9 +123,9 @@ def _the_app_reads_it(url: str, before: dict[str, list[tuple]]) -> None:
         registry.engine.dispose()
 
 
-def test_a_wave2_database_upgrades_on_postgresql():
-    """The wave-2 rows in a PostgreSQL database at the baseline revision (as the wave-2
-    release made them there) are all there after the upgrade."""
+def wave2_on_postgres() -> str:
+    """The test PostgreSQL database at the baseline revision with the wave-2 file's rows (as
+    the wave-2 release made them there), as a URL; skips the test when there is none."""
     url = empty_postgres()
     migrate.upgrade(url, to=migrate.BASELINE)
     source = create_engine(f"sqlite:///{WAVE2}")
@@ -145,6 +145,13 @@ def test_a_wave2_database_upgrades_on_postgresql():
     finally:
         source.dispose()
         target.dispose()
+    return url
+
+
+def test_a_wave2_database_upgrades_on_postgresql():
+    """The wave-2 rows in a PostgreSQL database at the baseline revision (as the wave-2
+    release made them there) are all there after the upgrade."""
+    url = wave2_on_postgres()
     before = rows(url)
     assert migrate.upgrade(url) == (migrate.BASELINE, migrate.head())
     assert rows(url) == before

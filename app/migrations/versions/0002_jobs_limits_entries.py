@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
 )
 
-from app.migrate import ensure_table
+from app.migrate import drop_columns, drop_tables, ensure_table
 
 revision = "0002_jobs_limits_entries"
 down_revision = "0001_wave2"
@@ -85,4 +85,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("restore the backup taken before the upgrade (yizhan db restore)")
+    """Drop the new tables (their jobs, rate-limit counts and report entries) and the
+    throttle's ``next_allowed_at``; every sign-in failure row stays."""
+    drop_tables(report_entries, analysis_jobs, rate_limits)
+    drop_columns(signin_failures, "next_allowed_at")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
 
-from app.migrate import ensure_table
+from app.migrate import drop_tables, ensure_table
 
 revision = "0003_catalogue"
 down_revision = "0002_jobs_limits_entries"
@@ -34,4 +34,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("restore the backup taken before the upgrade (yizhan db restore)")
+    """Drop ``catalogue_entries`` (the kinds and service words added in the planner view)."""
+    drop_tables(catalogue_entries)

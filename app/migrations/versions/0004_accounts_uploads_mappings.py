@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
-from app.migrate import ensure_table
+from app.migrate import drop_columns, drop_tables, ensure_table
 
 revision = "0004_accounts_uploads_mappings"
 down_revision = "0003_catalogue"
@@ -82,4 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("restore the backup taken before the upgrade (yizhan db restore)")
+    """Drop the new tables (the account log, uploaded inputs, remembered mappings) and
+    ``users.must_change``; every account stays, with its password."""
+    drop_tables(account_log, input_uploads, import_mappings)
+    drop_columns(users, "must_change")

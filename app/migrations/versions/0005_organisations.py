@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
 
-from app.migrate import ensure_table
+from app.migrate import drop_tables, ensure_table
 
 revision = "0005_organisations"
 down_revision = "0004_accounts_uploads_mappings"
@@ -44,4 +44,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("restore the backup taken before the upgrade (yizhan db restore)")
+    """Drop ``org_members`` and ``organisations``: every account stays, and serves the whole
+    deployment again, as accounts did before organisations."""
+    drop_tables(org_members, organisations)
