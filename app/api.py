@@ -26,7 +26,7 @@ from app.handlers import BUSY_RETRY_S, error_response, yizhan_error
 from app.jobs import JobFailed
 from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
-from app.org_gate import sees_station
+from app.org_gate import analysis_scope, sees_station
 from app.pages import pick_lang
 from app.state import CHOSEN, Blob, Snapshot, key_etag, state
 from geo import settings
@@ -479,16 +479,19 @@ def coverage_view(query: s.CoverageQuery):
     worker is covered when a station of a kind their group uses is within the group's travel
     budget on the group's network (and, with `at`, open then). Every demand point is measured
     where it is; `cells` pools them into H3 cells. Kept per registry version, so repeated calls
-    are fast. Planners only; one analysis computes at a time per server process (503 else) and
+    are fast. A planner of an organisation counts the workers inside its area only (`area`
+    names it). Planners only; one analysis computes at a time per server process (503 else) and
     each client may ask a limited number per minute (429).
     """
-    return _send_blob(_coverage(query), mimetype="application/json", cache_control="no-cache")
+    return _send_blob(_coverage(query, scope=analysis_scope()), mimetype="application/json",
+                      cache_control="no-cache")
 
 
-def _coverage(params: s.CoverageQuery | s.CoverageParams, progress=None) -> Blob:
-    """The coverage answer for ``params`` (GET /api/coverage, and its job)."""
+def _coverage(params: s.CoverageQuery | s.CoverageParams, progress=None, scope=None) -> Blob:
+    """The coverage answer for ``params`` (GET /api/coverage, and its job), in ``scope``."""
     return state().coverage(snapshot(), minutes=params.minutes, at=params.at,
-                            h3_res=params.h3_res, groups=params.group, progress=progress)
+                            h3_res=params.h3_res, groups=params.group, progress=progress,
+                            scope=scope)
 
 
 def _version_text(snap: Snapshot) -> str:
@@ -507,19 +510,21 @@ def plan_view(body: s.PlanParams):
     geo.siting.planning.plan solves maximal covering (`add`) or set covering (`target`, a
     share of the chosen groups' workers together, 0.9 or 90) exactly with HiGHS within the
     server's time limit (10 s by default). With `at`, only the stations open then count (the
-    hour the planner looks at). When the target is met already the answer says so
-    (`already_met`, `note`) with no sites. Planners only (it changes nothing, but it is
-    heavy): one analysis computes at a time per server process (503 else), and each client may
-    ask a limited number per minute (429).
+    hour the planner looks at). A planner of an organisation plans for the workers inside its
+    area, with new sites inside it (`area` names it). When the target is met already the
+    answer says so (`already_met`, `note`) with no sites. Planners only (it changes nothing,
+    but it is heavy): one analysis computes at a time per server process (503 else), and each
+    client may ask a limited number per minute (429).
     """
-    return jsonify(_plan(body))
+    return jsonify(_plan(body, scope=analysis_scope()))
 
 
-def _plan(body: s.PlanParams, progress=None) -> dict:
-    """The answer of POST /api/plan for ``body`` (and of its job), with its download links."""
+def _plan(body: s.PlanParams, progress=None, scope=None) -> dict:
+    """The answer of POST /api/plan for ``body`` (and of its job) in ``scope``, with its download
+    links."""
     snap = snapshot()
     params = body.plan_args()
-    answer, result = state().plan(snap, **params, progress=progress)
+    answer, result = state().plan(snap, **params, progress=progress, scope=scope)
     downloads = None
     if result is not None:
         query = {"kind": params["kind"], "group": answer["groups"], "v": _version_text(snap)}
@@ -560,7 +565,7 @@ def proposal(fmt: str, query: s.ProposalQuery):
         return error_response("the stations changed since this plan was made; run the plan "
                               "again to download it", 409, "v")
     params = query.plan_args()
-    answer, result = state().plan(snap, **params)
+    answer, result = state().plan(snap, **params, scope=analysis_scope())
     if result is None:
         return error_response("there is nothing to download: " + answer["note"], 409)
     count = len(result.sites)
@@ -620,7 +625,8 @@ def coverage_job(body: s.CoverageParams):
     tells its stage, progress and queue position, and its result when done. Planners only;
     each client may ask a limited number per minute (429).
     """
-    return _submit("coverage", lambda progress: _coverage(body, progress).raw)
+    scope = analysis_scope()
+    return _submit("coverage", lambda progress: _coverage(body, progress, scope).raw)
 
 
 @bp.post("/jobs/plan")
@@ -633,7 +639,8 @@ def plan_job(body: s.PlanParams):
     GET /api/jobs/{job_id}, cancelled with DELETE. Planners only; each client may ask a
     limited number per minute (429).
     """
-    return _submit("plan", lambda progress: _json(_plan(body, progress)).get_data())
+    scope = analysis_scope()
+    return _submit("plan", lambda progress: _json(_plan(body, progress, scope)).get_data())
 
 
 @bp.get("/jobs/<job_id>")

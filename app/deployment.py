@@ -236,7 +236,7 @@ def open_deployment(file: DeploymentFile, db_url: str, **options: Any) -> Deploy
         served = AppState(db_url, networks, registry=registry, within=within,
                           demand=spec.demand or folder / DEMAND_FILE,
                           basemap=folder / BASEMAP_FILE, **options)
-        served.uploads_apply = False  # uploads are the office's one file, not a region's
+        served.upload_region = spec.name  # each region its own uploaded demand and districts
         if regions:
             served.share(regions[0].state)
         regions.append(ServedRegion(spec.name, _shipped(spec.name, folder), folder, box, served))

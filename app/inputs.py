@@ -66,6 +66,7 @@ uploads_table = Table(
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
     Column("used_by", Text, nullable=False),  # who made it the one in use
     Column("used_since", DateTime(timezone=True), nullable=False, index=True),
+    Column("region", String(64)),  # the deployment's region it is for (None: a one-region server)
 )
 
 
@@ -125,22 +126,31 @@ def check_filename(kind: str, filename: str) -> str:
     return name
 
 
+def _of(region: str | None):
+    """The uploads of ``region`` (None: of a server of one region)."""
+    column = uploads_table.c.region
+    return column.is_(None) if region is None else column == region
+
+
 class InputStore:
-    """The uploads kept in a registry's database (the table is created when missing)."""
+    """The uploads kept in a registry's database (the table is created when missing). Each
+    method takes the ``region`` of a deployment the uploads are for (None: a server of one
+    region): a region uses, lists and restores its own uploads only."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         with contextlib.suppress(OperationalError):  # a read-only database: nothing to upload
             metadata.create_all(engine)
 
-    def current_ids(self) -> dict[str, int | None]:
+    def current_ids(self, region: str | None = None) -> dict[str, int | None]:
         """Per kind, the id of the upload in use (None: none)."""
         out: dict[str, int | None] = dict.fromkeys(INPUT_KINDS)
         try:
             with self.engine.connect() as conn:
                 for kind in INPUT_KINDS:
                     row = conn.execute(
-                        select(uploads_table.c.id).where(uploads_table.c.kind == kind)
+                        select(uploads_table.c.id).where((uploads_table.c.kind == kind)
+                                                         & _of(region))
                         .order_by(uploads_table.c.used_since.desc(), uploads_table.c.id.desc())
                         .limit(1)).first()
                     out[kind] = row.id if row is not None else None
@@ -148,9 +158,10 @@ class InputStore:
             pass
         return out
 
-    def uploads(self, kind: str, *, limit: int = 20) -> list[Upload]:
+    def uploads(self, kind: str, *, limit: int = 20, region: str | None = None) -> list[Upload]:
         """The uploads of ``kind``, newest first (at most ``limit``)."""
-        query = (select(*_LISTED).where(uploads_table.c.kind == check_kind(kind))
+        query = (select(*_LISTED).where((uploads_table.c.kind == check_kind(kind))
+                                        & _of(region))
                  .order_by(uploads_table.c.id.desc()).limit(limit))
         with self.engine.connect() as conn:
             return [_upload(r) for r in conn.execute(query)]
@@ -164,7 +175,8 @@ class InputStore:
             raise NotFoundError(f"no upload {upload_id}")
         return row.filename, bytes(row.content)
 
-    def add(self, kind: str, filename: str, content: bytes, summary: dict, *, by: str) -> Upload:
+    def add(self, kind: str, filename: str, content: bytes, summary: dict, *, by: str,
+            region: str | None = None) -> Upload:
         """Keep a checked file as the one in use for ``kind`` (one transaction)."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
@@ -172,26 +184,28 @@ class InputStore:
                 kind=check_kind(kind), filename=filename, size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(), content=content,
                 summary=json.dumps(summary, ensure_ascii=False), uploaded_by=by,
-                uploaded_at=now, used_by=by, used_since=now)).inserted_primary_key[0]
-        return self.get(kind, int(new_id))
+                uploaded_at=now, used_by=by, used_since=now,
+                region=region)).inserted_primary_key[0]
+        return self.get(kind, int(new_id), region=region)
 
-    def get(self, kind: str, upload_id: int) -> Upload:
+    def get(self, kind: str, upload_id: int, *, region: str | None = None) -> Upload:
         with self.engine.connect() as conn:
             row = conn.execute(select(*_LISTED).where(
                 (uploads_table.c.id == upload_id)
-                & (uploads_table.c.kind == check_kind(kind)))).first()
+                & (uploads_table.c.kind == check_kind(kind)) & _of(region))).first()
         if row is None:
             raise NotFoundError(f"there is no upload {upload_id} of {kind}; GET /api/inputs "
                                 "lists them")
         return _upload(row)
 
-    def restore(self, kind: str, upload_id: int, *, by: str) -> Upload:
+    def restore(self, kind: str, upload_id: int, *, by: str,
+                region: str | None = None) -> Upload:
         """Make an earlier upload of ``kind`` the one in use again."""
-        self.get(kind, upload_id)
+        self.get(kind, upload_id, region=region)
         with self.engine.begin() as conn:
             conn.execute(update(uploads_table).where(uploads_table.c.id == upload_id)
                          .values(used_by=by, used_since=datetime.now(UTC)))
-        return self.get(kind, upload_id)
+        return self.get(kind, upload_id, region=region)
 
 
 # --- reading a file ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ organisations, serve everywhere, as before.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -23,11 +24,11 @@ from sqlalchemy import select
 from app import auth
 from app.handlers import error_response
 from app.lang import say_message
-from app.orgs import OutsideArea, outside_message, outside_rows
+from app.orgs import OutsideArea, Scope, outside_message, outside_rows
 from app.pages import pick_lang
 from app.reports import reports_table
 from app.state import state
-from geo.errors import NotFoundError
+from geo.errors import Message, NotFoundError
 from geo.stations import Station
 
 Point = tuple[float, float]
@@ -157,3 +158,25 @@ def in_area(reading, existing: Iterable[Station]):
     result = outside_rows(reading.result, [r for r, _ in reading.table.rows],
                           lambda lon, lat: auth.may(user, "plan", at=(lon, lat)), org, existing)
     return reading if result is reading.result else replace(reading, result=result)
+
+
+def analysis_scope() -> Scope | None:
+    """The area the signed-in user's coverage and siting runs count workers and place new
+    stations in: their organisation's (None: an account of no organisation, everywhere).
+
+    Raises
+    ------
+    OutsideArea
+        (``area``, answered 403 in the client's language) When the organisation has no area
+        yet: there is no place it may analyse.
+    """
+    org = auth.org_of(auth.current_user())
+    if org is None:
+        return None
+    area = auth.orgs().area(org.id)
+    if area is None:
+        raise OutsideArea(Message(
+            f"{org.name} has no area yet, so there is nothing to analyse: an administrator sets "
+            f"it with `yizhan org area {org.name} FILE` or on the organisations page",
+            "org_no_area", org=org.name), org=org.name, parameter="area")
+    return Scope(org.name, area, (org.id, hashlib.sha1(area.wkb).hexdigest()[:16]))

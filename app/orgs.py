@@ -104,6 +104,16 @@ class Org:
                 "level_label": LEVELS[self.level][0], "has_area": self.area is not None}
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where an organisation's analyses look: its name, its area (a prepared shapely geometry
+    in EPSG:4326, its own and the areas below it) and a key naming that area's version."""
+
+    org: str
+    area: Any
+    key: tuple
+
+
 def check_org_name(name: object) -> str:
     """An organisation's name as stored: 1 to :data:`MAX_NAME` characters, no characters the
     text policy refuses."""
@@ -119,16 +129,17 @@ def check_org_name(name: object) -> str:
 
 def area_geojson(geometry: Any) -> dict:
     """A shapely (Multi)Polygon or GeoJSON geometry as a GeoJSON (Multi)Polygon dict, checked:
-    :class:`InputError` (``area``) for anything else or an empty or invalid shape."""
+    :class:`InputError` (``area``, catalogue key ``area_not_polygons``) for anything else or an
+    empty shape; an invalid one is made valid (its polygons kept)."""
     from shapely.geometry import mapping, shape
     from shapely.validation import make_valid
 
     geom = shape(geometry) if isinstance(geometry, dict) else geometry
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         kind = "nothing" if geom is None or geom.is_empty else geom.geom_type
-        raise InputError(f"an organisation's area must be polygons, not {kind}: give a "
-                         "GeoJSON or GeoPackage of (multi)polygons in EPSG:4326",
-                         parameter="area")
+        raise InputError(Message(f"an organisation's area must be polygons, not {kind}: give "
+                                 "a GeoJSON or GeoPackage of (multi)polygons in EPSG:4326",
+                                 "area_not_polygons", kind=kind), parameter="area")
     if not geom.is_valid:
         geom = make_valid(geom)
         polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type.endswith("Polygon")]
@@ -279,8 +290,8 @@ class Orgs:
     def members(self) -> dict[int, int]:
         """User id -> organisation id, for every account in an organisation."""
         with self.engine.connect() as conn:
-            return dict(conn.execute(select(members_table.c.user_id, members_table.c.org_id))
-                        .tuples().all())
+            return {row.user_id: row.org_id for row in conn.execute(
+                select(members_table.c.user_id, members_table.c.org_id))}
 
     def set_member(self, user_id: int, org: str | None) -> None:
         """Put account ``user_id`` in organisation ``org`` (None: in none)."""

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -39,8 +40,9 @@ from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DemandFileError, PlannerBusy
-from app.inputs import INPUT_KINDS, InputStore, read_upload
+from app.inputs import InputStore, read_upload
 from app.jobs import Jobs
+from app.orgs import Scope
 from app.reports import Reports
 from geo import settings
 from geo.coords import Area, deployment_area
@@ -177,7 +179,7 @@ class AppState:
         self.registry = Registry(db_url) if registry is None else registry
         self.within = within
         self.siblings: list[AppState] = []  # other regions of the registry (see refresh)
-        self.uploads_apply = True  # see input_ids
+        self.upload_region: str | None = None  # a deployment's region: its own uploads
         self.reports = Reports(self.registry)
         self.networks: dict[str, Network] = {}
         for mode in MODES:  # in the order walk, ebike, drive
@@ -438,13 +440,11 @@ class AppState:
 
     def input_ids(self) -> dict[str, int | None]:
         """Per kind (demand, districts), the upload in use (None: the server's file), checked
-        in the database at most once per ``check_interval``. None for every kind when uploads
-        do not apply (:attr:`uploads_apply`: the regions of a deployment use their own files)."""
-        if not self.uploads_apply:
-            return dict.fromkeys(INPUT_KINDS)
+        in the database at most once per ``check_interval``: the uploads of
+        :attr:`upload_region` (a deployment's region uses its own)."""
         checked, ids = self._input_ids
         if time.monotonic() - checked >= self.check_interval or not ids:
-            ids = self.inputs.current_ids()
+            ids = self.inputs.current_ids(self.upload_region)
             self._input_ids = (time.monotonic(), ids)
         return ids
 
@@ -526,7 +526,8 @@ class AppState:
 
     def coverage(self, snap: Snapshot, *, minutes: float | None = None,
                  at: datetime | None = None, h3_res: int | None = None,
-                 groups: list[str] | None = None, progress: Progress | None = None) -> Blob:
+                 groups: list[str] | None = None, progress: Progress | None = None,
+                 scope: Scope | None = None) -> Blob:
         """Coverage of the demand by the snapshot's stations, as a prepared JSON body.
 
         Two runs of :func:`geo.workflow.run_coverage` on the points of the demand file: one with
@@ -534,12 +535,13 @@ class AppState:
         gives the 24-hour shares, and, with ``at``, one at that time; the answer is
         :func:`geo.output.geojson.coverage_json`. Kept per registry version, day and parameters.
         ``progress`` hears each step (:func:`geo.coverage.coverage`) and waits for the slot
-        (:meth:`_analysis_slot`).
+        (:meth:`_analysis_slot`). With ``scope`` (an organisation's), only the workers inside
+        its area count.
         """
         res = settings.h3_res if h3_res is None else int(h3_res)
         zone = ZoneInfo(settings.timezone)
         day = (at.astimezone(zone) if at is not None else datetime.now(zone)).date()
-        demand_key, demand = self.demand_input(progress)
+        demand_key, demand = _scoped(self.demand_input(progress), scope)
         districts_key, districts = self.districts(progress)
         chosen, skipped = analysis_groups(demand, wanted=groups, modes=self.networks)
         if not chosen:
@@ -569,14 +571,16 @@ class AppState:
             hours = run(None, True)
             timed = hours if at is None else run(at, False)
             blob = _blob(coverage_json(hours, timed, res=res, day=day, skipped=skipped,
-                                       version=snap.version, stations=len(snap.stations)))
+                                       version=snap.version, stations=len(snap.stations))
+                         | ({} if scope is None else {"area": scope.org}))
             self._analyses.put(key, blob)
         return blob
 
     def plan(self, snap: Snapshot, *, kind: str, add: int | None = None,
              target: float | None = None, minutes: float | None = None,
              groups: list[str] | None = None, curve: int | None = None,
-             at: datetime | None = None, progress: Progress | None = None):
+             at: datetime | None = None, progress: Progress | None = None,
+             scope: Scope | None = None):
         """New stations of ``kind``: ``add`` of them, or the fewest reaching ``target``.
 
         :func:`geo.workflow.run_plan` on the demand file, with the snapshot's stations kept
@@ -586,6 +590,7 @@ class AppState:
         met already, or every reachable worker of these groups is covered already at ``at``).
         Kept per registry version and parameters. ``progress`` hears each step
         (:func:`geo.workflow.run_plan`) and waits for the slot (:meth:`_analysis_slot`).
+        With ``scope`` (an organisation's), the workers and new sites inside its area only.
 
         Raises
         ------
@@ -593,7 +598,7 @@ class AppState:
             When another analysis is computing in this process (:meth:`_analysis_slot`) and
             there is no ``progress``.
         """
-        demand_key, demand = self.demand_input(progress)
+        demand_key, demand = _scoped(self.demand_input(progress), scope)
         key = ("plan", snap.version, demand_key, kind, add, target, minutes,
                tuple(groups or ()), curve, None if at is None else at.isoformat())
         known = self._plans.get(key)
@@ -607,13 +612,24 @@ class AppState:
             started = time.perf_counter()
             run = run_plan(self.networks, snap.stations, demand, kind=kind, wanted=groups,
                            minutes=minutes, at=at, add=add, target=target, curve=curve,
-                           time_limit=self.plan_time_limit, progress=progress)
-            answer = run.as_json()
+                           time_limit=self.plan_time_limit, progress=progress,
+                           within=None if scope is None else scope.area)
+            answer = run.as_json() | ({} if scope is None else {"area": scope.org})
             answer.update(version=list(snap.version),
                           elapsed_s=round(time.perf_counter() - started, 3))
             known = (answer, run.plan)
             self._plans.put(key, known)
             return known
+
+
+def _scoped(found: tuple[tuple, Any], scope: Scope | None) -> tuple[tuple, Any]:
+    """``(key, demand)`` narrowed to the workers inside ``scope``'s area (as given without)."""
+    if scope is None:
+        return found
+    from geo.demand import inside
+
+    key, demand = found
+    return (key, scope.key), inside(demand, scope.area)
 
 
 #: What the analyses call as each step starts (a message; raising stops the analysis).

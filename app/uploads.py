@@ -30,6 +30,7 @@ from app.lang import catalogue
 from app.openapi import operation
 from app.pages import pick_lang
 from app.schemas import accounts as a
+from app.schemas.requests import RegionQuery
 from app.state import state
 from geo.errors import DataFileError, InputError, Message, Problem, YizhanError
 from geo.workflow import base_network
@@ -62,22 +63,25 @@ def _bound_body():
 
 @bp.get("/inputs")
 @auth.requires("inputs")
-@operation(answers={200: (a.Inputs, "Per kind, the upload in use and the earlier ones.")})
-def list_inputs():
-    """The worker counts and districts uploaded: who, when, which is in use."""
+@operation(query=RegionQuery,
+           answers={200: (a.Inputs, "Per kind, the upload in use and the earlier ones.")})
+def list_inputs(query: RegionQuery):
+    """The worker counts and districts uploaded: who, when, which is in use (on a server of
+    several regions, the region's: each region uses its own)."""
     store, app_state = state().inputs, state()
-    current = store.current_ids()
+    region = app_state.upload_region
+    current = store.current_ids(region)
     out = {}
     for kind in INPUT_KINDS:
-        uploads = store.uploads(kind)
+        uploads = store.uploads(kind, region=region)
         entries = [u.as_dict(u.id == current[kind]) for u in uploads]
         in_use = next((e for e in entries if e["current"]), None)
         if in_use is None and current[kind] is not None:
-            in_use = store.get(kind, current[kind]).as_dict(True)
+            in_use = store.get(kind, current[kind], region=region).as_dict(True)
         path = app_state.demand_path if kind == "demand" else None
         out[kind] = {"kind": kind, "current": in_use, "uploads": entries,
                      "fallback": path.name if path is not None and path.is_file() else None}
-    return jsonify({**out, "max_bytes": MAX_UPLOAD_BYTES})
+    return jsonify({**out, "max_bytes": MAX_UPLOAD_BYTES, "region": region})
 
 
 @bp.post("/inputs/<kind>")
@@ -91,6 +95,7 @@ def upload(kind: str, body: a.InputUpload):
     """Upload worker counts (CSV, XLSX, GeoJSON or GeoPackage: points with lon, lat, weight,
     group, or polygons with weight and group) or district boundaries (GeoJSON or GeoPackage
     polygons with a name), base64 in JSON. All or nothing: a file with any problem is not kept.
+    On a server of several regions, for the region given (`region`): each uses its own.
     """
     kind = check_kind(kind)
     filename = check_filename(kind, body.filename)
@@ -109,7 +114,7 @@ def upload(kind: str, body: a.InputUpload):
         raise DataFileError([Problem(filename, None, None, Message(
             "the file holds no worker counts", "demand_none"))])
     kept = app_state.inputs.add(kind, filename, content, summary_of(kind, value),
-                                by=auth.actor())
+                                by=auth.actor(), region=app_state.upload_region)
     app_state.use_input(kind, kept.id, value)
     answer = jsonify(kept.as_dict(True))
     answer.status_code = 201
@@ -124,6 +129,7 @@ def restore(kind: str, upload_id: int, body: a.RestoreBody):
     """Make an earlier upload the one in use again (who and when are kept)."""
     kind = check_kind(kind)
     app_state = state()
-    kept = app_state.inputs.restore(kind, upload_id, by=auth.actor())
+    kept = app_state.inputs.restore(kind, upload_id, by=auth.actor(),
+                                    region=app_state.upload_region)
     app_state.use_input(kind, kept.id)
     return jsonify(kept.as_dict(True))

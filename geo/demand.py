@@ -21,7 +21,18 @@ from geo.groups import WorkerGroup, parse_group
 # reading demand files, and spreading polygons' counts over the streets, live in geo.io.demand
 from geo.io.demand import COLUMNS, read_demand, spread_polygons
 
-__all__ = ["COLUMNS", "groups_in", "parse_group", "read_demand", "spread_polygons", "to_h3"]
+__all__ = ["COLUMNS", "groups_in", "inside", "parse_group", "read_demand", "spread_polygons",
+           "to_h3"]
+
+def inside(demand: pd.DataFrame, area) -> pd.DataFrame:
+    """The rows of ``demand`` whose point lies in ``area`` (a shapely (multi)polygon in EPSG:4326,
+    its edge included): the workers an organisation's analyses count."""
+    import shapely
+
+    keep = shapely.intersects_xy(area, demand["lon"].to_numpy(float),
+                                 demand["lat"].to_numpy(float))
+    return demand[keep].reset_index(drop=True)
+
 
 def to_h3(demand: pd.DataFrame, res: int | None = None) -> pd.DataFrame:
     """Aggregate demand to H3 cells: one row per (cell, group) at the weighted mean position.

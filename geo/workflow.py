@@ -441,14 +441,16 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
              target: float | None = None, budget: float | None = None,
              capacitated: bool = False, curve: int | None = None,
              candidates: pd.DataFrame | None = None, time_limit: float | None = None,
-             extract: str | os.PathLike[str] | None = None,
+             extract: str | os.PathLike[str] | None = None, within: Any = None,
              progress: Callable[[str], None] | None = None) -> SitingRun:
     """New stations of ``kind`` where they cover the most workers, the existing ones kept.
 
     The flow: the groups that use ``kind`` (:func:`analysis_groups`); their coverage by the
     existing stations (open at ``at``, when given: HH:MM today or an ISO time, the hour the
     planner is looking at); unless ``candidates`` are given, candidate sites in the gap cells of
-    the workers left uncovered, named from the OSM ``extract`` (default: :func:`osm_extract`);
+    the workers left uncovered, named from the OSM ``extract`` (default: :func:`osm_extract`),
+    and only those inside ``within`` (a shapely (multi)polygon in EPSG:4326: an organisation's
+    area, where it may build) when given;
     the network coverage matrix of those workers × (existing stations + candidates); and
     :func:`geo.siting.planning.plan` with exactly one of ``add`` (maximal covering), ``target``
     (fewest stations reaching a covered share of the workers of the groups planned for,
@@ -512,6 +514,16 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
                              note=f"every reachable worker of {who} is covered already "
                                   f"{hour}",
                              **common)
+        if within is not None:
+            import shapely
+
+            candidates = candidates[shapely.intersects_xy(
+                within, candidates["lon"].to_numpy(float), candidates["lat"].to_numpy(float))
+            ].reset_index(drop=True)
+            if candidates.empty:
+                return SitingRun(candidates=candidates, plan=None,
+                                 note="there is no candidate site inside the area",
+                                 **common)
     elif candidates.empty:
         return SitingRun(candidates=pd.DataFrame(columns=CANDIDATE_COLUMNS), plan=None,
                          note="there are no candidate sites", **common)

@@ -14,8 +14,9 @@ from pydantic import Field
 
 from app.accounts import LOG_ACTIONS, MAX_NAME, MAX_PASSWORD
 from app.inputs import INPUT_KINDS, MAX_FILENAME, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES
+from app.orgs import MAX_NAME as MAX_ORG_NAME
 from app.schemas.fields import Encodable, Plain, RoleId
-from app.schemas.requests import Body
+from app.schemas.requests import Body, RegionName
 from app.schemas.responses import Answer, Error
 
 #: Longest display name, characters.
@@ -28,6 +29,12 @@ DisplayName = Annotated[str, Plain, Field(max_length=MAX_DISPLAY_NAME, strict=Tr
                                           description="The name the pages show (e.g. 李明).")]
 Password = Annotated[str, Encodable, Field(min_length=1, max_length=MAX_PASSWORD, strict=True)]
 InputKind = Literal[tuple(INPUT_KINDS)]  # type: ignore[valid-type]
+OrgName = Annotated[Annotated[str, Plain, Field(min_length=1, max_length=MAX_ORG_NAME,
+                                                strict=True)] | None, Field(description=(
+    "The organisation the account belongs to, by name (e.g. 道里区总工会): the "
+    "administrator's own or one below it (GET /api/orgs lists them; another is a 403 naming "
+    "it). null: none, the whole deployment (administrators without an organisation only). "
+    "Left out when adding: the administrator's own organisation; when changing: as it is."))]
 
 
 class AccountCreate(Body):
@@ -36,6 +43,7 @@ class AccountCreate(Body):
     name: AccountName
     display_name: DisplayName = ""
     role: RoleId = "planner"
+    org: OrgName = None
 
 
 class AccountPatch(Body):
@@ -43,12 +51,14 @@ class AccountPatch(Body):
 
     rules = ("an administrator changing their own role or disabling their own account (ask "
              "another administrator)", "the last administrator who can sign in losing the "
-             "role or being disabled (409)")
+             "role or being disabled (409)", "an administrator moving their own account to "
+             "another `org` (ask another administrator)")
 
     role: RoleId | None = None
     disabled: bool | None = Field(None, strict=True, description=(
         "true disables the account (its sessions end at once); false enables it again."))
     display_name: DisplayName | None = None
+    org: OrgName = None
 
 
 class PasswordChange(Body):
@@ -69,6 +79,8 @@ class Account(Answer):
     created_at: datetime
     must_change: bool = Field(description="The password was given by an administrator and is "
                                           "to be changed at the next sign-in.")
+    org: str | None = Field(None, description="The organisation it belongs to; null: none (the "
+                                              "whole deployment).")
 
 
 class Accounts(Answer):
@@ -109,10 +121,13 @@ class InputUpload(Body):
     content: str = Field(max_length=(MAX_UPLOAD_BYTES + 2) // 3 * 4, strict=True,
                          description=f"The file, base64; at most {MAX_UPLOAD_BYTES} bytes "
                                      "(413 beyond).")
+    region: RegionName = None  # a deployment's region the file is for (each uses its own)
 
 
 class RestoreBody(Body):
-    """Nothing to say: an empty JSON object, ``{}``."""
+    """An empty JSON object, ``{}``; on a server of several regions, the region."""
+
+    region: RegionName = None
 
 
 class InputEntry(Answer):
@@ -158,3 +173,6 @@ class Inputs(Answer):
     demand: InputList
     districts: InputList
     max_bytes: int = Field(description="The largest file taken, bytes.")
+    region: str | None = Field(None, description="The region of a deployment these uploads are "
+                                                 "for (each region uses its own); null on a "
+                                                 "server of one region.")

@@ -409,6 +409,8 @@ class Coverage(Answer):
                                                 "network for, with why.")
     cells: Cells
     gaps: list[Gap]
+    area: str | None = Field(None, description="The organisation whose area the workers were "
+                                               "counted in (absent: everywhere).")
     stations_off_network: dict[ModeId, list[str]] = Field(
         description="Per travel mode, the ids of stations left out because they lie farther "
                     "than the snap distance from its roads.")
@@ -475,6 +477,8 @@ class Plan(Answer):
     candidates: int
     version: list[int]
     elapsed_s: float
+    area: str | None = Field(None, description="The organisation whose area the workers and new "
+                                               "sites lie in (absent: everywhere).")
     downloads: Downloads | None = Field(description="The proposal as files (GET "
                                                     "/api/plan/proposal.{fmt}).")
 

@@ -207,6 +207,44 @@ def test_coverage_and_plan_jobs_run_for_the_region_asked_for(writable):
     assert "region=harbin" in answer.get_json()["downloads"]["csv"]
 
 
+def _upload(client, region: str, rows: list[tuple[float, float, float]]):
+    import base64
+
+    text = "lon,lat,weight,group\n" + "".join(f"{x},{y},{w},delivery_rider\n"
+                                               for x, y, w in rows)
+    return client.post("/api/inputs/demand", json={
+        "filename": f"{region}.csv", "region": region,
+        "content": base64.b64encode(text.encode()).decode()})
+
+
+def test_each_region_uses_its_own_uploaded_worker_counts(writable):
+    client = sign_in(writable)
+    harbin = [(126.6300, 45.7560, 40.0), (126.6400, 45.7600, 60.0)]
+    kept = _upload(client, "harbin", harbin)
+    assert kept.status_code == 201, kept.get_json()
+    listed = {r: client.get(f"/api/inputs?region={r}").get_json() for r in REGIONS}
+    assert listed["harbin"]["region"] == "harbin"
+    assert listed["harbin"]["demand"]["current"]["id"] == kept.get_json()["id"]
+    assert listed["chengdu"]["demand"]["current"] is None  # Chengdu keeps its own file
+    assert listed["chengdu"]["demand"]["uploads"] == []
+    covered = {r: client.get(f"/api/coverage?region={r}&group=delivery_rider").get_json()
+               for r in REGIONS}
+    assert covered["harbin"]["groups"]["delivery_rider"]["total"] == pytest.approx(100.0)
+    chengdu_file = writable.extensions["yizhan-deployment"].regions["chengdu"].state.demand_path
+    import pandas as pd
+
+    own = pd.read_csv(chengdu_file)
+    riders = own[own.iloc[:, 3] == "delivery_rider"].iloc[:, 2].sum()
+    assert covered["chengdu"]["groups"]["delivery_rider"]["total"] == \
+        pytest.approx(float(riders), abs=0.05)
+    # an upload of one region cannot be restored into another
+    assert_error(client.post(f"/api/inputs/demand/{kept.get_json()['id']}/restore",
+                             json={"region": "chengdu"}), 404)
+    restored = client.post(f"/api/inputs/demand/{kept.get_json()['id']}/restore",
+                           json={"region": "harbin"})
+    assert restored.status_code == 200, restored.get_json()
+
+
 def test_the_deployment_file_names_every_problem(tmp_path, built):
     root, path = built
     text = path.read_text("utf-8").replace('db = "yizhan.sqlite"', "db = 3")

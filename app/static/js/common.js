@@ -72,8 +72,8 @@ export function icon(name, cls) {
 
 /* A server of several regions (config.region, the one this page shows): what belongs to a region
    is asked for it (the `region` parameter); a station by id, sign-in and the rest are not. */
-const REGIONAL_GET = /^\/api\/(stations|coverage|basemap|networks(\/[^/?]+\/lines)?|search)(\?|$)/;
-const REGIONAL_POST = /^\/api\/(plan|jobs\/coverage|jobs\/plan)$/;
+const REGIONAL_GET = /^\/api\/(stations|coverage|basemap|networks(\/[^/?]+\/lines)?|search|inputs)(\?|$)/;
+const REGIONAL_POST = /^\/api\/(plan|jobs\/coverage|jobs\/plan|inputs\/(demand|districts)(\/\d+\/restore)?)$/;
 
 /* fetch JSON; rejects with an Error carrying {status, parameter, body, retryAfter} on a non-2xx
    answer. options: {method, body, headers}. */

@@ -104,6 +104,8 @@ function render() {
     maxBytes = answer.max_bytes;
     clear(node);
     node.appendChild(el("h3", {class: "pane-title", text: t("inp_title")}));
+    const region = answer.region && (config.regions || []).find((r) => r.id === answer.region);
+    if (region) node.appendChild(el("p", {class: "muted small", text: t("inp_region", {region: region.label})}));
     KINDS.forEach((kind) => node.appendChild(kindBlock(kind, answer[kind])));
     node.appendChild(el("p", {class: "small"},
       el("a", {href: "/accounts?lang=" + config.lang, text: t("acc_title")})));
