@@ -123,6 +123,7 @@ export function renderCards() {
   const box = clear(document.getElementById("group-cards"));
   const data = state.data;
   if (!data) return;
+  if (data.area) box.appendChild(el("p", {class: "muted small", dataset: {area: data.area}}, t("area_scope", {org: data.area})));
   GROUPS.forEach((g) => { if (data.groups[g]) box.appendChild(groupCard(g, data.groups[g])); });
   Object.keys(data.skipped || {}).forEach((g) => {
     box.appendChild(el("p", {class: "muted small"}, groupShort(g) + ": " + data.skipped[g]));

@@ -191,7 +191,10 @@ function renderPlan(answer, asked) {
        answer.optimal ? t("optimal") : t("not_optimal", {p: pct(answer.gap, 1)})),
     el("span", {class: "muted small"}, t("took", {n: answer.candidates, s: answer.elapsed_s}) +
        (asked.at ? " · " + asked.at : ""))));
-  if (answer.already_met) box.appendChild(el("p", {class: "note", dataset: {note: "target_met"}}, t("target_met")));
+  if (answer.area) box.appendChild(el("p", {class: "muted small", dataset: {area: answer.area}}, t("area_scope", {org: answer.area})));
+  if (answer.area && !answer.sites.length && /inside the area/.test(answer.note || "")) {
+    box.appendChild(el("p", {class: "note", dataset: {note: "no_site_in_area"}}, t("no_site_in_area", {org: answer.area})));
+  } else if (answer.already_met) box.appendChild(el("p", {class: "note", dataset: {note: "target_met"}}, t("target_met")));
   else if (answer.note) box.appendChild(el("p", {class: "note", dataset: {note: "none_needed"}}, t("none_needed")));
   else if (!answer.sites.length && asked.target !== undefined) box.appendChild(el("p", {class: "note"}, t("target_met")));
   else if (asked.add !== undefined && answer.sites.length < asked.add) {
