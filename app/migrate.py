@@ -207,9 +207,19 @@ def _downgrade_target(conn: Connection, to: str, shown: str) -> tuple[str, str]:
     return current, target
 
 
+def _existing(url: str | None) -> None:
+    """An SQLite file that is not there is refused (opening it would make an empty one)."""
+    resolved = resolve_url(url)
+    if (resolved.startswith("sqlite:///") and resolved != "sqlite:///:memory:"
+            and not Path(resolved.removeprefix("sqlite:///")).is_file()):
+        raise InputError(f"`db` {resolved.removeprefix('sqlite:///')!r} does not exist: there "
+                         "is nothing to go back from", parameter="db")
+
+
 def check_downgrade(url: str | None = None, *, to: str) -> tuple[str, str]:
     """The database's revision and the revision ``to`` names, when :func:`downgrade` may take
     it there (the same refusals, before anything is written or backed up)."""
+    _existing(url)
     with _engine(url) as engine, engine.connect() as conn:
         return _downgrade_target(conn, to, engine.url.render_as_string(hide_password=True))
 
@@ -246,6 +256,7 @@ def downgrade(url: str | None = None, *, to: str) -> Downgrade:
         (``parameter="revision"``); the database has no revision, or one this release does not
         know (``parameter="db"``).
     """
+    _existing(url)
     with _engine(url) as engine:
         if engine.dialect.name == "sqlite":
             _whole_transaction(engine)

@@ -98,6 +98,8 @@ def downgrade_cmd(revision, db_url, backup):
             for name, rows in sorted(done.tables.items()))))
     if done.columns:
         click.echo(say(lang, "db_downgrade_columns", columns=", ".join(done.columns)))
+    if done.tables.get("org_members"):
+        click.echo(say(lang, "db_downgrade_members", n=done.tables["org_members"]))
     if kept:
         click.echo(say(lang, "db_downgrade_kept", backup=kept))
     click.echo(say(lang, "db_downgrade_next", after=done.after))

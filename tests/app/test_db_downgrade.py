@@ -224,6 +224,7 @@ def test_downgrade_in_chinese_with_a_backup(runner, wave2):
     assert migrate.status(f"sqlite:///{backup}").revision == migrate.head()  # as it was
     assert _counts(f"sqlite:///{backup}")["organisations"] == 1
     assert "现在请安装最新结构版本为 0004_accounts_uploads_mappings 的旧版本" in result.output
+    assert "有 1 个账号原属某个工会组织，现在可以管理整个部署的站点" in result.output
     assert _counts(wave2)["account_log"] == 1  # 0004's own table is kept
     # this release now refuses the database until it is upgraded again
     refused = runner.invoke(main, ["user", "list", "--db", wave2])
@@ -232,6 +233,10 @@ def test_downgrade_in_chinese_with_a_backup(runner, wave2):
 
 def test_downgrade_refusals_and_nothing_to_do(runner, wave2, tmp_path):
     file = Path(wave2.removeprefix("sqlite:///"))
+    absent = tmp_path / "absent.sqlite"
+    result = runner.invoke(main, ["db", "downgrade", "0001", "--db", str(absent)])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not absent.exists()  # not made by looking
     result = runner.invoke(main, ["db", "downgrade", migrate.BASELINE, "--db", wave2])
     assert result.exit_code == 2 and "has no schema revision recorded" in result.stderr
     migrate.upgrade(wave2, to="0003_catalogue")
