@@ -1,8 +1,9 @@
 """Accounts in the browser: the page ``/accounts`` and its API.
 
 Administrators add a planner (the server makes a one-time password, shown once in the answer
-and kept only as a hash; it must be changed at the first sign-in), disable and enable accounts,
-reset a password (a new one-time password) and change roles; every signed-in person changes
+and kept only as a hash; it must be changed at the first sign-in) in their organisation or one
+below it, disable and enable accounts, reset a password (a new one-time password), change roles
+and move an account to another organisation of theirs; every signed-in person changes
 their own password (``POST /api/password``); the account log says who did what to which
 account, and when. Whether someone may do a thing, and to whose account, is decided by
 :func:`app.auth.may` only: the views here ask it and never look at roles themselves.
@@ -18,9 +19,17 @@ from app.errors import ThrottledError
 from app.handlers import error_response, retry_after, yizhan_error
 from app.lang import catalogue, say_message, say_problem
 from app.openapi import operation
+from app.orgs import Org
 from app.pages import page_config, pick_lang
 from app.schemas import accounts as a
-from geo.errors import DataFileError, InputError, NotFoundError, YizhanError, message_of
+from geo.errors import (
+    DataFileError,
+    InputError,
+    Message,
+    NotFoundError,
+    YizhanError,
+    message_of,
+)
 
 bp = Blueprint("account_pages", __name__)
 
@@ -78,14 +87,72 @@ def _managed(name: str) -> User:
     return target
 
 
+def _shown(user: User, members: dict[int, int] | None = None) -> dict:
+    """What account management shows of ``user``: :meth:`User.account_dict` and its
+    organisation's name (``members``: user id -> organisation id, read once for a list)."""
+    orgs = auth.orgs()
+    if members is None:
+        org = orgs.org_of(user.id)
+    else:
+        org_id = members.get(user.id)
+        org = None if org_id is None else orgs.by_id(org_id)
+    return {**user.account_dict(), "org": None if org is None else org.name}
+
+
+#: The 403 of an organisation the administrator may not put an account in.
+ORG_REFUSED = (None, "Not an administrator, a handed-over password not yet changed, or `org` "
+                     "outside the administrator's organisation and those below it (the answer "
+                     "names it in `org`).")
+
+
+def _org_refused(name: str | None):
+    """403: ``name`` (None: the whole deployment) lies outside the signed-in administrator's
+    organisation and those below it, said in the client's language."""
+    mine = auth.org_of(auth.current_user())
+    assert mine is not None  # an administrator without an organisation holds everything
+    if name is None:
+        message = Message(f"an account without an organisation serves the whole deployment; "
+                          f"this account puts accounts only in {mine.name} and the "
+                          "organisations below it", "org_whole_refused", mine=mine.name)
+    else:
+        message = Message(f"{name} is not {mine.name} or an organisation below it: this account "
+                          f"puts accounts only in {mine.name} and the organisations below it "
+                          "(GET /api/orgs lists them)", "org_not_within", org=name,
+                          mine=mine.name)
+    return error_response(say_message(message, pick_lang()), 403, "org", org=name)
+
+
+def _chosen_org(name: str | None) -> tuple[Org | None, object]:
+    """The organisation a body's ``org`` names (None: none), and the 403 answer when the
+    signed-in administrator may not put an account there (:func:`app.auth.may`), else None.
+    An unknown name is a 400 naming ``org`` for an administrator without an organisation, and
+    the same 403 as one outside for one with, so that names outside it are not probed."""
+    user = auth.current_user()
+    org = None
+    if name is not None:
+        try:
+            org = auth.orgs().get(name)
+        except (NotFoundError, InputError):
+            if auth.org_of(user) is not None:
+                return None, _org_refused(name.strip() or name)
+            raise InputError(Message(f"`org` {name!r} names no organisation; GET /api/orgs "
+                                     "lists them", "org_unknown", name=name),
+                             parameter="org") from None
+    if not auth.may(user, "accounts", org=org):
+        return org, _org_refused(None if org is None else org.name)
+    return org, None
+
+
 @bp.get("/api/accounts")
 @auth.requires("accounts")
 @operation(answers={200: (a.Accounts, "The accounts this administrator manages, by name.")})
 def list_accounts():
-    """The accounts an administrator manages, with roles, state and whether a handed-over
-    password is still to be changed; never passwords or hashes."""
+    """The accounts an administrator manages, with roles, organisation, state and whether a
+    handed-over password is still to be changed; never passwords or hashes."""
     user = auth.current_user()
-    shown = [u.account_dict() for u in auth.accounts().users() if auth.may(user, "accounts", u)]
+    members = auth.orgs().members()
+    shown = [_shown(u, members) for u in auth.accounts().users()
+             if auth.may(user, "accounts", u)]
     return jsonify({"accounts": shown})
 
 
@@ -93,12 +160,19 @@ def list_accounts():
 @auth.requires("accounts")
 @operation(body=a.AccountCreate, answers={
     201: (a.OneTimePassword, "Made; the one-time password is shown here once."),
-    409: (None, "There is already an account of that name.")})
+    403: ORG_REFUSED, 409: (None, "There is already an account of that name.")})
 def create_account(body: a.AccountCreate):
-    """Add an account with a one-time password, to be changed at its first sign-in.
+    """Add an account with a one-time password, to be changed at its first sign-in, in the
+    administrator's organisation or, with `org`, one below it.
 
     The answer is the only place the password ever appears: the server keeps its argon2id hash.
     """
+    if "org" in body.model_fields_set:
+        org, refused = _chosen_org(body.org)
+        if refused is not None:
+            return refused
+    else:
+        org = auth.org_of(auth.current_user())  # the administrator's own
     accounts = auth.accounts()
     try:
         accounts.get(body.name.strip())
@@ -108,9 +182,8 @@ def create_account(body: a.AccountCreate):
         return error_response(say_message(message_of(_taken(body.name.strip())), pick_lang()),
                               409, "name")
     user, password = accounts.create(body.name, role=body.role, display_name=body.display_name,
-                                     by=auth.actor())
-    auth.adopt(user)  # in the administrator's organisation
-    answer = jsonify({"account": user.account_dict(), "one_time_password": password})
+                                     by=auth.actor(), org=org)
+    answer = jsonify({"account": _shown(user), "one_time_password": password})
     answer.status_code = 201
     answer.headers["Cache-Control"] = "no-store"
     return answer
@@ -131,13 +204,23 @@ def _not_yourself(target: User, field: str) -> None:
 @bp.patch("/api/accounts/<name>")
 @auth.requires("accounts")
 @operation(body=a.AccountPatch, path=NAME, answers={
-    200: (a.Account, "Changed."),
+    200: (a.Account, "Changed."), 403: ORG_REFUSED,
     409: (None, "The last administrator who can sign in would lose the role or be disabled.")})
 def change_account(name: str, body: a.AccountPatch):
-    """Change an account's role, disable or enable it (its sessions end at once), or change its
-    display name. Each change goes in the account log."""
+    """Change an account's role, disable or enable it (its sessions end at once), change its
+    display name, or move it to another organisation (`org`: the administrator's own or one
+    below it). Each change goes in the account log."""
     target = _managed(name)
     accounts, by = auth.accounts(), auth.actor()
+    moving = "org" in body.model_fields_set
+    if moving:
+        org, refused = _chosen_org(body.org)
+        if refused is not None:
+            return refused
+        current = auth.org_of(target)
+        moving = (None if org is None else org.id) != (None if current is None else current.id)
+        if moving:
+            _not_yourself(target, "org")
     if body.role is not None and body.role != target.role:
         _not_yourself(target, "role")
     if body.disabled is not None and body.disabled != target.disabled:
@@ -148,7 +231,9 @@ def change_account(name: str, body: a.AccountPatch):
         accounts.set_role(target.name, body.role, by=by)
     if body.disabled is not None and body.disabled != target.disabled:
         accounts.set_disabled(target.name, body.disabled, by=by)
-    return jsonify(accounts.get(target.name).account_dict())
+    if moving:
+        accounts.set_org(target.name, org, by=by)
+    return jsonify(_shown(accounts.get(target.name)))
 
 
 @bp.post("/api/accounts/<name>/reset")
@@ -162,7 +247,7 @@ def reset_password(name: str, body: a.RestoreBody):
     target = _managed(name)
     _not_yourself(target, "password")
     password = auth.accounts().reset(target.name, by=auth.actor())
-    answer = jsonify({"account": auth.accounts().get(target.name).account_dict(),
+    answer = jsonify({"account": _shown(auth.accounts().get(target.name)),
                       "one_time_password": password})
     answer.headers["Cache-Control"] = "no-store"
     return answer

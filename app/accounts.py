@@ -17,9 +17,10 @@ one SQLite file or PostgreSQL database holds everything and several server proce
     after sign-in; signing out deletes it, a password change or disabling the account deletes
     all of that user's.
 ``account_log``
-    Who did what to which account, and when (:meth:`Accounts.log`): made, password reset or
-    changed, role changed, disabled, enabled; from the web app (the administrator's user name)
-    or the command line (``cli:`` and the system user).
+    Who did what to which account, and when (:meth:`Accounts.log`): made (with its role and
+    organisation), password reset or changed, role or organisation changed, disabled, enabled;
+    from the web app (the administrator's user name) or the command line (``cli:`` and the
+    system user).
 ``signin_failures``
     Failed sign-ins per account and client address and per client address, keyed by a hash:
     after :data:`app.settings.signin_free_failures` (per account and address) or
@@ -65,6 +66,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app import settings
 from app.errors import AccountDisabledError, SignInError
+from app.orgs import Org, members_table, orgs_table
 from app.throttle import UNWRITABLE, Throttle, throttle_keys
 from app.throttle import backoff_s as backoff_s  # the throttle's waits and table, named here too
 from app.throttle import failures_table as failures_table
@@ -113,7 +115,8 @@ sessions_table = Table(
 )
 
 #: What the account log records (``action``).
-LOG_ACTIONS = ("create", "reset", "password", "role", "disable", "enable", "display_name")
+LOG_ACTIONS = ("create", "reset", "password", "role", "disable", "enable", "display_name",
+               "org")
 
 account_log_table = Table(
     "account_log", metadata,
@@ -327,33 +330,41 @@ class Accounts:
     # --- accounts ---
 
     def add(self, name: str, password: str, *, role: Role = "planner",
-            display_name: str = "", by: str | None = None, must_change: bool = False) -> User:
+            display_name: str = "", by: str | None = None, must_change: bool = False,
+            org: Org | None = None) -> User:
         """Create an account; :class:`InputError` when the name is taken. ``by`` (who made it)
         goes in the account log; ``must_change``: the password is to be changed at the next
-        sign-in (it was handed over, :meth:`create`)."""
+        sign-in (it was handed over, :meth:`create`); ``org``: the organisation it belongs to
+        (None: none, the whole deployment), written with it and named in the log."""
         name, role = check_name(name), check_role(role)
         display_name = check_display_name(display_name)
         hashed = hasher().hash(check_password(password))
         now = _now()
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(users_table).values(
+                made = conn.execute(insert(users_table).values(
                     name=name, display_name=display_name, role=role,
                     password_hash=hashed, disabled=False, created_at=now,
                     password_changed_at=now, must_change=must_change))
-                _log(conn, by, "create", name, {"role": role}, now)
+                detail = {"role": role}
+                if org is not None:
+                    conn.execute(insert(members_table).values(
+                        user_id=made.inserted_primary_key[0], org_id=org.id))
+                    detail["org"] = org.name
+                _log(conn, by, "create", name, detail, now)
         except IntegrityError as exc:
             raise taken(name) from exc
         return self.get(name)
 
     def create(self, name: str, *, role: Role = "planner", display_name: str = "",
-               by: str) -> tuple[User, str]:
+               by: str, org: Org | None = None) -> tuple[User, str]:
         """Create an account with a one-time password (:func:`one_time_password`) that must be
-        changed at the first sign-in. Returns the account and that password, which is not kept
-        (only its hash): show it once to whoever made the account."""
+        changed at the first sign-in, in organisation ``org`` (None: none). Returns the account
+        and that password, which is not kept (only its hash): show it once to whoever made the
+        account."""
         password = one_time_password()
         return self.add(name, password, role=role, display_name=display_name, by=by,
-                        must_change=True), password
+                        must_change=True, org=org), password
 
     def get(self, name: str) -> User:
         """One account by name; :class:`NotFoundError` when there is none."""
@@ -452,6 +463,24 @@ class Accounts:
         display_name = check_display_name(display_name)
         self._change(name, by, "display_name", {"to": display_name}, display_name=display_name)
         return self.get(name)
+
+    def set_org(self, name: str, org: Org | None, *, by: str | None = None) -> str | None:
+        """Put account ``name`` in organisation ``org`` (None: in none, the whole deployment),
+        logged with the names before and after (``""``: none) in the same transaction. Returns
+        the name of the organisation it was in."""
+        user = self.get(name)
+        with self.engine.begin() as conn:
+            before = conn.execute(select(orgs_table.c.name).join(
+                members_table, members_table.c.org_id == orgs_table.c.id).where(
+                members_table.c.user_id == user.id)).scalar()
+            if before == (None if org is None else org.name):
+                return before
+            conn.execute(delete(members_table).where(members_table.c.user_id == user.id))
+            if org is not None:
+                conn.execute(insert(members_table).values(user_id=user.id, org_id=org.id))
+            _log(conn, by, "org", user.name, {"from": before or "",
+                                              "to": "" if org is None else org.name}, _now())
+        return before
 
     def _keep_an_admin(self, name: str, what: str) -> None:
         user = self.get(name)

@@ -101,13 +101,22 @@ def actor() -> str:
 
 #: What each role may do: action -> the roles allowed. ``read``: the reports, history and
 #: figures of one's area; ``plan``: analyses, stations, reports; ``inputs``: upload and restore
-#: the worker counts and districts; ``accounts``: manage accounts; ``catalogue``: add and change
-#: the deployment's own station kinds and service words.
+#: the worker counts and districts; ``accounts``: manage accounts (and put them in an
+#: organisation); ``areas``: replace an organisation's area; ``catalogue``: add and change the
+#: deployment's own station kinds and service words.
 PERMISSIONS: dict[str, frozenset[str]] = {"read": frozenset(ROLES),
                                           "plan": frozenset({"planner", "admin"}),
                                           "inputs": frozenset({"planner", "admin"}),
                                           "accounts": frozenset({"admin"}),
+                                          "areas": frozenset({"admin"}),
                                           "catalogue": frozenset({"admin"})}
+
+
+class _Anywhere:
+    """The default of :func:`may`'s ``org``: no organisation is acted on."""
+
+
+_NO_ORG = _Anywhere()
 
 
 def orgs() -> Orgs:
@@ -125,37 +134,38 @@ def org_of(user: User | None) -> Org | None:
     return known[user.id]
 
 
+def holds(user: User, org: Org | None) -> bool:
+    """Whether organisation ``org`` (None: the whole deployment) lies within ``user``'s: their
+    own or one below it. A user without an organisation holds every organisation and the whole
+    deployment; one with an organisation never holds one above or beside it, nor the whole."""
+    top = org_of(user)
+    return top is None or (org is not None and orgs().within(org.id, top.id))
+
+
 def manages(user: User, target: User) -> bool:
     """Whether ``user`` manages ``target``'s account: the one place an account's scope is
     decided. An administrator manages the accounts of their organisation and of those below
     it; one without an organisation every account of this server."""
-    if not user.is_admin:
-        return False
-    top, theirs = org_of(user), org_of(target)
-    return top is None or orgs().within(None if theirs is None else theirs.id, top.id)
+    return user.is_admin and holds(user, org_of(target))
 
 
 def may(user: User | None, action: str, target: User | None = None, *,
-        at: tuple[float, float] | None = None) -> bool:
+        at: tuple[float, float] | None = None, org: Org | _Anywhere | None = _NO_ORG) -> bool:
     """Whether ``user`` may do ``action`` (:data:`PERMISSIONS`): to ``target``'s account when
-    given (:func:`manages`); at the place ``at`` (lon, lat, EPSG:4326) when given, which must
-    lie in the area of the user's organisation (an account without one serves everywhere)."""
+    given (:func:`manages`); to organisation ``org`` when given (an account put in it, its area
+    replaced; None: the whole deployment), which must lie within the user's (:func:`holds`);
+    at the place ``at`` (lon, lat, EPSG:4326) when given, which must lie in the area of the
+    user's organisation (an account without one serves everywhere)."""
     if user is None or user.role not in PERMISSIONS[action]:
         return False
     if target is not None and not manages(user, target):
         return False
+    if not isinstance(org, _Anywhere) and not holds(user, org):
+        return False
     if at is None:
         return True
-    org = org_of(user)
-    return org is None or orgs().covers(org.id, *at)
-
-
-def adopt(user: User) -> None:
-    """Put an account the signed-in administrator just made in their organisation (an
-    administrator without one makes accounts of the whole deployment)."""
-    org = org_of(current_user())
-    if org is not None:
-        orgs().set_member(user.id, org.name)
+    mine = org_of(user)
+    return mine is None or orgs().covers(mine.id, *at)
 
 
 #: Requests a user who must change their password may still make (reads have no body).

@@ -78,7 +78,7 @@ def test_the_one_time_password_is_not_shown_again(office, admin):
     listed = admin.get("/api/accounts").get_json()["accounts"]
     assert {a["name"] for a in listed} == {PLANNER, ADMIN, "wang.fang"}
     assert all(set(a) == {"name", "display_name", "role", "disabled", "created_at",
-                          "must_change"} for a in listed)
+                          "must_change", "org"} for a in listed)
 
 
 def test_disabling_ends_the_sessions_and_enabling_lets_them_in_again(office, admin):

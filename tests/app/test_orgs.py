@@ -75,7 +75,7 @@ EXPECTED: dict[str, tuple[str, int | None]] = {
     "account_pages.accounts_page": ("public", None),
     "account_pages.change_account": ("admin", 404),
     "account_pages.change_password": ("signed", None),
-    "account_pages.create_account": ("admin", None),
+    "account_pages.create_account": ("admin", 403),
     "account_pages.list_accounts": ("admin", None),
     "account_pages.reset_password": ("admin", 404),
     "api.add_report": ("public", None),
@@ -118,6 +118,7 @@ EXPECTED: dict[str, tuple[str, int | None]] = {
     "org_pages.figures_page": ("public", None),
     "org_pages.list_orgs": ("read", None),
     "org_pages.put_area": ("admin", 404),
+    "org_pages.put_area_file": ("admin", 404),
     "pages.finder": ("public", None),
     "pages.healthz": ("public", None),
     "pages.leaflet": ("public", None),
@@ -142,7 +143,8 @@ ALLOWED = {"signed": set(ROLES), "read": set(ROLES), "plan": {"planner", "admin"
 def _request(endpoint: str, place: str, inside, outside) -> tuple[str, str, dict | None]:
     """(method, path, JSON body) of a request to ``endpoint`` at ``place`` (inside / outside),
     chosen so that nothing is changed when it is let through (a body the view refuses 400,
-    no If-Match: 428, an unknown id: 404)."""
+    no If-Match: 428, an unknown id: 404, a name taken: 409). An account is added in the
+    district (inside) or in the city above it (outside)."""
     s = inside if place == "inside" else outside
     target = "t.district" if place == "inside" else "t.none"
     org = "卡利奥区总工会" if place == "inside" else "全市总工会"
@@ -152,7 +154,8 @@ def _request(endpoint: str, place: str, inside, outside) -> tuple[str, str, dict
         "account_pages.change_account": ("PATCH", f"/api/accounts/{target}",
                                           {"display_name": "改名"}),
         "account_pages.change_password": ("POST", "/api/password", {}),
-        "account_pages.create_account": ("POST", "/api/accounts", {}),
+        "account_pages.create_account": ("POST", "/api/accounts", {"name": "t.district",
+                                                                    "org": org}),
         "account_pages.list_accounts": ("GET", "/api/accounts", None),
         "account_pages.reset_password": ("POST", f"/api/accounts/{target}/reset", {}),
         "api.add_report": ("POST", "/api/reports", {}),
@@ -197,6 +200,8 @@ def _request(endpoint: str, place: str, inside, outside) -> tuple[str, str, dict
         "org_pages.figures_page": ("GET", "/figures", None),
         "org_pages.list_orgs": ("GET", "/api/orgs", None),
         "org_pages.put_area": ("PUT", f"/api/orgs/{org}/area", {"area": {}}),
+        "org_pages.put_area_file": ("PUT", f"/api/orgs/{org}/area/file",
+                                    {"filename": "a.gpkg", "content": "not base64!"}),
         "pages.finder": ("GET", "/", None),
         "pages.healthz": ("GET", "/healthz", None),
         "pages.leaflet": ("GET", "/static/vendor/leaflet/leaflet.js", None),
@@ -298,6 +303,98 @@ def test_a_district_admin_manages_its_accounts_only(org_app):
     assert org_app.extensions["orgs"].org_of(user.id).name == "卡利奥区总工会"
     city = sign_in(org_app, "admin.none", PASSWORD)
     assert "new.district" in {a["name"] for a in city.get("/api/accounts").get_json()["accounts"]}
+
+
+#: Where a district's administrator (``admin.district``) and one without an organisation
+#: (``admin.none``) may put an account: the district, a street below it, the city above it, a
+#: district beside it, no organisation (null), and a name that is no organisation's.
+PLACEMENTS = {"卡利奥区总工会": (True, True), "卡利奥街道": (True, True),
+              "全市总工会": (False, True), "邻区总工会": (False, True), None: (False, True),
+              "无此组织": (False, 400)}
+
+
+def _placing(org_app):
+    orgs = org_app.extensions["orgs"]
+    orgs.add("卡利奥街道", level="street", parent="卡利奥区总工会")
+    orgs.add("邻区总工会", level="district", parent="全市总工会", area=box(0, 0, 1, 1))
+    return orgs
+
+
+@pytest.mark.parametrize("admin", ["admin.district", "admin.none"])
+def test_an_admin_puts_accounts_in_its_organisation_or_below_only(org_app, admin):
+    """The `org` field of POST and PATCH /api/accounts: inside the administrator's subtree,
+    outside it (above, beside), no organisation, unknown; the refusal names the organisation
+    in Chinese and English, and nothing changes."""
+    orgs, accounts = _placing(org_app), org_app.extensions["accounts"]
+    client = sign_in(org_app, admin, PASSWORD)
+    column = 0 if admin == "admin.district" else 1
+    for i, (org, allowed) in enumerate(PLACEMENTS.items()):
+        allowed = allowed[column]
+        name = f"p{i}.{admin}"
+        made = client.post("/api/accounts?lang=zh", json={"name": name, "org": org})
+        moved = client.patch("/api/accounts/t.district?lang=en", json={"org": org})
+        if allowed is True:
+            assert made.status_code == 201, (org, made.get_json())
+            assert made.get_json()["account"]["org"] == org
+            assert moved.status_code == 200 and moved.get_json()["org"] == org
+            member = orgs.org_of(accounts.get(name).id)
+            assert (member.name if member else None) == org
+            assert client.patch("/api/accounts/t.district", json={
+                "org": "卡利奥区总工会"}).status_code == 200  # back, so that it stays managed
+        elif allowed == 400:
+            assert_error(made, 400, "org")
+            assert_error(moved, 400, "org")
+        else:
+            zh, en = assert_error(made, 403, "org"), assert_error(moved, 403, "org")
+            assert zh["org"] == en["org"] == org
+            assert "卡利奥区总工会及其下级组织" in zh["error"], zh
+            assert "卡利奥区总工会 and the organisations below it" in en["error"], en
+            assert (org or "") in zh["error"] and (org or "") in en["error"]
+            assert name not in {u.name for u in accounts.users()}
+            assert orgs.org_of(accounts.get("t.district").id).name == "卡利奥区总工会"
+    if admin == "admin.district":  # an unknown name says no more than one outside
+        unknown = assert_error(client.post("/api/accounts", json={
+            "name": "p.unknown", "org": "无此组织"}), 403, "org")
+        assert "无此组织" in unknown["error"]
+
+
+def test_the_accounts_show_and_log_their_organisation(org_app):
+    orgs = _placing(org_app)
+    admin = sign_in(org_app, "admin.district", PASSWORD)
+    listed = {a["name"]: a["org"] for a in admin.get("/api/accounts").get_json()["accounts"]}
+    assert listed["t.district"] == "卡利奥区总工会" and listed["admin.district"] == "卡利奥区总工会"
+    assert admin.post("/api/accounts", json={"name": "jie.planner", "org": "卡利奥街道"}
+                      ).status_code == 201
+    assert admin.post("/api/accounts", json={"name": "own.planner"}).get_json()[
+        "account"]["org"] == "卡利奥区总工会"  # left out: the administrator's own
+    assert admin.patch("/api/accounts/t.district", json={"org": "卡利奥街道"}).status_code == 200
+    assert orgs.org_of(org_app.extensions["accounts"].get("t.district").id).name == "卡利奥街道"
+    entries = admin.get("/api/account-log").get_json()["entries"]
+    said = [(e["actor"], e["action"], e["target"], e["detail"]) for e in entries[:3]]
+    assert said == [
+        ("admin.district", "org", "t.district", {"from": "卡利奥区总工会", "to": "卡利奥街道"}),
+        ("admin.district", "create", "own.planner", {"role": "planner", "org": "卡利奥区总工会"}),
+        ("admin.district", "create", "jie.planner", {"role": "planner", "org": "卡利奥街道"})]
+    # the street's account is still the district admin's; its own organisation it cannot leave
+    assert "jie.planner" in {a["name"] for a in admin.get("/api/accounts").get_json()["accounts"]}
+    assert_error(admin.patch("/api/accounts/admin.district", json={"org": "卡利奥街道"}), 400,
+                 "org")
+    # an administrator without an organisation moves an account to none, which the log says
+    everyone = sign_in(org_app, "admin.none", PASSWORD)
+    assert everyone.patch("/api/accounts/t.district", json={"org": None}).get_json()["org"] is None
+    last = everyone.get("/api/account-log").get_json()["entries"][0]
+    assert last["action"] == "org" and last["detail"] == {"from": "卡利奥街道", "to": ""}
+    assert "t.district" not in {a["name"] for a in
+                                admin.get("/api/accounts").get_json()["accounts"]}
+
+
+def test_the_openapi_document_describes_org(org_app):
+    doc = org_app.test_client().get("/api/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    for model in ("AccountCreate", "AccountPatch"):
+        field = schemas[model]["properties"]["org"]
+        assert "GET /api/orgs" in field["description"], field
+    assert "org" in schemas["Account"]["properties"]
 
 
 def test_an_import_row_outside_the_area_is_a_problem_of_its_row(org_app):
