@@ -5,8 +5,11 @@ For each organisation (its area: :meth:`app.orgs.Orgs.area`): stations by kind a
 workers, stations open 24 hours, the share of each worker group covered within the group's own
 budget at 10:00 and at 04:00 (:func:`geo.workflow.run_coverage` with ``by_hour``), gap areas,
 workers' reports open and handled, stations opened and closed this month and the last (from the
-station history); the stations at the end of last month are those of now less this month's
-openings plus its closings. Each level (city, district, street …) sums its organisations.
+station history). Against last month: the stations as they were when this month began
+(:func:`geo.registry_changes.stations_at`: this month's changes undone) give the same figures
+again — stations, by kind, 24-hour stations, coverage, gap areas — with ``_last_month`` keys.
+Each level (city, district, street …) sums its organisations; its coverage is weighted by each
+group's own workers.
 :func:`figures` gives the JSON the dashboard shows; :func:`geo.output.figures.write_figures`
 writes the same figures as the XLSX an office sends upward.
 """
@@ -21,6 +24,7 @@ import numpy as np
 from app.orgs import LEVELS, Org, Orgs
 from geo import settings
 from geo.errors import NotFoundError, YizhanError
+from geo.registry_changes import stations_at
 from geo.stations import KINDS
 
 #: The hours the coverage is read at (each group's own budget).
@@ -45,9 +49,10 @@ def _inside(geom, lon, lat) -> np.ndarray:
     return shapely.intersects_xy(geom, np.asarray(lon, float), np.asarray(lat, float))
 
 
-def _coverage(state, stations, now: datetime):
+def _coverage(state, stations, now: datetime, label: str = "now"):
     """The coverage points with ``covered_h10`` and ``covered_h04`` and the gap areas, kept
-    per registry version and day; None without demand."""
+    per registry version, day and ``label`` (which stations: now, or when the month began);
+    None without demand."""
     from geo.workflow import run_coverage
 
     try:
@@ -55,21 +60,22 @@ def _coverage(state, stations, now: datetime):
     except (NotFoundError, YizhanError):
         return None
     cache = state.__dict__.setdefault("_figures_coverage", {})
-    mark = (key, state.registry.version(), now.date().isoformat())
+    mark = (key, state.registry.version(), now.date().isoformat(), label)
     if mark not in cache:
         result = run_coverage(state.networks, stations, demand, by_hour=True, day=now.date(),
                               h3_res=settings.h3_res)
-        cache.clear()
+        while len(cache) >= 4:  # now and last month, of this version and the one before
+            cache.pop(next(iter(cache)))
         cache[mark] = result
     return cache[mark]
 
 
-def _served(states: list, stations, now: datetime):
+def _served(states: list, stations, now: datetime, label: str = "now"):
     """The coverage points and gap areas of every region served (each with its own networks
     and demand), together; (None, None) when none has demand."""
     import pandas as pd
 
-    results = [r for st in states if (r := _coverage(st, stations, now)) is not None]
+    results = [r for st in states if (r := _coverage(st, stations, now, label)) is not None]
     if not results:
         return None, None
     points = pd.concat([r.points for r in results], ignore_index=True)
@@ -101,13 +107,14 @@ def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
     now = (now or datetime.now(UTC)).astimezone(zone)
     this, last = _months(now)
     stations = state.registry.stations()
-    lon = np.array([s.lon for s in stations], float)
-    lat = np.array([s.lat for s in stations], float)
-    kinds = np.array([s.kind for s in stations])
-    always = np.array([s.hours == "24/7" for s in stations], bool)
-    points, gaps = _served(states, stations, now)
-    groups = sorted(points["group"].unique()) if points is not None else []
-    moves = _changes(state.registry.history())
+    history = state.registry.history()
+    before = stations_at(stations, history, this)
+    counted = {"": _placed(stations), "_last_month": _placed(before)}
+    served = {"": _served(states, stations, now),
+              "_last_month": _served(states, before, now, "last_month")}
+    groups = sorted(set().union(*(p["group"].unique() for p, _ in served.values()
+                                  if p is not None)))
+    moves = _changes(history)
     opened_at = [(t, x, y) for a, t, x, y in moves if a == "create"]
     closed_at = [(t, x, y) for a, t, x, y in moves if a == "delete"]
     listed = [o for o in orgs.all() if top is None or orgs.within(o.id, top.id)]
@@ -117,15 +124,13 @@ def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
     rows = []
     for org in listed:
         geom = orgs.area(org.id)
-        inside = _inside(geom, lon, lat)
         row = {"org": org.name, "level": org.level, "level_label": LEVELS[org.level][0],
-               "parent": names.get(org.parent_id) if org.parent_id else None,
-               "stations": int(inside.sum()),
-               "by_kind": {k: int((inside & (kinds == k)).sum()) for k in KINDS},
-               "always_open": int((inside & always).sum())}
+               "parent": names.get(org.parent_id) if org.parent_id else None}
+        for suffix, placed in counted.items():
+            row |= {key + suffix: value for key, value in _counts(geom, *placed).items()}
+            row |= {key + suffix: value
+                    for key, value in _people(geom, *served[suffix], groups).items()}
         row |= _month_counts(geom, opened_at, closed_at, this, last)
-        row["stations_last_month"] = row["stations"] - row["opened"] + row["closed"]
-        row |= _people(geom, points, groups, gaps)
         per = row["workers"]
         row["per_10k_workers"] = round(row["stations"] / per * 10_000, 2) if per else None
         row |= _reports(geom, report_rows, report_place)
@@ -135,6 +140,20 @@ def figures(state, orgs: Orgs, reports, *, top: Org | None = None,
             "kind_labels": {k: KINDS[k][0] for k in KINDS}, "groups": groups,
             "group_labels": {g: _group_label(g) for g in groups},
             "hours": list(HOURS), "rows": rows, "levels": _levels(rows, groups)}
+
+
+def _placed(stations) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Longitudes, latitudes, kinds and whether open 24 hours, of ``stations``."""
+    return (np.array([s.lon for s in stations], float), np.array([s.lat for s in stations], float),
+            np.array([s.kind for s in stations]),
+            np.array([s.hours == "24/7" for s in stations], bool))
+
+
+def _counts(geom, lon, lat, kinds, always) -> dict:
+    inside = _inside(geom, lon, lat)
+    return {"stations": int(inside.sum()),
+            "by_kind": {k: int((inside & (kinds == k)).sum()) for k in KINDS},
+            "always_open": int((inside & always).sum())}
 
 
 def _group_label(group: str) -> list[str]:
@@ -173,8 +192,9 @@ def _month_counts(geom, opened_at, closed_at, this, last) -> dict:
             "closed_last_month": count(closed_at, last, this)}
 
 
-def _people(geom, points, groups, gaps) -> dict:
-    """Workers, coverage per group at :data:`HOURS`, gap areas in the area."""
+def _people(geom, points, gaps, groups) -> dict:
+    """Workers, coverage per group at :data:`HOURS` (with the group's ``workers``), gap areas
+    in the area."""
     if points is None:
         return {"workers": None, "coverage": {}, "gaps": None}
     inside = _inside(geom, points["lon"].to_numpy(), points["lat"].to_numpy())
@@ -186,6 +206,7 @@ def _people(geom, points, groups, gaps) -> dict:
         coverage[group] = {f"{h:02d}": (round(float(rows["weight"][rows[f"covered_h{h:02d}"]
                                                                     .astype(bool)].sum())
                                               / total, 4) if total else None) for h in HOURS}
+        coverage[group]["workers"] = round(total, 1)
     n_gaps = 0
     if gaps is not None and len(gaps):
         centres = gaps.geometry.representative_point()
@@ -206,13 +227,13 @@ def _reports(geom, reports: list[dict], where: dict) -> dict:
 
 
 #: The counts a level sums.
-SUMMED = ("stations", "stations_last_month", "always_open", "opened", "closed",
-          "opened_last_month", "closed_last_month", "gaps", "reports_open", "reports_handled",
-          "workers")
+SUMMED = ("stations", "stations_last_month", "always_open", "always_open_last_month", "opened",
+          "closed", "opened_last_month", "closed_last_month", "gaps", "gaps_last_month",
+          "reports_open", "reports_handled", "workers")
 
 
 def _levels(rows: list[dict], groups: list[str]) -> list[dict]:
-    """Each level's sums; its coverage weighted by the organisations' workers."""
+    """Each level's sums; its coverage weighted by each group's workers in the organisations."""
     found = []
     for level, (label, _) in LEVELS.items():
         mine = [r for r in rows if r["level"] == level]
@@ -226,14 +247,20 @@ def _levels(rows: list[dict], groups: list[str]) -> list[dict]:
         workers = entry["workers"]
         entry["per_10k_workers"] = (round(entry["stations"] / workers * 10_000, 2)
                                     if workers else None)
-        entry["coverage"] = {}
-        for group in groups:
-            entry["coverage"][group] = {}
-            for h in HOURS:
-                pairs = [(r["coverage"][group][f"{h:02d}"], r["workers"] or 0) for r in mine
-                         if r["coverage"].get(group, {}).get(f"{h:02d}") is not None]
-                weight = sum(w for _, w in pairs)
-                entry["coverage"][group][f"{h:02d}"] = (round(sum(s * w for s, w in pairs)
-                                                              / weight, 4) if weight else None)
+        for key in ("coverage", "coverage_last_month"):
+            entry[key] = {group: _pooled([r[key].get(group, {}) for r in mine])
+                          for group in groups}
         found.append(entry)
     return found
+
+
+def _pooled(parts: list[dict]) -> dict:
+    """One group's coverage of several organisations: each hour's share weighted by the
+    group's workers in each."""
+    pooled: dict = {"workers": round(sum(p.get("workers") or 0 for p in parts), 1)}
+    for h in HOURS:
+        pairs = [(p[f"{h:02d}"], p.get("workers") or 0) for p in parts
+                 if p.get(f"{h:02d}") is not None]
+        weight = sum(w for _, w in pairs)
+        pooled[f"{h:02d}"] = round(sum(s * w for s, w in pairs) / weight, 4) if weight else None
+    return pooled

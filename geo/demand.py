@@ -9,6 +9,7 @@ importable from here).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import h3
 import numpy as np
@@ -21,10 +22,13 @@ from geo.groups import WorkerGroup, parse_group
 # reading demand files, and spreading polygons' counts over the streets, live in geo.io.demand
 from geo.io.demand import COLUMNS, read_demand, spread_polygons
 
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
 __all__ = ["COLUMNS", "groups_in", "inside", "parse_group", "read_demand", "spread_polygons",
            "to_h3"]
 
-def inside(demand: pd.DataFrame, area) -> pd.DataFrame:
+def inside(demand: pd.DataFrame, area: BaseGeometry) -> pd.DataFrame:
     """The rows of ``demand`` whose point lies in ``area`` (a shapely (multi)polygon in EPSG:4326,
     its edge included): the workers an organisation's analyses count."""
     import shapely

@@ -5,6 +5,7 @@ a process holding the stations of an older version updates only those that chang
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -79,3 +80,24 @@ def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | 
     changed.sort(key=lambda s: s.id)
     present = {s.id for s in changed}
     return Changes((last_now, count_now), changed, [i for i in ids if i not in present])
+
+
+def stations_at(stations: list[Station], history: list[dict], when: datetime) -> list[Station]:
+    """The open stations as they were at ``when``: ``stations`` (the open ones now) with every
+    change of ``history`` (:meth:`geo.registry.Registry.history`, oldest first) made at or after
+    ``when`` undone, newest first — a creation or reopening removed, a closing reopened, an edit
+    taken back — so a registry whose history began late still gives its stations before then.
+
+    Returns the stations ordered by id.
+    """
+    records: dict[str, dict | None] = {s.id: s.to_record() for s in stations}
+    for entry in reversed(history):
+        at = entry["at"] if entry["at"].tzinfo else entry["at"].replace(tzinfo=UTC)
+        if at < when:
+            continue
+        if entry["action"] in ("create", "restore"):  # it was not open before
+            records[entry["station_id"]] = None
+        elif entry.get("before"):  # an edit or a closing: as it was
+            records[entry["station_id"]] = entry["before"]
+    return [Station.from_record(records[sid]) for sid in sorted(records)  # type: ignore[arg-type]
+            if records[sid] is not None]

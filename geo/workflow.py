@@ -44,6 +44,7 @@ from geo.stations import Station
 
 if TYPE_CHECKING:
     from geopandas import GeoDataFrame
+    from shapely.geometry.base import BaseGeometry
 
 CandidateSource = Literal["gaps", "file", "venues"]
 
@@ -441,7 +442,8 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
              target: float | None = None, budget: float | None = None,
              capacitated: bool = False, curve: int | None = None,
              candidates: pd.DataFrame | None = None, time_limit: float | None = None,
-             extract: str | os.PathLike[str] | None = None, within: Any = None,
+             extract: str | os.PathLike[str] | None = None,
+             within: BaseGeometry | None = None,
              progress: Callable[[str], None] | None = None) -> SitingRun:
     """New stations of ``kind`` where they cover the most workers, the existing ones kept.
 
@@ -515,11 +517,7 @@ def run_plan(networks: dict[str, Network], stations: Sequence[Station], demand: 
                                   f"{hour}",
                              **common)
         if within is not None:
-            import shapely
-
-            candidates = candidates[shapely.intersects_xy(
-                within, candidates["lon"].to_numpy(float), candidates["lat"].to_numpy(float))
-            ].reset_index(drop=True)
+            candidates = _inside_area(candidates, within)
             if candidates.empty:
                 return SitingRun(candidates=candidates, plan=None,
                                  note="there is no candidate site inside the area",
@@ -559,6 +557,15 @@ def plan_report(inputs: Inputs, stations: Sequence[Station], *, kind: str,
                            demo_label=demo_label(stations), crs=crs,
                            basemap=basemap_of(inputs.paths))
     return run, files
+
+
+def _inside_area(candidates: pd.DataFrame, area: BaseGeometry) -> pd.DataFrame:
+    """The candidate sites inside ``area`` (EPSG:4326, its edge included)."""
+    import shapely
+
+    keep = shapely.intersects_xy(area, candidates["lon"].to_numpy(float),
+                                 candidates["lat"].to_numpy(float))
+    return candidates[keep].reset_index(drop=True)
 
 
 def _pooled(shares: dict[str, float], totals: dict[str, float]) -> float:

@@ -21,7 +21,8 @@ _HEAD = (("上级组织", "parent"), ("组织", "org"), ("层级", "level_label"
 #: The columns after the kinds: (header, key).
 _COUNTS = (("站点合计", "stations"), ("上月末站点", "stations_last_month"),
            ("每万名劳动者站点数", "per_10k_workers"), ("24小时站点", "always_open"),
-           ("劳动者人数", "workers"), ("缺口区域", "gaps"),
+           ("上月末24小时站点", "always_open_last_month"),
+           ("劳动者人数", "workers"), ("缺口区域", "gaps"), ("上月末缺口区域", "gaps_last_month"),
            ("待处理报告", "reports_open"), ("已处理报告", "reports_handled"),
            ("本月新建", "opened"), ("本月关闭", "closed"),
            ("上月新建", "opened_last_month"), ("上月关闭", "closed_last_month"))
@@ -37,6 +38,8 @@ def figure_columns(doc: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
             DEFAULT_GROUPS[group].zh if group in DEFAULT_GROUPS else group)
         for hour in doc["hours"]:
             columns.append((f"{label}覆盖率 {hour:02d}:00", ("coverage", group, f"{hour:02d}")))
+            columns.append((f"{label}覆盖率 {hour:02d}:00（上月末）",
+                            ("coverage_last_month", group, f"{hour:02d}")))
     return columns
 
 
@@ -80,7 +83,7 @@ def figures_xlsx(doc: dict[str, Any]) -> bytes:
         for i, (_, path) in enumerate(columns, start=1):
             letter = openpyxl.utils.get_column_letter(i)
             sheet.column_dimensions[letter].width = 16 if i <= 2 else 11
-            if path[0] == "coverage":
+            if path[0].startswith("coverage"):
                 for cell in sheet[letter][3:]:
                     cell.number_format = "0.0%"
         sheet.freeze_panes = "C4"

@@ -51,3 +51,34 @@ def test_a_history_that_did_not_only_grow_is_none(registry):
         first = conn.execute(select(func.min(history_table.c.seq))).scalar()
         conn.execute(delete(history_table).where(history_table.c.seq == first))
     assert changes_since(registry, version) is None
+
+
+def test_stations_at_a_time_are_the_stations_then(registry):
+    """Brute force: the stations read at each moment equal those worked back from the end."""
+    import time
+    from datetime import UTC, datetime
+
+    from geo.registry_changes import stations_at
+
+    seen = []
+
+    def moment():
+        time.sleep(0.002)
+        seen.append((datetime.now(UTC), registry.stations()))
+        time.sleep(0.002)
+
+    moment()  # empty
+    registry.upsert([station(1), station(2), station(3)], source="test")
+    moment()
+    registry.update(station(2, name="改名", hours="08:00-18:00"), version=1, source="test")
+    registry.create(station(4), source="test")
+    moment()
+    registry.delete("s3", source="test")
+    registry.delete("s1", source="test")
+    moment()
+    registry.create(station(3, name="重开"), source="test")  # a closed id: reopened
+    registry.update(station(2, name="再改"), version=2, source="test")
+    moment()
+    now, history = registry.stations(), registry.history()
+    for when, then in seen:
+        assert stations_at(now, history, when) == sorted(then, key=lambda s: s.id), when

@@ -12,7 +12,9 @@ function columns(doc) {
                                       (r) => r.by_kind[k]]));
   [["站点合计", "Stations", "stations"], ["上月末站点", "Last month", "stations_last_month"],
    ["每万名劳动者站点数", "Per 10,000 workers", "per_10k_workers"], ["24小时站点", "24 hours", "always_open"],
+   ["上月末24小时站点", "24 hours, last month", "always_open_last_month"],
    ["劳动者人数", "Workers", "workers"], ["缺口区域", "Gap areas", "gaps"],
+   ["上月末缺口区域", "Gap areas, last month", "gaps_last_month"],
    ["待处理报告", "Reports open", "reports_open"], ["已处理报告", "Reports handled", "reports_handled"],
    ["本月新建", "Opened", "opened"], ["本月关闭", "Closed", "closed"],
    ["上月新建", "Opened last month", "opened_last_month"], ["上月关闭", "Closed last month", "closed_last_month"],
@@ -20,10 +22,12 @@ function columns(doc) {
   doc.groups.forEach((g) => doc.hours.forEach((h) => {
     const hh = String(h).padStart(2, "0");
     const name = (doc.group_labels[g] || [g, g])[zh ? 0 : 1];
-    cols.push([`${name}${zh ? "覆盖率" : " covered"} ${hh}:00`, (r) => {
-      const v = ((r.coverage || {})[g] || {})[hh];
-      return v === null || v === undefined ? null : `${(v * 100).toFixed(1)}%`;
-    }, "share"]);
+    [["coverage", ""], ["coverage_last_month", zh ? "（上月末）" : ", last month"]].forEach(([key, tail]) => {
+      cols.push([`${name}${zh ? "覆盖率" : " covered"} ${hh}:00${tail}`, (r) => {
+        const v = ((r[key] || {})[g] || {})[hh];
+        return v === null || v === undefined ? null : `${(v * 100).toFixed(1)}%`;
+      }, "share"]);
+    });
   }));
   return cols;
 }
@@ -53,23 +57,60 @@ api("/api/figures").then((doc) => {
   box.hidden = false;
 });
 
-/* Administrators: each organisation they manage, with its area replaced from a GeoJSON file. */
+/* Administrators: each organisation they manage, with its area replaced from a GeoPackage or
+   GeoJSON file (PUT /api/orgs/<name>/area/file, base64 in JSON). The server reads the whole file
+   first: a bad one changes nothing, and each problem is listed with the file and feature. */
+const lang = {"Accept-Language": config.lang};
+
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+/* What the row says: text; ok true (done), false (refused) or null (under way). */
+function say(node, problems, text, ok) {
+  node.textContent = text;
+  node.className = "small fig-area-said" + (ok === null ? " muted" : ok ? " ok" : " form-error");
+  clear(problems).hidden = true;
+}
+
 function areaRow(org) {
   const said = el("span", {class: "muted small fig-area-said", role: "status"});
-  const input = el("input", {type: "file", accept: ".geojson,.json,application/geo+json",
+  const problems = el("ul", {class: "fig-area-problems small", role: "alert", hidden: true});
+  const noArea = org.has_area ? null : el("span", {class: "muted small fig-no-area"}, " · " + f.no_area);
+  const input = el("input", {type: "file", accept: ".gpkg,.geojson,.json,application/geopackage+sqlite3,application/geo+json",
                              "aria-label": `${org.name}: ${f.area_file}`, dataset: {org: org.name}});
   input.addEventListener("change", () => {
     const file = input.files[0];
+    input.value = "";
     if (!file) return;
-    file.text().then((text) => api("/api/orgs/" + encodeURIComponent(org.name) + "/area",
-                                   {method: "PUT", body: {area: JSON.parse(text)}}))
-      .then(() => { said.textContent = f.area_done; said.className = "small fig-area-said ok"; })
-      .catch((err) => { said.textContent = err.message; said.className = "small fig-area-said form-error"; });
+    if (file.size > config.area_max_bytes) {
+      say(said, problems, f.area_too_large.replace("{mb}", Math.round(config.area_max_bytes / 1048576)), false);
+      return;
+    }
+    say(said, problems, f.area_sending.replace("{name}", file.name), null);
+    readBase64(file)
+      .then((content) => api("/api/orgs/" + encodeURIComponent(org.name) + "/area/file",
+                             {method: "PUT", headers: lang, body: {filename: file.name, content}}))
+      .then(() => {
+        say(said, problems, f.area_done + (zh ? "：" : ": ") + file.name, true);
+        if (noArea) noArea.remove();
+      })
+      .catch((err) => {
+        const listed = (err.body && err.body.problems) || [];
+        say(said, problems, f.area_failed.replace("{name}", file.name) + " " + err.message, false);
+        listed.forEach((p) => problems.appendChild(el("li", {text: p.text || p.message})));
+        problems.hidden = !listed.length;
+      });
   });
-  return el("li", {class: "fig-area"},
+  return el("li", {class: "fig-area", dataset: {org: org.name}},
     el("span", {class: "fig-area-name"}, org.name, " ", el("span", {class: "muted small"}, zh ? org.level_label : org.level)),
-    org.has_area ? null : el("span", {class: "muted small"}, " · " + f.no_area),
-    el("label", {class: "button small fig-area-file"}, f.area_file, input), said);
+    noArea,
+    el("label", {class: "button small fig-area-file"}, f.area_file, input), said, problems);
 }
 
 api("/api/session").then((me) => {
