@@ -116,6 +116,7 @@ def figures_page():
     config = page_config(lang, "plan")
     config.pop("regions", None)  # the figures span every region: no region to pick
     config["figures"] = TEXTS[lang]
+    config["area_max_bytes"] = MAX_AREA_BYTES
     return render_template("figures.html", lang=lang, t=config["strings"], f=TEXTS[lang],
                            other_lang=other, switch_url=f"{request.path}?lang={other}",
                            config=config)
