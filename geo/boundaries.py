@@ -5,8 +5,8 @@ district) into a tree of union offices' areas.
 
 An extract cut from a box leaves the districts' and the city's own boundaries open at the box's
 edge, so a district's area here is the union of its streets that close: the part of the district
-the extract holds. Streets without a division code join the district they share the longest
-border with.
+the extract holds. Streets without a division code join their district as
+:data:`STREET_DISTRICTS` knows it, else the district they share the longest border with.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ DISTRICT_NAMES: dict[str, str] = {
     "510104": "锦江区", "510105": "青羊区", "510106": "金牛区", "510107": "武侯区",
     "510108": "成华区",
 }
+#: Districts (their codes, GB/T 2260) of the streets the shipped extracts give without a
+#: division code: central Harbin's 松安街道 lies north of the Songhua in 松北区, 抚顺街道 in
+#: 道里区.
+STREET_DISTRICTS: dict[str, str] = {"松安街道": "230109", "抚顺街道": "230102"}
 #: City names by the first four digits of the division code.
 CITY_NAMES: dict[str, str] = {"2301": "哈尔滨市", "5101": "成都市"}
 
@@ -93,14 +97,19 @@ def admin_tree(streets: list[AdminArea], *, city: str | None = None) -> list[Adm
     -------
     list of AdminArea
         The city (the union of every street), each district (the union of its streets) and each
-        street under its district; a street without a code goes under the district of the
-        street it shares the longest border with (else the nearest).
+        street under its district; a street without a code goes under its district of
+        :data:`STREET_DISTRICTS` (in the same city), else that of the street it shares the
+        longest border with (else the nearest).
     """
     from shapely.ops import unary_union
 
     if not streets:
         return []
     district_of = {a.name: a.code[:6] for a in streets if len(a.code) >= 6}
+    prefixes = {code[:4] for code in district_of.values()}
+    district_of |= {a.name: STREET_DISTRICTS[a.name] for a in streets
+                    if a.name not in district_of and STREET_DISTRICTS.get(a.name, "")[:4]
+                    in prefixes}
     for street in streets:
         if street.name in district_of:
             continue

@@ -18,13 +18,13 @@ def harbin_streets():
     return closed_streets(region("harbin").extract())
 
 
-def test_central_harbin_has_its_streets_under_four_districts(harbin_streets):
+def test_central_harbin_has_its_streets_under_five_districts(harbin_streets):
     assert len(harbin_streets) == 79
     assert sum(bool(a.code) for a in harbin_streets) == 77
     tree = admin_tree(harbin_streets)
     city, districts = tree[0], [a for a in tree if a.level == "district"]
     assert (city.name, city.level, city.parent) == ("哈尔滨市", "city", None)
-    assert [d.name for d in districts] == ["道里区", "南岗区", "道外区", "香坊区"]
+    assert [d.name for d in districts] == ["道里区", "南岗区", "道外区", "松北区", "香坊区"]
     assert all(d.parent == "哈尔滨市" for d in districts)
     streets = [a for a in tree if a.level == "street"]
     assert len(streets) == 79 and {s.parent for s in streets} == {d.name for d in districts}
@@ -33,6 +33,12 @@ def test_central_harbin_has_its_streets_under_four_districts(harbin_streets):
         assert city.geometry.buffer(1e-9).contains(d.geometry)
     xianfeng = next(s for s in streets if s.name == "先锋路街道")
     assert xianfeng.parent == "南岗区" and xianfeng.code.startswith("230103")
+    # the two without a code: 松安街道 north of the river in 松北区, 抚顺街道 in 道里区
+    parents = {s.name: s.parent for s in streets}
+    assert parents["松安街道"] == "松北区" and parents["抚顺街道"] == "道里区"
+    songbei = next(d for d in districts if d.name == "松北区")
+    river_north = 45.785  # the Songhua at central Harbin runs at about 45.77–45.78° N
+    assert songbei.geometry.representative_point().y > river_north
 
 
 def test_a_street_without_a_code_joins_the_district_it_borders_most():
