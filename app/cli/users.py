@@ -109,11 +109,9 @@ def user_add(name, role, display_name, org, password_file, db_url):
         raise taken(name)
     orgs = Orgs(accounts.registry)
     if org is not None:
-        org = orgs.get(org).name  # an unknown organisation before asking for a password
+        org = orgs.get(org)  # an unknown organisation before asking for a password
     user = accounts.add(name, read_password(password_file), role=role,
-                        display_name=display_name)
-    if org is not None:
-        orgs.set_member(user.id, org)
+                        display_name=display_name, org=org)  # its organisation in the log too
     display = f" ({user.display_name})" if user.display_name else ""
     click.echo(say(cli_lang(), "user_added", role=role_label(user.role), name=user.name,
                    display=display))

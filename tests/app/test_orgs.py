@@ -470,6 +470,10 @@ def test_org_and_user_commands(tmp_path, runner):
     out = runner.invoke(main, ["user", "add", "li", "--org", "道里区总工会", "--role", "viewer",
                                "--db", db], env={"YIZHAN_PASSWORD": PASSWORD})
     assert out.exit_code == 0, out.output
+    from app.accounts import Accounts
+
+    made = Accounts(Registry(db)).log(targets={"li"})[0]
+    assert made.action == "create" and made.detail == {"role": "viewer", "org": "道里区总工会"}
     out = runner.invoke(main, ["user", "add", "wu", "--org", "无此组织", "--db", db],
                         env={"YIZHAN_PASSWORD": PASSWORD})
     assert out.exit_code == 1 and "no organisation named '无此组织'" in out.output
