@@ -55,19 +55,23 @@ def planner_cookie(app) -> dict:
     return {"session": client.get_cookie("session").value}
 
 
-def run_operations(app, cookies: dict) -> tuple[list, Counter, list[str]]:
-    """Every operation of the document, EXAMPLES cases each of valid and of invalid requests:
-    (operations, statuses answered, failures). A signed-in run signs in again after each
-    POST /api/logout, which ends the session."""
+def run_operations(app, cookies: dict, *, only=None,
+                   examples: int = EXAMPLES) -> tuple[list, Counter, list[str]]:
+    """Every operation of the document (those ``only(operation)`` takes, when given),
+    ``examples`` cases each of valid and of invalid requests: (operations, statuses answered,
+    failures). A signed-in run signs in again after each POST /api/logout, which ends the
+    session."""
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=CONFIG)
     ids = [st.id for st in app.extensions["yizhan"].registry.stations()[:5]]
     operations, statuses, failures = [], Counter(), []
     for result in schema.get_all_operations():
         operation = result.ok()
+        if only is not None and not only(operation):
+            continue
         operations.append(f"{operation.method.upper()} {operation.path}")
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-            @hypothesis_settings(max_examples=EXAMPLES, derandomize=True, deadline=None,
+            @hypothesis_settings(max_examples=examples, derandomize=True, deadline=None,
                                  database=None, phases=[Phase.explicit, Phase.generate],
                                  suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode),

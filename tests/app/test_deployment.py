@@ -245,6 +245,44 @@ def test_each_region_uses_its_own_uploaded_worker_counts(writable):
     assert restored.status_code == 200, restored.get_json()
 
 
+#: Operations with a region left out of the walk below: the analyses (each a minute of a whole
+#: city; their regions are checked above).
+HEAVY = ("/api/coverage", "/api/plan", "/api/jobs")
+
+
+def _regional(spec: dict) -> set[str]:
+    """``METHOD path`` of every operation taking ``region`` (in its query or its JSON body)."""
+    schemas = spec["components"]["schemas"]
+    found = set()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            names = {p["name"] for p in op.get("parameters", [])}
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = body.get("schema", {}).get("$ref", "")
+            if ref:
+                names |= set(schemas[ref.rsplit("/", 1)[-1]].get("properties", {}))
+            if "region" in names and not path.startswith(HEAVY):
+                found.add(f"{method.upper()} {path}")
+    return found
+
+
+def test_every_operation_with_a_region_keeps_the_contract_on_a_deployment(writable):
+    """schemathesis on the two-region server, signed in: valid and invalid requests to each
+    operation that takes a region get documented answers (never a 500)."""
+    from tests.app.test_contract import planner_cookie, run_operations
+
+    spec = writable.test_client().get("/api/openapi.json").get_json()
+    regional = _regional(spec)
+    assert {"GET /api/stations", "GET /api/nearest", "GET /api/search", "GET /api/inputs",
+            "POST /api/inputs/{kind}"} <= regional
+    operations, statuses, failures = run_operations(
+        writable, planner_cookie(writable), examples=8,
+        only=lambda op: f"{op.method.upper()} {op.path}" in regional)
+    assert not failures, "\n\n".join(failures)
+    assert set(operations) == regional
+    assert statuses[500] == 0 and statuses[200] > 10
+
+
 def test_the_deployment_file_names_every_problem(tmp_path, built):
     root, path = built
     text = path.read_text("utf-8").replace('db = "yizhan.sqlite"', "db = 3")
