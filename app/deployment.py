@@ -57,6 +57,7 @@ from geo.batch.spec import RegionSpec
 from geo.coords import haversine_m
 from geo.errors import InputError
 from geo.network import MODES, Network, is_osm_file, load_network
+from geo.network.cache import cached_network
 from geo.regions import REGIONS, Region
 from geo.registry import Registry, resolve_url
 
@@ -253,8 +254,8 @@ def _networks(spec: RegionSpec, loaded: dict[tuple[str, str], Network]) -> dict[
         key = str(Path(path).resolve())
         if is_osm_file(path):
             for mode in MODES:
-                if (key, mode) not in loaded:
-                    loaded[key, mode] = load_network(path, mode=mode)
+                if (key, mode) not in loaded:  # an extract: read once, then from the cache
+                    loaded[key, mode] = cached_network(path, mode=mode)
                 found.setdefault(mode, loaded[key, mode])
             continue
         if (key, "") not in loaded:

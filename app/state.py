@@ -49,7 +49,8 @@ from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError
 from geo.navigation import nav_links
 from geo.nearest import REBUILD_SHARE, Hit, Snap, StationFinder, apply_changes
-from geo.network import MODES, Network, load_network, network_lines
+from geo.network import MODES, Network, network_lines
+from geo.network.cache import cached_network
 from geo.network.placement import segments
 from geo.output.geojson import coverage_json, station_feature
 from geo.registry import Registry, Versioned
@@ -186,7 +187,7 @@ class AppState:
             if mode in networks:
                 given = networks[mode]
                 self.networks[mode] = (given if isinstance(given, Network)
-                                       else load_network(given, mode=mode))
+                                       else cached_network(given, mode=mode))
         unknown = set(networks) - set(MODES)
         if unknown:
             raise ValueError(f"NETWORKS has unknown mode(s) {sorted(unknown)}; use {list(MODES)}")

@@ -222,11 +222,9 @@ def write_name_index(extract: str | os.PathLike[str]) -> Path | None:
 def name_cache_dir() -> Path:
     """Where the name indexes of extracts are kept: ``$YIZHAN_CACHE_DIR/names``, else
     ``$XDG_CACHE_HOME/yizhan/names`` (``~/.cache/yizhan/names``)."""
-    root = os.environ.get(CACHE_ENV_VAR)
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(xdg) / "yizhan")
-    return Path(root) / "names"
+    from geo.network.cache import cache_root
+
+    return cache_root() / "names"
 
 
 def _index_file(path: str) -> Path:
