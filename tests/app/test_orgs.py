@@ -493,14 +493,14 @@ def test_the_demo_seeds_harbin_and_one_account_per_level(tmp_path):
         ("demo.street", "viewer", made[2]["org"])]
     registry = Registry(db)
     orgs, accounts = Orgs(registry), Accounts(registry)
-    assert len(orgs.all()) == 1 + 4 + 79
+    assert len(orgs.all()) == 1 + 5 + 79  # the city, its five districts, their streets
     street = orgs.get(made[2]["org"])
     assert street.level == "street"
     assert orgs.org_of(accounts.get("demo.street").id) == street
     assert accounts.get("demo.city").must_change  # a one-time password, printed once
     again = seed_demo_orgs(db, region("harbin").extract())  # made once, new passwords
     assert [m["user"] for m in again] == [m["user"] for m in made]
-    assert again[0]["password"] != made[0]["password"] and len(orgs.all()) == 84
+    assert again[0]["password"] != made[0]["password"] and len(orgs.all()) == 85
     registry.engine.dispose()
 
 
