@@ -24,15 +24,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pyproj import Transformer
-from pyproj.exceptions import CRSError
 
 from geo import settings
 from geo.errors import InputError, Message
+
+if TYPE_CHECKING:  # pyproj is imported when a projection is first asked for
+    from pyproj import Transformer
 
 __all__ = [
     "CRS",
@@ -595,11 +596,15 @@ def local_crs(lon: float, lat: float) -> str:
 
 @lru_cache(maxsize=32)
 def _cached_transformer(src: str, dst: str) -> Transformer:
+    from pyproj import Transformer
+
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
 def _transformer(crs: str, *, inverse: bool) -> Transformer:
     """Cached EPSG:4326 -> ``crs`` transformer (``crs`` -> EPSG:4326 if ``inverse``), x/y order."""
+    from pyproj.exceptions import CRSError
+
     try:
         if inverse:
             return _cached_transformer(crs, "EPSG:4326")

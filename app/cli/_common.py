@@ -97,10 +97,13 @@ def _current_db(ctx: click.Context, param: click.Parameter, value: str | None) -
     ``yizhan db`` commands take it as it is."""
     if ctx.info_name not in _UPGRADING and (ctx.parent is None or ctx.parent.info_name != "db"):
         # here, not at the top: the migration code loads the database layer, which `--help`
-        # and the commands without a database do without
-        from app.migrate import require_current
+        # and the commands without a database do without; a current database needs no Alembic
+        from app.schema_head import is_current
 
-        require_current(value)
+        if not is_current(value):
+            from app.migrate import require_current
+
+            require_current(value)
     return value
 
 

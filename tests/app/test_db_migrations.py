@@ -334,3 +334,25 @@ def test_a_database_this_release_made_needs_no_upgrade(runner, tmp_path):
     result = runner.invoke(main, ["export", str(tmp_path / "out.csv"), "--db", url])
     assert result.exit_code == 0, result.output
     assert runner.invoke(main, ["user", "list", "--db", url]).exit_code == 0
+
+
+def test_the_quick_check_knows_the_newest_revision(runner, wave2):
+    """app.schema_head.HEAD is the newest revision; a command on a current database starts
+    without loading Alembic, and one behind is still refused by the full check."""
+    import subprocess
+    import sys
+
+    from app.schema_head import HEAD, is_current
+
+    assert migrate.head() == HEAD
+    assert not is_current(wave2)  # made before revisions
+    listing = runner.invoke(main, ["user", "list", "--db", wave2])
+    assert listing.exit_code == 2 and "yizhan db upgrade" in listing.output
+    assert runner.invoke(main, ["db", "upgrade", "--db", wave2]).exit_code == 0
+    assert is_current(wave2)
+    code = ("import sys; from app.cli import main; "
+            f"main(['user', 'list', '--db', {wave2!r}], standalone_mode=False); "
+            "assert 'alembic' not in sys.modules, 'alembic loaded'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
