@@ -45,6 +45,8 @@ from geo.errors import DataFileError, InputError, Message, NotFoundError, Proble
 INPUT_KINDS = ("demand", "districts")
 #: The largest file taken, bytes (the request is refused 413 beyond, before it is read).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: The largest upload id (a 32-bit integer, as every database stores it).
+MAX_ID = 2**31 - 1
 #: Longest file name, characters.
 MAX_FILENAME = 200
 #: File endings each kind is read from.
@@ -189,6 +191,9 @@ class InputStore:
         return self.get(kind, int(new_id), region=region)
 
     def get(self, kind: str, upload_id: int, *, region: str | None = None) -> Upload:
+        if not 1 <= upload_id <= MAX_ID:  # no such row (and no number the database refuses)
+            raise NotFoundError(f"there is no upload {upload_id} of {kind}; GET /api/inputs "
+                                "lists them")
         with self.engine.connect() as conn:
             row = conn.execute(select(*_LISTED).where(
                 (uploads_table.c.id == upload_id)

@@ -181,7 +181,12 @@ def _kinds(value: Any) -> list[str] | None:
 
 
 def _services(value: Any) -> list[str] | None:
-    return sorted(parse_services(_words(value, SERVICE_SEPARATORS))) or None
+    words = _words(value, SERVICE_SEPARATORS)
+    found = sorted(parse_services(words))
+    if words and not found:  # only numbering such as "1." or "①": no filter was meant
+        raise InputError(f"`service` was {shown(value)} but names no service; give ids such as "
+                         "toilet or names such as 厕所", parameter="service")
+    return found or None
 
 
 def _groups(value: Any) -> list[str] | None:
@@ -261,6 +266,19 @@ def _bbox(value: Any):
     return west, south, east, north
 
 
+#: A number written as text, as a query string gives it and as the JSON bodies take it too
+#: (empty or blank: none).
+_NUMBER_TEXT = r"^\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)?\s*$"
+
+
+def _loose_number(schema: dict[str, Any], *, text: str = _NUMBER_TEXT) -> dict[str, Any]:
+    """The JSON schema of a number that may come as ``schema`` says, or as text (``"3"``; empty
+    text is none), or null: what :func:`_number_or_text` lets through, so the document says
+    what the server takes."""
+    return {"anyOf": [schema, {"type": "string", "pattern": text, "maxLength": 40},
+                      {"type": "null"}]}
+
+
 def _number_or_text(value: Any) -> Any:
     """A number from JSON or a query string: never a boolean; empty text is None."""
     if isinstance(value, bool):
@@ -289,7 +307,9 @@ Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False,
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False,
                              description="Longitude, EPSG:4326 degrees.")]
 Minutes = Annotated[Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)] | None,
-                    BeforeValidator(_number_or_text), Field(description=(
+                    BeforeValidator(_number_or_text), WithJsonSchema(_loose_number(
+                        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MINUTES})),
+                    Field(description=(
                         "One travel budget in minutes for every group, instead of each "
                         "group's own.")), Plain]
 Kinds = Annotated[list[KindId] | None, BeforeValidator(_kinds), Field(description=(
@@ -391,8 +411,11 @@ class _StationServicesSchema:
     :class:`_LiveIds`), a text, or null."""
 
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
-        return {"anyOf": [{"type": "array", "items": {"enum": list(SERVICES)}},
-                          {"type": "string"}, {"type": "null"}]}
+        return {"anyOf": [{"type": "array", "items": {"anyOf": [
+            {"enum": list(SERVICES)},
+            {"type": "string", "description": "a name people write for a service, such as 厕所 "
+                                              "(one that names none is a 400); empty: none"}]}},
+            {"type": "string"}, {"type": "null"}]}
 
 
 # --- field types the request models share -----------------------------------------------------
@@ -408,7 +431,9 @@ Bbox = Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox
                                  "examples": [BBOX_EXAMPLE]}), Plain]
 #: A share to reach: 0.9 or 90.
 Target = Annotated[float | None, BeforeValidator(_target), WithJsonSchema({
-    "type": "number", "exclusiveMinimum": 0, "maximum": 100, "examples": [0.9, 90]}), Plain]
+    **_loose_number({"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                   text=_NUMBER_TEXT.replace(r"\s*$", r"\s*%?\s*$")),
+    "examples": [0.9, 90, "90%"]}), Plain]
 #: Free text where null means empty.
 Text = Annotated[str, BeforeValidator(_text)]
 #: A station's services: ids, or a text such as '休息、厕所、热水'.
@@ -436,4 +461,6 @@ Version = Annotated[int | None, Field(ge=1, le=MAX_SERIAL, strict=True, descript
 def count(high: int) -> Any:
     """A whole number from 1 to ``high`` from JSON or a query string; empty text is None."""
     return Annotated[Annotated[int, Field(ge=1, le=high)] | None,
-                     BeforeValidator(_number_or_text), Plain]
+                     BeforeValidator(_number_or_text),
+                     WithJsonSchema(_loose_number({"type": "integer", "minimum": 1,
+                                                  "maximum": high})), Plain]

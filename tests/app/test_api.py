@@ -205,6 +205,8 @@ def test_bad_nearest_parameters_are_400_naming_them(client, query, parameter):
     ("bbox=1,2", "bbox"), ("bbox=3,2,1,4", "bbox"), ("bbox=a,b,c,d", "bbox"),
     ("kind=x", "kind"), ("service=x", "service"), ("open_at=x", "open_at"),
     ("open_at=2026-02-30T10:00", "open_at"),
+    ("service=0&service=0", "service"),  # only numbering: no filter was meant, not all stations
+    ("service=①", "service"),
 ])
 def test_bad_station_parameters_are_400_naming_them(client, query, parameter):
     assert_error(client.get(f"/api/stations?{query}"), 400, parameter)
@@ -485,6 +487,8 @@ def _bounded_parameters(spec: dict):
         operation = item.get("get", {})
         for param in operation.get("parameters", []):
             schema = param["schema"]
+            # a number that may come as text too: its numeric branch
+            schema = next((s for s in schema.get("anyOf", []) if "maximum" in s), schema)
             if param["in"] == "query" and "maximum" in schema:
                 yield path, param["name"], schema
 

@@ -150,6 +150,8 @@ def test_not_base64_and_unknown_kinds_are_named(planner):
                                                           "content": "%%%"}), 400, "content")
     assert_error(send(planner, "people", "a.csv", DEMAND_CSV), 400, "kind")
     assert_error(planner.post("/api/inputs/demand/999/restore", json={}), 404)
+    # an id no database stores is no upload either (not a server error)
+    assert_error(planner.post(f"/api/inputs/demand/{2**63}/restore", json={}), 404)
 
 
 def test_only_signed_in_planners_upload(office):
