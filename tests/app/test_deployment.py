@@ -245,6 +245,36 @@ def test_each_region_uses_its_own_uploaded_worker_counts(writable):
     assert restored.status_code == 200, restored.get_json()
 
 
+def test_figures_of_each_regions_organisation_equal_a_server_of_that_region_alone(
+        writable, built, tmp_path):
+    """/api/figures on the two-region server: an organisation in Harbin has the figures a
+    server of Harbin alone gives it (its stations, workers, coverage and gap areas from
+    Harbin's own networks and demand), and one in Chengdu those of Chengdu."""
+    from shapely.geometry import box
+
+    root, _ = built
+    areas = {"chengdu": ("锦江测试总工会", box(104.05, 30.62, 104.10, 30.68)),
+             "harbin": ("道里测试总工会", box(126.58, 45.74, 126.64, 45.78))}
+    for name, area in areas.values():
+        writable.extensions["orgs"].add(name, level="district", area=area)
+    both = {r["org"]: r for r in sign_in(writable).get("/api/figures").get_json()["rows"]}
+    keys = ("stations", "by_kind", "always_open", "workers", "coverage", "gaps",
+            "stations_last_month", "coverage_last_month")
+    for region, (name, area) in areas.items():
+        copy = tmp_path / f"{region}.sqlite"
+        with sqlite3.connect(root / region / "yizhan.sqlite") as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        single = create_app({"TESTING": True, "DATA_DIR": root / region, "SECRET_KEY": "t",
+                             "DB_URL": f"sqlite:///{copy}"})
+        single.extensions["orgs"].add(name, level="district", area=area)
+        add_account(single)
+        alone_row = sign_in(single).get("/api/figures").get_json()["rows"][0]
+        assert alone_row["org"] == name and alone_row["stations"] > 0, alone_row
+        assert alone_row["workers"] > 0
+        assert {k: both[name][k] for k in keys} == {k: alone_row[k] for k in keys}, region
+        single.extensions["yizhan"].registry.engine.dispose()
+
+
 #: Operations with a region left out of the walk below: the analyses (each a minute of a whole
 #: city; their regions are checked above).
 HEAVY = ("/api/coverage", "/api/plan", "/api/jobs")
