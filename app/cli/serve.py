@@ -100,9 +100,11 @@ def demo_cmd(build_only, data_dir, region_id, osm_file, place, rebuild, deployme
                        f"  {time.perf_counter() - started:5.1f} s  {m}", err=True))
         click.echo(f"Built in {time.perf_counter() - started:.1f} s.", err=True)
     _say_demo(region)
+    # recorded at this release's revision even when only built: the commands after start
+    # without the migration code
+    _say_upgrade(upgrade_with_backup(region.db_url, backup=existed))
     if build_only:
         return
-    _say_upgrade(upgrade_with_backup(region.db_url, backup=existed))
     password = _demo_planner(region.db_url)
     click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
     _serve(region.data_dir, None, None, host, port, tiles, workers, trusted_proxies, https)
@@ -120,9 +122,9 @@ def _demo_deployment(data_dir: Path, build_only: bool, rebuild: bool, serving: t
         f"  {time.perf_counter() - started:5.1f} s  {m}", err=True))
     names = ", ".join(r.name for r in read_deployment(path).regions)
     click.echo(f"Demo deployment {path}: {names} on {db_url}")
+    _say_upgrade(upgrade_with_backup(db_url, backup=existed))
     if build_only:
         return
-    _say_upgrade(upgrade_with_backup(db_url, backup=existed))
     password = _demo_planner(db_url)
     click.echo(say(cli_lang(), "demo_planner", user=DEMO_USER, password=password))
     if "harbin" in names.split(", "):  # Harbin's unions from its boundaries, an account a level

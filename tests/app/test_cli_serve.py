@@ -27,6 +27,10 @@ def test_demo_build_only(runner, tmp_path):
     assert 40 <= float(ten.group(1)) <= 90 and float(four.group(1)) < float(ten.group(1))
     assert re.search(r"gap areas at 10:00: [1-9]", out)
     assert "Built in" in result.stderr and "路网 network walk" in result.stderr
+    # made by this release and recorded so: later commands skip the full schema check
+    from app.schema_head import is_current
+
+    assert is_current(f"sqlite:///{tmp_path / 'yizhan.sqlite'}")
 
 
 def test_demo_serves_the_built_region_with_a_demo_planner(runner, demo, monkeypatch, tmp_path):
