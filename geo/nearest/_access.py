@@ -200,7 +200,12 @@ def _merged_entries(old: Entries, renumber: np.ndarray, added: tuple[np.ndarray,
     order = np.argsort(new_node * count + new_station, kind="stable")
     at = np.searchsorted(key, (new_node * count + new_station)[order])
     node = np.insert(node, at, new_node[order])
-    merged = Entries(np.searchsorted(node, np.arange(n_nodes + 1)).astype(np.int64),
+    # each node's count, changed by the entries gone and added (no search over every node)
+    delta = (np.bincount(new_node, minlength=n_nodes)
+             - np.bincount(old.node[~keep], minlength=n_nodes))
+    ptr = old.ptr.copy()
+    ptr[1:] += np.cumsum(delta)
+    merged = Entries(ptr,
                      np.insert(station, at, new_station[order]),
                      np.insert(old.metres[keep], at, new_m[order]),
                      np.insert(old.seconds[keep], at, new_s[order]), node)
