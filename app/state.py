@@ -525,6 +525,18 @@ class AppState:
         self._demand = (key, frame)
         return key, frame
 
+    def _scoped(self, found: tuple[tuple, Any], scope: Scope | None) -> tuple[tuple, Any]:
+        """``(key, demand)`` narrowed to the workers inside ``scope``'s area (as given
+        without), kept with the analyses so a repeated question does not narrow it again."""
+        if scope is None:
+            return found
+        from geo.demand import inside
+
+        key, demand = found
+        scoped = (key, scope.key)
+        return scoped, self._analyses.get_or_make(("scoped", *scoped),
+                                                  lambda: inside(demand, scope.area))
+
     def coverage(self, snap: Snapshot, *, minutes: float | None = None,
                  at: datetime | None = None, h3_res: int | None = None,
                  groups: list[str] | None = None, progress: Progress | None = None,
@@ -542,7 +554,7 @@ class AppState:
         res = settings.h3_res if h3_res is None else int(h3_res)
         zone = ZoneInfo(settings.timezone)
         day = (at.astimezone(zone) if at is not None else datetime.now(zone)).date()
-        demand_key, demand = _scoped(self.demand_input(progress), scope)
+        demand_key, demand = self._scoped(self.demand_input(progress), scope)
         districts_key, districts = self.districts(progress)
         chosen, skipped = analysis_groups(demand, wanted=groups, modes=self.networks)
         if not chosen:
@@ -599,7 +611,7 @@ class AppState:
             When another analysis is computing in this process (:meth:`_analysis_slot`) and
             there is no ``progress``.
         """
-        demand_key, demand = _scoped(self.demand_input(progress), scope)
+        demand_key, demand = self._scoped(self.demand_input(progress), scope)
         key = ("plan", snap.version, demand_key, kind, add, target, minutes,
                tuple(groups or ()), curve, None if at is None else at.isoformat())
         known = self._plans.get(key)
@@ -621,16 +633,6 @@ class AppState:
             known = (answer, run.plan)
             self._plans.put(key, known)
             return known
-
-
-def _scoped(found: tuple[tuple, Any], scope: Scope | None) -> tuple[tuple, Any]:
-    """``(key, demand)`` narrowed to the workers inside ``scope``'s area (as given without)."""
-    if scope is None:
-        return found
-    from geo.demand import inside
-
-    key, demand = found
-    return (key, scope.key), inside(demand, scope.area)
 
 
 #: What the analyses call as each step starts (a message; raising stops the analysis).
