@@ -158,6 +158,29 @@ def list_orgs():
     return jsonify({"orgs": shown, "mine": None if top is None else top.name})
 
 
+@bp.get("/api/orgs/<name>/area")
+@auth.requires("read")
+@operation(path=NAME, answers={
+    200: (None, "The area as a GeoJSON Feature (EPSG:4326; its own and those below it; null "
+                "geometry when none has one), properties `name` and `level`."),
+    404: (None, "No such organisation within yours.")})
+def get_area(name: str):
+    """The area of an organisation: one's own or one below it (any, without one), as the
+    planner map outlines it."""
+    from shapely.geometry import mapping
+
+    try:
+        org = auth.orgs().get(name)
+    except (NotFoundError, InputError):
+        org = None
+    if org is None or not auth.may(auth.current_user(), "read", org=org):
+        raise NotFoundError(f"no organisation named {name[:100]!r} within yours; GET /api/orgs "
+                            "lists them")
+    area = auth.orgs().area(org.id)
+    return jsonify({"type": "Feature", "properties": {"name": org.name, "level": org.level},
+                    "geometry": None if area is None else mapping(area)})
+
+
 def _polygons(area: dict[str, Any]) -> Any:
     from shapely.geometry import shape
     from shapely.ops import unary_union

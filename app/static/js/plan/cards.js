@@ -3,6 +3,7 @@
 import {clear, config, el, icon, t} from "../common.js";
 import {setGroup} from "./coverage.js";
 import {count, groupShort, hourText, modeText, pct, shareColor, svg} from "./format.js";
+import {drawArea} from "./map.js";
 import {GROUPS, state} from "./state.js";
 
 /* A group's share, covered and total workers at the hour shown (exact once that answer came). */
@@ -123,6 +124,7 @@ export function renderCards() {
   const box = clear(document.getElementById("group-cards"));
   const data = state.data;
   if (!data) return;
+  drawArea(data.area || null);
   if (data.area) box.appendChild(el("p", {class: "muted small", dataset: {area: data.area}}, t("area_scope", {org: data.area})));
   GROUPS.forEach((g) => { if (data.groups[g]) box.appendChild(groupCard(g, data.groups[g])); });
   Object.keys(data.skipped || {}).forEach((g) => {

@@ -1,5 +1,5 @@
 /* The planner view's map: panes, basemap, fitting views clear of the hour bar, the legend. */
-import {basemap, config, el, t, toLatLng} from "../common.js";
+import {api, basemap, config, el, t, toLatLng} from "../common.js";
 import {state} from "./state.js";
 
 const L = window.L;
@@ -48,6 +48,22 @@ export function showAll(latlngs) {
   const b = L.latLngBounds(latlngs);
   if (state.data) L.geoJSON(state.data.cells, wgs).eachLayer((layer) => b.extend(layer.getBounds()));
   map.fitBounds(b, fitOptions(17));
+}
+
+/* The area of the organisation an analysis counts (its name; null: none), outlined dashed. */
+const areaLayer = L.layerGroup().addTo(map);
+let areaShown = null;
+export function drawArea(name) {
+  if (name === areaShown) return;
+  areaShown = name;
+  areaLayer.clearLayers();
+  if (!name) return;
+  api("/api/orgs/" + encodeURIComponent(name) + "/area").then((feature) => {
+    if (areaShown !== name || !feature.geometry) return;
+    areaLayer.addLayer(L.geoJSON(feature, Object.assign({pane: "gaps", interactive: false,
+      style: {color: "#175cd3", weight: 3, opacity: 0.8, dashArray: "1 7", lineCap: "round",
+              fill: false}}, wgs)));
+  }).catch(() => {});  // an outline is a help, never a fault
 }
 
 /* A [lon, lat] ring as LatLngs on this map. */
