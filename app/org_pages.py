@@ -169,13 +169,7 @@ def get_area(name: str):
     planner map outlines it."""
     from shapely.geometry import mapping
 
-    try:
-        org = auth.orgs().get(name)
-    except (NotFoundError, InputError):
-        org = None
-    if org is None or not auth.may(auth.current_user(), "read", org=org):
-        raise NotFoundError(f"no organisation named {name[:100]!r} within yours; GET /api/orgs "
-                            "lists them")
+    org = _managed_org(name, "read")
     area = auth.orgs().area(org.id)
     return jsonify({"type": "Feature", "properties": {"name": org.name, "level": org.level},
                     "geometry": None if area is None else mapping(area)})
@@ -198,16 +192,16 @@ def _polygons(area: dict[str, Any]) -> Any:
     return unary_union([g for g in shapes if g.geom_type.endswith("Polygon")] or shapes)
 
 
-def _managed_org(name: str) -> Org:
-    """The organisation ``name`` if the signed-in administrator may replace its area
-    (:func:`app.auth.may`: it or one above it is theirs), else 404 (one they do not manage is
-    not shown to exist)."""
+def _managed_org(name: str, action: str = "areas") -> Org:
+    """The organisation ``name`` if the signed-in user may do ``action`` to it
+    (:func:`app.auth.may`: it or one above it is theirs; ``areas``: replace its area), else 404
+    (one outside theirs is not shown to exist)."""
     try:
         org = auth.orgs().get(name)
     except (NotFoundError, InputError):
         org = None
-    if org is None or not auth.may(auth.current_user(), "areas", org=org):
-        raise NotFoundError(f"no organisation named {name!r} that you manage; GET /api/orgs "
+    if org is None or not auth.may(auth.current_user(), action, org=org):
+        raise NotFoundError(f"no organisation named {name[:100]!r} within yours; GET /api/orgs "
                             "lists them")
     return org
 

@@ -158,3 +158,13 @@ function streetLines(map, element) {
     map.on("zoomend", weigh);
   }).catch(() => { /* the map still works without the streets */ });
 }
+
+/* A file's bytes as base64 (for the JSON bodies that carry uploaded files). */
+export function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}

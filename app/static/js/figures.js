@@ -1,6 +1,6 @@
 /* yizhan: the figures dashboard (/figures): /api/figures as two tables, per level and per
    organisation, with the same columns (and headers) as the XLSX. Text only through el(). */
-import {api, clear, config, el} from "./common.js";
+import {api, clear, config, el, readBase64} from "./common.js";
 
 const f = config.figures;
 const zh = config.lang === "zh";
@@ -61,15 +61,6 @@ api("/api/figures").then((doc) => {
    GeoJSON file (PUT /api/orgs/<name>/area/file, base64 in JSON). The server reads the whole file
    first: a bad one changes nothing, and each problem is listed with the file and feature. */
 const lang = {"Accept-Language": config.lang};
-
-function readBase64(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
-  });
-}
 
 /* What the row says: text; ok true (done), false (refused) or null (under way). */
 function say(node, problems, text, ok) {

@@ -3,7 +3,7 @@
    problems are listed with file, row and column, and nothing changes. The upload in use and
    the earlier ones are shown with who and when; an earlier one can be restored. Text goes
    through textContent (el) only. */
-import {api, clear, config, el, fmtWhen, t, toast} from "../common.js";
+import {api, clear, config, el, fmtWhen, readBase64, t, toast} from "../common.js";
 import {onSession, session} from "../editor.js";
 import {loadCoverage} from "./coverage.js";
 
@@ -23,15 +23,6 @@ function entryLine(entry) {
   return [el("strong", {text: entry.filename}), " · " + summary(entry) + " · ",
           el("span", {class: "muted", text: t("inp_by", {who: entry.used_by,
                                                           when: fmtWhen(entry.used_since)})})];
-}
-
-function readBase64(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
-  });
 }
 
 function showProblems(box, name, err) {
