@@ -348,13 +348,18 @@ def _served_app(overrides: dict) -> Flask:
     app.extensions["yizhan"].registry.check()  # a damaged file: one line now, not a 500 later
     for served in states(app):  # each region's, in a deployment of several
         served.warm_up()
-    # Everything loaded so far (networks, finders, libraries) lives as long as the server: keep
-    # it out of the garbage collector's full passes, which would otherwise pause every request
-    # for ~0.1 s now and then (and, with workers, dirty the pages the workers share).
-    gc.collect()
-    gc.freeze()
+    settle()
     _SERVED = app
     return app
+
+
+def settle() -> None:
+    """After warming up: everything loaded so far (networks, finders, libraries) lives as long
+    as the server, so keep it out of the garbage collector's full passes, which would otherwise
+    pause every request for ~0.1 s now and then (and, with workers, dirty the pages the workers
+    share)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _worker_app(overrides: dict, _target: str = "") -> Flask:

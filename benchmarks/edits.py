@@ -1,7 +1,7 @@
 """Station edits on a whole city: the time of one PATCH, and nearest lookups while a planner saves.
 
     python -m benchmarks edits [--stations 20000] [--data DIR] [--patches 20] [--seconds 15]
-                               [--threads 2] [--save-every 1.0] [--json]
+                               [--threads 2] [--rates 0,200] [--save-every 1.0] [--json]
 
 Builds the demo region (central Chengdu) and a registry copy with ``--stations`` stations
 (generated ones added, :func:`benchmarks.stations.build_data`), into ``--data`` when given (and
@@ -19,9 +19,15 @@ it measures, through the whole app (Flask test client, a signed-in planner):
    metres (median, 90th percentile and largest time of one request, the snapshot update in it);
 2. ``/api/nearest`` at random points on the walking network from ``--threads`` threads for
    ``--seconds``, with nobody saving and then with one PATCH every ``--save-every`` seconds from
-   another thread (the median and 99th percentile of one lookup, and lookups per second).
+   another thread (the median and 99th percentile of one lookup, and lookups per second), at
+   each of ``--rates``: 0 is as fast as the threads can ask (the process saturated: every
+   other piece of work delays lookups), a number is that many lookups a second in all, each
+   timed from when it was due (so a lookup held up delays the ones behind it, as for real
+   clients).
 
-The lookups share the process (and its GIL) with the saving, as they do in a server worker.
+The lookups share the process (and its GIL) with the saving, as they do in a server worker; the
+process is set up as a served worker is (:func:`app.settle` after warming up, the worker's
+switch interval :data:`app.SWITCH_INTERVAL_S`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import sys
 import tempfile
 import threading
 import time
@@ -91,23 +98,31 @@ class Saver:
 
 
 def lookups(app, paths: list[str], *, seconds: float, threads: int,
-            saver: Saver | None, save_every: float) -> dict:
-    """Lookups from ``threads`` threads for ``seconds``, a save every ``save_every`` seconds
-    when ``saver`` is given: median and p99 milliseconds, lookups per second, saves made."""
-    stop = time.perf_counter() + seconds
+            saver: Saver | None, save_every: float, rate: float = 0.0) -> dict:
+    """Lookups from ``threads`` threads for ``seconds`` (``rate`` a second in all, each timed
+    from when it was due; 0: each thread asks again as soon as answered), a save every
+    ``save_every`` seconds when ``saver`` is given: median and p99 milliseconds, lookups per
+    second, saves made."""
+    start = time.perf_counter()
+    stop = start + seconds
     times: list[list[float]] = [[] for _ in range(threads)]
     saves: list[float] = []
 
     def ask(t: int) -> None:
         client = app.test_client()
         j = t
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
+        period = threads / rate if rate > 0 else 0.0
+        due = start + t * period / threads
+        while (due if rate > 0 else time.perf_counter()) < stop:
+            if rate > 0:
+                time.sleep(max(0.0, due - time.perf_counter()))
+            started = due if rate > 0 else time.perf_counter()
             answer = client.get(paths[j % len(paths)])
             times[t].append(time.perf_counter() - started)
             if answer.status_code != 200:
                 raise SystemExit(f"lookup failed: {answer.status_code}")
             j += threads
+            due += period
 
     def save() -> None:
         next_at = time.perf_counter() + save_every / 2
@@ -148,11 +163,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--patches", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0, help="per lookup measurement")
     parser.add_argument("--threads", type=int, default=2, help="threads asking for lookups")
+    parser.add_argument("--rates", default="0,200",
+                        help="lookups a second in all, comma-separated; 0: as fast as asked")
     parser.add_argument("--save-every", type=float, default=1.0, help="seconds between saves")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    from app import create_app
+    from app import SWITCH_INTERVAL_S, create_app, settle
     from benchmarks.web import query_paths
 
     region, url = open_data(args.data, args.stations)
@@ -160,6 +177,9 @@ def main(argv: list[str]) -> int:
                              "RATELIMIT_ENABLED": False})
     app_state = app.extensions["yizhan"]
     app_state.warm_up()
+    settle()  # as a served worker is set up
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    rates = [float(r) for r in args.rates.split(",")]
     client = signed_in(app)
     saver = Saver(client, app_state)
     paths, _ = query_paths(region, "walk", 4000, 3, False)
@@ -174,22 +194,27 @@ def main(argv: list[str]) -> int:
         figures = {"patch_ms": {"median": round(float(np.median(took)), 1),
                                 "p90": round(float(np.percentile(took, 90)), 1),
                                 "max": round(float(took.max()), 1)}}
-        for name, who in (("lookups_no_saving", None), ("lookups_saving", saver)):
-            figures[name] = lookups(app, paths, seconds=args.seconds, threads=args.threads,
-                                    saver=who, save_every=args.save_every)
+        for rate in rates:
+            for name, who in (("no_saving", None), ("saving", saver)):
+                figures[f"lookups_{name}_{rate:g}"] = lookups(
+                    app, paths, seconds=args.seconds, threads=args.threads, saver=who,
+                    save_every=args.save_every, rate=rate)
         out[path] = figures
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
     print(f"{out['stations']} stations, modes {out['modes']}, nodes {out['nodes']}; "
           f"{args.threads} lookup threads, one save every {args.save_every:g} s")
-    print(f"{'path':<12} {'PATCH median':>13} {'p90':>8} {'max':>8}   "
+    print(f"{'path':<12} {'PATCH median':>13} {'p90':>8} {'max':>8}   {'lookups/s':>10}   "
           f"{'lookup p50/p99 (no saving)':>27}   {'lookup p50/p99 (saving)':>24}  saves")
     for path in ("whole", "incremental"):
         f = out[path]
-        quiet, busy = f["lookups_no_saving"], f["lookups_saving"]
         patch = f["patch_ms"]
-        print(f"{path:<12} {patch['median']:>10.1f} ms {patch['p90']:>5.1f} ms "
-              f"{patch['max']:>5.1f} ms   {quiet['p50_ms']:>11.2f} / {quiet['p99_ms']:>6.2f} ms"
-              f"   {busy['p50_ms']:>9.2f} / {busy['p99_ms']:>6.2f} ms  {busy['saves']}")
+        for rate in rates:
+            quiet, busy = f[f"lookups_no_saving_{rate:g}"], f[f"lookups_saving_{rate:g}"]
+            asked = f"{quiet['per_s']:.0f} max" if rate == 0 else f"{rate:g}"
+            print(f"{path:<12} {patch['median']:>10.1f} ms {patch['p90']:>5.1f} ms "
+                  f"{patch['max']:>5.1f} ms   {asked:>10}   "
+                  f"{quiet['p50_ms']:>11.2f} / {quiet['p99_ms']:>6.2f} ms"
+                  f"   {busy['p50_ms']:>9.2f} / {busy['p99_ms']:>6.2f} ms  {busy['saves']}")
     return 0
