@@ -99,36 +99,42 @@ class StationAccess:
         gives, per station, its index among this access's stations when it is the same
         station there (its placement and entries are reused), else -1 (it is placed); the kept
         stations keep their order. Equal, field by field, to :meth:`build` on ``stations``."""
+        from geo.nearest._merge import (
+            carried,
+            gathered,
+            gathered_stations,
+            legs,
+            merge_order,
+            node_pointers,
+            renumbering,
+        )
+
         fresh = np.flatnonzero(kept < 0)
         placed = place(self.network, np.array([stations[i].lon for i in fresh], float),
                        np.array([stations[i].lat for i in fresh], float))
         old = self.placement
-        same = kept >= 0
-        shifted = len(kept) != len(old) or not np.array_equal(
-            kept[same], np.flatnonzero(same))
-        fields = {}
-        for name in (f.name for f in dataclasses.fields(Placement)):
-            new = getattr(placed, name)
-            column = np.empty((len(kept), *new.shape[1:]), new.dtype)
-            if shifted:
-                column[same] = getattr(old, name)[kept[same]]
-            else:
-                column[...] = getattr(old, name)
-            column[fresh] = new
-            fields[name] = column
-        placement = Placement(**fields)
+        placement = Placement(**{
+            name: carried(getattr(old, name), kept, fresh, getattr(placed, name))
+            for name in (f.name for f in dataclasses.fields(Placement))})
         speed = access_speed_kmh(self.network.mode) / 3.6
-        legs = placement.distance_m
-        on = legs <= max_snap_m
-        renumber = np.full(len(old) + 1, -1, np.int64)  # old index -> new one (-1: gone)
-        renumber[kept[same]] = np.flatnonzero(same)
+        leg_m, leg_s, on = legs(placement.distance_m, max_snap_m, speed)
+        renumber = renumbering(kept, len(old))  # old index -> new one (-1: gone)
         added = fresh[on[fresh]]
-        entries = _merged_entries(self.entries, renumber, _entries(placement, added, legs, speed),
-                                  len(kept), self.network.n_nodes)
-        segments, on_segment = _merged_segments(self.segments, self.on_segment, renumber,
-                                                placement.segment, added, len(kept))
-        return StationAccess(self.network, placement, _read_only(legs.copy()),
-                             _read_only(legs / speed), _read_only(on), entries, segments,
+        node, station, metres, seconds = _entries(placement, added, leg_m, speed)
+        was = self.entries
+        rows = merge_order(was.node, was.station, renumber, node, station, len(kept))
+        merged_node = gathered(was.node, node, rows)
+        entries = Entries(node_pointers(merged_node, self.network.n_nodes),
+                          gathered_stations(was.station, station, rows, renumber),
+                          gathered(was.metres, metres, rows), gathered(was.seconds, seconds, rows),
+                          merged_node)
+        rows = merge_order(self.segments, self.on_segment, renumber, placement.segment[added],
+                           added, len(kept))
+        segments = gathered(self.segments, placement.segment[added], rows)
+        on_segment = gathered_stations(self.on_segment, added, rows, renumber)
+        for array in (*entries, leg_m, leg_s, on, segments, on_segment):
+            _read_only(array)
+        return StationAccess(self.network, placement, leg_m, leg_s, on, entries, segments,
                              on_segment)
 
     @classmethod
@@ -177,52 +183,12 @@ class StationAccess:
 
 
 
-def _entries(placement: Placement, ids: np.ndarray, legs: np.ndarray, speed: float
+def _entries(placement: Placement, ids: np.ndarray, leg_m: np.ndarray, speed: float
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ways into the stations ``ids`` (node, station, metres, seconds), station-major."""
     node = placement.in_node[ids].ravel()
     station = np.repeat(ids, 2).astype(np.int64)
-    metres = (placement.in_m[ids] + legs[ids, None]).ravel()
-    seconds = (placement.in_s[ids] + (legs[ids] / speed)[:, None]).ravel()
+    metres = (placement.in_m[ids] + leg_m[ids, None]).ravel()
+    seconds = (placement.in_s[ids] + (leg_m[ids] / speed)[:, None]).ravel()
     keep = node >= 0
     return node[keep], station[keep], metres[keep], seconds[keep]
-
-
-def _merged_entries(old: Entries, renumber: np.ndarray, added: tuple[np.ndarray, ...],
-                    count: int, n_nodes: int) -> Entries:
-    """``old`` entries of the stations kept (renumbered) with those ``added`` merged in, in
-    the order a whole build gives: by node, then by station."""
-    station = renumber[old.station]
-    keep = station >= 0
-    node, station = old.node[keep], station[keep]
-    new_node, new_station, new_m, new_s = added
-    key = node * count + station
-    order = np.argsort(new_node * count + new_station, kind="stable")
-    at = np.searchsorted(key, (new_node * count + new_station)[order])
-    node = np.insert(node, at, new_node[order])
-    # each node's count, changed by the entries gone and added (no search over every node)
-    delta = (np.bincount(new_node, minlength=n_nodes)
-             - np.bincount(old.node[~keep], minlength=n_nodes))
-    ptr = old.ptr.copy()
-    ptr[1:] += np.cumsum(delta)
-    merged = Entries(ptr,
-                     np.insert(station, at, new_station[order]),
-                     np.insert(old.metres[keep], at, new_m[order]),
-                     np.insert(old.seconds[keep], at, new_s[order]), node)
-    for array in merged:
-        _read_only(array)
-    return merged
-
-
-def _merged_segments(segments: np.ndarray, on_segment: np.ndarray, renumber: np.ndarray,
-                     segment: np.ndarray, added: np.ndarray, count: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """The kept stations by segment (renumbered) with those ``added`` merged in."""
-    station = renumber[on_segment]
-    keep = station >= 0
-    segments, station = segments[keep], station[keep]
-    new_seg = segment[added]
-    order = np.argsort(new_seg * count + added, kind="stable")
-    at = np.searchsorted(segments * count + station, (new_seg * count + added)[order])
-    return (_read_only(np.insert(segments, at, new_seg[order])),
-            _read_only(np.insert(station, at, added[order])))

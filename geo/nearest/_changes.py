@@ -15,8 +15,8 @@ REBUILD_SHARE = 0.05
 
 
 def apply_changes(stations: Sequence[Station], changed: Iterable[Station],
-                  removed: Iterable[str], *, ids: np.ndarray | None = None
-                  ) -> tuple[list[Station], np.ndarray, np.ndarray]:
+                  removed: Iterable[str], *, ids: np.ndarray | None = None,
+                  in_order: bool = False) -> tuple[list[Station], np.ndarray, np.ndarray]:
     """The stations after ``changed`` (new, or replacing the station of the same id) and
     ``removed`` (ids; an unknown id is ignored).
 
@@ -28,6 +28,9 @@ def apply_changes(stations: Sequence[Station], changed: Iterable[Station],
     ----------
     ids
         The ids of ``stations`` as a numpy array of text, when known already (:func:`id_array`).
+    in_order
+        True when ``stations`` are known to be in id order (:func:`in_id_order`: a list this
+        function made from one in id order is in id order too); else it is looked at.
 
     Returns
     -------
@@ -42,7 +45,7 @@ def apply_changes(stations: Sequence[Station], changed: Iterable[Station],
     ids = id_array(stations) if ids is None else ids
     gone = set(removed)
     update = {s.id: s for s in changed if s.id not in gone}
-    in_order = len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1]))
+    in_order = in_order or in_id_order(ids)
     where = _positions(ids, list(update) + sorted(gone), in_order)
     kept = np.arange(len(stations), dtype=np.int64)
     new_list = list(stations)
@@ -77,6 +80,11 @@ def id_array(stations: Sequence[Station]) -> np.ndarray:
     return np.array([s.id for s in stations], dtype=str)
 
 
+def in_id_order(ids: np.ndarray) -> bool:
+    """Whether ``ids`` (:func:`id_array`) are in increasing order."""
+    return len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1]))
+
+
 def _positions(ids: np.ndarray, wanted: list[str], in_order: bool) -> list[int]:
     """The index of each of ``wanted`` in ``ids``, -1 where absent."""
     if not wanted:
@@ -85,6 +93,9 @@ def _positions(ids: np.ndarray, wanted: list[str], in_order: bool) -> list[int]:
         index = {sid: i for i, sid in enumerate(ids.tolist())}
         return [index.get(sid, -1) for sid in wanted]
     asked = np.array(wanted, dtype=str)
-    at = np.searchsorted(ids.astype(np.promote_types(ids.dtype, asked.dtype)), asked)
+    if asked.dtype.itemsize <= ids.dtype.itemsize:  # the few asked made as long, not every id
+        at = np.searchsorted(ids, asked.astype(ids.dtype))
+    else:
+        at = np.searchsorted(ids.astype(asked.dtype), asked)
     return [int(i) if i < len(ids) and ids[i] == sid else -1
             for i, sid in zip(at.tolist(), wanted, strict=True)]

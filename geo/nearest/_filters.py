@@ -62,29 +62,24 @@ class StationFilter:
         """The filter of ``stations`` (``kept`` as in
         :meth:`geo.nearest._access.StationAccess.with_changes`): the kept stations' kinds,
         service masks and opening states are carried over, the others' worked out afresh."""
-        same = kept >= 0
-        fresh = np.flatnonzero(~same)
-        kind_code = np.full(len(stations), -1, np.int16)
-        kind_code[same] = self._kind_code[kept[same]]
-        for i in fresh.tolist():
-            kind_code[i] = _kind_code(stations[i].kind)
+        from geo.nearest._merge import carried, carried_mask, carried_or
+
+        fresh = np.flatnonzero(kept < 0)
+        kind_code = carried(self._kind_code, kept, fresh,
+                            np.array([_kind_code(stations[i].kind) for i in fresh], np.int16))
         new = StationFilter(stations, on_network, kind_code=kind_code)
         with self._lock:
             masks = list(self._masks.items())
             states = list(self._open_states.items())
         for (kinds, services), mask in masks:
-            carried = np.zeros(len(stations), bool)
-            carried[same] = mask[kept[same]]
-            carried &= on_network
+            new_mask = carried_mask(mask, kept, on_network)
             for i in fresh.tolist():
                 station = stations[i]
-                carried[i] = bool(on_network[i]) and (kinds is None or station.kind in kinds) \
+                new_mask[i] = bool(on_network[i]) and (kinds is None or station.kind in kinds) \
                     and services <= station.services
-            new._masks[(kinds, services)] = carried
+            new._masks[(kinds, services)] = new_mask
         for when, state in states:
-            carried_state = np.full(len(stations), -2, np.int8)
-            carried_state[same] = state[kept[same]]
-            new._open_states[when] = carried_state
+            new._open_states[when] = carried_or(state, kept, np.int8(-2))
         return new
 
     def static_mask(self, kinds: frozenset[str] | None, services: frozenset[str]) -> np.ndarray:

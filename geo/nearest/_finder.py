@@ -13,7 +13,7 @@ from scipy.sparse import csr_array
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.nearest._access import StationAccess, access_speed_kmh
-from geo.nearest._changes import REBUILD_SHARE, apply_changes, id_array
+from geo.nearest._changes import REBUILD_SHARE, apply_changes, id_array, in_id_order
 from geo.nearest._costs import BudgetCosts
 from geo.nearest._filters import StationFilter
 from geo.nearest._many import hits_frame, to_points
@@ -64,6 +64,7 @@ class StationFinder:
         self._point = PointSearch(network, self._stations, self._access)
         self._budget = BudgetCosts(self._access)
         self._ids = id_array(self._stations)
+        self._in_order = in_id_order(self._ids)
 
     def with_changes(self, changed: Iterable[Station], removed: Iterable[str] = ()
                      ) -> StationFinder:
@@ -91,9 +92,11 @@ class StationFinder:
             The updated finder; its :attr:`stations` keep their order, the new ones placed
             where an id-ordered list puts them (:func:`geo.nearest._changes.apply_changes`).
         """
-        stations, kept, ids = apply_changes(self._stations, changed, removed, ids=self._ids)
+        stations, kept, ids = apply_changes(self._stations, changed, removed, ids=self._ids,
+                                            in_order=self._in_order)
         new = object.__new__(StationFinder)
         new._ids = ids
+        new._in_order = self._in_order or in_id_order(ids)
         new._network = self._network
         new._stations = stations
         new._max_snap_m = self._max_snap_m

@@ -14,6 +14,7 @@ from geo import settings
 from geo.nearest import StationFinder, _finder
 from geo.nearest._access import StationAccess
 from geo.nearest._changes import apply_changes
+from geo.network.placement import Placement
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
 from tests.reference import networkx_nearest
@@ -72,12 +73,20 @@ def assert_same_finder(a: StationFinder, b: StationFinder) -> None:
     """Two finders built from the same stations hold the same placements and entries."""
     assert [s.id for s in a.stations] == [s.id for s in b.stations]
     assert a.stations == b.stations
-    for name in ("segment", "t", "distance_m", "out_node", "out_m", "in_node", "in_m", "in_s"):
-        np.testing.assert_array_equal(getattr(a.placement, name), getattr(b.placement, name))
-    np.testing.assert_array_equal(a.on_network, b.on_network)
-    np.testing.assert_array_equal(a.station_leg_s, b.station_leg_s)
-    for x, y in zip(a._access.entries, b._access.entries, strict=True):
+    for name in (f.name for f in dataclasses.fields(Placement)):
+        x, y = getattr(a.placement, name), getattr(b.placement, name)
         np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype, name
+    for x, y in ((a.on_network, b.on_network), (a.station_leg_m, b.station_leg_m),
+                 (a.station_leg_s, b.station_leg_s), *zip(a._access.entries, b._access.entries,
+                                                          strict=True),
+                 (a._access.segments, b._access.segments),
+                 (a._access.on_segment, b._access.on_segment)):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype and not x.flags.writeable
+    np.testing.assert_array_equal(a._filter._kind_code, b._filter._kind_code)
+    for (kinds, services), mask in a._filter._masks.items():  # carried over, or made afresh
+        np.testing.assert_array_equal(mask, b._filter.static_mask(kinds, services))
     assert a._access.by_segment == b._access.by_segment
     assert [s.id for s in a.off_network] == [s.id for s in b.off_network]
 
