@@ -72,8 +72,10 @@ class StationFinder:
 
         Only the changed stations are placed; the network, the other stations' placements,
         their filter masks and opening states, the searches' scratch arrays are reused, and the
-        per-node tables are built again when next asked for often enough (in a background
-        thread, answering by the bounded search meanwhile). When more than
+        per-node tables are repaired from this finder's when asked for (around the changed
+        stations only: :func:`geo.network.label_repair.repair_labels`), or, where this finder
+        has no table of the same stations, built again when next asked for often enough (in a
+        background thread, answering by the bounded search meanwhile). When more than
         :data:`geo.nearest._changes.REBUILD_SHARE` of the stations changed, the finder is
         built afresh. Either way its answers equal those of ``StationFinder(network,
         new.stations)``. This finder is not changed (readers may keep using it).
@@ -101,6 +103,7 @@ class StationFinder:
         new._stations = stations
         new._max_snap_m = self._max_snap_m
         new._compiled = self._compiled
+        previous = None
         if np.count_nonzero(kept < 0) > REBUILD_SHARE * max(len(stations), 1):
             new._access = StationAccess.build(self._network, stations,
                                               max_snap_m=self._max_snap_m)
@@ -108,9 +111,10 @@ class StationFinder:
         else:
             new._access = self._access.with_changes(stations, kept, max_snap_m=self._max_snap_m)
             new._filter = self._filter.with_changes(stations, new._access.on_network, kept)
+            previous = self._tables.handed_on(kept)
         new._off_network = [stations[i] for i in np.flatnonzero(~new._access.on_network)]
         new._tables = LabelTables(self._network, new._access, background=True,
-                                  reverse=self._tables.__dict__.get("reverse"))
+                                  reverse=self._tables.__dict__.get("reverse"), previous=previous)
         new._point = PointSearch(self._network, stations, new._access, scratch_from=self._point)
         new._budget = BudgetCosts(new._access)
         return new

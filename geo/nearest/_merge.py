@@ -58,6 +58,15 @@ def renumbering(kept: np.ndarray, n_old: int) -> np.ndarray:
 
 
 @njit(cache=True)
+def renumbered(renumber: np.ndarray) -> bool:
+    """Whether any station kept (:func:`renumbering`) has another index now."""
+    i = 0
+    while i < len(renumber) - 1 and (renumber[i] < 0 or renumber[i] == i):
+        i += 1
+    return i < len(renumber) - 1
+
+
+@njit(cache=True)
 def legs(distance_m: np.ndarray, max_snap_m: float, speed_ms: float
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each station's straight leg (a copy, metres), in seconds at ``speed_ms``, and whether

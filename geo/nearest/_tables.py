@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,6 +24,18 @@ _DETOUR = 1.5
 #: Per node, ``k`` columns: key (the weight searched by), carried value (the other weight),
 #: station index (-1 for none) and next node towards it (:func:`geo.network.search.k_labels`).
 Labels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class Repairable(NamedTuple):
+    """The tables of a finder's stations before some changed, and how to read them now."""
+
+    tables: LabelTables
+    #: Per station before (one slot more, for -1), its index now; -1 when gone or changed.
+    renumber: np.ndarray
+    #: Per station now, whether it is new or changed.
+    fresh: np.ndarray
+    #: Whether a station kept has another index now.
+    shifted: bool
 
 
 class LabelTables:
@@ -43,11 +56,16 @@ class LabelTables:
     reverse
         The network's reversed graph (:attr:`reverse`) when another finder of the same network
         has it already.
+    previous
+        The tables of the same network before some stations changed (:meth:`handed_on`): a
+        table asked for is repaired from the one of the same stations there
+        (:func:`geo.network.label_repair.repair_labels`, about a millisecond) rather than
+        searched again from every station.
     """
 
     def __init__(self, network: Network, access: StationAccess, *, background: bool = False,
-                 reverse: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-                 ) -> None:
+                 reverse: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 previous: Repairable | None = None) -> None:
         self._network = network
         self._access = access
         self._background = background
@@ -55,6 +73,7 @@ class LabelTables:
         self._asked: OrderedDict[tuple[str, int, bytes], int] = OrderedDict()
         self._building: set[tuple[str, int, bytes]] = set()
         self._lock = threading.Lock()
+        self._previous = previous
         if reverse is not None:
             self.__dict__["reverse"] = reverse
 
@@ -88,6 +107,18 @@ class LabelTables:
             if key in self._tables:
                 self._tables.move_to_end(key)
                 return self._tables[key]
+            repairing = self._previous is not None and key not in self._building
+            if repairing:  # one lookup repairs; the others take the bounded search meanwhile
+                self._building.add(key)
+        if repairing:
+            try:
+                repaired = self._repaired(chosen, k_table, "length")
+            finally:
+                with self._lock:
+                    self._building.discard(key)
+            if repaired is not None:
+                return self._kept(key, repaired)
+        with self._lock:
             self._asked[key] = self._asked.get(key, 0) + 1
             self._asked.move_to_end(key)
             while len(self._asked) > 4 * TABLE_CACHE:
@@ -113,31 +144,96 @@ class LabelTables:
     def labels(self, chosen: np.ndarray, k: int, weight: str) -> Labels:
         """Per node, the k nearest (``weight="length"``) or quickest (``"time"``) of the
         stations ``chosen`` (indices), cached by the station set, weight and k."""
-        from geo.network.search import k_labels
-
         cache_key = (weight, k, chosen.tobytes())
         with self._lock:
             found = self._tables.get(cache_key)
             if found is not None:
                 self._tables.move_to_end(cache_key)
                 return found
-        indptr, indices, metres, seconds = self.reverse
-        entries = self._access.entries
-        use = np.isin(entries.station, chosen)
-        first, second = ((entries.metres, entries.seconds) if weight == "length"
-                         else (entries.seconds, entries.metres))
-        edge_first, edge_second = (metres, seconds) if weight == "length" else (seconds, metres)
-        radius = label_radius(self._network, entries.node[use], entries.station[use], k)
-        if weight == "time":  # the radius in seconds, at the network's mean speed
-            radius *= float(seconds.sum()) / max(float(metres.sum()), 1e-9)
-        found = k_labels(indptr, indices, edge_first, edge_second, self._network.n_nodes,
-                         entries.node[use], first[use], second[use], entries.station[use], k,
-                         radius)
+        found = self._repaired(chosen, k, weight)
+        if found is None:
+            found = self._searched(chosen, k, weight)
+        return self._kept(cache_key, found)
+
+    def handed_on(self, kept: np.ndarray) -> Repairable:
+        """What the tables of this finder's stations after a change read from (``kept``: per
+        station after it, its index here when unchanged, else -1). When these tables have none
+        yet, the ones they would have been repaired from, the two changes taken together; either
+        way those tables no longer reach further back (one generation is kept)."""
+        from geo.nearest._merge import renumbered, renumbering
+
+        renumber = renumbering(kept, len(self._access.on_network))
+        fresh = kept < 0
+        with self._lock:
+            empty = not self._tables
+        before = self._previous
+        if empty and before is not None:
+            same = ~fresh
+            fresh[same] = before.fresh[kept[same]]
+            renumber = renumber[before.renumber]
+            return Repairable(before.tables, renumber, fresh, renumbered(renumber))
+        self._previous = None
+        return Repairable(self, renumber, fresh, renumbered(renumber))
+
+    def _kept(self, cache_key: tuple[str, int, bytes], found: Labels) -> Labels:
+        """``found`` cached under ``cache_key`` (the least used table going when full)."""
         with self._lock:
             self._tables[cache_key] = found
             while len(self._tables) > TABLE_CACHE:
                 self._tables.popitem(last=False)
         return found
+
+    def _graph(self, weight: str) -> tuple[np.ndarray, ...]:
+        """The reversed graph and the ways into every station, ``weight`` first: (indptr,
+        indices, edge weight, edge carried value, node, key, carried value, station)."""
+        indptr, indices, metres, seconds = self.reverse
+        entries = self._access.entries
+        if weight == "length":
+            return (indptr, indices, metres, seconds, entries.node, entries.metres,
+                    entries.seconds, entries.station)
+        return (indptr, indices, seconds, metres, entries.node, entries.seconds, entries.metres,
+                entries.station)
+
+    def _searched(self, chosen: np.ndarray, k: int, weight: str) -> Labels:
+        """The table of ``chosen`` searched from every one of them."""
+        from geo.network.search import k_labels
+
+        indptr, indices, edge_first, edge_second, node, first, second, station = \
+            self._graph(weight)
+        use = np.isin(station, chosen)
+        node, first, second, station = node[use], first[use], second[use], station[use]
+        radius = label_radius(self._network, node, station, k)
+        if weight == "time":  # the radius in seconds, at the network's mean speed
+            radius *= float(edge_first.sum()) / max(float(edge_second.sum()), 1e-9)
+        return k_labels(indptr, indices, edge_first, edge_second, self._network.n_nodes, node,
+                        first, second, station, k, radius)
+
+    def _repaired(self, chosen: np.ndarray, k: int, weight: str) -> Labels | None:
+        """The table of ``chosen`` repaired from one of the tables before the change whose
+        unchanged stations are the unchanged ones of ``chosen``; None when there is none."""
+        previous = self._previous
+        if previous is None:
+            return None
+        from geo.network.label_repair import repair_labels
+
+        unchanged = chosen[~previous.fresh[chosen]]
+        with previous.tables._lock:
+            candidates = [(np.frombuffer(raw, np.int64), table)
+                          for (w, size, raw), table in previous.tables._tables.items()
+                          if w == weight and size == k]
+        table = None
+        for old_chosen, candidate in candidates:
+            mapped = previous.renumber[old_chosen]
+            if np.array_equal(mapped[mapped >= 0], unchanged):
+                table = candidate
+                break
+        if table is None:
+            return None
+        in_set = np.zeros(len(previous.fresh), bool)
+        in_set[chosen] = True
+        graph = self._graph(weight)
+        return repair_labels(*graph[:4], table, previous.renumber, previous.shifted, *graph[4:],
+                             in_set, previous.fresh)
 
 
 def label_radius(network: Network, nodes: np.ndarray, station: np.ndarray, k: int) -> float:
