@@ -20,6 +20,7 @@ cached answer never outlives the stations it was computed for).
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -354,6 +355,10 @@ class AppState:
                 segments(finder.network).grid  # noqa: B018 - the index every point is placed by
                 for _ in range(settings.nearest_table_after or 0):  # the table is built
                     finder.nearest(lon, lat)  # on the last: here, not once in every worker
+                # and the update a save makes (its compiled steps and the table's repair),
+                # loaded now rather than at the first save, with the lookups waiting on it
+                edited = dataclasses.replace(snap.stations[0], name=snap.stations[0].name + " ")
+                finder.with_changes([edited]).nearest(lon, lat)
 
     def after_fork(self) -> None:
         """Call in a forked worker: drop the database connections inherited from the parent."""

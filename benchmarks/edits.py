@@ -190,6 +190,7 @@ def main(argv: list[str]) -> int:
     for path in ("whole", "incremental"):
         use_path(app_state, path)
         saver.save()  # the first update on this path
+        settle()  # what the path before left behind, as a worker's start-up state is kept
         took = np.array([saver.save() for _ in range(args.patches)]) * 1e3
         figures = {"patch_ms": {"median": round(float(np.median(took)), 1),
                                 "p90": round(float(np.percentile(took, 90)), 1),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.resources
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,20 +92,38 @@ def drive_net(helsinki_pbf):
     return load_network(helsinki_pbf, mode="drive")
 
 
+def shared_demo(tmp_path_factory, region_id: str, target: Path | None = None):
+    """The demo of ``region_id`` (:func:`geo.demo.build_demo`, deterministic) built once for
+    the whole run, by whichever test process asks first while the others wait, and copied into
+    ``target`` (a new directory when not given): each user changes its own copy."""
+    from geo.demo import DemoRegion, build_demo
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-demos"
+    shared.mkdir(exist_ok=True)
+    built = DemoRegion(shared / region_id)
+    with open(shared / f"{region_id}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.is_built():
+            part = shared / f"{region_id}.part"
+            shutil.rmtree(part, ignore_errors=True)
+            build_demo(part, region_id=region_id)
+            part.rename(built.data_dir)
+    target = target if target is not None else tmp_path_factory.mktemp(f"{region_id}-demo")
+    shutil.copytree(built.data_dir, target, dirs_exist_ok=True)
+    return DemoRegion(target)
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
-    """The Helsinki demo region (networks, demo stations, demand), built once per session."""
-    from geo.demo import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("demo"), region_id="helsinki")
+    """The Helsinki demo region (networks, demo stations, demand), built once per run."""
+    return shared_demo(tmp_path_factory, "helsinki")
 
 
 @pytest.fixture(scope="session")
 def chengdu_demo(tmp_path_factory):
-    """The default demo region, central Chengdu, built once per session."""
-    from geo.demo import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("chengdu-demo"))
+    """The default demo region, central Chengdu, built once per run."""
+    return shared_demo(tmp_path_factory, "chengdu")
 
 
 @pytest.fixture(scope="session")

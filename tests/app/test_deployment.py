@@ -14,6 +14,7 @@ from app.deployment import read_deployment
 from geo.demo import build_demo_deployment
 from geo.errors import InputError
 from tests.app.conftest import add_account, assert_error, page_config, sign_in
+from tests.conftest import shared_demo
 
 #: Tiananmen Square, Beijing: in neither region.
 BEIJING = (116.3975, 39.9087)
@@ -25,6 +26,8 @@ def built(tmp_path_factory):
     """The demo deployment: each region's own demo (its registry holds its stations only) and
     the deployment file serving both on one registry."""
     root = tmp_path_factory.mktemp("deployment")
+    for region_id in REGIONS:  # built once for the run; the deployment adds its registry
+        shared_demo(tmp_path_factory, region_id, root / region_id)
     return root, build_demo_deployment(root, regions=REGIONS)
 
 

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from tests.browser.conftest import SHOTS, page_opener, serving, wait_for_results
+from tests.conftest import shared_demo
 
 CHENGDU_BOX = (104.0, 30.6, 104.2, 30.8)
 HARBIN_BOX = (126.4, 45.6, 126.9, 45.9)
@@ -24,6 +25,8 @@ def two_regions(tmp_path_factory, chromium):
     from geo.demo import build_demo_deployment
 
     root = tmp_path_factory.mktemp("deployment")
+    for region_id in ("chengdu", "harbin"):  # built once for the run
+        shared_demo(tmp_path_factory, region_id, root / region_id)
     path = build_demo_deployment(root, regions=("chengdu", "harbin"))
     app = create_app({"TESTING": True, "DATA_DIR": root, "DEPLOYMENT": str(path),
                       "SECRET_KEY": "browser-tests"})

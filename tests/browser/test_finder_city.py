@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from tests.browser.conftest import SHOTS, page_opener, serving, wait_for_results
+from tests.conftest import shared_demo
 
 #: Every marker icon drawn (pins and clusters) and whether it is a cluster, in page pixels.
 ICONS_JS = """() => Array.from(document.querySelectorAll(
@@ -28,9 +29,7 @@ LOCAL = (126.6160, 45.7650)  # near 中央大街, lon/lat
 
 @pytest.fixture(scope="module")
 def harbin_demo(tmp_path_factory):
-    from geo.demo import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("harbin-demo"), region_id="harbin")
+    return shared_demo(tmp_path_factory, "harbin")
 
 
 @pytest.fixture(scope="module")
