@@ -28,7 +28,7 @@ def carried(old: np.ndarray, kept: np.ndarray, fresh: np.ndarray, new: np.ndarra
 
 
 @njit(cache=True)
-def carried_or(old: np.ndarray, kept: np.ndarray, fill) -> np.ndarray:
+def carried_or(old: np.ndarray, kept: np.ndarray, fill: object) -> np.ndarray:
     """Per new station its value in ``old`` (``kept``: its row there), ``fill`` where new."""
     out = np.empty(len(kept), old.dtype)
     for i in range(len(kept)):

@@ -231,9 +231,11 @@ class LabelTables:
             return None
         in_set = np.zeros(len(previous.fresh), bool)
         in_set[chosen] = True
-        graph = self._graph(weight)
-        return repair_labels(*graph[:4], table, previous.renumber, previous.shifted, *graph[4:],
-                             in_set, previous.fresh)
+        indptr, indices, edge_first, edge_second, node, first, second, station = \
+            self._graph(weight)
+        return repair_labels(indptr, indices, edge_first, edge_second, table, previous.renumber,
+                             previous.shifted, node, first, second, station, in_set,
+                             previous.fresh)
 
 
 def label_radius(network: Network, nodes: np.ndarray, station: np.ndarray, k: int) -> float:
