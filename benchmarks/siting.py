@@ -10,7 +10,9 @@
    --build-only`` (central Harbin: ``--region harbin``, or ``--osm harbin_center_2024.osm.pbf``),
    run by this checkout and by ``--previous`` (a checkout of the previous release, e.g. a git
    worktree) as subprocesses one after the other on the same files: ``--add 30 --at 04:30`` for
-   every group, and ``--group sanitation_worker --target 90``, alternating ``--repeat`` times.
+   every group, and ``--group sanitation_worker --target 90`` at 04:30 (the night, when few
+   stations are open: 174 new sites) and with every station counted open, alternating
+   ``--repeat`` times.
    Prints the medians of each one's wall time, CPU time and peak resident memory (of the
    process, from ``wait4``), the covered workers, and the ratios.
 
@@ -147,7 +149,10 @@ def city_scale(args) -> None:
 
 #: The plans of the city comparison: name and ``yizhan plan`` options.
 CITY_PLANS = {"add 30 at 04:30, all groups": ["--add", "30", "--at", "04:30"],
-              "sanitation_worker, target 90": ["--group", "sanitation_worker", "--target", "90"]}
+              "sanitation_worker, target 90 at 04:30": ["--group", "sanitation_worker",
+                                                        "--target", "90", "--at", "04:30"],
+              "sanitation_worker, target 90, all open": ["--group", "sanitation_worker",
+                                                         "--target", "90"]}
 
 
 def run_plan_process(checkout: Path, data_dir: Path, options: list[str]) -> dict:

@@ -392,3 +392,26 @@ def spopt_lscp(cover, fixed=()) -> int:
                                   predefined_facilities_arr=_predefined(dense.shape[1], fixed))
     model.solve(pulp.PULP_CBC_CMD(msg=False))
     return round(pulp.value(model.problem.objective))
+
+
+def cbc_min_cover(cover, weights, share, fixed=()) -> int:
+    """The fewest open columns (``fixed`` counted) covering ``share`` of all weight: partial set
+    covering written in PuLP and solved by CBC (spopt has no partial model), ``min sum y``
+    subject to ``z_i ≤ sum_j a_ij y_j``, ``sum w_i z_i ≥ share · sum w``, ``z_i ≤ 1``."""
+    import pulp
+
+    dense = cover.toarray() if sp.issparse(cover) else np.asarray(cover)
+    m, n = dense.shape
+    problem = pulp.LpProblem("partial_cover", pulp.LpMinimize)
+    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(n)]
+    z = [pulp.LpVariable(f"z{i}", lowBound=0, upBound=1) for i in range(m)]
+    problem += pulp.lpSum(y)
+    for i in range(m):
+        problem += z[i] <= pulp.lpSum(y[j] for j in np.flatnonzero(dense[i]))
+    problem += pulp.lpSum(float(weights[i]) * z[i] for i in range(m)) >= (
+        share * float(np.sum(weights)) - 1e-9)
+    for j in fixed:
+        problem += y[j] == 1
+    problem.solve(pulp.PULP_CBC_CMD(msg=False))
+    assert pulp.LpStatus[problem.status] == "Optimal"
+    return round(pulp.value(problem.objective))

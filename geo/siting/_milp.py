@@ -57,19 +57,23 @@ _NO_HEURISTICS = {
 def run_milp(c: np.ndarray, integrality: np.ndarray, bounds: Bounds,
              constraints: list[LinearConstraint], deadline: float | None, *, rel_gap: float,
              presolve: bool = True, heuristics: bool = True,
-             objective_bound: float | None = None) -> Milp:
+             objective_bound: float | None = None, first: bool = False) -> Milp:
     """HiGHS through :func:`scipy.optimize.milp`, minimising ``c @ x``.
 
     ``rel_gap`` is the relative MIP gap at which HiGHS stops and calls the answer optimal
     (:data:`geo.siting.models.MIP_REL_GAP`); ``objective_bound`` is HiGHS' cutoff (only
-    solutions with ``c @ x`` below it are looked for; none: status infeasible). No time is left
-    at ``deadline`` (:func:`time.perf_counter` seconds): no incumbent, no bound.
+    solutions with ``c @ x`` below it are looked for; none: status infeasible). ``first`` stops
+    HiGHS at the first solution it finds (below the cutoff: a yes to "is there one?"), not
+    optimal. No time is left at ``deadline`` (:func:`time.perf_counter` seconds): no incumbent,
+    no bound.
     """
     options: dict[str, Any] = {"disp": False, "mip_rel_gap": rel_gap, "presolve": presolve}
     if not heuristics:
         options.update(_NO_HEURISTICS)
     if objective_bound is not None:
         options["objective_bound"] = float(objective_bound)
+    if first:
+        options["mip_max_improving_sols"] = 1
     if deadline is not None:
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -85,7 +89,9 @@ def run_milp(c: np.ndarray, integrality: np.ndarray, bounds: Bounds,
         dual = None
     if res.status == 0:
         return Milp(res.x, True, dual if dual is not None else float(res.fun))
-    if res.status == 1 and res.x is not None:
+    if res.status in (1, 4) and res.x is not None:
+        # 1: the time limit; 4 with a solution: HiGHS' solution limit (``first``), which SciPy
+        # does not name
         return Milp(res.x, False, dual)
     return Milp(None, False, dual, infeasible=res.status == 2)
 
@@ -103,7 +109,7 @@ class Chosen:
 
 def coverage_milp(a: sp.csr_array, w: np.ndarray, row: np.ndarray, limit: float, *,
                   cutoff: float, lower: np.ndarray | None, deadline: float | None,
-                  heuristics: bool, rel_gap: float) -> Chosen:
+                  heuristics: bool, rel_gap: float, first: bool = False) -> Chosen:
     """``max covered weight`` s.t. ``row · y ≤ limit`` and ``covered ≥ cutoff``, by HiGHS.
 
     The formulation counts **uncovered** weight: ``min sum_i w_i u_i`` s.t.
@@ -129,7 +135,7 @@ def coverage_milp(a: sp.csr_array, w: np.ndarray, row: np.ndarray, limit: float,
     integrality = np.concatenate([np.ones(n), np.zeros(mm)])
     sol = run_milp(c, integrality, Bounds(lb, 1.0), cons, deadline, rel_gap=rel_gap,
                    presolve=False, heuristics=heuristics,
-                   objective_bound=(total_multi - cutoff) / scale + 1e-7)
+                   objective_bound=(total_multi - cutoff) / scale + 1e-7, first=first)
     upper = None if sol.dual is None else total_multi - sol.dual * scale
     chosen = None if sol.x is None else sol.x[:n] > 0.5
     return Chosen(chosen, sol.optimal, upper, sol.infeasible)

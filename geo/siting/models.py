@@ -39,6 +39,10 @@ How they are solved
    Lagrangian dual (subgradient) whose bound tends to the LP relaxation's at a fraction of its
    cost, and whose best column sets, improved by the same local search, are often optimal;
    Lagrangian fixing then drops the candidates no better solution can open.
+   For :func:`minimize_facilities` with a share below everything reachable, the same bounds
+   and heuristics search over the number of new candidates (:mod:`geo.siting._fewest`): the
+   most weight ``k`` candidates cover never falls as ``k`` grows, so proving one count too
+   small proves every smaller one too small.
 4. **Exact** (:mod:`geo.siting._milp`). HiGHS (:func:`scipy.optimize.milp`) solves what is left
    to proven optimality, or until ``time_limit``, told to look only for solutions at least as
    good as the incumbent. SciPy's interface takes no starting solution, so the heuristic answer
@@ -62,6 +66,7 @@ from typing import Any
 import numpy as np
 
 from geo.errors import InputError
+from geo.siting._fewest import fewest_columns
 from geo.siting._greedy import greedy_capacitated, greedy_cover, greedy_prefix
 from geo.siting._mclp import solve_mclp
 from geo.siting._milp import capacitated_milp, coverage_milp, set_cover_milp
@@ -269,9 +274,12 @@ def minimize_facilities(cover: Any, weights: Any, target: float, *, fixed: Any =
     Notes
     -----
     With a share the candidates can cover entirely this is set covering,
-    ``min sum_j y_j`` subject to ``sum_j a_ij y_j ≥ 1`` for every reachable row; otherwise
-    ``min sum_j y_j`` subject to ``z_i ≤ sum_j a_ij y_j`` and ``sum_i w_i z_i ≥ target``. A
-    shortfall of at most 1e-9 of the total weight counts as reached (rounding).
+    ``min sum_j y_j`` subject to ``sum_j a_ij y_j ≥ 1`` for every reachable row, solved by
+    HiGHS; otherwise partial set covering, ``min sum_j y_j`` subject to
+    ``z_i ≤ sum_j a_ij y_j`` and ``sum_i w_i z_i ≥ target``, solved as a search over the
+    number of new candidates (:mod:`geo.siting._fewest`: Lagrangian bounds rule counts out,
+    heuristics find answers, HiGHS decides the count just below the best answer). A shortfall
+    of at most 1e-9 of the total weight counts as reached (rounding).
     """
     started = time.perf_counter()
     inp = validate(cover, weights, fixed)
@@ -309,6 +317,14 @@ def minimize_facilities(cover: Any, weights: Any, target: float, *, fixed: Any =
     if greedy_count <= lower:
         return result(greedy.selected, "greedy", True, lower)
 
+    if need < float(red.w.sum()) - tol:  # a share of what the candidates reach
+        found = fewest_columns(red.a, red.w, need, lower - n_fixed, deadline,
+                               rel_gap=MIP_REL_GAP, work_limit=DOMINANCE_WORK_LIMIT)
+        lower = max(lower, n_fixed + found.lower)
+        selected = np.union1d(inp.fixed, red.cols[found.columns])
+        if len(selected) <= greedy_count and inp.covered(selected) >= target - tol:
+            return result(selected, found.method, found.optimal, lower)
+        return result(greedy.selected, "greedy", False, lower)
     sol = set_cover_milp(red.a, red.w, need, tol=tol, deadline=deadline, rel_gap=MIP_REL_GAP)
     if sol.bound is not None:
         lower = max(lower, n_fixed + math.ceil(sol.bound - 1e-6))
