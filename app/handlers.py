@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -69,8 +69,11 @@ def error_response(message: str, status: int, parameter: str | None = None, **ex
 
 
 def retry_after(response, seconds: float):
-    """``response`` with ``Retry-After``: whole seconds, at least 1."""
-    response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    """``response`` with ``Retry-After``: whole seconds, at least 1. Kept for the request too
+    (``g.retry_after_s``), so that the rate limiter's own header, which it writes on every answer
+    of a limited endpoint, does not replace it (:func:`app.limits.wait_header`)."""
+    g.retry_after_s = max(1, math.ceil(seconds))
+    response.headers["Retry-After"] = str(g.retry_after_s)
     return response
 
 

@@ -27,7 +27,7 @@ import math
 import time
 from typing import Any
 
-from flask import Flask, Request, current_app, jsonify
+from flask import Flask, Request, current_app, g, jsonify
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
@@ -125,13 +125,19 @@ WAIT_STATUSES = (429, 503)
 
 def wait_header(response):
     """``Retry-After`` only where a client must wait (:data:`WAIT_STATUSES`), and there whole
-    seconds, at least 1.
+    seconds, at least 1: the app's own wait where it gave one (``g.retry_after_s``, set by
+    :func:`app.handlers.retry_after`; a busy analysis says 5 s).
 
     Flask-Limiter writes its own on every answer of a limited endpoint, counting down to the
-    window's reset (0 in its last second); a 200 has nothing to wait for."""
+    window's reset (0 in its last second, up to a minute before): on a 503 of a busy analysis
+    that told the planner's page to wait a minute instead of a few seconds; a 200 has nothing to
+    wait for."""
     given = response.headers.get("Retry-After")
+    own = g.get("retry_after_s")
     if response.status_code not in WAIT_STATUSES:
         response.headers.pop("Retry-After", None)
+    elif own is not None:
+        response.headers["Retry-After"] = str(own)
     elif given is None or not given.strip().isdigit() or int(given) < 1:
         response.headers["Retry-After"] = "1"
     return response

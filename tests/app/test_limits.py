@@ -15,6 +15,7 @@ from limits.storage import storage_from_string
 
 from app import create_app, limit_store
 from app.limit_store import DatabaseStorage
+from app.handlers import BUSY_RETRY_S
 from app.limits import MAX_JSON_DEPTH
 from app.reports import Reports
 from geo.registry import Registry
@@ -107,6 +108,24 @@ def test_no_body_of_any_kind_gives_a_server_error(planner, demo_stations, body, 
 
 
 # --- counts shared by every worker ----------------------------------------------------------------
+
+def test_a_busy_analysis_says_its_own_wait_on_a_limited_endpoint(app, planner):
+    """The rate limiter writes a Retry-After counting to its window's end on every answer of a
+    limited endpoint; a 503 of a busy analysis keeps the app's few seconds (the planner's page
+    asks again after Retry-After: a minute there kept an upload waiting that long)."""
+    slot = app.extensions["yizhan"]._analysis_slots
+    assert slot.acquire(blocking=False)
+    try:
+        answers = [planner.get("/api/coverage"),
+                   planner.post("/api/imports?name=list.csv", data=b"name,lon,lat\n",
+                                content_type="application/octet-stream")]
+    finally:
+        slot.release()
+    for answer in answers:
+        assert_error(answer, 503)
+        assert answer.headers["Retry-After"] == str(BUSY_RETRY_S)
+    assert "Retry-After" not in planner.get("/api/coverage").headers
+
 
 def test_two_app_instances_on_one_database_share_one_report_limit(demo, tmp_path, demo_stations):
     """Two app instances on one database, as two worker processes (the default limit, 6 a
