@@ -14,8 +14,8 @@ from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 
 from app import create_app, limit_store
-from app.limit_store import DatabaseStorage
 from app.handlers import BUSY_RETRY_S
+from app.limit_store import DatabaseStorage
 from app.limits import MAX_JSON_DEPTH
 from app.reports import Reports
 from geo.registry import Registry
