@@ -15,11 +15,10 @@ EXAMPLE = Path(__file__).parents[2] / "data" / "regions-example.toml"
 
 
 @pytest.fixture(scope="module")
-def chengdu_demand(tmp_path_factory, chengdu_pbf, chengdu_walk, chengdu_drive):
-    """Sanitation workers of central Chengdu, estimated from OpenStreetMap, as a file."""
-    from geo.demo import osm_demand
-
-    demand = osm_demand(chengdu_pbf, {"walk": chengdu_walk, "drive": chengdu_drive})
+def chengdu_demand(tmp_path_factory, chengdu_demo):
+    """Sanitation workers of central Chengdu, estimated from OpenStreetMap (the demo's
+    estimate, built once per run), as a file."""
+    demand = pd.read_csv(chengdu_demo.data_dir / "demand.csv")
     path = tmp_path_factory.mktemp("chengdu") / "demand.csv"
     demand[demand["group"] == "sanitation_worker"].to_csv(path, index=False)
     return path
