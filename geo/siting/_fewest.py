@@ -65,7 +65,7 @@ def fewest_columns(a: sp.csc_array, w: np.ndarray, need: float, lower: int,
     need
         The weight to cover, ``0 < need ≤ w.sum()``.
     lower
-        A count already known too small to cover ``need`` plus one (a proven lower bound).
+        A proven lower bound on the count: every smaller count is known to fall short.
     deadline
         :func:`time.perf_counter` seconds at which to stop, or None: then the answer is the
         best found, ``optimal`` false and ``lower`` what was proven by then.
@@ -76,8 +76,7 @@ def fewest_columns(a: sp.csc_array, w: np.ndarray, need: float, lower: int,
     a = sp.csc_array(a)
     at = sp.csr_array(a.T)
     n = a.shape[1]
-    reduced = Input(a, w, np.zeros(0, dtype=np.int64))
-    greedy = greedy_cover(reduced, k=None, need=need)
+    greedy = greedy_cover(Input(a, w, np.zeros(0, dtype=np.int64)), k=None, need=need)
     best = np.asarray(greedy.order if greedy.value >= need else range(n), dtype=np.int64)
     method = "greedy"
     lags: dict[int, Lagrange] = {}
