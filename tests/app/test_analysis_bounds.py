@@ -29,6 +29,8 @@ LOOKUPS = 120
 ANALYSTS = 8
 #: Turns of idle and loaded lookups (each a share of LOOKUPS).
 ROUNDS = 4
+#: Measurements at most, until one keeps the bounds (see the test).
+ATTEMPTS = 3
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +140,11 @@ def test_lookups_keep_their_latency_while_analyses_run(served, demo):
             if status == 503:
                 time.sleep(0.2)  # a client told to wait, asking again soon (sooner than told)
 
-    # Idle and loaded in turns, so that both see the same machine (the other test processes
-    # of a run come and go): idle once every analysis has come back, loaded half a second
-    # after the analysts start again.
-    threads = [threading.Thread(target=analyst, args=(i,)) for i in range(ANALYSTS)]
-    for thread in threads:
-        thread.start()
-    idle_parts, loaded_parts = [], []
-    try:
+    def in_turns() -> tuple[np.ndarray, np.ndarray]:
+        """Idle and loaded lookups in turns, so that both see the same machine (the other test
+        processes of a run come and go): idle once every analysis has come back, loaded half a
+        second after the analysts start again."""
+        idle_parts, loaded_parts = [], []
         for part in np.array_split(np.arange(LOOKUPS), ROUNDS):
             go.clear()
             deadline = time.monotonic() + 60
@@ -155,22 +154,43 @@ def test_lookups_keep_their_latency_while_analyses_run(served, demo):
             go.set()
             time.sleep(0.5)  # the analyses are under way
             loaded_parts.append(lookup_times(served, [points[LOOKUPS + i] for i in part]))
+        return np.concatenate(idle_parts), np.concatenate(loaded_parts)
+
+    def keeps_latency(idle: np.ndarray, loaded: np.ndarray) -> bool:
+        # A lookup may wait for the analysis thread's turn on the core, never for a queue of
+        # them. The floors allow for the scheduler of a shared 2-core machine, which alone adds
+        # tens of milliseconds now and then; without the bound, eight analysts made the p95
+        # about 200 ms.
+        p95_idle, p95_loaded = np.percentile(idle, 95), np.percentile(loaded, 95)
+        return bool(np.median(loaded) <= max(5 * np.median(idle), 10.0)
+                    and p95_loaded <= max(5 * p95_idle, 50.0) and p95_loaded <= 200.0)
+
+    # A busy moment of the machine can spoil one measurement, lookups queueing behind the
+    # analyses spoil every one: up to ATTEMPTS measurements, the last one must hold.
+    threads = [threading.Thread(target=analyst, args=(i,)) for i in range(ANALYSTS)]
+    for thread in threads:
+        thread.start()
+    measured = []
+    try:
+        for _ in range(ATTEMPTS):
+            measured.append(in_turns())
+            if keeps_latency(*measured[-1]):
+                break
     finally:
         stop.set()
         for thread in threads:
             thread.join(60)
-    idle, loaded = np.concatenate(idle_parts), np.concatenate(loaded_parts)
-    p95_idle, p95_loaded = np.percentile(idle, 95), np.percentile(loaded, 95)
-    print(f"lookups median idle {np.median(idle):.1f} ms, loaded {np.median(loaded):.1f} ms; "
-          f"p95 idle {p95_idle:.1f} ms, with {ANALYSTS} analysts {p95_loaded:.1f} ms; "
-          f"analysis answers {sorted(set(answers))}: {answers.count(200)} computed, "
+    for idle, loaded in measured:
+        print(f"lookups median idle {np.median(idle):.1f} ms, loaded {np.median(loaded):.1f} ms; "
+              f"p95 idle {np.percentile(idle, 95):.1f} ms, with {ANALYSTS} analysts "
+              f"{np.percentile(loaded, 95):.1f} ms")
+    print(f"analysis answers {sorted(set(answers))}: {answers.count(200)} computed, "
           f"{answers.count(503)} refused busy")
     assert set(answers) <= {200, 503}
     assert answers.count(200) >= 1 and answers.count(503) >= ANALYSTS  # they ran, one at a time
-    # A lookup may wait for the analysis thread's turn on the core, never for a queue of them.
-    # The floors allow for the scheduler of a shared 2-core machine, which alone adds tens of
-    # milliseconds now and then; without the bound, eight analysts made the p95 about 200 ms.
+    idle, loaded = measured[-1]
     assert np.median(loaded) <= max(5 * np.median(idle), 10.0)
+    p95_idle, p95_loaded = np.percentile(idle, 95), np.percentile(loaded, 95)
     assert p95_loaded <= max(5 * p95_idle, 50.0) and p95_loaded <= 200.0
 
 
