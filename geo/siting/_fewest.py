@@ -160,8 +160,7 @@ def _decide(a: sp.csc_array, w: np.ndarray, k: int, need: float, lag: Lagrange,
         return np.zeros(0, dtype=np.int64)
     if sol.open is not None:
         chosen = keep[sol.open]
-        covered = np.zeros(a.shape[0], dtype=bool)
-        covered[a[:, chosen].indices] = True
-        if float(w[covered].sum()) >= need and 0 < len(chosen) <= k:
+        covered = Input(a, w, np.zeros(0, dtype=np.int64)).covered(chosen)
+        if covered >= need and 0 < len(chosen) <= k:
             return np.sort(chosen)
     return None
