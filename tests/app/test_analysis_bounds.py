@@ -31,6 +31,9 @@ ANALYSTS = 8
 ROUNDS = 4
 #: Measurements at most, until one keeps the bounds (see the test).
 ATTEMPTS = 3
+#: Bounds on lookups while analysts fire (milliseconds): the median (or ten times the idle one,
+#: when higher) and the 95th percentile.
+LOADED_MEDIAN_MS, LOADED_P95_MS = 60.0, 500.0
 
 
 @pytest.fixture(scope="module")
@@ -157,13 +160,13 @@ def test_lookups_keep_their_latency_while_analyses_run(served, demo):
         return np.concatenate(idle_parts), np.concatenate(loaded_parts)
 
     def keeps_latency(idle: np.ndarray, loaded: np.ndarray) -> bool:
-        # A lookup may wait for the analysis thread's turn on the core, never for a queue of
-        # them. The floors allow for the scheduler of a shared 2-core machine, which alone adds
-        # tens of milliseconds now and then; without the bound, eight analysts made the p95
-        # about 200 ms.
-        p95_idle, p95_loaded = np.percentile(idle, 95), np.percentile(loaded, 95)
-        return bool(np.median(loaded) <= max(5 * np.median(idle), 10.0)
-                    and p95_loaded <= max(5 * p95_idle, 50.0) and p95_loaded <= 200.0)
+        # A lookup may wait for the analysis thread's turn on the core, never for a server thread
+        # held by a queue of analyses. Without the bound, eight analysts made the median about
+        # 400 ms and the p95 about 1.5 s (measured alone on 2 cores); with it, about 5 and 20 ms
+        # alone and up to 20 and 160 ms in a full run of the suite (three test processes and a
+        # browser sharing the 2 cores). The bounds sit between the two.
+        return bool(np.median(loaded) <= max(10 * np.median(idle), LOADED_MEDIAN_MS)
+                    and np.percentile(loaded, 95) <= LOADED_P95_MS)
 
     # A busy moment of the machine can spoil one measurement, lookups queueing behind the
     # analyses spoil every one: up to ATTEMPTS measurements, the last one must hold.
@@ -189,9 +192,8 @@ def test_lookups_keep_their_latency_while_analyses_run(served, demo):
     assert set(answers) <= {200, 503}
     assert answers.count(200) >= 1 and answers.count(503) >= ANALYSTS  # they ran, one at a time
     idle, loaded = measured[-1]
-    assert np.median(loaded) <= max(5 * np.median(idle), 10.0)
-    p95_idle, p95_loaded = np.percentile(idle, 95), np.percentile(loaded, 95)
-    assert p95_loaded <= max(5 * p95_idle, 50.0) and p95_loaded <= 200.0
+    assert np.median(loaded) <= max(10 * np.median(idle), LOADED_MEDIAN_MS)
+    assert np.percentile(loaded, 95) <= LOADED_P95_MS
 
 
 def test_a_busy_answer_says_when_to_ask_again(served):
