@@ -47,7 +47,7 @@ def test_the_basemap_shows_water_parks_and_chinese_street_names(open_chengdu):
             overlap = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
             assert min(overlap) < 4, (a, b)
     # closer in, at 人民公园: the park in green, its lake in blue, the park and street names
-    page.evaluate("() => yizhan.map.setView([30.6590, 104.0575], 16)")
+    page.evaluate("() => { yizhan.map.setView([30.6590, 104.0575], 16); }")
     page.wait_for_function("() => Array.from(document.querySelectorAll('.map-label'))"
                            ".some(e => e.textContent === '人民公园')")
     assert page.evaluate(COUNT_JS, list(PARK)) > 5000

@@ -93,7 +93,7 @@ def test_panning_loads_the_new_view_and_merges_it(open_page, server):
 
     # a small move inside the loaded box asks for nothing
     count = len(station_requests(page))
-    page.evaluate("() => yizhan.map.panBy([20, 20], {animate: false})")
+    page.evaluate("() => { yizhan.map.panBy([20, 20], {animate: false}); }")
     page.wait_for_timeout(600)
     assert len(station_requests(page)) == count
 

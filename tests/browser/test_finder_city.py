@@ -87,7 +87,8 @@ def test_the_first_view_shows_counted_clusters_not_overlapping_pins(open_harbin,
     overlaps = page.evaluate(OVERLAPS_JS)
     assert sum(o > 0.5 for o in overlaps) <= 1, sorted(overlaps)[-5:]
     # closer in the clusters open into pins, still few drawn
-    page.evaluate(f"() => yizhan.map.setView(yizhan.toLatLng({LOCAL[0]}, {LOCAL[1]}), 17)")
+    # (in braces: the map itself returned would be serialised, its every layer, for ~20 s)
+    page.evaluate(f"() => {{ yizhan.map.setView(yizhan.toLatLng({LOCAL[0]}, {LOCAL[1]}), 17); }}")
     page.wait_for_function("() => document.querySelectorAll('.leaflet-marker-icon.pin').length > 0")
     assert len(page.evaluate(ICONS_JS)) <= 200
     assert watcher.outside == [] and watcher.errors == []
