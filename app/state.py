@@ -9,8 +9,8 @@ Networks load once per process. The stations and their finders form an immutable
 changes (checked at most once per ``check_interval`` seconds per process, by one thread while the
 others keep answering from the current snapshot) a new snapshot is made and swapped in: from
 the current one and the stations changed since its version only (their finders updated with
-:meth:`geo.nearest.StationFinder.with_changes`), or whole when many changed. A write through
-this process refreshes at once.
+:meth:`geo.nearest.StationFinder.with_changes`, each when first used: :mod:`app.finders`), or
+whole when many changed. A write through this process refreshes at once.
 
 For the planner view the state also runs :func:`geo.coverage.coverage` and
 :func:`geo.siting.planning.plan` on the worker demand file, keeping the last answers per registry
@@ -41,6 +41,7 @@ from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DemandFileError, PlannerBusy
+from app.finders import Finders
 from app.inputs import InputStore, read_upload
 from app.jobs import Jobs
 from app.orgs import Scope
@@ -49,7 +50,15 @@ from geo import settings
 from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError
 from geo.navigation import nav_links
-from geo.nearest import REBUILD_SHARE, Hit, Snap, StationFinder, apply_changes
+from geo.nearest import (
+    REBUILD_SHARE,
+    Hit,
+    Snap,
+    StationFinder,
+    apply_changes,
+    id_array,
+    in_id_order,
+)
 from geo.network import MODES, Network, network_lines
 from geo.network.cache import cached_network
 from geo.network.placement import segments
@@ -95,9 +104,11 @@ class Snapshot:
     version: tuple[int, int]
     stations: list[Station]
     by_id: dict[str, Station]
-    finders: dict[str, StationFinder]
+    finders: Finders
     features: dict[str, dict]
     links: dict[str, dict[str, str]]
+    ids: np.ndarray  # of the stations (geo.nearest.id_array), for the next snapshot
+    in_order: bool  # whether the stations are in id order (geo.nearest.in_id_order)
     searches: dict = field(default_factory=dict)  # see AppState.nearest
 
     def versioned_feature(self, entry: Versioned) -> dict:
@@ -233,21 +244,23 @@ class AppState:
 
     def _build(self, version: tuple[int, int]) -> Snapshot:
         stations = self.registry.stations(bbox=self.within)
+        ids = id_array(stations)
         previous = getattr(self, "_snapshot", None)
         links = {s.id: _links(previous, s) for s in stations}
-        finders = {mode: StationFinder(net, stations) for mode, net in self.networks.items()}
+        finders = Finders({mode: StationFinder(net, stations)
+                           for mode, net in self.networks.items()})
         return Snapshot(version=version, stations=stations, by_id={s.id: s for s in stations},
                         finders=finders,
                         features={s.id: station_feature(s, links[s.id]) for s in stations},
-                        links=links)
+                        links=links, ids=ids, in_order=in_id_order(ids))
 
     def _next(self) -> Snapshot:
         """The snapshot of the registry now: the current one when nothing changed, else the
         current one with only the stations changed since its version read and updated
-        (:func:`geo.registry_changes.changes_since`,
-        :meth:`geo.nearest.StationFinder.with_changes`), or one built whole when the history
-        did not only grow or more than :data:`geo.nearest.REBUILD_SHARE` of the stations
-        changed."""
+        (:func:`geo.registry_changes.changes_since`; each mode's finder with
+        :meth:`geo.nearest.StationFinder.with_changes` when first asked for,
+        :class:`app.finders.Finders`), or one built whole when the history did not only grow
+        or more than :data:`geo.nearest.REBUILD_SHARE` of the stations changed."""
         old = self._snapshot
         limit = int(REBUILD_SHARE * len(old.stations))
         changes = changes_since(self.registry, old.version, limit=max(limit, 1))
@@ -263,10 +276,9 @@ class AppState:
             removed = [*removed, *(s.id for s in changed
                                    if s.id in old.by_id and s.id not in kept)]
             changed = inside
-        finders = {mode: finder.with_changes(changed, removed)
-                   for mode, finder in old.finders.items()}
-        stations = (next(iter(finders.values())).stations if finders
-                    else apply_changes(old.stations, changed, removed)[0])
+        finders = old.finders.after(changed, removed)  # each mode's made when first asked for
+        stations, _, ids = apply_changes(old.stations, changed, removed, ids=old.ids,
+                                         in_order=old.in_order)
         by_id, links, features = dict(old.by_id), dict(old.links), dict(old.features)
         for sid in removed:
             for kept in (by_id, links, features):
@@ -275,7 +287,8 @@ class AppState:
             by_id[s.id], links[s.id] = s, _links(old, s)
             features[s.id] = station_feature(s, links[s.id])
         return Snapshot(version=changes.version, stations=stations, by_id=by_id, finders=finders,
-                        features=features, links=links)
+                        features=features, links=links, ids=ids,
+                        in_order=old.in_order or in_id_order(ids))
 
     def current(self) -> Snapshot:
         """The current snapshot, rebuilt first when the registry has changed.

@@ -1,12 +1,13 @@
 """Station edits on a whole city: the time of one PATCH, and nearest lookups while a planner saves.
 
-    python -m benchmarks edits [--stations 20000] [--data DIR] [--patches 20] [--seconds 15]
-                               [--threads 2] [--rates 0,200] [--save-every 1.0] [--json]
+    python -m benchmarks edits [--stations 20000] [--data DIR] [--patches 20] [--seconds 30]
+                               [--rounds 6] [--threads 2] [--rates 0,200] [--save-every 1.0]
+                               [--paths whole,incremental] [--json]
 
 Builds the demo region (central Chengdu) and a registry copy with ``--stations`` stations
 (generated ones added, :func:`benchmarks.stations.build_data`), into ``--data`` when given (and
 reused from there next time), else into a temporary directory. Then, in one process and one
-run, for each way of following a change:
+run, for each way of following a change (``--paths``):
 
 - **whole**: the previous path, every change rebuilds the station snapshot and one finder per
   travel mode from all the stations (``AppState._build``);
@@ -18,8 +19,9 @@ it measures, through the whole app (Flask test client, a signed-in planner):
 1. ``--patches`` PATCHes of ``/api/stations/<id>``, each moving a random station by a few
    metres (median, 90th percentile and largest time of one request, the snapshot update in it);
 2. ``/api/nearest`` at random points on the walking network from ``--threads`` threads for
-   ``--seconds``, with nobody saving and then with one PATCH every ``--save-every`` seconds from
-   another thread (the median and 99th percentile of one lookup, and lookups per second), at
+   ``--seconds``, with nobody saving and with one PATCH every ``--save-every`` seconds from
+   another thread, in ``--rounds`` turns of each (so that a busy spell of the machine falls on
+   both alike; the median and 99th percentile of one lookup, and lookups per second), at
    each of ``--rates``: 0 is as fast as the threads can ask (the process saturated: every
    other piece of work delays lookups), a number is that many lookups a second in all, each
    timed from when it was due (so a lookup held up delays the ones behind it, as for real
@@ -141,7 +143,15 @@ def lookups(app, paths: list[str], *, seconds: float, threads: int,
     for w in workers:
         w.join()
     ms = np.array([x for row in times for x in row]) * 1e3
-    return {"lookups": len(ms), "per_s": round(len(ms) / seconds, 1),
+    return {"ms": ms, "seconds": seconds, "saves": saves}
+
+
+def pooled(runs: list[dict]) -> dict:
+    """The figures of several :func:`lookups` runs taken together: median and p99
+    milliseconds, lookups per second, saves made and their median."""
+    ms = np.concatenate([r["ms"] for r in runs])
+    saves = [x for r in runs for x in r["saves"]]
+    return {"lookups": len(ms), "per_s": round(len(ms) / sum(r["seconds"] for r in runs), 1),
             "p50_ms": round(float(np.percentile(ms, 50)), 2),
             "p99_ms": round(float(np.percentile(ms, 99)), 2), "saves": len(saves),
             "save_median_ms": round(float(np.median(saves)) * 1e3, 1) if saves else None}
@@ -161,11 +171,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--stations", type=int, default=20_000)
     parser.add_argument("--data", type=Path, help="build into (and reuse) this directory")
     parser.add_argument("--patches", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=15.0, help="per lookup measurement")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per lookup measurement")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="turns of no saving and saving the seconds are split into")
     parser.add_argument("--threads", type=int, default=2, help="threads asking for lookups")
     parser.add_argument("--rates", default="0,200",
                         help="lookups a second in all, comma-separated; 0: as fast as asked")
     parser.add_argument("--save-every", type=float, default=1.0, help="seconds between saves")
+    parser.add_argument("--paths", default="whole,incremental",
+                        help="ways of following a change to measure, comma-separated")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -187,7 +201,7 @@ def main(argv: list[str]) -> int:
     out: dict = {"stations": len(snap.stations), "modes": list(snap.finders),
                  "nodes": {m: f.network.n_nodes for m, f in snap.finders.items()}}
     lookups(app, paths[:400], seconds=2.0, threads=1, saver=None, save_every=args.save_every)
-    for path in ("whole", "incremental"):
+    for path in args.paths.split(","):
         use_path(app_state, path)
         saver.save()  # the first update on this path
         settle()  # what the path before left behind, as a worker's start-up state is kept
@@ -196,10 +210,14 @@ def main(argv: list[str]) -> int:
                                 "p90": round(float(np.percentile(took, 90)), 1),
                                 "max": round(float(took.max()), 1)}}
         for rate in rates:
-            for name, who in (("no_saving", None), ("saving", saver)):
-                figures[f"lookups_{name}_{rate:g}"] = lookups(
-                    app, paths, seconds=args.seconds, threads=args.threads, saver=who,
-                    save_every=args.save_every, rate=rate)
+            runs: dict[str, list] = {"no_saving": [], "saving": []}
+            for _ in range(args.rounds):  # in turns, so that both see the same machine
+                for name, who in (("no_saving", None), ("saving", saver)):
+                    runs[name].append(lookups(
+                        app, paths, seconds=args.seconds / args.rounds, threads=args.threads,
+                        saver=who, save_every=args.save_every, rate=rate))
+            for name, done in runs.items():
+                figures[f"lookups_{name}_{rate:g}"] = pooled(done)
         out[path] = figures
     if args.json:
         print(json.dumps(out, indent=2))
@@ -208,7 +226,7 @@ def main(argv: list[str]) -> int:
           f"{args.threads} lookup threads, one save every {args.save_every:g} s")
     print(f"{'path':<12} {'PATCH median':>13} {'p90':>8} {'max':>8}   {'lookups/s':>10}   "
           f"{'lookup p50/p99 (no saving)':>27}   {'lookup p50/p99 (saving)':>24}  saves")
-    for path in ("whole", "incremental"):
+    for path in args.paths.split(","):
         f = out[path]
         patch = f["patch_ms"]
         for rate in rates:

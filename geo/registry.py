@@ -294,11 +294,12 @@ class Registry:
                 "by": entry.get("actor") or entry["source"]}
 
     def version(self) -> tuple[int, int]:
-        """A value that changes whenever any station changes (count and last history entry)."""
+        """A value that changes whenever any station changes (last history entry and count, read
+        by one statement: never a mix of before and after a write)."""
         with self.engine.connect() as conn:
-            last = conn.execute(select(func.max(history_table.c.seq))).scalar() or 0
-            count = conn.execute(select(func.count()).select_from(history_table)).scalar() or 0
-        return int(last), int(count)
+            last, count = conn.execute(select(func.max(history_table.c.seq),
+                                              func.count()).select_from(history_table)).one()
+        return int(last or 0), int(count or 0)
 
     def history(self, station_id: str | None = None) -> list[dict]:
         """Change history, oldest first: ``{station_id, at, action, source, actor, before,

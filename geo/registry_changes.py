@@ -58,16 +58,20 @@ def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | 
         is harmless.
     """
     last, count = version
+    history = history_table.c
+    total = select(func.count().label("total")).select_from(history_table).subquery()
+    # One statement, so that a write committed meanwhile is either all in it or not at all:
+    # the entries after ``last`` and how many there are in all (a row of NULLs with it when
+    # none is after ``last``).
+    newer = (select(total.c.total, history.seq, history.station_id)
+             .select_from(total.outerjoin(history_table, history.seq > last)))
     with registry.engine.connect() as conn:
-        last_now = int(conn.execute(select(func.max(history_table.c.seq))).scalar() or 0)
-        count_now = int(conn.execute(select(func.count()).select_from(history_table)).scalar()
-                        or 0)
-        if (last_now, count_now) == (last, count):
-            return Changes((last, count), [], [])
-        rows = conn.execute(select(history_table.c.seq, history_table.c.station_id)
-                            .where(history_table.c.seq > last)).all()
-        if count_now - count != sum(1 for seq, _ in rows if seq <= last_now):
+        found = conn.execute(newer).all()
+        rows = [(seq, station_id) for _, seq, station_id in found if seq is not None]
+        if int(found[0][0]) - len(rows) != count:  # entries up to `last` went or came
             return None
+        if not rows:
+            return Changes((last, count), [], [])
         ids = sorted({station_id for _, station_id in rows})
         if limit is not None and len(ids) > limit:
             return None
@@ -77,9 +81,10 @@ def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | 
                 stations_table.c.id.in_(ids[start:start + _CHUNK]),
                 stations_table.c.deleted_at.is_(None))
             changed += [_row_to_station(r) for r in conn.execute(query)]
+    version_now = (max(seq for seq, _ in rows), count + len(rows))
     changed.sort(key=lambda s: s.id)
     present = {s.id for s in changed}
-    return Changes((last_now, count_now), changed, [i for i in ids if i not in present])
+    return Changes(version_now, changed, [i for i in ids if i not in present])
 
 
 def stations_at(stations: list[Station], history: list[dict], when: datetime) -> list[Station]:

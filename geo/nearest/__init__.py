@@ -34,7 +34,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from geo.nearest._access import access_speed_kmh
-from geo.nearest._changes import REBUILD_SHARE, apply_changes
+from geo.nearest._changes import REBUILD_SHARE, apply_changes, id_array, in_id_order
 from geo.nearest._finder import StationFinder
 from geo.nearest._results import Hit, NearestTable
 from geo.nearest._validate import check_kinds, check_services
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["REBUILD_SHARE", "Hit", "NearestTable", "Placement", "Snap", "StationFinder",
            "access_speed_kmh", "apply_changes", "check_kinds", "check_services",
-           "compile_in_background"]
+           "compile_in_background", "id_array", "in_id_order"]
 
 
 def compile_in_background() -> subprocess.Popen[bytes]:

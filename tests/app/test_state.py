@@ -157,7 +157,9 @@ def test_a_write_updates_only_the_changed_stations(app_state, demo_stations, cou
     real_stations = registry.stations
     app_state.registry.stations = lambda **kw: read_all.append(1) or real_stations(**kw)
     after = app_state.refresh()
-    assert counted == [2] and read_all == []  # the moved and the new one, nothing read whole
+    assert counted == [] and read_all == []  # nothing read whole, the finder not made yet
+    after.finders["walk"]  # the first lookup in this mode
+    assert counted == [2]  # the moved and the new one placed
     assert after.by_id[first.id].name == "移动了" and "zz-new" in after.by_id
     net = app_state.networks["walk"]
     lon, lat = random_points(net, 8, seed=3, jitter_deg=0.0002)
@@ -177,7 +179,9 @@ def test_a_change_by_another_process_is_noticed_and_updates_only_it(app_state, d
                  version=other.get_versioned(station.id).version, source="test")
     other.engine.dispose()
     after = app_state.current()
-    assert after is not before and counted == [1]
+    assert after is not before and counted == []
+    after.finders["walk"]
+    assert counted == [1]
     assert after.by_id[station.id].lon == pytest.approx(station.lon - 0.0006)
     assert before.by_id[station.id] == station  # the previous snapshot is left as it was
     assert_same_snapshot(after, whole(app_state), [(station.lon, station.lat)])
@@ -189,14 +193,17 @@ def test_many_changes_rebuild_the_snapshot_whole(app_state, demo_stations, count
     app_state.registry.upsert([replace(s, name=s.name + "·") for s in demo_stations[:share]],
                               source="test")
     after = app_state.refresh()
+    after.finders["walk"]
     assert counted == [len(demo_stations)]  # every station placed again
     assert_same_snapshot(after, whole(app_state), [(demo_stations[0].lon, demo_stations[0].lat)])
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_random_edits_keep_the_snapshot_equal_to_one_built_whole(app_state, exact, seed):
+@pytest.mark.parametrize(("seed", "asked"), [(0, True), (1, True), (2, True), (3, False),
+                                            (4, False)])
+def test_random_edits_keep_the_snapshot_equal_to_one_built_whole(app_state, exact, seed, asked):
     """Random creates, moves, edits and deletes, each followed by a refresh: every snapshot
-    equals one built whole from the registry."""
+    equals one built whole from the registry; also when nobody looks up between the edits (the
+    finder is then made once, from the first one's with the changes of all the edits)."""
     import numpy as np
 
     from geo.synthetic import random_points
@@ -220,4 +227,38 @@ def test_random_edits_keep_the_snapshot_equal_to_one_built_whole(app_state, exac
                        if action == "move" else replace(station, kind="driver_home", hours="24/7"))
             registry.update(changed, version=registry.get_versioned(station.id).version,
                             source="test")
-        assert_same_snapshot(app_state.refresh(), whole(app_state), points)
+        if asked:
+            assert_same_snapshot(app_state.refresh(), whole(app_state), points)
+        else:
+            app_state.refresh()
+    assert_same_snapshot(app_state.current(), whole(app_state), points)
+
+
+def test_a_mode_is_updated_once_by_the_first_of_many_lookups(app_state, demo_stations, counted):
+    """Saves with nobody looking up between them, then lookups from many threads at once: the
+    finder is made once, with the changes of every save, and every thread gets it."""
+    import threading
+
+    registry = app_state.registry
+    app_state.current()
+    for i, station in enumerate(demo_stations[:3]):
+        registry.update(replace(station, lat=station.lat + 0.0003 * (i + 1)),
+                        version=registry.get_versioned(station.id).version, source="test")
+        app_state.refresh()
+    registry.delete(demo_stations[0].id, source="test")
+    snap = app_state.refresh()
+    assert counted == [] and "not yet updated: ['walk']" in repr(snap.finders)
+    got, start = [], threading.Barrier(6)
+
+    def lookup() -> None:
+        start.wait()
+        got.append(snap.finders["walk"])
+
+    threads = [threading.Thread(target=lookup) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counted == [2] and len({id(f) for f in got}) == 1  # two moved (the third deleted)
+    assert demo_stations[0].id not in {s.id for s in got[0].stations}
+    assert_same_snapshot(snap, whole(app_state), [(demo_stations[1].lon, demo_stations[1].lat)])

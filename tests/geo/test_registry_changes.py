@@ -53,6 +53,71 @@ def test_a_history_that_did_not_only_grow_is_none(registry):
     assert changes_since(registry, version) is None
 
 
+def between_statements(registry, write):
+    """Make ``write()`` (by another connection) right before each statement that reads the
+    history on ``registry``'s engine, once per statement; returns the listener's remover."""
+    from sqlalchemy import event
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if "FROM station_history" in statement and statement.lstrip().upper().startswith("SELECT"):
+            write()
+
+    event.listen(registry.engine, "before_cursor_execute", before)
+    return lambda: event.remove(registry.engine, "before_cursor_execute", before)
+
+
+def test_a_write_between_the_reads_is_never_taken_for_a_rewritten_history(registry):
+    """A save committed by another process while the changes are read, between any two of the
+    statements: the answer is the changes up to some version (never None, which would make
+    every server process read every station again), and reading on from that version gives the
+    rest."""
+    from geo.registry import Registry
+
+    registry.upsert([station(i) for i in range(1, 4)], source="test")
+    version = registry.version()
+    registry.update(station(1, name="先改"), version=1, source="test")
+    other = Registry(registry.url)
+    made = iter(range(10, 20))
+
+    def write():
+        i = next(made, None)
+        if i is not None:
+            other.create(station(i), source="other")
+
+    remove = between_statements(registry, write)
+    try:
+        changes = changes_since(registry, version)
+        assert changes is not None and registry.version() != changes.version  # more written
+    finally:
+        remove()
+        other.engine.dispose()
+    assert changes is not None and "s1" in [s.id for s in changes.changed]
+    rest = changes_since(registry, changes.version)
+    assert rest is not None and rest.version == registry.version()
+    seen = {s.id for s in changes.changed} | {s.id for s in rest.changed}
+    assert seen == {s.id for s in registry.stations()} - {"s2", "s3"}  # s1 and every new one
+
+
+def test_the_version_is_never_a_mix_of_before_and_after_a_write(registry):
+    from geo.registry import Registry
+
+    registry.upsert([station(1)], source="test")
+    other = Registry(registry.url)
+    versions = [registry.version()]
+    remove = between_statements(registry, lambda: other.create(
+        station(100 + len(versions)), source="other"))
+    try:
+        for _ in range(3):
+            versions.append(registry.version())
+    finally:
+        remove()
+        other.engine.dispose()
+    for last, count in versions:  # each a state the history was in: its last entry is the count-th
+        with registry.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(history_table)
+                                .where(history_table.c.seq <= last)).scalar() == count
+
+
 def test_stations_at_a_time_are_the_stations_then(registry):
     """Brute force: the stations read at each moment equal those worked back from the end."""
     import time
