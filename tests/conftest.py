@@ -169,14 +169,17 @@ def fast_password_hashing():
     settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism = saved
 
 
-#: Test files that take a minute or more (schemathesis, the city-wide browser tests, the builds of
-#: two regions): started first, so that the test processes do not end on them one after another
-#: while the others stand idle (`--dist loadfile` hands out the files in this order).
-SLOW_FIRST = ("tests/app/test_contract.py", "tests/browser/test_finder_city.py",
-              "tests/browser/test_import.py", "tests/app/test_deployment.py",
-              "tests/app/test_cli_batch.py", "tests/browser/test_deployment.py",
-              "tests/geo/test_batch.py", "tests/app/test_orgs.py", "tests/geo/test_demo.py",
-              "tests/geo/test_nearest_real.py")
+#: Test files that take half a minute or more (schemathesis, the city-wide browser tests, the
+#: builds of two regions), slowest first: started first, so that the test processes do not end
+#: on them one after another while the others stand idle (`--dist loadfile` hands out the files
+#: in this order).
+SLOW_FIRST = ("tests/app/test_contract.py", "tests/app/test_deployment.py",
+              "tests/browser/test_finder_city.py", "tests/app/test_cli_batch.py",
+              "tests/app/test_orgs.py", "tests/browser/test_plan.py", "tests/test_notebooks.py",
+              "tests/geo/test_nearest_real.py", "tests/geo/test_batch.py",
+              "tests/browser/test_a11y.py", "tests/browser/test_import.py",
+              "tests/geo/test_demo.py", "tests/geo/test_registry_import.py",
+              "tests/browser/test_deployment.py")
 
 
 def pytest_collection_modifyitems(config, items):
