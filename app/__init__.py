@@ -357,9 +357,13 @@ def settle() -> None:
     """After warming up: everything loaded so far (networks, finders, libraries) lives as long
     as the server, so keep it out of the garbage collector's full passes, which would otherwise
     pause every request for ~0.1 s now and then (and, with workers, dirty the pages the workers
-    share)."""
+    share). From then on, each new station snapshot is kept out of them as well
+    (:func:`app.state.FREEZE_SNAPSHOTS`)."""
+    from app import state
+
     gc.collect()
     gc.freeze()
+    state.FREEZE_SNAPSHOTS = True
 
 
 def _worker_app(overrides: dict, _target: str = "") -> Flask:

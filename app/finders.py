@@ -1,13 +1,15 @@
-"""A snapshot's station finders, one per travel mode, each brought up to date when first used.
+"""A snapshot's station finders, one per travel mode, each brought up to date before lookups
+need it.
 
 A planner's save changes a station or two; every mode's finder must follow
 (:meth:`geo.nearest.StationFinder.with_changes`, a few milliseconds per mode on a city of
-20,000 stations). Done for every mode in the request that saves, that work holds up the lookups
-the server process answers meanwhile, all of it at once. :class:`Finders` keeps, per mode, either
-its finder or the last finder made with the changes since (merged over saves): the update of a
-mode is made by the first lookup in that mode (the others in that mode wait for it; those in
-other modes do not), and a mode nobody asks for between saves costs nothing more than merging
-the change lists.
+20,000 stations). :class:`Finders` keeps, per mode, either its finder or the last finder made
+with the changes since (merged over saves). The request that saved makes the finders of the
+modes looked up in since the save before (:meth:`Finders.ready`), before the new snapshot is
+served: the lookups meanwhile answer from the snapshot before and wait for nothing. A mode
+nobody looked up in costs nothing more than merging the change lists until its first lookup
+makes it (the others in that mode wait for it; those in other modes do not); so does a change
+another process made, noticed by a lookup.
 """
 
 from __future__ import annotations
@@ -59,12 +61,15 @@ class Finders(Mapping[str, StationFinder]):
     def __init__(self, finders: Mapping[str, StationFinder]) -> None:
         self._items: dict[str, StationFinder | _Pending] = dict(finders)
         self._lock = threading.Lock()
+        self._asked: set[str] = set()  # the modes looked up in
+        self._asked_before: set[str] = set()  # those of the finders these came after
 
     def after(self, changed: Iterable[Station], removed: Iterable[str] = ()) -> Finders:
         """The finders of the stations after these changes (the arguments of
         :meth:`StationFinder.with_changes`), each made when first asked for."""
         changed, removed = list(changed), list(removed)
         new = Finders({})
+        new._asked_before = set(self._asked) or self._asked_before  # saves in a row: as before
         with self._lock:
             items = dict(self._items)
         for mode, item in items.items():
@@ -73,6 +78,10 @@ class Finders(Mapping[str, StationFinder]):
         return new
 
     def __getitem__(self, mode: str) -> StationFinder:
+        self._asked.add(mode)
+        return self._made(mode)
+
+    def _made(self, mode: str) -> StationFinder:
         item = self._items[mode]
         if isinstance(item, StationFinder):
             return item
@@ -81,6 +90,15 @@ class Finders(Mapping[str, StationFinder]):
             if isinstance(item, _Pending):
                 item = self._items[mode] = item.made()
             return item
+
+    def ready(self) -> Finders:
+        """These finders with the modes asked for before made now (in the thread that saved,
+        before the snapshot is served: the lookups meanwhile answer from the one before and
+        never wait); a mode nobody asked for is made when first asked for."""
+        for mode in self._items:
+            if mode in self._asked_before:
+                self._made(mode)
+        return self
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)

@@ -50,9 +50,9 @@ class LabelTables:
     access
         Where the stations join it.
     background
-        Build a table asked for often enough in a background thread, answering by the bounded
-        search until it is ready (a finder updated while serving), rather than in the lookup
-        that asked for it.
+        Build a table asked for often enough, and repair one from ``previous``, in a background
+        thread, answering by the bounded search until it is ready (a finder updated while
+        serving), rather than in the lookup that asked for it.
     reverse
         The network's reversed graph (:attr:`reverse`) when another finder of the same network
         has it already.
@@ -72,6 +72,7 @@ class LabelTables:
         self._tables: OrderedDict[tuple[str, int, bytes], Labels] = OrderedDict()
         self._asked: OrderedDict[tuple[str, int, bytes], int] = OrderedDict()
         self._building: set[tuple[str, int, bytes]] = set()
+        self._unrepairable: set[tuple[str, int, bytes]] = set()  # no table before to repair
         self._lock = threading.Lock()
         self._previous = previous
         if reverse is not None:
@@ -107,9 +108,14 @@ class LabelTables:
             if key in self._tables:
                 self._tables.move_to_end(key)
                 return self._tables[key]
-            repairing = self._previous is not None and key not in self._building
+            repairing = (self._previous is not None and key not in self._building
+                         and key not in self._unrepairable)
             if repairing:  # one lookup repairs; the others take the bounded search meanwhile
                 self._building.add(key)
+        if repairing and self._background:  # the bounded search until it is repaired
+            threading.Thread(target=self._repair_later, args=(key, chosen, k_table),
+                             daemon=True).start()
+            return None
         if repairing:
             try:
                 repaired = self._repaired(chosen, k_table, "length")
@@ -137,6 +143,21 @@ class LabelTables:
         """:meth:`labels` in a background thread (the compiled search releases the GIL)."""
         try:
             self.labels(chosen, k, "length")
+        finally:
+            with self._lock:
+                self._building.discard(key)
+
+    def _repair_later(self, key: tuple[str, int, bytes], chosen: np.ndarray, k: int) -> None:
+        """The table of ``chosen`` repaired in a background thread (the compiled repair releases
+        the GIL), or, when there is none before to repair, left to be counted and searched as
+        a new one."""
+        try:
+            repaired = self._repaired(chosen, k, "length")
+            if repaired is None:
+                with self._lock:
+                    self._unrepairable.add(key)
+            else:
+                self._kept(key, repaired)
         finally:
             with self._lock:
                 self._building.discard(key)

@@ -262,3 +262,78 @@ def test_a_mode_is_updated_once_by_the_first_of_many_lookups(app_state, demo_sta
     assert counted == [2] and len({id(f) for f in got}) == 1  # two moved (the third deleted)
     assert demo_stations[0].id not in {s.id for s in got[0].stations}
     assert_same_snapshot(snap, whole(app_state), [(demo_stations[1].lon, demo_stations[1].lat)])
+
+
+def test_a_save_makes_the_finders_of_the_modes_looked_up_in_before_it_is_served(demo, tmp_path,
+                                                                              counted):
+    """After a write through this process, the finder of each mode looked up in since the last
+    save is made by the refresh (the saving request), so the lookups that follow find it made
+    and the ones meanwhile answer from the snapshot before; a mode nobody looked up in is made
+    when first asked for."""
+    state = AppState(copy_db(demo, tmp_path), {"walk": demo.data_dir / "network-walk.npz",
+                                               "drive": demo.data_dir / "network-drive.npz"},
+                     check_interval=0.0, basemap=tmp_path / "none.geojson")
+    try:
+        registry = state.registry
+        before = state.current()
+        counted.clear()  # the stations placed by the first build
+        before.finders["walk"].nearest(before.stations[0].lon, before.stations[0].lat, k=1)
+        station = before.stations[4]
+        registry.update(replace(station, lat=station.lat + 0.0004),
+                        version=registry.get_versioned(station.id).version, source="test")
+        after = state.refresh()
+        assert counted == [1]  # walk made in the refresh: the moved station placed once
+        assert "not yet updated: ['drive']" in repr(after.finders)
+        assert after.finders["walk"].stations == after.stations and counted == [1]
+        after.finders["drive"]  # the first lookup in this mode makes it
+        assert counted == [1, 1]
+        assert_same_snapshot(after, whole(state), [(station.lon, station.lat)])
+    finally:
+        state.registry.engine.dispose()
+
+
+def test_a_served_process_keeps_new_snapshots_out_of_the_collector(app_state, demo_stations,
+                                                                   monkeypatch):
+    """With FREEZE_SNAPSHOTS (a served process, app.settle), a refresh makes the snapshot with
+    the collector paused and keeps it out of its passes (its 20,000-entry dicts are not visited
+    again); the garbage of the requests before is collected first, and every
+    FULL_COLLECTION_EVERY snapshots a full pass collects what became garbage meanwhile."""
+    import gc
+    import weakref
+
+    from app import state as app_state_module
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    monkeypatch.setattr(app_state_module, "FREEZE_SNAPSHOTS", True)
+    monkeypatch.setattr(app_state_module, "FULL_COLLECTION_EVERY", 3)
+    monkeypatch.setattr(app_state_module, "_frozen_since_full", 0)
+    registry = app_state.registry
+    real_next = app_state._next
+    made_meanwhile = []
+
+    def next_with_garbage():
+        assert not gc.isenabled()  # paused while the snapshot is made
+        made_meanwhile.append(weakref.ref(Cycle()))
+        return real_next()
+
+    monkeypatch.setattr(app_state, "_next", next_with_garbage)
+    try:
+        for step in range(3):
+            before = weakref.ref(Cycle())  # garbage of a request before the save
+            station = demo_stations[step]
+            registry.update(replace(station, lon=station.lon + 0.0003),
+                            version=registry.get_versioned(station.id).version, source="test")
+            snap = app_state.refresh()
+            assert gc.isenabled()
+            assert before() is None  # collected before the snapshot was made
+            young = {id(o) for o in gc.get_objects()}
+            assert id(snap.by_id) not in young and id(snap.features) not in young  # kept out
+            if step < 2:
+                assert made_meanwhile[-1]() is not None  # kept out with the snapshot
+        assert all(ref() is None for ref in made_meanwhile)  # the third: a full pass
+        assert app_state_module._frozen_since_full == 0
+    finally:
+        gc.unfreeze()

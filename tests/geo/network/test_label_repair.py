@@ -105,7 +105,51 @@ def test_an_updated_finder_answers_from_repaired_tables_as_a_fresh_one(net, monk
         fresh = StationFinder(net, finder.stations)
         monkeypatch.setattr(settings, "nearest_table_after", 1)
         same_answers(finder, fresh, lon, lat, dict(k=3), exact=False)
-        assert len(finder._tables) == 1  # repaired in the lookup, not built in the background
+        repaired_in_background(finder)
+        assert len(finder._tables) == 1 and not finder._tables._unrepairable  # repaired
+        same_answers(finder, fresh, lon, lat, dict(k=3), exact=False)  # now from the table
+
+
+def repaired_in_background(finder: StationFinder) -> None:
+    """Wait for the repairs an updated finder's lookups started (a few ms each)."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while finder._tables._building and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert not finder._tables._building
+
+
+def test_a_lookup_never_waits_for_a_repair(net, monkeypatch):
+    """An updated finder repairs a table in a background thread: the lookup that asked for it,
+    and the ones while it is repaired, answer by the bounded search at once (no table); then
+    the table is there, equal to one searched afresh."""
+    import threading
+    import time
+
+    from geo.network import label_repair
+
+    monkeypatch.setattr(settings, "nearest_table_after", 1)
+    finder = StationFinder(net, named(random_stations(net, 60, seed=8)))
+    lon, lat = random_points(net, 3, seed=9, jitter_deg=0.0003)
+    finder.nearest(float(lon[0]), float(lat[0]), k=3)  # the first table
+    moved = dataclasses.replace(finder.stations[3], lat=finder.stations[3].lat + 3e-4)
+    updated = finder.with_changes([moved])
+    release = threading.Event()
+    real = label_repair.repair_labels
+    monkeypatch.setattr(label_repair, "repair_labels",
+                        lambda *a: release.wait(30) and real(*a))
+    allowed = np.asarray(updated._access.on_network).copy()
+    k = settings.default_k
+    started = time.monotonic()
+    assert updated._tables.for_lookups(allowed, k) is None  # the repair started, not awaited
+    assert updated._tables.for_lookups(allowed, k) is None  # nor by the next lookup
+    assert time.monotonic() - started < 5 and updated._tables._building
+    release.set()
+    repaired_in_background(updated)
+    table = updated._tables.for_lookups(allowed, k)
+    assert table is not None
+    assert_same_labels(table, updated._tables._searched(np.flatnonzero(allowed), k, "length"))
 
 
 @pytest.mark.parametrize("change", ["move", "create in the middle", "delete the first"])
