@@ -358,12 +358,12 @@ def settle() -> None:
     as the server, so keep it out of the garbage collector's full passes, which would otherwise
     pause every request for ~0.1 s now and then (and, with workers, dirty the pages the workers
     share). From then on, each new station snapshot is kept out of them as well
-    (:func:`app.state.FREEZE_SNAPSHOTS`)."""
-    from app import state
+    (:data:`app.snapshot.FREEZE_SNAPSHOTS`)."""
+    from app import snapshot
 
     gc.collect()
     gc.freeze()
-    state.FREEZE_SNAPSHOTS = True
+    snapshot.FREEZE_SNAPSHOTS = True
 
 
 def _worker_app(overrides: dict, _target: str = "") -> Flask:

@@ -28,7 +28,8 @@ from app.lang import catalogue
 from app.openapi import IF_MATCH, json_object, operation, spec
 from app.org_gate import analysis_scope, sees_station
 from app.pages import pick_lang
-from app.state import CHOSEN, Blob, Snapshot, key_etag, state
+from app.snapshot import Blob, Snapshot, key_etag
+from app.state import CHOSEN, state
 from geo import settings
 from geo.coords import to_wgs84
 from geo.errors import InputError, NotFoundError, OffNetworkError, YizhanError

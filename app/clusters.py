@@ -23,7 +23,8 @@ from flask import Blueprint, current_app, request
 
 from app.openapi import operation
 from app.schemas.clusters import CELL_PX, MAX_CELLS_ACROSS, ClustersAnswer, ClustersQuery
-from app.state import Blob, Snapshot, key_etag, state
+from app.snapshot import Blob, Snapshot, key_etag
+from app.state import state
 from geo.errors import InputError
 from geo.stations import KINDS, local_time
 

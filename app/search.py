@@ -15,7 +15,8 @@ from flask import Blueprint, current_app, jsonify
 
 from app.openapi import operation
 from app.schemas.search import SearchAnswer, SearchQuery
-from app.state import Snapshot, data_dir, state
+from app.snapshot import Snapshot
+from app.state import data_dir, state
 from geo.search import SEARCH_FILE, Entry, read_place_index, search, station_entries
 
 bp = Blueprint("search", __name__)

@@ -6,11 +6,12 @@ module only holds the finders and their caches.)
 
 Networks load once per process. The stations and their finders form an immutable
 :class:`Snapshot` that requests read without locking; when :meth:`geo.registry.Registry.version`
-changes (checked at most once per ``check_interval`` seconds per process, by one thread while the
-others keep answering from the current snapshot) a new snapshot is made and swapped in: from
-the current one and the stations changed since its version only (their finders updated with
-:meth:`geo.nearest.StationFinder.with_changes`, each when first used: :mod:`app.finders`), or
-whole when many changed. A write through this process refreshes at once.
+changes (checked at most once per ``check_interval`` seconds per process, by a thread of its own
+while the lookups keep answering from the current snapshot) a new snapshot is made and swapped
+in: from the current one and the stations changed since its version only (their finders updated
+with :meth:`geo.nearest.StationFinder.with_changes`, those of the modes in use before the swap:
+:mod:`app.finders`), or whole when many changed. A write through this process refreshes at
+once, in the request that wrote. The snapshot itself is :mod:`app.snapshot`.
 
 For the planner view the state also runs :func:`geo.coverage.coverage` and
 :func:`geo.siting.planning.plan` on the worker demand file, keeping the last answers per registry
@@ -21,16 +22,14 @@ cached answer never outlives the stations it was computed for).
 from __future__ import annotations
 
 import dataclasses
-import gc
 import gzip
 import hashlib
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,10 +46,18 @@ from app.inputs import InputStore, read_upload
 from app.jobs import Jobs
 from app.orgs import Scope
 from app.reports import Reports
+from app.snapshot import (
+    Blob,
+    Snapshot,
+    collector_paused,
+    json_blob,
+    keep_out_of_collector,
+    key_etag,
+    links_of,
+)
 from geo import settings
 from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError
-from geo.navigation import nav_links
 from geo.nearest import (
     REBUILD_SHARE,
     Hit,
@@ -64,9 +71,9 @@ from geo.network import MODES, Network, network_lines
 from geo.network.cache import cached_network
 from geo.network.placement import segments
 from geo.output.geojson import coverage_json, station_feature
-from geo.registry import Registry, Versioned
+from geo.registry import Registry
 from geo.registry_changes import changes_since
-from geo.stations import Station, local_time
+from geo.stations import local_time
 from geo.workflow import analysis_groups, base_network, run_coverage, run_plan
 
 logger = logging.getLogger(__name__)
@@ -88,68 +95,6 @@ def data_dir() -> Path:
     chosen region's (:mod:`app.deployment`), else ``DATA_DIR``."""
     chosen = g.get(CHOSEN)
     return Path(current_app.config["DATA_DIR"]) if chosen is None else chosen.folder
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The stations at one registry version, with a finder per travel mode.
-
-    Attributes
-    ----------
-    features
-        Per station id, its GeoJSON Feature without the time-dependent ``open`` flag.
-    links
-        Per station id, navigation links (``geo``, ``amap``, ``baidu``).
-    """
-
-    version: tuple[int, int]
-    stations: list[Station]
-    by_id: dict[str, Station]
-    finders: Finders
-    features: dict[str, dict]
-    links: dict[str, dict[str, str]]
-    ids: np.ndarray  # of the stations (geo.nearest.id_array), for the next snapshot
-    in_order: bool  # whether the stations are in id order (geo.nearest.in_id_order)
-    searches: dict = field(default_factory=dict)  # see AppState.nearest
-
-    def versioned_feature(self, entry: Versioned) -> dict:
-        """A station of the registry as its Feature with ``open`` now and its ``version``: the
-        snapshot's navigation links when the station is the same here, else new ones."""
-        st = entry.station
-        links = self.links[st.id] if self.by_id.get(st.id) == st else nav_links(st)
-        feature = station_feature(st, links)
-        feature["properties"] |= {"open": st.is_open(None), "version": entry.version}
-        return feature
-
-
-@dataclass(frozen=True)
-class Blob:
-    """A prepared JSON response body: raw and gzip bytes and an ETag."""
-
-    raw: bytes
-    gzipped: bytes
-    etag: str
-
-
-def _blob(value) -> Blob:
-    raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Blob(raw, gzip.compress(raw, 6, mtime=0), hashlib.sha1(raw).hexdigest()[:16])
-
-
-def _links(previous: Snapshot | None, station: Station) -> dict[str, str]:
-    """The navigation links of ``station``: those of ``previous`` when the station is there at
-    the same place with the same name and address, else new ones."""
-    old = previous.by_id.get(station.id) if previous else None
-    if old is not None and (old.lon, old.lat, old.name, old.address) == (
-            station.lon, station.lat, station.name, station.address):
-        return previous.links[station.id]
-    return nav_links(station)
-
-
-def key_etag(key: tuple) -> str:
-    """The strong ETag of the answer :meth:`AppState.answer` keeps under ``key``: a hash of the key
-    (known before the answer is built, so a 304 costs nothing)."""
-    return hashlib.sha1(repr(key).encode("utf-8")).hexdigest()[:20]
 
 
 class AppState:
@@ -247,7 +192,7 @@ class AppState:
         stations = self.registry.stations(bbox=self.within)
         ids = id_array(stations)
         previous = getattr(self, "_snapshot", None)
-        links = {s.id: _links(previous, s) for s in stations}
+        links = {s.id: links_of(previous, s) for s in stations}
         finders = Finders({mode: StationFinder(net, stations)
                            for mode, net in self.networks.items()})
         return Snapshot(version=version, stations=stations, by_id={s.id: s for s in stations},
@@ -285,41 +230,73 @@ class AppState:
             for kept in (by_id, links, features):
                 kept.pop(sid, None)
         for s in changed:
-            by_id[s.id], links[s.id] = s, _links(old, s)
+            by_id[s.id], links[s.id] = s, links_of(old, s)
             features[s.id] = station_feature(s, links[s.id])
         return Snapshot(version=changes.version, stations=stations, by_id=by_id, finders=finders,
                         features=features, links=links, ids=ids,
                         in_order=old.in_order or in_id_order(ids))
 
     def current(self) -> Snapshot:
-        """The current snapshot, rebuilt first when the registry has changed.
+        """The current snapshot; the registry is checked at most once per ``check_interval``
+        by one thread, the others answering from the snapshot they have.
 
-        At most one thread checks, at most once per ``check_interval``; the others answer from
-        the snapshot they have.
+        With a ``check_interval`` of 0, every call sees the registry as it is now (the check
+        made here). Otherwise a change is served within the interval, so the check and the
+        update it leads to are made by a thread of their own (:meth:`_follow`), and no lookup
+        waits for them: in a server with several workers, each follows the saves the others
+        took without holding up its lookups.
         """
         now = time.monotonic()
         if now - self._checked_at >= self.check_interval and self._lock.acquire(blocking=False):
-            try:
-                if now - self._checked_at >= self.check_interval:
-                    self._snapshot = self._next()
-            except SQLAlchemyError:  # the database is busy or away: answer from what we have
-                logger.warning("cannot check the station registry; serving the stations of "
-                               "version %s", self._snapshot.version, exc_info=True)
-            finally:
-                self._checked_at = time.monotonic()
+            if now - self._checked_at < self.check_interval:
                 self._lock.release()
+            elif self.check_interval > 0:
+                threading.Thread(target=self._follow_behind, daemon=True,
+                                 name="yizhan-registry-follower").start()
+            else:
+                self._follow(locked=True)
         return self._snapshot
 
     def refresh(self) -> Snapshot:
         """Update now (after a write through this process): the stations changed since the
         current snapshot only (:meth:`_next`)."""
-        with self._lock, _kept_from_collector():
-            snap = self._next()
-            snap.finders.ready()  # here, not in the lookups that come next
-            self._snapshot = snap
-            self._checked_at = time.monotonic()
+        snap = self._follow()
         for other in self.siblings:  # the other regions look at their next request
             other._checked_at = float("-inf")
+        return snap
+
+    def _follow_behind(self) -> None:
+        """:meth:`_follow` in a thread of its own (the lock taken by :meth:`current`): whatever
+        goes wrong is logged, and the lookups keep the snapshot they have."""
+        try:
+            self._follow(locked=True)
+        except Exception:
+            logger.exception("could not follow the station registry; serving the stations of "
+                             "version %s", self._snapshot.version)
+
+    def _follow(self, *, locked: bool = False) -> Snapshot:
+        """Make the snapshot of the registry now and serve it: the finders of the modes in use
+        made first (:meth:`app.finders.Finders.ready`), so lookups meanwhile answer from the
+        snapshot before and never wait; kept out of the garbage collector's passes in a served
+        process (:func:`collector_paused`). ``locked``: the caller holds the lock."""
+        if not locked:
+            self._lock.acquire()
+        try:
+            old = self._snapshot
+            with collector_paused():
+                snap = self._next()
+                if snap is not old:
+                    snap.finders.ready()  # here, not in the lookups that come next
+                    self._snapshot = snap
+                    keep_out_of_collector()
+        except SQLAlchemyError:  # the database is busy or away: answer from what we have
+            if not locked:
+                raise
+            logger.warning("cannot check the station registry; serving the stations of "
+                           "version %s", self._snapshot.version, exc_info=True)
+        finally:
+            self._checked_at = time.monotonic()
+            self._lock.release()
         return self._snapshot
 
     # --- nearest stations ---
@@ -394,7 +371,8 @@ class AppState:
         The last 32 are kept. ``key`` must name everything the answer depends on (the snapshot
         version, the query, the time of any ``open`` flags), in plain values.
         """
-        return self._answers.get_or_make(key, lambda: replace(_blob(make()), etag=key_etag(key)))
+        return self._answers.get_or_make(key, lambda: replace(json_blob(make()),
+                                                              etag=key_etag(key)))
 
     # --- the basemap ---
 
@@ -402,7 +380,7 @@ class AppState:
         """The streets of ``mode``'s network as a prepared GeoJSON body (built once)."""
         blob = self._lines.get(mode)
         if blob is None:
-            blob = self._lines[mode] = _blob(network_lines(self.networks[mode]))
+            blob = self._lines[mode] = json_blob(network_lines(self.networks[mode]))
         return blob
 
     def has_basemap(self) -> bool:
@@ -604,7 +582,7 @@ class AppState:
 
             hours = run(None, True)
             timed = hours if at is None else run(at, False)
-            blob = _blob(coverage_json(hours, timed, res=res, day=day, skipped=skipped,
+            blob = json_blob(coverage_json(hours, timed, res=res, day=day, skipped=skipped,
                                        version=snap.version, stations=len(snap.stations))
                          | ({} if scope is None else {"area": scope.org}))
             self._analyses.put(key, blob)
@@ -663,48 +641,6 @@ Progress = Callable[[str], None]
 #: and share the process's one core (the GIL) with the finder's lookups: with one at a time, a
 #: worker's threads always have room for lookups, however many planners ask.
 ANALYSES_AT_ONCE = 1
-
-
-#: Whether a new snapshot is kept out of the garbage collector's passes
-#: (:func:`_kept_from_collector`): set by :func:`app.settle` in a served process, whose start-up
-#: state is kept out already.
-FREEZE_SNAPSHOTS = False
-#: After this many snapshots kept out, one full pass over everything (a few hundred ms).
-FULL_COLLECTION_EVERY = 1000
-_frozen_since_full = 0
-
-
-@contextmanager
-def _kept_from_collector():
-    """In a served process (:data:`FREEZE_SNAPSHOTS`), make a snapshot with the garbage
-    collector paused and keep it out of its later passes, as :func:`app.settle` keeps the
-    start-up state.
-
-    A snapshot of 20,000 stations holds lists and dicts of 20,000 entries; while they are young,
-    each of the collector's passes visits every entry (5–15 ms with the interpreter held, every
-    lookup of the process waiting), several times over their first seconds. Kept out, they are
-    freed as usual when the next snapshot replaces them (by reference count). What is kept out
-    but unreachable in a reference cycle would stay: the garbage of the requests so far is
-    collected first (a quick pass: the rest is kept out already), which leaves only what
-    becomes garbage while the snapshot is made, and one full pass every
-    :data:`FULL_COLLECTION_EVERY` snapshots returns that too.
-    """
-    global _frozen_since_full
-    if not (FREEZE_SNAPSHOTS and gc.isenabled()):
-        yield
-        return
-    gc.collect(1)
-    gc.disable()
-    try:
-        yield
-    finally:
-        _frozen_since_full += 1
-        if _frozen_since_full >= FULL_COLLECTION_EVERY:
-            _frozen_since_full = 0
-            gc.unfreeze()
-            gc.collect()
-        gc.freeze()
-        gc.enable()
 
 
 class LRU:

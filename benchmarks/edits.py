@@ -2,7 +2,7 @@
 
     python -m benchmarks edits [--stations 20000] [--data DIR] [--patches 20] [--seconds 30]
                                [--rounds 6] [--threads 2] [--rates 0,200] [--save-every 1.0]
-                               [--paths whole,incremental] [--json]
+                               [--paths whole,incremental,elsewhere] [--json]
 
 Builds the demo region (central Chengdu) and a registry copy with ``--stations`` stations
 (generated ones added, :func:`benchmarks.stations.build_data`), into ``--data`` when given (and
@@ -12,7 +12,11 @@ run, for each way of following a change (``--paths``):
 - **whole**: the previous path, every change rebuilds the station snapshot and one finder per
   travel mode from all the stations (``AppState._build``);
 - **incremental**: the snapshot updated with the changed stations only (``AppState._next``:
-  :func:`geo.registry_changes.changes_since`, :meth:`geo.nearest.StationFinder.with_changes`).
+  :func:`geo.registry_changes.changes_since`, :meth:`geo.nearest.StationFinder.with_changes`),
+  the saves made in this process (the worker that takes the planner's request);
+- **elsewhere**: the same, the saves made by another process with its own app on the same
+  registry (a server's other worker), this one following the history within
+  ``REGISTRY_CHECK_INTERVAL`` (:meth:`app.state.AppState.current`) as its lookups go on.
 
 it measures, through the whole app (Flask test client, a signed-in planner):
 
@@ -99,6 +103,49 @@ class Saver:
         return took
 
 
+class SaverElsewhere:
+    """The PATCHes of :class:`Saver` made by another process with its own app on the same
+    registry (a server's other worker taking the planner's request): this process only follows
+    the history, as a worker does within ``REGISTRY_CHECK_INTERVAL``."""
+
+    def __init__(self, data_dir: str, db_url: str) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._pipe, theirs = context.Pipe()
+        self._process = context.Process(target=_save_elsewhere, args=(data_dir, db_url, theirs),
+                                        daemon=True)
+        self._process.start()
+        if self._pipe.recv() != "ready":
+            raise SystemExit("the saving process did not start")
+
+    def save(self) -> float:
+        """One PATCH in the other process; seconds it took there."""
+        self._pipe.send("save")
+        took = self._pipe.recv()
+        if isinstance(took, str):
+            raise SystemExit(took)
+        return took
+
+    def close(self) -> None:
+        self._pipe.send(None)
+        self._process.join(30)
+
+
+def _save_elsewhere(data_dir: str, db_url: str, pipe) -> None:
+    """The other process of :class:`SaverElsewhere`: PATCHes when asked, until told to stop."""
+    from app import create_app
+
+    app = create_app(config={"DATA_DIR": data_dir, "DB_URL": db_url, "RATELIMIT_ENABLED": False})
+    saver = Saver(signed_in(app), app.extensions["yizhan"], seed=5)
+    pipe.send("ready")
+    while pipe.recv() is not None:
+        try:
+            pipe.send(saver.save())
+        except SystemExit as failed:
+            pipe.send(str(failed))
+
+
 def lookups(app, paths: list[str], *, seconds: float, threads: int,
             saver: Saver | None, save_every: float, rate: float = 0.0) -> dict:
     """Lookups from ``threads`` threads for ``seconds`` (``rate`` a second in all, each timed
@@ -158,7 +205,8 @@ def pooled(runs: list[dict]) -> dict:
 
 
 def use_path(app_state, path: str) -> None:
-    """Make ``app_state`` follow changes the ``path`` way."""
+    """Make ``app_state`` follow changes the ``path`` way (``elsewhere``: as ``incremental``,
+    the saves made by another process)."""
     if path == "whole":  # the previous code: every change rebuilds the snapshot whole
         app_state._next = lambda: app_state._build(app_state.registry.version())
     else:
@@ -178,7 +226,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rates", default="0,200",
                         help="lookups a second in all, comma-separated; 0: as fast as asked")
     parser.add_argument("--save-every", type=float, default=1.0, help="seconds between saves")
-    parser.add_argument("--paths", default="whole,incremental",
+    parser.add_argument("--paths", default="whole,incremental,elsewhere",
                         help="ways of following a change to measure, comma-separated")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -205,6 +253,8 @@ def main(argv: list[str]) -> int:
         use_path(app_state, path)
         saver.save()  # the first update on this path
         settle()  # what the path before left behind, as a worker's start-up state is kept
+        if path == "elsewhere":
+            saver = SaverElsewhere(str(region.data_dir), url)
         took = np.array([saver.save() for _ in range(args.patches)]) * 1e3
         figures = {"patch_ms": {"median": round(float(np.median(took)), 1),
                                 "p90": round(float(np.percentile(took, 90)), 1),
@@ -219,6 +269,9 @@ def main(argv: list[str]) -> int:
             for name, done in runs.items():
                 figures[f"lookups_{name}_{rate:g}"] = pooled(done)
         out[path] = figures
+        if isinstance(saver, SaverElsewhere):
+            saver.close()
+            saver = Saver(client, app_state)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

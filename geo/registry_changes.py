@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from geo.registry import Registry, _row_to_station, history_table, stations_table
 from geo.stations import Station
@@ -35,6 +35,25 @@ class Changes:
     removed: list[str]
 
 
+def _statements():
+    """The two statements :func:`changes_since` runs (made once: building a statement costs
+    more than running it)."""
+    history = history_table.c
+    total = select(func.count().label("total")).select_from(history_table).subquery()
+    # One statement, so that a write committed meanwhile is either all in it or not at all:
+    # the entries after ``last`` and how many there are in all (a row of NULLs with it when
+    # none is after ``last``).
+    newer = (select(total.c.total, history.seq, history.station_id)
+             .select_from(total.outerjoin(history_table, history.seq > bindparam("last"))))
+    open_of = select(stations_table).where(
+        stations_table.c.id.in_(bindparam("ids", expanding=True)),
+        stations_table.c.deleted_at.is_(None))
+    return newer, open_of
+
+
+_NEWER, _OPEN_OF = _statements()
+
+
 def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | None = None
                   ) -> Changes | None:
     """The stations that changed in ``registry`` since it was at ``version``.
@@ -58,15 +77,8 @@ def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | 
         is harmless.
     """
     last, count = version
-    history = history_table.c
-    total = select(func.count().label("total")).select_from(history_table).subquery()
-    # One statement, so that a write committed meanwhile is either all in it or not at all:
-    # the entries after ``last`` and how many there are in all (a row of NULLs with it when
-    # none is after ``last``).
-    newer = (select(total.c.total, history.seq, history.station_id)
-             .select_from(total.outerjoin(history_table, history.seq > last)))
     with registry.engine.connect() as conn:
-        found = conn.execute(newer).all()
+        found = conn.execute(_NEWER, {"last": last}).all()
         rows = [(seq, station_id) for _, seq, station_id in found if seq is not None]
         if int(found[0][0]) - len(rows) != count:  # entries up to `last` went or came
             return None
@@ -77,10 +89,8 @@ def changes_since(registry: Registry, version: tuple[int, int], *, limit: int | 
             return None
         changed: list[Station] = []
         for start in range(0, len(ids), _CHUNK):
-            query = select(stations_table).where(
-                stations_table.c.id.in_(ids[start:start + _CHUNK]),
-                stations_table.c.deleted_at.is_(None))
-            changed += [_row_to_station(r) for r in conn.execute(query)]
+            changed += [_row_to_station(r)
+                        for r in conn.execute(_OPEN_OF, {"ids": ids[start:start + _CHUNK]})]
     version_now = (max(seq for seq, _ in rows), count + len(rows))
     changed.sort(key=lambda s: s.id)
     present = {s.id for s in changed}

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.state import LRU, AppState, key_etag
+from app.snapshot import key_etag
+from app.state import LRU, AppState
 from geo.errors import NotFoundError
 from geo.registry import Versioned
 
@@ -301,7 +302,7 @@ def test_a_served_process_keeps_new_snapshots_out_of_the_collector(app_state, de
     import gc
     import weakref
 
-    from app import state as app_state_module
+    from app import snapshot as app_state_module
 
     class Cycle:
         def __init__(self):
@@ -337,3 +338,41 @@ def test_a_served_process_keeps_new_snapshots_out_of_the_collector(app_state, de
         assert app_state_module._frozen_since_full == 0
     finally:
         gc.unfreeze()
+
+
+def test_with_an_interval_a_change_elsewhere_is_followed_without_holding_up_lookups(
+        demo, tmp_path, demo_stations):
+    """With a check interval (a server), the check and the update a change by another process
+    leads to run in a thread of their own: the lookups meanwhile get the snapshot before at
+    once, and the next ones the new snapshot, equal to one built whole."""
+    import threading
+    import time
+
+    from geo.registry import Registry
+
+    state = AppState(copy_db(demo, tmp_path), {"walk": demo.data_dir / "network-walk.npz"},
+                     check_interval=0.05, basemap=tmp_path / "none.geojson")
+    try:
+        before = state.current()
+        other = Registry(state.registry.url)
+        station = demo_stations[3]
+        other.update(replace(station, lat=station.lat + 0.0005),
+                     version=other.get_versioned(station.id).version, source="test")
+        other.engine.dispose()
+        release, real_next = threading.Event(), state._next
+        state._next = lambda: release.wait(30) and real_next()
+        time.sleep(0.06)
+        started = time.monotonic()
+        assert state.current() is before  # the check started, not awaited
+        assert state.current() is before
+        assert time.monotonic() - started < 5
+        release.set()
+        deadline = time.monotonic() + 30
+        while state.current() is before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        after = state.current()
+        assert after is not before and after.by_id[station.id].lat == pytest.approx(
+            station.lat + 0.0005)
+        assert_same_snapshot(after, whole(state), [(station.lon, station.lat)])
+    finally:
+        state.registry.engine.dispose()
