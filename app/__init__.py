@@ -121,6 +121,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
         pages,
         posters,
         search,
+        traffic,
         uploads,
     )
     from app.state import AppState
@@ -170,6 +171,7 @@ def create_app(test_config: dict | None = None, *, config: dict | None = None) -
             cfg["DB_URL"], cfg["NETWORKS"], **options,
             demand=cfg["DEMAND"] or cfg["DATA_DIR"] / "demand.csv",
             basemap=cfg["BASEMAP"] or cfg["DATA_DIR"] / BASEMAP_FILE)
+    traffic.count_reads(app)  # first: a save's follow-up gives way to the reads under way
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(offline.bp)  # /sw.js and the manifest: the finder offline

@@ -30,6 +30,7 @@ from app.org_gate import analysis_scope, sees_station
 from app.pages import pick_lang
 from app.snapshot import Blob, Snapshot, key_etag
 from app.state import CHOSEN, state
+from app.traffic import give_way
 from geo import settings
 from geo.coords import to_wgs84
 from geo.errors import InputError, NotFoundError, OffNetworkError, YizhanError
@@ -369,6 +370,7 @@ def _station(body: s.StationFields, base: Station | None) -> Station:
 def create_station(body: s.StationCreate):
     """Add a station (planners only)."""
     station = _station(body, None)
+    give_way()
     version = state().registry.create(station, source=SOURCE, actor=actor())
     state().refresh()
     return _versioned_answer(Versioned(station, version), 201)
@@ -396,6 +398,7 @@ def edit_station(station_id: str, body: s.StationPatch):
     base = state().registry.get_versioned(station_id)
     station = _station(body, base.station)
     expected = _expected_version(body.version)
+    give_way()
     version = state().registry.update(station, version=expected, source=SOURCE,
                                          actor=actor())
     state().refresh()
@@ -411,6 +414,7 @@ def delete_station(station_id: str):
     As for PATCH, the version closed is in If-Match (or a JSON body `{"version": …}`).
     """
     given = s.parse_body(s.DeleteBody, json_object()) if request.content_length else None
+    give_way()
     state().registry.delete(station_id, source=SOURCE, actor=actor(),
                              version=_expected_version(given.version if given else None))
     state().refresh()

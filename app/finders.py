@@ -15,7 +15,7 @@ another process made, noticed by a lookup.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from geo.nearest import StationFinder
@@ -91,12 +91,14 @@ class Finders(Mapping[str, StationFinder]):
                 item = self._items[mode] = item.made()
             return item
 
-    def ready(self) -> Finders:
+    def ready(self, between: Callable[[], None] | None = None) -> Finders:
         """These finders with the modes asked for before made now (in the thread that saved,
         before the snapshot is served: the lookups meanwhile answer from the one before and
         never wait); a mode nobody asked for is made when first asked for."""
         for mode in self._items:
             if mode in self._asked_before:
+                if between is not None:
+                    between()
                 self._made(mode)
         return self
 

@@ -55,6 +55,7 @@ from app.snapshot import (
     key_etag,
     links_of,
 )
+from app.traffic import GIVE_WAY_S, TRAFFIC
 from geo import settings
 from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError
@@ -283,10 +284,14 @@ class AppState:
             self._lock.acquire()
         try:
             old = self._snapshot
+            until = time.monotonic() + GIVE_WAY_S
+            TRAFFIC.give_way(until)
             with collector_paused():
                 snap = self._next()
                 if snap is not old:
-                    snap.finders.ready()  # here, not in the lookups that come next
+                    TRAFFIC.give_way(until)
+                    snap.finders.ready(lambda: TRAFFIC.give_way(until))  # not in the lookups
+                    TRAFFIC.give_way(until)
                     self._snapshot = snap
                     keep_out_of_collector()
         except SQLAlchemyError:  # the database is busy or away: answer from what we have

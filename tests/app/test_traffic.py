@@ -1,0 +1,91 @@
+"""Reads under way and work that gives way to them (app.traffic)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from app import traffic
+from app.traffic import Traffic
+
+
+def test_giving_way_waits_for_the_reads_under_way_and_no_longer():
+    reads = Traffic()
+    started = time.monotonic()
+    reads.give_way(started + 5)  # none under way: at once
+    assert time.monotonic() - started < 0.5
+    reads.enter()
+    threading.Timer(0.05, reads.leave).start()
+    started = time.monotonic()
+    reads.give_way(started + 5)
+    waited = time.monotonic() - started
+    assert 0.04 <= waited < 2 and reads.under_way == 0
+
+
+def test_giving_way_ends_at_its_deadline_however_busy():
+    reads = Traffic()
+    reads.enter()
+    started = time.monotonic()
+    reads.give_way(started + 0.05)
+    assert 0.04 <= time.monotonic() - started < 2
+    assert reads.under_way == 1
+
+
+def test_the_app_counts_its_reads_while_they_are_answered(client, monkeypatch):
+    """A GET is under way while its view runs and not after its answer, also when the view
+    fails; a write is not counted."""
+    from flask import jsonify
+
+    app = client.application
+    before = traffic.TRAFFIC.under_way
+    seen = []
+
+    def view(**_):
+        seen.append(traffic.TRAFFIC.under_way - before)
+        if len(seen) == 2:
+            raise RuntimeError("a view that fails")
+        return jsonify({})
+
+    monkeypatch.setattr(app, "testing", False)  # the failure answered as a 500, not raised
+    monkeypatch.setitem(app.view_functions, "api.stations", view)
+    monkeypatch.setitem(app.view_functions, "auth.login", view)
+    assert client.get("/api/stations").status_code == 200
+    assert client.get("/api/stations").status_code == 500
+    client.post("/api/login", json={})
+    assert seen == [1, 1, 0]
+    assert traffic.TRAFFIC.under_way == before
+
+
+def test_a_save_follows_up_in_the_gaps_between_reads(demo, tmp_path, demo_stations,
+                                                     monkeypatch):
+    """While a read is under way, the refresh after a save waits for it (at most GIVE_WAY_S in
+    all), then makes the snapshot."""
+    from dataclasses import replace
+
+    from app.state import AppState
+    from tests.app.conftest import copy_db
+
+    monkeypatch.setattr("app.state.GIVE_WAY_S", 0.2)
+    app_state = AppState(copy_db(demo, tmp_path), {"walk": demo.data_dir / "network-walk.npz"},
+                         check_interval=0.0, basemap=tmp_path / "none.geojson")
+    registry = app_state.registry
+    station = demo_stations[0]
+    registry.update(replace(station, lat=station.lat + 0.0003),
+                    version=registry.get_versioned(station.id).version, source="test")
+    traffic.TRAFFIC.enter()
+    threading.Timer(0.08, traffic.TRAFFIC.leave).start()
+    started = time.monotonic()
+    snap = app_state.refresh()
+    waited = time.monotonic() - started
+    assert waited >= 0.07 and snap.by_id[station.id].lat == station.lat + 0.0003
+    traffic.TRAFFIC.enter()  # a read that never ends: the refresh waits 0.2 s, no more
+    try:
+        registry.update(replace(station, lat=station.lat + 0.0006),
+                        version=registry.get_versioned(station.id).version, source="test")
+        started = time.monotonic()
+        snap = app_state.refresh()
+        assert 0.15 <= time.monotonic() - started < 5
+        assert snap.by_id[station.id].lat == station.lat + 0.0006
+    finally:
+        traffic.TRAFFIC.leave()
+        app_state.registry.engine.dispose()
