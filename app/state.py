@@ -157,6 +157,7 @@ class AppState:
         self.basemap_path = Path(basemap).expanduser() if basemap else None
         self._basemap: tuple[tuple, Blob] | None = None
         self._checked_at = time.monotonic()
+        self._at_once = False  # the next check made by the request that asks (see refresh)
         self._snapshot = self._build(self.registry.version())
         self.demand_path = Path(demand).expanduser() if demand else None
         self.plan_time_limit = plan_time_limit
@@ -205,8 +206,8 @@ class AppState:
         """The snapshot of the registry now: the current one when nothing changed, else the
         current one with only the stations changed since its version read and updated
         (:func:`geo.registry_changes.changes_since`; each mode's finder with
-        :meth:`geo.nearest.StationFinder.with_changes` when first asked for,
-        :class:`app.finders.Finders`), or one built whole when the history did not only grow
+        :meth:`geo.nearest.StationFinder.with_changes` by :meth:`_follow` or when first asked
+        for, :class:`app.finders.Finders`), or one built whole when the history did not only grow
         or more than :data:`geo.nearest.REBUILD_SHARE` of the stations changed."""
         old = self._snapshot
         limit = int(REBUILD_SHARE * len(old.stations))
@@ -223,7 +224,7 @@ class AppState:
             removed = [*removed, *(s.id for s in changed
                                    if s.id in old.by_id and s.id not in kept)]
             changed = inside
-        finders = old.finders.after(changed, removed)  # each mode's made when first asked for
+        finders = old.finders.after(changed, removed)  # made by _follow or when first asked for
         stations, _, ids = apply_changes(old.stations, changed, removed, ids=old.ids,
                                          in_order=old.in_order)
         by_id, links, features = dict(old.by_id), dict(old.links), dict(old.features)
@@ -242,16 +243,17 @@ class AppState:
         by one thread, the others answering from the snapshot they have.
 
         With a ``check_interval`` of 0, every call sees the registry as it is now (the check
-        made here). Otherwise a change is served within the interval, so the check and the
-        update it leads to are made by a thread of their own (:meth:`_follow`), and no lookup
-        waits for them: in a server with several workers, each follows the saves the others
-        took without holding up its lookups.
+        made here); so does the first call after a write through another region of the same
+        registry (:meth:`refresh`). Otherwise a change is served within the interval, so the
+        check and the update it leads to are made by a thread of their own (:meth:`_follow`),
+        and no lookup waits for them: in a server with several workers, each follows the saves
+        the others took without holding up its lookups.
         """
         now = time.monotonic()
         if now - self._checked_at >= self.check_interval and self._lock.acquire(blocking=False):
             if now - self._checked_at < self.check_interval:
                 self._lock.release()
-            elif self.check_interval > 0:
+            elif self.check_interval > 0 and not self._at_once:
                 threading.Thread(target=self._follow_behind, daemon=True,
                                  name="yizhan-registry-follower").start()
             else:
@@ -262,7 +264,8 @@ class AppState:
         """Update now (after a write through this process): the stations changed since the
         current snapshot only (:meth:`_next`)."""
         snap = self._follow()
-        for other in self.siblings:  # the other regions look at their next request
+        for other in self.siblings:  # the other regions follow at their next request
+            other._at_once = True
             other._checked_at = float("-inf")
         return snap
 
@@ -283,6 +286,7 @@ class AppState:
         if not locked:
             self._lock.acquire()
         try:
+            self._at_once = False
             old = self._snapshot
             until = time.monotonic() + GIVE_WAY_S
             TRAFFIC.give_way(until)

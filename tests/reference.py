@@ -147,6 +147,25 @@ def networkx_nearest(finder: StationFinder, lon: float, lat: float, *, k: int, k
     return sorted(found)[:k]
 
 
+def networkx_nearest_each(finder: StationFinder, lon, lat, *, k: int, kinds=None, services=(),
+                          open_at=None, open_only: bool = False) -> list[list[tuple[float, str]]]:
+    """:func:`networkx_nearest` for each point, from one graph with every point and station
+    inserted on its edge (:func:`networkx_costs` in metres): inserting the other points splits
+    edges without changing any distance, and saves a graph per point."""
+    out = []
+    for costs in networkx_costs(finder, lon, lat, weight="length"):
+        found = []
+        for i, metres in costs.items():
+            s = finder.stations[i]
+            if (kinds and s.kind not in kinds) or not set(services) <= s.services:
+                continue
+            if open_only and not s.is_open(open_at):
+                continue
+            found.append((metres, s.id))
+        out.append(sorted(found)[:k])
+    return out
+
+
 def networkx_k_nearest(finder: StationFinder, lon, lat, *, k: int
                        ) -> list[list[tuple[float, str]]]:
     """Per point, its k nearest stations as ``(metres, id)`` by networkx, the points and every

@@ -28,7 +28,7 @@ from schemathesis.config import SchemathesisConfig
 from app import schemas
 from tests.app.conftest import own_app, sign_in
 
-EXAMPLES = 20  # per operation and generation mode, signed in
+EXAMPLES = 12  # per operation and generation mode, signed in
 #: The same, signed out: planners' operations stop at the sign-in check (401), and the public ones
 #: run the same code for a signed-in planner, who gets EXAMPLES of them.
 EXAMPLES_SIGNED_OUT = 10

@@ -4,6 +4,7 @@ Chinese, in Chromium: the finder's filters show it, and an import takes a list o
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -95,8 +96,11 @@ def test_an_admin_adds_a_kind_the_finder_shows_and_an_import_takes(open_admin, a
     result = CliRunner().invoke(main, ["import", str(listing), "--db", admin_server["db_url"],
                                        "--bounds", "any"])
     assert result.exit_code == 0, result.output
-    names = finder.evaluate("() => fetch('/api/stations?kind=爱心托管班').then(r => r.json())"
-                            ".then(b => b.features.map(f => f.properties.name).sort())")
+    names, deadline = [], time.monotonic() + 10  # the server follows within its interval
+    while not names and time.monotonic() < deadline:
+        names = finder.evaluate("() => fetch('/api/stations?kind=爱心托管班').then(r => r.json())"
+                                ".then(b => b.features.map(f => f.properties.name).sort())")
+        time.sleep(0.1)
     assert names == ["快递员子女暑托班", "环卫子女爱心托管班"]
     finder.reload()
     finder.locator("#kind-chips [data-kind=summer_class]").wait_for()

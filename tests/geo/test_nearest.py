@@ -11,7 +11,12 @@ from geo.errors import InputError, OffNetworkError
 from geo.nearest import Snap, StationFinder, access_speed_kmh
 from geo.stations import Station
 from geo.synthetic import city_network, random_points, random_stations
-from tests.reference import networkx_nearest, networkx_table, reference_place, split_graph
+from tests.reference import (
+    networkx_nearest_each,
+    networkx_table,
+    reference_place,
+    split_graph,
+)
 
 FRIDAY_10 = "2026-11-27T10:00"
 SATURDAY_04 = "2026-11-28T04:00"
@@ -39,9 +44,9 @@ FILTERS = [
 def test_k_nearest_equals_networkx_networkx_nearest(city, filters):
     net, _, finder = city
     lon, lat = random_points(net, 12, seed=9, jitter_deg=0.0002)
-    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
+    each = networkx_nearest_each(finder, lon, lat, **filters)
+    for x, y, expected in zip(lon.tolist(), lat.tolist(), each, strict=True):
         hits = finder.nearest(x, y, **filters)
-        expected = networkx_nearest(finder, x, y, **filters)
         assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
         assert len(hits) == len(expected)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-6)

@@ -8,7 +8,7 @@ from geo.nearest import StationFinder, access_speed_kmh
 from geo.network import Network
 from geo.stations import Station
 from geo.synthetic import random_points, random_stations
-from tests.reference import networkx_nearest, reference_place
+from tests.reference import networkx_nearest, networkx_nearest_each, reference_place
 
 FILTERS = [
     dict(k=3),
@@ -22,9 +22,9 @@ FILTERS = [
 def test_helsinki_nearest_equals_networkx(demo, demo_stations, mode, filters):
     finder = StationFinder(demo.network(mode), demo_stations)
     lon, lat = random_points(finder.network, 6, seed=5, jitter_deg=0.0002)
-    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
+    each = networkx_nearest_each(finder, lon, lat, **filters)
+    for x, y, expected in zip(lon.tolist(), lat.tolist(), each, strict=True):
         hits = finder.nearest(x, y, **filters)
-        expected = networkx_nearest(finder, x, y, **filters)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-3)
         assert [h.station.id for h in hits] == [i for _, i in expected]
 
@@ -35,9 +35,9 @@ def test_chengdu_nearest_equals_networkx(request, network):
     stations = random_stations(net, 40, seed=3)
     finder = StationFinder(net, stations)
     lon, lat = random_points(net, 6, seed=9, jitter_deg=0.0004)
-    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
+    each = networkx_nearest_each(finder, lon, lat, k=4)
+    for x, y, expected in zip(lon.tolist(), lat.tolist(), each, strict=True):
         hits = finder.nearest(x, y, k=4)
-        expected = networkx_nearest(finder, x, y, k=4)
         assert [h.distance_m for h in hits] == pytest.approx([d for d, _ in expected], abs=1e-3)
 
 
