@@ -75,7 +75,7 @@ def test_the_planner_view_s_rough_edges(open_page):
     station dots have a dark ring that the coverage colours do not have; a repeated site name
     does not read as a rank."""
     page, _ = open_page("/plan")
-    page.wait_for_selector(".st .st-dot")
+    page.wait_for_selector(".leaflet-marker-pane .st .st-dot")  # on the map, not the legend
     shown = page.evaluate("""() => { const s = document.getElementById('budget');
       const c = document.createElement('canvas').getContext('2d');
       c.font = getComputedStyle(s).font;
@@ -87,7 +87,8 @@ def test_the_planner_view_s_rough_edges(open_page):
       '.legend-row[data-kind] .legend-st:not(.is-closed) .st-dot'))
       .map(d => getComputedStyle(d).backgroundColor)""")
     assert len(colours) == len(kinds) >= 3 and len(set(colours)) == len(kinds)
-    ring = page.evaluate("() => getComputedStyle(document.querySelector('.st .st-dot')).boxShadow")
+    ring = page.evaluate("() => getComputedStyle(document.querySelector("
+                         "'.leaflet-marker-pane .st .st-dot')).boxShadow")
     assert "rgb(16, 24, 40) 0px 0px 0px 1.5px" in ring
     names = page.evaluate("""() => import('/static/js/plan/siting.js').then(m => [
       m.siteName({name: '双林巷附近（2）', rank: 3}), m.siteName({name: '双林巷附近', rank: 1}),
