@@ -9,6 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+#: No per-example deadline: the suite runs three processes on two cores, and an example that
+#: meets a busy moment of the machine is not a slow function (hypothesis's 200 ms failed
+#: a coordinate round trip that takes microseconds).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 def _worker_database(url: str | None) -> str | None:

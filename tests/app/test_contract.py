@@ -109,8 +109,8 @@ def run_operations(app, cookies: dict, *, only=None,
 def test_every_answer_keeps_the_contract(throwaway, signed_in):
     cookies = planner_cookie(throwaway) if signed_in else {}
     started = time.perf_counter()
-    operations, statuses, failures = run_operations(
-        throwaway, cookies, examples=EXAMPLES if signed_in else EXAMPLES_SIGNED_OUT)
+    examples = EXAMPLES if signed_in else EXAMPLES_SIGNED_OUT
+    operations, statuses, failures = run_operations(throwaway, cookies, examples=examples)
     elapsed = time.perf_counter() - started
     print(f"schemathesis: {len(operations)} operations, {statuses.total()} requests, "
           f"{elapsed:.1f} s; statuses {dict(sorted(statuses.items()))}")
@@ -119,7 +119,7 @@ def test_every_answer_keeps_the_contract(throwaway, signed_in):
     documented = {f"{method.upper()} {path}" for path, item in spec["paths"].items()
                   for method in item if path != "/api/openapi.json"}  # schemathesis skips its own
     assert set(operations) == documented
-    assert statuses.total() >= 10 * len(operations) and statuses[200] > 50
+    assert statuses.total() >= examples * len(operations) and statuses[200] > 5 * examples
     if signed_in:
         assert statuses[201] > 0  # stations and reports were written
 
