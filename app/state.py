@@ -257,7 +257,7 @@ class AppState:
                 threading.Thread(target=self._follow_behind, daemon=True,
                                  name="yizhan-registry-follower").start()
             else:
-                self._follow(locked=True)
+                self._follow(locked=True, in_a_read=True)
         return self._snapshot
 
     def refresh(self) -> Snapshot:
@@ -278,24 +278,30 @@ class AppState:
             logger.exception("could not follow the station registry; serving the stations of "
                              "version %s", self._snapshot.version)
 
-    def _follow(self, *, locked: bool = False) -> Snapshot:
+    def _follow(self, *, locked: bool = False, in_a_read: bool = False) -> Snapshot:
         """Make the snapshot of the registry now and serve it: the finders of the modes in use
         made first (:meth:`app.finders.Finders.ready`), so lookups meanwhile answer from the
-        snapshot before and never wait; kept out of the garbage collector's passes in a served
-        process (:func:`collector_paused`). ``locked``: the caller holds the lock."""
+        snapshot before and never wait; each step after a gap between the reads under way
+        (:mod:`app.traffic`) unless ``in_a_read`` (the caller is one of them and waits for this);
+        kept out of the garbage collector's passes in a served process
+        (:func:`collector_paused`). ``locked``: the caller holds the lock."""
         if not locked:
             self._lock.acquire()
+        until = time.monotonic() + (0.0 if in_a_read else GIVE_WAY_S)
+
+        def give_way() -> None:
+            TRAFFIC.give_way(until)
+
         try:
             self._at_once = False
             old = self._snapshot
-            until = time.monotonic() + GIVE_WAY_S
-            TRAFFIC.give_way(until)
+            give_way()
             with collector_paused():
                 snap = self._next()
                 if snap is not old:
-                    TRAFFIC.give_way(until)
-                    snap.finders.ready(lambda: TRAFFIC.give_way(until))  # not in the lookups
-                    TRAFFIC.give_way(until)
+                    give_way()
+                    snap.finders.ready(give_way)  # here, not in the lookups
+                    give_way()
                     self._snapshot = snap
                     keep_out_of_collector()
         except SQLAlchemyError:  # the database is busy or away: answer from what we have

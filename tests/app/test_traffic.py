@@ -89,3 +89,32 @@ def test_a_save_follows_up_in_the_gaps_between_reads(demo, tmp_path, demo_statio
     finally:
         traffic.TRAFFIC.leave()
         app_state.registry.engine.dispose()
+
+
+def test_a_read_that_follows_the_registry_itself_does_not_wait_for_reads(demo, tmp_path,
+                                                                         demo_stations,
+                                                                         monkeypatch):
+    """With a check interval of 0 the request that reads makes the snapshot itself: it is one
+    of the reads under way, so it does not give way (to itself or the others)."""
+    from dataclasses import replace
+
+    from app.state import AppState
+    from tests.app.conftest import copy_db
+
+    monkeypatch.setattr("app.state.GIVE_WAY_S", 2.0)
+    app_state = AppState(copy_db(demo, tmp_path), {"walk": demo.data_dir / "network-walk.npz"},
+                         check_interval=0.0, basemap=tmp_path / "none.geojson")
+    try:
+        station = demo_stations[1]
+        app_state.registry.update(replace(station, lat=station.lat + 0.0003), source="test",
+                                  version=app_state.registry.get_versioned(station.id).version)
+        traffic.TRAFFIC.enter()  # this read
+        try:
+            started = time.monotonic()
+            snap = app_state.current()
+            assert time.monotonic() - started < 1.5
+        finally:
+            traffic.TRAFFIC.leave()
+        assert snap.by_id[station.id].lat == station.lat + 0.0003
+    finally:
+        app_state.registry.engine.dispose()
