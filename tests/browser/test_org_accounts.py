@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from shapely.geometry import box
 
 from tests.browser.conftest import page_opener, serving
@@ -103,9 +104,9 @@ def test_an_admin_uploads_a_gpkg_area_and_adds_a_planner_below(chromium, city, s
         assert "组织" in row.inner_text()
         user = app.extensions["accounts"].get(name)
         assert orgs.org_of(user.id).name == DISTRICT
-        log = page.locator("#acc-log li").first
-        log.wait_for()
-        assert name in log.inner_text() and DISTRICT in log.inner_text()
+        # the log reloads after the account list: wait for the new entry at its top
+        expect(page.locator("#acc-log li").first).to_contain_text(name)
+        assert DISTRICT in page.locator("#acc-log li").first.inner_text()
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= page.viewport_size["width"], width
         page.screenshot(path=str(SHOTS / f"accounts-org-{size}-zh.png"), full_page=True)
