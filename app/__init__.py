@@ -368,9 +368,29 @@ def settle() -> None:
     snapshot.FREEZE_SNAPSHOTS = True
 
 
-def _worker_app(overrides: dict, _target: str = "") -> Flask:
+def _worker_app(overrides: dict, _target: str = "", *, writes: str | None = None):
     """In a granian worker: the app forked from the parent, else (a spawned worker, where
-    there is no fork) the same app built here."""
+    there is no fork) the same app built here; with ``writes`` (the writer's socket), its
+    station writes forwarded there (:class:`app.writer.WritesForwarded`)."""
+    from app.writer import WritesForwarded
+
+    app = _forked_app(overrides)
+    return app if writes is None else WritesForwarded(app, writes)
+
+
+def _writer_main(overrides: dict, socket_path: str) -> None:
+    """The writer process (:mod:`app.writer`): the served app answering the station writes the
+    workers forward, on ``socket_path``."""
+    from app.traffic import behind_the_lookups
+    from app.writer import serve_writes
+
+    behind_the_lookups(whole_process=True)  # a core to a worker's lookup first
+    serve_writes(_forked_app(overrides), socket_path)
+
+
+def _forked_app(overrides: dict) -> Flask:
+    """The app forked from the parent, made ready for this process, else (a spawned process,
+    where there is no fork) the same app built here."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     if _SERVED is None:
         return _served_app(overrides)
@@ -388,7 +408,8 @@ SWITCH_INTERVAL_S = 0.001
 
 def _run_granian(overrides: dict, host: str, port: int, threads: int, workers: int) -> None:
     """Serve :data:`_SERVED` with granian: ``workers`` processes on one socket, forked from
-    this one where the platform can fork."""
+    this one where the platform can fork, and beside them the writer process that takes the
+    station writes (:mod:`app.writer`)."""
     import multiprocessing
     from functools import partial
 
@@ -400,4 +421,10 @@ def _run_granian(overrides: dict, host: str, port: int, threads: int, workers: i
     server = Server("app:create_app", address=host, port=port, interface=Interfaces.WSGI,
                     workers=workers, blocking_threads=threads, backlog=1024, websockets=False,
                     respawn_failed_workers=True, log_level="warning")
-    server.serve(target_loader=partial(_worker_app, overrides))
+    from app.writer import Writer
+
+    writer = Writer(partial(_writer_main, overrides)).start()
+    try:
+        server.serve(target_loader=partial(_worker_app, overrides, writes=writer.socket_path))
+    finally:
+        writer.stop()

@@ -42,10 +42,12 @@ class _Pending:
             gone.discard(station.id)
         return _Pending(self.finder, updated, frozenset(gone))
 
-    def made(self) -> StationFinder:
+    def made(self, between: Callable[[], None] | None = None, *, repair: bool = False
+             ) -> StationFinder:
         if not self.changed and not self.removed:
             return self.finder
-        return self.finder.with_changes(list(self.changed.values()), sorted(self.removed))
+        return self.finder.with_changes(list(self.changed.values()), sorted(self.removed),
+                                        between=between, repair=repair)
 
 
 class Finders(Mapping[str, StationFinder]):
@@ -81,25 +83,37 @@ class Finders(Mapping[str, StationFinder]):
         self._asked.add(mode)
         return self._made(mode)
 
-    def _made(self, mode: str) -> StationFinder:
+    def _made(self, mode: str, between: Callable[[], None] | None = None, *,
+              repair: bool = False) -> StationFinder:
         item = self._items[mode]
         if isinstance(item, StationFinder):
             return item
         with self._lock:  # one thread makes it; lookups in this mode meanwhile wait for it
             item = self._items[mode]
             if isinstance(item, _Pending):
-                item = self._items[mode] = item.made()
+                item = self._items[mode] = item.made(between, repair=repair)
             return item
 
-    def ready(self, between: Callable[[], None] | None = None) -> Finders:
+    def forget_asked(self) -> None:
+        """As though no mode was looked up in: the finders after the next changes are made when
+        first asked for (a process that answers no lookups, :mod:`app.writer`)."""
+        self._asked.clear()
+        self._asked_before.clear()
+
+    def ready(self, between: Callable[[], None] | None = None, *, repair: bool = False
+              ) -> Finders:
         """These finders with the modes asked for before made now (in the thread that saved,
         before the snapshot is served: the lookups meanwhile answer from the one before and
-        never wait); a mode nobody asked for is made when first asked for."""
+        never wait); a mode nobody asked for is made when first asked for. ``between`` is
+        called between the steps of each update (the lookups under way answered first:
+        :meth:`geo.nearest.StationFinder.with_changes`). With ``repair``, the per-node tables
+        the lookups read are repaired here too (in a follower thread, where nothing waits for
+        it), so that no lookup takes the bounded search after the swap."""
         for mode in self._items:
             if mode in self._asked_before:
                 if between is not None:
                     between()
-                self._made(mode)
+                self._made(mode, between, repair=repair)
         return self
 
     def __iter__(self) -> Iterator[str]:

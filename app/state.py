@@ -55,7 +55,7 @@ from app.snapshot import (
     key_etag,
     links_of,
 )
-from app.traffic import GIVE_WAY_S, TRAFFIC
+from app.traffic import FOLLOW_GIVE_WAY_S, GIVE_WAY_S, TRAFFIC, behind_the_lookups, quick_turns
 from geo import settings
 from geo.coords import Area, deployment_area
 from geo.errors import DataFileError, NotFoundError
@@ -158,6 +158,7 @@ class AppState:
         self._basemap: tuple[tuple, Blob] | None = None
         self._checked_at = time.monotonic()
         self._at_once = False  # the next check made by the request that asks (see refresh)
+        self._again = False  # a change made elsewhere while a check was under way (follow_soon)
         self._snapshot = self._build(self.registry.version())
         self.demand_path = Path(demand).expanduser() if demand else None
         self.plan_time_limit = plan_time_limit
@@ -202,13 +203,14 @@ class AppState:
                         features={s.id: station_feature(s, links[s.id]) for s in stations},
                         links=links, ids=ids, in_order=in_id_order(ids))
 
-    def _next(self) -> Snapshot:
+    def _next(self, between: Callable[[], None] = lambda: None) -> Snapshot:
         """The snapshot of the registry now: the current one when nothing changed, else the
         current one with only the stations changed since its version read and updated
         (:func:`geo.registry_changes.changes_since`; each mode's finder with
         :meth:`geo.nearest.StationFinder.with_changes` by :meth:`_follow` or when first asked
         for, :class:`app.finders.Finders`), or one built whole when the history did not only grow
-        or more than :data:`geo.nearest.REBUILD_SHARE` of the stations changed."""
+        or more than :data:`geo.nearest.REBUILD_SHARE` of the stations changed. ``between``
+        is called between its steps (:meth:`_follow`)."""
         old = self._snapshot
         limit = int(REBUILD_SHARE * len(old.stations))
         changes = changes_since(self.registry, old.version, limit=max(limit, 1))
@@ -224,10 +226,15 @@ class AppState:
             removed = [*removed, *(s.id for s in changed
                                    if s.id in old.by_id and s.id not in kept)]
             changed = inside
+        between()
         finders = old.finders.after(changed, removed)  # made by _follow or when first asked for
         stations, _, ids = apply_changes(old.stations, changed, removed, ids=old.ids,
                                          in_order=old.in_order)
-        by_id, links, features = dict(old.by_id), dict(old.links), dict(old.features)
+        copies = []
+        for kept in (old.by_id, old.links, old.features):
+            between()
+            copies.append(dict(kept))
+        by_id, links, features = copies
         for sid in removed:
             for kept in (by_id, links, features):
                 kept.pop(sid, None)
@@ -269,38 +276,58 @@ class AppState:
             other._checked_at = float("-inf")
         return snap
 
+    def answer_writes_only(self) -> None:
+        """This process answers no lookups (the writer, :mod:`app.writer`): after a change, no
+        finder is made until a mode is asked for."""
+        self._snapshot.finders.forget_asked()
+
+    def follow_soon(self) -> None:
+        """Follow a change made through another process now rather than at the next check (a
+        worker after the writer made its write, :mod:`app.writer`): as :meth:`current` does, in
+        a thread of its own when the check interval is above 0; when a check is under way, once
+        more after it."""
+        self._again = True
+        self._checked_at = float("-inf")
+        self.current()
+
     def _follow_behind(self) -> None:
         """:meth:`_follow` in a thread of its own (the lock taken by :meth:`current`): whatever
         goes wrong is logged, and the lookups keep the snapshot they have."""
         try:
-            self._follow(locked=True)
+            behind_the_lookups()
+            self._follow(locked=True, give_way_s=FOLLOW_GIVE_WAY_S, repair=True)
         except Exception:
             logger.exception("could not follow the station registry; serving the stations of "
                              "version %s", self._snapshot.version)
 
-    def _follow(self, *, locked: bool = False, in_a_read: bool = False) -> Snapshot:
+    def _follow(self, *, locked: bool = False, in_a_read: bool = False,
+                give_way_s: float | None = None, repair: bool = False) -> Snapshot:
         """Make the snapshot of the registry now and serve it: the finders of the modes in use
         made first (:meth:`app.finders.Finders.ready`), so lookups meanwhile answer from the
         snapshot before and never wait; each step after a gap between the reads under way
-        (:mod:`app.traffic`) unless ``in_a_read`` (the caller is one of them and waits for this);
-        kept out of the garbage collector's passes in a served process
-        (:func:`collector_paused`). ``locked``: the caller holds the lock."""
+        (:mod:`app.traffic`; ``give_way_s`` in all at most, :data:`app.traffic.GIVE_WAY_S` when
+        not given) unless ``in_a_read`` (the caller is one of them and waits for this); kept
+        out of the garbage collector's passes in a served process (:func:`collector_paused`).
+        ``locked``: the caller holds the lock; ``repair``: the per-node tables in use repaired
+        before the swap too (a follower thread's work, not a request's:
+        :meth:`app.finders.Finders.ready`)."""
         if not locked:
             self._lock.acquire()
-        until = time.monotonic() + (0.0 if in_a_read else GIVE_WAY_S)
+        until = time.monotonic() + (0.0 if in_a_read else
+                                    GIVE_WAY_S if give_way_s is None else give_way_s)
 
         def give_way() -> None:
             TRAFFIC.give_way(until)
 
         try:
-            self._at_once = False
+            self._at_once = self._again = False
             old = self._snapshot
             give_way()
-            with collector_paused():
-                snap = self._next()
+            with collector_paused(), quick_turns():
+                snap = self._next(give_way)
                 if snap is not old:
                     give_way()
-                    snap.finders.ready(give_way)  # here, not in the lookups
+                    snap.finders.ready(give_way, repair=repair)  # here, not in the lookups
                     give_way()
                     self._snapshot = snap
                     keep_out_of_collector()
@@ -310,7 +337,7 @@ class AppState:
             logger.warning("cannot check the station registry; serving the stations of "
                            "version %s", self._snapshot.version, exc_info=True)
         finally:
-            self._checked_at = time.monotonic()
+            self._checked_at = float("-inf") if self._again else time.monotonic()
             self._lock.release()
         return self._snapshot
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks edits [--stations 20000] [--data DIR] [--patches 20] [--seconds 30]
                                [--rounds 6] [--threads 2] [--rates 0,200] [--save-every 1.0]
-                               [--paths whole,incremental,elsewhere] [--json]
+                               [--paths whole,incremental,elsewhere,writer] [--json]
 
 Builds the demo region (central Chengdu) and a registry copy with ``--stations`` stations
 (generated ones added, :func:`benchmarks.stations.build_data`), into ``--data`` when given (and
@@ -16,7 +16,10 @@ run, for each way of following a change (``--paths``):
   the saves made in this process (the worker that takes the planner's request);
 - **elsewhere**: the same, the saves made by another process with its own app on the same
   registry (a server's other worker), this one following the history within
-  ``REGISTRY_CHECK_INTERVAL`` (:meth:`app.state.AppState.current`) as its lookups go on.
+  ``REGISTRY_CHECK_INTERVAL`` (:meth:`app.state.AppState.current`) as its lookups go on;
+- **writer**: as ``yizhan serve`` takes a save (:mod:`app.writer`): the PATCH given to this
+  process, which forwards it to a writer process and then follows the change in a thread of its
+  own (:meth:`app.state.AppState.follow_soon`).
 
 it measures, through the whole app (Flask test client, a signed-in planner):
 
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import sys
 import tempfile
@@ -146,6 +150,76 @@ def _save_elsewhere(data_dir: str, db_url: str, pipe) -> None:
             pipe.send(str(failed))
 
 
+class SaverThrough:
+    """The PATCHes of :class:`Saver` given to this process as a server's worker gets them: the
+    request's WSGI environ (as granian makes it) to the app wrapped as ``yizhan serve`` wraps it
+    in a worker (:class:`app.writer.WritesForwarded`), which forwards it to a writer process
+    (forked from this one, :func:`_write_here`) and then follows the change in a thread of its
+    own. What a browser does is not done here: the station versions are read once at the start
+    and then taken from the answers."""
+
+    def __init__(self, app, app_state, seed: int = 7) -> None:
+        from sqlalchemy import select
+
+        from app.writer import Writer, WritesForwarded
+        from geo.registry import stations_table
+
+        self.writer = Writer(functools.partial(_write_here, app)).start()
+        self.worker = WritesForwarded(app, self.writer.socket_path)
+        self.cookie = signed_in(app).get_cookie("session").value
+        self.stations = [(s.id, s.lon, s.lat) for s in app_state.current().stations]
+        with app_state.registry.engine.connect() as conn:
+            rows = conn.execute(select(stations_table.c.id, stations_table.c.version))
+            self.versions = dict(rows.all())
+        self.rng = np.random.default_rng(seed)
+        self.lock = threading.Lock()
+
+    def save(self) -> float:
+        """One PATCH; seconds it took."""
+        import io
+
+        with self.lock:
+            sid, lon, lat = self.stations[int(self.rng.integers(len(self.stations)))]
+            shift = self.rng.normal(0, 0.00005, 2)
+            body = json.dumps({"lon": round(lon + shift[0], 7),
+                               "lat": round(lat + shift[1], 7)}).encode()
+            environ = {
+                "REQUEST_METHOD": "PATCH", "SCRIPT_NAME": "", "PATH_INFO": f"/api/stations/{sid}",
+                "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000",
+                "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+                "HTTP_HOST": "127.0.0.1:5000", "HTTP_COOKIE": f"session={self.cookie}",
+                "HTTP_IF_MATCH": f'"{self.versions[sid]}"', "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+                "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+                "wsgi.multiprocess": True, "wsgi.run_once": False}
+            answered = {}
+            started = time.perf_counter()
+            data = b"".join(self.worker(environ, lambda status, headers: answered.update(
+                status=status, headers=dict(headers))))
+            took = time.perf_counter() - started
+            if not answered["status"].startswith("200"):
+                raise SystemExit(f"PATCH failed: {answered['status']} {data.decode()}")
+            self.versions[sid] = int(answered["headers"]["ETag"].strip('"'))
+        return took
+
+    def close(self) -> None:
+        self.writer.stop()
+
+
+def _write_here(app, socket_path: str) -> None:
+    """The writer process of :class:`SaverThrough`, forked from the benchmark's."""
+    from app.deployment import states
+    from app.traffic import behind_the_lookups
+    from app.writer import serve_writes
+
+    behind_the_lookups(whole_process=True)
+
+    for served in states(app):
+        served.after_fork()
+    serve_writes(app, socket_path)
+
+
 def lookups(app, paths: list[str], *, seconds: float, threads: int,
             saver: Saver | None, save_every: float, rate: float = 0.0) -> dict:
     """Lookups from ``threads`` threads for ``seconds`` (``rate`` a second in all, each timed
@@ -208,7 +282,7 @@ def use_path(app_state, path: str) -> None:
     """Make ``app_state`` follow changes the ``path`` way (``elsewhere``: as ``incremental``,
     the saves made by another process)."""
     if path == "whole":  # the previous code: every change rebuilds the snapshot whole
-        app_state._next = lambda: app_state._build(app_state.registry.version())
+        app_state._next = lambda between=None: app_state._build(app_state.registry.version())
     else:
         app_state.__dict__.pop("_next", None)
 
@@ -226,7 +300,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rates", default="0,200",
                         help="lookups a second in all, comma-separated; 0: as fast as asked")
     parser.add_argument("--save-every", type=float, default=1.0, help="seconds between saves")
-    parser.add_argument("--paths", default="whole,incremental,elsewhere",
+    parser.add_argument("--paths", default="whole,incremental,elsewhere,writer",
                         help="ways of following a change to measure, comma-separated")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -255,6 +329,8 @@ def main(argv: list[str]) -> int:
         settle()  # what the path before left behind, as a worker's start-up state is kept
         if path == "elsewhere":
             saver = SaverElsewhere(str(region.data_dir), url)
+        elif path == "writer":
+            saver = SaverThrough(app, app_state)
         took = np.array([saver.save() for _ in range(args.patches)]) * 1e3
         figures = {"patch_ms": {"median": round(float(np.median(took)), 1),
                                 "p90": round(float(np.percentile(took, 90)), 1),
@@ -269,7 +345,7 @@ def main(argv: list[str]) -> int:
             for name, done in runs.items():
                 figures[f"lookups_{name}_{rate:g}"] = pooled(done)
         out[path] = figures
-        if isinstance(saver, SaverElsewhere):
+        if isinstance(saver, SaverElsewhere | SaverThrough):
             saver.close()
             saver = Saver(client, app_state)
     if args.json:

@@ -4,6 +4,7 @@ every search."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -93,12 +94,14 @@ class StationAccess:
         lat = np.array([s.lat for s in stations], float)
         return cls._joined(network, place(network, lon, lat), max_snap_m=max_snap_m)
 
-    def with_changes(self, stations: list[Station], kept: np.ndarray, *, max_snap_m: float
-                     ) -> StationAccess:
+    def with_changes(self, stations: list[Station], kept: np.ndarray, *, max_snap_m: float,
+                     between: Callable[[], None] | None = None) -> StationAccess:
         """Where ``stations`` join the same network, placing only those that changed: ``kept``
         gives, per station, its index among this access's stations when it is the same
         station there (its placement and entries are reused), else -1 (it is placed); the kept
-        stations keep their order. Equal, field by field, to :meth:`build` on ``stations``."""
+        stations keep their order. Equal, field by field, to :meth:`build` on ``stations``.
+        ``between`` is called between the steps (as in
+        :meth:`geo.nearest.StationFinder.with_changes`)."""
         from geo.nearest._merge import (
             carried,
             gathered,
@@ -109,13 +112,17 @@ class StationAccess:
             renumbering,
         )
 
+        pause = between or (lambda: None)
         fresh = np.flatnonzero(kept < 0)
         placed = place(self.network, np.array([stations[i].lon for i in fresh], float),
                        np.array([stations[i].lat for i in fresh], float))
+        pause()
         old = self.placement
-        placement = Placement(**{
-            name: carried(getattr(old, name), kept, fresh, getattr(placed, name))
-            for name in (f.name for f in dataclasses.fields(Placement))})
+        fields = {}
+        for name in (f.name for f in dataclasses.fields(Placement)):
+            fields[name] = carried(getattr(old, name), kept, fresh, getattr(placed, name))
+            pause()
+        placement = Placement(**fields)
         speed = access_speed_kmh(self.network.mode) / 3.6
         leg_m, leg_s, on = legs(placement.distance_m, max_snap_m, speed)
         renumber = renumbering(kept, len(old))  # old index -> new one (-1: gone)
@@ -123,11 +130,14 @@ class StationAccess:
         node, station, metres, seconds = _entries(placement, added, leg_m, speed)
         was = self.entries
         rows = merge_order(was.node, was.station, renumber, node, station, len(kept))
+        pause()
         merged_node = gathered(was.node, node, rows)
-        entries = Entries(node_pointers(merged_node, self.network.n_nodes),
-                          gathered_stations(was.station, station, rows, renumber),
+        pointers = node_pointers(merged_node, self.network.n_nodes)
+        pause()
+        entries = Entries(pointers, gathered_stations(was.station, station, rows, renumber),
                           gathered(was.metres, metres, rows), gathered(was.seconds, seconds, rows),
                           merged_node)
+        pause()
         rows = merge_order(self.segments, self.on_segment, renumber, placement.segment[added],
                            added, len(kept))
         segments = gathered(self.segments, placement.segment[added], rows)

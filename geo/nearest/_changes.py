@@ -46,7 +46,7 @@ def apply_changes(stations: Sequence[Station], changed: Iterable[Station],
     gone = set(removed)
     update = {s.id: s for s in changed if s.id not in gone}
     in_order = in_order or in_id_order(ids)
-    where = _positions(ids, list(update) + sorted(gone), in_order)
+    where = positions(ids, list(update) + sorted(gone), in_order)
     kept = np.arange(len(stations), dtype=np.int64)
     new_list = list(stations)
     added = []
@@ -85,7 +85,7 @@ def in_id_order(ids: np.ndarray) -> bool:
     return len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1]))
 
 
-def _positions(ids: np.ndarray, wanted: list[str], in_order: bool) -> list[int]:
+def positions(ids: np.ndarray, wanted: list[str], in_order: bool) -> list[int]:
     """The index of each of ``wanted`` in ``ids``, -1 where absent."""
     if not wanted:
         return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ from scipy.sparse import csr_array
 from geo import settings
 from geo.errors import InputError, OffNetworkError
 from geo.nearest._access import StationAccess, access_speed_kmh
-from geo.nearest._changes import REBUILD_SHARE, apply_changes, id_array, in_id_order
+from geo.nearest._changes import REBUILD_SHARE, apply_changes, id_array, in_id_order, positions
 from geo.nearest._costs import BudgetCosts
 from geo.nearest._filters import StationFilter
 from geo.nearest._many import hits_frame, to_points
@@ -66,7 +66,8 @@ class StationFinder:
         self._ids = id_array(self._stations)
         self._in_order = in_id_order(self._ids)
 
-    def with_changes(self, changed: Iterable[Station], removed: Iterable[str] = ()
+    def with_changes(self, changed: Iterable[Station], removed: Iterable[str] = (), *,
+                     between: Callable[[], None] | None = None, repair: bool = False
                      ) -> StationFinder:
         """A finder of the same network whose stations are these after some changed.
 
@@ -87,6 +88,15 @@ class StationFinder:
             one changes nothing).
         removed
             Ids of stations to leave out (unknown ids are ignored).
+        between
+            Called between the update's steps (each well under a millisecond on a city of
+            20,000 stations): a server waits there for the lookups under way
+            (:mod:`app.traffic`), which otherwise share the interpreter with the update.
+        repair
+            Repair now the per-node tables the lookups read most recently, for the station
+            sets they will likely ask for (:meth:`LabelTables.repair_ahead`), rather than when
+            first asked for: an update made before it is served, so that no lookup takes the
+            bounded search while they are repaired.
 
         Returns
         -------
@@ -94,8 +104,10 @@ class StationFinder:
             The updated finder; its :attr:`stations` keep their order, the new ones placed
             where an id-ordered list puts them (:func:`geo.nearest._changes.apply_changes`).
         """
+        pause = between or (lambda: None)
         stations, kept, ids = apply_changes(self._stations, changed, removed, ids=self._ids,
                                             in_order=self._in_order)
+        pause()
         new = object.__new__(StationFinder)
         new._ids = ids
         new._in_order = self._in_order or in_id_order(ids)
@@ -109,14 +121,23 @@ class StationFinder:
                                               max_snap_m=self._max_snap_m)
             new._filter = StationFilter(stations, new._access.on_network)
         else:
-            new._access = self._access.with_changes(stations, kept, max_snap_m=self._max_snap_m)
+            new._access = self._access.with_changes(stations, kept, max_snap_m=self._max_snap_m,
+                                                    between=pause)
+            pause()
             new._filter = self._filter.with_changes(stations, new._access.on_network, kept)
+            pause()
             previous = self._tables.handed_on(kept)
+            pause()
         new._off_network = [stations[i] for i in np.flatnonzero(~new._access.on_network)]
         new._tables = LabelTables(self._network, new._access, background=True,
                                   reverse=self._tables.__dict__.get("reverse"), previous=previous)
         new._point = PointSearch(self._network, stations, new._access, scratch_from=self._point)
         new._budget = BudgetCosts(new._access)
+        if repair and previous is not None and previous.tables is self._tables:
+            fresh = np.flatnonzero(kept < 0)
+            before = positions(self._ids, ids[fresh].tolist(), self._in_order)
+            was = {i: j for i, j in zip(fresh.tolist(), before, strict=True) if j >= 0}
+            new._tables.repair_ahead(was, between=pause)
         return new
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import cached_property
 from typing import NamedTuple
 
@@ -161,6 +162,42 @@ class LabelTables:
         finally:
             with self._lock:
                 self._building.discard(key)
+
+    def repair_ahead(self, was: dict[int, int], *, most: int = 4,
+                     between: Callable[[], None] | None = None) -> None:
+        """Repair now, in the calling thread, the tables the lookups read most recently before
+        the change (up to ``most``), for the station sets they would ask for after it, so that
+        no lookup takes the bounded search while they are repaired.
+
+        A set after the change is guessed from the set before: its unchanged stations, each
+        changed one that was in it (``was``: per changed station now, its index before), and
+        a new station on the network when the set was every station on the network. A wrong
+        guess costs only the repair: a table is read only by lookups asking for exactly its
+        stations. Only for tables handed on from the finder just before (:meth:`handed_on`).
+        ``between`` is called before each repair (the compiled repair releases the GIL)."""
+        previous = self._previous
+        if previous is None:
+            return
+        with previous.tables._lock:
+            keys = list(previous.tables._tables)[-most:]
+        on_network = self._access.on_network
+        was_on = previous.tables._access.on_network
+        fresh = np.flatnonzero(previous.fresh)
+        for weight, k, raw in reversed(keys):
+            old_chosen = np.frombuffer(raw, np.int64)
+            mapped = previous.renumber[old_chosen]
+            every = len(old_chosen) == int(np.count_nonzero(was_on))
+            joining = [i for i in fresh.tolist() if on_network[i] and (
+                np.any(old_chosen == was[i]) if i in was else every)]
+            in_set = np.zeros(len(on_network), bool)
+            in_set[mapped[mapped >= 0]] = True
+            in_set[joining] = True
+            chosen = np.flatnonzero(in_set)
+            if between is not None:
+                between()
+            found = self._repaired(chosen, k, weight)
+            if found is not None:
+                self._kept((weight, k, chosen.tobytes()), found)
 
     def labels(self, chosen: np.ndarray, k: int, weight: str) -> Labels:
         """Per node, the k nearest (``weight="length"``) or quickest (``"time"``) of the

@@ -315,10 +315,10 @@ def test_a_served_process_keeps_new_snapshots_out_of_the_collector(app_state, de
     real_next = app_state._next
     made_meanwhile = []
 
-    def next_with_garbage():
+    def next_with_garbage(*between):
         assert not gc.isenabled()  # paused while the snapshot is made
         made_meanwhile.append(weakref.ref(Cycle()))
-        return real_next()
+        return real_next(*between)
 
     monkeypatch.setattr(app_state, "_next", next_with_garbage)
     try:
@@ -360,7 +360,7 @@ def test_with_an_interval_a_change_elsewhere_is_followed_without_holding_up_look
                      version=other.get_versioned(station.id).version, source="test")
         other.engine.dispose()
         release, real_next = threading.Event(), state._next
-        state._next = lambda: release.wait(30) and real_next()
+        state._next = lambda *between: release.wait(30) and real_next(*between)
         time.sleep(0.06)
         started = time.monotonic()
         assert state.current() is before  # the check started, not awaited

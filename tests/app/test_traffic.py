@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
+
+import pytest
 
 from app import traffic
 from app.traffic import Traffic
@@ -118,3 +122,42 @@ def test_a_read_that_follows_the_registry_itself_does_not_wait_for_reads(demo, t
         assert snap.by_id[station.id].lat == station.lat + 0.0003
     finally:
         app_state.registry.engine.dispose()
+
+
+def test_quick_turns_while_any_thread_is_inside_and_the_interval_back_after():
+    before = sys.getswitchinterval()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other():
+        with traffic.quick_turns():
+            inside.set()
+            leave.wait(5)
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    assert inside.wait(5)
+    assert sys.getswitchinterval() == pytest.approx(traffic.QUICK_SWITCH_S)
+    with traffic.quick_turns():
+        assert sys.getswitchinterval() == pytest.approx(traffic.QUICK_SWITCH_S)
+    assert sys.getswitchinterval() == pytest.approx(traffic.QUICK_SWITCH_S)  # other is inside
+    leave.set()
+    worker.join(5)
+    assert sys.getswitchinterval() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priority is Linux's")
+def test_work_behind_the_lookups_runs_at_a_lower_priority_than_the_rest():
+    seen = {}
+
+    def work():
+        me = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, me)
+        traffic.behind_the_lookups()
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, me)
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(5)
+    assert seen["after"] == min(seen["before"] + traffic.BEHIND_NICE, 19) > seen["before"]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # this one not

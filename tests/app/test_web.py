@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import gzip
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ import pytest
 import app as app_module
 from app import create_app
 from app.accounts import Accounts
+from app.writer import WritesForwarded
 from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registry import Registry
 from geo.stations import Station
@@ -328,6 +330,7 @@ def test_serve_runs_granian(demo, monkeypatch, capsys):
 
         def serve(self, target_loader):
             calls["app"] = target_loader("app:create_app")
+            calls["writer listens"] = os.path.exists(calls["app"].socket_path)
 
     monkeypatch.setattr(granian.server, "Server", Server)
     monkeypatch.setattr(gc, "freeze", lambda: calls.update(frozen=True))  # not the test process
@@ -335,7 +338,10 @@ def test_serve_runs_granian(demo, monkeypatch, capsys):
     app_module.serve(data_dir=demo.data_dir, host="0.0.0.0", port=8765, workers=2)
     assert calls["address"] == "0.0.0.0" and calls["port"] == 8765
     assert calls["interface"] == "wsgi" and calls["workers"] == 2 and calls["blocking_threads"] >= 4
-    assert calls["app"] is app_module._SERVED and calls["frozen"]
+    # each worker answers with that app, the station writes forwarded to the writer process
+    assert isinstance(calls["app"], WritesForwarded) and calls["app"].app is app_module._SERVED
+    assert calls["frozen"] and calls["writer listens"]
+    assert not os.path.exists(calls["app"].socket_path)  # the writer ended with the server
     assert calls["app"].extensions["yizhan"].networks
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8765/" in out and "No planner accounts yet" in out
@@ -392,6 +398,34 @@ def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
             return seen
 
         assert all(states())
+
+        # a station moved: taken by the writer process, then shown by every worker
+        with urllib.request.urlopen(base + "/api/stations") as response:
+            sid = json.load(response)["features"][0]["id"]
+        with urllib.request.urlopen(f"{base}/api/stations/{sid}") as response:
+            lon, lat = json.load(response)["geometry"]["coordinates"]
+            version = response.headers["ETag"]
+        there = [round(lon + 0.0002, 7), lat]
+        move = urllib.request.Request(
+            f"{base}/api/stations/{sid}", method="PATCH",
+            data=json.dumps({"lon": there[0], "lat": lat}).encode(),
+            headers={"Cookie": cookie, "Content-Type": "application/json", "If-Match": version})
+        with urllib.request.urlopen(move) as response:
+            assert json.load(response)["geometry"]["coordinates"] == there
+            assert "Werkzeug" not in response.headers.get("Server", "")
+
+        def shown():  # by each worker's station list
+            found = []
+            for _ in range(12):
+                with urllib.request.urlopen(base + "/api/stations") as response:
+                    found.append(next(f["geometry"]["coordinates"] for f in
+                                      json.load(response)["features"] if f["id"] == sid))
+            return found
+
+        deadline = time.monotonic() + 10
+        while shown() != [there] * 12:
+            assert time.monotonic() < deadline, shown()
+            time.sleep(0.2)
         logout = urllib.request.Request(base + "/api/logout", method="POST", data=b"{}",
                                         headers={"Cookie": cookie,
                                                  "Content-Type": "application/json"})

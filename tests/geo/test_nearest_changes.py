@@ -200,9 +200,9 @@ def test_many_changes_build_the_finder_afresh(net, monkeypatch):
     updates = []
     real = StationAccess.with_changes
 
-    def counting(self, stations, kept, *, max_snap_m):
+    def counting(self, stations, kept, **options):
         updates.append(int((kept < 0).sum()))
-        return real(self, stations, kept, max_snap_m=max_snap_m)
+        return real(self, stations, kept, **options)
 
     monkeypatch.setattr(StationAccess, "with_changes", counting)
     updated = finder.with_changes(moved)  # a quarter changed: more than REBUILD_SHARE
@@ -230,3 +230,36 @@ def test_tables_of_an_updated_finder_are_built_in_the_background(net, monkeypatc
     same_answers(updated, fresh, lon, lat, dict(k=3), exact=False)
     monkeypatch.setattr(settings, "nearest_table_after", None)
     same_answers(updated, StationFinder(net, updated.stations), lon, lat, dict(k=3))
+
+
+def test_an_update_with_repair_holds_the_tables_the_lookups_read_before(net, monkeypatch):
+    """Made with ``repair`` (as a server's follower makes it before the swap), an updated finder
+    holds at once the tables of the station sets its lookups read before the change: every
+    station on the network, a new one among them, and those with a toilet, a moved one among
+    them; its answers equal those of a finder built afresh."""
+    monkeypatch.setattr(settings, "nearest_table_after", 1)
+    stations = named(random_stations(net, 60, seed=6))
+    finder = StationFinder(net, stations)
+    lon, lat = random_points(net, 10, seed=7, jitter_deg=0.0003)
+    asked = [(None, frozenset()), (None, frozenset({"toilet"}))]
+    for _, services in asked:
+        finder.nearest(float(lon[0]), float(lat[0]), k=3, services=sorted(services))
+    assert len(finder._tables) == 2
+    with_toilet = next(s for s in stations if "toilet" in s.services)
+    moved = dataclasses.replace(with_toilet, lon=with_toilet.lon + 3e-4)
+    new = dataclasses.replace(random_stations(net, 1, seed=8)[0], id="s0100",
+                              services=frozenset({"rest"}))
+    updated = finder.with_changes([moved, new], repair=True)
+    assert new in updated.stations and len(updated._tables) == 2
+    k_table = max(3, settings.default_k)
+    for kinds, services in asked:  # read at once: no bounded search, no repair to come
+        allowed = updated._filter.allowed(kinds, services, None, False)
+        assert updated._tables.for_lookups(allowed, 3) is not None, sorted(services)
+        assert not updated._tables._building
+    fresh = StationFinder(net, updated.stations)
+    for _, services in asked:
+        same_answers(updated, fresh, lon, lat, dict(k=3, services=sorted(services)),
+                     exact=False)
+    assert len(updated._tables) == 2 and k_table >= 3
+    # without repair, the tables are the lookups' to ask for
+    assert len(finder.with_changes([moved, new])._tables) == 0
