@@ -423,8 +423,15 @@ def _run_granian(overrides: dict, host: str, port: int, threads: int, workers: i
                     respawn_failed_workers=True, log_level="warning")
     from app.writer import Writer
 
-    writer = Writer(partial(_writer_main, overrides)).start()
     try:
-        server.serve(target_loader=partial(_worker_app, overrides, writes=writer.socket_path))
+        writer: Writer | None = Writer(partial(_writer_main, overrides)).start()
+    except (OSError, RuntimeError) as exc:  # e.g. no Unix sockets here: the workers write
+        print(f"No writer process ({exc}): each worker makes the writes it takes.",
+              file=sys.stderr, flush=True)
+        writer = None
+    try:
+        server.serve(target_loader=partial(_worker_app, overrides,
+                                           writes=writer and writer.socket_path))
     finally:
-        writer.stop()
+        if writer is not None:
+            writer.stop()

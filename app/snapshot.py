@@ -1,7 +1,8 @@
 """The station snapshot an app serves (:class:`Snapshot`: the stations of one registry version
 with a finder per travel mode, their GeoJSON features and navigation links), the prepared
 answers made from it (:class:`Blob`), and how a served process keeps each new snapshot out of the
-garbage collector's way (:func:`collector_paused`, :func:`keep_out_of_collector`)."""
+garbage collector's way (:func:`collector_paused`, :func:`keep_out_of_collector`); the small
+caches an app keeps its analyses and prepared answers in (:class:`LRU`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import gc
 import gzip
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from cachetools import LRUCache
 
 from app.finders import Finders
 from geo.navigation import nav_links
@@ -130,3 +134,31 @@ def keep_out_of_collector() -> None:
         gc.unfreeze()
         gc.collect()
     gc.freeze()
+
+
+class LRU:
+    """A thread-safe :class:`cachetools.LRUCache`: forgets the least recently used entry beyond
+    ``size``."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: LRUCache = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+
+    def get_or_make(self, key, make: Callable[[], object]):
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -36,7 +36,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from cachetools import LRUCache
 from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,6 +46,7 @@ from app.jobs import Jobs
 from app.orgs import Scope
 from app.reports import Reports
 from app.snapshot import (
+    LRU,
     Blob,
     Snapshot,
     collector_paused,
@@ -683,31 +683,3 @@ Progress = Callable[[str], None]
 #: and share the process's one core (the GIL) with the finder's lookups: with one at a time, a
 #: worker's threads always have room for lookups, however many planners ask.
 ANALYSES_AT_ONCE = 1
-
-
-class LRU:
-    """A thread-safe :class:`cachetools.LRUCache`: forgets the least recently used entry beyond
-    ``size``."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: LRUCache = LRUCache(maxsize=size)
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-
-    def get_or_make(self, key, make: Callable[[], object]):
-        value = self.get(key)
-        if value is None:
-            value = make()
-            self.put(key, value)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)

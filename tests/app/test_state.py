@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.snapshot import key_etag
-from app.state import LRU, AppState
+from app.snapshot import LRU, key_etag
+from app.state import AppState
 from geo.errors import NotFoundError
 from geo.registry import Versioned
 

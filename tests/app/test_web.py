@@ -342,7 +342,7 @@ def test_serve_runs_granian(demo, monkeypatch, capsys):
     assert isinstance(calls["app"], WritesForwarded) and calls["app"].app is app_module._SERVED
     assert calls["frozen"] and calls["writer listens"]
     assert not os.path.exists(calls["app"].socket_path)  # the writer ended with the server
-    assert calls["app"].extensions["yizhan"].networks
+    assert calls["app"].app.extensions["yizhan"].networks
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8765/" in out and "No planner accounts yet" in out
 
