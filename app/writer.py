@@ -111,8 +111,9 @@ class WritesForwarded:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
-        if not 0 <= length <= FORWARD_MAX_BYTES:  # the app answers what it would refuse
-            return self.app(environ, start_response)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked or not 0 <= length <= FORWARD_MAX_BYTES:  # no length given, or one the app
+            return self.app(environ, start_response)  # refuses: answered here
         body = environ["wsgi.input"].read(length) if length else b""
         connection = _UnixConnection(self.socket_path, self.timeout)
         try:
@@ -152,8 +153,9 @@ def _target(environ: dict) -> str:
 def _headers(environ: dict, length: int) -> dict[str, str]:
     """The request's headers, with the client's address and scheme."""
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-               if key.startswith("HTTP_") and key not in ("HTTP_CONTENT_LENGTH",
-                                                          "HTTP_CONTENT_TYPE", "HTTP_CONNECTION")}
+               if key.startswith("HTTP_") and key not in (
+                   "HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE", "HTTP_CONNECTION",
+                   "HTTP_TRANSFER_ENCODING")}
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
     headers["Content-Length"] = str(length)

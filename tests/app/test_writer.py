@@ -181,3 +181,22 @@ def test_a_write_whose_answer_is_lost_is_a_503_that_says_so(apps, tmp_path):
 ])
 def test_which_requests_the_writer_takes(method, path, forwarded):
     assert is_station_write({"REQUEST_METHOD": method, "PATH_INFO": path}) is forwarded
+
+
+@pytest.mark.parametrize("extra", [
+    {"HTTP_TRANSFER_ENCODING": "chunked"},  # no length to forward by
+    {"CONTENT_LENGTH": str(2 << 20)},  # over the app's limit: its own answer
+    {"CONTENT_LENGTH": "many"},
+])
+def test_a_write_without_a_usable_length_is_answered_by_the_worker(extra, tmp_path):
+    answered = []
+
+    def app(environ, start_response):
+        answered.append(environ["PATH_INFO"])
+        start_response("413 Request Entity Too Large", [])
+        return [b""]
+
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/stations", "wsgi.input": None,
+               **extra}
+    WritesForwarded(app, str(tmp_path / "nobody.sock"))(environ, lambda *a: None)
+    assert answered == ["/api/stations"]
