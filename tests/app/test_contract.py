@@ -28,10 +28,10 @@ from schemathesis.config import SchemathesisConfig
 from app import schemas
 from tests.app.conftest import own_app, sign_in
 
-EXAMPLES = 12  # per operation and generation mode, signed in
+EXAMPLES = 10  # per operation and generation mode, signed in
 #: The same, signed out: planners' operations stop at the sign-in check (401), and the public ones
 #: run the same code for a signed-in planner, who gets EXAMPLES of them.
-EXAMPLES_SIGNED_OUT = 6
+EXAMPLES_SIGNED_OUT = 5
 
 #: Every check, as ``--checks all``; a request that fits the schema may still get the answers the
 #: document gives for what JSON Schema cannot say: 400 for a rule between parameters (each 400
