@@ -381,10 +381,8 @@ def _worker_app(overrides: dict, _target: str = "", *, writes: str | None = None
 def _writer_main(overrides: dict, socket_path: str) -> None:
     """The writer process (:mod:`app.writer`): the served app answering the station writes the
     workers forward, on ``socket_path``."""
-    from app.traffic import behind_the_lookups
     from app.writer import serve_writes
 
-    behind_the_lookups(whole_process=True)  # a core to a worker's lookup first
     serve_writes(_forked_app(overrides), socket_path)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import json
 import logging
 import os
 import socket
@@ -165,8 +166,6 @@ def _headers(environ: dict, length: int) -> dict[str, str]:
 
 
 def _lost(start_response) -> list[bytes]:
-    import json
-
     body = json.dumps({"error": _LOST, "parameter": None}, ensure_ascii=False).encode("utf-8")
     start_response("503 Service Unavailable", [("Content-Type", "application/json"),
                                                ("Content-Length", str(len(body))),
@@ -197,7 +196,12 @@ class _FromWorkers:
 
 
 def serve_writes(app: Flask, socket_path: str | Path) -> None:
-    """Answer the writes the workers forward, on ``socket_path``, until the process ends."""
+    """Answer the writes the workers forward, on ``socket_path``, until the process ends; the
+    process runs behind the lookups (:func:`app.traffic.behind_the_lookups`: when it and a
+    worker's lookup both want a core, the lookup gets it)."""
+    from app.traffic import behind_the_lookups
+
+    behind_the_lookups(whole_process=True)
     server = writes_server(app, socket_path)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole process group
         server.serve_forever()

@@ -210,10 +210,8 @@ class SaverThrough:
 def _write_here(app, socket_path: str) -> None:
     """The writer process of :class:`SaverThrough`, forked from the benchmark's."""
     from app.deployment import states
-    from app.traffic import behind_the_lookups
     from app.writer import serve_writes
 
-    behind_the_lookups(whole_process=True)
 
     for served in states(app):
         served.after_fork()

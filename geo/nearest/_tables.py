@@ -183,10 +183,11 @@ class LabelTables:
         on_network = self._access.on_network
         was_on = previous.tables._access.on_network
         fresh = np.flatnonzero(previous.fresh)
+        were_on = int(np.count_nonzero(was_on))
         for weight, k, raw in reversed(keys):
             old_chosen = np.frombuffer(raw, np.int64)
             mapped = previous.renumber[old_chosen]
-            every = len(old_chosen) == int(np.count_nonzero(was_on))
+            every = len(old_chosen) == were_on
             joining = [i for i in fresh.tolist() if on_network[i] and (
                 np.any(old_chosen == was[i]) if i in was else every)]
             in_set = np.zeros(len(on_network), bool)

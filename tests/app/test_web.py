@@ -350,7 +350,6 @@ def test_serve_runs_granian(demo, monkeypatch, capsys):
 def test_serve_with_worker_processes_shares_sign_ins(demo, tmp_path):
     """Two forked granian workers on one socket: both answer, both know a sign-in, and after
     signing out neither does."""
-    import os
     import signal
     import socket
     import subprocess
